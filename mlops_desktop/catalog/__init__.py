@@ -1,0 +1,1 @@
+"""The one door to the database: ORM, migrations, repositories, the ingester, the artifact store."""

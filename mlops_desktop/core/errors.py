@@ -1,0 +1,43 @@
+"""Errors split into the user's environment or input (say so plainly) and bugs.
+
+Every error a person can cause or fix derives from :class:`UserFacingError`; the command
+line prints its message without a traceback and the GUI shows it in a dialog or status bar.
+"""
+
+from __future__ import annotations
+
+
+class UserFacingError(Exception):
+    """An error caused by input or environment, with a sentence a person can act on."""
+
+
+class CatalogUnavailable(UserFacingError):
+    """The catalog cannot be used right now: locked, disk full, read-only, unreachable."""
+
+
+class RunNotFound(UserFacingError):
+    """No run matches the given id or id prefix."""
+
+
+class ExperimentNotFound(UserFacingError):
+    """No experiment has the given name."""
+
+
+class MetricNotFound(UserFacingError):
+    """A run has no metric with the given key."""
+
+
+class QueryError(UserFacingError):
+    """A malformed run filter.
+
+    Attributes:
+        column: 1-based column in the query where it went wrong.
+        query: the query text.
+    """
+
+    def __init__(self, message: str, query: str, column: int) -> None:
+        self.reason = message
+        self.query = query
+        self.column = column
+        pointer = " " * (column - 1) + "^"
+        super().__init__(f"{message} at column {column}:\n  {query}\n  {pointer}")
