@@ -1,0 +1,156 @@
+"""Turning core dataclasses into the JSON documents and text tables of the command line.
+
+JSON keys follow ../shared/INTERFACES.md. Non-finite floats become the strings "NaN",
+"Infinity" and "-Infinity" (as in the protobuf JSON mapping), so every document is strict JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as an ISO 8601 UTC string."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
+
+
+def json_number(x: float) -> float | str:
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return json_number(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def dumps(doc: Any) -> str:
+    """Strict JSON text of ``doc``."""
+    return json.dumps(_clean(doc), allow_nan=False, ensure_ascii=False)
+
+
+def run_summary_doc(run: RunSummary) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "experiment": run.experiment,
+        "name": run.name,
+        "status": run.status,
+        "params": dict(run.params),
+        "metrics": dict(run.metrics),
+        "tags": dict(run.tags),
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "target": run.target,
+    }
+
+
+def run_detail_doc(detail: RunDetail) -> dict[str, Any]:
+    doc = run_summary_doc(detail.summary)
+    git = detail.git
+    doc.update(
+        {
+            "command": detail.command,
+            "notes": detail.notes,
+            "metric_counts": dict(detail.metric_counts),
+            "git": None
+            if git is None
+            else {
+                "commit": git.commit,
+                "branch": git.branch,
+                "dirty": git.dirty,
+                "diff_bytes": git.diff_bytes,
+                "diff_truncated": git.diff_truncated,
+            },
+            "env": detail.env,
+            "datasets": [
+                {"name": d.get("name"), "version": d.get("version")} for d in detail.datasets
+            ],
+            "artifacts": [asdict(a) for a in detail.artifacts],
+            "log_path": detail.log_path,
+            "pid": detail.pid,
+            "host": detail.host,
+        }
+    )
+    return doc
+
+
+def metric_doc(series: MetricSeries) -> dict[str, Any]:
+    points = [
+        [int(s), float(t), float(v)]
+        for s, t, v in zip(
+            series.steps.tolist(), series.timestamps.tolist(), series.values.tolist()
+        )
+    ]
+    return {"run": series.run_id, "key": series.key, "points": points}
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def runs_table(runs: list[RunSummary], max_metrics: int = 3) -> str:
+    """A plain-text table of runs for a terminal."""
+    if not runs:
+        return "No runs. Log one with mlops_desktop.start_run(...) or run `mlops-desktop demo`."
+    keys: list[str] = []
+    for r in runs:
+        for k in r.metrics:
+            if k not in keys:
+                keys.append(k)
+    keys = keys[:max_metrics]
+    header = ["ID", "EXPERIMENT", "NAME", "STATUS", "STARTED", *keys]
+    rows = [header]
+    for r in runs:
+        started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+        metrics = [_fmt_value(r.metrics[k]) if k in r.metrics else "" for k in keys]
+        rows.append([r.id[:8], r.experiment, r.name, r.status, started, *metrics])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def run_detail_text(detail: RunDetail) -> str:
+    s = detail.summary
+    lines = [
+        f"Run {s.id}  ({s.name})",
+        f"  experiment  {s.experiment}",
+        f"  status      {s.status}",
+        f"  started     {iso(s.started_at)}",
+        f"  ended       {iso(s.ended_at) or '-'}",
+        f"  target      {s.target}",
+        f"  command     {detail.command}",
+    ]
+    if detail.git is not None:
+        dirty = " (uncommitted changes)" if detail.git.dirty else ""
+        lines.append(
+            f"  git         {detail.git.commit or '-'} on {detail.git.branch or '-'}{dirty}"
+        )
+    for title, mapping in (("params", s.params), ("metrics (last)", s.metrics), ("tags", s.tags)):
+        if mapping:
+            lines.append(f"{title}:")
+            lines += [f"  {k} = {_fmt_value(v)}" for k, v in sorted(mapping.items())]
+    if detail.metric_counts:
+        lines.append(
+            "points: " + ", ".join(f"{k}={n}" for k, n in sorted(detail.metric_counts.items()))
+        )
+    if detail.artifacts:
+        lines.append("artifacts:")
+        lines += [f"  {a.name}  {a.size} bytes  {a.digest[:19]}" for a in detail.artifacts]
+    return "\n".join(lines)
