@@ -1,0 +1,83 @@
+"""Icons: SVG files shipped in ``ui/resources`` and status dots drawn once with QPainter."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+STATUS_COLORS: dict[str, str] = {
+    "running": "#2f80ed",
+    "finished": "#27ae60",
+    "failed": "#e0433b",
+    "killed": "#8e8e93",
+}
+_UNKNOWN_COLOR = "#c0c0c0"
+
+
+def resource_bytes(filename: str) -> bytes:
+    """The bytes of a file in ``mlops_desktop/ui/resources``."""
+    return resources.files("mlops_desktop.ui").joinpath("resources", filename).read_bytes()
+
+
+@cache
+def load_icon(name: str) -> QIcon:
+    """An icon from ``resources/<name>.svg``, rendered at the usual sizes.
+
+    Rendering through QSvgRenderer into pixmaps works even where the SVG image-format plugin is
+    missing (a frozen build); an unknown name gives an empty icon.
+    """
+    try:
+        data = resource_bytes(f"{name}.svg")
+    except (FileNotFoundError, OSError):
+        return QIcon()
+    renderer = QSvgRenderer(QByteArray(data))
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter, QRectF(0, 0, size, size))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def app_icon() -> QIcon:
+    """The application's window icon."""
+    return load_icon("app")
+
+
+@cache
+def status_icon(status: str) -> QIcon:
+    """A coloured dot for a run status; a hollow ring for running runs."""
+    color = QColor(STATUS_COLORS.get(status, _UNKNOWN_COLOR))
+    icon = QIcon()
+    for size in (12, 16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        margin = size * 0.15
+        rect = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
+        if status == "running":
+            pen = painter.pen()
+            pen.setColor(color)
+            pen.setWidthF(max(1.5, size * 0.16))
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(rect.adjusted(1, 1, -1, -1))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            inner = size * 0.18
+            painter.drawEllipse(rect.center(), inner, inner)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(rect)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
