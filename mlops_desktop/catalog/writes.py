@@ -1,0 +1,205 @@
+"""Apply spool events of one run to the catalog inside a write transaction.
+
+This is the write side the ingester uses; benchmarks and tests may call :func:`apply_events`
+directly with events whose metric columns are already ``array`` objects (as the spool reader
+hands them out) to fill a catalog without writing spools.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from mlops_desktop.catalog.schema import (
+    artifact_t,
+    chunk_t,
+    experiment_t,
+    latest_t,
+    param_t,
+    run_input_t,
+    run_t,
+    tag_t,
+)
+from mlops_desktop.catalog.upsert import insert_ignore, upsert
+
+DEFAULT_EXPERIMENT = "Default"
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def _le(arr: array) -> bytes:  # type: ignore[type-arg]
+    """Little-endian bytes of an int64/float64 array."""
+    if _BIG_ENDIAN:
+        arr = array(arr.typecode, arr)
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def experiment_id(session: Session, name: str) -> int:
+    """The id of the experiment ``name``, creating it when missing (safe against races)."""
+    found = session.execute(select(experiment_t.c.id).where(experiment_t.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    insert_ignore(session, experiment_t, {"name": name, "created_at": time.time()}, ["name"])
+    return int(
+        session.execute(select(experiment_t.c.id).where(experiment_t.c.name == name)).scalar_one()
+    )
+
+
+def latest_value_columns(value: float) -> tuple[float | None, str | None]:
+    """``(value, nonfinite)`` as ``metric_latest`` stores a value so NaN survives SQLite."""
+    if math.isfinite(value):
+        return value, None
+    return None, ("nan" if value != value else ("inf" if value > 0 else "-inf"))
+
+
+@dataclass
+class Applied:
+    """What :func:`apply_events` did."""
+
+    points: int = 0
+    new_run: bool = False
+
+
+def _ensure_run(session: Session, run_id: str, events: list[dict[str, Any]]) -> bool:
+    """Create a placeholder run unless it exists; returns True when it was created."""
+    exists = session.execute(select(run_t.c.id).where(run_t.c.id == run_id)).first()
+    if exists is not None:
+        return False
+    start = next((e for e in events if e["type"] == "start"), None)
+    exp = start["experiment"] if start else DEFAULT_EXPERIMENT
+    started = start.get("started_at") if start else None
+    row = {
+        "id": run_id,
+        "experiment_id": experiment_id(session, exp),
+        "name": "",
+        "status": "running",
+        "started_at": float(started) if isinstance(started, (int, float)) else time.time(),
+        "target": "local",
+        "command": "",
+        "cwd": "",
+        "notes": "",
+        "has_start": False,
+    }
+    insert_ignore(session, run_t, row, ["id"])
+    return True
+
+
+def _start_values(session: Session, e: dict[str, Any]) -> dict[str, Any]:
+    vals: dict[str, Any] = {
+        "experiment_id": experiment_id(session, e["experiment"]),
+        "has_start": True,
+    }
+    for key, kind in (("name", str), ("command", str), ("cwd", str), ("target", str)):
+        if isinstance(e.get(key), kind):
+            vals[key] = e[key]
+    if isinstance(e.get("started_at"), (int, float)):
+        vals["started_at"] = float(e["started_at"])
+    if isinstance(e.get("pid"), int):
+        vals["pid"] = e["pid"]
+    if isinstance(e.get("host"), str):
+        vals["host"] = e["host"]
+    if isinstance(e.get("command"), list):
+        vals["command"] = " ".join(map(str, e["command"]))
+    return vals
+
+
+def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
+    """Store ``events`` (valid, of run ``run_id``, not stored before, in sequence order)."""
+    out = Applied(new_run=_ensure_run(session, run_id, events))
+    run_vals: dict[str, Any] = {}
+    params: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    artifacts: dict[str, dict[str, Any]] = {}
+    inputs: list[dict[str, Any]] = []
+    chunks: list[dict[str, Any]] = []
+    latest: dict[str, dict[str, Any]] = {}
+    dumps = json.dumps
+    for e in events:
+        kind = e["type"]
+        if kind == "metrics":
+            seq = e["seq"]
+            for key, (steps, times, values) in e["cols"].items():
+                n = len(values)
+                if not n:
+                    continue
+                chunks.append(
+                    {
+                        "run_id": run_id,
+                        "key": key,
+                        "seq_first": seq,
+                        "n": n,
+                        "steps": _le(steps),
+                        "timestamps": _le(times),
+                        "values": _le(values),
+                    }
+                )
+                prev = latest.get(key)
+                value, nonfinite = latest_value_columns(values[-1])
+                latest[key] = {
+                    "run_id": run_id,
+                    "key": key,
+                    "seq": seq + e["n"] - 1,
+                    "step": steps[-1],
+                    "timestamp": times[-1],
+                    "value": value,
+                    "nonfinite": nonfinite,
+                    "count": n + (prev["count"] if prev else 0),
+                }
+                out.points += n
+        elif kind == "params":
+            for key, value in e["params"].items():
+                params[str(key)] = dumps(value)
+        elif kind == "tags":
+            for key, value in e["tags"].items():
+                tags[str(key)] = value if isinstance(value, str) else dumps(value)
+        elif kind == "start":
+            run_vals.update(_start_values(session, e))
+        elif kind == "env":
+            if "env" in e:
+                run_vals["env"] = e["env"]
+            if "git" in e:
+                run_vals["git"] = e["git"]
+        elif kind == "artifact":
+            size = e.get("size")
+            artifacts[e["name"]] = {
+                "run_id": run_id,
+                "name": e["name"],
+                "digest": e["digest"],
+                "size": size if isinstance(size, int) else 0,
+            }
+        elif kind == "dataset":
+            inputs.append(
+                {
+                    "run_id": run_id,
+                    "dataset": str(e.get("name", "")),
+                    "version": e.get("version"),
+                    "path": e.get("path"),
+                    "seq": e["seq"],
+                }
+            )
+        elif kind == "end":
+            run_vals["status"] = e["status"]
+            ended = e.get("ended_at")
+            run_vals["ended_at"] = float(ended) if isinstance(ended, (int, float)) else time.time()
+            run_vals["error"] = e.get("error")
+    if run_vals:
+        session.execute(update(run_t).where(run_t.c.id == run_id).values(**run_vals))
+    if chunks:
+        session.execute(insert(chunk_t), chunks)
+        upsert(session, latest_t, list(latest.values()), ["run_id", "key"], add=["count"])
+    upsert(session, param_t, [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
+           ["run_id", "key"])
+    upsert(session, tag_t, [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
+           ["run_id", "key"])
+    upsert(session, artifact_t, list(artifacts.values()), ["run_id", "name"])
+    if inputs:
+        session.execute(insert(run_input_t), inputs)
+    return out

@@ -1,0 +1,72 @@
+"""How values read on screen: times, durations, numbers with 4 significant digits, sizes."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+
+def format_time(ts: float | None) -> str:
+    """Local date and time to the second, or an empty string."""
+    if ts is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def format_duration(seconds: float | None) -> str:
+    """``850ms``, ``12.3s``, ``4m 05s``, ``2h 03m``, ``3d 04h``; empty for None."""
+    if seconds is None or math.isnan(seconds):
+        return ""
+    if seconds < 0:
+        seconds = 0.0
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def format_number(value: float) -> str:
+    """A float with 4 significant digits; NaN and infinities spelled out."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.4g}"
+
+
+def format_value(value: Any) -> str:
+    """A logged param, metric or tag value as a short text."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value)
+
+
+def human_bytes(size: int | float | None) -> str:
+    """``512 B``, ``1.5 KiB``, ``3.2 MiB`` ..."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover - loop always returns
+
+
+def short_id(run_id: str, length: int = 8) -> str:
+    """The first characters of a run id, enough to tell runs apart on screen."""
+    return run_id[:length]

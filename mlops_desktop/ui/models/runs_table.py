@@ -1,0 +1,307 @@
+"""The runs table: fixed columns plus chosen ``params.*``/``metrics.*``/``tags.*`` columns.
+
+Fed whole rows (:class:`RunSummary`), never touches the catalog. Sorting happens here on a list
+of keys (no proxy over 10,000 rows); missing and NaN values always sort last. Live updates go
+through :meth:`RunsTableModel.update_runs`, which changes rows in place and inserts new ones,
+so views keep their selection and scroll position.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from mlops_desktop.core.runs import RunSummary
+from mlops_desktop.ui.formatting import (
+    format_duration,
+    format_number,
+    format_time,
+    format_value,
+    short_id,
+)
+from mlops_desktop.ui.icons import status_icon
+
+COL_STATUS = 0
+COL_NAME = 1
+COL_ID = 2
+COL_STARTED = 3
+COL_DURATION = 4
+COL_TARGET = 5
+FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target")
+
+RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+DYNAMIC_PREFIXES = ("params.", "metrics.", "tags.")
+_MISSING = object()
+_NUMERIC_ALIGN = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _running_duration(run: RunSummary) -> float | None:
+    if run.ended_at is not None:
+        return run.ended_at - run.started_at
+    if run.status == "running":
+        return max(0.0, time.time() - run.started_at)
+    return None
+
+
+def column_value(run: RunSummary, column: int, key: str | None) -> Any:
+    """The raw value of one cell; ``_MISSING`` when the run lacks the key."""
+    if key is not None:
+        prefix, _, name = key.partition(".")
+        source = {"params": run.params, "metrics": run.metrics, "tags": run.tags}.get(prefix, {})
+        return source.get(name, _MISSING)
+    if column == COL_STATUS:
+        return run.status
+    if column == COL_NAME:
+        return run.name
+    if column == COL_ID:
+        return run.id
+    if column == COL_STARTED:
+        return run.started_at
+    if column == COL_DURATION:
+        duration = _running_duration(run)
+        return _MISSING if duration is None else duration
+    return run.target
+
+
+def sort_key(value: Any) -> tuple[int, Any] | None:
+    """A key that orders numbers before texts; None for missing or NaN (sorted last)."""
+    if value is _MISSING or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return None if math.isnan(number) else (0, number)
+    return (1, str(value).casefold())
+
+
+class RunsTableModel(QAbstractTableModel):
+    """Runs as rows; see the module docstring."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._runs: list[RunSummary] = []
+        self._row_of: dict[str, int] = {}
+        self._keys: list[str] = []
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+
+    # --- feeding -------------------------------------------------------------------------
+    def set_runs(self, runs: Iterable[RunSummary]) -> None:
+        """Replace every row (a new experiment or filter)."""
+        self.beginResetModel()
+        self._runs = list(runs)
+        self._apply_sort()
+        self.endResetModel()
+
+    def update_runs(self, runs: Iterable[RunSummary], remove_missing: bool = False) -> None:
+        """Change known rows in place, insert new ones where the sort puts them.
+
+        Args:
+            runs: fresh summaries; unknown ids become new rows.
+            remove_missing: also drop rows whose run is not in ``runs`` (a full reload).
+        """
+        runs = list(runs)
+        last_col = self.columnCount() - 1
+        fresh: list[RunSummary] = []
+        for run in runs:
+            row = self._row_of.get(run.id)
+            if row is None:
+                fresh.append(run)
+            elif self._runs[row] != run:
+                self._runs[row] = run
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+        if remove_missing:
+            keep = {run.id for run in runs}
+            for row in range(len(self._runs) - 1, -1, -1):
+                if self._runs[row].id not in keep:
+                    self.beginRemoveRows(QModelIndex(), row, row)
+                    del self._runs[row]
+                    self.endRemoveRows()
+            self._reindex()
+        for run in fresh:
+            row = self._insert_position(run)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._runs.insert(row, run)
+            self._reindex()
+            self.endInsertRows()
+
+    def set_columns(self, keys: Iterable[str]) -> None:
+        """Choose the dynamic columns, e.g. ``["params.lr", "metrics.acc"]``."""
+        keys = [k for k in dict.fromkeys(keys) if k.startswith(DYNAMIC_PREFIXES)]
+        if keys == self._keys:
+            return
+        self.beginResetModel()
+        self._keys = keys
+        if self._sort_column >= len(FIXED_HEADERS) + len(keys):
+            self._sort_column = -1
+        self._apply_sort()
+        self.endResetModel()
+
+    # --- queries -------------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        return list(self._keys)
+
+    def runs(self) -> list[RunSummary]:
+        return list(self._runs)
+
+    def run_at(self, row: int) -> RunSummary:
+        return self._runs[row]
+
+    def row_of(self, run_id: str) -> int | None:
+        return self._row_of.get(run_id)
+
+    def key_of_column(self, column: int) -> str | None:
+        """The dynamic key shown in ``column``, or None for a fixed column."""
+        offset = column - len(FIXED_HEADERS)
+        return self._keys[offset] if 0 <= offset < len(self._keys) else None
+
+    def available_keys(self) -> tuple[list[str], list[str]]:
+        """Param keys and metric keys present in the current rows, each sorted."""
+        params: set[str] = set()
+        metrics: set[str] = set()
+        for run in self._runs:
+            params.update(run.params)
+            metrics.update(run.metrics)
+        return sorted(params), sorted(metrics)
+
+    # --- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._runs)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(FIXED_HEADERS) + len(self._keys)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
+            return None
+        key = self.key_of_column(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return FIXED_HEADERS[section] if key is None else key
+        if role == Qt.ItemDataRole.ToolTipRole and key is not None:
+            return f"{key} (use it in the filter, e.g. {key} > 0)"
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._runs):
+            return None
+        run = self._runs[index.row()]
+        column = index.column()
+        key = self.key_of_column(column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(run, column, key)
+        if role == SORT_ROLE:
+            value = column_value(run, column, key)
+            return None if value is _MISSING else value
+        if role == RUN_ID_ROLE:
+            return run.id
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
+            return status_icon(run.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(run, column, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            value = column_value(run, column, key)
+            numeric = column in (COL_DURATION, COL_STARTED) or (
+                key is not None and isinstance(value, (int, float)) and not isinstance(value, bool)
+            )
+            return _NUMERIC_ALIGN if numeric else None
+        return None
+
+    def _display(self, run: RunSummary, column: int, key: str | None) -> str:
+        value = column_value(run, column, key)
+        if value is _MISSING:
+            return ""
+        if column == COL_ID and key is None:
+            return short_id(run.id)
+        if column == COL_STARTED and key is None:
+            return format_time(run.started_at)
+        if column == COL_DURATION and key is None:
+            return format_duration(value)
+        if isinstance(value, float):
+            return format_number(value)
+        return format_value(value)
+
+    def _tooltip(self, run: RunSummary, column: int, key: str | None) -> str | None:
+        value = column_value(run, column, key)
+        if key is not None:
+            return None if value is _MISSING else f"{key} = {value!r}"
+        if column == COL_ID:
+            return run.id
+        if column == COL_STATUS:
+            return f"{run.name}: {run.status}"
+        if column == COL_NAME:
+            return f"{run.name}\n{run.id}"
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not -1 <= column < self.columnCount():
+            return
+        self.layoutAboutToBeChanged.emit([], QAbstractItemModel.LayoutChangeHint.VerticalSortHint)
+        old_rows = {run.id: row for row, run in enumerate(self._runs)}
+        self._sort_column = column
+        self._sort_order = order
+        self._apply_sort()
+        for persistent in self.persistentIndexList():
+            if not persistent.isValid():
+                continue
+            run_id = next((i for i, r in old_rows.items() if r == persistent.row()), None)
+            if run_id is None:
+                continue
+            self.changePersistentIndex(
+                persistent, self.index(self._row_of[run_id], persistent.column())
+            )
+        self.layoutChanged.emit([], QAbstractItemModel.LayoutChangeHint.VerticalSortHint)
+
+    # --- internals -----------------------------------------------------------------------
+    def _key_for(self, run: RunSummary) -> tuple[int, Any] | None:
+        column = self._sort_column
+        return sort_key(column_value(run, column, self.key_of_column(column)))
+
+    def _apply_sort(self) -> None:
+        if self._sort_column >= 0:
+            present: list[tuple[tuple[int, Any], RunSummary]] = []
+            missing: list[RunSummary] = []
+            for run in self._runs:
+                key = self._key_for(run)
+                if key is None:
+                    missing.append(run)
+                else:
+                    present.append((key, run))
+            descending = self._sort_order == Qt.SortOrder.DescendingOrder
+            present.sort(key=lambda pair: pair[0], reverse=descending)
+            self._runs = [run for _, run in present] + missing
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._row_of = {run.id: row for row, run in enumerate(self._runs)}
+
+    def _insert_position(self, run: RunSummary) -> int:
+        if self._sort_column < 0:
+            return 0  # unsorted: the service lists newest first, so new runs go on top
+        key = self._key_for(run)
+        if key is None:
+            return len(self._runs)
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        for row, other in enumerate(self._runs):
+            other_key = self._key_for(other)
+            if other_key is None or (other_key < key if descending else other_key > key):
+                return row
+        return len(self._runs)
