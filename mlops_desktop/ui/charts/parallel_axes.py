@@ -1,0 +1,167 @@
+"""Axes of a parallel-coordinates chart, computed from runs without any Qt (easy to test).
+
+Every axis maps each run's value to a position in ``[0, 1]`` (NaN when the run has no usable
+value): numbers linearly, or logarithmically when they are positive and span three decades or
+more (learning rates); anything else as evenly spaced categories.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mlops_desktop.core.runs import RunSummary
+
+_LOG_SPAN = 1000.0  # hi / lo ratio from which a positive numeric axis is drawn in log scale
+
+
+@dataclass
+class ParallelAxis:
+    """One vertical axis.
+
+    Attributes:
+        column: ``params.NAME`` or ``metrics.NAME`` (``tags.NAME`` works as well).
+        title: what the chart prints above the axis.
+        positions: one position in ``[0, 1]`` per run, NaN where the value is missing.
+        values: the runs' numeric values (NaN if missing or categorical).
+        categories: category names from bottom to top, or None for a numeric axis.
+        low, high: the numeric range (unused for categorical axes).
+        log: whether the numeric axis is logarithmic.
+    """
+
+    column: str
+    title: str
+    positions: np.ndarray
+    values: np.ndarray
+    categories: list[str] | None = None
+    low: float = math.nan
+    high: float = math.nan
+    log: bool = False
+    tick_positions: list[float] = field(default_factory=list)
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.categories is not None
+
+
+def column_value(run: RunSummary, column: str) -> Any:
+    """The value of ``params.X``, ``metrics.X`` or ``tags.X`` for a run, or None if absent."""
+    prefix, _, name = column.partition(".")
+    source = {"params": run.params, "metrics": run.metrics, "tags": run.tags}.get(prefix)
+    return None if source is None else source.get(name)
+
+
+def default_columns(runs: list[RunSummary]) -> list[str]:
+    """Params whose values differ between the runs, then every metric, each sorted by name."""
+    param_keys = sorted({key for run in runs for key in run.params})
+    varying = [
+        f"params.{key}"
+        for key in param_keys
+        if len({_hashable(run.params.get(key, _MISSING)) for run in runs}) > 1
+    ]
+    metrics = sorted({f"metrics.{key}" for run in runs for key in run.metrics})
+    return varying + metrics
+
+
+def build_axes(runs: list[RunSummary], columns: list[str]) -> list[ParallelAxis]:
+    """One axis per column that at least one run has a value for."""
+    titles = _titles(columns)
+    axes = []
+    for column in columns:
+        raw = [column_value(run, column) for run in runs]
+        if all(value is None for value in raw):
+            continue
+        numbers = _as_numbers(raw)
+        if numbers is not None:
+            axes.append(_numeric_axis(column, titles[column], numbers))
+        else:
+            axes.append(_categorical_axis(column, titles[column], raw))
+    return axes
+
+
+def format_number(value: float) -> str:
+    """Short, readable number for axis labels (``0.001``, ``1.2e+05``, ``42``)."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+_MISSING = object()
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _titles(columns: list[str]) -> dict[str, str]:
+    """Column names without their prefix, unless two columns would then read the same."""
+    short = {column: column.partition(".")[2] or column for column in columns}
+    counts: dict[str, int] = {}
+    for name in short.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {column: name if counts[name] == 1 else column for column, name in short.items()}
+
+
+def _as_numbers(raw: list[Any]) -> np.ndarray | None:
+    """Values as floats (NaN for missing or non-finite) if every present value is a number."""
+    out = np.full(len(raw), np.nan)
+    for index, value in enumerate(raw):
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                return None
+        else:
+            return None
+        out[index] = number if math.isfinite(number) else np.nan
+    return out
+
+
+def _numeric_axis(column: str, title: str, values: np.ndarray) -> ParallelAxis:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return ParallelAxis(column, title, np.full(values.size, np.nan), values)
+    low, high = float(finite.min()), float(finite.max())
+    log = low > 0 and high / low >= _LOG_SPAN
+    if high == low:
+        positions = np.where(np.isfinite(values), 0.5, np.nan)
+        ticks = [0.5]
+    elif log:
+        positions = (np.log10(values) - math.log10(low)) / (math.log10(high) - math.log10(low))
+        ticks = [0.0, 1.0]
+    else:
+        positions = (values - low) / (high - low)
+        ticks = [0.0, 1.0]
+    return ParallelAxis(column, title, positions, values, None, low, high, log, ticks)
+
+
+def _categorical_axis(column: str, title: str, raw: list[Any]) -> ParallelAxis:
+    labels = [None if value is None else _category_text(value) for value in raw]
+    categories = sorted({label for label in labels if label is not None})
+    count = len(categories)
+    spots = [0.5] if count == 1 else [i / (count - 1) for i in range(count)]
+    where = dict(zip(categories, spots))
+    positions = np.array([np.nan if label is None else where[label] for label in labels])
+    values = np.full(len(raw), np.nan)
+    return ParallelAxis(column, title, positions, values, categories, tick_positions=spots)
+
+
+def _category_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
