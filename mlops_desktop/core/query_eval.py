@@ -142,8 +142,22 @@ def compile_node(node: Node | None) -> Predicate:
             return lambda run: a(run) and b(run)
         return lambda run: a(run) or b(run)
     if isinstance(node, And):
-        return lambda run: all(fn(run) for fn in fns)
-    return lambda run: any(fn(run) for fn in fns)
+
+        def all_of(run: RunSummary) -> bool:
+            for fn in fns:  # noqa: SIM110 (a loop is faster than all() over a generator)
+                if not fn(run):
+                    return False
+            return True
+
+        return all_of
+
+    def any_of(run: RunSummary) -> bool:
+        for fn in fns:  # noqa: SIM110 (faster than any() over a generator)
+            if fn(run):
+                return True
+        return False
+
+    return any_of
 
 
 def _compile_compare(node: Compare) -> Predicate:
