@@ -45,7 +45,9 @@ def _cap_utf8(text: str, cap_bytes: int) -> tuple[str, int, bool]:
     return data[:cap_bytes].decode("utf-8", "ignore"), len(data), True
 
 
-def capture_git(path: str | os.PathLike[str], cap_bytes: int = DIFF_CAP_BYTES) -> dict[str, Any] | None:
+def capture_git(
+    path: str | os.PathLike[str], cap_bytes: int = DIFF_CAP_BYTES
+) -> dict[str, Any] | None:
     """The git state of the repository holding ``path``, or None outside a repository.
 
     The diff is ``git diff HEAD`` (staged and unstaged changes of tracked files) followed by
@@ -119,7 +121,12 @@ def parse_nvidia_smi(text: str) -> list[dict[str, Any]]:
         except ValueError:
             memory = None
         gpus.append(
-            {"index": int(parts[0]), "name": parts[1], "memory_total_mib": memory, "driver": parts[3]}
+            {
+                "index": int(parts[0]),
+                "name": parts[1],
+                "memory_total_mib": memory,
+                "driver": parts[3],
+            }
         )
     return gpus
 

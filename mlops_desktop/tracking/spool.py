@@ -37,9 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT_VERSION = 1
-EVENT_TYPES = frozenset(
-    {"start", "env", "params", "tags", "metrics", "artifact", "dataset", "end"}
-)
+EVENT_TYPES = frozenset({"start", "env", "params", "tags", "metrics", "artifact", "dataset", "end"})
 END_STATUSES = frozenset({"finished", "failed", "killed"})
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode
@@ -100,7 +98,7 @@ def validate_event(event: Any) -> str | None:
     if not isinstance(event, dict):
         return "line is not a JSON object"
     kind = event.get("type")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         return f"unknown event type {kind!r}"
     if not isinstance(event.get("run"), str) or not event["run"]:
         return "event without a run id"
@@ -116,7 +114,8 @@ def validate_event(event: Any) -> str | None:
         return "params event without a 'params' object"
     if kind == "tags" and not isinstance(event.get("tags"), dict):
         return "tags event without a 'tags' object"
-    if kind == "end" and event.get("status") not in END_STATUSES:
+    status = event.get("status")
+    if kind == "end" and not (isinstance(status, str) and status in END_STATUSES):
         return f"end event with unknown status {event.get('status')!r}"
     if kind == "start" and not isinstance(event.get("experiment"), str):
         return "start event without an experiment name"
@@ -149,7 +148,10 @@ def parse_lines(data: bytes, base_offset: int = 0) -> SpoolRead:
         except (ValueError, RecursionError) as exc:
             out.problems.append(f"byte {here}: not valid JSON ({exc.__class__.__name__})")
             continue
-        why = validate_event(event)
+        try:
+            why = validate_event(event)
+        except Exception as exc:  # a shape nobody foresaw is a skipped line, never a crash
+            why = f"invalid event ({exc.__class__.__name__})"
         if why is not None:
             out.problems.append(f"byte {here}: {why}")
             continue
@@ -157,7 +159,9 @@ def parse_lines(data: bytes, base_offset: int = 0) -> SpoolRead:
     return out
 
 
-def read_spool(path: str | os.PathLike[str], offset: int = 0, max_bytes: int | None = None) -> SpoolRead:
+def read_spool(
+    path: str | os.PathLike[str], offset: int = 0, max_bytes: int | None = None
+) -> SpoolRead:
     """Read complete events of a spool file from ``offset``.
 
     Args:

@@ -5,8 +5,12 @@ replaced, so appends from any thread are safe without a lock):
 
 * a metric point is ``(key, step, timestamp, value)``;
 * anything else is a marker ``(None, kind, payload)``: ``"event"`` with an event dict (no
-  ``seq`` yet), or ``"flush"`` with a :class:`threading.Event` to set once everything queued
-  before it is written and fsync'd.
+  ``seq`` yet), or ``"flush"`` with a :class:`queue.SimpleQueue` that receives ``True`` once
+  everything queued before it is written and fsync'd.
+
+Waking the writer and the flush handshake go through ``SimpleQueue`` (implemented in C): a
+signal handler that interrupts the main thread anywhere can still flush without waiting on a
+lock the interrupted code holds, which a ``threading.Event`` could not promise.
 
 The writer thread wakes every :data:`IDLE_WAKE_S` seconds, or when woken, takes the buffer's
 prefix, gives every event its sequence numbers, groups metric points into columnar ``metrics``
@@ -18,13 +22,20 @@ lines of at most :data:`MAX_POINTS_PER_LINE` points, appends them through
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from itertools import compress
 from operator import itemgetter
 from typing import Any
 
-from mlops_desktop.tracking.spool import FORMAT_VERSION, SpoolWriter, encode_event, max_seq, read_spool
+from mlops_desktop.tracking.spool import (
+    FORMAT_VERSION,
+    SpoolWriter,
+    encode_event,
+    max_seq,
+    read_spool,
+)
 
 IDLE_WAKE_S = 0.2
 SYNC_EVERY_S = 0.5
@@ -89,7 +100,8 @@ class BufferedSpool:
         self.error: BaseException | None = None
         self._next_seq = _resume_seq(self.path)
         self._spool = SpoolWriter(self.path)
-        self._wake = threading.Event()
+        self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._wake_flag = False  # set by wake(), cleared by the writer: spares most puts
         self._closing = False
         self._closed = threading.Event()
         self._pending: list[bytes] = []
@@ -107,19 +119,20 @@ class BufferedSpool:
         """Queue a non-metric event; ``v``, ``run``, ``seq`` and ``n`` are added on write."""
         self.buffer.append((None, "event", event))
         if len(self.buffer) >= WAKE_AT:
-            self._wake.set()
+            self.wake()
 
     def wake(self) -> None:
-        """Ask the writer to drain now instead of at its next tick."""
-        self._wake.set()
+        """Ask the writer to drain now instead of at its next tick (cheap when asked often)."""
+        if not self._wake_flag:
+            self._wake_flag = True
+            self._wake.put(True)
 
     def flush(self, timeout: float | None = None, wake: bool = True) -> bool:
         """Block until everything queued so far is written and fsync'd.
 
         Args:
             timeout: give up after this many seconds (None: wait as long as it takes).
-            wake: wake the writer at once; a signal handler passes False (setting an
-                Event there could deadlock) and waits for the writer's next tick.
+            wake: wake the writer at once (False: at its next tick).
 
         Returns:
             True when done, False on timeout.
@@ -129,19 +142,22 @@ class BufferedSpool:
         """
         if self._closed.is_set():
             return True
-        done = threading.Event()
+        done: queue.SimpleQueue[bool] = queue.SimpleQueue()
         self.buffer.append((None, "flush", done))
         if wake:
-            self._wake.set()
+            self._wake.put(True)
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not done.wait(IDLE_WAKE_S * 2):
+        while True:
+            try:
+                return done.get(timeout=IDLE_WAKE_S * 2)
+            except queue.Empty:
+                pass
             if self.error is not None:
                 raise OSError(f"cannot write the spool {self.path}: {self.error}") from self.error
             if not self._thread.is_alive() or (
                 deadline is not None and time.monotonic() > deadline
             ):
-                return done.is_set()
-        return True
+                return not done.empty()
 
     def close(self, timeout: float = 60.0, wake: bool = True) -> bool:
         """Write everything, fsync, close the file and stop the thread.
@@ -151,7 +167,7 @@ class BufferedSpool:
         """
         self._closing = True
         if wake:
-            self._wake.set()
+            self._wake.put(True)
         return self._closed.wait(timeout)
 
     # -- the writer thread ------------------------------------------------------------------
@@ -159,8 +175,13 @@ class BufferedSpool:
     def _loop(self) -> None:
         buffer = self.buffer
         while True:
-            self._wake.wait(IDLE_WAKE_S)
-            self._wake.clear()
+            try:
+                self._wake.get(timeout=IDLE_WAKE_S)
+                while not self._wake.empty():
+                    self._wake.get_nowait()
+            except queue.Empty:
+                pass
+            self._wake_flag = False
             closing = self._closing
             try:
                 self._drain()
@@ -212,7 +233,7 @@ class BufferedSpool:
                 except OSError:
                     self.buffer[0:0] = batch[marker:]  # keep the rest for the retry
                     raise
-                payload.set()
+                payload.put(True)
             start = marker + 1
 
     def _encode_event(self, event: dict[str, Any]) -> None:
