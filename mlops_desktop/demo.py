@@ -8,6 +8,7 @@ a marker file in the home records the finished demo and a second build does noth
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -203,7 +204,8 @@ def build_demo(
     if not marker.exists():
         work = home / "demo-work"
         work.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
+        # The trainings print to their run logs; keep this process's stdout for --json.
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
             _digits_sgd(progress)
             _diverging_run(progress)

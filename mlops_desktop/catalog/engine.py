@@ -28,33 +28,69 @@ BUSY_TIMEOUT_S = 30.0
 CATALOG_FILENAME = "catalog.db"
 
 _ENVIRONMENT_ERRORS: tuple[tuple[str, str], ...] = (
-    ("database is locked", "The catalog is locked by another program for too long. "
-     "Close other MLOps Desktop windows or commands using it and try again."),
-    ("database table is locked", "The catalog is locked by another program for too long. "
-     "Close other MLOps Desktop windows or commands using it and try again."),
-    ("disk i/o error", "The catalog could not be read or written because of a disk error. "
-     "Check the disk holding the catalog and free some space."),
-    ("database or disk is full", "The disk holding the catalog is full. "
-     "Free some space and try again."),
+    (
+        "database is locked",
+        "The catalog is locked by another program for too long. "
+        "Close other MLOps Desktop windows or commands using it and try again.",
+    ),
+    (
+        "database table is locked",
+        "The catalog is locked by another program for too long. "
+        "Close other MLOps Desktop windows or commands using it and try again.",
+    ),
+    (
+        "disk i/o error",
+        "The catalog could not be read or written because of a disk error. "
+        "Check the disk holding the catalog and free some space.",
+    ),
+    (
+        "database or disk is full",
+        "The disk holding the catalog is full. Free some space and try again.",
+    ),
     ("no space left", "The disk holding the catalog is full. Free some space and try again."),
-    ("readonly database", "The catalog is read-only. Check the file and folder permissions "
-     "of the catalog, or open a catalog you may write to."),
-    ("read-only", "The catalog is read-only. Check the permissions of the catalog, "
-     "or open a catalog you may write to."),
-    ("unable to open database file", "The catalog file cannot be opened. Check that its "
-     "folder exists and that you may read and write it."),
-    ("connection refused", "The catalog's database server refuses connections. "
-     "Check that PostgreSQL is running and the catalog URL is right."),
-    ("could not connect", "The catalog's database server cannot be reached. "
-     "Check that PostgreSQL is running and the catalog URL is right."),
-    ("connection failed", "The catalog's database server cannot be reached. "
-     "Check that PostgreSQL is running and the catalog URL is right."),
-    ("server closed the connection", "The connection to the catalog's database server was "
-     "lost. Check the server and try again."),
-    ("terminating connection", "The catalog's database server closed the connection. "
-     "Check the server and try again."),
-    ("too many clients", "The catalog's database server has too many connections. "
-     "Close other programs using it and try again."),
+    (
+        "readonly database",
+        "The catalog is read-only. Check the file and folder permissions "
+        "of the catalog, or open a catalog you may write to.",
+    ),
+    (
+        "read-only",
+        "The catalog is read-only. Check the permissions of the catalog, "
+        "or open a catalog you may write to.",
+    ),
+    (
+        "unable to open database file",
+        "The catalog file cannot be opened. Check that its "
+        "folder exists and that you may read and write it.",
+    ),
+    (
+        "connection refused",
+        "The catalog's database server refuses connections. "
+        "Check that PostgreSQL is running and the catalog URL is right.",
+    ),
+    (
+        "could not connect",
+        "The catalog's database server cannot be reached. "
+        "Check that PostgreSQL is running and the catalog URL is right.",
+    ),
+    (
+        "connection failed",
+        "The catalog's database server cannot be reached. "
+        "Check that PostgreSQL is running and the catalog URL is right.",
+    ),
+    (
+        "server closed the connection",
+        "The connection to the catalog's database server was lost. Check the server and try again.",
+    ),
+    (
+        "terminating connection",
+        "The catalog's database server closed the connection. Check the server and try again.",
+    ),
+    (
+        "too many clients",
+        "The catalog's database server has too many connections. "
+        "Close other programs using it and try again.",
+    ),
 )
 
 
@@ -129,6 +165,7 @@ class Catalog:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
+        self.schema_upgraded = False  # set by ensure_schema when this process ran migrations
 
     @property
     def sqlite_path(self) -> Path | None:

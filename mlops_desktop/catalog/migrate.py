@@ -88,6 +88,7 @@ def _upgrade_locked(catalog: Catalog, conn: Connection | None = None) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()
+        catalog.schema_upgraded = True
     finally:
         if own:
             conn.close()

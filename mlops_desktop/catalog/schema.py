@@ -1,14 +1,15 @@
 """The catalog's tables as a SQLAlchemy 2 typed ORM.
 
 Metric points are never stored one row per point: a ``metric_chunk`` row holds the points of
-one key from one spool ``metrics`` line as little-endian blobs (int64 steps, float64 timestamps
-and values), and ``metric_latest`` keeps each key's last point and point count for listings.
+one key from one spool ``metrics`` line, or from consecutive lines ingested in one transaction
+(up to ``writes.CHUNK_POINTS``), as little-endian blobs (int64 steps, float64 timestamps and
+values); ``metric_latest`` keeps each key's last point and point count for listings.
 Changing a table here needs a new Alembic revision in ``migrations/versions``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -66,9 +68,7 @@ class ParamRow(Base):
 
     __tablename__ = "param"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("run.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
@@ -76,21 +76,20 @@ class ParamRow(Base):
 class TagRow(Base):
     __tablename__ = "tag"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("run.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
 
 class MetricChunkRow(Base):
-    """Points of one key from one spool line: ``n`` points starting at sequence ``seq_first``."""
+    """``n`` points of one key from consecutive spool lines, the first at ``seq_first``.
+
+    A series is its chunks ordered by ``seq_first``, concatenated.
+    """
 
     __tablename__ = "metric_chunk"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("run.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     seq_first: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
@@ -108,9 +107,7 @@ class MetricLatestRow(Base):
 
     __tablename__ = "metric_latest"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("run.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     step: Mapped[int] = mapped_column(BigInteger)
@@ -123,9 +120,7 @@ class MetricLatestRow(Base):
 class ArtifactRow(Base):
     __tablename__ = "artifact"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("run.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(1024), primary_key=True)
     digest: Mapped[str] = mapped_column(String(80), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -157,12 +152,12 @@ class IngestStateRow(Base):
 
 Index("ix_run_experiment_started", RunRow.experiment_id, RunRow.started_at)
 
-experiment_t = ExperimentRow.__table__
-run_t = RunRow.__table__
-param_t = ParamRow.__table__
-tag_t = TagRow.__table__
-chunk_t = MetricChunkRow.__table__
-latest_t = MetricLatestRow.__table__
-artifact_t = ArtifactRow.__table__
-run_input_t = RunInputRow.__table__
-ingest_state_t = IngestStateRow.__table__
+experiment_t = cast(Table, ExperimentRow.__table__)
+run_t = cast(Table, RunRow.__table__)
+param_t = cast(Table, ParamRow.__table__)
+tag_t = cast(Table, TagRow.__table__)
+chunk_t = cast(Table, MetricChunkRow.__table__)
+latest_t = cast(Table, MetricLatestRow.__table__)
+artifact_t = cast(Table, ArtifactRow.__table__)
+run_input_t = cast(Table, RunInputRow.__table__)
+ingest_state_t = cast(Table, IngestStateRow.__table__)

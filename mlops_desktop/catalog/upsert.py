@@ -39,8 +39,10 @@ def upsert(
     set_ = {c: stmt.excluded[c] for c in cols}
     for c in add:
         set_[c] = table.c[c] + stmt.excluded[c]
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_) if set_ else (
-        stmt.on_conflict_do_nothing(index_elements=list(keys))
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=set_)
+        if set_
+        else (stmt.on_conflict_do_nothing(index_elements=list(keys)))
     )
     session.execute(stmt, list(rows))
 

@@ -1,15 +1,18 @@
-"""ExperimentService: experiments, runs, metrics, logs and notes, for the GUI and the CLI.
-
-CONTRACT (written first so the GUI, the command line and the catalog can be built in parallel).
-The catalog owner replaces the bodies; the signatures and return types stay.
-"""
+"""ExperimentService: experiments, runs, metrics, logs and notes, for the GUI and the CLI."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlops_desktop.catalog import run_detail, run_queries
+from mlops_desktop.catalog.engine import Catalog, catalog_url_for, make_engine, translate_errors
+from mlops_desktop.catalog.ingest import Ingester
+from mlops_desktop.catalog.migrate import ensure_schema
+from mlops_desktop.core.errors import CatalogUnavailable
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
+from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 
 @dataclass(frozen=True)
@@ -36,25 +39,40 @@ class ExperimentService:
     take long on big catalogs: the GUI calls them from worker threads only.
     """
 
-    def __init__(self, catalog: object, home: Path) -> None:
-        raise NotImplementedError
+    def __init__(self, catalog: Catalog, home: Path) -> None:
+        self.catalog = catalog
+        self.home = Path(home)
+        self._ingester = Ingester(catalog, self.home)
+        self._ingest_lock = threading.Lock()
 
     @classmethod
     def open(cls, home: Path, catalog_url: str | None = None) -> ExperimentService:
-        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        raise NotImplementedError
+        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``.
+
+        Raises:
+            CatalogUnavailable: the catalog cannot be created, read or reached.
+        """
+        return cls(open_catalog(home, catalog_url), home)
 
     def close(self) -> None:
         """Dispose of the engine's connections."""
-        raise NotImplementedError
+        self.catalog.dispose()
 
     def ingest(self) -> IngestReport:
         """Move every local spool's new events into the catalog, exactly once."""
-        raise NotImplementedError
+        with self._ingest_lock:
+            r = self._ingester.run_pass()
+        return IngestReport(
+            changed_runs=frozenset(r.changed_runs),
+            new_runs=frozenset(r.new_runs),
+            points=r.points,
+            problems=r.problems,
+        )
 
     def list_experiments(self) -> list[Experiment]:
         """All experiments, by name, with run counts."""
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return run_queries.list_experiments(s)
 
     def list_runs(
         self, experiment: str | None = None, query: str | None = None
@@ -65,7 +83,15 @@ class ExperimentService:
             ExperimentNotFound: no experiment of that name.
             QueryError: the query is malformed (the message points at the column).
         """
-        raise NotImplementedError
+        parsed = None
+        if query and query.strip():
+            from mlops_desktop.core.query import parse_query
+
+            parsed = parse_query(query)  # fail on a malformed query before any database work
+        with self.catalog.session_scope() as s:
+            exp_id = None if experiment is None else run_queries.experiment_id_of(s, experiment)
+            runs = run_queries.summaries(s, experiment_id=exp_id)
+        return runs if parsed is None else [r for r in runs if parsed.matches(r)]
 
     def get_run(self, run_id: str) -> RunDetail:
         """One run by id or unique id prefix (at least 4 characters).
@@ -73,11 +99,18 @@ class ExperimentService:
         Raises:
             RunNotFound: no run, or the prefix matches several.
         """
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return run_detail.run_detail(s, self.home, run_id)
+
+    def resolve_run_id(self, run_id: str) -> str:
+        """The full id of a run given by id or unique prefix (raises RunNotFound)."""
+        with self.catalog.session_scope() as s:
+            return run_queries.resolve_run_id(s, run_id)
 
     def metric_keys(self, run_ids: list[str]) -> list[str]:
         """Metric keys that any of the runs has, sorted."""
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return run_detail.metric_keys(s, list(run_ids))
 
     def metric_series(self, run_id: str, key: str) -> MetricSeries:
         """A whole metric series in step order of logging (numpy arrays, no ORM rows).
@@ -85,12 +118,72 @@ class ExperimentService:
         Raises:
             RunNotFound, MetricNotFound.
         """
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return run_detail.metric_series(s, run_id, key)
 
     def set_notes(self, run_id: str, notes: str) -> None:
         """Replace a run's notes (markdown text)."""
-        raise NotImplementedError
+        with self.catalog.session_scope(write=True) as s:
+            run_detail.set_notes(s, run_id, notes)
 
     def read_log(self, run_id: str, offset: int = 0, max_bytes: int = 1 << 20) -> tuple[str, int]:
-        """Text of the run's log from ``offset``; returns (text, next offset). Empty if none."""
-        raise NotImplementedError
+        """Text of the run's log from ``offset``; returns (text, next offset). Empty if none.
+
+        The text ends at a line end when the read stops early, so a multibyte character is
+        never split; a single line longer than ``max_bytes`` ends at a character boundary.
+        """
+        try:
+            rid = self.resolve_run_id(run_id)
+        except Exception:
+            rid = run_id
+        path = run_spool_dir(self.home, rid) / LOG_FILENAME
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(max(0, offset))
+                data = fh.read(max_bytes + 1)
+        except (FileNotFoundError, NotADirectoryError):
+            return "", offset
+        if len(data) > max_bytes:
+            data = data[:max_bytes]
+            cut = data.rfind(b"\n")
+            data = data[: cut + 1] if cut >= 0 else _utf8_prefix(data)
+        else:
+            data = _utf8_prefix(data)  # the writer may be mid-character
+        return data.decode("utf-8", errors="replace"), offset + len(data)
+
+
+def _utf8_prefix(data: bytes) -> bytes:
+    """``data`` without an incomplete UTF-8 sequence at its end."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return data  # ASCII: complete
+        if byte >= 0xC0:  # lead byte: complete when the sequence fits
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data if back >= need else data[:-back]
+    return data
+
+
+def open_catalog(home: Path, catalog_url: str | None = None) -> Catalog:
+    """Open the catalog of ``home`` (or ``catalog_url``), creating or migrating its schema.
+
+    Raises:
+        CatalogUnavailable: the catalog cannot be created, read or reached.
+    """
+    url = catalog_url_for(Path(home), catalog_url)
+    if url.get_backend_name() == "sqlite" and not catalog_url:
+        try:
+            Path(home).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogUnavailable(
+                f"The app's home {home} cannot be created ({exc}). "
+                "Choose another home with --home or MLOPS_DESKTOP_HOME."
+            ) from exc
+    catalog = Catalog(make_engine(url))
+    try:
+        with translate_errors():
+            ensure_schema(catalog)
+    except BaseException:
+        catalog.dispose()
+        raise
+    return catalog

@@ -1,0 +1,256 @@
+"""The ingester: moves new events of local spools into the catalog, exactly once.
+
+Every pass stats each ``HOME/spool/<run id>/events.jsonl`` and skips those whose size equals
+the offset already consumed (cheap enough to run every second). A spool that grew is read from
+that offset and applied in one write transaction that first re-reads the spool's ingest state
+(``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on PostgreSQL) and drops every event
+whose sequence numbers are already stored: a repeated or concurrent ingest never duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.catalog.schema import ingest_state_t, run_t
+from mlops_desktop.catalog.upsert import insert_ignore
+from mlops_desktop.catalog.writes import apply_events
+from mlops_desktop.tracking.home import EVENTS_FILENAME, spool_root
+from mlops_desktop.tracking.spool import SpoolRead, validate_event
+
+try:  # orjson parses metric lines about three times faster; NaN lines fall back to json
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - optional
+    _fast_loads = json.loads  # type: ignore[assignment]
+
+READ_BYTES = 64 << 20  # at most this much of one spool per transaction
+_RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+def _loads(line: bytes) -> Any:
+    try:
+        return _fast_loads(line)
+    except ValueError:
+        return json.loads(line)  # NaN and Infinity, or a real error
+
+
+def parse_spool_bytes(data: bytes, base_offset: int) -> SpoolRead:
+    """Like ``tracking.spool.parse_lines`` but with the fast JSON parser when there is one."""
+    out = SpoolRead(end_offset=base_offset)
+    last_nl = data.rfind(b"\n")
+    if last_nl < 0:
+        out.torn_bytes = len(data)
+        return out
+    out.torn_bytes = len(data) - last_nl - 1
+    out.end_offset = base_offset + last_nl + 1
+    pos = base_offset
+    for line in data[:last_nl].split(b"\n"):
+        here = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        try:
+            event = _loads(line)
+        except (ValueError, RecursionError) as exc:
+            out.problems.append(f"byte {here}: not valid JSON ({exc.__class__.__name__})")
+            continue
+        why = validate_event(event)
+        if why is not None:
+            out.problems.append(f"byte {here}: {why}")
+            continue
+        out.events.append(event)
+    return out
+
+
+@dataclass
+class IngestResult:
+    """What one pass did (the service turns it into an ``IngestReport``)."""
+
+    changed_runs: set[str] = field(default_factory=set)
+    new_runs: set[str] = field(default_factory=set)
+    points: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class Ingester:
+    """Moves spools of one home into one catalog. Safe to run in several threads or processes."""
+
+    def __init__(self, catalog: Catalog, home: Path) -> None:
+        self.catalog = catalog
+        self.home = Path(home)
+        self.hostname = socket.gethostname()
+
+    def run_pass(self) -> IngestResult:
+        """Ingest every spool that grew, then mark runs whose process died as killed."""
+        result = IngestResult()
+        spools = self._scan(result)
+        if not spools:
+            return result
+        with self.catalog.session_scope() as s:
+            offsets = dict(
+                s.execute(select(ingest_state_t.c.run_id, ingest_state_t.c.byte_offset)).all()
+            )
+        for run_id, (path, size, _mtime) in spools.items():
+            offset = offsets.get(run_id, 0)
+            while size > offset:
+                offset, done = self._ingest_spool(run_id, path, offset, result)
+                if done:
+                    break
+            offsets[run_id] = offset
+        self._mark_killed(spools, offsets, result)
+        return result
+
+    def _scan(self, result: IngestResult) -> dict[str, tuple[Path, int, float]]:
+        root = spool_root(self.home)
+        found: dict[str, tuple[Path, int, float]] = {}
+        try:
+            entries = sorted(os.scandir(root), key=lambda d: d.name)
+        except FileNotFoundError:
+            return found
+        except OSError as exc:
+            result.problems.append(f"The spool folder {root} cannot be read: {exc}")
+            return found
+        for entry in entries:
+            path = Path(entry.path) / EVENTS_FILENAME
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                result.problems.append(f"spool {entry.name}: cannot be read ({exc})")
+                continue
+            found[entry.name] = (path, st.st_size, st.st_mtime)
+        return found
+
+    def _ingest_spool(
+        self, run_id: str, path: Path, offset: int, result: IngestResult
+    ) -> tuple[int, bool]:
+        """Read and apply one piece of a spool; returns (new offset, nothing more to read)."""
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read(READ_BYTES)
+                while data and b"\n" not in data and len(data) % READ_BYTES == 0:
+                    more = fh.read(READ_BYTES)  # one line longer than READ_BYTES
+                    if not more:
+                        break
+                    data += more
+        except OSError as exc:
+            result.problems.append(f"spool {run_id}: cannot be read ({exc})")
+            return offset, True
+        read = parse_spool_bytes(data, offset)
+        if read.end_offset == offset:
+            return offset, True  # only a torn line: wait for the rest
+        result.problems.extend(f"spool {run_id}: {p}" for p in read.problems)
+        events = []
+        for e in read.events:
+            if e["run"] != run_id:
+                result.problems.append(f"spool {run_id}: event of another run ({e['run']}) skipped")
+            else:
+                events.append(e)
+        for attempt in range(5):
+            try:
+                new_offset = self._store(run_id, read.end_offset, events, result)
+                break
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in _RETRYABLE_PG or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return new_offset, read.torn_bytes > 0 or len(data) < READ_BYTES
+
+    def _store(
+        self, run_id: str, end_offset: int, events: list[dict[str, Any]], result: IngestResult
+    ) -> int:
+        with self.catalog.session_scope(write=True) as s:
+            offset, last_seq = self._lock_state(s, run_id)
+            fresh = [e for e in events if e["seq"] > last_seq]
+            if fresh:
+                applied = apply_events(s, run_id, fresh)
+                result.points += applied.points
+                result.changed_runs.add(run_id)
+                if applied.new_run:
+                    result.new_runs.add(run_id)
+                last_seq = max(last_seq, max(e["seq"] + e["n"] - 1 for e in fresh))
+            offset = max(offset, end_offset)
+            s.execute(
+                update(ingest_state_t)
+                .where(ingest_state_t.c.run_id == run_id)
+                .values(byte_offset=offset, last_seq=last_seq, updated_at=time.time())
+            )
+            return offset
+
+    def _lock_state(self, s: Session, run_id: str) -> tuple[int, int]:
+        """The spool's (offset, last seq), locked for this transaction."""
+        insert_ignore(
+            s,
+            ingest_state_t,
+            {"run_id": run_id, "byte_offset": 0, "last_seq": -1, "updated_at": time.time()},
+            ["run_id"],
+        )
+        stmt = select(ingest_state_t.c.byte_offset, ingest_state_t.c.last_seq).where(
+            ingest_state_t.c.run_id == run_id
+        )
+        if not self.catalog.is_sqlite:
+            stmt = stmt.with_for_update()
+        offset, last_seq = s.execute(stmt).one()
+        return int(offset), int(last_seq)
+
+    def _mark_killed(
+        self,
+        spools: dict[str, tuple[Path, int, float]],
+        offsets: dict[str, int],
+        result: IngestResult,
+    ) -> None:
+        """A running run of this host whose process is gone and whose spool stopped: killed."""
+        with self.catalog.session_scope() as s:
+            rows = s.execute(
+                select(run_t.c.id, run_t.c.pid).where(
+                    run_t.c.status == "running",
+                    run_t.c.host == self.hostname,
+                    run_t.c.pid.is_not(None),
+                )
+            ).all()
+        dead: dict[str, float] = {}
+        for run_id, pid in rows:
+            spool = spools.get(run_id)
+            if spool is None or spool[1] != offsets.get(run_id) or not _process_gone(pid):
+                continue
+            dead[run_id] = spool[2]
+        if not dead:
+            return
+        with self.catalog.session_scope(write=True) as s:
+            for run_id, mtime in dead.items():
+                s.execute(
+                    update(run_t)
+                    .where(run_t.c.id == run_id, run_t.c.status == "running")
+                    .values(status="killed", ended_at=mtime)
+                )
+        result.changed_runs.update(dead)
+
+
+def _process_gone(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+        import psutil
+
+        return not psutil.pid_exists(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False

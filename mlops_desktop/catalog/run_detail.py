@@ -1,0 +1,113 @@
+"""One run in full, its metric series and its notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mlops_desktop.catalog.artifacts import blob_path_or_none
+from mlops_desktop.catalog.run_queries import resolve_run_id, summaries
+from mlops_desktop.catalog.schema import artifact_t, chunk_t, latest_t, run_input_t, run_t
+from mlops_desktop.core.errors import MetricNotFound, RunNotFound
+from mlops_desktop.core.runs import ArtifactRef, GitInfo, MetricSeries, RunDetail
+from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
+
+
+def git_info(raw: Any) -> GitInfo | None:
+    """A :class:`GitInfo` from the ``git`` dict of an env event (missing fields defaulted)."""
+    if not isinstance(raw, dict):
+        return None
+    diff: str = raw["diff"] if isinstance(raw.get("diff"), str) else ""
+    return GitInfo(
+        commit=raw.get("commit"),
+        branch=raw.get("branch"),
+        dirty=bool(raw.get("dirty", False)),
+        diff=diff,
+        diff_bytes=int(raw.get("diff_bytes", len(diff.encode("utf-8")))),
+        diff_truncated=bool(raw.get("diff_truncated", False)),
+        cap_bytes=int(raw.get("cap_bytes", 0)),
+        repo_root=raw.get("repo_root"),
+    )
+
+
+def run_detail(s: Session, home: Path, run_id: str) -> RunDetail:
+    rid = resolve_run_id(s, run_id)
+    summary = summaries(s, run_ids=[rid])[0]
+    command, notes, git, env, pid, host = s.execute(
+        select(
+            run_t.c.command, run_t.c.notes, run_t.c.git, run_t.c.env, run_t.c.pid, run_t.c.host
+        ).where(run_t.c.id == rid)
+    ).one()
+    counts = dict(
+        s.execute(select(latest_t.c.key, latest_t.c.count).where(latest_t.c.run_id == rid)).all()
+    )
+    datasets = [
+        {"name": name, "version": version, "path": path}
+        for name, version, path in s.execute(
+            select(run_input_t.c.dataset, run_input_t.c.version, run_input_t.c.path)
+            .where(run_input_t.c.run_id == rid)
+            .order_by(run_input_t.c.seq)
+        ).all()
+    ]
+    artifacts = []
+    for name, digest, size in s.execute(
+        select(artifact_t.c.name, artifact_t.c.digest, artifact_t.c.size)
+        .where(artifact_t.c.run_id == rid)
+        .order_by(artifact_t.c.name)
+    ).all():
+        blob = blob_path_or_none(home, digest)
+        artifacts.append(ArtifactRef(name, digest, int(size), str(blob) if blob else ""))
+    log = run_spool_dir(Path(home), rid) / LOG_FILENAME
+    return RunDetail(
+        summary=summary,
+        command=command or "",
+        notes=notes or "",
+        metric_counts={k: int(v) for k, v in counts.items()},
+        git=git_info(git),
+        env=env if isinstance(env, dict) else {},
+        datasets=datasets,
+        artifacts=artifacts,
+        log_path=str(log) if log.exists() else None,
+        pid=pid,
+        host=host,
+    )
+
+
+def metric_keys(s: Session, run_ids: list[str]) -> list[str]:
+    if not run_ids:
+        return []
+    rows = s.execute(
+        select(latest_t.c.key).where(latest_t.c.run_id.in_(run_ids)).distinct()
+    ).scalars()
+    return sorted(rows)
+
+
+def metric_series(s: Session, run_id: str, key: str) -> MetricSeries:
+    """The whole series, concatenated from its chunks in sequence order (writable arrays)."""
+    rid = resolve_run_id(s, run_id)
+    rows = s.execute(
+        select(chunk_t.c.steps, chunk_t.c.timestamps, chunk_t.c["values"])
+        .where(chunk_t.c.run_id == rid, chunk_t.c.key == key)
+        .order_by(chunk_t.c.seq_first)
+    ).all()
+    if not rows:
+        raise MetricNotFound(f"Run {rid[:8]} has no metric {key!r}.")
+    steps, times, values = zip(*rows)
+    return MetricSeries(
+        run_id=rid,
+        key=key,
+        steps=np.frombuffer(bytearray().join(steps), dtype="<i8"),
+        timestamps=np.frombuffer(bytearray().join(times), dtype="<f8"),
+        values=np.frombuffer(bytearray().join(values), dtype="<f8"),
+    )
+
+
+def set_notes(s: Session, run_id: str, notes: str) -> None:
+    rid = resolve_run_id(s, run_id)
+    result = s.execute(update(run_t).where(run_t.c.id == rid).values(notes=notes))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise RunNotFound(f"No run has the id {run_id!r}.")

@@ -1,0 +1,3 @@
+"""Fixtures of this folder: a real PostgreSQL server (``tests/pg_fixture.py``)."""
+
+pytest_plugins = ["pg_fixture"]
