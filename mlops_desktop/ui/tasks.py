@@ -118,7 +118,14 @@ class _Runnable(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Submits tasks to a private thread pool and keeps their handles alive until they end."""
+    """Submits tasks to a private thread pool and keeps their handles alive until they end.
+
+    Signals:
+        taskStarted(handle, label): a task submitted with a ``label`` started; the status bar
+            shows its progress and offers to cancel it. Unlabelled tasks stay quiet.
+    """
+
+    taskStarted = Signal(object, str)
 
     def __init__(self, max_threads: int = 4, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,8 +140,14 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[BaseException, str], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
+        label: str | None = None,
     ) -> TaskHandle:
-        """Run ``fn(*args, state=TaskState)`` on the pool; callbacks run on the GUI thread."""
+        """Run ``fn(*args, state=TaskState)`` on the pool; callbacks run on the GUI thread.
+
+        Args:
+            label: a few words for people ("Loading runs"); labelled tasks are announced
+                through ``taskStarted`` so the status bar can show them.
+        """
         handle = TaskHandle()
         if on_done is not None:
             handle.done.connect(on_done)
@@ -145,6 +158,8 @@ class TaskRunner(QObject):
         self._live.add(handle)
         handle.finished.connect(lambda h=handle: self._live.discard(h))
         self._pool.start(_Runnable(fn, args, handle))
+        if label:
+            self.taskStarted.emit(handle, label)
         return handle
 
     def active_count(self) -> int:

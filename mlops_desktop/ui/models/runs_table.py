@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -198,7 +197,11 @@ class RunsTableModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._runs):
@@ -254,21 +257,19 @@ class RunsTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not -1 <= column < self.columnCount():
             return
-        self.layoutAboutToBeChanged.emit([], QAbstractItemModel.LayoutChangeHint.VerticalSortHint)
-        old_rows = {run.id: row for row, run in enumerate(self._runs)}
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [run.id for run in self._runs]
         self._sort_column = column
         self._sort_order = order
         self._apply_sort()
         for persistent in self.persistentIndexList():
-            if not persistent.isValid():
+            if not persistent.isValid() or persistent.row() >= len(old_ids):
                 continue
-            run_id = next((i for i, r in old_rows.items() if r == persistent.row()), None)
-            if run_id is None:
-                continue
+            run_id = old_ids[persistent.row()]
             self.changePersistentIndex(
                 persistent, self.index(self._row_of[run_id], persistent.column())
             )
-        self.layoutChanged.emit([], QAbstractItemModel.LayoutChangeHint.VerticalSortHint)
+        self.layoutChanged.emit()
 
     # --- internals -----------------------------------------------------------------------
     def _key_for(self, run: RunSummary) -> tuple[int, Any] | None:
@@ -279,8 +280,10 @@ class RunsTableModel(QAbstractTableModel):
         if self._sort_column >= 0:
             present: list[tuple[tuple[int, Any], RunSummary]] = []
             missing: list[RunSummary] = []
+            column = self._sort_column
+            dynamic = self.key_of_column(column)
             for run in self._runs:
-                key = self._key_for(run)
+                key = sort_key(column_value(run, column, dynamic))
                 if key is None:
                     missing.append(run)
                 else:

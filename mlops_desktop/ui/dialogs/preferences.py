@@ -1,0 +1,189 @@
+"""Preferences: catalog location, theme, chart smoothing and ingest interval."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.settings import Settings
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+
+THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+URL_PLACEHOLDER = "empty: SQLite in the home, or postgresql+psycopg://user@host/db"
+_URL_PREFIXES = ("sqlite", "postgresql")
+
+
+def _run_test(test: Callable[[str], str], url: str, *, state: Any) -> str:
+    return test(url)
+
+
+def catalog_url_problem(url: str) -> str | None:
+    """Why a catalog URL cannot work, or None when it may (empty means the default)."""
+    if not url:
+        return None
+    if not url.startswith(_URL_PREFIXES) or "://" not in url:
+        return "Use an SQLite URL (sqlite:///path) or postgresql+psycopg://user@host/db."
+    return None
+
+
+class PreferencesDialog(QDialog):
+    """Edits a :class:`Settings` object and saves it into the home on Save.
+
+    Signals:
+        saved(): the settings were changed and written.
+    """
+
+    saved = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        home: Path,
+        runner: TaskRunner,
+        test_connection: Callable[[str], str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.setMinimumWidth(640)
+        self._settings = settings
+        self._home = home
+        self._runner = runner
+        self._test = test_connection
+        self._test_handle: TaskHandle | None = None
+
+        home_label = QLabel(str(home))
+        home_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        home_note = self._note(
+            "Start with --home DIR or set MLOPS_DESKTOP_HOME to use another home."
+        )
+
+        self.catalog_edit = QLineEdit(settings.catalog_url)
+        self.catalog_edit.setPlaceholderText(URL_PLACEHOLDER)
+        self.catalog_edit.setClearButtonEnabled(True)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setEnabled(test_connection is not None)
+        self.test_button.clicked.connect(self._on_test_clicked)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setVisible(False)
+        catalog_row = QHBoxLayout()
+        catalog_row.addWidget(self.catalog_edit, 1)
+        catalog_row.addWidget(self.test_button)
+
+        self.theme_combo = QComboBox()
+        for key, label in THEME_LABELS.items():
+            self.theme_combo.addItem(label, key)
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
+
+        self.smoothing_spin = QDoubleSpinBox()
+        self.smoothing_spin.setRange(0.0, 0.99)
+        self.smoothing_spin.setSingleStep(0.05)
+        self.smoothing_spin.setDecimals(2)
+        self.smoothing_spin.setValue(settings.chart_smoothing)
+        self.smoothing_spin.setToolTip("Exponential moving average weight: 0 shows raw values")
+
+        self.interval_spin = QDoubleSpinBox()
+        self.interval_spin.setRange(0.2, 60.0)
+        self.interval_spin.setSingleStep(0.5)
+        self.interval_spin.setSuffix(" s")
+        self.interval_spin.setValue(settings.ingest_interval_s)
+
+        form = QFormLayout()
+        form.addRow("Home:", home_label)
+        form.addRow("", home_note)
+        form.addRow("Catalog:", catalog_row)
+        form.addRow("", self.test_result)
+        form.addRow("", self._note("Catalog changes apply after restart."))
+        form.addRow("Theme:", self.theme_combo)
+        form.addRow("Chart smoothing:", self.smoothing_spin)
+        form.addRow("Look for new points every:", self.interval_spin)
+
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #d0312d;")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _note(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setEnabled(False)  # drawn in the palette's disabled (muted) colour
+        return label
+
+    def _on_test_clicked(self) -> None:
+        if self._test is None or self._test_handle is not None:
+            return
+        url = self.catalog_edit.text().strip()
+        problem = catalog_url_problem(url)
+        if problem:
+            self._show_test_result(False, problem)
+            return
+        self.test_result.setStyleSheet("")
+        self.test_result.setText("Connecting…")
+        self.test_result.setVisible(True)
+        self.test_button.setEnabled(False)
+        self._test_handle = self._runner.submit(
+            _run_test,
+            self._test,
+            url,
+            on_done=lambda text: self._show_test_result(True, str(text)),
+            on_failed=lambda exc, _tb: self._show_test_result(False, str(exc)),
+            label="Testing the catalog connection",
+        )
+        self._test_handle.finished.connect(self._on_test_finished)
+
+    def _on_test_finished(self) -> None:
+        self._test_handle = None
+        self.test_button.setEnabled(self._test is not None)
+
+    def _show_test_result(self, ok: bool, text: str) -> None:
+        self.test_result.setStyleSheet("color: #2e8b57;" if ok else "color: #d0312d;")
+        self.test_result.setText(text)
+        self.test_result.setVisible(True)
+
+    def _on_save(self) -> None:
+        url = self.catalog_edit.text().strip()
+        problem = catalog_url_problem(url)
+        if problem:
+            self.error_label.setText(problem)
+            self.error_label.show()
+            return
+        s = self._settings
+        s.catalog_url = url
+        s.theme = str(self.theme_combo.currentData())
+        s.chart_smoothing = round(self.smoothing_spin.value(), 2)
+        s.ingest_interval_s = round(self.interval_spin.value(), 2)
+        try:
+            s.save(self._home)
+        except OSError as exc:
+            self.error_label.setText(f"Cannot save settings in {self._home}: {exc.strerror}")
+            self.error_label.show()
+            return
+        self.saved.emit()
+        self.accept()

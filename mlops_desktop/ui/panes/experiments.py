@@ -1,0 +1,360 @@
+"""The Experiments pane: experiments, a filterable runs table, and detail/charts/compare tabs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+
+from mlops_desktop.core.errors import ExperimentNotFound, QueryError
+from mlops_desktop.core.runs import Experiment, RunSummary
+from mlops_desktop.settings import Settings
+from mlops_desktop.ui.charts.metric_panel import MetricPanel
+from mlops_desktop.ui.models.runs_table import RunsTableModel
+from mlops_desktop.ui.panes.experiments_list import ExperimentsList
+from mlops_desktop.ui.panes.registry import PaneContext, register_pane
+from mlops_desktop.ui.panes.run_compare import CompareView
+from mlops_desktop.ui.panes.run_detail import RunDetailView
+from mlops_desktop.ui.panes.run_filter import RunFilterBar, default_columns, query_columns
+from mlops_desktop.ui.panes.runs_view import RunsTableView
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.widgets import EmptyState
+
+NO_RUNS_HTML = (
+    "<h2>No runs yet</h2>"
+    "<p>Build a demo catalog with <code>mlops-desktop demo</code>, "
+    "or log a run from any Python script:</p>"
+)
+NO_RUNS_CODE = (
+    "import mlops_desktop as mlops\n"
+    'with mlops.start_run(experiment="digits", params={"lr": 0.01}) as run:\n'
+    '    run.log_metric("acc", 0.93, step=1)'
+)
+NO_RUNS_FOOTER = "Runs appear here while they are running."
+
+
+def _list_experiments(service: Any, *, state: Any) -> list[Experiment]:
+    return service.list_experiments()
+
+
+def _list_runs(
+    service: Any, experiment: str | None, query: str | None, *, state: Any
+) -> list[RunSummary]:
+    return service.list_runs(experiment, query)
+
+
+class ExperimentsPane(QWidget):
+    """See the module docstring; every service call goes through the TaskRunner."""
+
+    def __init__(
+        self,
+        service: Any,
+        runner: TaskRunner,
+        settings: Settings,
+        home: Path,
+        ingest: Any = None,
+        window: Any = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._settings = settings
+        self._home = home
+        self._window = window
+        self._experiment: str | None = None
+        self._query = ""
+        self._generation = 0
+        self._load_handle: TaskHandle | None = None
+        self._reload_pending = False
+        self._experiments_handle: TaskHandle | None = None
+        self._experiments_pending = False
+        self._experiments_loaded = False
+        self._dirty_tabs: set[int] = set()
+
+        self.experiments_list = ExperimentsList()
+        self.filter_bar = RunFilterBar()
+        self.model = RunsTableModel(self)
+        self.table = RunsTableView(self.model)
+        self.detail = RunDetailView(service, runner)
+        self.charts = MetricPanel(service, runner)
+        self.compare = CompareView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.detail, "Detail")
+        self.tabs.addTab(self.charts, "Charts")
+        self.tabs.addTab(self.compare, "Compare")
+
+        center = QWidget()
+        center_layout = QVBoxLayout(center)
+        center_layout.setContentsMargins(4, 4, 4, 0)
+        center_layout.addWidget(self.filter_bar)
+        center_layout.addWidget(self.table, 1)
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit.addWidget(center)
+        self.vsplit.addWidget(self.tabs)
+        self.vsplit.setStretchFactor(0, 4)
+        self.vsplit.setStretchFactor(1, 5)
+        self.hsplit = QSplitter(Qt.Orientation.Horizontal)
+        self.hsplit.addWidget(self.experiments_list)
+        self.hsplit.addWidget(self.vsplit)
+        self.hsplit.setStretchFactor(1, 1)
+        self.hsplit.setSizes([210, 900])
+        self.vsplit.setSizes([320, 400])
+
+        self.empty = EmptyState(NO_RUNS_HTML, NO_RUNS_CODE, NO_RUNS_FOOTER)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.hsplit)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self._selection_timer = QTimer(self)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(30)
+        self._selection_timer.timeout.connect(self._on_selection_settled)
+
+        self.filter_bar.set_column_source(self.model.available_keys)
+        self.filter_bar.set_chosen_columns(settings.runs_columns or [])
+        self.filter_bar.queryChanged.connect(self._on_query_changed)
+        self.filter_bar.columnsChosen.connect(self._on_columns_chosen)
+        self.experiments_list.experimentChosen.connect(self._on_experiment_chosen)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.detail.notes.saved.connect(self._on_notes_saved)
+        if settings.runs_columns:
+            self.model.set_columns(settings.runs_columns)
+        self.apply_settings()
+        if window is not None and hasattr(window, "settingsChanged"):
+            window.settingsChanged.connect(self.apply_settings)
+        if ingest is not None:
+            ingest.runsChanged.connect(self._on_runs_changed)
+            ingest.newRuns.connect(self._on_new_runs)
+        self.refresh()
+
+    # --- public (main window) ------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload experiments and runs (F5)."""
+        self._load_experiments()
+        if self._experiments_loaded:
+            self._load_runs(quiet=True)
+
+    def apply_settings(self) -> None:
+        """Take the chart smoothing default from the settings."""
+        weight = max(0.0, min(0.99, float(self._settings.chart_smoothing)))
+        self.charts.smoothing_slider.setValue(round(weight * 100))
+
+    def focus_filter(self) -> None:
+        self.filter_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.edit.selectAll()
+
+    def selected_runs(self) -> list[RunSummary]:
+        return self.table.selected_runs()
+
+    def is_loading(self) -> bool:
+        return self._load_handle is not None
+
+    def save_state(self) -> str:
+        return "|".join(
+            (
+                bytes(self.hsplit.saveState().toBase64()).decode(),
+                bytes(self.vsplit.saveState().toBase64()).decode(),
+            )
+        )
+
+    def restore_state(self, state: object) -> None:
+        parts = str(state).split("|")
+        if len(parts) == 2:
+            self.hsplit.restoreState(QByteArray.fromBase64(parts[0].encode()))
+            self.vsplit.restoreState(QByteArray.fromBase64(parts[1].encode()))
+
+    def shutdown(self) -> None:
+        self._selection_timer.stop()
+        self.detail.shutdown()
+
+    # --- loading -------------------------------------------------------------------------
+    def _load_experiments(self) -> None:
+        if self._experiments_handle is not None:
+            self._experiments_pending = True
+            return
+        handle = self._runner.submit(
+            _list_experiments,
+            self._service,
+            on_done=self._on_experiments_loaded,
+            on_failed=self._on_load_failed_quietly,
+        )
+        self._experiments_handle = handle
+        handle.finished.connect(self._on_experiments_finished)
+
+    def _load_runs(self, quiet: bool = False) -> None:
+        """List the chosen experiment's runs matching the filter, on the runner.
+
+        Args:
+            quiet: a live or F5 reload: rows are updated in place and selection kept.
+        """
+        if quiet and self._load_handle is not None:
+            self._reload_pending = True
+            return
+        if self._load_handle is not None:
+            self._load_handle.cancel()
+        self._generation += 1
+        generation, query = self._generation, self._query
+        if not quiet:
+            self.filter_bar.set_busy(True)  # live reloads stay quiet: no flicker each second
+        handle = self._runner.submit(
+            _list_runs,
+            self._service,
+            self._experiment,
+            query or None,
+            on_done=lambda runs: self._on_runs_loaded(generation, quiet, query, runs),
+            on_failed=lambda exc, _tb: self._on_runs_failed(generation, exc),
+            label=None if quiet else "Loading runs",
+        )
+        self._load_handle = handle
+        handle.finished.connect(lambda: self._on_runs_finished(handle))
+
+    def _on_experiments_loaded(self, experiments: list[Experiment]) -> None:
+        self._experiments_loaded = True
+        self.stack.setCurrentWidget(self.hsplit if experiments else self.empty)
+        self.experiments_list.set_experiments(experiments)  # may choose, which loads runs
+
+    def _on_experiments_finished(self) -> None:
+        self._experiments_handle = None
+        if self._experiments_pending:
+            self._experiments_pending = False
+            self._load_experiments()
+
+    def _on_runs_loaded(
+        self, generation: int, quiet: bool, query: str, runs: list[RunSummary]
+    ) -> None:
+        if generation != self._generation:
+            return
+        self.filter_bar.clear_error()
+        if quiet:
+            self.model.update_runs(runs, remove_missing=True)
+        else:
+            keep = [run.id for run in self.table.selected_runs()]
+            self.model.set_runs(runs)
+            self.table.select_run_ids(keep)
+        columns = self.model.columns()
+        if self._settings.runs_columns is None and not columns and runs:
+            columns = default_columns(self.model)
+        extra = [c for c in query_columns(query) if c not in columns]
+        self.model.set_columns(columns + extra)
+        self.filter_bar.set_chosen_columns(self.model.columns())
+        self.filter_bar.set_count(len(runs))
+        if quiet and self.table.selected_runs() != self.compare.runs:
+            self._dirty_tabs.add(2)
+            self._on_tab_changed(self.tabs.currentIndex())
+
+    def _on_runs_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        if isinstance(exc, QueryError):
+            self.filter_bar.show_error(exc)
+        elif isinstance(exc, ExperimentNotFound):
+            self._experiment = None
+            self._load_experiments()
+        else:
+            self.filter_bar.show_error(f"Cannot load runs: {exc}")
+
+    def _on_runs_finished(self, handle: TaskHandle) -> None:
+        if self._load_handle is not handle:
+            return
+        self._load_handle = None
+        self.filter_bar.set_busy(False)
+        if self._reload_pending:
+            self._reload_pending = False
+            self._load_runs(quiet=True)
+
+    def _on_load_failed_quietly(self, exc: BaseException, _tb: str) -> None:
+        self._show_status(f"Cannot read the catalog: {exc}", 10000)
+
+    def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
+        if self._window is not None and hasattr(self._window, "show_status"):
+            self._window.show_status(text, timeout_ms)
+
+    # --- user actions --------------------------------------------------------------------
+    def _on_experiment_chosen(self, name: str | None) -> None:
+        self._experiment = name
+        self._load_runs()
+
+    def _on_query_changed(self, query: str) -> None:
+        if query == self._query and not self.filter_bar.has_error():
+            return
+        self._query = query
+        self._load_runs()
+
+    def _on_columns_chosen(self, keys: list[str]) -> None:
+        keep = [run.id for run in self.table.selected_runs()]
+        self.model.set_columns(keys)
+        self.table.select_run_ids(keep, scroll=False)
+        self._settings.runs_columns = list(keys)
+        try:
+            self._settings.save(self._home)
+        except OSError as exc:
+            self._show_status(f"Cannot save settings: {exc.strerror}")
+
+    def _on_selection_changed(self, *_args: Any) -> None:
+        self._selection_timer.start()
+
+    def _on_selection_settled(self) -> None:
+        runs = self.table.selected_runs()
+        if len(runs) == 1:
+            self.detail.show_run(runs[0].id)
+        elif runs:
+            self.detail.show_message(
+                f"{len(runs)} runs selected: see Charts and Compare, or select one for its details."
+            )
+        else:
+            self.detail.show_message()
+        self._mark_tabs_dirty()
+
+    def _mark_tabs_dirty(self) -> None:
+        self._dirty_tabs = {1, 2}
+        self._on_tab_changed(self.tabs.currentIndex())
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index not in self._dirty_tabs:
+            return
+        self._dirty_tabs.discard(index)
+        runs = self.table.selected_runs()
+        if index == 1:
+            self.charts.set_runs(runs)
+        elif index == 2:
+            self.compare.set_runs(runs, self.model.columns())
+
+    def _on_notes_saved(self, _run_id: str) -> None:
+        self._show_status("Notes saved")
+
+    # --- live updates --------------------------------------------------------------------
+    def _on_new_runs(self, _ids: frozenset[str]) -> None:
+        self._load_experiments()
+        if self._experiments_loaded:
+            self._load_runs(quiet=True)
+
+    def _on_runs_changed(self, ids: frozenset[str]) -> None:
+        shown = {run_id for run_id in ids if self.model.row_of(run_id) is not None}
+        if shown:
+            self._load_runs(quiet=True)
+        if self.detail.run_id in ids:
+            self.detail.refresh()
+        selected = {run.id for run in self.table.selected_runs()} & set(ids)
+        if selected and self.tabs.currentIndex() == 1:
+            self.charts.refresh_runs(selected)
+
+
+def _create(context: PaneContext) -> ExperimentsPane:
+    return ExperimentsPane(
+        context.experiments,
+        context.runner,
+        context.settings,
+        context.home,
+        ingest=context.ingest,
+        window=context.window,
+    )
+
+
+register_pane("Experiments", "experiments", 10, _create)

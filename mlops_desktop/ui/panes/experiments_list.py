@@ -1,0 +1,106 @@
+"""The experiments list: "All experiments" first, then each experiment with its run count."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from mlops_desktop.core.runs import Experiment
+
+ALL_EXPERIMENTS = "All experiments"
+_NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+_NOTHING = object()  # no choice made yet
+
+
+class ExperimentsList(QTreeWidget):
+    """Two columns (name, runs); choosing a row emits the experiment's name (None: all).
+
+    Signals:
+        experimentChosen(object): an experiment name, or None for all experiments.
+    """
+
+    experimentChosen = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["Experiment", "Runs"])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self._experiments: list[Experiment] = []
+        self._chosen: object = _NOTHING
+        self.currentItemChanged.connect(self._on_current_item_changed)
+
+    @property
+    def experiments(self) -> list[Experiment]:
+        return list(self._experiments)
+
+    def current_experiment(self) -> str | None:
+        """The chosen experiment's name; None for "All experiments" or nothing chosen."""
+        item = self.currentItem()
+        if item is None:
+            return None
+        value = item.data(0, _NAME_ROLE)
+        return None if value is None or value == "" else str(value)
+
+    def set_experiments(self, experiments: list[Experiment]) -> None:
+        """Show ``experiments`` and keep the choice; the first call chooses "All experiments".
+
+        ``experimentChosen`` fires only when the effective choice changes (the first time, or
+        when the chosen experiment vanished and "All experiments" took its place).
+        """
+        before = self._chosen
+        self._experiments = list(experiments)
+        align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        self.blockSignals(True)
+        try:
+            self.clear()
+            total = sum(e.run_count for e in experiments)
+            all_item = QTreeWidgetItem([ALL_EXPERIMENTS, f"{total:,}"])
+            all_item.setData(0, _NAME_ROLE, "")
+            all_item.setTextAlignment(1, align)
+            font = all_item.font(0)
+            font.setBold(True)
+            all_item.setFont(0, font)
+            self.addTopLevelItem(all_item)
+            chosen = all_item
+            for exp in experiments:
+                item = QTreeWidgetItem([exp.name, f"{exp.run_count:,}"])
+                item.setData(0, _NAME_ROLE, exp.name)
+                item.setTextAlignment(1, align)
+                item.setToolTip(0, exp.name)
+                self.addTopLevelItem(item)
+                if exp.name == before:
+                    chosen = item
+            self.setCurrentItem(chosen)
+        finally:
+            self.blockSignals(False)
+        self._chosen = self.current_experiment()
+        if before is _NOTHING or before != self._chosen:
+            self.experimentChosen.emit(self._chosen)
+
+    def choose(self, name: str | None) -> bool:
+        """Choose an experiment by name (None: all); returns False when it is not listed."""
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            value = item.data(0, _NAME_ROLE) or None
+            if value == name:
+                self.setCurrentItem(item)
+                return True
+        return False
+
+    def _on_current_item_changed(
+        self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None
+    ) -> None:
+        if current is None:
+            return
+        name = self.current_experiment()
+        if name != self._chosen:
+            self._chosen = name
+            self.experimentChosen.emit(name)

@@ -1,0 +1,234 @@
+"""The Detail tab: one run's header, params, metrics, tags, notes, code, environment, log, files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.runs import RunDetail
+from mlops_desktop.ui.formatting import format_duration, format_time, format_value
+from mlops_desktop.ui.icons import status_icon
+from mlops_desktop.ui.panes.run_artifacts import ArtifactsView
+from mlops_desktop.ui.panes.run_code import CodeView
+from mlops_desktop.ui.panes.run_env import EnvironmentView
+from mlops_desktop.ui.panes.run_log import LogView
+from mlops_desktop.ui.panes.run_notes import NotesEditor
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable
+
+NO_SELECTION_TEXT = "Select a run to see its details; select several to compare."
+_HEADER_FIELDS = (
+    ("id", "ID"),
+    ("experiment", "Experiment"),
+    ("started", "Started"),
+    ("duration", "Duration"),
+    ("target", "Target"),
+    ("command", "Command"),
+)
+
+
+def _get_run(service: Any, run_id: str, *, state: Any) -> RunDetail:
+    return service.get_run(run_id)
+
+
+class RunDetailView(QWidget):
+    """Loads ``service.get_run`` on the runner for the one selected run.
+
+    Signals:
+        detailShown(str): the detail of this run id is on screen.
+    """
+
+    detailShown = Signal(str)
+
+    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._run_id: str | None = None
+        self._generation = 0
+        self._handle: TaskHandle | None = None
+        self.detail: RunDetail | None = None
+
+        self.empty = EmptyState(NO_SELECTION_TEXT)
+        self.icon_label = QLabel()
+        self.name_label = QLabel()
+        font = self.name_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.status_label = QLabel()
+        self.header_values: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
+        for i, (key, title) in enumerate(_HEADER_FIELDS):
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.header_values[key] = value
+            row, col = divmod(i, 2)
+            grid.addWidget(QLabel(f"<b>{title}</b>"), row, col * 2)
+            grid.addWidget(value, row, col * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.icon_label)
+        title_row.addWidget(self.name_label)
+        title_row.addWidget(self.status_label)
+        title_row.addStretch(1)
+
+        self.params_table = ReadOnlyTable(["Param", "Value"])
+        self.metrics_table = ReadOnlyTable(["Metric", "Last value", "Points"])
+        self.tags_table = ReadOnlyTable(["Tag", "Value"])
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.metrics_table)
+        right.addWidget(self.tags_table)
+        overview = QSplitter(Qt.Orientation.Horizontal)
+        overview.addWidget(self.params_table)
+        overview.addWidget(right)
+
+        self.notes = NotesEditor(service, runner)
+        self.code = CodeView()
+        self.environment = EnvironmentView()
+        self.log = LogView(service, runner)
+        self.artifacts = ArtifactsView()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(overview, "Params && metrics")
+        self.tabs.addTab(self.notes, "Notes")
+        self.tabs.addTab(self.code, "Code")
+        self.tabs.addTab(self.environment, "Environment")
+        self.tabs.addTab(self.log, "Log")
+        self.tabs.addTab(self.artifacts, "Artifacts")
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(6, 6, 6, 0)
+        column.addLayout(title_row)
+        column.addLayout(grid)
+        column.addWidget(self.tabs, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    @property
+    def run_id(self) -> str | None:
+        return self._run_id
+
+    def show_message(self, text: str = NO_SELECTION_TEXT) -> None:
+        """No single run: show ``text`` instead of a detail."""
+        self.notes.save()
+        self._generation += 1
+        self._run_id = None
+        self.detail = None
+        self.log.set_run(None)
+        self.empty.set_text(text)
+        self.stack.setCurrentWidget(self.empty)
+
+    def show_run(self, run_id: str) -> None:
+        """Load and show one run (a repeated id only refreshes it)."""
+        if run_id == self._run_id:
+            self.refresh()
+            return
+        self._run_id = run_id
+        self._load()
+
+    def refresh(self) -> None:
+        """Reload the shown run quietly (live updates)."""
+        if self._run_id is not None and self._handle is None:
+            self._load()
+
+    def shutdown(self) -> None:
+        self.notes.save()
+        self.log.stop()
+
+    def _load(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        self._handle = self._runner.submit(
+            _get_run,
+            self._service,
+            self._run_id,
+            on_done=lambda detail: self._on_loaded(generation, detail),
+            on_failed=lambda exc, _tb: self._on_load_failed(generation, exc),
+        )
+        handle = self._handle
+        handle.finished.connect(lambda: self._on_load_finished(handle))
+
+    def _on_load_finished(self, handle: TaskHandle) -> None:
+        if self._handle is handle:
+            self._handle = None
+
+    def _on_loaded(self, generation: int, detail: RunDetail) -> None:
+        if generation != self._generation:
+            return
+        self.set_detail(detail)
+
+    def _on_load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.empty.set_text(f"Cannot show this run: {exc}")
+            self.stack.setCurrentWidget(self.empty)
+
+    def set_detail(self, detail: RunDetail) -> None:
+        """Fill every part of the detail from one :class:`RunDetail`.
+
+        A refresh of the run already shown only touches the parts that changed, so live
+        updates keep scroll positions, filters and sort orders.
+        """
+        previous = (
+            self.detail if self.detail and self.detail.summary.id == detail.summary.id else None
+        )
+        self.detail = detail
+        run = detail.summary
+        self.icon_label.setPixmap(status_icon(run.status).pixmap(16, 16))
+        self.name_label.setText(run.name)
+        self.status_label.setText(run.status)
+        values = self.header_values
+        values["id"].setText(run.id)
+        values["experiment"].setText(run.experiment)
+        values["started"].setText(format_time(run.started_at))
+        values["duration"].setText(
+            format_duration(run.duration) or ("running" if run.status == "running" else "—")
+        )
+        target = run.target + (f" ({detail.host})" if detail.host else "")
+        values["target"].setText(target)
+        command = detail.command or "—"
+        values["command"].setText(command if len(command) <= 80 else command[:79] + "…")
+        values["command"].setToolTip(command)
+        old = previous.summary if previous else None
+        if old is None or old.params != run.params:
+            self.params_table.set_rows((k, format_value(v)) for k, v in run.params.items())
+        if (
+            old is None
+            or old.metrics != run.metrics
+            or previous.metric_counts != detail.metric_counts
+        ):
+            self.metrics_table.set_rows(
+                (k, format_value(v), detail.metric_counts.get(k, ""))
+                for k, v in run.metrics.items()
+            )
+        if old is None or old.tags != run.tags:
+            self.tags_table.set_rows(run.tags.items())
+        self.notes.set_run(run.id, detail.notes)
+        if previous is None or previous.git != detail.git:
+            self.code.set_git(detail.git)
+        if previous is None or previous.env != detail.env:
+            self.environment.set_env(detail.env or {}, detail.host)
+        if previous is None or previous.artifacts != detail.artifacts:
+            self.artifacts.set_artifacts(list(detail.artifacts))
+        self.log.set_run(run.id, running=run.status == "running")
+        self.stack.setCurrentIndex(1)
+        self.detailShown.emit(run.id)
