@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.core.errors import ExperimentNotFound, QueryError
+from mlops_desktop.core.query import parse_query
 from mlops_desktop.core.runs import Experiment, RunSummary
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
@@ -41,8 +42,22 @@ def _list_experiments(service: Any, *, state: Any) -> list[Experiment]:
 
 def _list_runs(
     service: Any, experiment: str | None, query: str | None, *, state: Any
-) -> list[RunSummary]:
-    return service.list_runs(experiment, query)
+) -> tuple[list[RunSummary], list[RunSummary]]:
+    """Fetch an experiment's runs and filter them: (all runs, matching runs).
+
+    The query is parsed first, so a malformed one fails before the catalog is read.
+    """
+    parsed = parse_query(query or "")
+    runs = service.list_runs(experiment, None)
+    state.check()
+    return runs, parsed.filter(runs)
+
+
+def _filter_cached(
+    runs: list[RunSummary], query: str | None, *, state: Any
+) -> tuple[None, list[RunSummary]]:
+    """Filter runs already in memory: a new query does not read the catalog again."""
+    return None, parse_query(query or "").filter(runs)
 
 
 class ExperimentsPane(QWidget):
@@ -73,6 +88,7 @@ class ExperimentsPane(QWidget):
         self._experiments_pending = False
         self._experiments_loaded = False
         self._dirty_tabs: set[int] = set()
+        self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
 
         self.experiments_list = ExperimentsList()
         self.filter_bar = RunFilterBar()
@@ -188,11 +204,12 @@ class ExperimentsPane(QWidget):
         self._experiments_handle = handle
         handle.finished.connect(self._on_experiments_finished)
 
-    def _load_runs(self, quiet: bool = False) -> None:
+    def _load_runs(self, quiet: bool = False, use_cache: bool = False) -> None:
         """List the chosen experiment's runs matching the filter, on the runner.
 
         Args:
             quiet: a live or F5 reload: rows are updated in place and selection kept.
+            use_cache: only the filter changed: filter the runs already fetched.
         """
         if quiet and self._load_handle is not None:
             self._reload_pending = True
@@ -203,12 +220,14 @@ class ExperimentsPane(QWidget):
         generation, query = self._generation, self._query
         if not quiet:
             self.filter_bar.set_busy(True)  # live reloads stay quiet: no flicker each second
+        if use_cache and self._all_runs is not None:
+            fn, args = _filter_cached, (self._all_runs, query or None)
+        else:
+            fn, args = _list_runs, (self._service, self._experiment, query or None)
         handle = self._runner.submit(
-            _list_runs,
-            self._service,
-            self._experiment,
-            query or None,
-            on_done=lambda runs: self._on_runs_loaded(generation, quiet, query, runs),
+            fn,
+            *args,
+            on_done=lambda result: self._on_runs_loaded(generation, quiet, query, result),
             on_failed=lambda exc, _tb: self._on_runs_failed(generation, exc),
             label=None if quiet else "Loading runs",
         )
@@ -227,10 +246,17 @@ class ExperimentsPane(QWidget):
             self._load_experiments()
 
     def _on_runs_loaded(
-        self, generation: int, quiet: bool, query: str, runs: list[RunSummary]
+        self,
+        generation: int,
+        quiet: bool,
+        query: str,
+        result: tuple[list[RunSummary] | None, list[RunSummary]],
     ) -> None:
         if generation != self._generation:
             return
+        fetched, runs = result
+        if fetched is not None:
+            self._all_runs = fetched
         self.filter_bar.clear_error()
         if quiet:
             self.model.update_runs(runs, remove_missing=True)
@@ -279,13 +305,14 @@ class ExperimentsPane(QWidget):
     # --- user actions --------------------------------------------------------------------
     def _on_experiment_chosen(self, name: str | None) -> None:
         self._experiment = name
+        self._all_runs = None
         self._load_runs()
 
     def _on_query_changed(self, query: str) -> None:
         if query == self._query and not self.filter_bar.has_error():
             return
         self._query = query
-        self._load_runs()
+        self._load_runs(use_cache=True)
 
     def _on_columns_chosen(self, keys: list[str]) -> None:
         keep = [run.id for run in self.table.selected_runs()]

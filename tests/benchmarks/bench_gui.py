@@ -1,0 +1,203 @@
+"""The app at scale: ``python tests/benchmarks/bench_gui.py``.
+
+Builds a catalog of 10,000 runs and 10 million points (one run with a 1,000,000-point series),
+then starts the app in a fresh process (offscreen Qt) and measures, each until the result is
+painted:
+
+- window: process start to the first frame of the main window (target < 2 s);
+- runs table: choosing the biggest experiment (6,000 runs) and "All experiments" (10,000 runs)
+  to the table showing them (target < 500 ms);
+- filter: pressing Enter on a three-clause query to the table showing the matches (< 200 ms);
+- chart: selecting the run with the 1,000,000-point series, Charts tab open, to the curve drawn
+  (< 200 ms; includes reading the series from the catalog);
+- memory: resident set size of the app process at the end (target < 400 MB).
+
+Options: ``--home DIR`` reuses (or builds once) a catalog there; ``--repeats N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MARKER = "bench-catalog.json"
+TARGETS = {"window_s": 2.0, "table_ms": 500, "filter_ms": 200, "chart_ms": 200, "rss_mb": 400}
+
+
+def ensure_catalog(home: Path) -> dict[str, object]:
+    marker = home / MARKER
+    if marker.exists():
+        return json.loads(marker.read_text())
+    sys.path.insert(0, str(HERE))
+    from big_catalog import BIG_EXPERIMENT, FILTER_QUERY, build_big_catalog
+
+    big = build_big_catalog(home)
+    info = {
+        "runs": big.runs,
+        "points": big.points,
+        "big_run_id": big.big_run_id,
+        "big_key": big.big_key,
+        "experiment": BIG_EXPERIMENT,
+        "query": FILTER_QUERY,
+        "build_s": big.seconds,
+    }
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def child(home: Path, info: dict[str, object]) -> dict[str, float]:
+    """Runs in a fresh interpreter: everything from import to RSS, as a user would see it."""
+    import psutil
+
+    proc = psutil.Process()
+    started = proc.create_time()
+
+    from PySide6.QtCore import QItemSelectionModel, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from mlops_desktop.app import build_main_window
+    from mlops_desktop.services.experiments import ExperimentService
+    from mlops_desktop.settings import Settings
+    from mlops_desktop.ui.panes.experiments import ExperimentsPane
+
+    app = QApplication([sys.argv[0]])
+    service = ExperimentService.open(home)
+    window = build_main_window(service, Settings.load(home), home, start_ingest=False)
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    window.grab()
+    out: dict[str, float] = {"window_s": time.time() - started}
+    pane = window.findChildren(ExperimentsPane)[0]
+
+    def wait(cond, timeout: float = 30.0) -> None:  # noqa: ANN001
+        end = time.perf_counter() + timeout
+        while not cond():
+            if time.perf_counter() > end:
+                raise TimeoutError("the app did not answer in time")
+            app.processEvents()
+            time.sleep(0.001)
+
+    wait(lambda: pane.experiments_list.topLevelItemCount() > 1)
+    wait(lambda: not pane.is_loading())
+    counts = {e.name: e.run_count for e in service.list_experiments()}
+    counts[None] = sum(counts.values())
+    for label, name in (("table_ms", info["experiment"]), ("table_all_ms", None)):
+        pane.experiments_list.choose("ablation")  # start from another experiment
+        wait(lambda: not pane.is_loading() and pane.model.rowCount() == counts["ablation"])
+        expected = counts[name]
+        t0 = time.perf_counter()
+        pane.experiments_list.choose(name)
+        wait(lambda n=expected: not pane.is_loading() and pane.model.rowCount() == n)
+        pane.table.viewport().grab()
+        out[label] = (time.perf_counter() - t0) * 1e3
+        out[label.replace("_ms", "_rows")] = expected
+
+    pane.experiments_list.choose(info["experiment"])
+    wait(lambda: not pane.is_loading() and pane.model.rowCount() > 1000)
+    total = pane.model.rowCount()
+    t0 = time.perf_counter()
+    pane.filter_bar.edit.setText(str(info["query"]))
+    pane.filter_bar.edit.returnPressed.emit()
+    wait(lambda: not pane.is_loading() and 0 < pane.model.rowCount() < total)
+    pane.table.viewport().grab()
+    out["filter_ms"] = (time.perf_counter() - t0) * 1e3
+    out["filter_rows"] = pane.model.rowCount()
+    pane.filter_bar.edit.setText("")
+    pane.filter_bar.edit.returnPressed.emit()
+    wait(lambda: not pane.is_loading() and pane.model.rowCount() == total)
+
+    pane.tabs.setCurrentIndex(1)
+    big = str(info["big_run_id"])
+    row = pane.model.row_of(big)
+    chart = pane.charts.chart
+    t0 = time.perf_counter()
+    pane.table.selectionModel().select(
+        pane.model.index(row, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    wait(lambda: big in chart.run_ids() and len(chart.curve_data(big)[0]) >= 1_000_000)
+    chart.grab()
+    out["chart_ms"] = (time.perf_counter() - t0) * 1e3
+    del Qt
+    out["rss_mb"] = proc.memory_info().rss / 2**20
+    window.shutdown()
+    service.close()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        info = json.loads((args.child / MARKER).read_text())
+        print(json.dumps(child(args.child, info)))
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        home = args.home or Path(tmp)
+        home.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        info = ensure_catalog(home)
+        print(
+            f"catalog: {info['runs']:,} runs, {info['points']:,} points "
+            f"(ready in {time.perf_counter() - t0:.1f} s) at {home}"
+        )
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MLOPS_DESKTOP_HOME=str(home))
+        results = []
+        for _ in range(args.repeats):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(home)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                print(out.stderr, file=sys.stderr)
+                return 1
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = [
+        ("window_s", "window appears after process start", "s", "window_s"),
+        (
+            "table_ms",
+            f"runs table, {results[0]['table_rows']:.0f}-run experiment",
+            "ms",
+            "table_ms",
+        ),
+        (
+            "table_all_ms",
+            f"runs table, all {results[0]['table_all_rows']:,.0f} runs",
+            "ms",
+            "table_ms",
+        ),
+        ("filter_ms", f"filter -> {results[0]['filter_rows']:.0f} runs", "ms", "filter_ms"),
+        ("chart_ms", "1,000,000-point series read and drawn", "ms", "chart_ms"),
+        ("rss_mb", "resident memory at the end", "MB", "rss_mb"),
+    ]
+    print(f"median of {args.repeats} fresh app processes (offscreen Qt, {os.cpu_count()} CPUs):")
+    failed = False
+    for key, label, unit, target_key in rows:
+        value = statistics.median(r[key] for r in results)
+        target = TARGETS[target_key]
+        ok = value < target
+        failed |= not ok
+        print(
+            f"  {label:44s} {value:9.2f} {unit:2s}  target < {target} {unit}"
+            f"  {'met' if ok else 'MISSED'}"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
