@@ -16,6 +16,7 @@ import cProfile
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,19 +69,36 @@ def bench_tracking(calls: int, repeats: int) -> dict[str, float]:
     }
 
 
-def bench_mlflow(calls: int) -> float | None:
+MLFLOW_SCRIPT = """
+import sys, tempfile, time
+import mlflow
+calls = int(sys.argv[1])
+with tempfile.TemporaryDirectory() as tmp:
+    mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    with mlflow.start_run():
+        mlflow.log_metric("warmup", 0.0)
+        start = time.perf_counter()
+        for i in range(calls):
+            mlflow.log_metric("loss", i * 0.001, step=i)
+        print((time.perf_counter() - start) / calls * 1e6)
+"""
+
+
+def bench_mlflow(calls: int, python: str | None) -> float | None:
+    """MLflow's ``log_metric`` on a SQLite store, in its own interpreter (MLflow pins its own
+    SQLAlchemy and Alembic, so it usually lives in a separate virtual environment)."""
+    exe = python or sys.executable
     try:
-        import mlflow
-    except ImportError:
+        out = subprocess.run(
+            [exe, "-c", MLFLOW_SCRIPT, str(calls)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
-        with mlflow.start_run():
-            mlflow.log_metric("warmup", 0.0)
-            start = time.perf_counter()
-            for i in range(calls):
-                mlflow.log_metric("loss", i * 0.001, step=i)
-            return (time.perf_counter() - start) / calls * 1e6
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def profile(calls: int) -> None:
@@ -102,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mlflow-calls", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--mlflow-python",
+        default=os.environ.get("MLFLOW_PYTHON"),
+        help="a Python with mlflow installed (default: $MLFLOW_PYTHON, else this one)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as home:
         os.environ["MLOPS_DESKTOP_HOME"] = home
@@ -118,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"flush of backlog    {r['flush_backlog_s'] * 1e3:8.1f} ms    (after {n:,} calls)")
     print(f"flush of one point  {r['flush_one_point_ms']:8.2f} ms")
     print(f"spool size          {r['spool_mb']:8.1f} MB")
-    mlflow_us = bench_mlflow(args.mlflow_calls)
+    mlflow_us = bench_mlflow(args.mlflow_calls, args.mlflow_python)
     if mlflow_us is None:
-        print("mlflow: not installed, no comparison (pip install mlflow to compare)")
+        print("mlflow: not found, no comparison (pip install mlflow, or --mlflow-python PY)")
     else:
         print(f"mlflow.log_metric   {mlflow_us:8.1f} us/call  ({args.mlflow_calls} calls, sqlite)")
         print(f"speed-up            {mlflow_us / r['log_metric_us']:8.0f} x")
