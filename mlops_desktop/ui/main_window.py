@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(24, 24))
-        self.nav.setFixedWidth(150)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setSpacing(2)
         self.stack = QStackedWidget()
         central = QWidget()
@@ -121,8 +121,12 @@ class MainWindow(QMainWindow):
             self.panes[spec.name] = widget
             self.stack.addWidget(widget)
             item = QListWidgetItem(load_icon(spec.icon), spec.name)
-            item.setSizeHint(QSize(140, 40))
+            item.setSizeHint(QSize(100, 40))
             self.nav.addItem(item)
+        # As wide as the longest pane name with its icon, no wider.
+        metrics = self.nav.fontMetrics()
+        widest = max((metrics.horizontalAdvance(s.name) for s in self.pane_specs), default=60)
+        self.nav.setFixedWidth(widest + self.nav.iconSize().width() + 36)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

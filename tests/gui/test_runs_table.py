@@ -63,7 +63,11 @@ def test_display_roles_format_values() -> None:
     assert model.data(model.index(d4, _column(model, "metrics.loss"))) == "inf"
     c3 = model.row_of("c3")
     assert model.data(model.index(c3, _column(model, "metrics.acc"))) == ""
-    assert model.headerData(_column(model, "params.lr"), Qt.Orientation.Horizontal) == "params.lr"
+    assert model.headerData(_column(model, "params.lr"), Qt.Orientation.Horizontal) == "lr"
+    tip = model.headerData(
+        _column(model, "params.lr"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    assert tip.startswith("params.lr")
     assert format_number(123456.0) == "1.235e+05"
     assert format_duration(3725) == "1h 02m"
 

@@ -6,12 +6,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from mlops_desktop.core.runs import MetricSeries
-from mlops_desktop.ui.charts.palette import FOREGROUND, run_color
+from mlops_desktop.ui.charts.palette import (
+    chart_background,
+    chart_foreground,
+    label_fill,
+    run_color,
+)
 from mlops_desktop.ui.charts.smoothing import MAX_WEIGHT, smooth_ema
 
 EMPTY_TEXT = "Select runs to chart their metrics"
@@ -50,17 +55,14 @@ class MetricChart(QWidget):
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
         self._empty.setStyleSheet("color: #777; font-size: 14px;")
-        self._plot = pg.PlotWidget(background="w")
+        self._plot = pg.PlotWidget()
         self._item = self._plot.getPlotItem()
         self._item.showGrid(x=True, y=True, alpha=0.25)
         self._item.setDownsampling(auto=True, mode="peak")
         self._item.setClipToView(True)
-        self._legend = self._item.addLegend(
-            offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb")
-        )
-        self._legend.setLabelTextColor(FOREGROUND)
+        self._legend = self._item.addLegend(offset=(-10, 10))
         self._install_bottom_axis()
-        self._style_axis(self._item.getAxis("left"))
+        self._apply_palette()
 
         self._stack = QStackedLayout(self)
         self._stack.setContentsMargins(0, 0, 0, 0)
@@ -102,8 +104,9 @@ class MetricChart(QWidget):
     def set_key(self, key: str) -> None:
         """Show ``key`` as the chart title and the y-axis label."""
         self._key = key
-        self._item.setTitle(key, color=FOREGROUND, size="11pt")
-        self._item.setLabel("left", key, color=FOREGROUND)
+        fg = chart_foreground(self).name()
+        self._item.setTitle(key, color=fg, size="11pt")
+        self._item.setLabel("left", key, color=fg)
 
     def set_empty_text(self, text: str) -> None:
         """Change the message shown when there is nothing to draw (e.g. a loading error)."""
@@ -232,13 +235,31 @@ class MetricChart(QWidget):
         self._style_axis(axis)
         self._item.setAxisItems({"bottom": axis})
         text, units = _X_LABELS[self._x_mode]
-        axis.setLabel(text, units=units, color=FOREGROUND)
+        axis.setLabel(text, units=units, color=chart_foreground(self).name())
         self._item.showGrid(x=True, y=True, alpha=0.25)
 
-    @staticmethod
-    def _style_axis(axis: pg.AxisItem) -> None:
+    def _style_axis(self, axis: pg.AxisItem) -> None:
         axis.setPen(pg.mkPen("#888"))
-        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setTextPen(pg.mkPen(chart_foreground(self)))
+
+    def _apply_palette(self) -> None:
+        """Colours from the current palette, so light and dark themes both read well."""
+        fg = chart_foreground(self)
+        self._plot.setBackground(chart_background(self))
+        self._legend.setBrush(pg.mkBrush(label_fill(self, 210)))
+        self._legend.setPen(pg.mkPen("#888"))
+        self._legend.setLabelTextColor(fg)
+        for side in ("left", "bottom"):
+            self._style_axis(self._item.getAxis(side))
+        text, units = _X_LABELS[self._x_mode]
+        self._item.getAxis("bottom").setLabel(text, units=units, color=fg.name())
+        if self._key:
+            self.set_key(self._key)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
 
     def _update_empty_state(self) -> None:
         self._stack.setCurrentWidget(self._plot if self._curves else self._empty)

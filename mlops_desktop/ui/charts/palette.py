@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
-
-FOREGROUND = "#333333"
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QWidget
 
 # Tableau 10: distinct on white, and readable for the common colour-vision deficiencies.
 RUN_COLORS = (
@@ -30,3 +29,20 @@ def run_label(name: str, run_id: str) -> str:
     """How a run is named in legends: its name and short id, or the short id alone."""
     short = run_id[:8]
     return f"{name} ({short})" if name else short
+
+
+def chart_foreground(widget: QWidget) -> QColor:
+    """Text and axis colour that reads on the widget's current (light or dark) palette."""
+    return widget.palette().color(QPalette.ColorRole.WindowText)
+
+
+def chart_background(widget: QWidget) -> QColor:
+    """Plot background for the widget's current palette."""
+    return widget.palette().color(QPalette.ColorRole.Base)
+
+
+def label_fill(widget: QWidget, alpha: int = 200) -> QColor:
+    """A translucent fill behind labels and legends, matching the background."""
+    color = QColor(chart_background(widget))
+    color.setAlpha(alpha)
+    return color

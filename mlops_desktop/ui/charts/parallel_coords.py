@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,7 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.runs import RunSummary
-from mlops_desktop.ui.charts.palette import FOREGROUND, run_label
+from mlops_desktop.ui.charts.palette import (
+    chart_background,
+    chart_foreground,
+    label_fill,
+    run_label,
+)
 from mlops_desktop.ui.charts.parallel_axes import (
     ParallelAxis,
     build_axes,
@@ -55,12 +60,11 @@ class ParallelCoordinatesView(QWidget):
         self.color_combo = QComboBox()
         self.color_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.info_label = QLabel("Click a line to see its run.")
-        self.info_label.setStyleSheet("color: #555;")
+        self.info_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info_label.setWordWrap(True)
         self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._canvas = pg.GraphicsLayoutWidget()
-        self._canvas.setBackground("w")
         self._plot: pg.PlotItem = self._canvas.addPlot(row=0, col=0)
         for side in ("left", "bottom"):
             self._plot.hideAxis(side)
@@ -121,7 +125,13 @@ class ParallelCoordinatesView(QWidget):
 
     # -- drawing ------------------------------------------------------------------------------
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._redraw()
+
     def _redraw(self) -> None:
+        self._canvas.setBackground(chart_background(self))
         self._plot.clear()
         self._lines = []
         if self._colorbar is not None:
@@ -181,10 +191,10 @@ class ParallelCoordinatesView(QWidget):
         y: float,
         anchor: tuple[float, float],
         font: QFont | None = None,
-        color: str = FOREGROUND,
+        color: QColor | None = None,
     ) -> None:
-        fill = pg.mkBrush(255, 255, 255, 190)
-        item = pg.TextItem(text, color=color, anchor=anchor, fill=fill)
+        fill = pg.mkBrush(label_fill(self, 190))
+        item = pg.TextItem(text, color=color or chart_foreground(self), anchor=anchor, fill=fill)
         if font is not None:
             item.setFont(font)
         item.setZValue(3)
@@ -204,7 +214,7 @@ class ParallelCoordinatesView(QWidget):
             label=axis.title,
             width=14,
         )
-        self._colorbar.axis.setTextPen(pg.mkPen(FOREGROUND))
+        self._colorbar.axis.setTextPen(pg.mkPen(chart_foreground(self)))
         self._canvas.addItem(self._colorbar, row=0, col=1)
         colors = []
         for value in axis.values:

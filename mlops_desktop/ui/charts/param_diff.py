@@ -19,6 +19,7 @@ from mlops_desktop.ui.charts.palette import run_label
 
 MISSING_TEXT = "—"
 DIFF_BRUSH = QBrush(QColor("#fff3c4"))
+DIFF_TEXT = QBrush(QColor("#222222"))
 _MISSING = object()
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -89,6 +90,8 @@ class ParamDiffModel(QAbstractTableModel):
             return self._cells[row][column]
         if role == Qt.ItemDataRole.BackgroundRole and self._differs[row][column]:
             return DIFF_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and self._differs[row][column]:
+            return DIFF_TEXT  # dark on the light highlight, in light and dark themes
         return None
 
     def headerData(  # noqa: N802

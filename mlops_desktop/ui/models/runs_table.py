@@ -161,6 +161,12 @@ class RunsTableModel(QAbstractTableModel):
     def row_of(self, run_id: str) -> int | None:
         return self._row_of.get(run_id)
 
+    def _short_header(self, key: str) -> str:
+        """``metrics.val/acc`` shows as ``val/acc`` unless another column has that short name."""
+        short = key.split(".", 1)[1] if "." in key else key
+        clashes = sum(1 for k in self._keys if k.split(".", 1)[-1] == short)
+        return short if clashes == 1 else key
+
     def key_of_column(self, column: int) -> str | None:
         """The dynamic key shown in ``column``, or None for a fixed column."""
         offset = column - len(FIXED_HEADERS)
@@ -189,7 +195,7 @@ class RunsTableModel(QAbstractTableModel):
             return None
         key = self.key_of_column(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            return FIXED_HEADERS[section] if key is None else key
+            return FIXED_HEADERS[section] if key is None else self._short_header(key)
         if role == Qt.ItemDataRole.ToolTipRole and key is not None:
             return f"{key} (use it in the filter, e.g. {key} > 0)"
         return None

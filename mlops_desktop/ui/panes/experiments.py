@@ -351,7 +351,7 @@ class ExperimentsPane(QWidget):
         if index == 1:
             self.charts.set_runs(runs)
         elif index == 2:
-            self.compare.set_runs(runs, self.model.columns())
+            self.compare.set_runs(runs)  # the params that vary, and every metric
 
     def _on_notes_saved(self, _run_id: str) -> None:
         self._show_status("Notes saved")
