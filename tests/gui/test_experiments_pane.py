@@ -71,6 +71,22 @@ def test_malformed_filter_shows_error_and_keeps_rows(qtbot: Any, pane: Any) -> N
     assert "params.depth" in pane.model.columns()  # referenced columns are added
 
 
+def test_a_new_filter_does_not_read_the_catalog_again(
+    qtbot: Any, pane: Any, service: Any, monkeypatch: Any
+) -> None:
+    choose(qtbot, pane, "digits", 6)
+    calls: list[tuple[Any, ...]] = []
+    real = service.list_runs
+    monkeypatch.setattr(service, "list_runs", lambda *a: calls.append(a) or real(*a))
+    apply_filter(qtbot, pane, "metrics.acc >= 0.9")
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2 and not pane.is_loading(), timeout=5000)
+    apply_filter(qtbot, pane, "")
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 6 and not pane.is_loading(), timeout=5000)
+    assert calls == [], "filtering uses the runs already fetched"
+    choose(qtbot, pane, "cifar", 3)
+    assert calls == [("cifar", None)], "choosing an experiment fetches its runs"
+
+
 def test_filter_applies_after_typing_stops(qtbot: Any, pane: Any) -> None:
     choose(qtbot, pane, "digits", 6)
     qtbot.keyClicks(pane.filter_bar.edit, "params.lr < 0.025")
