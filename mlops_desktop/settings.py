@@ -10,7 +10,7 @@ from typing import Any
 
 import platformdirs
 
-from mlops_desktop.tracking.home import APP_NAME, HOME_ENV
+from mlops_desktop.tracking.home import APP_NAME, HOME_ENV, resolve_home
 
 SCHEMA_VERSION = 1
 SETTINGS_FILENAME = "settings.json"
@@ -23,12 +23,9 @@ def platform_home() -> Path:
 
 def home_from(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The home to use: ``--home``, else ``MLOPS_DESKTOP_HOME``, else the platform default."""
-    if explicit is not None:
-        return Path(explicit).expanduser().resolve()
-    env = os.environ.get(HOME_ENV)
-    if env:
-        return Path(env).expanduser().resolve()
-    return platform_home()
+    if explicit is None and not os.environ.get(HOME_ENV):
+        return platform_home()
+    return resolve_home(explicit)
 
 
 @dataclass

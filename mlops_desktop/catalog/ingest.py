@@ -27,7 +27,7 @@ from mlops_desktop.catalog.schema import ingest_state_t, run_t
 from mlops_desktop.catalog.upsert import insert_ignore
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.tracking.home import EVENTS_FILENAME, spool_root
-from mlops_desktop.tracking.spool import SpoolRead, validate_event
+from mlops_desktop.tracking.spool import SpoolRead, parse_lines
 
 try:  # orjson parses metric lines about three times faster; NaN lines fall back to json
     from orjson import loads as _fast_loads
@@ -46,31 +46,8 @@ def _loads(line: bytes) -> Any:
 
 
 def parse_spool_bytes(data: bytes, base_offset: int) -> SpoolRead:
-    """Like ``tracking.spool.parse_lines`` but with the fast JSON parser when there is one."""
-    out = SpoolRead(end_offset=base_offset)
-    last_nl = data.rfind(b"\n")
-    if last_nl < 0:
-        out.torn_bytes = len(data)
-        return out
-    out.torn_bytes = len(data) - last_nl - 1
-    out.end_offset = base_offset + last_nl + 1
-    pos = base_offset
-    for line in data[:last_nl].split(b"\n"):
-        here = pos
-        pos += len(line) + 1
-        if not line.strip():
-            continue
-        try:
-            event = _loads(line)
-        except (ValueError, RecursionError) as exc:
-            out.problems.append(f"byte {here}: not valid JSON ({exc.__class__.__name__})")
-            continue
-        why = validate_event(event)
-        if why is not None:
-            out.problems.append(f"byte {here}: {why}")
-            continue
-        out.events.append(event)
-    return out
+    """``tracking.spool.parse_lines`` with the fast JSON parser when there is one."""
+    return parse_lines(data, base_offset, loads=_loads)
 
 
 @dataclass
