@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.errors import CatalogUnavailable
@@ -62,6 +62,17 @@ _ENVIRONMENT_ERRORS: tuple[tuple[str, str], ...] = (
         "unable to open database file",
         "The catalog file cannot be opened. Check that its "
         "folder exists and that you may read and write it.",
+    ),
+    (
+        "file is not a database",
+        "The catalog file is not a SQLite database, or it is damaged. Move it aside (nothing "
+        "else in the home is touched) and a new catalog is made; your runs' spools are ingested "
+        "again into it.",
+    ),
+    (
+        "database disk image is malformed",
+        "The catalog file is damaged. Move it aside and a new catalog is made; your runs' "
+        "spools are ingested again into it.",
     ),
     (
         "connection refused",
@@ -120,9 +131,22 @@ def translate_errors() -> Iterator[None]:
 
 
 def catalog_url_for(home: Path, url: str | None) -> URL:
-    """The catalog's URL: ``url`` when given, else ``HOME/catalog.db``."""
+    """The catalog's URL: ``url`` when given, else ``HOME/catalog.db``.
+
+    Raises:
+        CatalogUnavailable: ``url`` is not a database URL this program can use.
+    """
     if url:
-        return make_url(url)
+        try:
+            parsed = make_url(url)
+            parsed.get_dialect()
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise CatalogUnavailable(
+                f"{url!r} is not a catalog URL this program can use. Give a SQLite file "
+                "(sqlite:////path/catalog.db) or a PostgreSQL server "
+                "(postgresql+psycopg://user@host:5432/dbname)."
+            ) from exc
+        return parsed
     return URL.create("sqlite+pysqlite", database=str(Path(home) / CATALOG_FILENAME))
 
 
@@ -155,7 +179,14 @@ def make_engine(url: URL) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+    except ImportError as exc:
+        raise CatalogUnavailable(
+            f"The database driver for {url.drivername!r} is not installed ({exc.name}). "
+            "For PostgreSQL, install psycopg (pip install 'mlops-desktop[postgres]') and use "
+            "a postgresql+psycopg:// URL."
+        ) from exc
 
 
 class Catalog:

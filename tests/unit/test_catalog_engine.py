@@ -125,3 +125,24 @@ def test_bugs_are_not_disguised(temp_home: Path) -> None:
         assert not isinstance(info.value, CatalogUnavailable)
     finally:
         catalog.dispose()
+
+
+def test_a_file_that_is_not_a_catalog_says_so_and_is_kept(temp_home: Path) -> None:
+    junk = bytes(range(256)) * 40
+    (temp_home / "catalog.db").write_bytes(junk)
+    with pytest.raises(CatalogUnavailable, match="not a SQLite database"):
+        ExperimentService.open(temp_home)
+    assert (temp_home / "catalog.db").read_bytes() == junk, "nothing is overwritten"
+
+
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("nonsense://", "not a catalog URL"),
+        ("postgresql+nosuchdriver://u@h/db", "not a catalog URL"),
+        ("postgresql+psycopg2://u@127.0.0.1:1/db", "driver|not a catalog URL|refuses|reached"),
+    ],
+)
+def test_bad_catalog_urls_say_what_to_do(temp_home: Path, url: str, match: str) -> None:
+    with pytest.raises(CatalogUnavailable, match=match):
+        ExperimentService.open(temp_home, url)
