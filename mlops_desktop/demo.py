@@ -25,6 +25,8 @@ import mlops_desktop as mlops
 
 MARKER = "demo.json"
 DEMO_VERSION = 1
+SGD_EPOCHS = 25
+MLP_EPOCHS = 40
 
 
 def _split(loader: Callable[..., Any], seed: int = 0) -> tuple[Any, Any, Any, Any]:
@@ -52,7 +54,7 @@ def _digits_sgd(progress: Callable[[str], None]) -> None:
             "loss": loss,
             "alpha": alpha,
             "eta0": eta0,
-            "epochs": 25,
+            "epochs": SGD_EPOCHS,
         }
         with mlops.start_run(
             "digits-sgd",
@@ -65,7 +67,7 @@ def _digits_sgd(progress: Callable[[str], None]) -> None:
                 loss=loss, alpha=alpha, learning_rate="constant", eta0=eta0, random_state=0
             )
             rng = np.random.default_rng(0)
-            for epoch in range(params["epochs"]):
+            for epoch in range(SGD_EPOCHS):
                 order = rng.permutation(len(x_tr))
                 clf.partial_fit(x_tr[order], y_tr[order], classes=classes)
                 p_tr = np.clip(clf.predict_proba(x_tr), 1e-7, 1)
@@ -101,7 +103,7 @@ def _cancer_mlp(progress: Callable[[str], None], work: Path) -> None:
             "hidden": "x".join(map(str, hidden)),
             "learning_rate_init": lr,
             "alpha": alpha,
-            "epochs": 40,
+            "epochs": MLP_EPOCHS,
         }
         with mlops.start_run(
             "breast-cancer-mlp",
@@ -113,7 +115,7 @@ def _cancer_mlp(progress: Callable[[str], None], work: Path) -> None:
             clf = MLPClassifier(
                 hidden_layer_sizes=hidden, learning_rate_init=lr, alpha=alpha, random_state=0
             )
-            for epoch in range(params["epochs"]):
+            for epoch in range(MLP_EPOCHS):
                 clf.partial_fit(x_tr, y_tr, classes=[0, 1])
                 run.log_metrics(
                     {

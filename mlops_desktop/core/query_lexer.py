@@ -110,7 +110,8 @@ def _number(text: str, m: re.Match[str], tokens: list[Token]) -> int:
 
 
 def _string(text: str, start: int, tokens: list[Token]) -> int:
-    quote, out, i, n = text[start], [], start + 1, len(text)
+    out: list[str] = []
+    quote, i, n = text[start], start + 1, len(text)
     while i < n:
         ch = text[i]
         if ch == quote:

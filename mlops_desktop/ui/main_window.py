@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         for row, spec in enumerate(self.pane_specs):
             shortcut = QKeySequence(f"Ctrl+{row + 1}") if row < 9 else None
-            self._action(view_menu, spec.name, lambda r=row: self.show_pane_at(r), shortcut)
+            self._action(view_menu, spec.name, partial(self.show_pane_at, row), shortcut)
         view_menu.addSeparator()
         self._action(view_menu, "&Refresh", self.refresh_current, QKeySequence("F5"))
         self._action(view_menu, "&Filter runs", self.focus_filter, QKeySequence("Ctrl+F"))
