@@ -154,7 +154,7 @@ def _cmd_demo(args: argparse.Namespace, home: Path) -> int:
 
 
 def _cmd_gui(args: argparse.Namespace, home: Path, live_demo: bool = False) -> int:
-    from mlops_desktop.app import run_gui
+    from mlops_desktop.ui.app import run_gui
 
     live = None
     if live_demo:

@@ -63,9 +63,9 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     from PySide6.QtCore import QItemSelectionModel, Qt
     from PySide6.QtWidgets import QApplication
 
-    from mlops_desktop.app import build_main_window
     from mlops_desktop.services.experiments import ExperimentService
     from mlops_desktop.settings import Settings
+    from mlops_desktop.ui.app import build_main_window
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
 
     app = QApplication([sys.argv[0]])

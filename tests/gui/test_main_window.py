@@ -11,8 +11,8 @@ from gui_spools import write_run
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QWidget
 
-from mlops_desktop.app import build_main_window, describe_catalog
 from mlops_desktop.settings import Settings
+from mlops_desktop.ui.app import build_main_window, describe_catalog
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
 from mlops_desktop.ui.ingest_loop import IngestLoop
 from mlops_desktop.ui.panes import registry
