@@ -193,3 +193,11 @@ def test_log_of_a_running_run_follows_new_output(
     with open(run_spool_dir(home, run_id) / LOG_FILENAME, "a", encoding="utf-8") as fh:
         fh.write("step 3\n")
     qtbot.waitUntil(lambda: log.text.toPlainText().count("step") == 3, timeout=5000)
+
+
+def test_opening_selects_the_newest_running_run(
+    qtbot: Any, pane: Any, three_experiments: Any
+) -> None:
+    live = three_experiments["tabular"][0]
+    qtbot.waitUntil(lambda: [r.id for r in pane.selected_runs()] == [live], timeout=5000)
+    qtbot.waitUntil(lambda: pane.detail.run_id == live, timeout=5000)

@@ -87,6 +87,7 @@ class ExperimentsPane(QWidget):
         self._experiments_handle: TaskHandle | None = None
         self._experiments_pending = False
         self._experiments_loaded = False
+        self._greeted = False  # the first listing may select a live run to show it at once
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
 
@@ -274,6 +275,15 @@ class ExperimentsPane(QWidget):
         if quiet and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(2)
             self._on_tab_changed(self.tabs.currentIndex())
+        if not self._greeted and runs:
+            self._greeted = True
+            self._show_live_run(runs)
+
+    def _show_live_run(self, runs: list[RunSummary]) -> None:
+        """On opening, select the newest running run (its log follows live), if none is chosen."""
+        live = next((run for run in runs if run.status == "running"), None)
+        if live is not None and not self.table.selected_runs():
+            self.table.select_run_ids([live.id])
 
     def _on_runs_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
