@@ -41,3 +41,15 @@ class QueryError(UserFacingError):
         self.column = column
         pointer = " " * (column - 1) + "^"
         super().__init__(f"{message} at column {column}:\n  {query}\n  {pointer}")
+
+
+class DatasetNotFound(UserFacingError):
+    """No dataset (or no such version of it) has the given name."""
+
+
+class DatasetError(UserFacingError):
+    """A dataset cannot be registered, read, profiled or restored (the message says why)."""
+
+
+class OperationCancelled(UserFacingError):
+    """Long work was cancelled by the person who started it."""
