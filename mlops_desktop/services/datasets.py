@@ -27,7 +27,7 @@ Cancelled = Callable[[], bool]
 
 
 class DatasetService:
-    """Facade over the catalog and the dataset engine for the Datasets pane and ``data`` commands."""
+    """Facade over the catalog and the dataset engine for the Datasets pane and ``data``."""
 
     def __init__(self, catalog: object, home: Path) -> None:
         raise NotImplementedError
@@ -49,7 +49,7 @@ class DatasetService:
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
     ) -> AddResult:
-        """Register ``path`` (file or folder) as a new version of ``name`` if its content changed."""
+        """Register ``path`` (file or folder) as a new version of ``name`` if it changed."""
         raise NotImplementedError
 
     def list_datasets(self) -> list[DatasetSummary]:
@@ -91,9 +91,7 @@ class DatasetService:
         """Profiles of the version's table files (or one), computed once and cached."""
         raise NotImplementedError
 
-    def preview(
-        self, name: str, version: str | None, path: str, rows: int = 200
-    ) -> TablePreview:
+    def preview(self, name: str, version: str | None, path: str, rows: int = 200) -> TablePreview:
         raise NotImplementedError
 
     def used_by(self, name: str, version: str | None = None) -> list[DatasetUse]:
