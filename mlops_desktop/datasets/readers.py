@@ -1,0 +1,377 @@
+"""Streaming readers of table files: CSV/TSV, Parquet, JSON Lines (pyarrow) and NumPy arrays.
+
+Every reader turns a file into a stream of ``pyarrow.RecordBatch`` handed to a :class:`BatchSink`
+and never holds the whole file in memory. Each bad input becomes a
+:class:`~mlops_desktop.core.errors.DatasetError` whose message names the file and says what to
+do; nothing here raises a bare pyarrow or NumPy error.
+
+Choices worth knowing:
+
+* CSV text that is not valid UTF-8 is read again as Latin-1 (every byte is a character), with a
+  problem note naming the first bad line, rather than refused.
+* CSV rows with the wrong number of fields are skipped and counted in a problem note.
+* When a later CSV block does not fit the type guessed from the first block, the column is read
+  again as float64 (numbers) or as text, with a problem note.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from mlops_desktop.core.errors import DatasetError, OperationCancelled
+from mlops_desktop.datasets.arrays import npy_batches, npz_batches
+
+BLOCK_SIZE = 8 << 20  # bytes per CSV / JSON block
+MAX_BLOCK_SIZE = 512 << 20
+BATCH_ROWS = 65_536  # rows per Parquet batch
+
+_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".npy": "npy",
+    ".npz": "npz",
+}
+_CONVERSION = re.compile(
+    r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'"
+)
+
+
+def table_format(path: str | Path) -> str | None:
+    """The table format of a file by its suffix, or None when it is not a table."""
+    return _FORMATS.get(Path(path).suffix.lower())
+
+
+class BatchSink(Protocol):
+    """Receives the batches of one read; ``reset`` starts over when the read restarts."""
+
+    def reset(self) -> None: ...
+
+    def add(self, batch: pa.RecordBatch) -> None: ...
+
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ReadState:
+    """What one read learned: notes for the person, progress and CSV retry options."""
+
+    path: Path
+    rel: str
+    fmt: str
+    size: int = 0
+    done: int = 0  # bytes (text formats) or rows (others) read so far
+    total: int = 0
+    problems: list[str] = field(default_factory=list)
+    encoding: str = "utf8"
+    block_size: int = BLOCK_SIZE
+    threads: bool = True
+    column_types: dict[str, pa.DataType] = field(default_factory=dict)
+    bad_rows: int = 0
+    first_bad_line: int | None = None
+
+    def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
+        self.bad_rows += 1
+        if self.first_bad_line is None and row.number is not None:
+            self.first_bad_line = row.number
+        return "skip"
+
+
+class _Restart(Exception):
+    """The read must start again with changed options (already stored in the state)."""
+
+
+def check_readable(path: Path, rel: str) -> int:
+    """The file's size; a DatasetError when it is gone, a folder or not readable."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise DatasetError(f"{rel} has disappeared: it was moved or deleted.") from None
+    except PermissionError:
+        raise DatasetError(
+            f"{rel} cannot be read: permission denied (check its permissions)."
+        ) from None
+    except IsADirectoryError:
+        raise DatasetError(f"{rel} is a folder, not a table file.") from None
+    except OSError as e:
+        raise DatasetError(f"{rel} cannot be read: {e.strerror or e}.") from None
+    return st.st_size
+
+
+def scan(
+    state: ReadState,
+    sink: BatchSink,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> None:
+    """Stream every batch of ``state.path`` into ``sink`` (restarting it when a retry is needed)."""
+    for _attempt in range(50):
+        sink.reset()
+        state.done, state.bad_rows, state.first_bad_line = 0, 0, None
+        try:
+            for batch in prefetch(iter_batches(state)):
+                if cancelled is not None and cancelled():
+                    raise OperationCancelled(f"Reading {state.rel} was cancelled.")
+                sink.add(batch)
+                if progress is not None:
+                    progress(state.done, state.total, f"Reading {state.rel}")
+        except _Restart:
+            continue
+        if state.bad_rows:
+            where = f" (first at line {state.first_bad_line})" if state.first_bad_line else ""
+            state.problems.append(
+                f"{state.rel}: {state.bad_rows} rows with the wrong number of fields "
+                f"were skipped{where}."
+            )
+        return
+    raise DatasetError(
+        f"{state.rel} could not be read: its column types keep changing between blocks."
+    )
+
+
+def prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """Read the next batches on a worker thread while the caller works on the current one."""
+    slots: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        slots.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(("end", None))
+        except BaseException as e:  # handed to the consumer, raised there
+            slots.put(("error", e))
+
+    worker = threading.Thread(target=produce, name="table-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item  # type: ignore[misc]
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+        batches.close()  # type: ignore[attr-defined]
+
+
+def iter_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
+    """The batches of the file; may raise ``_Restart`` (CSV) or DatasetError."""
+    fmt = state.fmt
+    try:
+        if fmt in ("csv", "tsv"):
+            yield from _csv_batches(state)
+        elif fmt == "parquet":
+            yield from _parquet_batches(state)
+        elif fmt == "jsonl":
+            yield from _json_batches(state)
+        elif fmt == "npy":
+            yield from npy_batches(state.path, state.rel, state)
+        elif fmt == "npz":
+            yield from npz_batches(state.path, state.rel, state)
+        else:
+            raise DatasetError(f"{state.rel} is not a table file this app can read.")
+    except (DatasetError, OperationCancelled, _Restart):
+        raise
+    except FileNotFoundError:
+        raise DatasetError(f"{state.rel} disappeared while it was read.") from None
+    except PermissionError:
+        raise DatasetError(
+            f"{state.rel} cannot be read: permission denied (check its permissions)."
+        ) from None
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise DatasetError(
+            f"{state.rel} could not be read as {fmt.upper()}: {_first_line(e)}"
+        ) from None
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def open_csv(state: ReadState, f: pa.NativeFile) -> pacsv.CSVStreamingReader:
+    read = pacsv.ReadOptions(
+        block_size=state.block_size, use_threads=state.threads, encoding=state.encoding
+    )
+    parse = pacsv.ParseOptions(
+        delimiter="\t" if state.fmt == "tsv" else ",", invalid_row_handler=state.on_invalid_row
+    )
+    convert = pacsv.ConvertOptions(column_types=state.column_types, strings_can_be_null=False)
+    return pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
+
+
+def _csv_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
+    state.total = state.size
+    with pa.OSFile(str(state.path)) as f:
+        try:
+            reader = open_csv(state, f)
+            if state.encoding == "utf8" and any(pa.types.is_binary(t) for t in reader.schema.types):
+                _fall_back_to_latin1(state)
+            empty = True
+            for batch in reader:
+                state.done = min(f.tell(), state.size)
+                empty = False
+                yield batch
+            if empty:
+                yield empty_batch(reader.schema)
+        except pa.ArrowInvalid as e:
+            _handle_csv_error(state, e, reader.schema if "reader" in locals() else None)
+
+
+def _handle_csv_error(state: ReadState, e: pa.ArrowInvalid, schema: pa.Schema | None) -> None:
+    msg = str(e)
+    if "invalid UTF8" in msg and state.encoding == "utf8":
+        _fall_back_to_latin1(state)
+    if "straddling" in msg and state.block_size < MAX_BLOCK_SIZE:
+        state.block_size *= 4
+        raise _Restart
+    m = _CONVERSION.search(msg)
+    if m and schema is not None:
+        name = schema.names[int(m.group(1))]
+        value = m.group(3)
+        new_type = pa.float64() if _is_number(value) else pa.string()
+        if state.column_types.get(name) != new_type:
+            state.column_types[name] = new_type
+            kind = "numbers (float64)" if new_type == pa.float64() else "text"
+            state.problems.append(
+                f"{state.rel}: column {name!r} was read as {kind} because a later row "
+                f"holds {value!r}."
+            )
+            raise _Restart
+    if "Empty CSV file" in msg:
+        raise DatasetError(f"{state.rel} has no header line: it looks empty.")
+    raise DatasetError(f"{state.rel} could not be read as {state.fmt.upper()}: {_first_line(e)}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _fall_back_to_latin1(state: ReadState) -> None:
+    line = first_non_utf8_line(state.path)
+    where = f" (first at line {line})" if line else ""
+    state.problems.append(
+        f"{state.rel} is not valid UTF-8 text{where}; it was read as Latin-1, so some characters "
+        "may look wrong. Save it as UTF-8 to fix this."
+    )
+    state.encoding = "latin-1"
+    raise _Restart
+
+
+def first_non_utf8_line(path: Path, chunk: int = 8 << 20) -> int | None:
+    """The 1-based line of the first byte that is not valid UTF-8, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with open(path, "rb") as f:
+        while data := f.read(chunk):
+            try:
+                decoder.decode(data)
+            except UnicodeDecodeError as e:
+                return lines + data.count(b"\n", 0, max(e.start, 0))
+            lines += data.count(b"\n")
+    return None
+
+
+def _parquet_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
+    pf = open_parquet(state.path, state.rel)
+    state.total = pf.metadata.num_rows
+    empty = True
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS):
+        state.done += batch.num_rows
+        empty = False
+        yield batch
+    if empty:
+        yield empty_batch(pf.schema_arrow)
+
+
+def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    """A batch with the schema's columns and no rows."""
+    return pa.RecordBatch.from_arrays([pa.array([], type=t) for t in schema.types], schema=schema)
+
+
+def open_parquet(path: Path, rel: str) -> pq.ParquetFile:
+    """Open a Parquet file, with a clear message when it is cut short or not Parquet."""
+    try:
+        return pq.ParquetFile(str(path))
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as e:
+        if isinstance(e, FileNotFoundError | PermissionError):
+            raise
+        raise DatasetError(
+            f"{rel} is not a complete Parquet file (it may have been cut short, or it is not "
+            f"Parquet at all): {_first_line(e)}"
+        ) from None
+
+
+def _json_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
+    state.total = state.size
+    with pa.OSFile(str(state.path)) as f:
+        try:
+            reader = pajson.open_json(
+                f, read_options=pajson.ReadOptions(block_size=state.block_size)
+            )
+            for batch in reader:
+                state.done = min(f.tell(), state.size)
+                yield batch
+        except pa.ArrowInvalid as e:
+            if "straddling" in str(e) and state.block_size < MAX_BLOCK_SIZE:
+                state.block_size *= 4
+                raise _Restart from None
+            raise DatasetError(json_error_message(state.path, state.rel, e)) from None
+
+
+def json_error_message(path: Path, rel: str, e: Exception) -> str:
+    """Find the first line that is not a JSON object, to name it; else pyarrow's reason."""
+    import json
+
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError as err:
+                return f"{rel} line {number} is not valid JSON ({err}); fix or remove that line."
+            if not isinstance(value, dict):
+                return (
+                    f"{rel} line {number} is not a JSON object; each line must be one "
+                    "{...} record."
+                )
+    return f"{rel} could not be read as JSON Lines: {_first_line(e)}"
