@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("experiments", help="list experiments")
     ex.add_argument("--json", action="store_true")
+
+    from mlops_desktop.cli_data import add_data_parser
+
+    add_data_parser(sub)
     return p
 
 
@@ -191,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_runs(args, home)
         if args.command == "experiments":
             return _cmd_experiments(args, home)
+        if args.command == "data":
+            from mlops_desktop.cli_data import cmd_data
+
+            return cmd_data(args, home)
         if args.command == "demo":
             return _cmd_demo(args, home)
         return _cmd_gui(args, home)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
+from mlops_desktop.core.datasets import DatasetDiff, DatasetUse, DatasetVersion, TableProfile
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
 
@@ -79,7 +80,8 @@ def run_detail_doc(detail: RunDetail) -> dict[str, Any]:
             },
             "env": detail.env,
             "datasets": [
-                {"name": d.get("name"), "version": d.get("version")} for d in detail.datasets
+                {"name": d.get("name"), "version": d.get("version"), "path": d.get("path")}
+                for d in detail.datasets
             ],
             "artifacts": [asdict(a) for a in detail.artifacts],
             "log_path": detail.log_path,
@@ -150,7 +152,96 @@ def run_detail_text(detail: RunDetail) -> str:
         lines.append(
             "points: " + ", ".join(f"{k}={n}" for k, n in sorted(detail.metric_counts.items()))
         )
+    if detail.datasets:
+        lines.append("datasets:")
+        lines += [
+            f"  {d.get('name')}@{d.get('version') or '?'}"
+            + (f"  {d['path']}" if d.get("path") else "")
+            for d in detail.datasets
+        ]
     if detail.artifacts:
         lines.append("artifacts:")
         lines += [f"  {a.name}  {a.size} bytes  {a.digest[:19]}" for a in detail.artifacts]
     return "\n".join(lines)
+
+
+def dataset_version_doc(v: DatasetVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "fingerprint": v.fingerprint,
+        "files": v.files,
+        "bytes": v.bytes,
+        "created_at": iso(v.created_at),
+        "message": v.message,
+        "tags": dict(v.tags),
+        "source_path": v.source_path,
+        "snapshot": v.snapshot,
+    }
+
+
+def dataset_diff_doc(d: DatasetDiff) -> dict[str, Any]:
+    return {
+        "dataset": d.dataset,
+        "old": d.old,
+        "new": d.new,
+        "added": list(d.added),
+        "removed": list(d.removed),
+        "changed": list(d.changed),
+        "tables": [
+            {
+                "path": t.path,
+                "rows_added": t.rows_added,
+                "rows_removed": t.rows_removed,
+                "rows_old": t.rows_old,
+                "rows_new": t.rows_new,
+                "columns": [
+                    {
+                        "column": c.column,
+                        "change": c.change,
+                        "old_type": c.old_type,
+                        "new_type": c.new_type,
+                        "stats": {k: [_plain(a), _plain(b)] for k, (a, b) in c.stats.items()},
+                    }
+                    for c in t.columns
+                ],
+            }
+            for t in d.tables
+        ],
+        "problems": list(d.problems),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    item = getattr(value, "item", None)  # numpy scalars
+    return item() if callable(item) else str(value)
+
+
+def dataset_use_doc(u: DatasetUse) -> dict[str, Any]:
+    return {
+        "run": u.run_id,
+        "name": u.run_name,
+        "experiment": u.experiment,
+        "status": u.status,
+        "started_at": iso(u.started_at),
+        "dataset": u.dataset,
+        "version": u.version,
+    }
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def profile_doc(p: TableProfile) -> dict[str, Any]:
+    from mlops_desktop.catalog.profile_codec import profile_to_json
+
+    doc = profile_to_json(p)
+    doc.pop("payload_version", None)
+    return doc

@@ -2,8 +2,10 @@
 
 Everything is logged through the public tracking API (``mlops_desktop.start_run``), exactly as a
 user's script would. Three experiments, 31 runs, per-epoch curves, a hyperparameter grid and one
-run that diverges (its NaN loss shows as a gap, its status as failed). Building is idempotent:
-a marker file in the home records the finished demo and a second build does nothing.
+run that diverges (its NaN loss shows as a gap, its status as failed). The runs use registered
+datasets (``demo_data``: wine and breast cancer with four versions each, digits with one), so
+lineage shows. Building is idempotent: a marker file in the home records the demo version
+built; a second build does nothing, and a home built by demo version 1 only gains the datasets.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 import mlops_desktop as mlops
 
 MARKER = "demo.json"
-DEMO_VERSION = 1
+DEMO_VERSION = 2  # 2: registered datasets with versions, used by the runs
 SGD_EPOCHS = 25
 MLP_EPOCHS = 40
 
@@ -62,7 +64,7 @@ def _digits_sgd(progress: Callable[[str], None]) -> None:
             params=params,
             tags={"dataset": "digits", "family": "linear", "demo": "true"},
         ) as run:
-            run.use_dataset("sklearn:digits")
+            run.use_dataset("digits")
             clf = SGDClassifier(
                 loss=loss, alpha=alpha, learning_rate="constant", eta0=eta0, random_state=0
             )
@@ -111,7 +113,7 @@ def _cancer_mlp(progress: Callable[[str], None], work: Path) -> None:
             params=params,
             tags={"dataset": "breast_cancer", "family": "neural", "demo": "true"},
         ) as run:
-            run.use_dataset("sklearn:breast_cancer")
+            run.use_dataset("breast-cancer")
             clf = MLPClassifier(
                 hidden_layer_sizes=hidden, learning_rate_init=lr, alpha=alpha, random_state=0
             )
@@ -154,7 +156,7 @@ def _wine_boosting(progress: Callable[[str], None]) -> None:
             params=params,
             tags={"dataset": "wine", "family": "trees", "demo": "true"},
         ) as run:
-            run.use_dataset("sklearn:wine")
+            run.use_dataset("wine")
             clf = GradientBoostingClassifier(
                 learning_rate=lr, max_depth=depth, n_estimators=120, subsample=0.8, random_state=0
             ).fit(x_tr, y_tr)
@@ -199,37 +201,57 @@ def build_demo(
     home: Path, catalog_url: str | None = None, progress: Callable[[str], None] = lambda _m: None
 ) -> dict[str, int]:
     """Build the demo catalog in ``home`` (once) and return counts of what the catalog holds."""
-    from mlops_desktop.services.experiments import ExperimentService
+    from mlops_desktop.demo_data import register_demo_datasets
+    from mlops_desktop.services.bundle import open_services
 
     os.environ["MLOPS_DESKTOP_HOME"] = str(home)
     marker = home / MARKER
-    if not marker.exists():
-        work = home / "demo-work"
-        work.mkdir(parents=True, exist_ok=True)
-        # The trainings print to their run logs; keep this process's stdout for --json.
-        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-            warnings.simplefilter("ignore")
-            _digits_sgd(progress)
-            _diverging_run(progress)
-            _cancer_mlp(progress, work)
-            _wine_boosting(progress)
-        marker.write_text(json.dumps({"version": DEMO_VERSION}), encoding="utf-8")
-    service = ExperimentService.open(home, catalog_url)
+    built = _marker_version(marker)
+    service, datasets = open_services(home, catalog_url)
     try:
+        if built < DEMO_VERSION:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if built < 1:
+                    # datasets first, so the runs' use_dataset resolves to v3 ...
+                    register_demo_datasets(datasets, home, upto=3, progress=progress)
+                    _trainings(home, progress)
+                # ... and a later batch arrives after the trainings (a v1 demo home gets all)
+                register_demo_datasets(datasets, home, upto=4, progress=progress)
+            marker.write_text(json.dumps({"version": DEMO_VERSION}), encoding="utf-8")
         service.ingest()
-        runs = service.list_runs()
-        datasets = (
-            {d["name"] for r in runs for d in service.get_run(r.id).datasets} if runs else set()
-        )
         return {
             "experiments": len(service.list_experiments()),
-            "runs": len(runs),
-            "datasets": len(datasets),
+            "runs": len(service.list_runs()),
+            "datasets": len(datasets.list_datasets()),
             "models": 0,
             "monitors": 0,
         }
     finally:
         service.close()
+
+
+def _marker_version(marker: Path) -> int:
+    """The demo version a home was built with; 0 when never built."""
+    try:
+        doc = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError):
+        return 1  # a marker we cannot read: the runs exist, do not train them again
+    version = doc.get("version") if isinstance(doc, dict) else None
+    return version if isinstance(version, int) else 1
+
+
+def _trainings(home: Path, progress: Callable[[str], None]) -> None:
+    work = home / "demo-work"
+    work.mkdir(parents=True, exist_ok=True)
+    # The trainings print to their run logs; keep this process's stdout for --json.
+    with contextlib.redirect_stdout(sys.stderr):
+        _digits_sgd(progress)
+        _diverging_run(progress)
+        _cancer_mlp(progress, work)
+        _wine_boosting(progress)
 
 
 def start_live_training(home: Path) -> subprocess.Popen[bytes]:

@@ -45,14 +45,18 @@ def run_detail(s: Session, home: Path, run_id: str) -> RunDetail:
     counts = dict(
         s.execute(select(latest_t.c.key, latest_t.c.count).where(latest_t.c.run_id == rid)).all()
     )
-    datasets = [
-        {"name": name, "version": version, "path": path}
-        for name, version, path in s.execute(
-            select(run_input_t.c.dataset, run_input_t.c.version, run_input_t.c.path)
-            .where(run_input_t.c.run_id == rid)
-            .order_by(run_input_t.c.seq)
-        ).all()
-    ]
+    datasets: list[dict[str, Any]] = []
+    for name, version, path in s.execute(
+        select(run_input_t.c.dataset, run_input_t.c.version, run_input_t.c.path)
+        .where(run_input_t.c.run_id == rid)
+        .order_by(run_input_t.c.seq, run_input_t.c.id)
+    ).all():
+        # the command line and use_dataset may both name one version: list it once
+        same = next((d for d in datasets if (d["name"], d["version"]) == (name, version)), None)
+        if same is None:
+            datasets.append({"name": name, "version": version, "path": path})
+        elif not same["path"]:
+            same["path"] = path
     artifacts = []
     for name, digest, size in s.execute(
         select(artifact_t.c.name, artifact_t.c.digest, artifact_t.c.size)

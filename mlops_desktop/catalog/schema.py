@@ -161,3 +161,6 @@ latest_t = cast(Table, MetricLatestRow.__table__)
 artifact_t = cast(Table, ArtifactRow.__table__)
 run_input_t = cast(Table, RunInputRow.__table__)
 ingest_state_t = cast(Table, IngestStateRow.__table__)
+
+# The dataset tables live in their own module; importing it here keeps the metadata complete.
+from mlops_desktop.catalog import dataset_schema as _dataset_schema  # noqa: E402, F401

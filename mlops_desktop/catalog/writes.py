@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.lineage import DatasetResolver
 from mlops_desktop.catalog.schema import (
     artifact_t,
     chunk_t,
@@ -112,6 +113,26 @@ def _start_values(session: Session, e: dict[str, Any]) -> dict[str, Any]:
     return vals
 
 
+def _dataset_input(resolver: DatasetResolver, run_id: str, e: dict[str, Any]) -> dict[str, Any]:
+    """The ``run_input`` row of a ``dataset`` event, its version resolved in the registry."""
+    path = e.get("path") if isinstance(e.get("path"), str) else None
+    at = e.get("at") if isinstance(e.get("at"), (int, float)) else None
+    name, version = resolver.resolve(str(e.get("name", "")), e.get("version"), path, at)
+    return {"run_id": run_id, "dataset": name, "version": version, "path": path, "seq": e["seq"]}
+
+
+def _command_inputs(
+    resolver: DatasetResolver, run_id: str, e: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """``run_input`` rows for the registered datasets whose paths the run's command names."""
+    at = e.get("started_at") if isinstance(e.get("started_at"), (int, float)) else None
+    cwd = str(e["cwd"]) if isinstance(e.get("cwd"), str) else ""
+    return [
+        {"run_id": run_id, "dataset": name, "version": version, "path": path, "seq": e["seq"]}
+        for name, version, path in resolver.from_command(e.get("command"), cwd, at)
+    ]
+
+
 def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
     """Store ``events`` (valid, of run ``run_id``, not stored before, in sequence order)."""
     out = Applied(new_run=_ensure_run(session, run_id, events))
@@ -124,6 +145,7 @@ def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) ->
     latest: dict[str, dict[str, Any]] = {}
     dumps = json.dumps
     open_chunks: dict[str, list[Any]] = {}  # key -> [seq_first, n, steps, times, values]
+    resolver = DatasetResolver(session)
 
     def close_chunk(key: str) -> None:
         seq_first, n, steps, times, values = open_chunks.pop(key)
@@ -178,6 +200,7 @@ def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) ->
                 tags[str(key)] = value if isinstance(value, str) else dumps(value)
         elif kind == "start":
             run_vals.update(_start_values(session, e))
+            inputs.extend(_command_inputs(resolver, run_id, e))
         elif kind == "env":
             if "env" in e:
                 run_vals["env"] = e["env"]
@@ -192,15 +215,7 @@ def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) ->
                 "size": size if isinstance(size, int) else 0,
             }
         elif kind == "dataset":
-            inputs.append(
-                {
-                    "run_id": run_id,
-                    "dataset": str(e.get("name", "")),
-                    "version": e.get("version"),
-                    "path": e.get("path"),
-                    "seq": e["seq"],
-                }
-            )
+            inputs.append(_dataset_input(resolver, run_id, e))
         elif kind == "end":
             run_vals["status"] = e["status"]
             ended = e.get("ended_at")

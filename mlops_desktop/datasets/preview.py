@@ -22,7 +22,7 @@ from mlops_desktop.datasets.readers import (
 
 def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | None]:
     """Up to ``rows`` first rows as one batch, and the total row count when it is cheap."""
-    fmt = table_format(path)
+    fmt = table_format(rel) or table_format(path)
     if fmt is None:
         raise DatasetError(
             f"{rel} is not a table file (CSV, TSV, Parquet, JSON Lines, .npy, .npz)."

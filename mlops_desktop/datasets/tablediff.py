@@ -64,7 +64,7 @@ def _numeric(type_name: str) -> bool:
 
 
 def _hash_file(path: Path, rel: str, columns: list[str], modes: dict[str, str], need_profile: bool):  # type: ignore[no-untyped-def]
-    fmt = table_format(path) or "csv"
+    fmt = table_format(rel) or table_format(path) or "csv"
     state = ReadState(path=path, rel=rel, fmt=fmt, size=check_readable(path, rel))
     sink = _RowHashSink(columns, modes, TableProfiler() if need_profile else None)
     if state.size:

@@ -65,7 +65,7 @@ def profile_table(
     """
     start = time.perf_counter()
     path = Path(path)
-    fmt = table_format(path)
+    fmt = table_format(rel) or table_format(path)
     if fmt is None:
         raise DatasetError(
             f"{rel} is not a table file (CSV, TSV, Parquet, JSON Lines, .npy, .npz)."

@@ -1,16 +1,21 @@
 """DatasetService: register, version, diff, profile, preview and restore datasets.
 
-CONTRACT written first so the GUI, the command line and the catalog can be built in parallel;
-the implementer replaces the bodies and keeps the signatures (adding methods is fine).
 Every method is synchronous and may be slow: the GUI calls them on worker threads only.
 ``progress(done, total, message)`` and ``cancelled()`` let long work report and stop.
+Registering writes a version and all its file rows in one transaction, after every file was
+hashed (and, with ``snapshot``, copied into the store): a cancel or a failure leaves nothing.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from mlops_desktop.catalog import dataset_repo
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.catalog.profile_codec import profile_from_json, profile_to_json
 from mlops_desktop.core.datasets import (
     AddResult,
     DatasetDiff,
@@ -21,23 +26,44 @@ from mlops_desktop.core.datasets import (
     TablePreview,
     TableProfile,
 )
+from mlops_desktop.core.errors import DatasetError, OperationCancelled
+from mlops_desktop.services.dataset_sources import (
+    FileLocator,
+    check_name,
+    modified_since,
+    source_file,
+)
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
 
 class DatasetService:
-    """Facade over the catalog and the dataset engine for the Datasets pane and ``data``."""
+    """Facade over the catalog and the dataset engine for the Datasets pane and ``data`` commands.
 
-    def __init__(self, catalog: object, home: Path) -> None:
-        raise NotImplementedError
+    Thread-safe: every method opens its own catalog session.
+    """
+
+    def __init__(self, catalog: Catalog, home: Path) -> None:
+        self.catalog = catalog
+        self.home = Path(home)
 
     @classmethod
     def open(cls, home: Path, catalog_url: str | None = None) -> DatasetService:
-        raise NotImplementedError
+        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
+        from mlops_desktop.services.experiments import open_catalog
+
+        return cls(open_catalog(home, catalog_url), home)
 
     def close(self) -> None:
-        raise NotImplementedError
+        self.catalog.dispose()
+
+    def _store(self) -> Any:
+        from mlops_desktop.datasets.store import SnapshotStore
+
+        return SnapshotStore.for_home(self.home)
+
+    # -- registering ------------------------------------------------------------------------
 
     def add(
         self,
@@ -49,25 +75,161 @@ class DatasetService:
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
     ) -> AddResult:
-        """Register ``path`` (file or folder) as a new version of ``name`` if it changed."""
-        raise NotImplementedError
+        """Register ``path`` (file or folder) as a new version of ``name`` if its content changed.
+
+        Raises:
+            DatasetError: bad name, missing path, no readable file, or a snapshot failed.
+            OperationCancelled: ``cancelled()`` became true (nothing is written).
+        """
+        from mlops_desktop.datasets.manifest import build_manifest, fingerprint
+        from mlops_desktop.datasets.statcache import StatCache
+        from mlops_desktop.datasets.tables import dataset_kind
+
+        check_name(name)
+        t0 = time.perf_counter()
+        root = Path(path).expanduser()
+        if not root.exists():
+            raise DatasetError(f"{root} does not exist: give an existing file or folder.")
+        root = root.resolve()
+        cache = StatCache.for_home(self.home)
+        try:
+            built = build_manifest(root, cache=cache, progress=progress, cancelled=cancelled)
+        finally:
+            cache.close()
+        entries = built.entries
+        if not entries:
+            why = f" ({'; '.join(built.skipped[:3])})" if built.skipped else ""
+            raise DatasetError(f"{root} holds no readable file to register{why}.")
+        fp = fingerprint(entries)
+        with self.catalog.session_scope() as s:
+            latest = dataset_repo.latest_version(s, name)
+        if snapshot:
+            self._snapshot_files(root, entries, cancelled)
+        if latest is not None and latest.fingerprint == fp:
+            version, new = latest, False
+        else:
+            kind = dataset_kind([e.path for e in entries])
+            with self.catalog.session_scope(write=True) as s:
+                version, new = dataset_repo.register_version(
+                    s,
+                    name,
+                    entries,
+                    fp,
+                    message=message,
+                    tags=dict(tags or {}),
+                    source_path=str(root),
+                    snapshot=snapshot,
+                    kind=kind,
+                )
+        if not new and snapshot and not version.snapshot:
+            with self.catalog.session_scope(write=True) as s:
+                vid, _ = dataset_repo.find_version(s, name, version.number)
+                dataset_repo.mark_snapshot(s, vid)
+        return AddResult(
+            dataset=name,
+            version=version.version,
+            fingerprint=version.fingerprint,
+            files=version.files,
+            bytes=version.bytes,
+            new_version=new,
+            skipped=list(built.skipped),
+            hashed_bytes=built.hashed_bytes,
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _snapshot_files(
+        self, root: Path, entries: list[ManifestEntry], cancelled: Cancelled | None
+    ) -> None:
+        store = self._store()
+        for e in entries:
+            if cancelled is not None and cancelled():
+                raise OperationCancelled("Registering was cancelled; nothing was recorded.")
+            if store.has(e.hash):
+                continue
+            try:
+                store.put(source_file(str(root), e.path), e.hash)
+            except OSError as exc:
+                raise DatasetError(
+                    f"{e.path} could not be copied into the snapshot store ({exc.strerror or exc});"
+                    " nothing was recorded."
+                ) from exc
+
+    # -- reading ----------------------------------------------------------------------------
 
     def list_datasets(self) -> list[DatasetSummary]:
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return dataset_repo.list_summaries(s)
 
     def versions(self, name: str) -> list[DatasetVersion]:
         """Versions of a dataset, newest first. Raises DatasetNotFound."""
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return dataset_repo.list_versions(s, name)
 
     def get_version(self, name: str, version: str | None = None) -> DatasetVersion:
         """``version`` is "v2", "2", "latest" or None (latest). Raises DatasetNotFound."""
-        raise NotImplementedError
+        number = dataset_repo.parse_version(version)
+        with self.catalog.session_scope() as s:
+            return dataset_repo.find_version(s, name, number)[1]
+
+    def _version_and_files(
+        self, name: str, version: str | None
+    ) -> tuple[int, DatasetVersion, list[ManifestEntry]]:
+        number = dataset_repo.parse_version(version)
+        with self.catalog.session_scope() as s:
+            vid, found = dataset_repo.find_version(s, name, number)
+            return vid, found, dataset_repo.manifest(s, vid)
 
     def manifest(self, name: str, version: str | None = None) -> list[ManifestEntry]:
-        raise NotImplementedError
+        return self._version_and_files(name, version)[2]
 
     def diff(self, name: str, old: str, new: str) -> DatasetDiff:
-        raise NotImplementedError
+        """Files added, removed and changed from ``old`` to ``new``, and row and schema changes
+        of the table files changed between them (read from snapshots or unchanged sources)."""
+        from mlops_desktop.datasets.tables import diff_tables, table_format
+
+        old_id, old_v, old_files = self._version_and_files(name, old)
+        new_id, new_v, new_files = self._version_and_files(name, new)
+        before = {e.path: e for e in old_files}
+        after = {e.path: e for e in new_files}
+        changed = sorted(p for p in before.keys() & after.keys() if before[p].hash != after[p].hash)
+        tables, problems = [], []
+        locator = FileLocator(self._store())
+        for rel in changed:
+            if table_format(rel) is None:
+                continue
+            old_path = locator.readable(old_v, before[rel])
+            new_path = locator.readable(new_v, after[rel])
+            if old_path is None or new_path is None:
+                missing = (old_v, before[rel]) if old_path is None else (new_v, after[rel])
+                problems.append(locator.problem(*missing, "row changes"))
+                continue
+            try:
+                tables.append(
+                    diff_tables(
+                        old_path,
+                        new_path,
+                        rel,
+                        old_profile=self._cached_profile(old_id, rel),
+                        new_profile=self._cached_profile(new_id, rel),
+                    )
+                )
+            except DatasetError as exc:
+                problems.append(f"{rel}: {exc}")
+        return DatasetDiff(
+            dataset=name,
+            old=old_v.version,
+            new=new_v.version,
+            added=sorted(after.keys() - before.keys()),
+            removed=sorted(before.keys() - after.keys()),
+            changed=changed,
+            tables=tables,
+            problems=problems,
+        )
+
+    def _cached_profile(self, version_id: int, rel: str) -> TableProfile | None:
+        with self.catalog.session_scope() as s:
+            payload = dataset_repo.cached_profile(s, version_id, rel)
+        return None if payload is None else profile_from_json(payload)
 
     def checkout(
         self,
@@ -78,7 +240,22 @@ class DatasetService:
         cancelled: Cancelled | None = None,
     ) -> Path:
         """Restore a snapshotted version into ``dest`` byte for byte, verified."""
-        raise NotImplementedError
+        from mlops_desktop.datasets.checkout import checkout
+
+        _, found, entries = self._version_and_files(name, version)
+        if not found.snapshot:
+            raise DatasetError(
+                f"{name}@{found.version} was registered without a snapshot, so it cannot be "
+                f"restored; add it with --snapshot to keep a restorable copy."
+            )
+        return checkout(
+            entries,
+            self._store(),
+            Path(dest).expanduser(),
+            found.fingerprint,
+            progress=progress,
+            cancelled=cancelled,
+        )
 
     def profile(
         self,
@@ -89,16 +266,86 @@ class DatasetService:
         cancelled: Cancelled | None = None,
     ) -> list[TableProfile]:
         """Profiles of the version's table files (or one), computed once and cached."""
-        raise NotImplementedError
+        from mlops_desktop.datasets.tables import profile_table, table_format
+
+        vid, found, entries = self._version_and_files(name, version)
+        if path is not None:
+            entries = [e for e in entries if e.path == path]
+            if not entries:
+                raise DatasetError(f"{name}@{found.version} has no file {path!r}.")
+            if table_format(path) is None:
+                raise DatasetError(f"{path} is not a table (CSV, TSV, Parquet, JSON Lines, NumPy).")
+        tables = [e for e in entries if table_format(e.path) is not None]
+        locator = FileLocator(self._store())
+        out: list[TableProfile] = []
+        for e in tables:
+            cached = self._cached_profile(vid, e.path)
+            if cached is not None:
+                out.append(cached)
+                continue
+            readable = locator.readable(found, e)
+            if readable is None:
+                problem = locator.problem(found, e, "its profile")
+                if path is not None:
+                    raise DatasetError(problem[0].upper() + problem[1:] + ".")
+                out.append(TableProfile(e.path, table_format(e.path) or "", 0, [], 0.0, [problem]))
+                continue
+            prof = profile_table(readable, e.path, progress=progress, cancelled=cancelled)
+            with self.catalog.session_scope(write=True) as s:
+                dataset_repo.store_profile(s, vid, e.path, profile_to_json(prof))
+            out.append(prof)
+        return out
 
     def preview(self, name: str, version: str | None, path: str, rows: int = 200) -> TablePreview:
-        raise NotImplementedError
+        """The first ``rows`` rows of a table file of a version (source or snapshot)."""
+        from mlops_desktop.datasets.tables import preview_table
+
+        _, found, entries = self._version_and_files(name, version)
+        entry = next((e for e in entries if e.path == path), None)
+        if entry is None:
+            raise DatasetError(f"{name}@{found.version} has no file {path!r}.")
+        locator = FileLocator(self._store())
+        readable = locator.readable(found, entry)
+        if readable is None:
+            problem = locator.problem(found, entry, "a preview")
+            raise DatasetError(problem[0].upper() + problem[1:] + ".")
+        return preview_table(readable, path, rows=rows)
 
     def used_by(self, name: str, version: str | None = None) -> list[DatasetUse]:
         """Runs that used the dataset (one version, or any), newest first."""
-        raise NotImplementedError
+        number = dataset_repo.parse_version(version)
+        with self.catalog.session_scope() as s:
+            label = None
+            if number is not None:
+                label = dataset_repo.find_version(s, name, number)[1].version
+            elif version not in (None, ""):  # "latest"
+                label = dataset_repo.find_version(s, name, None)[1].version
+            elif dataset_repo.dataset_id(s, name) is None:
+                dataset_repo.list_versions(s, name)  # raises DatasetNotFound
+            return dataset_repo.uses(s, name, label)
 
     def changed_datasets(self) -> list[tuple[str, str]]:
         """(dataset, sentence) for each dataset whose source path changed since its latest
         version (cheap: stat only, through the stat cache)."""
-        raise NotImplementedError
+        from mlops_desktop.datasets.manifest import quick_change_check
+        from mlops_desktop.datasets.statcache import StatCache
+
+        out: list[tuple[str, str]] = []
+        cache = StatCache.for_home(self.home)
+        try:
+            for summary in self.list_datasets():
+                if summary.latest is None:
+                    continue
+                _, found, entries = self._version_and_files(summary.name, summary.latest)
+                root = Path(found.source_path)
+                if not root.exists():
+                    out.append((summary.name, f"source {root} no longer exists"))
+                    continue
+                sentence = quick_change_check(root, entries, cache) or modified_since(
+                    root, entries, found.created_at
+                )
+                if sentence:
+                    out.append((summary.name, f"{sentence} since {found.version}"))
+        finally:
+            cache.close()
+        return out

@@ -203,15 +203,18 @@ class Run:
         """
         if version is not None and not isinstance(version, str):
             version = str(version)
+        now = time.time()  # the ingester resolves "latest" to the version current at this time
         if isinstance(name, os.PathLike) or (
             isinstance(name, str) and (os.sep in name or "/" in name or name[:1] in "~.")
         ):
             path = os.path.abspath(os.path.expanduser(os.fspath(name)))
             label = os.path.basename(path.rstrip(os.sep)) or path
-            self._put({"type": "dataset", "name": label, "version": version, "path": path})
+            self._put(
+                {"type": "dataset", "name": label, "version": version, "path": path, "at": now}
+            )
             return
         check_key(name, "dataset")
-        self._put({"type": "dataset", "name": name, "version": version, "path": None})
+        self._put({"type": "dataset", "name": name, "version": version, "path": None, "at": now})
 
     def log_artifact(self, path: str | os.PathLike[str], name: str | None = None) -> list[str]:
         """Copy a file (or every file under a folder) into the artifact store and record it.

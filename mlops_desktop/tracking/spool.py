@@ -18,7 +18,7 @@ Event types and their fields (besides the common ones):
 ``metrics``  cols: {key: [[step, ...], [timestamp, ...], [value, ...]]}; n = number of points
              (the reader hands cols out as (array("q"), array("d"), array("d")) tuples)
 ``artifact`` name, digest ("sha256:<hex>"), size
-``dataset``  name, version (str or null), path (str or null)
+``dataset``  name, version (str or null), path (str or null), at (epoch seconds; optional)
 ``end``      status ("finished" | "failed" | "killed"), ended_at, error (str or null)
 
 NaN and +/-Infinity are written as JSON's ``NaN``/``Infinity`` extension (Python's default).

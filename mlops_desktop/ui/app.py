@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.icons import app_icon
@@ -19,6 +22,7 @@ from mlops_desktop.ui.tasks import TaskRunner
 
 APP_DISPLAY_NAME = "MLOps Desktop"
 ORGANIZATION = "mlops-desktop"
+_log = logging.getLogger(__name__)
 _PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*@")
 
 
@@ -44,17 +48,37 @@ def test_catalog_connection(home: Path, catalog_url: str) -> str:
     return f"Connected: {len(experiments)} experiments, {runs} runs."
 
 
+def default_services(service: ExperimentService, home: Path) -> dict[str, Any]:
+    """The further services of the panes, sharing ``service``'s catalog.
+
+    They borrow the catalog: closing ``service`` closes it once for all of them.
+    """
+    services: dict[str, Any] = {}
+    try:
+        services["datasets"] = DatasetService(service.catalog, home)
+    except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
+        _log.warning("Datasets are unavailable: %s", exc)
+    return services
+
+
 def build_main_window(
     service: ExperimentService,
     settings: Settings,
     home: Path,
     catalog_url: str | None = None,
     start_ingest: bool = True,
+    services: dict[str, Any] | None = None,
 ) -> MainWindow:
     """The main window with its task runner and live ingest loop (also used by tests).
 
+    Args:
+        services: further services by name ("datasets", ...); None builds the default ones
+            on ``service``'s catalog.
+
     Call ``window.shutdown()`` (closing the window does it) before the service is closed.
     """
+    if services is None:
+        services = default_services(service, home)
     runner = TaskRunner()
     ingest = IngestLoop(service, runner, settings.ingest_interval_s)
     window = MainWindow(
@@ -65,6 +89,7 @@ def build_main_window(
         ingest,
         catalog_text=describe_catalog(home, catalog_url or settings.catalog_url or None),
         test_connection=lambda url: test_catalog_connection(home, url),
+        services=services,
     )
     runner.setParent(window)
     ingest.setParent(window)

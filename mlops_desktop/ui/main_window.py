@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         ingest: IngestLoop | None = None,
         catalog_text: str = "",
         test_connection: Callable[[str], str] | None = None,
+        services: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
             experiments=service,
             ingest=ingest,
             window=self,
+            services=dict(services or {}),
         )
         self.panes: dict[str, QWidget] = {}
         self.pane_specs: list[PaneSpec] = []
@@ -181,6 +183,26 @@ class MainWindow(QMainWindow):
     def show_pane_at(self, row: int) -> None:
         if 0 <= row < self.nav.count():
             self.nav.setCurrentRow(row)
+
+    def show_pane(self, name: str) -> QWidget | None:
+        """Switch to the pane called ``name``; returns it (None if there is none)."""
+        for row, spec in enumerate(self.pane_specs):
+            if spec.name == name:
+                self.show_pane_at(row)
+                return self.panes[name]
+        return None
+
+    def show_run(self, run_id: str) -> None:
+        """Switch to Experiments and select the run ``run_id``."""
+        pane = self.show_pane("Experiments")
+        if pane is not None and hasattr(pane, "show_run"):
+            pane.show_run(run_id)
+
+    def show_dataset(self, name: str, version: str | None = None) -> None:
+        """Switch to Datasets and select dataset ``name`` at ``version``."""
+        pane = self.show_pane("Datasets")
+        if pane is not None and hasattr(pane, "select_dataset"):
+            pane.select_dataset(name, version)
 
     def current_pane(self) -> QWidget | None:
         return self.stack.currentWidget()

@@ -80,11 +80,10 @@ class TaskHandle(QObject):
         self._signals.progress.emit(fraction, message)
 
     def _on_done(self, result: object) -> None:
+        # A task that returned a result finished its work, even if a cancel came too late to
+        # stop it: report what it did (e.g. "v3 registered"), never a cancel that did not happen.
         self.is_finished = True
-        if not self.state.cancelled:
-            self.done.emit(result)
-        else:
-            self.cancelled.emit()
+        self.done.emit(result)
         self.finished.emit()
 
     def _on_failed(self, exc: object, tb: str) -> None:

@@ -90,6 +90,7 @@ class ExperimentsPane(QWidget):
         self._greeted = False  # the first listing may select a live run to show it at once
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
+        self._pending_run: str | None = None  # show_run of a run not listed yet
 
         self.experiments_list = ExperimentsList()
         self.filter_bar = RunFilterBar()
@@ -141,6 +142,7 @@ class ExperimentsPane(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.detail.notes.saved.connect(self._on_notes_saved)
+        self.detail.datasetActivated.connect(self._on_dataset_activated)
         if settings.runs_columns:
             self.model.set_columns(settings.runs_columns)
         self.apply_settings()
@@ -169,6 +171,18 @@ class ExperimentsPane(QWidget):
 
     def selected_runs(self) -> list[RunSummary]:
         return self.table.selected_runs()
+
+    def show_run(self, run_id: str) -> None:
+        """Select the run ``run_id``, listing all experiments first if it is not listed."""
+        if self.model.row_of(run_id) is not None:
+            self.table.select_run_ids([run_id])
+            return
+        self._pending_run = run_id
+        first = self.experiments_list.topLevelItem(0)
+        if first is not None and self.experiments_list.currentItem() is not first:
+            self.experiments_list.setCurrentItem(first)  # "All experiments": loads the runs
+        else:
+            self._load_runs()
 
     def is_loading(self) -> bool:
         return self._load_handle is not None
@@ -258,6 +272,8 @@ class ExperimentsPane(QWidget):
         fetched, runs = result
         if fetched is not None:
             self._all_runs = fetched
+            if fetched:
+                self.stack.setCurrentWidget(self.hsplit)  # runs exist: never the empty page
         self.filter_bar.clear_error()
         if quiet:
             self.model.update_runs(runs, remove_missing=True)
@@ -275,6 +291,10 @@ class ExperimentsPane(QWidget):
         if quiet and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(2)
             self._on_tab_changed(self.tabs.currentIndex())
+        if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
+            self.table.select_run_ids([self._pending_run])
+            self._pending_run = None
+            self._greeted = True
         if not self._greeted and runs:
             self._greeted = True
             self._show_live_run(runs)
@@ -362,6 +382,10 @@ class ExperimentsPane(QWidget):
             self.charts.set_runs(runs)
         elif index == 2:
             self.compare.set_runs(runs)  # the params that vary, and every metric
+
+    def _on_dataset_activated(self, name: str, version: str) -> None:
+        if self._window is not None and hasattr(self._window, "show_dataset"):
+            self._window.show_dataset(name, version or None)
 
     def _on_notes_saved(self, _run_id: str) -> None:
         self._show_status("Notes saved")

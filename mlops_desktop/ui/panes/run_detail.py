@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
+from urllib.parse import quote, unquote
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -50,6 +52,7 @@ class RunDetailView(QWidget):
     """
 
     detailShown = Signal(str)
+    datasetActivated = Signal(str, str)
 
     def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,9 +96,19 @@ class RunDetailView(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.metrics_table)
         right.addWidget(self.tags_table)
-        overview = QSplitter(Qt.Orientation.Horizontal)
-        overview.addWidget(self.params_table)
-        overview.addWidget(right)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.params_table)
+        split.addWidget(right)
+        self.datasets_label = QLabel()
+        self.datasets_label.setTextFormat(Qt.TextFormat.RichText)
+        self.datasets_label.setWordWrap(True)
+        self.datasets_label.setVisible(False)
+        self.datasets_label.linkActivated.connect(self._on_dataset_link)
+        overview = QWidget()
+        overview_layout = QVBoxLayout(overview)
+        overview_layout.setContentsMargins(0, 4, 0, 0)
+        overview_layout.addWidget(self.datasets_label)
+        overview_layout.addWidget(split, 1)
 
         self.notes = NotesEditor(service, runner)
         self.code = CodeView()
@@ -222,6 +235,8 @@ class RunDetailView(QWidget):
             )
         if old is None or old.tags != run.tags:
             self.tags_table.set_rows(run.tags.items())
+        if previous is None or previous.datasets != detail.datasets:
+            self._set_datasets(detail.datasets)
         self.notes.set_run(run.id, detail.notes)
         if previous is None or previous.git != detail.git:
             self.code.set_git(detail.git)
@@ -232,3 +247,22 @@ class RunDetailView(QWidget):
         self.log.set_run(run.id, running=run.status == "running")
         self.stack.setCurrentIndex(1)
         self.detailShown.emit(run.id)
+
+    def _set_datasets(self, datasets: list[dict[str, Any]]) -> None:
+        """Links "wine @ v3" to the dataset versions the run used."""
+        links = []
+        for entry in datasets:
+            name, version = str(entry.get("name") or ""), str(entry.get("version") or "")
+            if not name:
+                continue
+            text = html.escape(f"{name} @ {version}" if version else name)
+            href = "dataset:" + quote(name, safe="") + "/" + quote(version, safe="")
+            link = f'<a href="{href}">{text}</a>'
+            path = entry.get("path")
+            links.append(f'<span title="{html.escape(str(path))}">{link}</span>' if path else link)
+        self.datasets_label.setText("<b>Datasets</b>&nbsp;&nbsp;" + ", ".join(links))
+        self.datasets_label.setVisible(bool(links))
+
+    def _on_dataset_link(self, href: str) -> None:
+        name, _, version = href.removeprefix("dataset:").partition("/")
+        self.datasetActivated.emit(unquote(name), unquote(version))
