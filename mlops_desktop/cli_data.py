@@ -207,9 +207,18 @@ def _diff_text(d: Any) -> str:
         )
         for c in t.columns:
             types = f" {c.old_type} -> {c.new_type}" if c.change == "retyped" else ""
-            lines.append(f"    column {c.column}: {c.change}{types}")
+            moved = ", ".join(
+                f"{k} {_short(a)} -> {_short(b)}" for k, (a, b) in list(c.stats.items())[:3]
+            )
+            lines.append(
+                f"    column {c.column}: {c.change}{types}{f' ({moved})' if moved else ''}"
+            )
     lines += [f"  note: {p}" for p in d.problems]
     return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _profile_text(profiles: list[Any]) -> str:
