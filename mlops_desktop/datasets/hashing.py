@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import blake3
 
@@ -30,11 +31,12 @@ _BUF = 1 << 20
 _local = threading.local()
 
 
-def _buffer() -> memoryview:
-    buf = getattr(_local, "buf", None)
+def _buffer(name: str, size: int) -> memoryview:
+    """A reusable per-thread read buffer (one for medium files, one for large files)."""
+    buf = getattr(_local, name, None)
     if buf is None:
-        buf = memoryview(bytearray(_BUF))
-        _local.buf = buf
+        buf = memoryview(bytearray(size))
+        setattr(_local, name, buf)
     return buf
 
 
@@ -64,35 +66,25 @@ def hash_file(
             if on_bytes:
                 on_bytes(len(data))
             return digest
-        if size >= LARGE:
-            return _hash_large(f, cancelled, on_bytes)
-        hasher = blake3.blake3()
-        buf = _buffer()
-        readinto = f.readinto
-        while True:
-            n = readinto(buf)
-            if not n:
-                break
-            hasher.update(buf[:n])
-            if on_bytes:
-                on_bytes(n)
-            if cancelled and cancelled():
-                raise OperationCancelled("Hashing was cancelled; nothing was recorded.")
-        return hasher.hexdigest()
+        if size >= LARGE:  # several threads within the file, larger reads
+            hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+            buf = _buffer("big", SLICE)
+        else:
+            hasher = blake3.blake3()
+            buf = _buffer("buf", _BUF)
+        return _hash_stream(f, hasher, buf, cancelled, on_bytes)
 
 
-def _hash_large(
+def _hash_stream(
     f: io.FileIO,
+    hasher: Any,
+    buf: memoryview,
     cancelled: Callable[[], bool] | None,
     on_bytes: Callable[[int], None] | None,
 ) -> str:
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-    buf = getattr(_local, "big", None)
-    if buf is None:
-        buf = memoryview(bytearray(SLICE))
-        _local.big = buf
+    readinto = f.readinto
     while True:
-        n = f.readinto(buf)
+        n = readinto(buf)
         if not n:
             break
         hasher.update(buf[:n])
