@@ -53,3 +53,15 @@ class DatasetError(UserFacingError):
 
 class OperationCancelled(UserFacingError):
     """Long work was cancelled by the person who started it."""
+
+
+class ModelNotFound(UserFacingError):
+    """No model, version or alias has the given name."""
+
+
+class ModelError(UserFacingError):
+    """A model operation was refused or failed (the message says why and what to do)."""
+
+
+class ArchiveError(UserFacingError):
+    """An archive is unsafe or damaged; nothing was written."""
