@@ -83,6 +83,8 @@ class SnapshotStore:
         """
         dst = self.path_of(file_hash)
         if dst.is_file():
+            with contextlib.suppress(OSError):
+                os.utime(dst)  # fresh again: GC's grace period covers a version being added
             return "present"
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.parent / f".{file_hash}.{uuid.uuid4().hex}.tmp"

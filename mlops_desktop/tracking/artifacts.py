@@ -56,6 +56,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _touch(blob: Path) -> None:
+    """Mark a reused blob as fresh: garbage collection spares blobs changed within its grace
+    period, which covers a reference whose event is not ingested yet."""
+    try:
+        os.utime(blob)
+    except OSError:
+        pass
+
+
 def store_file(src: str | os.PathLike[str], root: Path) -> tuple[str, int]:
     """Copy a file into the store (unless its content is there already).
 
@@ -69,6 +78,7 @@ def store_file(src: str | os.PathLike[str], root: Path) -> tuple[str, int]:
     hex_digest = _hash_file(src)
     target = blob_path(root, hex_digest)
     if target.exists():
+        _touch(target)
         return hex_digest, target.stat().st_size
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)

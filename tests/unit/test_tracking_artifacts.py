@@ -68,3 +68,21 @@ def test_missing_file_says_so(tmp_path: Path) -> None:
         pytest.raises(FileNotFoundError, match="no such file"),
     ):
         run.log_artifact(tmp_path / "nope.bin")
+
+
+def test_storing_existing_content_again_marks_the_blob_fresh(tmp_path: Path) -> None:
+    """Garbage collection spares young blobs; a blob reused by a new run must count as young."""
+    import os
+    import time
+
+    from mlops_desktop.tracking.artifacts import store_file
+
+    src = tmp_path / "model.bin"
+    src.write_bytes(b"weights")
+    root = tmp_path / "store"
+    digest, _ = store_file(src, root)
+    blob = blob_path(root, digest)
+    old = time.time() - 10 * 24 * 3600
+    os.utime(blob, (old, old))
+    store_file(src, root)
+    assert blob.stat().st_mtime > time.time() - 60

@@ -1,0 +1,1 @@
+"""Model engine without Qt or catalog: archives, isolated inspection, GC and signatures."""
