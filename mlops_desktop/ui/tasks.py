@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -116,6 +117,26 @@ class _Runnable(QRunnable):
             self._signals.done.emit(result)
 
 
+def _while_alive(callback: Callable[..., Any]) -> Callable[..., None]:
+    """Call ``callback`` only while the widget that asked for the work still exists.
+
+    A result can arrive after its widget was closed: a bound method of a deleted QObject is
+    skipped, and a callback (often a lambda) that touches a deleted widget ends quietly.
+    """
+    owner = getattr(callback, "__self__", None)
+
+    def call(*args: Any) -> None:
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return
+        try:
+            callback(*args)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+
+    return call
+
+
 class TaskRunner(QObject):
     """Submits tasks to a private thread pool and keeps their handles alive until they end.
 
@@ -149,11 +170,11 @@ class TaskRunner(QObject):
         """
         handle = TaskHandle()
         if on_done is not None:
-            handle.done.connect(on_done)
+            handle.done.connect(_while_alive(on_done))
         if on_failed is not None:
-            handle.failed.connect(on_failed)
+            handle.failed.connect(_while_alive(on_failed))
         if on_progress is not None:
-            handle.progress.connect(on_progress)
+            handle.progress.connect(_while_alive(on_progress))
         self._live.add(handle)
         handle.finished.connect(lambda h=handle: self._live.discard(h))
         self._pool.start(_Runnable(fn, args, handle))
