@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     from mlops_desktop.cli_data import add_data_parser
 
     add_data_parser(sub)
+    from mlops_desktop.cli_models import add_models_parser
+
+    add_models_parser(sub)
     return p
 
 
@@ -199,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mlops_desktop.cli_data import cmd_data
 
             return cmd_data(args, home)
+        if args.command == "models":
+            from mlops_desktop.cli_models import cmd_models
+
+            return cmd_models(args, home)
         if args.command == "demo":
             return _cmd_demo(args, home)
         return _cmd_gui(args, home)

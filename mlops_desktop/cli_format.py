@@ -13,6 +13,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mlops_desktop.core.datasets import DatasetDiff, DatasetUse, DatasetVersion, TableProfile
+from mlops_desktop.core.models import (
+    AuditEntry,
+    ModelCard,
+    ModelSummary,
+    ModelVersion,
+    VersionComparison,
+)
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
 
@@ -245,3 +252,141 @@ def profile_doc(p: TableProfile) -> dict[str, Any]:
     doc = profile_to_json(p)
     doc.pop("payload_version", None)
     return doc
+
+
+# -- models -------------------------------------------------------------------------------
+
+
+def model_summary_doc(m: ModelSummary) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "latest": m.latest,
+        "versions": m.versions,
+        "aliases": dict(m.aliases),
+        "updated_at": iso(m.updated_at),
+    }
+
+
+def model_summary_line(m: ModelSummary) -> str:
+    aliases = " ".join(f"@{a}={v}" for a, v in m.aliases.items())
+    latest = f"v{m.latest}" if m.latest is not None else "-"
+    return f"{m.name}\t{latest}\t{m.versions} versions\t{aliases}".rstrip()
+
+
+def model_version_doc(v: ModelVersion) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "version": v.version,
+        "fingerprint": v.fingerprint,
+        "run": v.run_id,
+        "source": v.source,
+        "created_at": iso(v.created_at),
+        "created_by": v.created_by,
+        "aliases": list(v.aliases),
+        "tags": dict(v.tags),
+        "archived": v.archived,
+        "files": len(v.files),
+        "bytes": v.size,
+    }
+
+
+def model_version_line(v: ModelVersion) -> str:
+    flags = " ".join([*(f"@{a}" for a in v.aliases), *(["archived"] if v.archived else [])])
+    return (
+        f"{v.version}\t{iso(v.created_at)}\t{v.created_by}\t{human_bytes(v.size)}\t"
+        f"{(v.run_id or '-')[:8]}\t{flags}"
+    ).rstrip()
+
+
+def audit_doc(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": iso(e.at),
+        "user": e.user,
+        "model": e.model,
+        "version": e.version,
+        "action": e.action,
+        "detail": dict(e.detail),
+    }
+
+
+def audit_line(e: AuditEntry) -> str:
+    detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if k != "fingerprint")
+    version = f":{e.version}" if e.version is not None else ""
+    return f"{iso(e.at)}\t{e.user}\t{e.model}{version}\t{e.action}\t{detail}".rstrip()
+
+
+def model_show_doc(card: ModelCard, full: dict[str, Any]) -> dict[str, Any]:
+    """INTERFACES keys {name, version, aliases, tags, fingerprint, lineage: {run, datasets,
+    code}, history} plus the card's other fields (``full`` is its plain-data form)."""
+    doc = dict(full)
+    doc["created_at"] = iso(card.version.created_at)
+    doc["lineage"] = {
+        "run": card.version.run_id,
+        "datasets": [dict(d) for d in card.datasets],
+        "code": card.code,
+        **full["lineage"],
+    }
+    doc["history"] = [audit_doc(e) for e in card.history]
+    return doc
+
+
+def kv_text(values: dict[str, Any]) -> str:
+    return "\n".join(f"  {k}: {v}" for k, v in values.items())
+
+
+def model_card_text(card: ModelCard) -> str:
+    v = card.version
+    lines = [f"{v.name}:{v.version}" + (f"  @{' @'.join(v.aliases)}" if v.aliases else "")]
+    lines.append(f"  fingerprint {v.fingerprint}  ({len(v.files)} files, {human_bytes(v.size)})")
+    lines.append(f"  created {iso(v.created_at)} by {v.created_by}; source {v.source}")
+    if v.archived:
+        lines.append("  archived")
+    if card.run is not None:
+        lines.append(f"  run {card.run.id[:8]} {card.run.experiment}/{card.run.name}")
+        lines += [f"    {k} = {_fmt_value(x)}" for k, x in card.run.metrics.items()]
+    for d in card.datasets:
+        lines.append(f"  dataset {d['name']}@{d.get('version')}")
+    if card.code:
+        lines.append(
+            f"  code {card.code.get('commit')} ({card.code.get('branch')}), "
+            f"dirty={card.code.get('dirty')}, diff {card.code.get('diff_bytes')} bytes"
+        )
+    if card.signature:
+        lines.append(f"  signature ({card.signature_source}):")
+        lines += [f"    {c}: {t}" for c, t in card.signature]
+    if v.tags:
+        lines.append("  tags:\n" + "\n".join(f"    {k}={x}" for k, x in v.tags.items()))
+    if v.description:
+        lines.append("  description:\n" + "\n".join(f"    {x}" for x in v.description.splitlines()))
+    lines.append("  history:")
+    lines += [f"    {audit_line(e)}" for e in card.history]
+    return "\n".join(lines)
+
+
+def comparison_doc(c: VersionComparison) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "a": c.a,
+        "b": c.b,
+        "metrics": {k: list(v) for k, v in c.metrics.items()},
+        "params": {k: list(v) for k, v in c.params.items()},
+        "datasets": {"a": c.datasets[0], "b": c.datasets[1]},
+        "code": {k: list(v) for k, v in c.code.items()},
+        "packages": {
+            "added": dict(c.packages_added),
+            "removed": dict(c.packages_removed),
+            "changed": {k: list(v) for k, v in c.packages_changed.items()},
+        },
+    }
+
+
+def comparison_text(c: VersionComparison) -> str:
+    lines = [f"{c.name}: {c.a} vs {c.b}"]
+    for title, values in (("metrics", c.metrics), ("params", c.params), ("code", c.code)):
+        lines.append(f"  {title}:")
+        lines += [f"    {k}: {_fmt_value(a)} | {_fmt_value(b)}" for k, (a, b) in values.items()]
+    lines.append(f"  datasets: {', '.join(c.datasets[0])} | {', '.join(c.datasets[1])}")
+    lines += [f"  + {k} {v}" for k, v in c.packages_added.items()]
+    lines += [f"  - {k} {v}" for k, v in c.packages_removed.items()]
+    lines += [f"  ~ {k} {a} -> {b}" for k, (a, b) in c.packages_changed.items()]
+    return "\n".join(lines)

@@ -5,7 +5,8 @@ user's script would. Three experiments, 31 runs, per-epoch curves, a hyperparame
 run that diverges (its NaN loss shows as a gap, its status as failed). The runs use registered
 datasets (``demo_data``: wine and breast cancer with four versions each, digits with one), so
 lineage shows. Building is idempotent: a marker file in the home records the demo version
-built; a second build does nothing, and a home built by demo version 1 only gains the datasets.
+built; a second build does nothing, and a home built by an older demo version only gains what
+is new (the datasets, the registered models: ``demo_models``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 import mlops_desktop as mlops
 
 MARKER = "demo.json"
-DEMO_VERSION = 2  # 2: registered datasets with versions, used by the runs
+DEMO_VERSION = 3  # 2: registered datasets with versions, used by the runs; 3: models
 SGD_EPOCHS = 25
 MLP_EPOCHS = 40
 
@@ -202,12 +203,13 @@ def build_demo(
 ) -> dict[str, int]:
     """Build the demo catalog in ``home`` (once) and return counts of what the catalog holds."""
     from mlops_desktop.demo_data import register_demo_datasets
-    from mlops_desktop.services.bundle import open_services
+    from mlops_desktop.demo_models import register_demo_models
+    from mlops_desktop.services.bundle import open_all_services
 
     os.environ["MLOPS_DESKTOP_HOME"] = str(home)
     marker = home / MARKER
     built = _marker_version(marker)
-    service, datasets = open_services(home, catalog_url)
+    service, datasets, models = open_all_services(home, catalog_url)
     try:
         if built < DEMO_VERSION:
             with warnings.catch_warnings():
@@ -216,15 +218,18 @@ def build_demo(
                     # datasets first, so the runs' use_dataset resolves to v3 ...
                     register_demo_datasets(datasets, home, upto=3, progress=progress)
                     _trainings(home, progress)
-                # ... and a later batch arrives after the trainings (a v1 demo home gets all)
-                register_demo_datasets(datasets, home, upto=4, progress=progress)
+                if built < 2:
+                    # ... and a later batch arrives after the trainings (a v1 home gets all)
+                    register_demo_datasets(datasets, home, upto=4, progress=progress)
+                service.ingest()
+                register_demo_models(service, models, progress=progress)
             marker.write_text(json.dumps({"version": DEMO_VERSION}), encoding="utf-8")
         service.ingest()
         return {
             "experiments": len(service.list_experiments()),
             "runs": len(service.list_runs()),
             "datasets": len(datasets.list_datasets()),
-            "models": 0,
+            "models": len(models.list_models()),
             "monitors": 0,
         }
     finally:

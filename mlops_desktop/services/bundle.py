@@ -1,4 +1,4 @@
-"""Both services on one catalog: what the GUI's composition root and the commands open."""
+"""The services on one catalog: what the GUI's composition root and the commands open."""
 
 from __future__ import annotations
 
@@ -6,15 +6,33 @@ from pathlib import Path
 
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService, open_catalog
+from mlops_desktop.services.models import ModelService
 
 
 def open_services(home: Path, url: str | None = None) -> tuple[ExperimentService, DatasetService]:
     """An ExperimentService and a DatasetService sharing one open catalog.
 
     Close either (or both: disposing twice is harmless) to release the catalog's connections.
+    :func:`open_all_services` also gives the ModelService.
+
+    Raises:
+        CatalogUnavailable: the catalog cannot be created, read or reached.
+    """
+    experiments, datasets, _models = open_all_services(home, url)
+    return experiments, datasets
+
+
+def open_all_services(
+    home: Path, url: str | None = None
+) -> tuple[ExperimentService, DatasetService, ModelService]:
+    """The experiment, dataset and model services sharing one open catalog.
+
+    Close any of them to release the catalog's connections.
 
     Raises:
         CatalogUnavailable: the catalog cannot be created, read or reached.
     """
     catalog = open_catalog(Path(home), url)
-    return ExperimentService(catalog, Path(home)), DatasetService(catalog, Path(home))
+    home = Path(home)
+    models = ModelService(catalog, home)
+    return ExperimentService(catalog, home), DatasetService(catalog, home), models

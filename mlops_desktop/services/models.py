@@ -1,32 +1,117 @@
 """ModelService: the model registry (versions, aliases, tags, audit), cards, lineage, archives.
 
-CONTRACT written first so the GUI, the command line and the catalog can be built in parallel;
-the implementer replaces the bodies and keeps the signatures (adding methods is fine).
 Synchronous and possibly slow: the GUI calls it on worker threads only. ``ref`` arguments
-accept "name", "name:3", "name@champion".
+accept "name" (the latest version that is not archived), "name:3" and "name@champion".
+Every change is written with its audit entry in one write transaction. The service never
+loads (unpickles) a model in this process: :meth:`inspect` does it in a child process.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import getpass
+import os
+import re
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
 
+from mlops_desktop.catalog import model_repo, run_queries
+from mlops_desktop.catalog.artifacts import blob_path
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.datasets import ManifestEntry
+from mlops_desktop.core.errors import ModelError, ModelNotFound
 from mlops_desktop.core.models import (
     AuditEntry,
     GcReport,
     InspectResult,
     Lineage,
     ModelCard,
+    ModelFile,
     ModelSummary,
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.services import model_cards, model_transfer
+
+NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_VERSION_RE = re.compile(r"^[vV]?(\d+)$")
+MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
+
+
+def local_user() -> str:
+    """The local user name, or "unknown"."""
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def check_model_name(name: str) -> str:
+    """``name`` when it is a valid model name (like a dataset name), else ModelError."""
+    if not isinstance(name, str) or not NAME_RE.match(name) or name in (".", ".."):
+        raise ModelError(
+            f"{name!r} is not a model name: use 1 to 100 letters, digits, '-', '_' or '.'."
+        )
+    return name
+
+
+def check_alias(alias: str) -> str:
+    """``alias`` when valid: letters, digits, '-', '_', not only digits (``name@3`` stays a
+    version), else ModelError."""
+    if not isinstance(alias, str) or not ALIAS_RE.match(alias) or alias.isdigit():
+        raise ModelError(
+            f"{alias!r} is not an alias: use 1 to 100 letters, digits, '-' or '_', "
+            "and not only digits (e.g. champion, challenger, prod-2)."
+        )
+    return alias
+
+
+def parse_version(text: str | int) -> int:
+    """3, "3" or "v3" -> 3 (ModelNotFound otherwise)."""
+    if isinstance(text, int):
+        return text
+    m = _VERSION_RE.match(text.strip())
+    if m is None:
+        raise ModelNotFound(f"{text!r} is not a version number: give 1, 2, ... (or v1, v2).")
+    return int(m.group(1))
+
+
+def parse_ref(ref: str) -> tuple[str, int | None, str | None]:
+    """ "name" / "name:3" / "name@alias" (or "name@3") -> (name, number, alias)."""
+    ref = ref.strip()
+    if "@" in ref:
+        name, _, alias = ref.partition("@")
+        if _VERSION_RE.match(alias):
+            return name, parse_version(alias), None
+        return name, None, alias
+    if ":" in ref:
+        name, _, number = ref.partition(":")
+        return name, parse_version(number), None
+    return ref, None, None
 
 
 class ModelService:
-    """Facade over the catalog and the artifact store for the Models pane and ``models``."""
+    """Facade over the catalog and the artifact store for the Models pane and ``models``.
 
-    def __init__(self, catalog: object, home: Path) -> None:
-        raise NotImplementedError
+    Thread-safe: every method opens its own catalog session.
+    """
+
+    def __init__(self, catalog: Catalog, home: Path) -> None:
+        self.catalog = catalog
+        self.home = Path(home)
+
+    @classmethod
+    def open(cls, home: Path, catalog_url: str | None = None) -> ModelService:
+        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
+        from mlops_desktop.services.experiments import open_catalog
+
+        return cls(open_catalog(home, catalog_url), home)
+
+    def close(self) -> None:
+        self.catalog.dispose()
+
+    # -- registering ------------------------------------------------------------------------
 
     def register(
         self,
@@ -37,66 +122,255 @@ class ModelService:
         description: str = "",
         tags: dict[str, str] | None = None,
     ) -> ModelVersion:
-        """A new version from a run's artifact (file or folder prefix) or from a path."""
-        raise NotImplementedError
+        """A new version from a run's artifact (file or folder prefix) or from a path.
+
+        With ``artifact``, the files are the run's artifact of that name, or every artifact
+        under it when it names a folder ("model/" or "model"); they are in the artifact store
+        already. With ``path`` (a file or a folder), each file is copied into the store and the
+        version is linked to ``run_id`` when given.
+
+        Raises:
+            ModelError: bad name, no such artifact or path, or both or neither source given.
+            RunNotFound: ``run_id`` names no run.
+        """
+        check_model_name(name)
+        if (artifact is None) == (path is None):
+            raise ModelError("Give either a run's artifact or a path to register, not both.")
+        rid = None
+        if run_id:
+            with self.catalog.session_scope() as s:
+                rid = run_queries.resolve_run_id(s, run_id)
+        if artifact is not None:
+            if rid is None:
+                raise ModelError("Registering an artifact needs the run that logged it.")
+            files = self._run_files(rid, artifact)
+            source = f"run:{rid}:{artifact}"
+        else:
+            assert path is not None
+            files, root = model_transfer.store_path(self.home, path)
+            source = str(root)
+        return self._add(name, files, rid, source, description, tags or {})
+
+    def _run_files(self, rid: str, artifact: str) -> list[ModelFile]:
+        with self.catalog.session_scope() as s:
+            arts = model_repo.run_artifacts(s, rid)
+        wanted = artifact.strip().replace("\\", "/")
+        exact = [a for a in arts if a.path == wanted]
+        if exact:
+            files = [ModelFile(PurePosixPath(wanted).name, exact[0].size, exact[0].digest)]
+        else:
+            prefix = wanted.rstrip("/") + "/"
+            files = [
+                ModelFile(a.path[len(prefix) :], a.size, a.digest)
+                for a in arts
+                if a.path.startswith(prefix)
+            ]
+        if not files:
+            names = ", ".join(a.path for a in arts[:20]) or "none"
+            raise ModelError(
+                f"Run {rid[:8]} has no artifact {artifact!r} (its artifacts: {names})."
+            )
+        for f in files:
+            if not blob_path(self.home, f.digest).is_file():
+                raise ModelError(
+                    f"The file of artifact {f.path!r} of run {rid[:8]} is not in this home's "
+                    "artifact store (was the run made on another machine?); nothing was registered."
+                )
+        return files
+
+    def _add(
+        self,
+        name: str,
+        files: list[ModelFile],
+        rid: str | None,
+        source: str,
+        description: str,
+        tags: dict[str, str],
+        action: str = "created",
+        detail: dict[str, Any] | None = None,
+    ) -> ModelVersion:
+        from mlops_desktop.datasets.manifest import fingerprint
+
+        fp = fingerprint([ManifestEntry(f.path, f.size, f.digest.split(":", 1)[-1]) for f in files])
+        with self.catalog.session_scope(write=True) as s:
+            return model_repo.add_version(
+                s,
+                name,
+                files,
+                fp,
+                run_id=rid,
+                source=source,
+                user=local_user(),
+                description=description,
+                tags=tags,
+                action=action,
+                detail=detail,
+            )
+
+    # -- reading ----------------------------------------------------------------------------
 
     def list_models(self) -> list[ModelSummary]:
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return model_repo.list_summaries(s)
 
     def versions(self, name: str, include_archived: bool = True) -> list[ModelVersion]:
-        """Newest first."""
-        raise NotImplementedError
+        """Newest first (raises ModelNotFound)."""
+        with self.catalog.session_scope() as s:
+            return model_repo.list_versions(s, name, include_archived)
 
     def get(self, ref: str) -> ModelVersion:
-        raise NotImplementedError
-
-    def set_alias(self, name: str, version: int, alias: str) -> None:
-        raise NotImplementedError
-
-    def remove_alias(self, name: str, alias: str) -> None:
-        raise NotImplementedError
-
-    def set_tag(self, name: str, version: int, key: str, value: str) -> None:
-        raise NotImplementedError
-
-    def remove_tag(self, name: str, version: int, key: str) -> None:
-        raise NotImplementedError
-
-    def describe(self, name: str, version: int, text: str) -> None:
-        raise NotImplementedError
-
-    def archive(self, name: str, version: int, archived: bool = True) -> None:
-        raise NotImplementedError
-
-    def delete(self, name: str, version: int, force: bool = False) -> None:
-        """Refused while an alias (or a monitor) uses the version, unless ``force``."""
-        raise NotImplementedError
+        """The version ``ref`` names (raises ModelNotFound with what exists)."""
+        name, number, alias = parse_ref(ref)
+        with self.catalog.session_scope() as s:
+            return model_repo.find(s, name, number, alias)[1]
 
     def history(self, name: str, version: int | None = None) -> list[AuditEntry]:
         """The audit trail, newest first."""
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return model_repo.history(s, name, version)
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def set_alias(self, name: str, version: int, alias: str) -> None:
+        """Point ``alias`` at ``version``, moving it from the version it is on."""
+        check_alias(alias)
+        with self.catalog.session_scope(write=True) as s:
+            model_repo.set_alias(s, name, int(version), alias, local_user())
+
+    def remove_alias(self, name: str, alias: str) -> None:
+        with self.catalog.session_scope(write=True) as s:
+            model_repo.remove_alias(s, name, alias, local_user())
+
+    def set_tag(self, name: str, version: int, key: str, value: str) -> None:
+        if not key or len(key) > 255:
+            raise ModelError(f"{key!r} is not a tag key: use 1 to 255 characters.")
+        with self.catalog.session_scope(write=True) as s:
+            model_repo.set_tag(s, name, int(version), key, str(value), local_user())
+
+    def remove_tag(self, name: str, version: int, key: str) -> None:
+        with self.catalog.session_scope(write=True) as s:
+            if not model_repo.remove_tag(s, name, int(version), key, local_user()):
+                raise ModelError(f"{name}:{version} has no tag {key!r}.")
+
+    def describe(self, name: str, version: int, text: str) -> None:
+        """Replace the version's description (Markdown)."""
+        with self.catalog.session_scope(write=True) as s:
+            model_repo.describe(s, name, int(version), text, local_user())
+
+    def archive(self, name: str, version: int, archived: bool = True) -> None:
+        with self.catalog.session_scope(write=True) as s:
+            model_repo.set_archived(s, name, int(version), archived, local_user())
+
+    def users_of(self, name: str, version: int) -> list[str]:
+        """What uses a version besides aliases: monitors, once they exist (a hook)."""
+        return []
+
+    def delete(self, name: str, version: int, force: bool = False) -> None:
+        """Refused while an alias (or a monitor) uses the version, unless ``force``, which
+        also removes its aliases (each with an audit entry). The files stay in the artifact
+        store until garbage collection finds nothing else references them."""
+        users = self.users_of(name, int(version))
+        with self.catalog.session_scope(write=True) as s:
+            found = model_repo.find(s, name, int(version))[1]
+            if (found.aliases or users) and not force:
+                what = [f"alias {a!r}" for a in found.aliases] + users
+                raise ModelError(
+                    f"{name}:{version} is in use by {', '.join(what)}; move or remove "
+                    "them first, or delete with force (--force) to remove them too."
+                )
+            model_repo.delete_version(s, name, int(version), local_user())
+
+    # -- cards, lineage, comparison ---------------------------------------------------------
 
     def card(self, ref: str) -> ModelCard:
-        raise NotImplementedError
+        from mlops_desktop.services.datasets import DatasetService
+
+        name, number, alias = parse_ref(ref)
+        with self.catalog.session_scope() as s:
+            version = model_repo.find(s, name, number, alias)[1]
+            run = model_cards.run_of(s, self.home, version)
+            history = model_repo.history(s, name, version.version)
+        signature, sig_source = model_cards.signature_of(
+            self.home, version, run, DatasetService(self.catalog, self.home)
+        )
+        return ModelCard(
+            version=version,
+            run=run.summary if run is not None else None,
+            datasets=[dict(d) for d in run.datasets] if run is not None else [],
+            code=model_cards.code_of(run),
+            environment=model_cards.environment_of(run),
+            signature=signature,
+            signature_source=sig_source,
+            lineage=model_cards.lineage_of(version, run),
+            history=history,
+        )
 
     def lineage(self, ref: str) -> Lineage:
-        raise NotImplementedError
+        name, number, alias = parse_ref(ref)
+        with self.catalog.session_scope() as s:
+            version = model_repo.find(s, name, number, alias)[1]
+            return model_cards.lineage_of(version, model_cards.run_of(s, self.home, version))
 
     def compare(self, name: str, a: int, b: int) -> VersionComparison:
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            va = model_repo.find(s, name, int(a))[1]
+            vb = model_repo.find(s, name, int(b))[1]
+            ra = model_cards.run_of(s, self.home, va)
+            rb = model_cards.run_of(s, self.home, vb)
+        return model_cards.compare_versions(va, vb, ra, rb)
+
+    # -- archives, inspection, garbage collection ---------------------------------------------
 
     def export(self, ref: str, file: str | Path) -> Path:
         """One archive with the files, the card and the lineage."""
-        raise NotImplementedError
+        return model_transfer.export_version(self, ref, Path(file))
 
     def import_archive(self, file: str | Path, name: str | None = None) -> ModelVersion:
-        """Import an exported archive as a new version (of ``name`` or its own)."""
-        raise NotImplementedError
+        """Import an exported archive as a new version (of ``name`` or its own).
+
+        Raises:
+            ArchiveError: the archive is unsafe or damaged; nothing was written to the catalog
+                or the artifact store.
+        """
+        return model_transfer.import_version(self, Path(file), name)
 
     def inspect(self, ref: str, timeout_s: float = 30.0) -> InspectResult:
-        """Load the model in a separate process (never in this one) and describe it."""
-        raise NotImplementedError
+        """Load the model in a separate process (never in this one) and describe it.
 
-    def gc(self, dry_run: bool = True) -> GcReport:
-        """Artifacts no run, dataset or model version references."""
-        raise NotImplementedError
+        Warning: loading a pickle runs code from the file; it happens only in a child process
+        with a timeout, and only when a person asks for it.
+        """
+        from mlops_desktop.models.inspect import inspect_model
+
+        version = self.get(ref)
+        if not version.files:
+            raise ModelError(f"{version.name}:{version.version} has no files to inspect.")
+        main = next(
+            (f for f in version.files if f.path.lower().endswith(MODEL_SUFFIXES)), version.files[0]
+        )
+        blob = blob_path(self.home, main.digest)
+        if not blob.is_file():
+            raise ModelError(f"The file {main.path} is missing from the artifact store.")
+        with tempfile.TemporaryDirectory(prefix="mlops-inspect-") as tmp:
+            target = Path(tmp) / PurePosixPath(main.path).name
+            try:
+                os.symlink(blob, target)
+            except OSError:
+                import shutil
+
+                shutil.copyfile(blob, target)
+            return inspect_model(target, timeout_s)
+
+    def gc(self, dry_run: bool = True, grace_s: float = 3600.0) -> GcReport:
+        """Artifacts no run, dataset or model version references (deleted unless a dry run).
+
+        Local spools are ingested first, so artifacts of runs not yet in the catalog count as
+        referenced; blobs younger than ``grace_s`` are kept (a script may be logging them).
+        """
+        from mlops_desktop.models.gc import collect
+        from mlops_desktop.services.experiments import ExperimentService
+
+        ExperimentService(self.catalog, self.home).ingest()
+        with self.catalog.session_scope() as s:
+            artifacts, blobs = model_repo.gc_references(s)
+        return collect(self.home, artifacts, blobs, dry_run=dry_run, grace_s=grace_s)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.services.models import ModelService
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.icons import app_icon
 from mlops_desktop.ui.ingest_loop import IngestLoop
@@ -58,6 +59,10 @@ def default_services(service: ExperimentService, home: Path) -> dict[str, Any]:
         services["datasets"] = DatasetService(service.catalog, home)
     except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
         _log.warning("Datasets are unavailable: %s", exc)
+    try:
+        services["models"] = ModelService(service.catalog, home)
+    except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
+        _log.warning("Models are unavailable: %s", exc)
     return services
 
 

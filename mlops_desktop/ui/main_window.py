@@ -204,6 +204,18 @@ class MainWindow(QMainWindow):
         if pane is not None and hasattr(pane, "select_dataset"):
             pane.select_dataset(name, version)
 
+    def show_model(self, name: str, version: int | None = None) -> None:
+        """Switch to Models and select model ``name`` at ``version`` (None: the newest)."""
+        pane = self.show_pane("Models")
+        if pane is not None and hasattr(pane, "select_model"):
+            pane.select_model(name, version)
+
+    def register_model(self, run_id: str = "", artifact: str = "") -> None:
+        """Switch to Models and open its register dialog for a run's artifact."""
+        pane = self.show_pane("Models")
+        if pane is not None and hasattr(pane, "open_register_dialog"):
+            pane.open_register_dialog(run_id=run_id, artifact=artifact)
+
     def current_pane(self) -> QWidget | None:
         return self.stack.currentWidget()
 

@@ -143,6 +143,7 @@ class ExperimentsPane(QWidget):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.detail.notes.saved.connect(self._on_notes_saved)
         self.detail.datasetActivated.connect(self._on_dataset_activated)
+        self.detail.registerModelRequested.connect(self._on_register_model)
         if settings.runs_columns:
             self.model.set_columns(settings.runs_columns)
         self.apply_settings()
@@ -386,6 +387,10 @@ class ExperimentsPane(QWidget):
     def _on_dataset_activated(self, name: str, version: str) -> None:
         if self._window is not None and hasattr(self._window, "show_dataset"):
             self._window.show_dataset(name, version or None)
+
+    def _on_register_model(self, run_id: str, artifact: str) -> None:
+        if self._window is not None and hasattr(self._window, "register_model"):
+            self._window.register_model(run_id, artifact)
 
     def _on_notes_saved(self, _run_id: str) -> None:
         self._show_status("Notes saved")

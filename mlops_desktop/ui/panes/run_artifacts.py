@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -14,7 +14,13 @@ from mlops_desktop.ui.widgets import ReadOnlyTable
 
 
 class ArtifactsView(QWidget):
-    """A table of artifacts plus "Open folder" and "Copy path" for the chosen one."""
+    """A table of artifacts plus "Open folder", "Copy path" and "Register as model…".
+
+    Signals:
+        registerRequested(str): register the artifact of this name as a model version.
+    """
+
+    registerRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,17 +29,21 @@ class ArtifactsView(QWidget):
         self.table.setSortingEnabled(False)
         self.open_button = QPushButton("Open folder")
         self.copy_button = QPushButton("Copy path")
+        self.register_button = QPushButton("Register as model…")
+        self.register_button.setToolTip("Register this artifact as a new model version")
         self.empty_label = QLabel("This run logged no artifacts.")
         self.empty_label.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.empty_label, 1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.register_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.copy_button.clicked.connect(self._on_copy_clicked)
+        self.register_button.clicked.connect(self._on_register_clicked)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.set_artifacts([])
 
@@ -58,6 +68,7 @@ class ArtifactsView(QWidget):
         enabled = self.current() is not None
         self.open_button.setEnabled(enabled)
         self.copy_button.setEnabled(enabled)
+        self.register_button.setEnabled(enabled)
 
     def _on_open_clicked(self) -> None:
         artifact = self.current()
@@ -68,3 +79,8 @@ class ArtifactsView(QWidget):
         artifact = self.current()
         if artifact is not None:
             QGuiApplication.clipboard().setText(artifact.path)
+
+    def _on_register_clicked(self) -> None:
+        artifact = self.current()
+        if artifact is not None:
+            self.registerRequested.emit(artifact.name)

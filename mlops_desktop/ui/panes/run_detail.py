@@ -53,6 +53,7 @@ class RunDetailView(QWidget):
 
     detailShown = Signal(str)
     datasetActivated = Signal(str, str)
+    registerModelRequested = Signal(str, str)  # run id, artifact name
 
     def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +116,7 @@ class RunDetailView(QWidget):
         self.environment = EnvironmentView()
         self.log = LogView(service, runner)
         self.artifacts = ArtifactsView()
+        self.artifacts.registerRequested.connect(self._on_register_artifact)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(overview, "Params && metrics")
@@ -262,6 +264,10 @@ class RunDetailView(QWidget):
             links.append(f'<span title="{html.escape(str(path))}">{link}</span>' if path else link)
         self.datasets_label.setText("<b>Datasets</b>&nbsp;&nbsp;" + ", ".join(links))
         self.datasets_label.setVisible(bool(links))
+
+    def _on_register_artifact(self, artifact: str) -> None:
+        if self._run_id is not None:
+            self.registerModelRequested.emit(self._run_id, artifact)
 
     def _on_dataset_link(self, href: str) -> None:
         name, _, version = href.removeprefix("dataset:").partition("/")

@@ -1,0 +1,177 @@
+"""Moving model files in and out: a path into the artifact store, archives out and in.
+
+Used by :class:`~mlops_desktop.services.models.ModelService`. Import extracts into a temp
+folder that is always removed; only after the archive was fully checked are its files copied
+into the artifact store and the version registered (one transaction), so a refused archive
+writes nothing to the catalog or the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.catalog.artifacts import blob_path
+from mlops_desktop.core.errors import ArchiveError, ModelError
+from mlops_desktop.core.models import ModelFile, ModelVersion
+from mlops_desktop.tracking.artifacts import check_artifact_name, store_file
+from mlops_desktop.tracking.home import artifact_root
+
+if TYPE_CHECKING:
+    from mlops_desktop.services.models import ModelService
+
+IMPORT_MAX_BYTES = 20 * 2**30
+IMPORT_MAX_MEMBERS = 100_000
+
+
+def files_under(path: Path) -> list[tuple[Path, str]]:
+    """(file, relative POSIX name) of a file, or of every regular file under a folder."""
+    if path.is_file():
+        return [(path, path.name)]
+    found = []
+    for folder, dirs, files in os.walk(path):
+        dirs.sort()
+        for file in sorted(files):
+            full = Path(folder) / file
+            if full.is_file():
+                found.append((full, check_artifact_name(full.relative_to(path).as_posix())))
+    return found
+
+
+def store_path(home: Path, path: str | Path) -> tuple[list[ModelFile], Path]:
+    """Copy a file or a folder's files into the artifact store; (files, resolved root).
+
+    Raises:
+        ModelError: the path does not exist, holds no file, or a file cannot be copied.
+    """
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise ModelError(f"{root} does not exist: give a model file or a folder.")
+    root = root.resolve()
+    found = files_under(root)
+    if not found:
+        raise ModelError(f"{root} holds no file to register.")
+    store = artifact_root(Path(home))
+    files = []
+    for src, rel in found:
+        try:
+            hexd, size = store_file(src, store)
+        except OSError as exc:
+            raise ModelError(
+                f"{src} could not be copied into the artifact store ({exc.strerror or exc}); "
+                "nothing was registered."
+            ) from exc
+        files.append(ModelFile(rel, size, f"sha256:{hexd}"))
+    return files, root
+
+
+def export_version(service: ModelService, ref: str, file: Path) -> Path:
+    """Write one archive of the version ``ref``: its files, card and lineage."""
+    from mlops_desktop import __version__
+    from mlops_desktop.models.archive import write_archive
+    from mlops_desktop.services.model_cards import card_dict, lineage_dict
+
+    card = service.card(ref)
+    v = card.version
+    files = []
+    for f in v.files:
+        blob = blob_path(service.home, f.digest)
+        if not blob.is_file():
+            raise ModelError(
+                f"{v.name}:{v.version}'s file {f.path} is missing from the artifact store; "
+                "it cannot be exported."
+            )
+        files.append((f.path, blob))
+    meta = {
+        "name": v.name,
+        "version": v.version,
+        "fingerprint": v.fingerprint,
+        "run": v.run_id,
+        "source": v.source,
+        "description": v.description,
+        "tags": dict(v.tags),
+        "exported_at": time.time(),
+        "app_version": __version__,
+    }
+    return Path(
+        write_archive(
+            Path(file).expanduser(), files, card_dict(card), lineage_dict(card.lineage), meta
+        )
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def import_version(service: ModelService, file: Path, name: str | None) -> ModelVersion:
+    """Check and import an archive as a new version (of ``name`` or the archive's own).
+
+    Raises:
+        ArchiveError: unsafe or damaged archive (nothing written anywhere).
+        ModelError: no usable model name.
+    """
+    from mlops_desktop.datasets.manifest import fingerprint as manifest_fingerprint
+    from mlops_desktop.models.archive import read_archive
+    from mlops_desktop.services.models import check_model_name
+
+    file = Path(file).expanduser()
+    with tempfile.TemporaryDirectory(prefix="mlops-import-") as tmp:
+        contents = read_archive(
+            file, Path(tmp) / "files", max_bytes=IMPORT_MAX_BYTES, max_members=IMPORT_MAX_MEMBERS
+        )
+        meta: dict[str, Any] = contents.manifest.get("meta") or {}
+        target = name or str(meta.get("name") or "")
+        if not target:
+            raise ModelError(f"{file} does not name its model; give one with --name.")
+        check_model_name(target)
+        checked = []
+        for rel, path, size, digest in contents.files:
+            if _sha256(path) != digest:  # read_archive verified it; never trust twice-read bytes
+                raise ArchiveError(f"model/{rel} changed while it was being imported.")
+            checked.append((rel, path, size, digest))
+        from mlops_desktop.core.datasets import ManifestEntry
+
+        fp = manifest_fingerprint(
+            [ManifestEntry(rel, size, d.split(":", 1)[-1]) for rel, _, size, d in checked]
+        )
+        claimed = meta.get("fingerprint")
+        if claimed and claimed != fp:
+            raise ArchiveError(
+                f"The files of {file.name} do not match the fingerprint it records; the archive "
+                "was altered. Nothing was imported."
+            )
+        store = artifact_root(service.home)
+        files = []
+        for rel, path, _size, _digest in checked:
+            hexd, stored = store_file(path, store)
+            files.append(ModelFile(rel, stored, f"sha256:{hexd}"))
+    run_id = meta.get("run") if isinstance(meta.get("run"), str) else None
+    if run_id:
+        from mlops_desktop.catalog.run_queries import resolve_run_id
+
+        try:
+            with service.catalog.session_scope() as s:
+                run_id = resolve_run_id(s, run_id)
+        except Exception:  # noqa: BLE001 - the source run lives in another catalog
+            run_id = None
+    origin = f"{meta.get('name')}:{meta.get('version')}" if meta.get("name") else ""
+    tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
+    return service._add(
+        target,
+        files,
+        run_id,
+        str(file.resolve()),
+        str(meta.get("description") or ""),
+        {str(k): str(v) for k, v in (tags or {}).items()},
+        action="imported",
+        detail={"archive": str(file.resolve()), "from": origin, "source_run": meta.get("run")},
+    )

@@ -1,0 +1,210 @@
+"""The Card tab: a model version's card as rich text, plus its filterable package list.
+
+Links in the card: ``run:<id>`` opens the run, ``dataset:<name>/<version>`` the dataset version.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import quote, unquote
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+
+from mlops_desktop.core.models import AuditEntry, ModelCard
+from mlops_desktop.ui.formatting import format_time, format_value, human_bytes, short_id
+from mlops_desktop.ui.widgets import FilterableTable
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+TABLE = '<table cellspacing="0" cellpadding="3" border="0">'
+
+
+def markdown_html(text: str) -> str:
+    """Markdown rendered by Qt, as an HTML fragment to embed."""
+    doc = QTextDocument()
+    doc.setMarkdown(text)
+    match = _BODY.search(doc.toHtml())
+    return match.group(1) if match else html.escape(text)
+
+
+def describe_audit(entry: AuditEntry) -> str:
+    """One line for people: what an audit entry changed."""
+    d = entry.detail
+    if entry.action == "alias_moved":
+        return f"{d.get('alias')}: v{d.get('from')} → v{d.get('to')}"
+    if entry.action in ("alias_set", "alias_removed"):
+        where = d.get("to") or d.get("version") or entry.version
+        return f"{d.get('alias')} (v{where})" if where else str(d.get("alias", ""))
+    if entry.action == "tag_set":
+        return f"{d.get('key')}={d.get('value')}"
+    if entry.action == "tag_removed":
+        return str(d.get("key", ""))
+    if entry.action == "described":
+        return "description edited"
+    return ", ".join(f"{k}={v}" for k, v in d.items())
+
+
+def dataset_href(name: str, version: str) -> str:
+    return "dataset:" + quote(name, safe="") + "/" + quote(version, safe="")
+
+
+def _rows(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
+    head = "".join(f"<th align='left'>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"{TABLE}<tr>{head}</tr>{body}</table>"
+
+
+def _esc(value: Any) -> str:
+    return html.escape(format_value(value))
+
+
+def card_html(card: ModelCard) -> str:
+    """The whole card (everything but the package list) as HTML."""
+    v = card.version
+    parts = [f"<h2>{html.escape(v.name)} v{v.version}</h2>"]
+    facts = [f"registered {format_time(v.created_at)} by {html.escape(v.created_by)}"]
+    if v.aliases:
+        facts.append("aliases: <b>" + html.escape(", ".join(sorted(v.aliases))) + "</b>")
+    if v.tags:
+        facts.append("tags: " + html.escape(", ".join(f"{k}={t}" for k, t in v.tags.items())))
+    if v.archived:
+        facts.append("<i>archived</i>")
+    parts.append("<p>" + " · ".join(facts) + "</p>")
+    parts.append(f"<p><small>fingerprint {html.escape(v.fingerprint)}</small></p>")
+    parts.append("<h3>Description</h3>")
+    parts.append(markdown_html(v.description) if v.description.strip() else "<p><i>None</i></p>")
+    parts.append("<h3>Source run</h3>")
+    run = card.run
+    if run is None:
+        parts.append(f"<p>Registered from a file: {html.escape(v.source)}</p>")
+    else:
+        title = html.escape(run.name or short_id(run.id))
+        link = f'<a href="run:{html.escape(run.id)}">{title}</a>'
+        parts.append(
+            f"<p>{link} in {html.escape(run.experiment)} · {html.escape(run.status)} · "
+            f"<small>{html.escape(run.id)}</small></p>"
+        )
+        metrics = [(html.escape(k), _esc(x)) for k, x in sorted(run.metrics.items())]
+        params = [(html.escape(k), _esc(x)) for k, x in sorted(run.params.items())]
+        parts.append("<p><b>Metrics</b></p>" + (_rows(metrics, ("metric", "value")) or ""))
+        parts.append("<p><b>Params</b></p>" + _rows(params, ("param", "value")))
+    parts.append("<h3>Datasets</h3>")
+    links = []
+    for entry in card.datasets:
+        name, version = str(entry.get("name") or ""), str(entry.get("version") or "")
+        text = html.escape(f"{name}@{version}" if version else name)
+        links.append(f'<a href="{dataset_href(name, version)}">{text}</a>')
+    parts.append("<p>" + (", ".join(links) or "<i>None recorded</i>") + "</p>")
+    parts.append("<h3>Code</h3>")
+    code = card.code or {}
+    if code:
+        dirty = code.get("diff_bytes") or 0
+        state = f"uncommitted diff {human_bytes(dirty)}" if code.get("dirty") else "clean"
+        parts.append(
+            f"<p>commit <code>{html.escape(str(code.get('commit') or '—'))}</code> on "
+            f"{html.escape(str(code.get('branch') or '—'))} · {state}</p>"
+        )
+    else:
+        parts.append("<p><i>Not recorded</i></p>")
+    env = card.environment or {}
+    packages = env.get("packages") or {}
+    parts.append("<h3>Environment</h3>")
+    if env.get("python") or env.get("platform") or packages:
+        parts.append(
+            f"<p>Python {html.escape(str(env.get('python') or '?'))} · "
+            f"{html.escape(str(env.get('platform') or '?'))} · {len(packages)} packages "
+            "(listed on the right)</p>"
+        )
+    else:
+        parts.append("<p><i>Not recorded</i></p>")
+    parts.append("<h3>Input signature</h3>")
+    if card.signature:
+        rows = [(html.escape(c), html.escape(t)) for c, t in card.signature]
+        source = html.escape(card.signature_source or "unknown")
+        parts.append(f"<p>from {source}</p>" + _rows(rows, ("column", "type")))
+    else:
+        parts.append("<p><i>Unknown: log an input example with the model</i></p>")
+    parts.append(f"<h3>Files ({len(v.files)}, {human_bytes(v.size)})</h3>")
+    files = [
+        (html.escape(f.path), human_bytes(f.size), f"<code>{html.escape(f.digest[:19])}</code>")
+        for f in v.files
+    ]
+    parts.append(_rows(files, ("path", "size", "hash")))
+    parts.append("<h3>History</h3>")
+    history = sorted(card.history, key=lambda e: e.at, reverse=True)
+    rows = [
+        (
+            format_time(e.at),
+            html.escape(e.user),
+            html.escape(e.action) + (f" v{e.version}" if e.version is not None else ""),
+            html.escape(describe_audit(e)),
+        )
+        for e in history
+    ]
+    parts.append(_rows(rows, ("time", "user", "action", "detail")))
+    return "\n".join(parts)
+
+
+class CardView(QWidget):
+    """The card text on the left, the environment's packages (filterable) on the right.
+
+    Signals:
+        runActivated(str): a run link was clicked.
+        datasetActivated(str, str): a dataset link was clicked: (name, version).
+    """
+
+    runActivated = Signal(str)
+    datasetActivated = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.card: ModelCard | None = None
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.packages_label = QLabel("<b>Packages</b>")
+        self.packages = FilterableTable(["Package", "Version"], "Filter packages")
+        right = self.packages_panel = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.packages_label)
+        right_layout.addWidget(self.packages, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.browser)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.split)
+        self.browser.anchorClicked.connect(self._on_anchor_clicked)
+
+    def set_card(self, card: ModelCard | None) -> None:
+        self.card = card
+        if card is None:
+            self.browser.clear()
+            self.packages.set_rows([])
+            return
+        self.browser.setHtml(card_html(card))
+        packages = (card.environment or {}).get("packages") or {}
+        self.packages_label.setText(f"<b>Packages</b> ({len(packages)})")
+        self.packages.set_rows(sorted(packages.items()))
+        self.packages_panel.setVisible(bool(packages))
+
+    def show_message(self, text: str) -> None:
+        self.card = None
+        self.browser.setHtml(f"<p>{html.escape(text)}</p>")
+        self.packages.set_rows([])
+
+    def text(self) -> str:
+        return self.browser.toPlainText()
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        href = url.toString()
+        if href.startswith("run:"):
+            self.runActivated.emit(href.removeprefix("run:"))
+        elif href.startswith("dataset:"):
+            name, _, version = href.removeprefix("dataset:").partition("/")
+            self.datasetActivated.emit(unquote(name), unquote(version))
