@@ -34,7 +34,7 @@ from mlops_desktop.tracking.validate import (
     metric_value,
     param_value,
 )
-from mlops_desktop.tracking.writer import WAKE_AT, BufferedSpool
+from mlops_desktop.tracking.writer import WAKE_AT, BufferedSpool, leave_signals_to_main_thread
 
 CAPTURE_WAIT_S = 10.0
 _time = time.time
@@ -342,6 +342,7 @@ class Run:
         lifecycle.register(self)
 
     def _capture_env(self) -> None:
+        leave_signals_to_main_thread()
         try:
             fields = capture_environment()
         except Exception as exc:

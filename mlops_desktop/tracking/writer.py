@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import threading
 import time
 from itertools import compress
@@ -173,6 +174,7 @@ class BufferedSpool:
     # -- the writer thread ------------------------------------------------------------------
 
     def _loop(self) -> None:
+        leave_signals_to_main_thread()
         buffer = self.buffer
         while True:
             try:
@@ -274,3 +276,17 @@ class BufferedSpool:
             self._spool.sync()
             self._unsynced = False
         self._last_sync = time.monotonic()
+
+
+def leave_signals_to_main_thread() -> None:
+    """Block SIGINT and SIGTERM in this thread, so the kernel delivers them to another one.
+
+    Python runs signal handlers in the main thread only. A signal the kernel hands to this
+    writer thread would trip the handler flag while the main thread sleeps on (in
+    ``time.sleep`` or a blocking read) and Ctrl-C or SIGTERM would seem lost until it woke.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        except (OSError, ValueError):
+            pass

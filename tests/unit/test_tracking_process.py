@@ -180,3 +180,24 @@ def test_handlers_are_restored_after_the_last_run() -> None:
         assert signal.getsignal(signal.SIGTERM) is not before[0]
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert os.environ.get("MLOPS_DESKTOP_RUN_ID") is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux /proc")
+def test_tracking_threads_leave_ctrl_c_to_the_main_thread(temp_home: Path) -> None:
+    """Python runs signal handlers in the main thread only: a SIGINT the kernel handed to the
+    writer thread was lost while the main thread slept (seen under load)."""
+    import threading
+
+    import mlops_desktop as mlops
+
+    run = mlops.start_run(capture_env=False, capture_output=False)
+    try:
+        writer = next(t for t in threading.enumerate() if t.name.startswith("mlops-spool-"))
+        status = Path(f"/proc/self/task/{writer.native_id}/status").read_text()
+        blocked = int(
+            next(x for x in status.splitlines() if x.startswith("SigBlk:")).split()[1], 16
+        )
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            assert blocked & (1 << (sig - 1)), f"{sig.name} is not blocked in the writer thread"
+    finally:
+        run.end()
