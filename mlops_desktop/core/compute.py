@@ -1,0 +1,92 @@
+"""Dataclasses for launching runs: the run spec, jobs, hosts and GPUs. No Qt, no SQL.
+
+A *job* is the execution of one run on one target; its state lives in the catalog (``job``
+table) so the app finds it again after a restart. Targets are written "local", "ssh:NAME" or
+"slurm:NAME".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+JOB_STATES = ("queued", "starting", "running", "finished", "failed", "cancelled", "lost")
+TERMINAL_STATES = frozenset({"finished", "failed", "cancelled", "lost"})
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """What to run and where.
+
+    Attributes:
+        command: argv of the command (never a shell string), e.g. ["python", "train.py"].
+        target: "local", "ssh:NAME" or "slurm:NAME".
+        code: "cwd" (git-tracked files plus uncommitted changes of ``workdir``), "folder" (all of
+            ``workdir`` with .gitignore respected) or "none" (run in ``workdir`` in place; local).
+        workdir: the local folder the code comes from (absolute).
+        env: extra environment variables.
+        python: the interpreter or virtual environment on the target ("python3" by default).
+        gpus: how many GPUs (0 for none); ``gpu_indices`` picks specific ones instead.
+        experiment, name: of the run the job creates.
+        datasets: dataset versions to make available, "name@v3".
+        slurm: partition, time, mem, cpus for Slurm targets.
+        cancel_grace_s: SIGTERM, then SIGKILL after this many seconds.
+    """
+
+    command: list[str]
+    target: str = "local"
+    code: str = "none"
+    workdir: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    python: str = "python3"
+    gpus: int = 0
+    gpu_indices: list[int] | None = None
+    experiment: str = "Default"
+    name: str | None = None
+    datasets: list[str] = field(default_factory=list)
+    slurm: dict[str, str] = field(default_factory=dict)
+    cancel_grace_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    """One job as the jobs view and ``jobs list`` show it."""
+
+    run_id: str
+    target: str
+    state: str
+    submitted_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    exit_code: int | None = None
+    gpus: list[int] = field(default_factory=list)
+    command: list[str] = field(default_factory=list)
+    experiment: str = ""
+    name: str = ""
+    detail: str = ""  # why it is queued / lost, the Slurm job id, ...
+    handle: dict[str, Any] = field(default_factory=dict)  # the executor's own data (pid, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class GpuInfo:
+    """One GPU as a target reports it."""
+
+    index: int
+    name: str
+    memory_total: int  # bytes
+    memory_used: int
+    utilization: float | None = None  # percent
+    leased_by: str | None = None  # run id holding its lease
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """An SSH host or Slurm cluster the app can launch on."""
+
+    name: str
+    kind: str  # "ssh" or "slurm"
+    address: str  # [user@]host[:port] or "local"
+    identity: str | None = None
+    remote_root: str = "~/.mlops-desktop/runs"
+    from_ssh_config: bool = False
+    host_key: str | None = None  # "SHA256:..." once confirmed
