@@ -65,3 +65,27 @@ class ModelError(UserFacingError):
 
 class ArchiveError(UserFacingError):
     """An archive is unsafe or damaged; nothing was written."""
+
+
+class JobError(UserFacingError):
+    """A job cannot be launched, found or cancelled (the message says why)."""
+
+
+class HostError(UserFacingError):
+    """An SSH host or cluster cannot be reached or used (the message says why)."""
+
+
+class HostKeyUnconfirmed(HostError):
+    """A new host's key must be confirmed by the person first.
+
+    Attributes:
+        fingerprint: "SHA256:..." of the key the host offered.
+    """
+
+    def __init__(self, message: str, fingerprint: str) -> None:
+        super().__init__(message)
+        self.fingerprint = fingerprint
+
+
+class HostKeyChanged(HostError):
+    """A known host offered a different key: refused, with both fingerprints."""
