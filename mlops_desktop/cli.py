@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     from mlops_desktop.cli_models import add_models_parser
 
     add_models_parser(sub)
+    from mlops_desktop.cli_jobs import add_jobs_parsers
+
+    add_jobs_parsers(sub)
     return p
 
 
@@ -206,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mlops_desktop.cli_models import cmd_models
 
             return cmd_models(args, home)
+        if args.command in ("launch", "jobs", "hosts"):
+            from mlops_desktop.cli_jobs import cmd_compute
+
+            return cmd_compute(args, home)
         if args.command == "demo":
             return _cmd_demo(args, home)
         return _cmd_gui(args, home)

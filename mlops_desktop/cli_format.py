@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
+from mlops_desktop.core.compute import HostInfo, JobInfo
 from mlops_desktop.core.datasets import DatasetDiff, DatasetUse, DatasetVersion, TableProfile
 from mlops_desktop.core.models import (
     AuditEntry,
@@ -390,3 +392,50 @@ def comparison_text(c: VersionComparison) -> str:
     lines += [f"  - {k} {v}" for k, v in c.packages_removed.items()]
     lines += [f"  ~ {k} {a} -> {b}" for k, (a, b) in c.packages_changed.items()]
     return "\n".join(lines)
+
+
+def job_doc(job: JobInfo) -> dict[str, Any]:
+    """A job for ``jobs list --json``: ``run`` is the run id (as ``launch`` prints it)."""
+    end = job.ended_at if job.ended_at is not None else None
+    elapsed = None
+    if job.started_at is not None:
+        elapsed = round((end if end is not None else time.time()) - job.started_at, 3)
+    return {
+        "run": job.run_id,
+        "target": job.target,
+        "state": job.state,
+        "experiment": job.experiment,
+        "name": job.name,
+        "command": list(job.command),
+        "gpus": list(job.gpus),
+        "submitted_at": iso(job.submitted_at),
+        "started_at": iso(job.started_at),
+        "ended_at": iso(job.ended_at),
+        "elapsed_s": elapsed,
+        "exit_code": job.exit_code,
+        "detail": job.detail,
+    }
+
+
+def job_line(job: JobInfo) -> str:
+    """One job as a tab-separated line of ``jobs list``."""
+    doc = job_doc(job)
+    elapsed = "" if doc["elapsed_s"] is None else f"{doc['elapsed_s']:.0f}s"
+    gpus = ",".join(str(g) for g in job.gpus) or "-"
+    code = "" if job.exit_code is None else f"exit {job.exit_code}"
+    cmd = " ".join(job.command).replace("\n", "\\n")
+    if len(cmd) > 60:
+        cmd = cmd[:57] + "..."
+    return "\t".join([job.run_id[:12], job.target, job.state, gpus, elapsed, code, cmd])
+
+
+def host_doc(host: HostInfo) -> dict[str, Any]:
+    return {
+        "name": host.name,
+        "kind": host.kind,
+        "address": host.address,
+        "identity": host.identity,
+        "remote_root": host.remote_root,
+        "from_ssh_config": host.from_ssh_config,
+        "host_key": host.host_key,
+    }

@@ -1,7 +1,9 @@
 """The ingester: moves new events of local spools into the catalog, exactly once.
 
-Every pass stats each ``HOME/spool/<run id>/events.jsonl`` and skips those whose size equals
-the offset already consumed (cheap enough to run every second). A spool that grew is read from
+Every pass stats each ``HOME/spool/<run id>/events.jsonl`` (and ``system.jsonl``, the hardware
+samples a launcher writes with sequence numbers of their own, under the ingest state key
+``<run id>/system``) and skips those whose size equals the offset already consumed (cheap
+enough to run every second). A spool that grew is read from
 that offset and applied in one write transaction that first re-reads the spool's ingest state
 (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on PostgreSQL) and drops every event
 whose sequence numbers are already stored: a repeated or concurrent ingest never duplicates.
@@ -26,7 +28,7 @@ from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.schema import ingest_state_t, run_t
 from mlops_desktop.catalog.upsert import insert_ignore
 from mlops_desktop.catalog.writes import apply_events
-from mlops_desktop.tracking.home import EVENTS_FILENAME, spool_root
+from mlops_desktop.tracking.home import EVENTS_FILENAME, SYSTEM_FILENAME, spool_root
 from mlops_desktop.tracking.spool import SpoolRead, parse_lines
 
 try:  # orjson parses metric lines about three times faster; NaN lines fall back to json
@@ -34,6 +36,7 @@ try:  # orjson parses metric lines about three times faster; NaN lines fall back
 except ImportError:  # pragma: no cover - optional
     _fast_loads = json.loads  # type: ignore[assignment]
 
+SYSTEM_KEY_SUFFIX = "/system"  # ingest state key of a run's system.jsonl: "<run id>/system"
 READ_BYTES = 64 << 20  # at most this much of one spool per transaction
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
 
@@ -78,17 +81,18 @@ class Ingester:
             offsets = dict(
                 s.execute(select(ingest_state_t.c.run_id, ingest_state_t.c.byte_offset)).all()
             )
-        for run_id, (path, size, _mtime) in spools.items():
-            offset = offsets.get(run_id, 0)
+        for key, (path, size, _mtime) in spools.items():
+            offset = offsets.get(key, 0)
             while size > offset:
-                offset, done = self._ingest_spool(run_id, path, offset, result)
+                offset, done = self._ingest_spool(key, path, offset, result)
                 if done:
                     break
-            offsets[run_id] = offset
+            offsets[key] = offset
         self._mark_killed(spools, offsets, result)
         return result
 
     def _scan(self, result: IngestResult) -> dict[str, tuple[Path, int, float]]:
+        """{ingest state key: (spool file, size, mtime)}; a run's events before its system."""
         root = spool_root(self.home)
         found: dict[str, tuple[Path, int, float]] = {}
         try:
@@ -99,21 +103,26 @@ class Ingester:
             result.problems.append(f"The spool folder {root} cannot be read: {exc}")
             return found
         for entry in entries:
-            path = Path(entry.path) / EVENTS_FILENAME
-            try:
-                st = path.stat()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                result.problems.append(f"spool {entry.name}: cannot be read ({exc})")
-                continue
-            found[entry.name] = (path, st.st_size, st.st_mtime)
+            for filename, key in (
+                (EVENTS_FILENAME, entry.name),
+                (SYSTEM_FILENAME, entry.name + SYSTEM_KEY_SUFFIX),
+            ):
+                path = Path(entry.path) / filename
+                try:
+                    st = path.stat()
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    result.problems.append(f"spool {entry.name}: cannot be read ({exc})")
+                    continue
+                found[key] = (path, st.st_size, st.st_mtime)
         return found
 
     def _ingest_spool(
-        self, run_id: str, path: Path, offset: int, result: IngestResult
+        self, key: str, path: Path, offset: int, result: IngestResult
     ) -> tuple[int, bool]:
         """Read and apply one piece of a spool; returns (new offset, nothing more to read)."""
+        run_id = key.removesuffix(SYSTEM_KEY_SUFFIX)
         try:
             with open(path, "rb") as fh:
                 fh.seek(offset)
@@ -138,7 +147,7 @@ class Ingester:
                 events.append(e)
         for attempt in range(5):
             try:
-                new_offset = self._store(run_id, read.end_offset, events, result)
+                new_offset = self._store(key, run_id, read.end_offset, events, result)
                 break
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
@@ -148,10 +157,15 @@ class Ingester:
         return new_offset, read.torn_bytes > 0 or len(data) < READ_BYTES
 
     def _store(
-        self, run_id: str, end_offset: int, events: list[dict[str, Any]], result: IngestResult
+        self,
+        key: str,
+        run_id: str,
+        end_offset: int,
+        events: list[dict[str, Any]],
+        result: IngestResult,
     ) -> int:
         with self.catalog.session_scope(write=True) as s:
-            offset, last_seq = self._lock_state(s, run_id)
+            offset, last_seq = self._lock_state(s, key)
             fresh = [e for e in events if e["seq"] > last_seq]
             if fresh:
                 applied = apply_events(s, run_id, fresh)
@@ -163,13 +177,13 @@ class Ingester:
             offset = max(offset, end_offset)
             s.execute(
                 update(ingest_state_t)
-                .where(ingest_state_t.c.run_id == run_id)
+                .where(ingest_state_t.c.run_id == key)
                 .values(byte_offset=offset, last_seq=last_seq, updated_at=time.time())
             )
             return offset
 
     def _lock_state(self, s: Session, run_id: str) -> tuple[int, int]:
-        """The spool's (offset, last seq), locked for this transaction."""
+        """The (offset, last seq) of the spool with ingest state key ``run_id``, locked."""
         insert_ignore(
             s,
             ingest_state_t,

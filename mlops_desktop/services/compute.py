@@ -1,55 +1,295 @@
 """JobService: launch runs on targets, watch them, cancel them, manage hosts.
 
-CONTRACT written first so the GUI, the command line and the executors can be built in
-parallel; the implementer replaces the bodies and keeps the signatures (adding is fine).
-Synchronous and possibly slow (ssh, Slurm): the GUI calls it on worker threads only.
+Synchronous and possibly slow (ssh, Slurm): the GUI calls it on worker threads only. Every job
+is a ``job`` row holding its executor's handle, so a new service (after an app restart, or in
+another process) finds running jobs again and follows them to the end. :meth:`refresh` polls
+remote targets on one daemon thread per target with a deadline, so a hanging host never blocks
+the others; their spools are mirrored into ``HOME/spool/<run id>`` for the ingester.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from mlops_desktop.core.compute import GpuInfo, HostInfo, JobInfo, RunSpec
+from mlops_desktop.catalog import job_repo
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.compute.codeship import stage_code
+from mlops_desktop.core.compute import TERMINAL_STATES, GpuInfo, HostInfo, JobInfo, RunSpec
+from mlops_desktop.core.errors import HostError, JobError
+from mlops_desktop.services import compute_targets as targets
+from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
+
+REMOTE_POLL_TIMEOUT_S = 15.0
+STARTING_LOST_S = 600.0  # a job with no handle this long after launch was never started
+JOBS_DIRNAME = "jobs"
 
 
 class JobService:
-    """Facade over executors, the jobs table and the host inventory."""
+    """Facade over executors, the jobs table and the host inventory. Thread-safe."""
 
-    def __init__(self, catalog: object, home: Path) -> None:
-        raise NotImplementedError
+    def __init__(self, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> None:
+        """``gpu_lock_dir``: the local GPU lease folder (default: the machine-wide one)."""
+        self.catalog = catalog
+        self.home = Path(home)
+        self.targets = targets.TargetRegistry(self.home, gpu_lock_dir)
+        self._busy: set[str] = set()  # remote targets whose poll thread has not returned
+        self._cancelling: set[str] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls, home: Path, catalog_url: str | None = None, gpu_lock_dir: Path | None = None
+    ) -> JobService:
+        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
+        from mlops_desktop.services.experiments import open_catalog
+
+        return cls(open_catalog(Path(home), catalog_url), Path(home), gpu_lock_dir)
+
+    def close(self) -> None:
+        """Close executors' connections and dispose of the catalog's."""
+        self.targets.close()
+        self.catalog.dispose()
+
+    # -- launching -------------------------------------------------------------------------
 
     def launch(self, spec: RunSpec) -> JobInfo:
         """Create the run id, stage the code, start the job; returns at once (state
-        "queued" or "starting"/"running")."""
-        raise NotImplementedError
+        "queued", "starting" or "running").
+
+        Raises:
+            JobError: a bad spec, or the target refused to start the job.
+            HostError: the target's host is unknown or cannot be reached.
+        """
+        spec = self._checked(spec)
+        executor = self.targets.executor(spec.target)
+        run_id = uuid.uuid4().hex
+        code_dir = stage_code(spec, self.home / JOBS_DIRNAME / run_id / "code")
+        spool_dir = run_spool_dir(self.home, run_id)
+        now = time.time()
+        job = JobInfo(
+            run_id=run_id,
+            target=spec.target,
+            state="starting",
+            submitted_at=now,
+            gpus=list(spec.gpu_indices or []),
+            command=list(spec.command),
+            experiment=spec.experiment,
+            name=spec.name or "",
+        )
+        with self.catalog.session_scope(write=True) as s:
+            job_repo.insert_job(s, job, dataclasses.asdict(spec))
+        try:
+            handle = executor.start(run_id, spec, code_dir, spool_dir)
+        except Exception as exc:
+            self._write(run_id, state="failed", ended_at=time.time(), detail=f"not started: {exc}")
+            if isinstance(exc, (JobError, HostError)):
+                raise
+            raise JobError(f"The job could not be started on {spec.target}: {exc}") from exc
+        self._write(run_id, handle=handle)
+        return self._update_one(self.get(run_id)) or self.get(run_id)
+
+    def _checked(self, spec: RunSpec) -> RunSpec:
+        cmd = spec.command
+        if not isinstance(cmd, list) or not cmd or not all(isinstance(c, str) for c in cmd):
+            raise JobError("Give the command to run, e.g. `launch -- python train.py`.")
+        if not cmd[0].strip():
+            raise JobError("The command's program name is empty.")
+        if spec.gpus < 0:
+            raise JobError("The number of GPUs cannot be negative.")
+        if spec.gpu_indices is not None and any(i < 0 for i in spec.gpu_indices):
+            raise JobError("GPU indices are 0, 1, 2, ...")
+        if spec.cancel_grace_s < 0:
+            raise JobError("The cancel grace period cannot be negative.")
+        target = self.targets.validate(spec.target)
+        workdir = str(Path(spec.workdir or os.getcwd()).resolve())
+        gpus = len(spec.gpu_indices) if spec.gpu_indices else spec.gpus
+        return dataclasses.replace(spec, target=target, workdir=workdir, gpus=gpus)
+
+    # -- reading ---------------------------------------------------------------------------
 
     def jobs(self, active_only: bool = False) -> list[JobInfo]:
         """Jobs, newest first."""
-        raise NotImplementedError
+        with self.catalog.session_scope() as s:
+            return job_repo.list_jobs(s, active_only)
 
     def get(self, run_id: str) -> JobInfo:
-        raise NotImplementedError
+        """The job of ``run_id`` (or a unique prefix of at least 4 characters)."""
+        with self.catalog.session_scope() as s:
+            job = job_repo.get_job(s, job_repo.resolve_job_id(s, run_id))
+        if job is None:  # pragma: no cover - resolve_job_id found it
+            raise JobError(f"No job has the id {run_id!r}.")
+        return job
+
+    def spec(self, run_id: str) -> RunSpec:
+        """The RunSpec a job was launched with."""
+        with self.catalog.session_scope() as s:
+            data = job_repo.get_spec(s, job_repo.resolve_job_id(s, run_id))
+        names = {f.name for f in dataclasses.fields(RunSpec)}
+        return RunSpec(**{k: v for k, v in data.items() if k in names})
+
+    # -- watching --------------------------------------------------------------------------
 
     def refresh(self) -> list[JobInfo]:
         """Poll every active job, mirror remote spools into the home, record state changes;
         returns the jobs whose state changed. The app calls it about every second."""
-        raise NotImplementedError
+        by_target: dict[str, list[JobInfo]] = {}
+        for job in self.jobs(active_only=True):
+            if job.run_id not in self._cancelling:
+                by_target.setdefault(job.target, []).append(job)
+        changed: list[JobInfo] = []
+        threads: list[tuple[threading.Thread, list[JobInfo]]] = []
+        for target, jobs in by_target.items():
+            if target == "local":
+                changed.extend(self._update_all(jobs))
+                continue
+            with self._lock:
+                if target in self._busy:
+                    continue  # still hanging from an earlier refresh
+                self._busy.add(target)
+            out: list[JobInfo] = []
+            t = threading.Thread(
+                target=self._remote_worker,
+                args=(target, jobs, out),
+                daemon=True,
+                name=f"jobs-refresh-{target}",
+            )
+            t.start()
+            threads.append((t, out))
+        deadline = time.monotonic() + REMOTE_POLL_TIMEOUT_S
+        for t, out in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+            if not t.is_alive():
+                changed.extend(out)
+        return changed
+
+    def _remote_worker(self, target: str, jobs: list[JobInfo], out: list[JobInfo]) -> None:
+        try:
+            out.extend(self._update_all(jobs))
+        finally:
+            with self._lock:
+                self._busy.discard(target)
+
+    def _update_all(self, jobs: list[JobInfo]) -> list[JobInfo]:
+        changed = []
+        for job in jobs:
+            try:
+                new = self._update_one(job)
+            except (HostError, OSError) as exc:
+                if job.detail != f"unreachable: {exc}":
+                    self._write(job.run_id, detail=f"unreachable: {exc}")
+                continue
+            if new is not None:
+                changed.append(new)
+        return changed
+
+    def _update_one(self, job: JobInfo) -> JobInfo | None:
+        """Poll and mirror one job, write what changed; the new JobInfo when its state did."""
+        if job.state in TERMINAL_STATES:
+            return None
+        if not job.handle:  # launch() died between its row and the executor's answer
+            if time.time() - job.submitted_at < STARTING_LOST_S:
+                return None
+            self._write(job.run_id, state="lost", detail="the launch never completed")
+            return self.get(job.run_id)
+        executor = self.targets.executor(job.target)
+        state, exit_code, detail = executor.poll(job.handle)
+        if job.target != "local":
+            executor.sync(job.handle, run_spool_dir(self.home, job.run_id))
+        changes: dict[str, Any] = {}
+        record = _local_record(job)
+        if state != job.state:
+            changes["state"] = state
+        if state == "running" and job.started_at is None:
+            changes["started_at"] = record.get("started_at") or time.time()
+        if state in TERMINAL_STATES:
+            changes["ended_at"] = _local_record(job, "exit.json").get("ended_at") or time.time()
+            changes["exit_code"] = exit_code
+            if job.started_at is None and record.get("started_at"):
+                changes["started_at"] = record["started_at"]
+        gpus = record.get("gpus") or job.handle.get("gpus")
+        if isinstance(gpus, list) and gpus and gpus != job.gpus:
+            changes["gpus"] = [int(g) for g in gpus]
+        if detail != job.detail:
+            changes["detail"] = detail
+        if not changes:
+            return None
+        self._write(job.run_id, **changes)
+        return self.get(job.run_id) if "state" in changes else None
+
+    def _write(self, run_id: str, **changes: Any) -> None:
+        with self.catalog.session_scope(write=True) as s:
+            job_repo.update_job(s, run_id, **changes)
 
     def cancel(self, run_id: str, grace_s: float | None = None) -> JobInfo:
-        raise NotImplementedError
+        """SIGTERM the job's processes, SIGKILL after ``grace_s`` (default: the spec's); the
+        job ends "cancelled" with no process left. Ended jobs are returned as they are."""
+        job = self.get(run_id)
+        if job.state in TERMINAL_STATES:
+            return job
+        grace = self.spec(job.run_id).cancel_grace_s if grace_s is None else grace_s
+        with self._lock:
+            self._cancelling.add(job.run_id)
+        try:
+            executor = self.targets.executor(job.target)
+            if job.handle:
+                executor.cancel(job.handle, max(0.0, grace))
+                _state, exit_code, _detail = executor.poll(job.handle)
+                if job.target != "local":
+                    executor.sync(job.handle, run_spool_dir(self.home, job.run_id))
+            else:
+                exit_code = None
+            self._write(
+                job.run_id,
+                state="cancelled",
+                ended_at=time.time(),
+                exit_code=exit_code,
+                detail="cancelled",
+            )
+        finally:
+            with self._lock:
+                self._cancelling.discard(job.run_id)
+        return self.get(job.run_id)
 
     def logs(self, run_id: str, offset: int = 0) -> tuple[str, int]:
         """Log text from ``offset`` (mirrored first for remote jobs); (text, next offset)."""
-        raise NotImplementedError
+        job = self.get(run_id)
+        if job.target != "local" and job.handle:
+            try:
+                self.targets.executor(job.target).sync(
+                    job.handle, run_spool_dir(self.home, job.run_id)
+                )
+            except (HostError, OSError):
+                pass  # show what was mirrored so far
+        return read_text(run_spool_dir(self.home, job.run_id) / LOG_FILENAME, offset)
 
     def follow(self, run_id: str, poll_s: float = 0.5) -> Iterator[str]:
         """Yield new log text until the job ends (for ``jobs logs --follow``)."""
-        raise NotImplementedError
+        run_id = self.get(run_id).run_id
+        offset = 0
+        while True:
+            job = self.get(run_id)
+            if job.run_id not in self._cancelling:
+                self._update_all([job])
+            ended = self.get(run_id).state in TERMINAL_STATES
+            text, offset = self.logs(run_id, offset)
+            if text:
+                yield text
+            if ended:
+                return
+            time.sleep(poll_s)
+
+    # -- hosts -----------------------------------------------------------------------------
 
     def hosts(self) -> list[HostInfo]:
         """Hosts added in the app and hosts of ~/.ssh/config, and Slurm clusters."""
-        raise NotImplementedError
+        return self.targets.hosts()
 
     def add_host(
         self,
@@ -62,12 +302,50 @@ class JobService:
         """Add an SSH host (or a Slurm login node with ``kind="slurm"``). A new host's key
         must be confirmed: without ``accept_host_key`` this raises HostKeyUnconfirmed
         carrying the fingerprint to show."""
-        raise NotImplementedError
+        return self.targets.add_host(name, ssh, identity, accept_host_key, kind)
 
     def check_host(self, name: str) -> dict[str, object]:
         """{reachable, python, gpus: [...], disk_free, rsync, error}."""
-        raise NotImplementedError
+        host = self.targets.host(name)
+        executor: Any = self.targets.executor(f"{host.kind}:{name}")
+        info = executor.cluster_info() if host.kind == "slurm" else executor.check()
+        if dataclasses.is_dataclass(info) and not isinstance(info, type):
+            info = dataclasses.asdict(info)
+        return dict(info)
 
     def gpus(self, target: str = "local") -> list[GpuInfo]:
         """GPUs of a target with their use and leases."""
-        raise NotImplementedError
+        kind, name = targets.parse_target(target)
+        if kind == "local":
+            from mlops_desktop.compute.gpus import list_gpus
+
+            return list(list_gpus(self.targets.gpu_lock_dir))
+        return targets.gpu_infos(self.check_host(name).get("gpus"))
+
+
+def _local_record(job: JobInfo, name: str = "job.json") -> dict[str, Any]:
+    """The launcher's ``job.json`` (or ``exit.json``) of a local job ({} when absent or
+    remote)."""
+    run_dir = job.handle.get("run_dir")
+    if job.target != "local" or not isinstance(run_dir, str):
+        return {}
+    import json
+
+    try:
+        data = json.loads((Path(run_dir) / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_text(path: Path, offset: int = 0, max_bytes: int = 1 << 20) -> tuple[str, int]:
+    """Text of ``path`` from ``offset`` never split inside a UTF-8 character."""
+    from mlops_desktop.services.experiments import _utf8_prefix
+
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, offset))
+            data = _utf8_prefix(fh.read(max_bytes))
+    except (FileNotFoundError, NotADirectoryError):
+        return "", offset
+    return data.decode("utf-8", errors="replace"), offset + len(data)

@@ -17,6 +17,7 @@ SPOOL_ENV = "MLOPS_DESKTOP_SPOOL"
 SPOOL_DIRNAME = "spool"
 EVENTS_FILENAME = "events.jsonl"
 LOG_FILENAME = "output.log"
+SYSTEM_FILENAME = "system.jsonl"  # hardware samples a launcher writes (own sequence numbers)
 ARTIFACTS_DIRNAME = "artifacts"
 
 

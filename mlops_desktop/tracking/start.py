@@ -19,6 +19,10 @@ from mlops_desktop.tracking.run import Run
 from mlops_desktop.tracking.validate import check_key
 
 TARGET_ENV = "MLOPS_DESKTOP_TARGET"
+EXPERIMENT_ENV = "MLOPS_DESKTOP_EXPERIMENT"  # set by the launcher: the launch's experiment
+RUN_NAME_ENV = "MLOPS_DESKTOP_RUN_NAME"  # set by the launcher: the launch's run name
+OUTPUT_CAPTURED_ENV = "MLOPS_DESKTOP_OUTPUT_CAPTURED"  # "1": the launcher logs stdout/stderr
+DEFAULT_EXPERIMENT = "Default"
 _attached = False
 
 
@@ -37,7 +41,7 @@ def _start_event(experiment: str, name: str) -> dict[str, Any]:
 
 
 def start_run(
-    experiment: str = "default",
+    experiment: str | None = None,
     name: str | None = None,
     params: Mapping[str, Any] | None = None,
     tags: Mapping[str, Any] | None = None,
@@ -53,8 +57,10 @@ def start_run(
     that run instead of making a new id.
 
     Args:
-        experiment: the experiment's name.
-        name: a readable name; by default a generated one such as ``brave-otter-42``.
+        experiment: the experiment's name; by default the launch's (when the app launched
+            this process) or "Default".
+        name: a readable name; by default the launch's, else a generated one such as
+            ``brave-otter-42``.
         params: parameters to record at once.
         tags: tags to set at once.
         home: the app home; by default ``MLOPS_DESKTOP_HOME`` or the platform's data folder.
@@ -62,13 +68,18 @@ def start_run(
         capture_output: copy stdout and stderr into the run's ``output.log``.
     """
     global _attached
-    check_key(experiment, "experiment")
-    if name is None:
-        name = generate_run_name()
-    check_key(name, "run")
     home_dir = resolve_home(home)
     env_id = os.environ.get(RUN_ID_ENV, "").strip()
-    if env_id and not _attached:
+    attaching = bool(env_id) and not _attached
+    if experiment is None:
+        experiment = (os.environ.get(EXPERIMENT_ENV) if attaching else None) or DEFAULT_EXPERIMENT
+    if name is None:
+        name = (os.environ.get(RUN_NAME_ENV) if attaching else None) or generate_run_name()
+    check_key(experiment, "experiment")
+    check_key(name, "run")
+    if attaching and os.environ.get(OUTPUT_CAPTURED_ENV) == "1":
+        capture_output = False  # the launcher already writes stdout/stderr to the run's log
+    if attaching:
         if not env_id.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"{RUN_ID_ENV}={env_id!r} is not a valid run id")
         _attached = True

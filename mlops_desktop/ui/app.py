@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.services.models import ModelService
@@ -63,6 +64,10 @@ def default_services(service: ExperimentService, home: Path) -> dict[str, Any]:
         services["models"] = ModelService(service.catalog, home)
     except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
         _log.warning("Models are unavailable: %s", exc)
+    try:
+        services["jobs"] = JobService(service.catalog, home)
+    except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
+        _log.warning("Jobs are unavailable: %s", exc)
     return services
 
 
@@ -100,6 +105,9 @@ def build_main_window(
     ingest.setParent(window)
     if start_ingest:
         ingest.start()
+        jobs = window.panes.get("Jobs")
+        if jobs is not None and hasattr(jobs, "start_live"):
+            jobs.start_live()  # remote jobs' spools are mirrored even while the pane is hidden
     return window
 
 

@@ -162,6 +162,10 @@ class MainWindow(QMainWindow):
             view_menu, "Toggle dark/light", self.toggle_theme, QKeySequence("Ctrl+Shift+T")
         )
 
+        run_menu = bar.addMenu("&Run")
+        self._action(run_menu, "&Launch…", self.open_launch_dialog, QKeySequence("Ctrl+L"))
+        self._action(run_menu, "&Hosts…", self.open_hosts_dialog)
+
         help_menu = bar.addMenu("&Help")
         self._action(
             help_menu, "&Keyboard shortcuts", lambda: show_shortcuts(self), QKeySequence("F1")
@@ -215,6 +219,21 @@ class MainWindow(QMainWindow):
         pane = self.show_pane("Models")
         if pane is not None and hasattr(pane, "open_register_dialog"):
             pane.open_register_dialog(run_id=run_id, artifact=artifact)
+
+    def open_launch_dialog(self) -> Any:
+        """Switch to Jobs and open its launch dialog (Run > Launch…)."""
+        return self._jobs_call("open_launch_dialog")
+
+    def open_hosts_dialog(self) -> Any:
+        """Open the host manager (Run > Hosts…)."""
+        return self._jobs_call("open_hosts_dialog")
+
+    def _jobs_call(self, method: str) -> Any:
+        pane = self.show_pane("Jobs")
+        if pane is None or not hasattr(pane, method):
+            self.show_status("Jobs are not available: the job service did not start.")
+            return None
+        return getattr(pane, method)()
 
     def current_pane(self) -> QWidget | None:
         return self.stack.currentWidget()

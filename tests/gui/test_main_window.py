@@ -37,7 +37,7 @@ def test_window_opens_with_registered_experiments_pane(qtbot: Any, window: Any) 
     assert window.width() == 1280 and window.height() == 800
     assert not window.windowIcon().isNull()
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&View", "&Help"]
+    assert titles == ["&File", "&View", "&Run", "&Help"]
     shortcuts = {a.shortcut().toString() for a in window.actions()}
     assert {"Ctrl+1", "Ctrl+F", "Ctrl+Q", "F5"} <= shortcuts
     qtbot.waitUntil(lambda: "0 runs" in window.status.counts_label.text(), timeout=5000)

@@ -293,7 +293,7 @@ def test_upgrade_from_0002_adds_the_registry(
     _, _, models = open_all_services(temp_home, catalog_url)
     try:
         with models.catalog.engine.connect() as conn:
-            assert current_revision(conn) == HEAD == "0003"
+            assert current_revision(conn) == HEAD == "0004"
         (tmp_path / "m.pkl").write_bytes(b"m")
         v = models.register("m", path=tmp_path / "m.pkl", run_id="run0")
         assert (v.version, v.run_id) == (1, "run0")

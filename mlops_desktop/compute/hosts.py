@@ -1,0 +1,188 @@
+"""The host inventory: hosts added in the app plus the ``Host`` entries of ``~/.ssh/config``.
+
+Hosts added in the app live in ``HOME/hosts.json`` (written atomically): name, address, the
+*path* of an identity file (never a key's contents, never a password), remote root, kind and the
+confirmed host-key fingerprint. A host is only stored once its key is confirmed: ``add`` without
+``accept_host_key`` raises :class:`HostKeyUnconfirmed` carrying the fingerprint to show.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from mlops_desktop.compute.known_hosts import KnownHosts, scan_host_key
+from mlops_desktop.compute.ssh import parse_address
+from mlops_desktop.core.compute import HostInfo
+from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed
+
+__all__ = ["HostInventory", "parse_address", "ssh_config_hosts"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_KINDS = ("ssh", "slurm")
+
+
+def ssh_config_hosts(path: Path) -> list[str]:
+    """Aliases of the ``Host`` lines of an ssh config file (no wildcards, no negations)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    names: list[str] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        parts = re.split(r"[\s=]+", line, maxsplit=1)
+        if len(parts) < 2 or parts[0].lower() != "host":
+            continue
+        for alias in parts[1].split():
+            alias = alias.strip('"')
+            if alias and not any(c in alias for c in "*?!") and alias not in names:
+                names.append(alias)
+    return names
+
+
+class HostInventory:
+    """Hosts the app can launch on.
+
+    Args:
+        home: the app's home (``hosts.json`` and ``ssh/known_hosts`` live there).
+        ssh_config: the ssh config to list hosts from (default ``~/.ssh/config``).
+    """
+
+    def __init__(self, home: Path, ssh_config: Path | None = None) -> None:
+        self.home = Path(home)
+        self.path = self.home / "hosts.json"
+        self.ssh_config = ssh_config or Path.home() / ".ssh" / "config"
+        self.known_hosts = KnownHosts(self.home / "ssh" / "known_hosts")
+
+    def _load(self) -> list[HostInfo]:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise HostError(f"{self.path} is unreadable: {exc}") from exc
+        fields = set(HostInfo.__dataclass_fields__)
+        return [HostInfo(**{k: v for k, v in h.items() if k in fields}) for h in data["hosts"]]
+
+    def _save(self, hosts: list[HostInfo]) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        doc = {"version": 1, "hosts": [asdict(h) for h in hosts]}
+        fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".hosts.")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(doc, fh, indent=2)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def list(self) -> list[HostInfo]:
+        """Hosts added in the app, then ``~/.ssh/config`` hosts not shadowed by them."""
+        own = self._load()
+        taken = {h.name for h in own}
+        extra = [
+            HostInfo(name=a, kind="ssh", address=a, from_ssh_config=True)
+            for a in ssh_config_hosts(self.ssh_config)
+            if a not in taken
+        ]
+        return own + extra
+
+    def get(self, name: str) -> HostInfo:
+        """The host called ``name``.
+
+        Raises:
+            HostError: no such host.
+        """
+        for h in self.list():
+            if h.name == name:
+                return h
+        known = ", ".join(h.name for h in self.list()) or "none yet"
+        raise HostError(f"No host is called {name!r} (hosts: {known}); add it with hosts add.")
+
+    def offered_fingerprint(self, address: str) -> str:
+        """The fingerprint the host at ``address`` offers now (to show before confirming)."""
+        _, host, port = parse_address(address)
+        return scan_host_key(host, port)[0][2]
+
+    def add(
+        self,
+        name: str,
+        ssh: str,
+        identity: str | None = None,
+        accept_host_key: str | None = None,
+        remote_root: str | None = None,
+        kind: str = "ssh",
+    ) -> HostInfo:
+        """Add (or update, same address) a host once its key is confirmed.
+
+        Raises:
+            HostKeyUnconfirmed: the host's key is new and ``accept_host_key`` was not given.
+            HostKeyChanged: the host is known with another key (refused).
+            HostError: a bad name, address or identity, a wrong fingerprint, or an
+                unreachable host; nothing is stored.
+        """
+        if not _NAME.match(name):
+            raise HostError(f"{name!r} is not a host name: use letters, digits, '.', '_', '-'.")
+        if kind not in _KINDS:
+            raise HostError(f"Unknown host kind {kind!r}: use ssh or slurm.")
+        _, host, port = parse_address(ssh)
+        own = self._load()
+        old = next((h for h in own if h.name == name), None)
+        if old is not None and old.address != ssh:
+            raise HostError(f"A host called {name!r} exists ({old.address}); remove it first.")
+        ident = self._identity(identity)
+        if accept_host_key:
+            fp = self.known_hosts.confirm(host, port, accept_host_key)
+        else:
+            try:
+                fp = self.known_hosts.check(host, port)
+            except HostKeyUnconfirmed as exc:
+                raise HostKeyUnconfirmed(
+                    f"{exc} Add it with: hosts add {name} --ssh {ssh} "
+                    f"--accept-host-key {exc.fingerprint}",
+                    exc.fingerprint,
+                ) from None
+        info = HostInfo(name=name, kind=kind, address=ssh, identity=ident, host_key=fp)
+        if remote_root:
+            info = replace(info, remote_root=remote_root)
+        elif old is not None:
+            info = replace(info, remote_root=old.remote_root)
+        self._save([h for h in own if h.name != name] + [info])
+        return info
+
+    @staticmethod
+    def _identity(identity: str | None) -> str | None:
+        if not identity:
+            return None
+        if "PRIVATE KEY" in identity or "\n" in identity:
+            raise HostError("Give the path of an identity file, never the key itself.")
+        path = Path(identity).expanduser().resolve()
+        if not path.is_file():
+            raise HostError(f"The identity file {path} does not exist.")
+        return str(path)
+
+    def remove(self, name: str, forget_key: bool = True) -> None:
+        """Remove a host added in the app (and forget its key unless another host uses it).
+
+        Raises:
+            HostError: no such host, or it comes from ``~/.ssh/config`` (edit that file).
+        """
+        own = self._load()
+        gone = [h for h in own if h.name == name]
+        if not gone:
+            if name in ssh_config_hosts(self.ssh_config):
+                raise HostError(f"{name!r} comes from ~/.ssh/config: edit that file instead.")
+            raise HostError(f"No host is called {name!r}.")
+        kept = [h for h in own if h.name != name]
+        self._save(kept)
+        _, host, port = parse_address(gone[0].address)
+        if forget_key and all(parse_address(h.address)[1:] != (host, port) for h in kept):
+            self.known_hosts.remove(host, port)

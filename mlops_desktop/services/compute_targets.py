@@ -1,0 +1,176 @@
+"""Targets of the JobService: parse "local" / "ssh:NAME" / "slurm:NAME", build executors, hosts.
+
+Executors are imported lazily (the SSH and Slurm ones only when such a target is used) and
+cached per target by :class:`TargetRegistry`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop.compute.executor import Executor
+from mlops_desktop.core.compute import GpuInfo, HostInfo
+from mlops_desktop.core.errors import HostError, JobError
+
+LOCAL_CLUSTER = HostInfo(name="local", kind="slurm", address="local")
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    """("local", "") / ("ssh", NAME) / ("slurm", NAME), or JobError."""
+    target = (target or "local").strip()
+    if target == "local":
+        return "local", ""
+    kind, sep, name = target.partition(":")
+    if sep and kind in ("ssh", "slurm") and name:
+        return kind, name
+    raise JobError(f"Unknown target {target!r}: use local, ssh:NAME or slurm:NAME.")
+
+
+def local_slurm_available() -> bool:
+    """Whether this machine can submit to a local Slurm (SLURM_CONF set or sbatch on PATH)."""
+    return bool(os.environ.get("SLURM_CONF")) or shutil.which("sbatch") is not None
+
+
+def gpu_infos(items: Any) -> list[GpuInfo]:
+    """GpuInfo from a check's ``gpus`` (GpuInfo objects or dicts), skipping malformed ones."""
+    out: list[GpuInfo] = []
+    for item in items or []:
+        if isinstance(item, GpuInfo):
+            out.append(item)
+        elif isinstance(item, dict):
+            try:
+                out.append(
+                    GpuInfo(
+                        index=int(item.get("index", len(out))),
+                        name=str(item.get("name", "")),
+                        memory_total=int(item.get("memory_total") or 0),
+                        memory_used=int(item.get("memory_used") or 0),
+                        utilization=item.get("utilization", item.get("util")),
+                        leased_by=item.get("leased_by"),
+                    )
+                )
+            except (TypeError, ValueError):
+                continue
+    return out
+
+
+class TargetRegistry:
+    """Executors per target, built on first use, and the host inventory."""
+
+    def __init__(self, home: Path, gpu_lock_dir: Path | None = None) -> None:
+        self.home = Path(home)
+        self.gpu_lock_dir = gpu_lock_dir
+        self._executors: dict[str, Executor] = {}
+        self._lock = threading.Lock()
+        self._inventory: Any = None
+
+    def inventory(self) -> Any:
+        """The :class:`~mlops_desktop.compute.hosts.HostInventory` of the home."""
+        if self._inventory is None:
+            from mlops_desktop.compute.hosts import HostInventory
+
+            self._inventory = HostInventory(self.home)
+        return self._inventory
+
+    def host(self, name: str) -> HostInfo:
+        """The host or cluster called ``name`` (HostError when there is none)."""
+        if name == "local" and local_slurm_available():
+            try:
+                found = self.inventory().get(name)
+            except (KeyError, HostError):
+                found = None
+            return found if found is not None else LOCAL_CLUSTER
+        try:
+            found = self.inventory().get(name)
+        except KeyError:
+            found = None
+        if found is None:
+            raise HostError(
+                f"No host is named {name!r}: add it with "
+                f"`mlops-desktop hosts add {name} --ssh USER@HOST` (`hosts list` shows them)."
+            )
+        return found
+
+    def validate(self, target: str) -> str:
+        """The normalised target, once its host exists and has the right kind."""
+        kind, name = parse_target(target)
+        if kind == "local":
+            return "local"
+        if kind == "slurm" and name == "local" and not local_slurm_available():
+            raise JobError("No local Slurm here: sbatch is not on PATH and SLURM_CONF is unset.")
+        host = self.host(name)
+        if kind == "slurm" and host.kind != "slurm":
+            raise JobError(
+                f"{name!r} is an SSH host, not a Slurm cluster: launch with --target ssh:{name}, "
+                f"or add the login node with `hosts add NAME --ssh ... --slurm`."
+            )
+        return f"{kind}:{name}"
+
+    def executor(self, target: str) -> Executor:
+        """The cached executor of ``target``, built on first use."""
+        target = self.validate(target)
+        with self._lock:
+            found = self._executors.get(target)
+        if found is not None:
+            return found
+        kind, name = parse_target(target)
+        built: Any
+        if kind == "local":
+            from mlops_desktop.compute.local import LocalExecutor
+
+            built = LocalExecutor(self.home, lock_dir=self.gpu_lock_dir)
+        elif kind == "ssh":
+            from mlops_desktop.compute.ssh_executor import SshExecutor
+
+            built = SshExecutor(self.host(name), self.home)
+        else:
+            from mlops_desktop.compute.slurm import SlurmExecutor
+
+            built = SlurmExecutor(self.host(name), self.home)
+        with self._lock:
+            return self._executors.setdefault(target, built)
+
+    def hosts(self) -> list[HostInfo]:
+        """Inventory hosts (added ones and ~/.ssh/config), plus the local Slurm if present."""
+        try:
+            hosts = list(self.inventory().list())
+        except ImportError:
+            hosts = []
+        if local_slurm_available() and not any(
+            h.kind == "slurm" and h.name == "local" for h in hosts
+        ):
+            hosts.append(LOCAL_CLUSTER)
+        return hosts
+
+    def add_host(
+        self, name: str, ssh: str, identity: str | None, accept_host_key: str | None, kind: str
+    ) -> HostInfo:
+        if kind not in ("ssh", "slurm"):
+            raise HostError(f"Unknown host kind {kind!r}: use ssh or slurm.")
+        inv = self.inventory()
+        kwargs: dict[str, Any] = {"identity": identity, "accept_host_key": accept_host_key}
+        if "kind" in inspect.signature(inv.add).parameters:
+            kwargs["kind"] = kind
+        elif kind != "ssh":
+            raise HostError("This version of the host inventory cannot add Slurm clusters.")
+        host: HostInfo = inv.add(name, ssh, **kwargs)
+        with self._lock:  # a re-added host gets a fresh executor
+            for key in (f"ssh:{name}", f"slurm:{name}"):
+                self._executors.pop(key, None)
+        return host
+
+    def close(self) -> None:
+        with self._lock:
+            executors, self._executors = list(self._executors.values()), {}
+        for ex in executors:
+            close = getattr(ex, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # noqa: BLE001, S112 - best effort at shutdown
+                    continue

@@ -1,0 +1,95 @@
+"""Process facts from ``/proc`` with the standard library only (the launcher travels to hosts).
+
+On systems without ``/proc`` the functions return None or empty results; callers fall back
+to what they can (the local executor uses psutil there).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+PROC = "/proc"
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of ``/proc/<pid>/stat`` from field 3 (state) on, or None when unreadable."""
+    try:
+        with open(f"{PROC}/{pid}/stat", "rb") as fh:
+            raw = fh.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    end = raw.rfind(")")  # the command name may hold spaces and parentheses
+    return raw[end + 2 :].split() if end >= 0 else None
+
+
+def has_proc() -> bool:
+    """Whether this system has a Linux-style ``/proc``."""
+    return os.path.exists(f"{PROC}/self/stat")
+
+
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (field 22 of its stat), or None."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else None
+
+
+def own_start_ticks() -> float:
+    """This process's start ticks, or the wall time where there is no ``/proc``."""
+    ticks = start_ticks(os.getpid())
+    return float(ticks) if ticks is not None else time.time()
+
+
+def is_zombie(pid: int) -> bool:
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] in ("Z", "X")  # type: ignore[index]
+
+
+def process_alive(pid: int, ticks: float | None = None) -> bool:
+    """Whether ``pid`` runs (not a zombie) and, given ``ticks``, started at those ticks."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        if has_proc():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+    if fields[0] in ("Z", "X"):
+        return False
+    return ticks is None or int(fields[19]) == int(ticks)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes whose process group is ``pgid``."""
+    found: list[int] = []
+    try:
+        names = os.listdir(PROC)
+    except OSError:
+        return found
+    for name in names:
+        if not name.isdigit():
+            continue
+        fields = _stat_fields(int(name))
+        if fields and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            found.append(int(name))
+    return found
+
+
+def group_usage(pgid: int, exclude: int | None = None) -> tuple[int, int]:
+    """(CPU ticks used so far, resident bytes) summed over the group's live processes."""
+    ticks = rss = 0
+    for pid in group_members(pgid):
+        if pid == exclude:
+            continue
+        fields = _stat_fields(pid)
+        if not fields:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        rss += int(fields[21]) * PAGE_SIZE
+    return ticks, rss

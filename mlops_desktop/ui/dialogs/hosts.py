@@ -1,0 +1,186 @@
+"""The host manager: the SSH hosts and Slurm clusters the app knows, adding one, checking one.
+
+Listing, adding and checking run on the TaskRunner: a host that hangs shows "Checking…" and
+never freezes the window.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.compute import HostInfo
+from mlops_desktop.ui.dialogs.host_add import ERROR_COLOR, AddHostDialog
+from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.widgets import ReadOnlyTable
+
+HEADERS = ["Name", "Address", "Kind", "Host key", "From"]
+
+
+def _list_hosts(service: Any, *, state: Any) -> list[HostInfo]:
+    return list(service.hosts())
+
+
+def _check_host(service: Any, name: str, *, state: Any) -> dict[str, object]:
+    return dict(service.check_host(name))
+
+
+def _gpu_text(gpu: object) -> str:
+    if isinstance(gpu, dict):
+        return str(gpu.get("name") or gpu)
+    return str(getattr(gpu, "name", gpu))
+
+
+def describe_check(name: str, result: dict[str, object]) -> str:
+    """A check's result as a few lines of HTML."""
+    yes, no = "<b style='color:#27ae60'>yes</b>", f"<b style='color:{ERROR_COLOR}'>no</b>"
+    lines = [f"<b>{html.escape(name)}</b>: reachable {yes if result.get('reachable') else no}"]
+    if result.get("python"):
+        lines.append(f"Python {html.escape(str(result['python']))}")
+    gpus = result.get("gpus") or []
+    if isinstance(gpus, list):
+        names = ", ".join(html.escape(_gpu_text(g)) for g in gpus)
+        lines.append(f"{len(gpus)} GPUs" + (f": {names}" if names else ""))
+    disk = result.get("disk_free")
+    if isinstance(disk, int | float):
+        lines.append(f"{human_bytes(disk)} free disk")
+    if "rsync" in result:
+        lines.append(f"rsync {yes if result.get('rsync') else no + ' (tar over ssh is used)'}")
+    if result.get("error"):
+        lines.append(
+            f"<span style='color:{ERROR_COLOR}'>{html.escape(str(result['error']))}</span>"
+        )
+    return "<br>".join(lines)
+
+
+class HostsDialog(QDialog):
+    """See the module docstring."""
+
+    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Hosts")
+        self.resize(860, 520)
+        self._service = service
+        self._runner = runner
+        self.hosts: list[HostInfo] = []
+        self.add_dialog: AddHostDialog | None = None
+        self.loaded = False
+        self.table = ReadOnlyTable(HEADERS)
+        self.table.setSortingEnabled(False)
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        self.add_button = QPushButton("Add…")
+        self.check_button = QPushButton("Check")
+        self.refresh_button = QPushButton("Refresh")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        for button in (self.add_button, self.check_button, self.refresh_button):
+            self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.result_label = QLabel(
+            "Hosts come from ~/.ssh/config and from hosts added here. "
+            "Choose one and Check it: reachable, Python, GPUs, disk, rsync."
+        )
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setMinimumHeight(90)
+        self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.result_label)
+        layout.addWidget(self.buttons)
+        self.add_button.clicked.connect(self.open_add_dialog)
+        self.check_button.clicked.connect(self.check_selected)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.buttons.rejected.connect(self.reject)
+        self._on_selection_changed()
+        self.refresh()
+
+    # --- public --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._runner.submit(
+            _list_hosts, self._service, on_done=self._on_hosts, on_failed=self._on_hosts_failed
+        )
+
+    def selected_name(self) -> str | None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if not rows:
+            return None
+        item = self.table.item(min(rows), 0)
+        return item.text() if item is not None else None
+
+    def select(self, name: str) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.text() == name:
+                self.table.selectRow(row)
+
+    def open_add_dialog(self) -> AddHostDialog:
+        dialog = AddHostDialog(self._service, self._runner, parent=self)
+        dialog.added.connect(self._on_added)
+        self.add_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def check_selected(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        self.result_label.setText(f"Checking {html.escape(name)}…")
+        self._runner.submit(
+            _check_host,
+            self._service,
+            name,
+            on_done=lambda result: self._on_checked(name, result),
+            on_failed=lambda exc, _tb: self._on_check_failed(name, exc),
+            label=f"Checking host {name}",
+        )
+
+    # --- slots ---------------------------------------------------------------------------
+    def _on_hosts(self, hosts: list[HostInfo]) -> None:
+        chosen = self.selected_name()
+        self.hosts = hosts
+        self.loaded = True
+        self.table.set_rows(
+            (
+                h.name,
+                h.address,
+                h.kind,
+                h.host_key or ("—" if h.address == "local" else "not confirmed"),
+                "~/.ssh/config" if h.from_ssh_config else "added here",
+            )
+            for h in hosts
+        )
+        self.table.resizeColumnsToContents()
+        if chosen:
+            self.select(chosen)
+        self._on_selection_changed()
+
+    def _on_hosts_failed(self, exc: BaseException, _tb: str) -> None:
+        self.result_label.setText(
+            f"<span style='color:{ERROR_COLOR}'>Cannot list hosts: {html.escape(str(exc))}</span>"
+        )
+
+    def _on_added(self, host: HostInfo) -> None:
+        self.result_label.setText(f"Added {html.escape(host.name)}. Check it to see its GPUs.")
+        self.refresh()
+
+    def _on_checked(self, name: str, result: dict[str, object]) -> None:
+        self.result_label.setText(describe_check(name, result))
+
+    def _on_check_failed(self, name: str, exc: BaseException) -> None:
+        self.result_label.setText(
+            f"<span style='color:{ERROR_COLOR}'>Cannot check {html.escape(name)}: "
+            f"{html.escape(str(exc))}</span>"
+        )
+
+    def _on_selection_changed(self) -> None:
+        self.check_button.setEnabled(self.selected_name() is not None)

@@ -1,0 +1,310 @@
+"""Launch a run: where (local, an SSH host, a Slurm cluster; its GPUs), what (the command,
+its folder, code, environment and Python), and as which run. ``service.launch`` runs on the
+TaskRunner; the dialog stays open and reports the new run's id."""
+
+from __future__ import annotations
+
+import html
+import os
+import shlex
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.compute import HostInfo, JobInfo, RunSpec
+from mlops_desktop.ui.dialogs.launch_gpus import ERROR_COLOR, GpuPicker
+from mlops_desktop.ui.dialogs.launch_parts import (
+    EnvTable,
+    RecentSpecs,
+    argv_preview,
+    parse_command,
+    spec_title,
+)
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.widgets import monospace_font
+
+CODE_MODES = (
+    ("In place (local only)", "none"),
+    ("Git files + changes", "cwd"),
+    ("Folder", "folder"),
+)
+SLURM_FIELDS = (("partition", "gpu"), ("time", "01:00:00"), ("mem", "16G"), ("cpus", "4"))
+
+
+def _list_hosts(service: Any, *, state: Any) -> list[HostInfo]:
+    return list(service.hosts())
+
+
+def _launch(service: Any, spec: RunSpec, *, state: Any) -> JobInfo:
+    return service.launch(spec)
+
+
+class LaunchDialog(QDialog):
+    """See the module docstring.
+
+    Signals:
+        launched(JobInfo): the job ``service.launch`` returned.
+    """
+
+    launched = Signal(object)
+
+    def __init__(
+        self, service: Any, runner: TaskRunner, home: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Launch a run")
+        self.resize(1000, 500)
+        self._service = service
+        self._runner = runner
+        self._recent = RecentSpecs(home)
+        self._handle: TaskHandle | None = None
+        self.hosts: list[HostInfo] = []
+        self.launched_job: JobInfo | None = None
+
+        self.recent_combo = QComboBox()
+        self.target_combo = QComboBox()
+        self.target_combo.addItem("local (this computer)", "local")
+        self.gpu_picker = GpuPicker(service, runner)
+        self.command_edit = QLineEdit()
+        self.command_edit.setPlaceholderText('python train.py --lr 0.01 --note "first try"')
+        self.argv_label = QLabel()
+        self.argv_label.setFont(monospace_font())
+        self.argv_label.setWordWrap(True)
+        self.workdir_edit = QLineEdit(os.getcwd())
+        self.browse_button = QPushButton("Browse…")
+        self.code_combo = QComboBox()
+        for label, mode in CODE_MODES:
+            self.code_combo.addItem(label, mode)
+        self.python_edit = QLineEdit("python3")
+        self.python_edit.setPlaceholderText("python3, or a venv: ~/venvs/torch/bin/python")
+        self.env_table = EnvTable()
+        self.experiment_edit = QLineEdit("Default")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("optional")
+        self.slurm_edits = {key: QLineEdit() for key, _ in SLURM_FIELDS}
+        for key, example in SLURM_FIELDS:
+            self.slurm_edits[key].setPlaceholderText(example)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.launch_button = self.buttons.addButton(
+            "Launch", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.launch_button.setDefault(True)
+        self._build_layout()
+
+        self.recent_combo.activated.connect(self._on_recent_chosen)
+        self.target_combo.currentIndexChanged.connect(self._on_target_changed)
+        self.command_edit.textChanged.connect(self._on_command_changed)
+        self.browse_button.clicked.connect(self._on_browse)
+        self.launch_button.clicked.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        self._fill_recent(self._recent.load())
+        self._on_command_changed()
+        self._on_target_changed()
+        runner.submit(_list_hosts, service, on_done=self._on_hosts, on_failed=self._on_hosts_failed)
+
+    def _build_layout(self) -> None:
+        target_row = QHBoxLayout()
+        target_row.addWidget(self.target_combo, 1)
+        target_row.addWidget(self.gpu_picker.spinner)
+        where = QGroupBox("Where")
+        where_form = QFormLayout(where)
+        where_form.addRow("Target", target_row)
+        where_form.addRow("", self.gpu_picker.status_label)
+        where_form.addRow("GPUs", self.gpu_picker)
+        self.slurm_box = QGroupBox("Slurm")
+        slurm_form = QFormLayout(self.slurm_box)
+        for key, _ in SLURM_FIELDS:
+            slurm_form.addRow(key.capitalize() if key != "cpus" else "CPUs", self.slurm_edits[key])
+        left = QVBoxLayout()
+        left.addWidget(where)
+        left.addWidget(self.slurm_box)
+        left.addStretch(1)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.workdir_edit, 1)
+        folder_row.addWidget(self.browse_button)
+        what = QGroupBox("What")
+        what_form = QFormLayout(what)
+        what_form.addRow("Command", self.command_edit)
+        what_form.addRow("Runs as", self.argv_label)
+        what_form.addRow("Folder", folder_row)
+        what_form.addRow("Code", self.code_combo)
+        what_form.addRow("Python", self.python_edit)
+        what_form.addRow("Environment", self.env_table)
+        what_form.addRow("Experiment", self.experiment_edit)
+        what_form.addRow("Run name", self.name_edit)
+        right = QVBoxLayout()
+        right.addWidget(what)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        recent_row = QHBoxLayout()
+        recent_row.addWidget(QLabel("Recent"))
+        recent_row.addWidget(self.recent_combo, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(recent_row)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    # --- public --------------------------------------------------------------------------
+    def target(self) -> str:
+        return str(self.target_combo.currentData())
+
+    def argv(self) -> list[str]:
+        """The command split as a shell would (raises ValueError on bad quoting)."""
+        return parse_command(self.command_edit.text())
+
+    def spec(self) -> RunSpec:
+        """The spec the form describes.
+
+        Raises:
+            ValueError: no command, bad quoting, a bad variable name.
+        """
+        argv = self.argv()
+        if not argv:
+            raise ValueError("Type the command to run.")
+        target = self.target()
+        slurm = {}
+        if target.startswith("slurm:"):
+            slurm = {k: e.text().strip() for k, e in self.slurm_edits.items() if e.text().strip()}
+        indices = self.gpu_picker.indices()
+        return RunSpec(
+            command=argv,
+            target=target,
+            code=str(self.code_combo.currentData()),
+            workdir=str(Path(self.workdir_edit.text().strip() or os.getcwd()).expanduser()),
+            env=self.env_table.env(),
+            python=self.python_edit.text().strip() or "python3",
+            gpus=len(indices) if indices is not None else self.gpu_picker.count(),
+            gpu_indices=indices,
+            experiment=self.experiment_edit.text().strip() or "Default",
+            name=self.name_edit.text().strip() or None,
+            slurm=slurm,
+        )
+
+    def set_spec(self, spec: RunSpec) -> None:
+        """Refill the form from ``spec`` (a recent one)."""
+        index = self.target_combo.findData(spec.target)
+        if index < 0:
+            self.target_combo.addItem(spec.target, spec.target)
+            index = self.target_combo.count() - 1
+        self.target_combo.setCurrentIndex(index)
+        self.command_edit.setText(shlex.join(spec.command))
+        self.workdir_edit.setText(spec.workdir)
+        self.code_combo.setCurrentIndex(max(0, self.code_combo.findData(spec.code)))
+        self.python_edit.setText(spec.python)
+        self.env_table.set_env(spec.env)
+        self.experiment_edit.setText(spec.experiment)
+        self.name_edit.setText(spec.name or "")
+        for key, edit in self.slurm_edits.items():
+            edit.setText(spec.slurm.get(key, ""))
+        self.gpu_picker.set_choice(spec.gpus, spec.gpu_indices)
+
+    def start(self) -> None:
+        """Launch the form's spec on the runner."""
+        if self._handle is not None:
+            return
+        try:
+            spec = self.spec()
+        except ValueError as exc:
+            self._show(str(exc), error=True)
+            return
+        self._show(f"Launching on {spec.target}…")
+        self.launch_button.setEnabled(False)
+        self._handle = self._runner.submit(
+            _launch,
+            self._service,
+            spec,
+            on_done=lambda job: self._on_launched(spec, job),
+            on_failed=self._on_launch_failed,
+            label="Launching a run",
+        )
+        self._handle.finished.connect(self._on_finished)
+
+    def is_running(self) -> bool:
+        return self._handle is not None
+
+    # --- slots ---------------------------------------------------------------------------
+    def _show(self, text: str, error: bool = False) -> None:
+        body = html.escape(text).replace("\n", "<br>")
+        self.message.setText(f"<span style='color:{ERROR_COLOR}'>{body}</span>" if error else body)
+
+    def _fill_recent(self, specs: list[RunSpec]) -> None:
+        self.recent_specs = specs
+        self.recent_combo.clear()
+        self.recent_combo.addItem(
+            "Fill the form from a recent launch…" if specs else "No recent launches"
+        )
+        for spec in specs:
+            self.recent_combo.addItem(spec_title(spec))
+        self.recent_combo.setEnabled(bool(specs))
+
+    def _on_recent_chosen(self, index: int) -> None:
+        if 1 <= index <= len(self.recent_specs):
+            self.set_spec(self.recent_specs[index - 1])
+
+    def _on_hosts(self, hosts: list[HostInfo]) -> None:
+        self.hosts = hosts
+        current = self.target()
+        for host in hosts:
+            target = f"{host.kind}:{host.name}"
+            if self.target_combo.findData(target) < 0:
+                self.target_combo.addItem(f"{target}  ({host.address})", target)
+        self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(current)))
+
+    def _on_hosts_failed(self, exc: BaseException, _tb: str) -> None:
+        self._show(f"Cannot list hosts: {exc}", error=True)
+
+    def _on_target_changed(self, _index: int = 0) -> None:
+        target = self.target()
+        self.slurm_box.setVisible(target.startswith("slurm:"))
+        if target != "local" and self.code_combo.currentData() == "none":
+            self.code_combo.setCurrentIndex(self.code_combo.findData("cwd"))
+        self.gpu_picker.load(target)
+
+    def _on_command_changed(self, _text: str = "") -> None:
+        try:
+            argv = self.argv()
+        except ValueError as exc:
+            self.argv_label.setText(f"cannot split: {exc}")
+            self.launch_button.setEnabled(False)
+            return
+        self.argv_label.setText(argv_preview(argv))
+        self.launch_button.setEnabled(bool(argv) and self._handle is None)
+
+    def _on_browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Working folder", self.workdir_edit.text())
+        if folder:
+            self.workdir_edit.setText(folder)
+
+    def _on_launched(self, spec: RunSpec, job: JobInfo) -> None:
+        self.launched_job = job
+        self._fill_recent(self._recent.add(spec))
+        self._show(f"Launched run {job.run_id} on {job.target} ({job.state}).")
+        self.launched.emit(job)
+
+    def _on_launch_failed(self, exc: BaseException, _tb: str) -> None:
+        self._show(f"Cannot launch: {exc}", error=True)
+
+    def _on_finished(self) -> None:
+        self._handle = None
+        self._on_command_changed()

@@ -1,0 +1,201 @@
+"""The jobs table: one row per job, updated in place as states change.
+
+Rows are :class:`JobInfo`. :meth:`JobsTableModel.update_jobs` merges a fresh list into the rows
+(changed rows repaint, new rows are inserted, vanished rows removed), so a selection survives
+the every-second refresh; :meth:`JobsTableModel.tick` repaints the elapsed time of live jobs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
+from mlops_desktop.ui.formatting import format_duration, format_time, short_id
+from mlops_desktop.ui.models.rows_table import RowsTableModel
+
+COL_STATE = 0
+COL_RUN = 1
+COL_TARGET = 2
+COL_GPUS = 3
+COL_COMMAND = 4
+COL_SUBMITTED = 5
+COL_ELAPSED = 6
+COL_EXIT = 7
+HEADERS = ("State", "Run", "Target", "GPUs", "Command", "Submitted", "Elapsed", "Exit")
+
+CANCELLING = "cancelling…"
+STATE_COLORS: dict[str, str] = {
+    "queued": "#e08a00",
+    "starting": "#2f80ed",
+    "running": "#2f80ed",
+    "finished": "#27ae60",
+    "failed": "#e0433b",
+    "cancelled": "#8e8e93",
+    "lost": "#b04fc9",
+    CANCELLING: "#e08a00",
+}
+_LIVE_RING = frozenset({"starting", "running", CANCELLING})
+
+
+@cache
+def job_state_icon(state: str) -> QIcon:
+    """A coloured dot for a job state; a ring with a centre for jobs that are running."""
+    color = QColor(STATE_COLORS.get(state, "#c0c0c0"))
+    icon = QIcon()
+    for size in (12, 16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        margin = size * 0.15
+        rect = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
+        if state in _LIVE_RING:
+            pen = painter.pen()
+            pen.setColor(color)
+            pen.setWidthF(max(1.5, size * 0.16))
+            painter.setPen(pen)
+            painter.drawEllipse(rect.adjusted(1, 1, -1, -1))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(rect.center(), size * 0.18, size * 0.18)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(rect)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def elapsed_s(job: JobInfo, now: float) -> float | None:
+    """Seconds the job has run (up to now while it runs); None before it started."""
+    if job.started_at is None:
+        return None
+    end = job.ended_at if job.ended_at is not None else now
+    return max(0.0, end - job.started_at)
+
+
+class JobsTableModel(RowsTableModel):
+    """See the module docstring. Jobs are few: every row is shown at once (no batches)."""
+
+    HEADERS = HEADERS
+    NUMERIC_COLUMNS = frozenset({COL_ELAPSED, COL_EXIT})
+    BATCH = 1 << 30
+
+    def __init__(self, parent: Any = None, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._cancelling: set[str] = set()
+
+    # --- feeding -------------------------------------------------------------------------
+    def update_jobs(self, jobs: list[JobInfo]) -> None:
+        """Merge ``jobs`` (newest first) into the rows without a reset where possible."""
+        wanted = {job.run_id for job in jobs}
+        for row in range(len(self._rows) - 1, -1, -1):
+            if self._rows[row].run_id not in wanted:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self._shown -= 1
+                self.endRemoveRows()
+        self._cancelling &= wanted
+        present = {job.run_id for job in self._rows}
+        for i, job in enumerate(jobs):
+            if i < len(self._rows) and self._rows[i].run_id == job.run_id:
+                if self._rows[i] != job:
+                    self._rows[i] = job
+                    if job.state in TERMINAL_STATES:
+                        self._cancelling.discard(job.run_id)
+                    self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
+            elif job.run_id not in present:
+                self.beginInsertRows(QModelIndex(), i, i)
+                self._rows.insert(i, job)
+                self._shown += 1
+                self.endInsertRows()
+            else:  # the order changed (never in practice): start over
+                self.set_rows(jobs)
+                return
+
+    def update_job(self, job: JobInfo) -> None:
+        """Replace one job's row (after a cancel); unknown jobs are ignored."""
+        row = self.row_of(job.run_id)
+        if row is None:
+            return
+        self._rows[row] = job
+        if job.state in TERMINAL_STATES:
+            self._cancelling.discard(job.run_id)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def set_cancelling(self, run_id: str, cancelling: bool = True) -> None:
+        """Show "cancelling…" for a job until it reaches a final state."""
+        (self._cancelling.add if cancelling else self._cancelling.discard)(run_id)
+        row = self.row_of(run_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, COL_STATE), self.index(row, COL_STATE))
+
+    def tick(self) -> None:
+        """Repaint the elapsed time of jobs that are still running."""
+        for row, job in enumerate(self._rows[: self._shown]):
+            if job.started_at is not None and job.ended_at is None:
+                index = self.index(row, COL_ELAPSED)
+                self.dataChanged.emit(index, index)
+
+    def row_of(self, run_id: str) -> int | None:
+        for row, job in enumerate(self._rows):
+            if job.run_id == run_id:
+                return row
+        return None
+
+    def state_text(self, job: JobInfo) -> str:
+        if job.run_id in self._cancelling and job.state not in TERMINAL_STATES:
+            return CANCELLING
+        return job.state
+
+    # --- RowsTableModel hooks ------------------------------------------------------------
+    def display(self, item: JobInfo, column: int) -> str:
+        if column == COL_STATE:
+            return self.state_text(item)
+        if column == COL_RUN:
+            return f"{item.name}  ({short_id(item.run_id)})" if item.name else item.run_id
+        if column == COL_TARGET:
+            return item.target
+        if column == COL_GPUS:
+            return ",".join(str(g) for g in item.gpus) if item.gpus else "—"
+        if column == COL_COMMAND:
+            return " ".join(item.command)
+        if column == COL_SUBMITTED:
+            return format_time(item.submitted_at)
+        if column == COL_ELAPSED:
+            return format_duration(elapsed_s(item, self._clock()))
+        return "" if item.exit_code is None else str(item.exit_code)
+
+    def sort_value(self, item: JobInfo, column: int) -> Any:
+        if column == COL_SUBMITTED:
+            return item.submitted_at
+        if column == COL_ELAPSED:
+            return elapsed_s(item, self._clock()) or 0.0
+        if column == COL_EXIT:
+            return -1 if item.exit_code is None else item.exit_code
+        return self.display(item, column)
+
+    def tooltip(self, item: JobInfo, column: int) -> str | None:
+        if column == COL_STATE:
+            return f"{item.state}: {item.detail}" if item.detail else item.state
+        if column == COL_RUN:
+            return f"{item.experiment} / {item.name or '(unnamed)'}\n{item.run_id}"
+        if column == COL_COMMAND:
+            return " ".join(item.command)
+        return None
+
+    def decoration(self, item: JobInfo, column: int) -> Any:
+        return job_state_icon(self.state_text(item)) if column == COL_STATE else None
+
+    def foreground(self, item: JobInfo, column: int) -> Any:
+        if column == COL_EXIT and item.exit_code not in (None, 0):
+            return QColor(STATE_COLORS["failed"])
+        return None
