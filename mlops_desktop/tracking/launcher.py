@@ -256,7 +256,7 @@ class Launcher:
             time.sleep(0.05)
 
     def finish(self, started: float | None, code: int | None, error: str) -> int:
-        """Record the end (spool, exit.json, job.json), release the leases; the exit code."""
+        """Record the end (spool), release the leases, then exit.json and job.json; the code."""
         ended = time.time()
         sig = -code if code is not None and code < 0 else None
         if sig is None and code is None:
@@ -275,14 +275,15 @@ class Launcher:
             status, state = "failed", "failed"
             error = error or f"exit code {code}"
         self.event("end", status=status, ended_at=ended, error=error or None)
+        if self.lease is not None:  # before exit.json: a job seen as ended holds no GPU
+            self.lease.release()
+            self.lease = None
         write_json_atomic(
             self.run_dir / "exit.json",
             {"exit_code": None if sig is not None else code, "signal": sig, "ended_at": ended},
             sync=True,
         )
         self.set_state(state, detail=error)
-        if self.lease is not None:
-            self.lease.release()
         return 128 + sig if sig is not None else (code or 0)
 
 
