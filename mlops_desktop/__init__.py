@@ -14,7 +14,8 @@ to SSH hosts and Slurm nodes without the app's dependencies.
 from __future__ import annotations
 
 from mlops_desktop.tracking import Run, active_run, start_run
+from mlops_desktop.tracking.datasets_manifest import dataset_path
 
 __version__ = "0.1.0"
 
-__all__ = ["Run", "__version__", "active_run", "start_run"]
+__all__ = ["Run", "__version__", "active_run", "dataset_path", "start_run"]

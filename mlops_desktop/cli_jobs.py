@@ -66,6 +66,13 @@ def add_jobs_parsers(sub: Any) -> None:
     ha.add_argument("--identity", default=None, metavar="FILE")
     ha.add_argument("--accept-host-key", default=None, metavar="SHA256:...")
     ha.add_argument("--slurm", action="store_true", help="the host is a Slurm login node")
+    ha.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="environment of the cluster's Slurm commands, e.g. SLURM_CONF=/etc/slurm/x.conf",
+    )
     ha.add_argument("--json", action="store_true")
     hl = hs.add_parser("list", help="hosts and clusters")
     hl.add_argument("--json", action="store_true")
@@ -202,6 +209,7 @@ def _hosts(args: argparse.Namespace, jobs: Any) -> int:
                 identity=args.identity,
                 accept_host_key=args.accept_host_key,
                 kind="slurm" if args.slurm else "ssh",
+                env=_pairs(args.env) or None,
             )
         except HostKeyUnconfirmed as exc:
             print(

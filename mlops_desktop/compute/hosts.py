@@ -2,8 +2,11 @@
 
 Hosts added in the app live in ``HOME/hosts.json`` (written atomically): name, address, the
 *path* of an identity file (never a key's contents, never a password), remote root, kind and the
-confirmed host-key fingerprint. A host is only stored once its key is confirmed: ``add`` without
-``accept_host_key`` raises :class:`HostKeyUnconfirmed` carrying the fingerprint to show.
+confirmed host-key fingerprint, and for a Slurm cluster reached through a login node an optional
+``env`` (e.g. ``{"SLURM_CONF": "/path/slurm.conf"}``) that its Slurm commands run with there
+(``env K=V sbatch ...``, every value quoted). A host is only stored once its key is confirmed:
+``add`` without ``accept_host_key`` raises :class:`HostKeyUnconfirmed` carrying the fingerprint
+to show.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = ["HostInventory", "parse_address", "ssh_config_hosts"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _KINDS = ("ssh", "slurm")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def ssh_config_hosts(path: Path) -> list[str]:
@@ -43,6 +47,18 @@ def ssh_config_hosts(path: Path) -> list[str]:
             if alias and not any(c in alias for c in "*?!") and alias not in names:
                 names.append(alias)
     return names
+
+
+def _checked_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with names checked (``[A-Za-z_][A-Za-z0-9_]*``) and values as strings.
+
+    Raises:
+        HostError: a name is not an environment variable name.
+    """
+    for name in env:
+        if not _ENV_NAME.match(str(name)):
+            raise HostError(f"{name!r} is not an environment variable name.")
+    return {str(k): str(v) for k, v in env.items()}
 
 
 class HostInventory:
@@ -120,8 +136,12 @@ class HostInventory:
         accept_host_key: str | None = None,
         remote_root: str | None = None,
         kind: str = "ssh",
+        env: dict[str, str] | None = None,
     ) -> HostInfo:
         """Add (or update, same address) a host once its key is confirmed.
+
+        ``env`` (kept from the old entry when None) is the environment of a Slurm cluster's
+        commands on its login node, e.g. ``{"SLURM_CONF": path}``.
 
         Raises:
             HostKeyUnconfirmed: the host's key is new and ``accept_host_key`` was not given.
@@ -151,6 +171,8 @@ class HostInventory:
                     exc.fingerprint,
                 ) from None
         info = HostInfo(name=name, kind=kind, address=ssh, identity=ident, host_key=fp)
+        kept_env = old.env if old is not None else {}
+        info = replace(info, env=_checked_env(env if env is not None else kept_env))
         if remote_root:
             info = replace(info, remote_root=remote_root)
         elif old is not None:

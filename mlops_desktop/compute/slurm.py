@@ -1,11 +1,14 @@
 """The Slurm executor: runs go through ``sbatch --parsable``, state comes from ``squeue`` and
 ``scontrol`` (``sacct`` where accounting exists), cancel is ``scancel``.
 
-Every Slurm command goes through a :class:`CommandRunner`: by default :func:`run_local`, which
-runs it here with the environment's ``SLURM_CONF``; a login node over SSH plugs its own runner
-in. The run directory and the spool live on the filesystem the cluster shares with this machine
+Every Slurm command goes through a :class:`CommandRunner`. For the local cluster (address
+"local") that is :func:`run_local`, which runs it here with the environment's ``SLURM_CONF``;
+the run directory and the spool live on the filesystem the cluster shares with this machine
 (``HOME/jobs/<run id>`` and ``HOME/spool/<run id>``), so :meth:`SlurmExecutor.sync` copies
-nothing. See ``executor.py`` for the contract and the run-dir layout.
+nothing. A cluster with an SSH address is driven through its login node
+(:mod:`~mlops_desktop.compute.slurm_remote`): commands over the SSH connection with the
+cluster's ``env``, the run dir under its ``remote_root``, the spool mirrored like an SSH host's.
+See ``executor.py`` for the contract and the run-dir layout.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, Protocol
 
 from mlops_desktop.compute import slurm_script
 from mlops_desktop.compute.slurm_info import SlurmInfo
+from mlops_desktop.compute.slurm_remote import RemoteRunDirs, SshRunner
 from mlops_desktop.core.compute import HostInfo, RunSpec
 from mlops_desktop.core.errors import HostError, JobError
 
@@ -72,12 +76,18 @@ class SlurmExecutor(SlurmInfo):
     """Starts, watches and cancels runs as Slurm jobs on ``cluster``.
 
     Args:
-        cluster: the cluster (``kind`` "slurm"; ``address`` "local" or a login node).
-        home: the app home; run dirs go to ``home/jobs``, spools to ``home/spool``.
-        runner: runs Slurm's commands; by default here, through :func:`run_local`.
+        cluster: the cluster (``kind`` "slurm"; ``address`` "local" or a login node's
+            ``[user@]host[:port]``, whose ``env`` the Slurm commands there run with).
+        home: the app home; local run dirs go to ``home/jobs``, spools to ``home/spool``.
+        runner: runs Slurm's commands; by default here through :func:`run_local`, or on the
+            login node over SSH.
     """
 
     def __init__(self, cluster: HostInfo, home: Path, runner: CommandRunner | None = None) -> None:
+        self.remote: RemoteRunDirs | None = None
+        if cluster.address != "local":
+            self.remote = RemoteRunDirs(cluster, Path(home))
+            runner = runner or SshRunner(self.remote.client, cluster.env)
         super().__init__(runner or run_local)
         self.cluster = cluster
         self.home = Path(home)
@@ -91,7 +101,17 @@ class SlurmExecutor(SlurmInfo):
     def start(
         self, run_id: str, spec: RunSpec, code_dir: Path | None, spool_dir: Path
     ) -> dict[str, Any]:
-        """Write the batch script into the run dir and submit it; returns the handle."""
+        """Write the batch script into the run dir and submit it; returns the handle.
+
+        Raises:
+            JobError: a bad spec, or Slurm refused the job.
+            HostError: the cluster (or its login node) cannot be reached.
+        """
+        if self.remote is not None:
+            remote_dir, remote_script = self.remote.prepare(
+                run_id, spec, code_dir, spool_dir, self.target
+            )
+            return self._submit(Path(remote_dir), remote_script)
         run_dir = self.run_dir(run_id)
         cwd = code_dir or (Path(spec.workdir) if spec.workdir else None)
         script = slurm_script.batch_script(
@@ -101,10 +121,13 @@ class SlurmExecutor(SlurmInfo):
         spool_dir.mkdir(parents=True, exist_ok=True)
         script_path = run_dir / SCRIPT_FILE
         script_path.write_text(script)
+        return self._submit(run_dir, str(script_path))
+
+    def _submit(self, run_dir: Path, script_path: str) -> dict[str, Any]:
         argv = ["sbatch", "--parsable"]
         if not slurm_script.path_is_safe(run_dir):
             argv.append(slurm_script.output_option(run_dir))
-        rc, out, err = self.runner([*argv, str(script_path)], timeout=60.0)
+        rc, out, err = self.runner([*argv, script_path], timeout=60.0)
         job_id = out.strip().splitlines()[-1].split(";")[0].strip() if out.strip() else ""
         if rc != 0 or not job_id.isdigit():
             raise JobError(f"Slurm refused the job: {(err or out).strip() or f'exit code {rc}'}")
@@ -137,8 +160,14 @@ class SlurmExecutor(SlurmInfo):
     def _final_state(
         self, job_id: str, run_dir: Path, slurm_state: str | None, slurm_exit: int | None
     ) -> tuple[str, int | None, str]:
-        exit_record = _read_json(run_dir / EXIT_FILE)
-        cancelled = slurm_state == "CANCELLED" or (run_dir / CANCEL_MARKER).exists()
+        if self.remote is not None:
+            exit_record, marked = self.remote.records(str(run_dir), EXIT_FILE, CANCEL_MARKER)
+        else:
+            exit_record, marked = (
+                _read_json(run_dir / EXIT_FILE),
+                (run_dir / CANCEL_MARKER).exists(),
+            )
+        cancelled = slurm_state == "CANCELLED" or marked
         where = f"Slurm job {job_id}" + (f": {slurm_state}" if slurm_state else "")
         if exit_record is not None:
             code = _launcher_exit_code(exit_record, slurm_exit)
@@ -156,7 +185,15 @@ class SlurmExecutor(SlurmInfo):
         return "failed", slurm_exit, where + " (the launcher left no exit record)"
 
     def sync(self, handle: dict[str, Any], spool_dir: Path) -> int:
-        """Nothing to copy: the spool is written straight into ``HOME/spool/<run id>``."""
+        """Mirror the login node's ``RUN_DIR/spool`` into ``spool_dir`` (see
+        :func:`ssh_remote.mirror_spool`); locally nothing to copy: the spool is written
+        straight into ``HOME/spool/<run id>``.
+
+        Raises:
+            HostError: the login node cannot be reached (bytes that arrived are kept).
+        """
+        if self.remote is not None:
+            return self.remote.sync(str(handle["run_dir"]), spool_dir)
         return 0
 
     def cancel(self, handle: dict[str, Any], grace_s: float) -> None:
@@ -170,7 +207,9 @@ class SlurmExecutor(SlurmInfo):
         """
         job_id = str(handle["slurm_job_id"])
         run_dir = Path(handle["run_dir"])
-        if run_dir.is_dir():
+        if self.remote is not None:
+            self.remote.mark_cancelled(str(run_dir), CANCEL_MARKER, time.time())
+        elif run_dir.is_dir():
             _write_json(run_dir / CANCEL_MARKER, {"requested_at": time.time()})
         state, _ = self._squeue_state(job_id)
         if state not in _ACTIVE:

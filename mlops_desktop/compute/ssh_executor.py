@@ -9,7 +9,6 @@ stdlib tracking package), ``code/`` (the staged code), ``env.json``, ``job.json`
 
 from __future__ import annotations
 
-import fcntl
 import json
 import re
 import shlex
@@ -24,15 +23,11 @@ from mlops_desktop.compute.ssh import SshClient
 from mlops_desktop.core.compute import GpuInfo, HostInfo, RunSpec
 from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed, JobError
 
-SPOOL_FILES = ("events.jsonl", "system.jsonl", "output.log")
-SYNC_CAP = 64 * 1024 * 1024  # bytes per file per sync call
+SPOOL_FILES = ssh_remote.SPOOL_FILES
+SYNC_CAP = ssh_remote.SYNC_CAP
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_INIT = '''"""MLOps Desktop tracking client, shipped with a run (standard library only)."""
-
-from mlops_desktop.tracking import Run, active_run, start_run
-
-__all__ = ["Run", "active_run", "start_run"]
-'''
+# The package's own __init__ travels with the tracking package: it imports only tracking/.
+_INIT = (Path(__file__).resolve().parents[1] / "__init__.py").read_text(encoding="utf-8")
 q = shlex.quote
 
 
@@ -72,6 +67,22 @@ class SshExecutor:
             JobError: a bad run id or environment name, or the launcher did not start.
             HostError: the host cannot be reached or used.
         """
+        run_dir, cwd = self.stage(run_id, spec, code_dir, spool_dir)
+        return self._launch(run_id, spec, run_dir, cwd)
+
+    def stage(
+        self, run_id: str, spec: RunSpec, code_dir: Path | None, spool_dir: Path
+    ) -> tuple[str, str]:
+        """Create ``REMOTE_ROOT/<run id>/spool``, ship ``lib/mlops_desktop``, ``env.json``
+        and the code there (rsync, else tar); also used by the Slurm executor on a login node.
+
+        Returns:
+            (the remote run dir, absolute; the folder the command runs in).
+
+        Raises:
+            JobError: a bad run id.
+            HostError: the host cannot be reached or used.
+        """
         if not _RUN_ID.match(run_id):
             raise JobError(f"{run_id!r} is not a valid run id.")
         base = f"{remote_path(self.host.remote_root)}/{q(run_id)}"
@@ -104,7 +115,7 @@ class SshExecutor:
                 if code_dir is not None:
                     self._ship(Path(code_dir), f"{run_dir}/code", remote_rsync)
         cwd = f"{run_dir}/{code_name}" if code_dir is not None else run_dir
-        return self._launch(run_id, spec, run_dir, cwd)
+        return run_dir, cwd
 
     def _ship(
         self, src: Path, remote_dir: str, remote_rsync: bool, extra: Path | None = None
@@ -201,34 +212,7 @@ class SshExecutor:
         Raises:
             HostError: the connection failed (bytes that arrived before are kept).
         """
-        spool = Path(spool_dir)
-        spool.mkdir(parents=True, exist_ok=True)
-        with open(spool / ".sync.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            sizes = {
-                n: (spool / n).stat().st_size if (spool / n).exists() else 0 for n in SPOOL_FILES
-            }
-            script = ssh_remote.sync_script(handle["run_dir"] + "/spool", sizes, SYNC_CAP)
-            try:
-                proc = subprocess.run(
-                    self.client.argv(shlex.join(["sh", "-c", script])),
-                    capture_output=True,
-                    timeout=120,
-                    stdin=subprocess.DEVNULL,
-                    check=False,
-                )
-                data, rc, err = proc.stdout, proc.returncode, proc.stderr
-            except subprocess.TimeoutExpired as exc:
-                data, rc, err = exc.stdout or b"", 255, b"timed out"
-            copied = 0
-            for name, chunk in ssh_remote.split_sync_output(data, SPOOL_FILES):
-                if chunk:
-                    with open(spool / name, "ab") as fh:
-                        fh.write(chunk)
-                    copied += len(chunk)
-        if rc == 255:
-            self.client.raise_ssh_error(err.decode("utf-8", "replace"))
-        return copied
+        return ssh_remote.mirror_spool(self.client, handle["run_dir"] + "/spool", spool_dir)
 
     # -- cancel -----------------------------------------------------------------------------
     def cancel(self, handle: dict[str, Any], grace_s: float) -> None:

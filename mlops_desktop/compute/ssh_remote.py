@@ -5,14 +5,22 @@ Every value put into a script is quoted with :func:`shlex.quote` or is an ``int`
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shlex
+import subprocess
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.compute import GpuInfo
 
+if TYPE_CHECKING:
+    from mlops_desktop.compute.ssh import SshClient
+
 SEP = "@@MLOPS-SEP@@"
+SPOOL_FILES = ("events.jsonl", "system.jsonl", "output.log")
+SYNC_CAP = 64 * 1024 * 1024  # bytes per file per sync call
 q = shlex.quote
 
 # pids of the process group $PG, with pgrep or a /proc scan
@@ -131,6 +139,45 @@ def split_sync_output(data: bytes, names: tuple[str, ...]) -> Iterator[tuple[str
         if len(chunk) < count:
             return
         pos = nl + 1 + count
+
+
+def mirror_spool(client: SshClient, remote_spool: str, spool_dir: Path) -> int:
+    """Append the new bytes of the remote spool's files to ``spool_dir`` (local size =
+    offset, so a dropped connection resumes with no gap and no duplicate); one ssh call.
+    Shared by the SSH executor and the Slurm executor on a login node.
+
+    Returns:
+        The bytes copied.
+
+    Raises:
+        HostError: the connection failed (bytes that arrived before are kept).
+    """
+    spool = Path(spool_dir)
+    spool.mkdir(parents=True, exist_ok=True)
+    with open(spool / ".sync.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sizes = {n: (spool / n).stat().st_size if (spool / n).exists() else 0 for n in SPOOL_FILES}
+        script = sync_script(remote_spool, sizes, SYNC_CAP)
+        try:
+            proc = subprocess.run(
+                client.argv(shlex.join(["sh", "-c", script])),
+                capture_output=True,
+                timeout=120,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
+            data, rc, err = proc.stdout, proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            data, rc, err = exc.stdout or b"", 255, b"timed out"
+        copied = 0
+        for name, chunk in split_sync_output(data, SPOOL_FILES):
+            if chunk:
+                with open(spool / name, "ab") as fh:
+                    fh.write(chunk)
+                copied += len(chunk)
+    if rc == 255:
+        client.raise_ssh_error(err.decode("utf-8", "replace"))
+    return copied
 
 
 def cancel_script(handle: dict[str, Any], grace_s: float) -> str:

@@ -81,7 +81,12 @@ class GpuInfo:
 
 @dataclass(frozen=True, slots=True)
 class HostInfo:
-    """An SSH host or Slurm cluster the app can launch on."""
+    """An SSH host or Slurm cluster the app can launch on.
+
+    Attributes:
+        env: environment for the cluster's Slurm commands run on its login node, e.g.
+            ``{"SLURM_CONF": "/etc/slurm/other.conf"}`` (applied as ``env K=V``, quoted).
+    """
 
     name: str
     kind: str  # "ssh" or "slurm"
@@ -90,3 +95,4 @@ class HostInfo:
     remote_root: str = "~/.mlops-desktop/runs"
     from_ssh_config: bool = False
     host_key: str | None = None  # "SHA256:..." once confirmed
+    env: dict[str, str] = field(default_factory=dict)

@@ -24,6 +24,7 @@ from mlops_desktop.compute.codeship import stage_code
 from mlops_desktop.core.compute import TERMINAL_STATES, GpuInfo, HostInfo, JobInfo, RunSpec
 from mlops_desktop.core.errors import HostError, JobError
 from mlops_desktop.services import compute_targets as targets
+from mlops_desktop.services import launch_datasets
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 REMOTE_POLL_TIMEOUT_S = 15.0
@@ -68,9 +69,14 @@ class JobService:
             HostError: the target's host is unknown or cannot be reached.
         """
         spec = self._checked(spec)
+        datasets = self._datasets(spec)
         executor = self.targets.executor(spec.target)
         run_id = uuid.uuid4().hex
-        code_dir = stage_code(spec, self.home / JOBS_DIRNAME / run_id / "code")
+        run_dir = self.home / JOBS_DIRNAME / run_id
+        code_dir = stage_code(spec, run_dir / "code")
+        launched = self._with_datasets(spec, datasets, run_dir, code_dir)
+        if datasets and spec.target != "local" and code_dir is None:
+            code_dir = run_dir / "code"  # only the data travels; the run starts in it
         spool_dir = run_spool_dir(self.home, run_id)
         now = time.time()
         job = JobInfo(
@@ -86,7 +92,7 @@ class JobService:
         with self.catalog.session_scope(write=True) as s:
             job_repo.insert_job(s, job, dataclasses.asdict(spec))
         try:
-            handle = executor.start(run_id, spec, code_dir, spool_dir)
+            handle = executor.start(run_id, launched, code_dir, spool_dir)
         except Exception as exc:
             self._write(run_id, state="failed", ended_at=time.time(), detail=f"not started: {exc}")
             if isinstance(exc, (JobError, HostError)):
@@ -94,6 +100,44 @@ class JobService:
             raise JobError(f"The job could not be started on {spec.target}: {exc}") from exc
         self._write(run_id, handle=handle)
         return self._update_one(self.get(run_id)) or self.get(run_id)
+
+    def _datasets(self, spec: RunSpec) -> list[launch_datasets.LaunchDataset]:
+        """The spec's dataset versions, resolved and checked before anything starts."""
+        if not spec.datasets:
+            return []
+        from mlops_desktop.services.datasets import DatasetService
+
+        return launch_datasets.resolve(DatasetService(self.catalog, self.home), spec.datasets)
+
+    def _with_datasets(
+        self,
+        spec: RunSpec,
+        datasets: list[launch_datasets.LaunchDataset],
+        run_dir: Path,
+        code_dir: Path | None,
+    ) -> RunSpec:
+        """Make ``datasets`` readable by the run; the spec with ``MLOPS_DESKTOP_DATASETS`` set.
+
+        Locally the manifest is ``run_dir/datasets.json`` (absolute paths); for remote targets
+        the files and the manifest are staged into the code folder (created when the spec ships
+        no code), and the launcher resolves the relative manifest against its working folder.
+        """
+        if not datasets:
+            return spec
+        if spec.target == "local":
+            from mlops_desktop.services.datasets import DatasetService
+
+            service = DatasetService(self.catalog, self.home)
+            manifest = launch_datasets.local_manifest(service, datasets, run_dir)
+            path = launch_datasets.write_manifest(manifest, run_dir / launch_datasets.RUN_MANIFEST)
+            value = str(path)
+        else:
+            folder = code_dir or run_dir / "code"
+            manifest = launch_datasets.stage_remote(datasets, folder)
+            launch_datasets.write_manifest(manifest, folder / launch_datasets.STAGED_MANIFEST)
+            value = launch_datasets.STAGED_MANIFEST
+        env = {**spec.env, launch_datasets.MANIFEST_ENV: value}
+        return dataclasses.replace(spec, env=env)
 
     def _checked(self, spec: RunSpec) -> RunSpec:
         cmd = spec.command
@@ -298,11 +342,12 @@ class JobService:
         identity: str | None = None,
         accept_host_key: str | None = None,
         kind: str = "ssh",
+        env: dict[str, str] | None = None,
     ) -> HostInfo:
-        """Add an SSH host (or a Slurm login node with ``kind="slurm"``). A new host's key
-        must be confirmed: without ``accept_host_key`` this raises HostKeyUnconfirmed
-        carrying the fingerprint to show."""
-        return self.targets.add_host(name, ssh, identity, accept_host_key, kind)
+        """Add an SSH host (or a Slurm login node with ``kind="slurm"``; ``env`` is the
+        environment of its Slurm commands). A new host's key must be confirmed: without
+        ``accept_host_key`` this raises HostKeyUnconfirmed carrying the fingerprint to show."""
+        return self.targets.add_host(name, ssh, identity, accept_host_key, kind, env)
 
     def check_host(self, name: str) -> dict[str, object]:
         """{reachable, python, gpus: [...], disk_free, rsync, error}."""

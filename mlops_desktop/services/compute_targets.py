@@ -1,7 +1,10 @@
 """Targets of the JobService: parse "local" / "ssh:NAME" / "slurm:NAME", build executors, hosts.
 
-Executors are imported lazily (the SSH and Slurm ones only when such a target is used) and
-cached per target by :class:`TargetRegistry`.
+"slurm:NAME" is a :class:`~mlops_desktop.compute.slurm.SlurmExecutor` either way: on this
+machine for the local cluster (address "local"), through the login node over SSH for a cluster
+added with ``hosts add NAME --ssh USER@LOGIN[:PORT] --slurm`` (its Slurm commands run with the
+host's ``env``, e.g. ``SLURM_CONF``). Executors are imported lazily (the SSH and Slurm ones only
+when such a target is used) and cached per target by :class:`TargetRegistry`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,11 @@ def local_slurm_available() -> bool:
 
 
 def gpu_infos(items: Any) -> list[GpuInfo]:
-    """GpuInfo from a check's ``gpus`` (GpuInfo objects or dicts), skipping malformed ones."""
+    """GpuInfo from a check's ``gpus`` (GpuInfo objects or dicts, or a Slurm cluster's GPU
+    count), skipping malformed ones."""
+    if isinstance(items, int):  # Slurm reports generic resources, not devices
+        return [GpuInfo(index=i, name="GPU (Slurm gres)", memory_total=0, memory_used=0)
+                for i in range(max(items, 0))]  # fmt: skip
     out: list[GpuInfo] = []
     for item in items or []:
         if isinstance(item, GpuInfo):
@@ -131,7 +138,7 @@ class TargetRegistry:
         else:
             from mlops_desktop.compute.slurm import SlurmExecutor
 
-            built = SlurmExecutor(self.host(name), self.home)
+            built = SlurmExecutor(self.host(name), self.home)  # remote when not "local"
         with self._lock:
             return self._executors.setdefault(target, built)
 
@@ -148,8 +155,15 @@ class TargetRegistry:
         return hosts
 
     def add_host(
-        self, name: str, ssh: str, identity: str | None, accept_host_key: str | None, kind: str
+        self,
+        name: str,
+        ssh: str,
+        identity: str | None,
+        accept_host_key: str | None,
+        kind: str,
+        env: dict[str, str] | None = None,
     ) -> HostInfo:
+        """Add a host or a cluster's login node (``env``: its Slurm commands' environment)."""
         if kind not in ("ssh", "slurm"):
             raise HostError(f"Unknown host kind {kind!r}: use ssh or slurm.")
         inv = self.inventory()
@@ -158,6 +172,8 @@ class TargetRegistry:
             kwargs["kind"] = kind
         elif kind != "ssh":
             raise HostError("This version of the host inventory cannot add Slurm clusters.")
+        if env:
+            kwargs["env"] = env
         host: HostInfo = inv.add(name, ssh, **kwargs)
         with self._lock:  # a re-added host gets a fresh executor
             for key in (f"ssh:{name}", f"slurm:{name}"):

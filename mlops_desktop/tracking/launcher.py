@@ -19,6 +19,9 @@ Files it writes (see :mod:`mlops_desktop.compute.executor`):
 - ``SPOOL/events.jsonl``: a ``start`` event before the command starts and an ``end`` event
   after it ended (sequence numbers continue after what the script itself wrote). The two never
   overlap the script's own tracking client, which resumes numbering after ``start``.
+- ``RUN_DIR/datasets.json``: the launch's datasets (``MLOPS_DESKTOP_DATASETS`` of the env
+  file, relative to ``--cwd``) with absolute paths; each is recorded as a ``dataset`` event
+  right after ``start``.
 - ``SPOOL/system.jsonl``: the hardware the run used (``sys/cpu_percent``, ``sys/rss_mb`` of the
   process group, ``sys/gpu<i>_util`` and ``sys/gpu<i>_mem_mb`` of leased GPUs), sampled by a
   thread while the command runs. A second spool with its own sequence numbers, because the
@@ -26,7 +29,8 @@ Files it writes (see :mod:`mlops_desktop.compute.executor`):
   ingester keeps a separate ingest state for it (key ``<run id>/system``).
 - ``SPOOL/output.log``: the command's stdout and stderr.
 
-The command gets ``MLOPS_DESKTOP_RUN_ID``, ``MLOPS_DESKTOP_SPOOL``, ``MLOPS_DESKTOP_TARGET`` and
+The command gets ``MLOPS_DESKTOP_RUN_ID``, ``MLOPS_DESKTOP_SPOOL``, ``MLOPS_DESKTOP_TARGET``,
+``MLOPS_DESKTOP_DATASETS`` (when launched with datasets) and
 ``PYTHONPATH`` led by the folder that holds this package, so ``mlops_desktop.start_run()``
 attaches to the run. SIGTERM (or SIGINT, SIGHUP) to the launcher is forwarded to the group.
 """
@@ -45,7 +49,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.tracking import gpu_leases, procs
+from mlops_desktop.tracking import datasets_manifest, gpu_leases, procs
 from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
 from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, append_event
 
@@ -180,6 +184,16 @@ class Launcher:
             env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
         return env
 
+    def datasets(self, env: dict[str, str], cwd: str) -> dict[str, dict[str, str]]:
+        """The launch's dataset manifest (``MLOPS_DESKTOP_DATASETS`` of the env file, relative
+        to ``cwd``), installed as ``RUN_DIR/datasets.json`` with ``env`` pointed at it."""
+        source = env.get(datasets_manifest.MANIFEST_ENV)
+        if not source:
+            return {}
+        path = datasets_manifest.install_manifest(source, cwd, self.run_dir)
+        env[datasets_manifest.MANIFEST_ENV] = str(path)
+        return datasets_manifest.read_manifest(path)
+
     def run(self) -> int:
         a = self.args
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -196,6 +210,10 @@ class Launcher:
             gpus = [int(g) for g in visible.split(",") if g.strip().isdigit()]
         env = self.child_env(gpus)
         cwd = a.cwd or os.getcwd()
+        try:
+            datasets = self.datasets(env, cwd)
+        except (OSError, ValueError) as exc:
+            return self.finish(None, 2, f"cannot read the run's dataset manifest: {exc}")
         started = time.time()
         self.event(
             "start",
@@ -208,6 +226,8 @@ class Launcher:
             target=a.target,
             started_at=started,
         )
+        for name, item in datasets.items():  # the launch's inputs, before the script writes
+            self.event("dataset", name=name, version=item["version"] or None, path=None, at=started)
         log = os.open(self.spool / LOG_FILENAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             self.child = subprocess.Popen(

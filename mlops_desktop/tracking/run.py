@@ -15,6 +15,7 @@ from typing import Any
 from mlops_desktop.tracking import lifecycle
 from mlops_desktop.tracking.artifacts import files_to_log, store_file
 from mlops_desktop.tracking.capture import capture_environment
+from mlops_desktop.tracking.datasets_manifest import launched_version
 from mlops_desktop.tracking.home import (
     EVENTS_FILENAME,
     LOG_FILENAME,
@@ -199,7 +200,8 @@ class Run:
         """Record that this run used a dataset: a registered name (and version) or a path.
 
         A path-like object, or a string with a path separator or a leading ``~`` or ``.``,
-        is taken as a path and recorded as an absolute path, named after its last part.
+        is taken as a path and recorded as an absolute path, named after its last part. In a
+        run launched with datasets, a name without a version records the launched version.
         """
         if version is not None and not isinstance(version, str):
             version = str(version)
@@ -214,6 +216,8 @@ class Run:
             )
             return
         check_key(name, "dataset")
+        if version is None:  # a dataset the run was launched with: exactly that version
+            version = launched_version(name)
         self._put({"type": "dataset", "name": name, "version": version, "path": None, "at": now})
 
     def log_artifact(self, path: str | os.PathLike[str], name: str | None = None) -> list[str]:

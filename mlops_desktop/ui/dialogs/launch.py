@@ -1,6 +1,6 @@
 """Launch a run: where (local, an SSH host, a Slurm cluster; its GPUs), what (the command,
-its folder, code, environment and Python), and as which run. ``service.launch`` runs on the
-TaskRunner; the dialog stays open and reports the new run's id."""
+its folder, code, environment, Python and datasets), and as which run. ``service.launch`` runs
+on the TaskRunner; the dialog stays open and reports the new run's id."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.compute import HostInfo, JobInfo, RunSpec
+from mlops_desktop.ui.dialogs.launch_datasets import DatasetList, dataset_service_for
 from mlops_desktop.ui.dialogs.launch_gpus import ERROR_COLOR, GpuPicker
 from mlops_desktop.ui.dialogs.launch_parts import (
     EnvTable,
@@ -64,8 +65,15 @@ class LaunchDialog(QDialog):
     launched = Signal(object)
 
     def __init__(
-        self, service: Any, runner: TaskRunner, home: Path, parent: QWidget | None = None
+        self,
+        service: Any,
+        runner: TaskRunner,
+        home: Path,
+        parent: QWidget | None = None,
+        datasets: Any | None = None,
     ) -> None:
+        """``datasets``: the DatasetService offering datasets to add (default: one sharing the
+        catalog of ``service``)."""
         super().__init__(parent)
         self.setWindowTitle("Launch a run")
         self.resize(1000, 500)
@@ -93,6 +101,9 @@ class LaunchDialog(QDialog):
         self.python_edit = QLineEdit("python3")
         self.python_edit.setPlaceholderText("python3, or a venv: ~/venvs/torch/bin/python")
         self.env_table = EnvTable()
+        self.dataset_list = DatasetList(
+            datasets if datasets is not None else dataset_service_for(service), runner
+        )
         self.experiment_edit = QLineEdit("Default")
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("optional")
@@ -148,6 +159,7 @@ class LaunchDialog(QDialog):
         what_form.addRow("Code", self.code_combo)
         what_form.addRow("Python", self.python_edit)
         what_form.addRow("Environment", self.env_table)
+        what_form.addRow("Datasets", self.dataset_list)
         what_form.addRow("Experiment", self.experiment_edit)
         what_form.addRow("Run name", self.name_edit)
         right = QVBoxLayout()
@@ -198,6 +210,7 @@ class LaunchDialog(QDialog):
             gpu_indices=indices,
             experiment=self.experiment_edit.text().strip() or "Default",
             name=self.name_edit.text().strip() or None,
+            datasets=self.dataset_list.datasets(),
             slurm=slurm,
         )
 
@@ -215,6 +228,7 @@ class LaunchDialog(QDialog):
         self.env_table.set_env(spec.env)
         self.experiment_edit.setText(spec.experiment)
         self.name_edit.setText(spec.name or "")
+        self.dataset_list.set_datasets(list(spec.datasets))
         for key, edit in self.slurm_edits.items():
             edit.setText(spec.slurm.get(key, ""))
         self.gpu_picker.set_choice(spec.gpus, spec.gpu_indices)

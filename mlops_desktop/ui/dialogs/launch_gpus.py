@@ -155,7 +155,7 @@ class GpuPicker(QWidget):
                 if col == 0:
                     self.table.setItem(row, 0, index_item)
                     continue
-                item = QTableWidgetItem(value)
+                item = QTableWidgetItem(value or "")
                 if col == 4 and gpu.leased_by:
                     item.setToolTip(f"Leased by run {gpu.leased_by}")
                 self.table.setItem(row, col, item)

@@ -146,7 +146,9 @@ class EnvTable(QWidget):
 
     def _on_add(self) -> None:
         self.add_row()
-        self.table.editItem(self.table.item(self.table.rowCount() - 1, 0))
+        item = self.table.item(self.table.rowCount() - 1, 0)
+        if item is not None:
+            self.table.editItem(item)
 
     def _on_remove(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
