@@ -151,9 +151,14 @@ def _packages() -> dict[str, str]:
 
 
 def code_dir() -> Path:
-    """Where the run's code lives: the script's folder, else the working directory."""
+    """Where the run's code lives: a Python script's folder, else the working directory.
+
+    An installed command (a console-script wrapper in a ``bin`` folder, say ``mlops-desktop``
+    or ``jupyter``) is not the run's code: its folder's git state would describe the
+    environment's installation, so the working directory is used then.
+    """
     script = sys.argv[0] if sys.argv else ""
-    if script and os.path.isfile(script):
+    if script.endswith(".py") and os.path.isfile(script):
         return Path(script).resolve().parent
     return Path.cwd()
 

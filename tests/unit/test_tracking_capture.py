@@ -170,3 +170,23 @@ def test_a_run_writes_one_env_event(repo: Path, monkeypatch: pytest.MonkeyPatch)
     assert len(env_events) == 1
     assert env_events[0]["git"]["commit"] == git(repo, "rev-parse", "HEAD")
     assert env_events[0]["env"]["python"]["executable"] == sys.executable
+
+
+def test_code_dir_is_the_scripts_folder_not_an_installed_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_desktop.tracking.capture import code_dir
+
+    script = tmp_path / "project" / "train.py"
+    script.parent.mkdir()
+    script.write_text("print('hi')\n")
+    wrapper = tmp_path / "venv" / "bin" / "mlops-desktop"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text("#!/usr/bin/env python\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(sys, "argv", [str(script), "--lr", "0.1"])
+    assert code_dir() == script.parent.resolve()
+    monkeypatch.setattr(sys, "argv", [str(wrapper), "demo"])
+    assert code_dir() == work.resolve()
