@@ -201,3 +201,19 @@ def test_opening_selects_the_newest_running_run(
     live = three_experiments["tabular"][0]
     qtbot.waitUntil(lambda: [r.id for r in pane.selected_runs()] == [live], timeout=5000)
     qtbot.waitUntil(lambda: pane.detail.run_id == live, timeout=5000)
+
+
+def test_a_run_that_starts_just_after_opening_is_shown_too(
+    qtbot: Any, service: Any, runner: Any, home: Path
+) -> None:
+    write_run(home, "first", "done-already", metrics={"acc": [0.1]})
+    service.ingest()
+    ingest = IngestLoop(service, runner, 60)
+    widget = ExperimentsPane(service, runner, Settings(), home, ingest=ingest)
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 1 and not widget.is_loading(), timeout=5000)
+    assert widget.selected_runs() == []
+    live = write_run(home, "first", "live-one", status=None)
+    ingest.ingest_now()
+    qtbot.waitUntil(lambda: [r.id for r in widget.selected_runs()] == [live], timeout=5000)
+    widget.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ NO_RUNS_CODE = (
     '    run.log_metric("acc", 0.93, step=1)'
 )
 NO_RUNS_FOOTER = "Runs appear here while they are running."
+
+
+GREET_WINDOW_S = 20.0
 
 
 def _list_experiments(service: Any, *, state: Any) -> list[Experiment]:
@@ -87,7 +91,10 @@ class ExperimentsPane(QWidget):
         self._experiments_handle: TaskHandle | None = None
         self._experiments_pending = False
         self._experiments_loaded = False
-        self._greeted = False  # the first listing may select a live run to show it at once
+        # Opening the app selects a run that is running (its log follows live); a run that the
+        # ingest loop finds in the first seconds counts too, one the person did not choose.
+        self._greeted = False
+        self._greet_until = time.monotonic() + GREET_WINDOW_S
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
         self._pending_run: str | None = None  # show_run of a run not listed yet
@@ -296,15 +303,18 @@ class ExperimentsPane(QWidget):
             self.table.select_run_ids([self._pending_run])
             self._pending_run = None
             self._greeted = True
-        if not self._greeted and runs:
-            self._greeted = True
-            self._show_live_run(runs)
+        if not self._greeted and time.monotonic() < self._greet_until:
+            self._greeted = self._show_live_run(runs)
 
-    def _show_live_run(self, runs: list[RunSummary]) -> None:
-        """On opening, select the newest running run (its log follows live), if none is chosen."""
+    def _show_live_run(self, runs: list[RunSummary]) -> bool:
+        """Select the newest running run unless a run is chosen; True once one is shown."""
+        if self.table.selected_runs():
+            return True  # the person chose already: never override it
         live = next((run for run in runs if run.status == "running"), None)
-        if live is not None and not self.table.selected_runs():
-            self.table.select_run_ids([live.id])
+        if live is None:
+            return False
+        self.table.select_run_ids([live.id])
+        return True
 
     def _on_runs_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
