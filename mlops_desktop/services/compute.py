@@ -25,6 +25,7 @@ from mlops_desktop.core.compute import TERMINAL_STATES, GpuInfo, HostInfo, JobIn
 from mlops_desktop.core.errors import HostError, JobError
 from mlops_desktop.services import compute_targets as targets
 from mlops_desktop.services import launch_datasets
+from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 REMOTE_POLL_TIMEOUT_S = 15.0
@@ -311,7 +312,7 @@ class JobService:
                 )
             except (HostError, OSError):
                 pass  # show what was mirrored so far
-        return read_text(run_spool_dir(self.home, job.run_id) / LOG_FILENAME, offset)
+        return read_log_text(run_spool_dir(self.home, job.run_id) / LOG_FILENAME, offset)
 
     def follow(self, run_id: str, poll_s: float = 0.5) -> Iterator[str]:
         """Yield new log text until the job ends (for ``jobs logs --follow``)."""
@@ -381,16 +382,3 @@ def _local_record(job: JobInfo, name: str = "job.json") -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def read_text(path: Path, offset: int = 0, max_bytes: int = 1 << 20) -> tuple[str, int]:
-    """Text of ``path`` from ``offset`` never split inside a UTF-8 character."""
-    from mlops_desktop.services.experiments import _utf8_prefix
-
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(max(0, offset))
-            data = _utf8_prefix(fh.read(max_bytes))
-    except (FileNotFoundError, NotADirectoryError):
-        return "", offset
-    return data.decode("utf-8", errors="replace"), offset + len(data)

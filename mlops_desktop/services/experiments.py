@@ -12,6 +12,7 @@ from mlops_desktop.catalog.ingest import Ingester
 from mlops_desktop.catalog.migrate import ensure_schema
 from mlops_desktop.core.errors import CatalogUnavailable
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
+from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 
@@ -136,32 +137,7 @@ class ExperimentService:
             rid = self.resolve_run_id(run_id)
         except Exception:
             rid = run_id
-        path = run_spool_dir(self.home, rid) / LOG_FILENAME
-        try:
-            with open(path, "rb") as fh:
-                fh.seek(max(0, offset))
-                data = fh.read(max_bytes + 1)
-        except (FileNotFoundError, NotADirectoryError):
-            return "", offset
-        if len(data) > max_bytes:
-            data = data[:max_bytes]
-            cut = data.rfind(b"\n")
-            data = data[: cut + 1] if cut >= 0 else _utf8_prefix(data)
-        else:
-            data = _utf8_prefix(data)  # the writer may be mid-character
-        return data.decode("utf-8", errors="replace"), offset + len(data)
-
-
-def _utf8_prefix(data: bytes) -> bytes:
-    """``data`` without an incomplete UTF-8 sequence at its end."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte < 0x80:
-            return data  # ASCII: complete
-        if byte >= 0xC0:  # lead byte: complete when the sequence fits
-            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-            return data if back >= need else data[:-back]
-    return data
+        return read_log_text(run_spool_dir(self.home, rid) / LOG_FILENAME, offset, max_bytes)
 
 
 def open_catalog(home: Path, catalog_url: str | None = None) -> Catalog:
