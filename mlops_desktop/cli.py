@@ -74,9 +74,9 @@ def _open_service(home: Path, catalog: str | None):  # noqa: ANN202 - lazy impor
     from mlops_desktop.services.experiments import ExperimentService
 
     service = ExperimentService.open(home, catalog or None)
-    report = service.ingest()
-    for problem in report.problems[:20]:
-        print(f"warning: {problem}", file=sys.stderr)
+    from mlops_desktop.cli_format import ingest_first
+
+    ingest_first(service)
     return service
 
 

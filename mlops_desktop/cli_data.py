@@ -90,9 +90,7 @@ def cmd_data(args: argparse.Namespace, home: Path) -> int:
 
     experiments, datasets = open_services(home, args.catalog or None)
     try:
-        report = experiments.ingest()
-        for problem in report.problems[:20]:
-            print(f"warning: {problem}", file=sys.stderr)
+        fmt.ingest_first(experiments)
         doc, text = _run(args, datasets, fmt)
     finally:
         datasets.close()

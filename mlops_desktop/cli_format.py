@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -439,3 +440,10 @@ def host_doc(host: HostInfo) -> dict[str, Any]:
         "from_ssh_config": host.from_ssh_config,
         "host_key": host.host_key,
     }
+
+
+def ingest_first(experiments: Any) -> None:
+    """Ingest local spools before a command answers, warning about skipped spool lines."""
+    report = experiments.ingest()
+    for problem in report.problems[:20]:
+        print(f"warning: {problem}", file=sys.stderr)

@@ -133,13 +133,12 @@ def spec_from_args(args: argparse.Namespace) -> Any:
 
 def cmd_compute(args: argparse.Namespace, home: Path) -> int:
     """Run ``launch``, ``jobs`` or ``hosts``; returns the exit status."""
+    from mlops_desktop.cli_format import ingest_first
     from mlops_desktop.services.bundle import open_job_services
 
     experiments, jobs = open_job_services(home, args.catalog or None)
     try:
-        report = experiments.ingest()
-        for problem in report.problems[:20]:
-            print(f"warning: {problem}", file=sys.stderr)
+        ingest_first(experiments)
         if args.command == "launch":
             return _launch(args, jobs)
         if args.command == "jobs":

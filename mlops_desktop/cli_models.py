@@ -98,9 +98,7 @@ def cmd_models(args: argparse.Namespace, home: Path) -> int:
 
     experiments, _datasets, models = open_all_services(home, args.catalog or None)
     try:
-        report = experiments.ingest()
-        for problem in report.problems[:20]:
-            print(f"warning: {problem}", file=sys.stderr)
+        fmt.ingest_first(experiments)
         doc, text = _run(args, models, fmt)
     finally:
         models.close()

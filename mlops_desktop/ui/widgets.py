@@ -135,3 +135,14 @@ class EmptyState(QWidget):
         """Everything the page says, code included."""
         parts = (self.label.text(), self.code_label.text(), self.footer_label.text())
         return "\n".join(p for p in parts if p)
+
+
+def ask_window(window: Any, action: str, *args: Any) -> None:
+    """Call ``window.<action>(*args)`` when the pane has a main window offering it.
+
+    Panes also run without a main window (in tests, or embedded), so links to other panes
+    and status messages are requests, not requirements.
+    """
+    method = getattr(window, action, None) if window is not None else None
+    if callable(method):
+        method(*args)

@@ -34,7 +34,7 @@ from mlops_desktop.ui.panes.dataset_detail import DatasetDetailView
 from mlops_desktop.ui.panes.dataset_tabs import make_table_view
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-from mlops_desktop.ui.widgets import EmptyState
+from mlops_desktop.ui.widgets import EmptyState, ask_window
 
 CHECK_INTERVAL_MS = 30_000
 NO_DATASETS_HTML = (
@@ -333,12 +333,10 @@ class DatasetsPane(QWidget):
         self.restore_error = box
 
     def _on_run_activated(self, run_id: str) -> None:
-        if self._window is not None and hasattr(self._window, "show_run"):
-            self._window.show_run(run_id)
+        ask_window(self._window, "show_run", run_id)
 
     def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        if self._window is not None and hasattr(self._window, "show_status"):
-            self._window.show_status(text, timeout_ms)
+        ask_window(self._window, "show_status", text, timeout_ms)
 
 
 def _create(context: PaneContext) -> QWidget:

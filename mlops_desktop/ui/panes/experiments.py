@@ -22,7 +22,7 @@ from mlops_desktop.ui.panes.run_detail import RunDetailView
 from mlops_desktop.ui.panes.run_filter import RunFilterBar, default_columns, query_columns
 from mlops_desktop.ui.panes.runs_view import RunsTableView
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-from mlops_desktop.ui.widgets import EmptyState
+from mlops_desktop.ui.widgets import EmptyState, ask_window
 
 NO_RUNS_HTML = (
     "<h2>No runs yet</h2>"
@@ -340,8 +340,7 @@ class ExperimentsPane(QWidget):
         self._show_status(f"Cannot read the catalog: {exc}", 10000)
 
     def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        if self._window is not None and hasattr(self._window, "show_status"):
-            self._window.show_status(text, timeout_ms)
+        ask_window(self._window, "show_status", text, timeout_ms)
 
     # --- user actions --------------------------------------------------------------------
     def _on_experiment_chosen(self, name: str | None) -> None:
@@ -395,12 +394,10 @@ class ExperimentsPane(QWidget):
             self.compare.set_runs(runs)  # the params that vary, and every metric
 
     def _on_dataset_activated(self, name: str, version: str) -> None:
-        if self._window is not None and hasattr(self._window, "show_dataset"):
-            self._window.show_dataset(name, version or None)
+        ask_window(self._window, "show_dataset", name, version or None)
 
     def _on_register_model(self, run_id: str, artifact: str) -> None:
-        if self._window is not None and hasattr(self._window, "register_model"):
-            self._window.register_model(run_id, artifact)
+        ask_window(self._window, "register_model", run_id, artifact)
 
     def _on_notes_saved(self, _run_id: str) -> None:
         self._show_status("Notes saved")

@@ -37,7 +37,7 @@ from mlops_desktop.ui.models import jobs_table as jt
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
 from mlops_desktop.ui.panes.run_log import LogView
 from mlops_desktop.ui.tasks import TaskRunner
-from mlops_desktop.ui.widgets import EmptyState
+from mlops_desktop.ui.widgets import EmptyState, ask_window
 
 UNAVAILABLE_HTML = "<h2>Jobs are not available</h2><p>The job service did not start.</p>"
 FILTERS = (("All jobs", False), ("Active jobs", True))
@@ -228,8 +228,8 @@ class JobsPane(QWidget):
 
     def open_run(self) -> None:
         job = self.selected_job()
-        if job is not None and self._window is not None and hasattr(self._window, "show_run"):
-            self._window.show_run(job.run_id)
+        if job is not None:
+            ask_window(self._window, "show_run", job.run_id)
 
     def save_state(self) -> str:
         return bytes(self.split.saveState().toBase64()).decode()
@@ -271,8 +271,7 @@ class JobsPane(QWidget):
         self.open_action.setEnabled(job is not None)
 
     def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        if self._window is not None and hasattr(self._window, "show_status"):
-            self._window.show_status(text, timeout_ms)
+        ask_window(self._window, "show_status", text, timeout_ms)
 
     # --- slots ---------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override

@@ -26,7 +26,7 @@ from mlops_desktop.ui.panes.model_detail import ModelDetailView
 from mlops_desktop.ui.panes.models_list import ModelsListView
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-from mlops_desktop.ui.widgets import EmptyState
+from mlops_desktop.ui.widgets import EmptyState, ask_window
 
 NO_MODELS_HTML = (
     "<h2>No models yet</h2>"
@@ -218,16 +218,13 @@ class ModelsPane(QWidget):
         menu.popup(self.detail.versions_view.viewport().mapToGlobal(pos))
 
     def _on_run_activated(self, run_id: str) -> None:
-        if self._window is not None and hasattr(self._window, "show_run"):
-            self._window.show_run(run_id)
+        ask_window(self._window, "show_run", run_id)
 
     def _on_dataset_activated(self, name: str, version: str) -> None:
-        if self._window is not None and hasattr(self._window, "show_dataset"):
-            self._window.show_dataset(name, version or None)
+        ask_window(self._window, "show_dataset", name, version or None)
 
     def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        if self._window is not None and hasattr(self._window, "show_status"):
-            self._window.show_status(text, timeout_ms)
+        ask_window(self._window, "show_status", text, timeout_ms)
 
 
 def _create(context: PaneContext) -> QWidget:
