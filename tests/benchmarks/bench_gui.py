@@ -66,7 +66,7 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     from mlops_desktop.services.experiments import ExperimentService
     from mlops_desktop.settings import Settings
     from mlops_desktop.ui.app import build_main_window
-    from mlops_desktop.ui.panes.experiments import ExperimentsPane
+    from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 
     app = QApplication([sys.argv[0]])
     service = ExperimentService.open(home)

@@ -17,7 +17,7 @@ from mlops_desktop.core.datasets import (
     TablePreview,
 )
 from mlops_desktop.ui.dialogs.register_dataset import describe_result, parse_tags
-from mlops_desktop.ui.models.dataset_versions import (
+from mlops_desktop.ui.item_models.dataset_versions import (
     FCOL_HASH,
     VCOL_FINGERPRINT,
     VCOL_SNAPSHOT,
@@ -26,7 +26,7 @@ from mlops_desktop.ui.models.dataset_versions import (
     UsesTableModel,
     VersionsTableModel,
 )
-from mlops_desktop.ui.models.datasets_table import (
+from mlops_desktop.ui.item_models.datasets_table import (
     CHANGED_MARK,
     COL_FILES,
     COL_LATEST,
@@ -34,8 +34,8 @@ from mlops_desktop.ui.models.datasets_table import (
     COL_SIZE,
     DatasetsTableModel,
 )
-from mlops_desktop.ui.models.rows_table import SORT_ROLE
-from mlops_desktop.ui.models.table_preview import (
+from mlops_desktop.ui.item_models.rows_table import SORT_ROLE
+from mlops_desktop.ui.item_models.table_preview import (
     PCOL_MISSING,
     PCOL_NAME,
     PreviewTableModel,

@@ -14,8 +14,8 @@ from PySide6.QtGui import QDropEvent
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.app import build_main_window
-from mlops_desktop.ui.models.datasets_table import CHANGED_MARK, COL_NAME
-from mlops_desktop.ui.panes.datasets import DatasetsPane
+from mlops_desktop.ui.item_models.datasets_table import CHANGED_MARK, COL_NAME
+from mlops_desktop.ui.panes.datasets.pane import DatasetsPane
 
 
 def write_table(folder: Path, rows: int, seed: int = 1, name: str = "wine.csv") -> Path:

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from mlops_desktop.core.compute import JobInfo
-from mlops_desktop.ui.models import jobs_table as jt
+from mlops_desktop.ui.item_models import jobs_table as jt
 
 
 def job(run_id: str, state: str = "running", **kw: Any) -> JobInfo:

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QMessageBox
 from mlops_desktop.core.compute import TERMINAL_STATES
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.app import build_main_window
-from mlops_desktop.ui.models import jobs_table as jt
-from mlops_desktop.ui.panes.jobs import JobsPane
+from mlops_desktop.ui.item_models import jobs_table as jt
+from mlops_desktop.ui.panes.jobs.pane import JobsPane
 
 JOB_TIMEOUT_MS = 30_000
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 
 from mlops_desktop.core.runs import Experiment
 from mlops_desktop.settings import Settings
-from mlops_desktop.ui.models.runs_table import FIXED_HEADERS
-from mlops_desktop.ui.panes.experiments import ExperimentsPane
+from mlops_desktop.ui.item_models.runs_table import FIXED_HEADERS
+from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 
 N = 10_000
 

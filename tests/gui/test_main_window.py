@@ -16,7 +16,7 @@ from mlops_desktop.ui.app import build_main_window, describe_catalog
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
 from mlops_desktop.ui.ingest_loop import IngestLoop
 from mlops_desktop.ui.panes import registry
-from mlops_desktop.ui.panes.experiments import ExperimentsPane
+from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 from mlops_desktop.ui.tasks import TaskCancelled
 
 

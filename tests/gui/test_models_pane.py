@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 
 import mlops_desktop
 from mlops_desktop.services.models import ModelService
-from mlops_desktop.ui.panes.model_detail import TAB_COMPARE, TAB_LINEAGE
-from mlops_desktop.ui.panes.models import ModelsPane
+from mlops_desktop.ui.panes.models.detail import TAB_COMPARE, TAB_LINEAGE
+from mlops_desktop.ui.panes.models.pane import ModelsPane
 
 INSPECT_TIMEOUT_MS = 60_000
 

@@ -19,7 +19,7 @@ from mlops_desktop.core.models import (
 )
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.ui.dialogs.model_edit import DescribeDialog, SetAliasDialog, TagDialog
-from mlops_desktop.ui.models.model_tables import (
+from mlops_desktop.ui.item_models.model_tables import (
     ALIASES_ROLE,
     COL_ALIASES,
     VCOL_RUN,
@@ -27,10 +27,10 @@ from mlops_desktop.ui.models.model_tables import (
     ModelsListModel,
     ModelVersionsModel,
 )
-from mlops_desktop.ui.panes.model_card import CardView, card_html, describe_audit
-from mlops_desktop.ui.panes.model_compare import CompareView, metric_delta
-from mlops_desktop.ui.panes.model_lineage import LineageView
-from mlops_desktop.ui.panes.models_list import ModelsListView
+from mlops_desktop.ui.panes.models.card import CardView, card_html, describe_audit
+from mlops_desktop.ui.panes.models.compare import CompareView, metric_delta
+from mlops_desktop.ui.panes.models.lineage import LineageView
+from mlops_desktop.ui.panes.models.model_list import ModelsListView
 
 NOW = time.time()
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QTableView
 
 from mlops_desktop.ui.formatting import format_duration, format_number
-from mlops_desktop.ui.models.runs_table import (
+from mlops_desktop.ui.item_models.runs_table import (
     COL_DURATION,
     COL_ID,
     COL_STATUS,

@@ -1,8 +1,8 @@
 """The pane registry: each pane module registers its name, icon, order and factory.
 
-The registry knows no pane. :func:`discover_panes` imports every module of
-``mlops_desktop.ui.panes``; a pane module calls :func:`register_pane` at import time. A pane
-widget may offer ``refresh()`` (View > Refresh, F5), ``focus_filter()`` (Ctrl+F) and
+The registry knows no pane. Each pane is a subpackage of ``mlops_desktop.ui.panes`` whose
+``pane`` module calls :func:`register_pane` at import time; :func:`discover_panes` imports them.
+A pane widget may offer ``refresh()`` (View > Refresh, F5), ``focus_filter()`` (Ctrl+F) and
 ``shutdown()`` (window closing); the main window calls them when present.
 """
 
@@ -86,9 +86,9 @@ def registered_panes() -> list[PaneSpec]:
 
 
 def discover_panes() -> list[PaneSpec]:
-    """Import every module of ``mlops_desktop.ui.panes`` so panes register; return them."""
+    """Import the ``pane`` module of every pane subpackage so panes register; return them."""
     package = importlib.import_module("mlops_desktop.ui.panes")
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name != "registry" and not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+        if info.ispkg and not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}.pane")
     return registered_panes()

@@ -85,7 +85,7 @@ class _TerminalProgress:
 
 
 def cmd_data(args: argparse.Namespace, home: Path) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
     from mlops_desktop.services.bundle import open_services
 
     experiments, datasets = open_services(home, args.catalog or None)

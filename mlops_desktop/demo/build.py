@@ -202,8 +202,8 @@ def build_demo(
     home: Path, catalog_url: str | None = None, progress: Callable[[str], None] = lambda _m: None
 ) -> dict[str, int]:
     """Build the demo catalog in ``home`` (once) and return counts of what the catalog holds."""
-    from mlops_desktop.demo_data import register_demo_datasets
-    from mlops_desktop.demo_models import register_demo_models
+    from mlops_desktop.demo.datasets import register_demo_datasets
+    from mlops_desktop.demo.models import register_demo_models
     from mlops_desktop.services.bundle import open_all_services
 
     os.environ["MLOPS_DESKTOP_HOME"] = str(home)
@@ -264,7 +264,7 @@ def start_live_training(home: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, MLOPS_DESKTOP_HOME=str(home))
     log = open(home / "demo-live.out", "ab")  # noqa: SIM115 - handed to the child
     return subprocess.Popen(
-        [sys.executable, "-m", "mlops_desktop.demo_live"],
+        [sys.executable, "-m", "mlops_desktop.demo.live"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.models import ModelCard, ModelVersion
-from mlops_desktop.ui.models.model_tables import VCOL_TAGS, ModelVersionsModel
-from mlops_desktop.ui.panes.dataset_tabs import make_table_view
-from mlops_desktop.ui.panes.model_card import CardView
-from mlops_desktop.ui.panes.model_compare import CompareView
-from mlops_desktop.ui.panes.model_lineage import LineageView
-from mlops_desktop.ui.panes.models_list import AliasBadgeDelegate
+from mlops_desktop.ui.item_models.model_tables import VCOL_TAGS, ModelVersionsModel
+from mlops_desktop.ui.panes.datasets.tabs import make_table_view
+from mlops_desktop.ui.panes.models.card import CardView
+from mlops_desktop.ui.panes.models.compare import CompareView
+from mlops_desktop.ui.panes.models.lineage import LineageView
+from mlops_desktop.ui.panes.models.model_list import AliasBadgeDelegate
 from mlops_desktop.ui.tasks import TaskRunner
 
 TAB_CARD, TAB_LINEAGE, TAB_COMPARE = 0, 1, 2

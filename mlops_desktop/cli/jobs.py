@@ -133,7 +133,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
 
 def cmd_compute(args: argparse.Namespace, home: Path) -> int:
     """Run ``launch``, ``jobs`` or ``hosts``; returns the exit status."""
-    from mlops_desktop.cli_format import ingest_first
+    from mlops_desktop.cli.format import ingest_first
     from mlops_desktop.services.bundle import open_job_services
 
     experiments, jobs = open_job_services(home, args.catalog or None)
@@ -149,7 +149,7 @@ def cmd_compute(args: argparse.Namespace, home: Path) -> int:
 
 
 def _launch(args: argparse.Namespace, jobs: Any) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
 
     job = jobs.launch(spec_from_args(args))
     if args.json:
@@ -160,7 +160,7 @@ def _launch(args: argparse.Namespace, jobs: Any) -> int:
 
 
 def _jobs(args: argparse.Namespace, jobs: Any) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
 
     if args.jobs_command == "list":
         jobs.refresh()
@@ -198,7 +198,7 @@ def _jobs(args: argparse.Namespace, jobs: Any) -> int:
 
 
 def _hosts(args: argparse.Namespace, jobs: Any) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
 
     if args.hosts_command == "add":
         try:

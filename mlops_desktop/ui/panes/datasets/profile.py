@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import ColumnProfile, TableProfile
 from mlops_desktop.ui.charts.distribution import DistributionChart
 from mlops_desktop.ui.formatting import format_duration
-from mlops_desktop.ui.models.table_preview import PCOL_NAME, ProfileTableModel
-from mlops_desktop.ui.panes.dataset_tabs import VersionTab, make_table_view
+from mlops_desktop.ui.item_models.table_preview import PCOL_NAME, ProfileTableModel
+from mlops_desktop.ui.panes.datasets.tabs import VersionTab, make_table_view
 from mlops_desktop.ui.tasks import TaskRunner
 
 

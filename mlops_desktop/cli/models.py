@@ -93,7 +93,7 @@ def _name_version(ref: str) -> tuple[str, int]:
 
 
 def cmd_models(args: argparse.Namespace, home: Path) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
     from mlops_desktop.services.bundle import open_all_services
 
     experiments, _datasets, models = open_all_services(home, args.catalog or None)

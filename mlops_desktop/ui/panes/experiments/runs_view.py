@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from mlops_desktop.core.runs import RunSummary
-from mlops_desktop.ui.models.runs_table import (
+from mlops_desktop.ui.item_models.runs_table import (
     COL_DURATION,
     COL_ID,
     COL_NAME,

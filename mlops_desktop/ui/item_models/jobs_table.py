@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.ui.formatting import format_duration, format_time, short_id
-from mlops_desktop.ui.models.rows_table import RowsTableModel
+from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 COL_STATE = 0
 COL_RUN = 1

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import DatasetSummary, DatasetVersion
 from mlops_desktop.ui.dialogs.register_dataset import RegisterDatasetDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
-from mlops_desktop.ui.models.datasets_table import COL_NAME, DatasetsTableModel
-from mlops_desktop.ui.models.rows_table import ROW_ROLE, SORT_ROLE
-from mlops_desktop.ui.panes.dataset_detail import DatasetDetailView
-from mlops_desktop.ui.panes.dataset_tabs import make_table_view
+from mlops_desktop.ui.item_models.datasets_table import COL_NAME, DatasetsTableModel
+from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
+from mlops_desktop.ui.panes.datasets.detail import DatasetDetailView
+from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, ask_window

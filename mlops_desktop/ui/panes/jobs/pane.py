@@ -32,10 +32,10 @@ from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.ui.dialogs.hosts import HostsDialog
 from mlops_desktop.ui.dialogs.launch import LaunchDialog
 from mlops_desktop.ui.formatting import short_id
+from mlops_desktop.ui.item_models import jobs_table as jt
 from mlops_desktop.ui.jobs_loop import JobsLoop
-from mlops_desktop.ui.models import jobs_table as jt
+from mlops_desktop.ui.panes.experiments.run_log import LogView
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
-from mlops_desktop.ui.panes.run_log import LogView
 from mlops_desktop.ui.tasks import TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, ask_window
 

@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.datasets import DatasetUse, ManifestEntry, TablePreview
 from mlops_desktop.ui.formatting import human_bytes
-from mlops_desktop.ui.models.dataset_versions import (
+from mlops_desktop.ui.item_models.dataset_versions import (
     FCOL_PATH,
     ManifestTableModel,
     UsesTableModel,
 )
-from mlops_desktop.ui.models.rows_table import ROW_ROLE
-from mlops_desktop.ui.models.table_preview import PreviewTableModel
+from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
+from mlops_desktop.ui.item_models.table_preview import PreviewTableModel
 from mlops_desktop.ui.tasks import TaskRunner
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".npy", ".npz")

@@ -18,14 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.datasets import DatasetSummary, DatasetVersion
-from mlops_desktop.ui.models.dataset_versions import (
+from mlops_desktop.ui.item_models.dataset_versions import (
     VCOL_MESSAGE,
     VCOL_TAGS,
     VersionsTableModel,
 )
-from mlops_desktop.ui.panes.dataset_diff import DiffTab
-from mlops_desktop.ui.panes.dataset_profile import ProfileTab
-from mlops_desktop.ui.panes.dataset_tabs import (
+from mlops_desktop.ui.panes.datasets.diff import DiffTab
+from mlops_desktop.ui.panes.datasets.profile import ProfileTab
+from mlops_desktop.ui.panes.datasets.tabs import (
     FilesTab,
     PreviewTab,
     UsedByTab,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import QueryError
 from mlops_desktop.core.query import parse_query
-from mlops_desktop.ui.models.runs_table import DYNAMIC_PREFIXES, RunsTableModel
+from mlops_desktop.ui.item_models.runs_table import DYNAMIC_PREFIXES, RunsTableModel
 
 FILTER_PLACEHOLDER = "Filter, e.g.  metrics.acc > 0.9 and params.lr = 0.01"
 DEBOUNCE_MS = 300

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.datasets import DatasetDiff, DatasetVersion, TableDiff
 from mlops_desktop.ui.formatting import format_value
-from mlops_desktop.ui.panes.dataset_tabs import VersionTab
+from mlops_desktop.ui.panes.datasets.tabs import VersionTab
 from mlops_desktop.ui.tasks import TaskRunner
 
 ADDED_COLOR = "#2ca02c"

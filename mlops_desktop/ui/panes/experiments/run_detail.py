@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.runs import RunDetail
 from mlops_desktop.ui.formatting import format_duration, format_time, format_value
 from mlops_desktop.ui.icons import status_icon
-from mlops_desktop.ui.panes.run_artifacts import ArtifactsView
-from mlops_desktop.ui.panes.run_code import CodeView
-from mlops_desktop.ui.panes.run_env import EnvironmentView
-from mlops_desktop.ui.panes.run_log import LogView
-from mlops_desktop.ui.panes.run_notes import NotesEditor
+from mlops_desktop.ui.panes.experiments.run_artifacts import ArtifactsView
+from mlops_desktop.ui.panes.experiments.run_code import CodeView
+from mlops_desktop.ui.panes.experiments.run_env import EnvironmentView
+from mlops_desktop.ui.panes.experiments.run_log import LogView
+from mlops_desktop.ui.panes.experiments.run_notes import NotesEditor
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable
 

@@ -68,7 +68,7 @@ def _cancer(experiments: Any, models: Any, progress: Callable[[str], None]) -> N
 def _retrained(run: Any, kind: str) -> tuple[Any, list[str], Any]:
     from sklearn.datasets import load_digits, load_wine
 
-    from mlops_desktop.demo import _split
+    from mlops_desktop.demo.build import _split
 
     p = run.params
     if kind == "digits":

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.models import ModelSummary
 from mlops_desktop.ui.charts.palette import RUN_COLORS
-from mlops_desktop.ui.models.model_tables import (
+from mlops_desktop.ui.item_models.model_tables import (
     ALIASES_ROLE,
     COL_ALIASES,
     COL_LATEST,
@@ -35,8 +35,8 @@ from mlops_desktop.ui.models.model_tables import (
     COL_VERSIONS,
     ModelsListModel,
 )
-from mlops_desktop.ui.models.rows_table import ROW_ROLE, SORT_ROLE
-from mlops_desktop.ui.panes.dataset_tabs import make_table_view
+from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
+from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 
 _Index = QModelIndex | QPersistentModelIndex
 FIXED_WIDTHS = {COL_LATEST: 54, COL_VERSIONS: 66, COL_UPDATED: 88}

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from mlops_desktop.core.datasets import DatasetUse, DatasetVersion, ManifestEntry
 from mlops_desktop.ui.formatting import format_time, human_bytes, short_id
 from mlops_desktop.ui.icons import STATUS_COLORS
-from mlops_desktop.ui.models.rows_table import RowsTableModel
+from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 VCOL_VERSION = 0
 VCOL_DATE = 1

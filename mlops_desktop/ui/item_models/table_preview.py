@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from mlops_desktop.core.datasets import ColumnProfile, TablePreview
 from mlops_desktop.ui.formatting import format_value
-from mlops_desktop.ui.models.rows_table import RowsTableModel
+from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 

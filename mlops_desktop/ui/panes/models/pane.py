@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.models import ModelSummary, ModelVersion
-from mlops_desktop.ui.panes.model_actions import ModelActions
-from mlops_desktop.ui.panes.model_detail import ModelDetailView
-from mlops_desktop.ui.panes.models_list import ModelsListView
+from mlops_desktop.ui.panes.models.actions import ModelActions
+from mlops_desktop.ui.panes.models.detail import ModelDetailView
+from mlops_desktop.ui.panes.models.model_list import ModelsListView
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, ask_window

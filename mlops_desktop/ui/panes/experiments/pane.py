@@ -14,13 +14,17 @@ from mlops_desktop.core.query import parse_query
 from mlops_desktop.core.runs import Experiment, RunSummary
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
-from mlops_desktop.ui.models.runs_table import RunsTableModel
-from mlops_desktop.ui.panes.experiments_list import ExperimentsList
+from mlops_desktop.ui.item_models.runs_table import RunsTableModel
+from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
+from mlops_desktop.ui.panes.experiments.run_compare import CompareView
+from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
+from mlops_desktop.ui.panes.experiments.run_filter import (
+    RunFilterBar,
+    default_columns,
+    query_columns,
+)
+from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
-from mlops_desktop.ui.panes.run_compare import CompareView
-from mlops_desktop.ui.panes.run_detail import RunDetailView
-from mlops_desktop.ui.panes.run_filter import RunFilterBar, default_columns, query_columns
-from mlops_desktop.ui.panes.runs_view import RunsTableView
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, ask_window
 

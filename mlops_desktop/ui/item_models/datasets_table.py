@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 
 from mlops_desktop.core.datasets import DatasetSummary
 from mlops_desktop.ui.formatting import format_time, human_bytes
-from mlops_desktop.ui.models.rows_table import RowsTableModel
+from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 COL_NAME = 0
 COL_LATEST = 1

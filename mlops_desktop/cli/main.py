@@ -58,13 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("experiments", help="list experiments")
     ex.add_argument("--json", action="store_true")
 
-    from mlops_desktop.cli_data import add_data_parser
+    from mlops_desktop.cli.data import add_data_parser
 
     add_data_parser(sub)
-    from mlops_desktop.cli_models import add_models_parser
+    from mlops_desktop.cli.models import add_models_parser
 
     add_models_parser(sub)
-    from mlops_desktop.cli_jobs import add_jobs_parsers
+    from mlops_desktop.cli.jobs import add_jobs_parsers
 
     add_jobs_parsers(sub)
     return p
@@ -74,14 +74,14 @@ def _open_service(home: Path, catalog: str | None):  # noqa: ANN202 - lazy impor
     from mlops_desktop.services.experiments import ExperimentService
 
     service = ExperimentService.open(home, catalog or None)
-    from mlops_desktop.cli_format import ingest_first
+    from mlops_desktop.cli.format import ingest_first
 
     ingest_first(service)
     return service
 
 
 def _cmd_runs(args: argparse.Namespace, home: Path) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
 
     service = _open_service(home, args.catalog)
     try:
@@ -118,7 +118,7 @@ def _cmd_runs(args: argparse.Namespace, home: Path) -> int:
 
 
 def _cmd_experiments(args: argparse.Namespace, home: Path) -> int:
-    from mlops_desktop import cli_format as fmt
+    from mlops_desktop.cli import format as fmt
 
     service = _open_service(home, args.catalog)
     try:
@@ -146,8 +146,8 @@ def _cmd_experiments(args: argparse.Namespace, home: Path) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, home: Path) -> int:
-    from mlops_desktop import cli_format as fmt
-    from mlops_desktop.demo import build_demo
+    from mlops_desktop.cli import format as fmt
+    from mlops_desktop.demo.build import build_demo
 
     def progress(message: str) -> None:
         if not args.json:
@@ -168,7 +168,7 @@ def _cmd_gui(args: argparse.Namespace, home: Path, live_demo: bool = False) -> i
 
     live = None
     if live_demo:
-        from mlops_desktop.demo import start_live_training
+        from mlops_desktop.demo.build import start_live_training
 
         live = start_live_training(home)
     try:
@@ -202,15 +202,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "experiments":
             return _cmd_experiments(args, home)
         if args.command == "data":
-            from mlops_desktop.cli_data import cmd_data
+            from mlops_desktop.cli.data import cmd_data
 
             return cmd_data(args, home)
         if args.command == "models":
-            from mlops_desktop.cli_models import cmd_models
+            from mlops_desktop.cli.models import cmd_models
 
             return cmd_models(args, home)
         if args.command in ("launch", "jobs", "hosts"):
-            from mlops_desktop.cli_jobs import cmd_compute
+            from mlops_desktop.cli.jobs import cmd_compute
 
             return cmd_compute(args, home)
         if args.command == "demo":

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.core.models import ModelSummary, ModelVersion
 from mlops_desktop.ui.formatting import format_time, human_bytes, short_id
-from mlops_desktop.ui.models.dataset_versions import format_tags, short_fingerprint
-from mlops_desktop.ui.models.rows_table import RowsTableModel
+from mlops_desktop.ui.item_models.dataset_versions import format_tags, short_fingerprint
+from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 ALIASES_ROLE = Qt.ItemDataRole.UserRole + 10
 

@@ -1,0 +1,1 @@
+"""The demo catalog: real trainings on bundled data, datasets, models and a live run."""

@@ -1,0 +1,1 @@
+"""The Datasets pane: datasets, their versions, diffs, profiles and previews."""

@@ -1,0 +1,1 @@
+"""The Experiments pane: experiments, the runs table, and run detail, charts and compare."""

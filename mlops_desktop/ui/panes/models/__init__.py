@@ -1,0 +1,1 @@
+"""The Models pane: the registry's models, versions, aliases, cards and lineage."""
