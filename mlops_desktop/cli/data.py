@@ -86,14 +86,11 @@ class _TerminalProgress:
 
 def cmd_data(args: argparse.Namespace, home: Path) -> int:
     from mlops_desktop.cli import format as fmt
-    from mlops_desktop.services.bundle import open_services
+    from mlops_desktop.services.bundle import Services
 
-    experiments, datasets = open_services(home, args.catalog or None)
-    try:
-        fmt.ingest_first(experiments)
-        doc, text = _run(args, datasets, fmt)
-    finally:
-        datasets.close()
+    with Services.open(home, args.catalog or None) as services:
+        fmt.ingest_first(services.experiments)
+        doc, text = _run(args, services.datasets, fmt)
     print(fmt.dumps(doc) if args.json else text)
     return 0
 

@@ -134,18 +134,15 @@ def spec_from_args(args: argparse.Namespace) -> Any:
 def cmd_compute(args: argparse.Namespace, home: Path) -> int:
     """Run ``launch``, ``jobs`` or ``hosts``; returns the exit status."""
     from mlops_desktop.cli.format import ingest_first
-    from mlops_desktop.services.bundle import open_job_services
+    from mlops_desktop.services.bundle import Services
 
-    experiments, jobs = open_job_services(home, args.catalog or None)
-    try:
-        ingest_first(experiments)
+    with Services.open(home, args.catalog or None) as services:
+        ingest_first(services.experiments)
         if args.command == "launch":
-            return _launch(args, jobs)
+            return _launch(args, services.jobs)
         if args.command == "jobs":
-            return _jobs(args, jobs)
-        return _hosts(args, jobs)
-    finally:
-        jobs.close()
+            return _jobs(args, services.jobs)
+        return _hosts(args, services.jobs)
 
 
 def _launch(args: argparse.Namespace, jobs: Any) -> int:

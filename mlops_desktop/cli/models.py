@@ -94,14 +94,11 @@ def _name_version(ref: str) -> tuple[str, int]:
 
 def cmd_models(args: argparse.Namespace, home: Path) -> int:
     from mlops_desktop.cli import format as fmt
-    from mlops_desktop.services.bundle import open_all_services
+    from mlops_desktop.services.bundle import Services
 
-    experiments, _datasets, models = open_all_services(home, args.catalog or None)
-    try:
-        fmt.ingest_first(experiments)
-        doc, text = _run(args, models, fmt)
-    finally:
-        models.close()
+    with Services.open(home, args.catalog or None) as services:
+        fmt.ingest_first(services.experiments)
+        doc, text = _run(args, services.models, fmt)
     print(fmt.dumps(doc) if args.json else text)
     return 0
 

@@ -204,13 +204,13 @@ def build_demo(
     """Build the demo catalog in ``home`` (once) and return counts of what the catalog holds."""
     from mlops_desktop.demo.datasets import register_demo_datasets
     from mlops_desktop.demo.models import register_demo_models
-    from mlops_desktop.services.bundle import open_all_services
+    from mlops_desktop.services.bundle import Services
 
     os.environ["MLOPS_DESKTOP_HOME"] = str(home)
     marker = home / MARKER
     built = _marker_version(marker)
-    service, datasets, models = open_all_services(home, catalog_url)
-    try:
+    with Services.open(home, catalog_url) as services:
+        service, datasets, models = services.experiments, services.datasets, services.models
         if built < DEMO_VERSION:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -232,8 +232,6 @@ def build_demo(
             "models": len(models.list_models()),
             "monitors": 0,
         }
-    finally:
-        service.close()
 
 
 def _marker_version(marker: Path) -> int:

@@ -1,53 +1,84 @@
-"""The services on one catalog: what the GUI's composition root and the commands open."""
+"""The app's services on one catalog: what the GUI's composition root and the commands open.
+
+Adding a service is one field of :class:`Services` and one line of :meth:`Services.on_catalog`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
-from mlops_desktop.services.experiments import ExperimentService, open_catalog
+from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.services.models import ModelService
 
 
-def open_services(home: Path, url: str | None = None) -> tuple[ExperimentService, DatasetService]:
-    """An ExperimentService and a DatasetService sharing one open catalog.
+@dataclass
+class Services:
+    """Every service of the app, sharing one open catalog; closed together.
 
-    Close either (or both: disposing twice is harmless) to release the catalog's connections.
-    :func:`open_all_services` also gives the ModelService.
-
-    Raises:
-        CatalogUnavailable: the catalog cannot be created, read or reached.
+    Attributes:
+        home: the app's home folder (spools, artifacts, dataset blobs, settings).
+        catalog: the open catalog the services share.
+        experiments: experiments, runs, metrics, logs, notes, live ingest.
+        datasets: datasets, versions, diffs, profiles, checkouts.
+        models: the model registry.
+        jobs: launching and following runs on local GPUs, SSH hosts and Slurm; hosts.
     """
-    experiments, datasets, _models = open_all_services(home, url)
-    return experiments, datasets
 
+    home: Path
+    catalog: Catalog
+    experiments: ExperimentService
+    datasets: DatasetService
+    models: ModelService
+    jobs: JobService
 
-def open_all_services(
-    home: Path, url: str | None = None
-) -> tuple[ExperimentService, DatasetService, ModelService]:
-    """The experiment, dataset and model services sharing one open catalog.
+    @classmethod
+    def open(
+        cls, home: Path, catalog_url: str | None = None, *, gpu_lock_dir: Path | None = None
+    ) -> Services:
+        """Open (creating or migrating if needed) the catalog of ``home`` or ``catalog_url``.
 
-    Close any of them to release the catalog's connections.
+        Args:
+            gpu_lock_dir: the local GPU lease folder (default: the machine-wide one).
 
-    Raises:
-        CatalogUnavailable: the catalog cannot be created, read or reached.
-    """
-    catalog = open_catalog(Path(home), url)
-    home = Path(home)
-    models = ModelService(catalog, home)
-    return ExperimentService(catalog, home), DatasetService(catalog, home), models
+        Raises:
+            CatalogUnavailable: the catalog cannot be created, read or reached.
+        """
+        home = Path(home)
+        return cls.on_catalog(open_catalog(home, catalog_url or None), home, gpu_lock_dir)
 
+    @classmethod
+    def on_catalog(cls, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> Services:
+        """The services on an already open catalog (closing them disposes of it)."""
+        home = Path(home)
+        return cls(
+            home=home,
+            catalog=catalog,
+            experiments=ExperimentService(catalog, home),
+            datasets=DatasetService(catalog, home),
+            models=ModelService(catalog, home),
+            jobs=JobService(catalog, home, gpu_lock_dir),
+        )
 
-def open_job_services(home: Path, url: str | None = None) -> tuple[ExperimentService, JobService]:
-    """The experiment and job services sharing one open catalog (for ``launch``, ``jobs``).
+    def close(self) -> None:
+        """Close the executors' connections, then dispose of the catalog (twice is harmless)."""
+        try:
+            self.jobs.targets.close()
+        finally:
+            self.catalog.dispose()
 
-    :func:`open_all_services` keeps its three services (its callers unpack three); this is
-    its companion for the Compute side. Close either to release the catalog's connections.
+    def __enter__(self) -> Services:
+        return self
 
-    Raises:
-        CatalogUnavailable: the catalog cannot be created, read or reached.
-    """
-    catalog = open_catalog(Path(home), url)
-    home = Path(home)
-    return ExperimentService(catalog, home), JobService(catalog, home)
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -50,7 +50,7 @@ class JobService:
         cls, home: Path, catalog_url: str | None = None, gpu_lock_dir: Path | None = None
     ) -> JobService:
         """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.experiments import open_catalog
+        from mlops_desktop.services.catalog_open import open_catalog
 
         return cls(open_catalog(Path(home), catalog_url), Path(home), gpu_lock_dir)
 

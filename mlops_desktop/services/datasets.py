@@ -51,7 +51,7 @@ class DatasetService:
     @classmethod
     def open(cls, home: Path, catalog_url: str | None = None) -> DatasetService:
         """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.experiments import open_catalog
+        from mlops_desktop.services.catalog_open import open_catalog
 
         return cls(open_catalog(home, catalog_url), home)
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_desktop.catalog import run_detail, run_queries
-from mlops_desktop.catalog.engine import Catalog, catalog_url_for, make_engine, translate_errors
+from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
-from mlops_desktop.catalog.migrate import ensure_schema
-from mlops_desktop.core.errors import CatalogUnavailable
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
+from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
@@ -138,28 +137,3 @@ class ExperimentService:
         except Exception:
             rid = run_id
         return read_log_text(run_spool_dir(self.home, rid) / LOG_FILENAME, offset, max_bytes)
-
-
-def open_catalog(home: Path, catalog_url: str | None = None) -> Catalog:
-    """Open the catalog of ``home`` (or ``catalog_url``), creating or migrating its schema.
-
-    Raises:
-        CatalogUnavailable: the catalog cannot be created, read or reached.
-    """
-    url = catalog_url_for(Path(home), catalog_url)
-    if url.get_backend_name() == "sqlite" and not catalog_url:
-        try:
-            Path(home).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CatalogUnavailable(
-                f"The app's home {home} cannot be created ({exc}). "
-                "Choose another home with --home or MLOPS_DESKTOP_HOME."
-            ) from exc
-    catalog = Catalog(make_engine(url))
-    try:
-        with translate_errors():
-            ensure_schema(catalog)
-    except BaseException:
-        catalog.dispose()
-        raise
-    return catalog

@@ -94,9 +94,10 @@ def main() -> int:
         tmp = Path(tmp_name)
         home = tmp / "home"
         os.environ["MLOPS_DESKTOP_HOME"] = str(home)
-        from mlops_desktop.services.bundle import open_job_services
+        from mlops_desktop.services.bundle import Services
 
-        experiments, jobs = open_job_services(home)
+        services = Services.open(home)
+        jobs = services.jobs
         try:
             lat = bench_start(jobs, tmp, args.n)
             med = statistics.median(lat)
@@ -105,12 +106,12 @@ def main() -> int:
                 f"launch -> command running: median {med:.1f} ms, min {min(lat):.1f}, "
                 f"max {max(lat):.1f} over {len(lat)} (target < {TARGET_MS:.0f} ms: {verdict})"
             )
-            metric_ms = bench_metric(experiments, jobs, tmp)
+            metric_ms = bench_metric(services.experiments, jobs, tmp)
             print(f"metric flushed -> in the catalog (refresh + ingest): {metric_ms:.1f} ms")
         finally:
             for job in jobs.jobs(active_only=True):
                 jobs.cancel(job.run_id, grace_s=0)
-            jobs.close()
+            services.close()
     return 0
 
 

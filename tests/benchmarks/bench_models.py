@@ -19,7 +19,7 @@ from pathlib import Path
 import mlops_desktop as mlops
 from mlops_desktop.catalog import model_repo
 from mlops_desktop.core.models import ModelFile
-from mlops_desktop.services.bundle import open_all_services
+from mlops_desktop.services.bundle import Services
 
 VERSIONS = 1_000
 TARGET_MS = 200.0
@@ -27,7 +27,8 @@ TARGET_MS = 200.0
 
 def build(home: Path, catalog: str | None) -> tuple[object, object]:
     os.environ["MLOPS_DESKTOP_HOME"] = str(home)
-    experiments, _, models = open_all_services(home, catalog)
+    services = Services.open(home, catalog)
+    experiments, models = services.experiments, services.models
     example = home / "input_example.csv"
     example.write_text("a,b,c\n1,2.5,x\n")
     weights = home / "model.joblib"

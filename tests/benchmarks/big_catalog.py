@@ -26,7 +26,7 @@ from mlops_desktop.catalog.schema import (
     tag_t,
 )
 from mlops_desktop.catalog.writes import CHUNK_POINTS, latest_value_columns
-from mlops_desktop.services.experiments import open_catalog
+from mlops_desktop.services.catalog_open import open_catalog
 
 EXPERIMENTS = (("sweep", 0.6), ("baseline", 0.3), ("ablation", 0.1))
 KEYS = ("loss", "acc", "val_loss")

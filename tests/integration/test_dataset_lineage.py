@@ -13,15 +13,15 @@ import pytest
 
 import mlops_desktop as mlops
 from mlops_desktop.cli import main
-from mlops_desktop.services.bundle import open_services
+from mlops_desktop.services.bundle import Services
 from tests.catalog_spools import SpoolBuilder
 
 
 def test_use_dataset_resolves_the_version_current_at_the_time(
     temp_home: Path, catalog_url: str | None, tmp_path: Path
 ) -> None:
-    experiments, datasets = open_services(temp_home, catalog_url)
-    try:
+    with Services.open(temp_home, catalog_url) as services:
+        experiments, datasets = services.experiments, services.datasets
         src = tmp_path / "digits"
         src.mkdir()
         (src / "d.csv").write_text("x\n1\n")
@@ -53,13 +53,11 @@ def test_use_dataset_resolves_the_version_current_at_the_time(
         assert [u.run_id for u in datasets.used_by("digits", "v1")] == [pinned]
         assert len(datasets.used_by("digits")) == 3
         assert datasets.used_by("digits", "v3") == []
-    finally:
-        datasets.close()
 
 
 def test_an_old_spool_without_at_resolves_at_ingest(temp_home: Path, tmp_path: Path) -> None:
-    experiments, datasets = open_services(temp_home)
-    try:
+    with Services.open(temp_home) as services:
+        experiments, datasets = services.experiments, services.datasets
         (tmp_path / "f.txt").write_text("1")
         datasets.add(tmp_path / "f.txt", "old")
         b = SpoolBuilder(temp_home).start()
@@ -71,8 +69,6 @@ def test_an_old_spool_without_at_resolves_at_ingest(temp_home: Path, tmp_path: P
             ("old", "v1"),
             ("unregistered", None),
         ]
-    finally:
-        datasets.close()
 
 
 def test_a_path_in_the_command_line_is_recorded(

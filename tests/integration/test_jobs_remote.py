@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops_desktop.core.compute import TERMINAL_STATES, HostInfo, JobInfo, RunSpec
-from mlops_desktop.services.bundle import open_job_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.experiments import ExperimentService
 
@@ -27,11 +27,10 @@ with mlops.start_run(params={"x": "$(id);`x`"}) as run:
 
 @pytest.fixture
 def services(temp_home: Path) -> Iterator[tuple[ExperimentService, JobService]]:
-    experiments, jobs = open_job_services(temp_home)
-    yield experiments, jobs
-    for job in jobs.jobs(active_only=True):
-        jobs.cancel(job.run_id, grace_s=0)
-    jobs.close()
+    with Services.open(temp_home) as opened:
+        yield opened.experiments, opened.jobs
+        for job in opened.jobs.jobs(active_only=True):
+            opened.jobs.cancel(job.run_id, grace_s=0)
 
 
 def _until_ended(jobs: JobService, run_id: str, timeout: float = 60.0) -> JobInfo:

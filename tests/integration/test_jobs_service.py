@@ -14,7 +14,7 @@ import pytest
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo, RunSpec
 from mlops_desktop.core.errors import HostError, JobError
-from mlops_desktop.services.bundle import open_job_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.tracking import procs
@@ -26,12 +26,10 @@ PY = sys.executable
 def services(
     temp_home: Path, tmp_path: Path, catalog_url: str | None
 ) -> Iterator[tuple[ExperimentService, JobService]]:
-    experiments, jobs = open_job_services(temp_home, catalog_url)
-    jobs.targets.gpu_lock_dir = tmp_path / "gpu-locks"
-    yield experiments, jobs
-    for job in jobs.jobs(active_only=True):  # never leave a process behind
-        jobs.cancel(job.run_id, grace_s=0)
-    jobs.close()
+    with Services.open(temp_home, catalog_url, gpu_lock_dir=tmp_path / "gpu-locks") as opened:
+        yield opened.experiments, opened.jobs
+        for job in opened.jobs.jobs(active_only=True):  # never leave a process behind
+            opened.jobs.cancel(job.run_id, grace_s=0)
 
 
 def wait_done(jobs: JobService, run_id: str, timeout: float = 30.0) -> JobInfo:

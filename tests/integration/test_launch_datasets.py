@@ -13,7 +13,7 @@ import pytest
 
 from mlops_desktop.core.compute import TERMINAL_STATES, HostInfo, JobInfo, RunSpec
 from mlops_desktop.core.errors import JobError
-from mlops_desktop.services.bundle import open_job_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
@@ -39,12 +39,10 @@ except LookupError as exc:
 def services(
     temp_home: Path, tmp_path: Path
 ) -> Iterator[tuple[ExperimentService, JobService, DatasetService]]:
-    experiments, jobs = open_job_services(temp_home)
-    jobs.targets.gpu_lock_dir = tmp_path / "gpu-locks"
-    yield experiments, jobs, DatasetService(jobs.catalog, jobs.home)
-    for job in jobs.jobs(active_only=True):
-        jobs.cancel(job.run_id, grace_s=0)
-    jobs.close()
+    with Services.open(temp_home, gpu_lock_dir=tmp_path / "gpu-locks") as opened:
+        yield opened.experiments, opened.jobs, opened.datasets
+        for job in opened.jobs.jobs(active_only=True):
+            opened.jobs.cancel(job.run_id, grace_s=0)
 
 
 def _until_ended(jobs: JobService, run_id: str, timeout: float = 60.0) -> JobInfo:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import mlops_desktop as mlops
 from mlops_desktop.catalog.artifacts import blob_path
-from mlops_desktop.services.bundle import open_all_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.tracking.artifacts import store_file
 from mlops_desktop.tracking.home import artifact_root
 
@@ -22,8 +22,8 @@ def _orphan(home: Path, data: bytes, tmp: Path) -> Path:
 def test_gc_keeps_everything_referenced_and_frees_only_garbage(
     temp_home: Path, tmp_path: Path, catalog_url: str | None
 ) -> None:
-    experiments, datasets, models = open_all_services(temp_home, catalog_url)
-    try:
+    with Services.open(temp_home, catalog_url) as services:
+        experiments, datasets, models = services.experiments, services.datasets, services.models
         data = tmp_path / "data"
         data.mkdir()
         (data / "d.csv").write_text("a\n1\n")
@@ -66,13 +66,11 @@ def test_gc_keeps_everything_referenced_and_frees_only_garbage(
         after = models.gc(dry_run=False, grace_s=0)
         assert after.paths == [model_blob.relative_to(temp_home).as_posix()]
         assert run_blob.exists() and all(p.exists() for p in snap_blobs)
-    finally:
-        models.close()
 
 
 def test_a_model_from_a_run_artifact_keeps_its_blob(temp_home: Path, tmp_path: Path) -> None:
-    experiments, _, models = open_all_services(temp_home)
-    try:
+    with Services.open(temp_home) as services:
+        experiments, models = services.experiments, services.models
         (tmp_path / "w.bin").write_bytes(b"weights")
         with mlops.start_run("gc", name="r") as run:
             run.log_artifact(tmp_path / "w.bin", name="model/w.bin")
@@ -81,5 +79,3 @@ def test_a_model_from_a_run_artifact_keeps_its_blob(temp_home: Path, tmp_path: P
         v = models.register("m", run_id=rid, artifact="model/")
         assert models.gc(dry_run=False, grace_s=0).blobs == 0
         assert blob_path(temp_home, v.files[0].digest).exists()
-    finally:
-        models.close()

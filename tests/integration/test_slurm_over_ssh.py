@@ -19,7 +19,7 @@ from mlops_desktop.compute.hosts import HostInventory
 from mlops_desktop.compute.slurm import SlurmExecutor
 from mlops_desktop.compute.ssh import SshClient
 from mlops_desktop.core.compute import TERMINAL_STATES, HostInfo, JobInfo, RunSpec
-from mlops_desktop.services.bundle import open_job_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.experiments import ExperimentService
 
@@ -62,11 +62,10 @@ def cluster(
 
 @pytest.fixture
 def services(temp_home: Path) -> Iterator[tuple[ExperimentService, JobService]]:
-    experiments, jobs = open_job_services(temp_home)
-    yield experiments, jobs
-    for job in jobs.jobs(active_only=True):
-        jobs.cancel(job.run_id, grace_s=0)
-    jobs.close()
+    with Services.open(temp_home) as opened:
+        yield opened.experiments, opened.jobs
+        for job in opened.jobs.jobs(active_only=True):
+            opened.jobs.cancel(job.run_id, grace_s=0)
 
 
 def _until(jobs: JobService, run_id: str, states: frozenset[str], timeout: float) -> JobInfo:

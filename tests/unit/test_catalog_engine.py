@@ -15,7 +15,8 @@ from sqlalchemy import text
 from mlops_desktop.catalog.engine import Catalog, make_engine
 from mlops_desktop.catalog.migrate import HEAD, MIGRATIONS_DIR
 from mlops_desktop.core.errors import CatalogUnavailable
-from mlops_desktop.services.experiments import ExperimentService, open_catalog
+from mlops_desktop.services.catalog_open import open_catalog
+from mlops_desktop.services.experiments import ExperimentService
 
 
 def test_head_constant_matches_the_migrations() -> None:

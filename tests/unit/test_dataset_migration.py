@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from mlops_desktop.catalog.engine import catalog_url_for, make_engine
 from mlops_desktop.catalog.migrate import HEAD, MIGRATIONS_DIR, current_revision
-from mlops_desktop.services.bundle import open_services
+from mlops_desktop.services.bundle import Services
 
 
 def test_upgrade_from_0001_keeps_runs(
@@ -43,8 +43,8 @@ def test_upgrade_from_0001_keeps_runs(
         assert current_revision(conn) == "0001"
     engine.dispose()
 
-    experiments, datasets = open_services(temp_home, catalog_url)
-    try:
+    with Services.open(temp_home, catalog_url) as services:
+        experiments, datasets = services.experiments, services.datasets
         assert experiments.catalog.schema_upgraded
         with experiments.catalog.engine.connect() as conn:
             assert current_revision(conn) == HEAD == "0004"
@@ -56,5 +56,3 @@ def test_upgrade_from_0001_keeps_runs(
         (tmp_path / "f.txt").write_text("x")
         assert datasets.add(tmp_path / "f.txt", "legacy").version == "v1"
         assert [u.run_id for u in datasets.used_by("legacy")] == ["run0"]
-    finally:
-        datasets.close()

@@ -12,7 +12,7 @@ from mlops_desktop.catalog import dataset_repo
 from mlops_desktop.catalog.dataset_schema import dataset_file_t, dataset_t, dataset_version_t
 from mlops_desktop.core.datasets import ManifestEntry
 from mlops_desktop.core.errors import DatasetError, DatasetNotFound, OperationCancelled
-from mlops_desktop.services.bundle import open_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.datasets import DatasetService
 
 
@@ -232,12 +232,11 @@ def test_a_large_version_is_written_in_bulk(temp_home: Path) -> None:
 
 
 def test_services_share_one_catalog(temp_home: Path) -> None:
-    experiments, datasets = open_services(temp_home)
-    try:
-        assert experiments.catalog is datasets.catalog
-        assert datasets.list_datasets() == [] and experiments.list_runs() == []
-    finally:
-        datasets.close()
+    with Services.open(temp_home) as services:
+        shared = {id(s.catalog) for s in (services.experiments, services.datasets, services.models)}
+        assert shared == {id(services.catalog)} and services.jobs.catalog is services.catalog
+        assert services.datasets.list_datasets() == [] and services.experiments.list_runs() == []
+    assert services.catalog.engine.pool.checkedout() == 0
 
 
 def test_a_same_size_rewrite_is_noticed(service: DatasetService, tmp_path: Path) -> None:

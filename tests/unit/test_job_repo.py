@@ -9,7 +9,7 @@ import pytest
 from mlops_desktop.catalog import job_repo
 from mlops_desktop.core.compute import JobInfo
 from mlops_desktop.core.errors import JobError
-from mlops_desktop.services.experiments import open_catalog
+from mlops_desktop.services.catalog_open import open_catalog
 
 
 def _job(run_id: str, at: float, state: str = "running") -> JobInfo:

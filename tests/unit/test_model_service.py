@@ -12,17 +12,14 @@ import mlops_desktop as mlops
 from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.catalog.schema import run_t
 from mlops_desktop.core.errors import ModelError, ModelNotFound, RunNotFound
-from mlops_desktop.services.bundle import open_all_services
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.models import ModelService
 
 
 @pytest.fixture
 def svc(temp_home: Path, catalog_url: str | None) -> Iterator[tuple[object, object, ModelService]]:
-    experiments, datasets, models = open_all_services(temp_home, catalog_url)
-    try:
-        yield experiments, datasets, models
-    finally:
-        models.close()
+    with Services.open(temp_home, catalog_url) as services:
+        yield services.experiments, services.datasets, services.models
 
 
 def _run_with_model(tmp: Path, name: str = "r", acc: float = 0.9, folder: bool = False) -> str:
@@ -290,8 +287,8 @@ def test_upgrade_from_0002_adds_the_registry(
         )
         conn.commit()
     engine.dispose()
-    _, _, models = open_all_services(temp_home, catalog_url)
-    try:
+    with Services.open(temp_home, catalog_url) as services:
+        models = services.models
         with models.catalog.engine.connect() as conn:
             assert current_revision(conn) == HEAD == "0004"
         (tmp_path / "m.pkl").write_bytes(b"m")
@@ -301,5 +298,3 @@ def test_upgrade_from_0002_adds_the_registry(
         with models.catalog.session_scope(write=True) as s:
             s.execute(text("DELETE FROM run WHERE id = 'run0'"))
         assert models.get("m:1").run_id is None
-    finally:
-        models.close()
