@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class Settings:
     chart_smoothing: float = 0.0
     ingest_interval_s: float = 1.0
     runs_columns: list[str] | None = None
+    problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def load(cls, home: Path) -> Settings:
@@ -67,7 +68,7 @@ class Settings:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Settings:
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"problems"}
         return cls(**{k: v for k, v in raw.items() if k in known})
 
     def save(self, home: Path) -> None:
@@ -75,7 +76,8 @@ class Settings:
         home.mkdir(parents=True, exist_ok=True)
         path = home / SETTINGS_FILENAME
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        doc = {k: v for k, v in asdict(self).items() if k != "problems"}
+        tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
         os.replace(tmp, path)
 
 

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from mlops_desktop.app_log import log_env_summary, setup_logging
 from mlops_desktop.core.errors import UserFacingError
-from mlops_desktop.services.compute import JobService
-from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
-from mlops_desktop.services.models import ModelService
 from mlops_desktop.settings import Settings
+from mlops_desktop.ui.failures import FailureReporter
 from mlops_desktop.ui.icons import app_icon
-from mlops_desktop.ui.ingest_loop import IngestLoop
+from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.tasks import TaskRunner
 
 APP_DISPLAY_NAME = "MLOps Desktop"
 ORGANIZATION = "mlops-desktop"
-_log = logging.getLogger(__name__)
 _PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*@")
 
 
@@ -50,64 +47,40 @@ def test_catalog_connection(home: Path, catalog_url: str) -> str:
     return f"Connected: {len(experiments)} experiments, {runs} runs."
 
 
-def default_services(service: ExperimentService, home: Path) -> dict[str, Any]:
-    """The further services of the panes, sharing ``service``'s catalog.
-
-    They borrow the catalog: closing ``service`` closes it once for all of them.
-    """
-    services: dict[str, Any] = {}
-    try:
-        services["datasets"] = DatasetService(service.catalog, home)
-    except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
-        _log.warning("Datasets are unavailable: %s", exc)
-    try:
-        services["models"] = ModelService(service.catalog, home)
-    except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
-        _log.warning("Models are unavailable: %s", exc)
-    try:
-        services["jobs"] = JobService(service.catalog, home)
-    except (NotImplementedError, UserFacingError) as exc:  # the pane says it is unavailable
-        _log.warning("Jobs are unavailable: %s", exc)
-    return services
-
-
 def build_main_window(
-    service: ExperimentService,
+    services: Services,
     settings: Settings,
-    home: Path,
     catalog_url: str | None = None,
     start_ingest: bool = True,
-    services: dict[str, Any] | None = None,
+    reporter: FailureReporter | None = None,
 ) -> MainWindow:
     """The main window with its task runner and live ingest loop (also used by tests).
 
     Args:
-        services: further services by name ("datasets", ...); None builds the default ones
-            on ``service``'s catalog.
+        services: the app's services; the window borrows them (close them after it).
+        catalog_url: the catalog's URL as given (for the status bar); None: the home's.
+        start_ingest: start the live ingest and jobs loops now.
+        reporter: where failures go (None: the runner's own).
 
-    Call ``window.shutdown()`` (closing the window does it) before the service is closed.
+    Call ``window.shutdown()`` (closing the window does it) before the services are closed.
     """
-    if services is None:
-        services = default_services(service, home)
-    runner = TaskRunner()
-    ingest = IngestLoop(service, runner, settings.ingest_interval_s)
+    home = services.home
+    runner = TaskRunner(reporter=reporter)
+    ingest = IngestLoop(services.experiments, runner, settings.ingest_interval_s)
     window = MainWindow(
-        service,
+        services,
         settings,
-        home,
         runner,
         ingest,
         catalog_text=describe_catalog(home, catalog_url or settings.catalog_url or None),
         test_connection=lambda url: test_catalog_connection(home, url),
-        services=services,
     )
     runner.setParent(window)
     ingest.setParent(window)
     if start_ingest:
         ingest.start()
-        jobs = window.panes.get("Jobs")
-        if jobs is not None and hasattr(jobs, "start_live"):
-            jobs.start_live()  # remote jobs' spools are mirrored even while the pane is hidden
+        for pane in window.panes.values():
+            pane.start_live()  # remote jobs' spools are mirrored even while the pane is hidden
     return window
 
 
@@ -127,21 +100,27 @@ def _application(argv: Sequence[str]) -> QApplication:
 def run_gui(home: Path, catalog_url: str | None, argv: Sequence[str]) -> int:
     """Open the app on ``home`` and run it until the window closes; returns the exit status."""
     app = _application(argv)
+    setup_logging(home)
+    log_env_summary()
+    reporter = FailureReporter(app)
+    reporter.install()
     settings = Settings.load(home)
     url = catalog_url or settings.catalog_url or None
     try:
-        service = ExperimentService.open(home, url)  # fast: opening and migrating only
+        services = Services.open(home, url)  # fast: opening and migrating only
     except UserFacingError as exc:
         QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the catalog.\n\n{exc}")
+        reporter.uninstall()
         return 1
     try:
-        window = build_main_window(service, settings, home, url)
+        window = build_main_window(services, settings, url, reporter=reporter)
         window.show()
         code = app.exec()
         window.shutdown()
         return int(code)
     finally:
-        service.close()
+        services.close()
+        reporter.uninstall()
 
 
 if __name__ == "__main__":  # pragma: no cover - manual start

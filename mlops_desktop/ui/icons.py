@@ -20,7 +20,7 @@ _UNKNOWN_COLOR = "#c0c0c0"
 
 def resource_bytes(filename: str) -> bytes:
     """The bytes of a file in ``mlops_desktop/ui/resources``."""
-    return resources.files("mlops_desktop.ui").joinpath("resources", filename).read_bytes()
+    return resources.files("mlops_desktop.ui").joinpath("resources").joinpath(filename).read_bytes()
 
 
 @cache

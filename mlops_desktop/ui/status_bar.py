@@ -1,20 +1,36 @@
-"""The main window's status bar: catalog, run counts, background tasks, last ingest."""
+"""The main window's status bar: catalog, run counts, background tasks, last ingest, bugs."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from mlops_desktop.ui.tasks import TaskHandle
 
 
 class AppStatusBar(QStatusBar):
-    """Permanent fields plus the progress of labelled background tasks, with Cancel."""
+    """Permanent fields plus the progress of labelled background tasks, with Cancel.
+
+    After a bug, an "Open log" button stays until it is clicked.
+
+    Signals:
+        openLogRequested(): the person asked to see the app's log.
+    """
+
+    openLogRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tasks: list[tuple[TaskHandle, str]] = []
+        self.log_button = QToolButton()
+        self.log_button.setText("Open log")
+        self.log_button.setToolTip("An internal error was written to the app's log")
+        self.log_button.setVisible(False)
+        self.log_button.clicked.connect(self._on_log_clicked)
+        self.addPermanentWidget(self.log_button)
         self.catalog_label = QLabel()
         self.counts_label = QLabel()
         self.task_label = QLabel()
@@ -50,6 +66,15 @@ class AppStatusBar(QStatusBar):
         first_line = text.splitlines()[0] if text else ""
         self.showMessage(first_line, 15000)
         self.setToolTip(text)
+
+    def set_log_file(self, path: Path) -> None:
+        """Where the app's log is (shown in the Open log button's tooltip)."""
+        self.log_button.setToolTip(f"An internal error was written to {path}")
+
+    def show_bug(self, text: str) -> None:
+        """Say that something went wrong inside the app, and offer the log."""
+        self.show_problem(text)
+        self.log_button.setVisible(True)
 
     def track_task(self, handle: TaskHandle, label: str) -> None:
         """Show a labelled task's progress until it ends."""
@@ -87,6 +112,10 @@ class AppStatusBar(QStatusBar):
             (h, label) for h, label in self._tasks if h is not sender and not h.is_finished
         ]
         self._show_task()
+
+    def _on_log_clicked(self) -> None:
+        self.log_button.setVisible(False)
+        self.openLogRequested.emit()
 
     def _on_cancel_clicked(self) -> None:
         current = self._current()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -121,12 +122,21 @@ class EmptyState(QWidget):
         code_row.addStretch(1)
         code_row.addWidget(self.code_label)
         code_row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.label)
-        layout.addLayout(code_row)
-        layout.addWidget(self.footer_label)
-        layout.addStretch(1)
+        self._column = QVBoxLayout(self)
+        self._column.addStretch(1)
+        self._column.addWidget(self.label)
+        self._column.addLayout(code_row)
+        self._column.addWidget(self.footer_label)
+        self._column.addStretch(1)
+
+    def add_buttons(self, *buttons: QPushButton) -> None:
+        """Put ``buttons`` in a centred row under the code example: what to do next."""
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for button in buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        self._column.insertLayout(3, row)
 
     def set_text(self, html: str) -> None:
         self.label.setText(html)
@@ -135,14 +145,3 @@ class EmptyState(QWidget):
         """Everything the page says, code included."""
         parts = (self.label.text(), self.code_label.text(), self.footer_label.text())
         return "\n".join(p for p in parts if p)
-
-
-def ask_window(window: Any, action: str, *args: Any) -> None:
-    """Call ``window.<action>(*args)`` when the pane has a main window offering it.
-
-    Panes also run without a main window (in tests, or embedded), so links to other panes
-    and status messages are requests, not requirements.
-    """
-    method = getattr(window, action, None) if window is not None else None
-    if callable(method):
-        method(*args)

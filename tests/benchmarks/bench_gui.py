@@ -63,14 +63,14 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     from PySide6.QtCore import QItemSelectionModel, Qt
     from PySide6.QtWidgets import QApplication
 
-    from mlops_desktop.services.experiments import ExperimentService
+    from mlops_desktop.services.bundle import Services
     from mlops_desktop.settings import Settings
     from mlops_desktop.ui.app import build_main_window
     from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 
     app = QApplication([sys.argv[0]])
-    service = ExperimentService.open(home)
-    window = build_main_window(service, Settings.load(home), home, start_ingest=False)
+    services = Services.open(home)
+    window = build_main_window(services, Settings.load(home), start_ingest=False)
     window.resize(1280, 800)
     window.show()
     app.processEvents()
@@ -88,7 +88,7 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
 
     wait(lambda: pane.experiments_list.topLevelItemCount() > 1)
     wait(lambda: not pane.is_loading())
-    counts = {e.name: e.run_count for e in service.list_experiments()}
+    counts = {e.name: e.run_count for e in services.experiments.list_experiments()}
     counts[None] = sum(counts.values())
     for label, name in (("table_ms", info["experiment"]), ("table_all_ms", None)):
         pane.experiments_list.choose("ablation")  # start from another experiment
@@ -130,7 +130,7 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     del Qt
     out["rss_mb"] = proc.memory_info().rss / 2**20
     window.shutdown()
-    service.close()
+    services.close()
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from gui_spools import write_run
 
+from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 
 
@@ -20,10 +21,15 @@ def home(temp_home: Path) -> Path:
 
 
 @pytest.fixture
-def service(home: Path) -> Iterator[ExperimentService]:
-    svc = ExperimentService.open(home)
-    yield svc
-    svc.close()
+def services(home: Path) -> Iterator[Services]:
+    opened = Services.open(home)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def service(services: Services) -> ExperimentService:
+    return services.experiments
 
 
 @pytest.fixture

@@ -147,15 +147,15 @@ def test_register_through_dialog(
     with qtbot.waitSignal(dialog.registered, timeout=10000) as blocker:
         dialog.register_button.click()
     assert blocker.args[0].new_version and blocker.args[0].version == "v1"
-    qtbot.waitUntil(lambda: dialog.handle is None, timeout=5000)
-    assert "v1 registered" in dialog.status_label.text()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=5000)
+    assert "v1 registered" in dialog.message.text()
     qtbot.waitUntil(lambda: empty_pane.model.rowCount() == 1, timeout=5000)
     assert empty_pane.stack.currentWidget() is empty_pane.split
     assert datasets.versions("iris")[0].tags == {"source": "uci"}
     again = empty_pane.open_register_dialog(str(folder), "iris")
     with qtbot.waitSignal(again.registered, timeout=10000):
         again.register_button.click()
-    assert "Unchanged: same content as v1" in again.status_label.text()
+    assert "Unchanged: same content as v1" in again.message.text()
 
 
 def test_cancel_registering(
@@ -169,9 +169,9 @@ def test_cancel_registering(
     dialog = empty_pane.open_register_dialog(str(folder))
     dialog.start()
     dialog.cancel_button.click()  # cancels the task, keeps the dialog
-    qtbot.waitUntil(lambda: dialog.handle is None, timeout=10000)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10000)
     assert dialog.isVisible()
-    assert "Cancelled" in dialog.status_label.text()
+    assert "Cancelled" in dialog.message.text()
     assert datasets.list_datasets() == []
 
 
@@ -179,7 +179,7 @@ def test_bad_tags_are_refused(qtbot: Any, empty_pane: DatasetsPane, tmp_path: Pa
     dialog = empty_pane.open_register_dialog(str(write_table(tmp_path / "x", 3)))
     dialog.tags_edit.setText("oops")
     dialog.register_button.click()
-    assert dialog.handle is None and "key=value" in dialog.status_label.text()
+    assert not dialog.is_running() and "key=value" in dialog.message.text()
 
 
 def test_drop_opens_prefilled_dialog(qtbot: Any, empty_pane: DatasetsPane, tmp_path: Path) -> None:
@@ -225,19 +225,19 @@ def test_restore_snapshot(qtbot: Any, pane: DatasetsPane, tmp_path: Path, datase
 
 
 def test_main_window_links_runs_and_datasets(
-    qtbot: Any, service: Any, home: Path, wine: Path, three_experiments: Any
+    qtbot: Any, services: Any, home: Path, wine: Path, three_experiments: Any
 ) -> None:
-    window = build_main_window(service, Settings.load(home), home, start_ingest=False)
+    window = build_main_window(services, Settings.load(home), start_ingest=False)
     qtbot.addWidget(window)
     window.show()
     try:
         pane = window.panes["Datasets"]
         assert isinstance(pane, DatasetsPane)
-        window.show_dataset("wine", "v1")
+        window.navigator.show_dataset("wine", "v1")
         assert window.current_pane() is pane
         wait_version(qtbot, pane, "v1")
         run_id = three_experiments["cifar"][1]
-        window.show_run(run_id)
+        window.navigator.show_run(run_id)
         experiments = window.panes["Experiments"]
         assert window.current_pane() is experiments
         qtbot.waitUntil(

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 
 from mlops_desktop.settings import Settings
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
-from mlops_desktop.ui.ingest_loop import IngestLoop
 from mlops_desktop.ui.item_models.runs_table import RUN_ID_ROLE
+from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 from mlops_desktop.ui.panes.experiments.run_detail import NO_SELECTION_TEXT
 

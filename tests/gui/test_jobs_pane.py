@@ -97,20 +97,18 @@ def test_cancel_a_sleeping_job_from_the_pane(
     assert pane.model.row_of(run_id) is None  # Active hides it
 
 
-def test_main_window_run_menu_opens_jobs(qtbot: Any, service: Any, jobs: Any, home: Path) -> None:
-    win = build_main_window(
-        service, Settings.load(home), home, start_ingest=False, services={"jobs": jobs}
-    )
+def test_main_window_run_menu_opens_jobs(qtbot: Any, services: Any, jobs: Any, home: Path) -> None:
+    win = build_main_window(services, Settings.load(home), start_ingest=False)
     qtbot.addWidget(win)
     win.show()
     try:
         titles = [a.text() for a in win.menuBar().actions()]
         assert "&Run" in titles
-        dialog = win.open_launch_dialog()
+        dialog = win.navigator.open_launch_dialog()
         assert win.current_pane() is win.panes["Jobs"] and dialog.isVisible()
         qtbot.waitUntil(lambda: not dialog.gpu_picker.loading, timeout=10_000)
         dialog.close()
-        hosts = win.open_hosts_dialog()
+        hosts = win.navigator.open_hosts_dialog()
         qtbot.waitUntil(lambda: hosts.loaded, timeout=10_000)
         hosts.close()
         assert all(j.state in TERMINAL_STATES for j in jobs.jobs())

@@ -9,20 +9,20 @@ from typing import Any
 import pytest
 from gui_spools import write_run
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox
 
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.app import build_main_window, describe_catalog
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
-from mlops_desktop.ui.ingest_loop import IngestLoop
+from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.panes import registry
 from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 from mlops_desktop.ui.tasks import TaskCancelled
 
 
 @pytest.fixture
-def window(qtbot: Any, service: Any, home: Path) -> Any:
-    win = build_main_window(service, Settings.load(home), home, start_ingest=False)
+def window(qtbot: Any, services: Any, home: Path) -> Any:
+    win = build_main_window(services, Settings.load(home), start_ingest=False)
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -43,10 +43,10 @@ def test_window_opens_with_registered_experiments_pane(qtbot: Any, window: Any) 
     qtbot.waitUntil(lambda: "0 runs" in window.status.counts_label.text(), timeout=5000)
 
 
-def test_registry_takes_new_panes_in_order(qtbot: Any, service: Any, home: Path) -> None:
-    registry.register_pane("Zeta", "monitors", 99, lambda ctx: QWidget())
+def test_registry_takes_new_panes_in_order(qtbot: Any, services: Any) -> None:
+    registry.register_pane("Zeta", "monitors", 99, lambda ctx: registry.Pane())
     try:
-        win = build_main_window(service, Settings(), home, start_ingest=False)
+        win = build_main_window(services, Settings(), start_ingest=False)
         qtbot.addWidget(win)
         texts = [win.nav.item(i).text() for i in range(win.nav.count())]
         assert texts[-1] == "Zeta" and texts.index("Experiments") < texts.index("Zeta")
@@ -63,7 +63,7 @@ def test_preferences_dialog_saves_settings(qtbot: Any, window: Any, home: Path) 
     dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
     dialog.interval_spin.setValue(2.5)
     dialog.smoothing_spin.setValue(0.6)
-    with qtbot.waitSignal(window.themeChanged, timeout=2000) as blocker:
+    with qtbot.waitSignal(window.events.themeChanged, timeout=2000) as blocker:
         dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert blocker.args == [True]
     saved = Settings.load(home)
@@ -85,8 +85,8 @@ def test_preferences_refuses_a_bad_url_and_tests_a_good_one(
     dialog.reject()
 
 
-def test_window_state_is_kept_in_the_home(qtbot: Any, service: Any, home: Path) -> None:
-    win = build_main_window(service, Settings(), home, start_ingest=False)
+def test_window_state_is_kept_in_the_home(qtbot: Any, services: Any, home: Path) -> None:
+    win = build_main_window(services, Settings(), start_ingest=False)
     qtbot.addWidget(win)
     win.show()
     win.resize(1000, 700)
@@ -96,7 +96,7 @@ def test_window_state_is_kept_in_the_home(qtbot: Any, service: Any, home: Path) 
 
 def test_theme_toggle_emits_and_saves(qtbot: Any, window: Any, home: Path) -> None:
     start = window.theme.dark
-    with qtbot.waitSignal(window.themeChanged, timeout=2000):
+    with qtbot.waitSignal(window.events.themeChanged, timeout=2000):
         window.toggle_theme()
     assert window.theme.dark is not start
     assert Settings.load(home).theme == ("dark" if not start else "light")

@@ -65,7 +65,11 @@ def make_pane(qtbot: Any, models: Any, runner: Any) -> Iterator[ModelsPane]:
     pane.resize(1280, 800)
     pane.show()
     yield pane
-    for widget in (pane.actions.dialog, pane.actions.message_box, pane.actions.progress):
+    for widget in (
+        pane.model_actions.dialog,
+        pane.model_actions.message_box,
+        pane.model_actions.progress,
+    ):
         if widget is not None:
             widget.close()
 
@@ -120,8 +124,8 @@ def test_set_alias_moves_it_and_the_audit_says_so(
     pane.refresh()
     wait_card(qtbot, pane, 2)
     qtbot.waitUntil(lambda: pane.detail.aliases() == {"champion": 1})
-    pane.actions.set_alias.trigger()
-    dialog = pane.actions.dialog
+    pane.model_actions.set_alias.trigger()
+    dialog = pane.model_actions.dialog
     dialog.combo.setCurrentText("champion")
     assert "move from v1 to v2" in dialog.note.text()
     dialog.accept()
@@ -135,9 +139,9 @@ def test_delete_refused_while_aliased_then_forced(
 ) -> None:
     models.set_alias("wine-clf", 2, "champion")
     wait_card(qtbot, pane, 2)
-    pane.actions.delete_version("wine-clf", 2)
-    qtbot.waitUntil(lambda: pane.actions.message_box is not None, timeout=10000)
-    box = pane.actions.message_box
+    pane.model_actions.delete_version("wine-clf", 2)
+    qtbot.waitUntil(lambda: pane.model_actions.message_box is not None, timeout=10000)
+    box = pane.model_actions.message_box
     assert "champion" in box.text()
     anyway = next(b for b in box.buttons() if b.text() == "Delete anyway")
     anyway.click()
@@ -153,17 +157,17 @@ def test_import_of_a_bad_archive_shows_the_error(
     with tarfile.open(bad, "w:gz") as tar:
         tar.add(payload, arcname="../../escape.txt")
     wait_card(qtbot, pane, 2)
-    pane.actions.import_from(str(bad))
-    qtbot.waitUntil(lambda: pane.actions.message_box is not None, timeout=10000)
-    box: QMessageBox = pane.actions.message_box
+    pane.model_actions.import_from(str(bad))
+    qtbot.waitUntil(lambda: pane.model_actions.message_box is not None, timeout=10000)
+    box: QMessageBox = pane.model_actions.message_box
     assert "Cannot import evil.tar.gz; nothing was written." in box.text()
     assert pane.list.model.total_rows() == 1
 
 
 def test_inspect_shows_the_type(qtbot: Any, pane: ModelsPane) -> None:
     wait_card(qtbot, pane, 2)
-    pane.actions.inspect.trigger()
-    dialog = pane.actions.dialog
+    pane.model_actions.inspect.trigger()
+    dialog = pane.model_actions.dialog
     assert "separate process, never in the app" in dialog.note.text()
     qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=INSPECT_TIMEOUT_MS)
     assert "RandomForestClassifier" in dialog.text()
@@ -182,23 +186,21 @@ def test_register_dialog_export_and_archive(qtbot: Any, pane: ModelsPane, tmp_pa
     wait_card(qtbot, pane, 1)
     assert pane.list.model.total_rows() == 2
     target = tmp_path / "out.tar.gz"
-    with qtbot.waitSignal(pane.actions.status, timeout=10000):
-        pane.actions.export_to(pane.detail.current_version(), str(target))
+    with qtbot.waitSignal(pane.model_actions.status, timeout=10000):
+        pane.model_actions.export_to(pane.detail.current_version(), str(target))
     assert target.exists()
-    pane.actions.archive.trigger()
+    pane.model_actions.archive.trigger()
     qtbot.waitUntil(lambda: pane.detail.versions[0].archived, timeout=10000)
-    assert pane.actions.archive.text() == "Unarchive"
+    assert pane.model_actions.archive.text() == "Unarchive"
 
 
 def test_run_artifact_registers_through_the_main_window(
-    qtbot: Any, home: Path, service: Any, models: ModelService, registered: str
+    qtbot: Any, home: Path, services: Any, registered: str
 ) -> None:
     from mlops_desktop.settings import Settings
     from mlops_desktop.ui.app import build_main_window
 
-    window = build_main_window(
-        service, Settings.load(home), home, start_ingest=False, services={"models": models}
-    )
+    window = build_main_window(services, Settings.load(home), start_ingest=False)
     qtbot.addWidget(window)
     window.show()
     experiments = window.show_pane("Experiments")
@@ -208,10 +210,10 @@ def test_run_artifact_registers_through_the_main_window(
     artifacts.register_button.click()
     pane = window.panes["Models"]
     assert window.current_pane() is pane
-    dialog = pane.actions.dialog
+    dialog = pane.model_actions.dialog
     assert dialog.run_edit.text() == registered
     assert dialog.artifact_edit.text() == "model.joblib"
     dialog.close()
-    window.show_model("wine-clf", 1)
+    window.navigator.show_model("wine-clf", 1)
     wait_card(qtbot, pane, 1)
     window.shutdown()

@@ -1,15 +1,15 @@
 """MetricPanel: metric key, smoothing, log scale and x-axis controls above a MetricChart.
 
-Keys and series load on the TaskRunner, never on the GUI thread. Every selection or key change
-bumps a generation counter; a result from an older generation is dropped when it arrives.
+Keys and series load on the TaskRunner, never on the GUI thread. A new selection or key wins
+over the load in flight (its result is dropped); live refreshes of the shown runs queue behind
+each other, so a run that logs fast never piles them up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,6 +25,7 @@ from mlops_desktop.core.errors import MetricNotFound, RunNotFound
 from mlops_desktop.core.runs import MetricSeries, RunSummary
 from mlops_desktop.ui.charts.metric_chart import MetricChart
 from mlops_desktop.ui.charts.palette import run_label
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 X_AXIS_CHOICES = (("Step", "step"), ("Wall time", "time"), ("Relative time", "relative"))
@@ -48,7 +49,7 @@ def choose_key(keys: list[str], preferred: str | None) -> str | None:
 
 
 def load_series(
-    source: MetricSource, run_ids: list[str], key: str, state: TaskState
+    source: MetricSource, run_ids: list[str], key: str, *, state: TaskState
 ) -> list[MetricSeries]:
     """Series of ``key`` for each run that has it (worker thread)."""
     loaded = []
@@ -62,12 +63,12 @@ def load_series(
 
 
 def load_selection(
-    source: MetricSource, run_ids: list[str], preferred: str | None, state: TaskState
+    source: MetricSource, run_ids: list[str], preferred: str | None, *, state: TaskState
 ) -> tuple[list[str], str | None, list[MetricSeries]]:
     """Keys of the runs, the key to show and its series, in one trip (worker thread)."""
     keys = list(source.metric_keys(run_ids))
     key = choose_key(keys, preferred)
-    series = load_series(source, run_ids, key, state) if key is not None else []
+    series = load_series(source, run_ids, key, state=state) if key is not None else []
     return keys, key, series
 
 
@@ -79,7 +80,7 @@ class MetricPanel(QWidget):
         runner: the task runner that loads data off the GUI thread.
     """
 
-    keyChanged = Signal(str)  # noqa: N815 - Qt signal naming
+    keyChanged = Signal(str)
 
     def __init__(
         self, service: MetricSource, runner: TaskRunner, parent: QWidget | None = None
@@ -87,12 +88,10 @@ class MetricPanel(QWidget):
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._generation = 0
         self._run_ids: list[str] = []
         self._labels: dict[str, str] = {}
         self._key: str | None = None  # remembered across selections
-        self._refreshing = False
-        self._pending_refresh: set[str] = set()
+        self._stale: set[str] = set()  # shown runs with new points not drawn yet
 
         self.chart = MetricChart(self)
         self.key_combo = QComboBox()
@@ -137,74 +136,64 @@ class MetricPanel(QWidget):
 
     def set_runs(self, runs: list[RunSummary]) -> None:
         """Show the metrics of ``runs`` (labels from run name and short id); loads in background."""
-        self._generation += 1
         self._run_ids = [run.id for run in runs]
         self._labels = {run.id: run_label(run.name, run.id) for run in runs}
-        self._pending_refresh.clear()
+        self._forget_refreshes()
         if not runs:
+            self._runner.cancel((self, "series"))
             self._set_keys([], None)
             self.chart.set_empty_text("")
             self.chart.clear()
             return
-        self._submit(load_selection, list(self._run_ids), self._key, on_done=self._on_selection)
+        self._runner.submit(
+            load_selection,
+            self._service,
+            list(self._run_ids),
+            self._key,
+            key=(self, "series"),
+            on_done=self._on_selection,
+            on_failed=self._on_failed,
+        )
 
     def refresh_runs(self, run_ids: Iterable[str]) -> None:
         """Reload the shown series of ``run_ids`` (live runs); others are ignored."""
-        wanted = {run_id for run_id in run_ids if run_id in self._labels}
-        if not wanted or self._key is None:
+        self._stale |= {run_id for run_id in run_ids if run_id in self._labels}
+        if not self._stale or self._key is None:
             return
-        if self._refreshing:  # one refresh at a time; later ids wait for it
-            self._pending_refresh |= wanted
-            return
-        self._refreshing = True
-        ordered = [run_id for run_id in self._run_ids if run_id in wanted]
-        self._submit(load_series, ordered, self._key, on_done=self._on_refreshed, refresh=True)
+        ordered = [run_id for run_id in self._run_ids if run_id in self._stale]
+        self._runner.submit_when_idle(
+            (self, "refresh"),
+            load_series,
+            self._service,
+            ordered,
+            self._key,
+            on_done=lambda result: self._on_refreshed(ordered, result),
+            # a failed live refresh keeps the curves shown and is tried again next time
+        )
 
     # -- background results -------------------------------------------------------------------
 
-    def _submit(self, fn: Any, *args: Any, on_done: Any, refresh: bool = False) -> None:
-        generation = self._generation
+    def _forget_refreshes(self) -> None:
+        self._stale.clear()
+        self._runner.cancel((self, "refresh"))
 
-        def done(result: Any) -> None:
-            if shiboken6.isValid(self):  # the panel may be gone by the time a task ends
-                on_done(generation, result)
-
-        def failed(exc: BaseException, _tb: str) -> None:
-            if shiboken6.isValid(self):
-                self._on_failed(generation, exc, refresh)
-
-        self._runner.submit(fn, self._service, *args, on_done=done, on_failed=failed)
-
-    def _on_selection(
-        self, generation: int, result: tuple[list[str], str | None, list[MetricSeries]]
-    ) -> None:
-        if generation != self._generation:
-            return
+    def _on_selection(self, result: tuple[list[str], str | None, list[MetricSeries]]) -> None:
         keys, key, series = result
         self._set_keys(keys, key)
         self._show(key, series)
 
-    def _on_series(self, generation: int, result: list[MetricSeries]) -> None:
-        if generation == self._generation:
-            self._show(self._key, result)
+    def _on_series(self, result: list[MetricSeries]) -> None:
+        self._show(self._key, result)
 
-    def _on_refreshed(self, generation: int, result: list[MetricSeries]) -> None:
-        self._refreshing = False
-        if generation == self._generation:
-            for series in result:
-                if series.key == self._key:
-                    self.chart.update_series(series)
-        if self._pending_refresh:
-            pending, self._pending_refresh = self._pending_refresh, set()
-            self.refresh_runs(pending)
+    def _on_refreshed(self, run_ids: list[str], result: list[MetricSeries]) -> None:
+        self._stale.difference_update(run_ids)
+        for series in result:
+            if series.key == self._key:
+                self.chart.update_series(series)
 
-    def _on_failed(self, generation: int, exc: BaseException, refresh: bool) -> None:
-        if refresh:
-            self._refreshing = False
-        if generation != self._generation or refresh:
-            return  # a failed live refresh keeps the curves already shown
+    def _on_failed(self, failure: Failure) -> None:
         self.chart.clear()
-        self.chart.set_empty_text(f"Could not load metrics: {exc}")
+        self.chart.set_empty_text(f"Could not load metrics: {failure}")
 
     def _show(self, key: str | None, series: list[MetricSeries]) -> None:
         self.chart.set_empty_text("" if self._run_ids and key else "No metrics logged yet")
@@ -230,9 +219,16 @@ class MetricPanel(QWidget):
             return
         self._key = key
         self.keyChanged.emit(key)
-        self._generation += 1
-        self._pending_refresh.clear()
-        self._submit(load_series, list(self._run_ids), key, on_done=self._on_series)
+        self._forget_refreshes()
+        self._runner.submit(
+            load_series,
+            self._service,
+            list(self._run_ids),
+            key,
+            key=(self, "series"),
+            on_done=self._on_series,
+            on_failed=self._on_failed,
+        )
 
     def _on_smoothing_changed(self, value: int) -> None:
         weight = value / 100.0

@@ -176,7 +176,7 @@ class ParallelCoordinatesView(QWidget):
                 self._text(format_number(axis.high), index, 1.0, (-0.08, 0.5))
                 self._text(format_number(axis.low), index, 0.0, (-0.08, 0.5))
                 if axis.log:
-                    self._text("log scale", index, -0.03, (0.5, 0.0), color="#777")
+                    self._text("log scale", index, -0.03, (0.5, 0.0), color=QColor("#777"))
 
     def _category_ticks(self, index: int, axis: ParallelAxis) -> None:
         categories = axis.categories or []

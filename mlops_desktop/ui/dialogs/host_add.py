@@ -9,36 +9,50 @@ with both fingerprints shown and no way to override it here.
 from __future__ import annotations
 
 import html
-from typing import Any
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.core.compute import HostInfo
 from mlops_desktop.core.errors import HostKeyChanged, HostKeyUnconfirmed
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-
-ERROR_COLOR = "#d62728"
-
-
-def _add_host(service: Any, kwargs: dict[str, Any], *, state: Any) -> HostInfo:
-    return service.add_host(**kwargs)
+from mlops_desktop.services.compute import JobService
+from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 
-class AddHostDialog(QDialog):
+@dataclass(frozen=True)
+class HostRequest:
+    """The arguments of ``JobService.add_host``."""
+
+    name: str
+    ssh: str
+    identity: str | None
+    accept_host_key: str | None
+    kind: str
+
+
+def _add_host(service: JobService, request: HostRequest, *, state: TaskState) -> HostInfo:
+    return service.add_host(
+        request.name,
+        request.ssh,
+        identity=request.identity,
+        accept_host_key=request.accept_host_key,
+        kind=request.kind,
+    )
+
+
+class AddHostDialog(ServiceDialog):
     """See the module docstring.
 
     Signals:
@@ -47,36 +61,30 @@ class AddHostDialog(QDialog):
 
     added = Signal(object)
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add a host")
+    def __init__(
+        self, service: JobService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(runner, "Add a host", parent)
         self.resize(560, 0)
         self._service = service
-        self._runner = runner
-        self._handle: TaskHandle | None = None
         self.message_box: QMessageBox | None = None
         self.host: HostInfo | None = None
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("gpu-box-1")
         self.address_edit = QLineEdit()
         self.address_edit.setPlaceholderText("[user@]host[:port], e.g. me@gpu1.lab.example:2222")
-        self.identity_edit = QLineEdit()
-        self.identity_edit.setPlaceholderText("optional: ~/.ssh/id_ed25519 (ssh-agent otherwise)")
-        self.identity_button = QPushButton("Browse…")
+        self.identity_edit = PathField(
+            placeholder="optional: ~/.ssh/id_ed25519 (ssh-agent otherwise)",
+            file_caption="Identity file",
+        )
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("SSH host", "ssh")
         self.kind_combo.addItem("Slurm cluster (login node)", "slurm")
-        identity_row = QHBoxLayout()
-        identity_row.addWidget(self.identity_edit, 1)
-        identity_row.addWidget(self.identity_button)
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
         form.addRow("Address", self.address_edit)
-        form.addRow("Identity file", identity_row)
+        form.addRow("Identity file", self.identity_edit)
         form.addRow("Kind", self.kind_combo)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add_button = self.buttons.addButton("Add", QDialogButtonBox.ButtonRole.ActionRole)
         self.add_button.setDefault(True)
@@ -87,43 +95,36 @@ class AddHostDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.identity_button.clicked.connect(self._on_browse)
-        self.add_button.clicked.connect(self.start)
+        self.add_button.clicked.connect(lambda _checked=False: self.start())
         self.buttons.rejected.connect(self.reject)
-        self.name_edit.textChanged.connect(self._on_input_changed)
-        self.address_edit.textChanged.connect(self._on_input_changed)
-        self._on_input_changed()
+        self.name_edit.textChanged.connect(self.update_enabled)
+        self.address_edit.textChanged.connect(self.update_enabled)
+        self.update_enabled()
 
-    def kwargs(self, accept_host_key: str | None = None) -> dict[str, Any]:
+    def request(self, accept_host_key: str | None = None) -> HostRequest:
         """The arguments of ``service.add_host``."""
-        return {
-            "name": self.name_edit.text().strip(),
-            "ssh": self.address_edit.text().strip(),
-            "identity": self.identity_edit.text().strip() or None,
-            "accept_host_key": accept_host_key,
-            "kind": str(self.kind_combo.currentData()),
-        }
+        return HostRequest(
+            name=self.name_edit.text().strip(),
+            ssh=self.address_edit.text().strip(),
+            identity=self.identity_edit.text() or None,
+            accept_host_key=accept_host_key,
+            kind=str(self.kind_combo.currentData()),
+        )
 
     def start(self, accept_host_key: str | None = None) -> None:
         """Add the host on the runner (with a confirmed fingerprint the second time)."""
-        if self._handle is not None:
+        if self.is_running():
             return
-        kwargs = self.kwargs(accept_host_key or None)
-        self._show(f"Connecting to {kwargs['ssh']}…")
-        self.add_button.setEnabled(False)
-        self._handle = self._runner.submit(
+        request = self.request(accept_host_key or None)
+        self.show_message(f"Connecting to {request.ssh}…")
+        self.run_task(
             _add_host,
             self._service,
-            kwargs,
+            request,
             on_done=self._on_added,
             on_failed=self._on_failed,
-            label=f"Adding host {kwargs['name']}",
+            label=f"Adding host {request.name}",
         )
-        self._handle.finished.connect(self._on_finished)
-
-    def _show(self, text: str, error: bool = False) -> None:
-        body = html.escape(text).replace("\n", "<br>")
-        self.message.setText(f"<span style='color:{ERROR_COLOR}'>{body}</span>" if error else body)
 
     def _ask_trust(self, fingerprint: str) -> None:
         address = html.escape(self.address_edit.text().strip())
@@ -162,33 +163,25 @@ class AddHostDialog(QDialog):
         if trusted:
             self.start(accept_host_key=fingerprint)
         else:
-            self._show("Not added: the host key was not trusted.")
+            self.show_message("Not added: the host key was not trusted.")
 
     def _on_added(self, host: HostInfo) -> None:
         self.host = host
-        self._show(f"Added {host.name} ({host.host_key or 'key confirmed'}).")
+        self.show_message(f"Added {host.name} ({host.host_key or 'key confirmed'}).")
         self.added.emit(host)
         self.accept()
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
+    def _on_failed(self, failure: Failure) -> None:
+        exc = failure.exc
         if isinstance(exc, HostKeyUnconfirmed):
-            self._show(f"New host key: {exc.fingerprint}")
+            self.show_message(f"New host key: {exc.fingerprint}")
             self._ask_trust(exc.fingerprint)
         elif isinstance(exc, HostKeyChanged):
-            self._show(f"Refused: {exc}", error=True)
+            self.show_message(f"Refused: {exc}", error=True)
             self._refuse_changed_key(exc)
         else:
-            self._show(f"Cannot add the host: {exc}", error=True)
+            self.show_failure(failure, "Cannot add the host")
 
-    def _on_finished(self) -> None:
-        self._handle = None
-        self._on_input_changed()
-
-    def _on_browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Identity file", self.identity_edit.text())
-        if path:
-            self.identity_edit.setText(path)
-
-    def _on_input_changed(self, _text: str = "") -> None:
+    def update_enabled(self, _text: str = "") -> None:
         ok = bool(self.name_edit.text().strip() and self.address_edit.text().strip())
-        self.add_button.setEnabled(ok and self._handle is None)
+        self.add_button.setEnabled(ok and not self.is_running())

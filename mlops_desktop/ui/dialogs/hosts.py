@@ -7,7 +7,6 @@ never freezes the window.
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,19 +19,22 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.compute import HostInfo
-from mlops_desktop.ui.dialogs.host_add import ERROR_COLOR, AddHostDialog
+from mlops_desktop.services.compute import JobService
+from mlops_desktop.ui.dialogs.host_add import AddHostDialog
+from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR, message_html
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import human_bytes
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
 HEADERS = ["Name", "Address", "Kind", "Host key", "From"]
 
 
-def _list_hosts(service: Any, *, state: Any) -> list[HostInfo]:
+def _list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
     return list(service.hosts())
 
 
-def _check_host(service: Any, name: str, *, state: Any) -> dict[str, object]:
+def _check_host(service: JobService, name: str, *, state: TaskState) -> dict[str, object]:
     return dict(service.check_host(name))
 
 
@@ -67,7 +69,9 @@ def describe_check(name: str, result: dict[str, object]) -> str:
 class HostsDialog(QDialog):
     """See the module docstring."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: JobService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Hosts")
         self.resize(860, 520)
@@ -106,8 +110,12 @@ class HostsDialog(QDialog):
 
     # --- public --------------------------------------------------------------------------
     def refresh(self) -> None:
-        self._runner.submit(
-            _list_hosts, self._service, on_done=self._on_hosts, on_failed=self._on_hosts_failed
+        self._runner.submit_when_idle(
+            (self, "hosts"),
+            _list_hosts,
+            self._service,
+            on_done=self._on_hosts,
+            on_failed=self._on_hosts_failed,
         )
 
     def selected_name(self) -> str | None:
@@ -140,7 +148,7 @@ class HostsDialog(QDialog):
             self._service,
             name,
             on_done=lambda result: self._on_checked(name, result),
-            on_failed=lambda exc, _tb: self._on_check_failed(name, exc),
+            on_failed=lambda failure: self._on_check_failed(name, failure),
             label=f"Checking host {name}",
         )
 
@@ -164,10 +172,8 @@ class HostsDialog(QDialog):
             self.select(chosen)
         self._on_selection_changed()
 
-    def _on_hosts_failed(self, exc: BaseException, _tb: str) -> None:
-        self.result_label.setText(
-            f"<span style='color:{ERROR_COLOR}'>Cannot list hosts: {html.escape(str(exc))}</span>"
-        )
+    def _on_hosts_failed(self, failure: Failure) -> None:
+        self.result_label.setText(message_html(f"Cannot list hosts: {failure}", error=True))
 
     def _on_added(self, host: HostInfo) -> None:
         self.result_label.setText(f"Added {html.escape(host.name)}. Check it to see its GPUs.")
@@ -176,11 +182,8 @@ class HostsDialog(QDialog):
     def _on_checked(self, name: str, result: dict[str, object]) -> None:
         self.result_label.setText(describe_check(name, result))
 
-    def _on_check_failed(self, name: str, exc: BaseException) -> None:
-        self.result_label.setText(
-            f"<span style='color:{ERROR_COLOR}'>Cannot check {html.escape(name)}: "
-            f"{html.escape(str(exc))}</span>"
-        )
+    def _on_check_failed(self, name: str, failure: Failure) -> None:
+        self.result_label.setText(message_html(f"Cannot check {name}: {failure}", error=True))
 
     def _on_selection_changed(self) -> None:
         self.check_button.setEnabled(self.selected_name() is not None)

@@ -4,31 +4,28 @@ on the TaskRunner; the dialog stays open and reports the new run's id."""
 
 from __future__ import annotations
 
-import html
 import os
 import shlex
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.core.compute import HostInfo, JobInfo, RunSpec
-from mlops_desktop.ui.dialogs.launch_datasets import DatasetList, dataset_service_for
-from mlops_desktop.ui.dialogs.launch_gpus import ERROR_COLOR, GpuPicker
+from mlops_desktop.services.compute import JobService
+from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.ui.dialogs.launch_datasets import DatasetList
+from mlops_desktop.ui.dialogs.launch_gpus import GpuPicker
 from mlops_desktop.ui.dialogs.launch_parts import (
     EnvTable,
     RecentSpecs,
@@ -36,7 +33,9 @@ from mlops_desktop.ui.dialogs.launch_parts import (
     parse_command,
     spec_title,
 )
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import monospace_font
 
 CODE_MODES = (
@@ -47,15 +46,15 @@ CODE_MODES = (
 SLURM_FIELDS = (("partition", "gpu"), ("time", "01:00:00"), ("mem", "16G"), ("cpus", "4"))
 
 
-def _list_hosts(service: Any, *, state: Any) -> list[HostInfo]:
+def _list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
     return list(service.hosts())
 
 
-def _launch(service: Any, spec: RunSpec, *, state: Any) -> JobInfo:
+def _launch(service: JobService, spec: RunSpec, *, state: TaskState) -> JobInfo:
     return service.launch(spec)
 
 
-class LaunchDialog(QDialog):
+class LaunchDialog(ServiceDialog):
     """See the module docstring.
 
     Signals:
@@ -66,24 +65,33 @@ class LaunchDialog(QDialog):
 
     def __init__(
         self,
-        service: Any,
+        service: JobService,
         runner: TaskRunner,
         home: Path,
         parent: QWidget | None = None,
-        datasets: Any | None = None,
+        datasets: DatasetService | None = None,
     ) -> None:
-        """``datasets``: the DatasetService offering datasets to add (default: one sharing the
-        catalog of ``service``)."""
-        super().__init__(parent)
-        self.setWindowTitle("Launch a run")
+        """``datasets``: the DatasetService offering datasets to add (None: none offered)."""
+        super().__init__(runner, "Launch a run", parent)
         self.resize(1000, 500)
         self._service = service
-        self._runner = runner
         self._recent = RecentSpecs(home)
-        self._handle: TaskHandle | None = None
         self.hosts: list[HostInfo] = []
         self.launched_job: JobInfo | None = None
+        self._build_fields(datasets)
+        self._build_layout()
+        self.recent_combo.activated.connect(self._on_recent_chosen)
+        self.target_combo.currentIndexChanged.connect(self._on_target_changed)
+        self.command_edit.textChanged.connect(self._on_command_changed)
+        self.launch_button.clicked.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        self._fill_recent(self._recent.load())
+        self._on_command_changed()
+        self._on_target_changed()
+        runner.submit(_list_hosts, service, on_done=self._on_hosts, on_failed=self._on_hosts_failed)
 
+    def _build_fields(self, datasets: DatasetService | None) -> None:
+        service, runner = self._service, self._runner
         self.recent_combo = QComboBox()
         self.target_combo = QComboBox()
         self.target_combo.addItem("local (this computer)", "local")
@@ -93,43 +101,25 @@ class LaunchDialog(QDialog):
         self.argv_label = QLabel()
         self.argv_label.setFont(monospace_font())
         self.argv_label.setWordWrap(True)
-        self.workdir_edit = QLineEdit(os.getcwd())
-        self.browse_button = QPushButton("Browse…")
+        self.workdir_edit = PathField(os.getcwd(), folder_caption="Working folder")
         self.code_combo = QComboBox()
         for label, mode in CODE_MODES:
             self.code_combo.addItem(label, mode)
         self.python_edit = QLineEdit("python3")
         self.python_edit.setPlaceholderText("python3, or a venv: ~/venvs/torch/bin/python")
         self.env_table = EnvTable()
-        self.dataset_list = DatasetList(
-            datasets if datasets is not None else dataset_service_for(service), runner
-        )
+        self.dataset_list = DatasetList(datasets, runner)
         self.experiment_edit = QLineEdit("Default")
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("optional")
         self.slurm_edits = {key: QLineEdit() for key, _ in SLURM_FIELDS}
         for key, example in SLURM_FIELDS:
             self.slurm_edits[key].setPlaceholderText(example)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.launch_button = self.buttons.addButton(
             "Launch", QDialogButtonBox.ButtonRole.ActionRole
         )
         self.launch_button.setDefault(True)
-        self._build_layout()
-
-        self.recent_combo.activated.connect(self._on_recent_chosen)
-        self.target_combo.currentIndexChanged.connect(self._on_target_changed)
-        self.command_edit.textChanged.connect(self._on_command_changed)
-        self.browse_button.clicked.connect(self._on_browse)
-        self.launch_button.clicked.connect(self.start)
-        self.buttons.rejected.connect(self.reject)
-        self._fill_recent(self._recent.load())
-        self._on_command_changed()
-        self._on_target_changed()
-        runner.submit(_list_hosts, service, on_done=self._on_hosts, on_failed=self._on_hosts_failed)
 
     def _build_layout(self) -> None:
         target_row = QHBoxLayout()
@@ -148,14 +138,11 @@ class LaunchDialog(QDialog):
         left.addWidget(where)
         left.addWidget(self.slurm_box)
         left.addStretch(1)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.workdir_edit, 1)
-        folder_row.addWidget(self.browse_button)
         what = QGroupBox("What")
         what_form = QFormLayout(what)
         what_form.addRow("Command", self.command_edit)
         what_form.addRow("Runs as", self.argv_label)
-        what_form.addRow("Folder", folder_row)
+        what_form.addRow("Folder", self.workdir_edit)
         what_form.addRow("Code", self.code_combo)
         what_form.addRow("Python", self.python_edit)
         what_form.addRow("Environment", self.env_table)
@@ -203,7 +190,7 @@ class LaunchDialog(QDialog):
             command=argv,
             target=target,
             code=str(self.code_combo.currentData()),
-            workdir=str(Path(self.workdir_edit.text().strip() or os.getcwd()).expanduser()),
+            workdir=str(Path(self.workdir_edit.text() or os.getcwd()).expanduser()),
             env=self.env_table.env(),
             python=self.python_edit.text().strip() or "python3",
             gpus=len(indices) if indices is not None else self.gpu_picker.count(),
@@ -235,32 +222,27 @@ class LaunchDialog(QDialog):
 
     def start(self) -> None:
         """Launch the form's spec on the runner."""
-        if self._handle is not None:
+        if self.is_running():
             return
         try:
             spec = self.spec()
         except ValueError as exc:
-            self._show(str(exc), error=True)
+            self.show_message(str(exc), error=True)
             return
-        self._show(f"Launching on {spec.target}…")
-        self.launch_button.setEnabled(False)
-        self._handle = self._runner.submit(
+        self.show_message(f"Launching on {spec.target}…")
+        self.run_task(
             _launch,
             self._service,
             spec,
             on_done=lambda job: self._on_launched(spec, job),
-            on_failed=self._on_launch_failed,
+            failure_text="Cannot launch",
             label="Launching a run",
         )
-        self._handle.finished.connect(self._on_finished)
 
-    def is_running(self) -> bool:
-        return self._handle is not None
+    def update_enabled(self) -> None:
+        self._on_command_changed()
 
     # --- slots ---------------------------------------------------------------------------
-    def _show(self, text: str, error: bool = False) -> None:
-        body = html.escape(text).replace("\n", "<br>")
-        self.message.setText(f"<span style='color:{ERROR_COLOR}'>{body}</span>" if error else body)
 
     def _fill_recent(self, specs: list[RunSpec]) -> None:
         self.recent_specs = specs
@@ -285,8 +267,8 @@ class LaunchDialog(QDialog):
                 self.target_combo.addItem(f"{target}  ({host.address})", target)
         self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(current)))
 
-    def _on_hosts_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show(f"Cannot list hosts: {exc}", error=True)
+    def _on_hosts_failed(self, failure: Failure) -> None:
+        self.show_failure(failure, "Cannot list hosts")
 
     def _on_target_changed(self, _index: int = 0) -> None:
         target = self.target()
@@ -303,22 +285,10 @@ class LaunchDialog(QDialog):
             self.launch_button.setEnabled(False)
             return
         self.argv_label.setText(argv_preview(argv))
-        self.launch_button.setEnabled(bool(argv) and self._handle is None)
-
-    def _on_browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Working folder", self.workdir_edit.text())
-        if folder:
-            self.workdir_edit.setText(folder)
+        self.launch_button.setEnabled(bool(argv) and not self.is_running())
 
     def _on_launched(self, spec: RunSpec, job: JobInfo) -> None:
         self.launched_job = job
         self._fill_recent(self._recent.add(spec))
-        self._show(f"Launched run {job.run_id} on {job.target} ({job.state}).")
+        self.show_message(f"Launched run {job.run_id} on {job.target} ({job.state}).")
         self.launched.emit(job)
-
-    def _on_launch_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show(f"Cannot launch: {exc}", error=True)
-
-    def _on_finished(self) -> None:
-        self._handle = None
-        self._on_command_changed()

@@ -7,8 +7,6 @@ The registered datasets and their versions are loaded on the TaskRunner from a
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,22 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 LATEST = "latest"
 
 
-def dataset_service_for(jobs: Any) -> Any | None:
-    """A DatasetService sharing the catalog of ``jobs`` (a JobService), or None without one."""
-    catalog, home = getattr(jobs, "catalog", None), getattr(jobs, "home", None)
-    if catalog is None or home is None:
-        return None
-    from mlops_desktop.services.datasets import DatasetService
-
-    return DatasetService(catalog, home)
-
-
-def _load(service: Any, *, state: Any) -> dict[str, list[str]]:
+def _load(service: DatasetService, *, state: TaskState) -> dict[str, list[str]]:
     """{dataset: ["v3", "v2", ...]} of every registered dataset, newest version first."""
     return {d.name: [v.version for v in service.versions(d.name)] for d in service.list_datasets()}
 
@@ -42,7 +32,9 @@ def _load(service: Any, *, state: Any) -> dict[str, list[str]]:
 class DatasetList(QWidget):
     """Pick ``dataset`` + ``version``, Add… to the list; Remove drops the selected entries."""
 
-    def __init__(self, service: Any | None, runner: TaskRunner, parent: QWidget | None = None):
+    def __init__(
+        self, service: DatasetService | None, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.available: dict[str, list[str]] = {}
         self.loading = service is not None
@@ -100,9 +92,9 @@ class DatasetList(QWidget):
         self.status.setText("" if available else "No datasets are registered yet.")
         self._update_buttons()
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
+    def _on_failed(self, failure: Failure) -> None:
         self.loading = False
-        self.status.setText(f"Cannot list datasets: {exc}")
+        self.status.setText(f"Cannot list datasets: {failure}")
         self._update_buttons()
 
     def _on_dataset_changed(self, _index: int = 0) -> None:

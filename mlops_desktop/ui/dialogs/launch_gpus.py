@@ -5,7 +5,6 @@ and the choice of a GPU count or specific GPUs."""
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -23,14 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.compute import GpuInfo
+from mlops_desktop.services.compute import JobService
+from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import human_bytes
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 SLOW_MS = 8000  # after this, say that the target is slow to answer
-ERROR_COLOR = "#d62728"
 
 
-def _load_gpus(service: Any, target: str, *, state: Any) -> list[GpuInfo]:
+def _load_gpus(service: JobService, target: str, *, state: TaskState) -> list[GpuInfo]:
     return list(service.gpus(target))
 
 
@@ -38,11 +39,12 @@ class GpuPicker(QWidget):
     """See the module docstring. ``spinner`` and ``status_label`` are placed by the dialog,
     next to the target picker."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: JobService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._generation = 0
         self.target = ""
         self.gpus: list[GpuInfo] = []
         self.loading = False
@@ -95,8 +97,6 @@ class GpuPicker(QWidget):
     # --- public --------------------------------------------------------------------------
     def load(self, target: str) -> None:
         """Ask ``target`` for its GPUs on the runner; an older answer is ignored."""
-        self._generation += 1
-        generation = self._generation
         self.target = target
         self.loading = True
         self.error = ""
@@ -107,8 +107,9 @@ class GpuPicker(QWidget):
             _load_gpus,
             self._service,
             target,
-            on_done=lambda gpus: self._on_loaded(generation, gpus),
-            on_failed=lambda exc, _tb: self._on_load_failed(generation, exc),
+            key=(self, "gpus"),
+            on_done=self._on_loaded,
+            on_failed=self._on_load_failed,
         )
 
     def count(self) -> int:
@@ -174,9 +175,7 @@ class GpuPicker(QWidget):
         self.count_spin.setEnabled(self.any_radio.isChecked())
         self.table.setEnabled(self.these_radio.isChecked() or not self.gpus)
 
-    def _on_loaded(self, generation: int, gpus: list[GpuInfo]) -> None:
-        if generation != self._generation:
-            return
+    def _on_loaded(self, gpus: list[GpuInfo]) -> None:
         self.loading = False
         self._slow.stop()
         self.spinner.hide()
@@ -186,14 +185,12 @@ class GpuPicker(QWidget):
         self.count_spin.setMaximum(max(len(gpus), 0) if gpus else 64)
         self._fill(gpus)
 
-    def _on_load_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
+    def _on_load_failed(self, failure: Failure) -> None:
         self.loading = False
         self._slow.stop()
         self.spinner.hide()
         self.gpus = []
-        self.error = str(exc) or type(exc).__name__
+        self.error = str(failure) or type(failure.exc).__name__
         self._set_status(f"Cannot list GPUs: {self.error}", error=True)
         self._fill([])
 

@@ -48,7 +48,9 @@ class SetAliasDialog(QDialog):
         known = sorted(set(aliases) | {"champion", "challenger"})
         self.combo.addItems(known)
         self.combo.setCurrentText("")
-        self.combo.lineEdit().setPlaceholderText("champion")
+        edit = self.combo.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText("champion")
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.buttons = QDialogButtonBox(

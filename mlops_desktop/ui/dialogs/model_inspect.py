@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from mlops_desktop.core.models import InspectResult
+from mlops_desktop.services.models import ModelService
+from mlops_desktop.ui.dialogs.service_dialog import message_html
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_duration, format_value
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
 SAFETY_NOTE = (
@@ -18,7 +20,7 @@ SAFETY_NOTE = (
 )
 
 
-def inspect_model(service: Any, ref: str, *, state: Any) -> InspectResult:
+def inspect_model(service: ModelService, ref: str, *, state: TaskState) -> InspectResult:
     return service.inspect(ref)
 
 
@@ -26,7 +28,7 @@ class InspectDialog(QDialog):
     """Starts ``service.inspect(ref)`` on the runner at once and shows the result."""
 
     def __init__(
-        self, service: Any, runner: TaskRunner, ref: str, parent: QWidget | None = None
+        self, service: ModelService, runner: TaskRunner, ref: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Inspect {ref}")
@@ -68,7 +70,5 @@ class InspectDialog(QDialog):
         self.params.set_rows((k, format_value(v)) for k, v in sorted(result.params.items()))
         self.params.setVisible(True)
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
-        self.status.setText(
-            f"<span style='color:#d62728'>Cannot inspect: {html.escape(str(exc))}</span>"
-        )
+    def _on_failed(self, failure: Failure) -> None:
+        self.status.setText(message_html(f"Cannot inspect: {failure}", error=True))

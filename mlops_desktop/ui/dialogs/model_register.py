@@ -5,34 +5,52 @@
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.core.models import ModelVersion
+from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.dialogs.register_dataset import parse_tags
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 
-def register_model(service: Any, kwargs: dict[str, Any], *, state: Any) -> ModelVersion:
-    return service.register(**kwargs)
+@dataclass(frozen=True)
+class RegisterRequest:
+    """The arguments of ``ModelService.register``."""
+
+    name: str
+    run_id: str | None
+    artifact: str | None
+    path: str | None
+    description: str
+    tags: dict[str, str] | None
 
 
-class RegisterModelDialog(QDialog):
+def register_model(
+    service: ModelService, request: RegisterRequest, *, state: TaskState
+) -> ModelVersion:
+    return service.register(
+        request.name,
+        run_id=request.run_id,
+        artifact=request.artifact,
+        path=request.path,
+        description=request.description,
+        tags=request.tags,
+    )
+
+
+class RegisterModelDialog(ServiceDialog):
     """See the module docstring.
 
     Signals:
@@ -43,7 +61,7 @@ class RegisterModelDialog(QDialog):
 
     def __init__(
         self,
-        service: Any,
+        service: ModelService,
         runner: TaskRunner,
         name: str = "",
         run_id: str = "",
@@ -51,12 +69,9 @@ class RegisterModelDialog(QDialog):
         path: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Register model")
+        super().__init__(runner, "Register model", parent)
         self.resize(560, 0)
         self._service = service
-        self._runner = runner
-        self._handle: TaskHandle | None = None
         self.result_version: ModelVersion | None = None
         self.name_edit = QLineEdit(name)
         self.name_edit.setPlaceholderText("wine-classifier")
@@ -64,30 +79,35 @@ class RegisterModelDialog(QDialog):
         self.run_edit.setPlaceholderText("optional: the run that made it")
         self.artifact_edit = QLineEdit(artifact)
         self.artifact_edit.setPlaceholderText("model.joblib (an artifact of the run)")
-        self.path_edit = QLineEdit(path)
-        self.path_edit.setPlaceholderText("or a file or folder on disk")
-        self.file_button = QPushButton("File…")
-        self.folder_button = QPushButton("Folder…")
+        self.path_edit = PathField(
+            path,
+            "or a file or folder on disk",
+            file_caption="Model file",
+            folder_caption="Model folder",
+        )
         self.tags_edit = QLineEdit()
         self.tags_edit.setPlaceholderText("team=vision, stage=test")
         self.description_edit = QLineEdit()
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(self.file_button)
-        path_row.addWidget(self.folder_button)
-        form = QFormLayout()
-        form.addRow("Name", self.name_edit)
-        form.addRow("Run id", self.run_edit)
-        form.addRow("Artifact", self.artifact_edit)
-        form.addRow("Path", path_row)
-        form.addRow("Tags", self.tags_edit)
-        form.addRow("Description", self.description_edit)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.register_button = self.buttons.addButton(
             "Register", QDialogButtonBox.ButtonRole.AcceptRole
         )
+        self._lay_out()
+        self.register_button.clicked.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        for edit in (self.name_edit, self.run_edit, self.artifact_edit):
+            edit.textChanged.connect(self._on_input_changed)
+        self.path_edit.textChanged.connect(self._on_input_changed)
+        self._on_input_changed()
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        form.addRow("Name", self.name_edit)
+        form.addRow("Run id", self.run_edit)
+        form.addRow("Artifact", self.artifact_edit)
+        form.addRow("Path", self.path_edit)
+        form.addRow("Tags", self.tags_edit)
+        form.addRow("Description", self.description_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel("Name a run's artifact (run id and artifact), or a file or folder on disk.")
@@ -95,83 +115,55 @@ class RegisterModelDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.file_button.clicked.connect(self._on_pick_file)
-        self.folder_button.clicked.connect(self._on_pick_folder)
-        self.register_button.clicked.connect(self.start)
-        self.buttons.rejected.connect(self.reject)
-        for edit in (self.name_edit, self.run_edit, self.artifact_edit, self.path_edit):
-            edit.textChanged.connect(self._on_input_changed)
-        self._on_input_changed()
 
-    def is_running(self) -> bool:
-        return self._handle is not None
-
-    def kwargs(self) -> dict[str, Any]:
+    def request(self) -> RegisterRequest:
         """The arguments of ``service.register`` (raises ValueError for bad tags)."""
         run_id = self.run_edit.text().strip() or None
         artifact = self.artifact_edit.text().strip() or None
-        path = self.path_edit.text().strip() or None
-        return {
-            "name": self.name_edit.text().strip(),
-            "run_id": run_id,
-            "artifact": artifact if run_id else None,
-            "path": path if not (run_id and artifact) else None,
-            "description": self.description_edit.text().strip(),
-            "tags": parse_tags(self.tags_edit.text()) or None,
-        }
+        path = self.path_edit.text() or None
+        return RegisterRequest(
+            name=self.name_edit.text().strip(),
+            run_id=run_id,
+            artifact=artifact if run_id else None,
+            path=path if not (run_id and artifact) else None,
+            description=self.description_edit.text().strip(),
+            tags=parse_tags(self.tags_edit.text()) or None,
+        )
 
     def start(self) -> None:
-        if self._handle is not None:
+        if self.is_running():
             return
         try:
-            kwargs = self.kwargs()
+            request = self.request()
         except ValueError as exc:
-            self._show(str(exc), error=True)
+            self.show_message(str(exc), error=True)
             return
-        self._show("Registering…")
-        self.register_button.setEnabled(False)
-        self._handle = self._runner.submit(
+        self.show_message("Registering…")
+        self.run_task(
             register_model,
             self._service,
-            kwargs,
+            request,
             on_done=self._on_done,
-            on_failed=self._on_failed,
+            failure_text="Cannot register",
             label="Registering a model",
         )
-        self._handle.finished.connect(self._on_finished)
-
-    def _show(self, text: str, error: bool = False) -> None:
-        body = html.escape(text).replace("\n", "<br>")
-        self.message.setText(f"<span style='color:#d62728'>{body}</span>" if error else body)
-
-    def _on_pick_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Model file")
-        if path:
-            self.path_edit.setText(path)
-
-    def _on_pick_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Model folder")
-        if path:
-            self.path_edit.setText(path)
 
     def _on_input_changed(self, _text: str = "") -> None:
-        path = self.path_edit.text().strip()
+        path = self.path_edit.text()
         if path and not self.name_edit.isModified() and not self.name_edit.text():
             self.name_edit.setText(Path(path).stem)
-        has_source = bool(path) or bool(
+        self.update_enabled()
+
+    def update_enabled(self) -> None:
+        has_source = bool(self.path_edit.text()) or bool(
             self.run_edit.text().strip() and self.artifact_edit.text().strip()
         )
-        ok = bool(self.name_edit.text().strip()) and has_source and self._handle is None
+        ok = bool(self.name_edit.text().strip()) and has_source and not self.is_running()
         self.register_button.setEnabled(ok)
 
     def _on_done(self, version: ModelVersion) -> None:
         self.result_version = version
-        self._show(f"{version.name} v{version.version} registered ({version.fingerprint[:19]}).")
+        self.show_message(
+            f"{version.name} v{version.version} registered ({version.fingerprint[:19]})."
+        )
         self.registered.emit(version)
-
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show(f"Cannot register: {exc}", error=True)
-
-    def _on_finished(self) -> None:
-        self._handle = None
-        self._on_input_changed()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,14 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.settings import Settings
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 URL_PLACEHOLDER = "empty: SQLite in the home, or postgresql+psycopg://user@host/db"
 _URL_PREFIXES = ("sqlite", "postgresql")
 
 
-def _run_test(test: Callable[[str], str], url: str, *, state: Any) -> str:
+def _run_test(test: Callable[[str], str], url: str, *, state: TaskState) -> str:
     return test(url)
 
 
@@ -153,7 +152,7 @@ class PreferencesDialog(QDialog):
             self._test,
             url,
             on_done=lambda text: self._show_test_result(True, str(text)),
-            on_failed=lambda exc, _tb: self._show_test_result(False, str(exc)),
+            on_failed=lambda failure: self._show_test_result(False, str(failure)),
             label="Testing the catalog connection",
         )
         self._test_handle.finished.connect(self._on_test_finished)

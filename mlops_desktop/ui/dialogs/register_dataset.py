@@ -8,30 +8,28 @@ files).
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.core.datasets import AddResult
 from mlops_desktop.core.errors import OperationCancelled
+from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_duration, human_bytes
-from mlops_desktop.ui.tasks import TaskCancelled, TaskHandle, TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 SNAPSHOT_TEXT = "Snapshot (copy into the store so it can be restored)"
 
@@ -66,16 +64,35 @@ def describe_result(result: AddResult) -> str:
     return f"{head} ({details})."
 
 
-def add_dataset(service: Any, kwargs: dict[str, Any], *, state: Any) -> AddResult:
+def add_dataset(service: DatasetService, request: AddRequest, *, state: TaskState) -> AddResult:
     """Task body: ``service.add`` reporting bytes hashed and watching for cancel."""
 
     def progress(done: int, total: int, message: str) -> None:
         state.progress(done / total if total else 0.0, message)
 
-    return service.add(**kwargs, progress=progress, cancelled=lambda: state.cancelled)
+    return service.add(
+        request.path,
+        request.name,
+        request.message,
+        request.tags,
+        request.snapshot,
+        progress=progress,
+        cancelled=lambda: state.cancelled,
+    )
 
 
-class RegisterDatasetDialog(QDialog):
+@dataclass(frozen=True)
+class AddRequest:
+    """What the form asks ``DatasetService.add`` to do."""
+
+    path: str
+    name: str
+    message: str
+    tags: dict[str, str]
+    snapshot: bool
+
+
+class RegisterDatasetDialog(ServiceDialog):
     """See the module docstring.
 
     Signals:
@@ -86,47 +103,29 @@ class RegisterDatasetDialog(QDialog):
 
     def __init__(
         self,
-        service: Any,
+        service: DatasetService,
         runner: TaskRunner,
         path: str = "",
         name: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Register dataset")
+        super().__init__(runner, "Register dataset", parent)
         self.setMinimumWidth(560)
         self._service = service
-        self._runner = runner
-        self.handle: TaskHandle | None = None
         self.result_value: AddResult | None = None
         self._name_edited = bool(name)
-
-        self.path_edit = QLineEdit(path)
-        self.path_edit.setPlaceholderText("A file or a folder")
-        self.file_button = QPushButton("File…")
-        self.folder_button = QPushButton("Folder…")
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(self.file_button)
-        path_row.addWidget(self.folder_button)
+        self.path_edit = PathField(
+            path, "A file or a folder", file_caption="Dataset file", folder_caption="Dataset folder"
+        )
         self.name_edit = QLineEdit(name or self._basename(path))
         self.message_edit = QLineEdit()
         self.message_edit.setPlaceholderText("What is new in this version")
         self.tags_edit = QLineEdit()
         self.tags_edit.setPlaceholderText("source=kaggle, split=train")
         self.snapshot_check = QCheckBox(SNAPSHOT_TEXT)
-        form = QFormLayout()
-        form.addRow("Path", path_row)
-        form.addRow("Name", self.name_edit)
-        form.addRow("Message", self.message_edit)
-        form.addRow("Tags", self.tags_edit)
-        form.addRow("", self.snapshot_check)
-
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setVisible(False)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
         self.skipped_text = QPlainTextEdit()
         self.skipped_text.setReadOnly(True)
         self.skipped_text.setMaximumHeight(110)
@@ -136,89 +135,83 @@ class RegisterDatasetDialog(QDialog):
             "Register", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.skipped_text)
-        layout.addWidget(self.buttons)
-
-        self.file_button.clicked.connect(self._on_pick_file)
-        self.folder_button.clicked.connect(self._on_pick_folder)
+        self._lay_out()
         self.path_edit.textChanged.connect(self._on_path_changed)
         self.name_edit.textEdited.connect(self._on_name_edited)
         self.register_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
-        self._update_enabled()
+        self.update_enabled()
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        form.addRow("Path", self.path_edit)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Message", self.message_edit)
+        form.addRow("Tags", self.tags_edit)
+        form.addRow("", self.snapshot_check)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.skipped_text)
+        layout.addWidget(self.buttons)
 
     @staticmethod
     def _basename(path: str) -> str:
         return Path(path.rstrip("/\\")).stem if path else ""
 
-    def is_running(self) -> bool:
-        return self.handle is not None
+    def request(self) -> AddRequest:
+        """The form as a request.
+
+        Raises:
+            ValueError: no path or name, or tags that are not key=value pairs.
+        """
+        path, name = self.path_edit.text(), self.name_edit.text().strip()
+        if not path or not name:
+            raise ValueError("Choose a file or folder and give the dataset a name.")
+        tags = parse_tags(self.tags_edit.text())
+        snapshot = self.snapshot_check.isChecked()
+        return AddRequest(path, name, self.message_edit.text().strip(), tags, snapshot)
 
     def start(self) -> None:
         """Validate the form and start the add on the runner."""
-        path, name = self.path_edit.text().strip(), self.name_edit.text().strip()
-        if not path or not name:
-            self._show_error("Choose a file or folder and give the dataset a name.")
-            return
         try:
-            tags = parse_tags(self.tags_edit.text())
+            request = self.request()
         except ValueError as exc:
             self._show_error(str(exc))
             return
-        kwargs = {
-            "path": path,
-            "name": name,
-            "message": self.message_edit.text().strip(),
-            "tags": tags,
-            "snapshot": self.snapshot_check.isChecked(),
-        }
         self.result_value = None
         self.skipped_text.setVisible(False)
-        self.status_label.setText("Hashing…")
+        self.show_message("Hashing…")
         self.progress_bar.setValue(0)
         self.progress_bar.setVisible(True)
-        self.handle = self._runner.submit(
+        handle = self.run_task(
             add_dataset,
             self._service,
-            kwargs,
+            request,
             on_done=self._on_done,
             on_failed=self._on_failed,
             on_progress=self._on_progress,
         )
-        self.handle.cancelled.connect(self._on_cancelled)
-        self.handle.finished.connect(self._on_finished)
-        self._update_enabled()
+        if handle is not None:
+            handle.cancelled.connect(self._on_cancelled)
 
     def cancel_task(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-            self.status_label.setText("Cancelling…")
+        if self.is_running():
+            super().cancel_task()
+            self.show_message("Cancelling…")
 
     # --- slots ---------------------------------------------------------------------------
-    def _on_pick_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Dataset file", self.path_edit.text())
-        if path:
-            self.path_edit.setText(path)
-
-    def _on_pick_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Dataset folder", self.path_edit.text())
-        if path:
-            self.path_edit.setText(path)
-
     def _on_path_changed(self, text: str) -> None:
         if not self._name_edited:
             self.name_edit.setText(self._basename(text.strip()))
-        self._update_enabled()
+        self.update_enabled()
 
     def _on_name_edited(self, _text: str) -> None:
         self._name_edited = True
 
     def _on_cancel_clicked(self) -> None:
-        if self.handle is not None:
+        if self.is_running():
             self.cancel_task()
         else:
             self.reject()
@@ -226,12 +219,12 @@ class RegisterDatasetDialog(QDialog):
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
         if message:
-            self.status_label.setText(message)
+            self.show_message(message)
 
     def _on_done(self, result: AddResult) -> None:
         self.result_value = result
         self.progress_bar.setValue(1000)
-        self.status_label.setText(f"<b>{html.escape(describe_result(result))}</b>")
+        self.message.setText(f"<b>{html.escape(describe_result(result))}</b>")
         if result.skipped:
             self.skipped_text.setPlainText(
                 f"Skipped {len(result.skipped)} files:\n" + "\n".join(result.skipped)
@@ -239,42 +232,31 @@ class RegisterDatasetDialog(QDialog):
             self.skipped_text.setVisible(True)
         self.registered.emit(result)
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
-        if isinstance(exc, (OperationCancelled, TaskCancelled)):
+    def _on_failed(self, failure: Failure) -> None:
+        if isinstance(failure.exc, OperationCancelled):
             self._on_cancelled()
         else:
-            self._show_error(f"Cannot register: {exc}")
+            self._show_error(f"Cannot register: {failure}")
 
     def _on_cancelled(self) -> None:
         self.progress_bar.setVisible(False)
-        self.status_label.setText("Cancelled: nothing was registered.")
-
-    def _on_finished(self) -> None:
-        self.handle = None
-        self._update_enabled()
-        if self.result_value is not None:
-            self.cancel_button.setText("Close")
+        self.show_message("Cancelled: nothing was registered.")
 
     def _show_error(self, text: str) -> None:
         self.progress_bar.setVisible(False)
-        self.status_label.setText(f'<span style="color:#e0433b">{html.escape(text)}</span>')
+        self.show_message(text, error=True)
 
-    def _update_enabled(self) -> None:
-        running = self.handle is not None
+    def update_enabled(self) -> None:
+        running = self.is_running()
         for widget in (
             self.path_edit,
-            self.file_button,
-            self.folder_button,
             self.name_edit,
             self.message_edit,
             self.tags_edit,
             self.snapshot_check,
         ):
             widget.setEnabled(not running)
-        self.register_button.setEnabled(not running and bool(self.path_edit.text().strip()))
-        self.cancel_button.setText("Cancel")
-
-    def reject(self) -> None:
-        """Closing while hashing cancels the task first."""
-        self.cancel_task()
-        super().reject()
+        self.register_button.setEnabled(not running and bool(self.path_edit.text()))
+        self.cancel_button.setText(
+            "Close" if self.result_value is not None and not running else "Cancel"
+        )

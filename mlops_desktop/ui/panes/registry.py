@@ -1,9 +1,9 @@
-"""The pane registry: each pane module registers its name, icon, order and factory.
+"""The pane registry: each pane registers its name, icon, order and factory; the base class.
 
 The registry knows no pane. Each pane is a subpackage of ``mlops_desktop.ui.panes`` whose
 ``pane`` module calls :func:`register_pane` at import time; :func:`discover_panes` imports them.
-A pane widget may offer ``refresh()`` (View > Refresh, F5), ``focus_filter()`` (Ctrl+F) and
-``shutdown()`` (window closing); the main window calls them when present.
+Every pane derives from :class:`Pane`, so the main window asks each the same questions
+(refresh, focus the filter, save and restore its layout, shut down) without guessing.
 """
 
 from __future__ import annotations
@@ -11,17 +11,41 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from mlops_desktop.services.experiments import ExperimentService
+    from mlops_desktop.services.bundle import Services
     from mlops_desktop.settings import Settings
-    from mlops_desktop.ui.ingest_loop import IngestLoop
+    from mlops_desktop.ui.live import IngestLoop
+    from mlops_desktop.ui.navigation import AppEvents, Navigator
     from mlops_desktop.ui.tasks import TaskRunner
+
+
+class Pane(QWidget):
+    """A pane of the main window. Every method has a default that does nothing."""
+
+    def refresh(self) -> None:
+        """Reload what the pane shows (View > Refresh, F5)."""
+
+    def focus_filter(self) -> None:
+        """Put the keyboard focus in the pane's filter box (Ctrl+F)."""
+
+    def start_live(self) -> None:
+        """Start live work that runs even while the pane is hidden (the app calls it at start)."""
+
+    def shutdown(self) -> None:
+        """Stop timers and live work (the window is closing)."""
+
+    def save_state(self) -> str | None:
+        """The pane's layout (splitter sizes…) to restore next time; None: nothing to keep."""
+        return None
+
+    def restore_state(self, state: str) -> None:
+        """Put back a layout :meth:`save_state` returned."""
 
 
 @dataclass
@@ -31,23 +55,23 @@ class PaneContext:
     Attributes:
         home: the app's home folder.
         settings: the live settings (Preferences edits this object, then saves it).
+        services: the app's services on one catalog.
         runner: the TaskRunner every service call goes through.
-        experiments: the experiment service.
+        navigator: where a pane asks to show a place of another pane (and serves its own).
+        events: theme and settings changes, and the way to the status bar.
         ingest: the live ingest loop (signals ``runsChanged``/``newRuns``), None in some tests.
-        window: the main window (signals ``themeChanged``, ``settingsChanged``; ``show_status``).
-        services: further services by name for later panes ("datasets", "models", ...).
     """
 
     home: Path
     settings: Settings
+    services: Services
     runner: TaskRunner
-    experiments: ExperimentService
+    navigator: Navigator
+    events: AppEvents
     ingest: IngestLoop | None = None
-    window: Any = None
-    services: dict[str, Any] = field(default_factory=dict)
 
 
-PaneFactory = Callable[[PaneContext], "QWidget"]
+PaneFactory = Callable[[PaneContext], Pane]
 
 
 @dataclass(frozen=True)
@@ -70,7 +94,7 @@ def register_pane(name: str, icon: str, order: int, factory: PaneFactory) -> Non
         name: shown in the navigation bar and the View menu.
         icon: resource name of its SVG icon.
         order: position in the navigation bar (lower first).
-        factory: builds the pane's widget from a :class:`PaneContext`.
+        factory: builds the pane from a :class:`PaneContext`.
     """
     _PANES[name] = PaneSpec(name, icon, order, factory)
 

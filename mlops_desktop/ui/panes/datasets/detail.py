@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.datasets import DatasetSummary, DatasetVersion
+from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.dataset_versions import (
     VCOL_MESSAGE,
     VCOL_TAGS,
@@ -32,7 +33,7 @@ from mlops_desktop.ui.panes.datasets.tabs import (
     VersionTab,
     make_table_view,
 )
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 RESTORE_DISABLED_TIP = (
     "Only snapshotted versions can be restored: this version references its files in place. "
@@ -44,7 +45,7 @@ BANNER_STYLE = (  # amber with dark text: reads the same in light and dark theme
 )
 
 
-def _versions(service: Any, name: str, *, state: Any) -> list[DatasetVersion]:
+def _versions(service: DatasetService, name: str, *, state: TaskState) -> list[DatasetVersion]:
     return service.versions(name)
 
 
@@ -63,11 +64,12 @@ class DatasetDetailView(QWidget):
     runActivated = Signal(str)
     versionShown = Signal(str, str)
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._generation = 0
         self._pending_version: str | None = None
         self._dirty: set[int] = set()
         self.summary: DatasetSummary | None = None
@@ -150,14 +152,13 @@ class DatasetDetailView(QWidget):
         self.source_label.setText(summary.source_path)
         self.source_label.setToolTip(summary.source_path)
         self._pending_version = version or (keep.version if same and keep else None)
-        self._generation += 1
-        generation = self._generation
         self._runner.submit(
             _versions,
             self._service,
             summary.name,
-            on_done=lambda versions: self._on_versions(generation, versions),
-            on_failed=lambda exc, _tb: self._on_versions_failed(generation, exc),
+            key=(self, "versions"),
+            on_done=self._on_versions,
+            on_failed=self._on_versions_failed,
         )
 
     def select_version(self, version: str) -> None:
@@ -185,9 +186,7 @@ class DatasetDetailView(QWidget):
             self.banner.setVisible(False)
 
     # --- slots ---------------------------------------------------------------------------
-    def _on_versions(self, generation: int, versions: list[DatasetVersion]) -> None:
-        if generation != self._generation:
-            return
+    def _on_versions(self, versions: list[DatasetVersion]) -> None:
         self.versions = sorted(versions, key=lambda v: v.number, reverse=True)
         self.versions_model.set_versions(self.versions)
         self._fit_version_columns()
@@ -207,11 +206,10 @@ class DatasetDetailView(QWidget):
         room = view.viewport().width() - others - 2
         view.setColumnWidth(VCOL_MESSAGE, max(120, min(room, 420)))
 
-    def _on_versions_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.source_label.setText(f"Cannot load versions: {exc}")
+    def _on_versions_failed(self, failure: Failure) -> None:
+        self.source_label.setText(f"Cannot load versions: {failure}")
 
-    def _on_version_changed(self, current: Any, previous: Any) -> None:
+    def _on_version_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         version = self.current_version()
         if version is not None and (not previous.isValid() or current.row() != previous.row()):
             self._show_version(version)

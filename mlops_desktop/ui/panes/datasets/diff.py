@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.datasets import DatasetDiff, DatasetVersion, TableDiff
+from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.formatting import format_value
 from mlops_desktop.ui.panes.datasets.tabs import VersionTab
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 ADDED_COLOR = "#2ca02c"
 REMOVED_COLOR = "#e0433b"
@@ -27,7 +28,9 @@ CHANGED_COLOR = "#e08a00"
 MAX_LISTED = 2000  # files listed per group; the count says how many there are
 
 
-def _diff(service: Any, name: str, old: str, new: str, *, state: Any) -> DatasetDiff:
+def _diff(
+    service: DatasetService, name: str, old: str, new: str, *, state: TaskState
+) -> DatasetDiff:
     return service.diff(name, old, new)
 
 
@@ -38,7 +41,9 @@ def _stat(value: Any) -> str:
 class DiffTab(VersionTab):
     """Choose "from" and "to" versions; shows added, removed and changed files and tables."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(service, runner, parent)
         self.diff: DatasetDiff | None = None
         self.old_combo = QComboBox()

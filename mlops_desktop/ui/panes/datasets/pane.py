@@ -8,10 +8,9 @@ banner that offers to record a new version. Dropping a file or folder opens the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,16 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.datasets import DatasetSummary, DatasetVersion
+from mlops_desktop.core.datasets import AddResult, DatasetSummary, DatasetVersion
+from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.register_dataset import RegisterDatasetDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.datasets_table import COL_NAME, DatasetsTableModel
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowDataset
 from mlops_desktop.ui.panes.datasets.detail import DatasetDetailView
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
-from mlops_desktop.ui.panes.registry import PaneContext, register_pane
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-from mlops_desktop.ui.widgets import EmptyState, ask_window
+from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
+from mlops_desktop.ui.widgets import EmptyState
 
 CHECK_INTERVAL_MS = 30_000
 NO_DATASETS_HTML = (
@@ -44,18 +46,19 @@ NO_DATASETS_HTML = (
 )
 NO_DATASETS_CODE = "mlops-desktop data add PATH --name NAME"
 NO_DATASETS_FOOTER = "Every version gets a content fingerprint; runs remember the one they read."
-UNAVAILABLE_HTML = "<h2>Datasets are not available</h2><p>The dataset service did not start.</p>"
 
 
-def _list_datasets(service: Any, *, state: Any) -> list[DatasetSummary]:
+def _list_datasets(service: DatasetService, *, state: TaskState) -> list[DatasetSummary]:
     return service.list_datasets()
 
 
-def _changed(service: Any, *, state: Any) -> list[tuple[str, str]]:
+def _changed(service: DatasetService, *, state: TaskState) -> list[tuple[str, str]]:
     return service.changed_datasets()
 
 
-def _checkout(service: Any, name: str, version: str, dest: str, *, state: Any) -> Path:
+def _checkout(
+    service: DatasetService, name: str, version: str, dest: str, *, state: TaskState
+) -> Path:
     def progress(done: int, total: int, message: str) -> None:
         state.progress(done / total if total else 0.0, message)
 
@@ -65,7 +68,7 @@ def _checkout(service: Any, name: str, version: str, dest: str, *, state: Any) -
     return service.checkout(name, version, dest, progress=progress, cancelled=cancelled)
 
 
-class DatasetsPane(QWidget):
+class DatasetsPane(Pane):
     """See the module docstring.
 
     Signals:
@@ -77,15 +80,18 @@ class DatasetsPane(QWidget):
     changesChecked = Signal()
 
     def __init__(
-        self, service: Any, runner: TaskRunner, window: Any = None, parent: QWidget | None = None
+        self,
+        service: DatasetService,
+        runner: TaskRunner,
+        navigator: Navigator | None = None,
+        events: AppEvents | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._window = window
-        self._list_handle: TaskHandle | None = None
-        self._check_handle: TaskHandle | None = None
-        self._check_pending = False
+        self._navigator = navigator or Navigator(self)
+        self._events = events or AppEvents(self)
         self._pending: tuple[str, str | None] | None = None
         self.loaded = False
         self.register_dialog: RegisterDatasetDialog | None = None
@@ -124,11 +130,7 @@ class DatasetsPane(QWidget):
 
         self.empty = EmptyState(NO_DATASETS_HTML, NO_DATASETS_CODE, NO_DATASETS_FOOTER)
         self.empty_register_button = QPushButton("Register dataset…")
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.empty_register_button)
-        row.addStretch(1)
-        self.empty.layout().insertLayout(3, row)
+        self.empty.add_buttons(self.empty_register_button)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.split)
         self.stack.addWidget(self.empty)
@@ -150,22 +152,23 @@ class DatasetsPane(QWidget):
     # --- public (main window) ------------------------------------------------------------
     def refresh(self) -> None:
         """Reload the datasets list (F5)."""
-        if self._list_handle is not None:
-            return
-        self._list_handle = self._runner.submit(
-            _list_datasets, self._service, on_done=self._on_datasets, on_failed=self._on_failed
+        self._runner.submit_when_idle(
+            (self, "list"),
+            _list_datasets,
+            self._service,
+            on_done=self._on_datasets,
+            on_failed=self._on_failed,
         )
-        self._list_handle.finished.connect(self._on_list_finished)
 
     def check_changes(self) -> None:
         """Ask the service which registered paths changed (stat only, on a worker)."""
-        if self._check_handle is not None:
-            self._check_pending = True  # the running check may predate the change
-            return
-        self._check_handle = self._runner.submit(
-            _changed, self._service, on_done=self._on_changes, on_failed=self._on_check_failed
+        self._runner.submit_when_idle(  # the running check may predate the change: run again
+            (self, "check"),
+            _changed,
+            self._service,
+            on_done=self._on_changes,
+            on_failed=self._on_check_failed,
         )
-        self._check_handle.finished.connect(self._on_check_finished)
 
     def select_dataset(self, name: str, version: str | None = None) -> None:
         """Choose ``name`` in the list and ``version`` in its timeline (after loading)."""
@@ -195,10 +198,10 @@ class DatasetsPane(QWidget):
         return dialog
 
     def save_state(self) -> str:
-        return bytes(self.split.saveState().toBase64()).decode()
+        return bytes(self.split.saveState().toBase64().data()).decode()
 
-    def restore_state(self, state: object) -> None:
-        self.split.restoreState(QByteArray.fromBase64(str(state).encode()))
+    def restore_state(self, state: str) -> None:
+        self.split.restoreState(QByteArray.fromBase64(state.encode()))
 
     def shutdown(self) -> None:
         self.check_timer.stop()
@@ -206,23 +209,23 @@ class DatasetsPane(QWidget):
             self.register_dialog.cancel_task()
 
     # --- events --------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.check_timer.start()
         if self.loaded:
             self.check_changes()
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.check_timer.stop()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._dropped_path(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         path = self._dropped_path(event)
         if path is None:
             event.ignore()
@@ -231,7 +234,7 @@ class DatasetsPane(QWidget):
         self.open_register_dialog(path)
 
     @staticmethod
-    def _dropped_path(event: Any) -> str | None:
+    def _dropped_path(event: QDragEnterEvent | QDropEvent) -> str | None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         local = [u.toLocalFile() for u in urls if u.isLocalFile()]
         return local[0] if local else None
@@ -254,29 +257,18 @@ class DatasetsPane(QWidget):
         if self.isVisible():
             self.check_changes()
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show_status(f"Cannot list datasets: {exc}", 10000)
-
-    def _on_list_finished(self) -> None:
-        self._list_handle = None
+    def _on_failed(self, failure: Failure) -> None:
+        self._events.show_status(f"Cannot list datasets: {failure}", 10000)
 
     def _on_changes(self, changes: list[tuple[str, str]]) -> None:
-        if self._check_pending:
-            return  # a newer check follows
         changed = dict(changes)
         self.model.set_changed(changed)
         if self.detail.name is not None:
             self.detail.set_change(changed.get(self.detail.name))
         self.changesChecked.emit()
 
-    def _on_check_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show_status(f"Cannot check datasets for changes: {exc}")
-
-    def _on_check_finished(self) -> None:
-        self._check_handle = None
-        if self._check_pending:
-            self._check_pending = False
-            self.check_changes()
+    def _on_check_failed(self, failure: Failure) -> None:
+        self._events.show_status(f"Cannot check datasets for changes: {failure}")
 
     def _on_dataset_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         summary = current.data(ROW_ROLE) if current.isValid() else None
@@ -293,13 +285,13 @@ class DatasetsPane(QWidget):
     def _on_record_requested(self, name: str, path: str) -> None:
         self.open_register_dialog(path, name)
 
-    def _on_registered(self, result: Any) -> None:
+    def _on_registered(self, result: AddResult) -> None:
         self._pending = (result.dataset, result.version)
         self.detail.summary = None
         self.refresh()
         self.check_changes()
         verb = "registered" if result.new_version else "unchanged"
-        self._show_status(f"{result.dataset} {result.version} {verb}")
+        self._events.show_status(f"{result.dataset} {result.version} {verb}")
 
     def _on_restore_requested(self, version: DatasetVersion) -> None:
         dest = QFileDialog.getExistingDirectory(
@@ -317,33 +309,33 @@ class DatasetsPane(QWidget):
             version.dataset,
             version.version,
             dest,
-            on_done=lambda path: self._show_status(f"Restored into {path}", 10000),
+            on_done=lambda path: self._events.show_status(f"Restored into {path}", 10000),
             on_failed=self._on_restore_failed,
         )
-        handle.cancelled.connect(lambda: self._show_status("Restore cancelled"))
+        handle.cancelled.connect(lambda: self._events.show_status("Restore cancelled"))
         self.restore_dialog = TaskProgressDialog(handle, title, self)
         self.restore_dialog.show()
         return handle
 
-    def _on_restore_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show_status(f"Cannot restore: {exc}", 10000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Restore", f"Cannot restore: {exc}")
+    def _on_restore_failed(self, failure: Failure) -> None:
+        self._events.show_status(f"Cannot restore: {failure}", 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Restore", f"Cannot restore: {failure}")
         box.setParent(self, box.windowFlags())
         box.open()
         self.restore_error = box
 
     def _on_run_activated(self, run_id: str) -> None:
-        ask_window(self._window, "show_run", run_id)
-
-    def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        ask_window(self._window, "show_status", text, timeout_ms)
+        self._navigator.show_run(run_id)
 
 
-def _create(context: PaneContext) -> QWidget:
-    service = context.services.get("datasets")
-    if service is None:
-        return EmptyState(UNAVAILABLE_HTML)
-    return DatasetsPane(service, context.runner, window=context.window)
+def _create(context: PaneContext) -> DatasetsPane:
+    pane = DatasetsPane(
+        context.services.datasets, context.runner, context.navigator, context.events
+    )
+    context.navigator.serve(
+        ShowDataset, pane, lambda request: pane.select_dataset(request.name, request.version)
+    )
+    return pane
 
 
 register_pane("Datasets", "datasets", 20, _create)

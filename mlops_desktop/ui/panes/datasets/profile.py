@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -16,14 +14,17 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.datasets import ColumnProfile, TableProfile
+from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.charts.distribution import DistributionChart
 from mlops_desktop.ui.formatting import format_duration
 from mlops_desktop.ui.item_models.table_preview import PCOL_NAME, ProfileTableModel
 from mlops_desktop.ui.panes.datasets.tabs import VersionTab, make_table_view
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 
-def _profile(service: Any, name: str, version: str, *, state: Any) -> list[TableProfile]:
+def _profile(
+    service: DatasetService, name: str, version: str, *, state: TaskState
+) -> list[TableProfile]:
     def progress(done: int, total: int, message: str) -> None:
         state.progress(done / total if total else 0.0, message)
 
@@ -33,7 +34,9 @@ def _profile(service: Any, name: str, version: str, *, state: Any) -> list[Table
 class ProfileTab(VersionTab):
     """Profiles every table file of the version once (the service caches them)."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(service, runner, parent)
         self.profiles: list[TableProfile] = []
         self.file_combo = QComboBox()
@@ -69,23 +72,18 @@ class ProfileTab(VersionTab):
     def _reload(self) -> None:
         self.progress_bar.setValue(0)
         self.progress_bar.setVisible(True)
-        self._generation += 1
-        generation = self._generation
-        self.set_message("Profiling…")
-        handle = self._runner.submit(
+        handle = self._submit(
             _profile,
-            self._service,
             self.name,
             self.version,
-            on_done=lambda result: self._on_result(generation, self._on_profiles, result),
-            on_failed=lambda exc, _tb: self._on_error(generation, exc),
+            on_done=self._on_profiles,
             on_progress=lambda f, _m: self.progress_bar.setValue(round(f * 1000)),
+            message="Profiling…",
         )
-        handle.finished.connect(lambda: self._on_finished(generation))
+        handle.finished.connect(self._on_finished)
 
-    def _on_finished(self, generation: int) -> None:
-        if generation == self._generation:
-            self.progress_bar.setVisible(False)
+    def _on_finished(self) -> None:
+        self.progress_bar.setVisible(self.is_loading())
 
     def _on_profiles(self, profiles: list[TableProfile]) -> None:
         self.profiles = list(profiles)
@@ -133,7 +131,7 @@ class ProfileTab(VersionTab):
                 self.view.selectRow(row)
                 return
 
-    def _on_column_chosen(self, current: Any, _previous: Any) -> None:
+    def _on_column_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         rows = self.model.rows()
         column: ColumnProfile | None = (
             rows[current.row()] if current.isValid() and current.row() < len(rows) else None

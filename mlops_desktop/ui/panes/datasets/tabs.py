@@ -1,15 +1,16 @@
 """The simpler tabs of a dataset version: Files, Preview and Used by.
 
 Each tab loads its data on the TaskRunner when asked (:meth:`VersionTab.load`); a newer request
-makes older results stale (generation counter), so fast clicking never shows the wrong version.
+supersedes the one in flight, so fast clicking never shows the wrong version.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.datasets import DatasetUse, ManifestEntry, TablePreview
+from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import human_bytes
 from mlops_desktop.ui.item_models.dataset_versions import (
     FCOL_PATH,
@@ -31,8 +34,9 @@ from mlops_desktop.ui.item_models.dataset_versions import (
 )
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
 from mlops_desktop.ui.item_models.table_preview import PreviewTableModel
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import ProgressCallback, TaskHandle, TaskRunner, TaskState
 
+T = TypeVar("T")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".npy", ".npz")
 
 
@@ -41,7 +45,7 @@ def table_files(entries: list[ManifestEntry]) -> list[str]:
     return [e.path for e in entries if e.path.lower().endswith(TABLE_SUFFIXES)]
 
 
-def make_table_view(model: Any) -> QTableView:
+def make_table_view(model: QAbstractItemModel) -> QTableView:
     """A read-only, row-selecting, smoothly scrolling table view."""
     view = QTableView()
     view.setModel(model)
@@ -61,26 +65,33 @@ def make_table_view(model: Any) -> QTableView:
     return view
 
 
-def _manifest(service: Any, name: str, version: str, *, state: Any) -> list[ManifestEntry]:
+def _manifest(
+    service: DatasetService, name: str, version: str, *, state: TaskState
+) -> list[ManifestEntry]:
     return service.manifest(name, version)
 
 
-def _preview(service: Any, name: str, version: str, path: str, *, state: Any) -> TablePreview:
+def _preview(
+    service: DatasetService, name: str, version: str, path: str, *, state: TaskState
+) -> TablePreview:
     return service.preview(name, version, path)
 
 
-def _used_by(service: Any, name: str, version: str | None, *, state: Any) -> list[DatasetUse]:
+def _used_by(
+    service: DatasetService, name: str, version: str | None, *, state: TaskState
+) -> list[DatasetUse]:
     return service.used_by(name, version)
 
 
 class VersionTab(QWidget):
     """Base of a tab that shows something of one dataset version."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._generation = 0
         self.name: str | None = None
         self.version: str | None = None
         self.message_label = QLabel()
@@ -94,26 +105,35 @@ class VersionTab(QWidget):
     def _reload(self) -> None:
         raise NotImplementedError
 
-    def _submit(self, fn: Any, *args: Any, on_done: Any) -> None:
-        self._generation += 1
-        generation = self._generation
-        self.set_message("Loading…")
-        self._runner.submit(
+    def _submit(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        on_done: Callable[[T], None],
+        on_progress: ProgressCallback | None = None,
+        message: str = "Loading…",
+    ) -> TaskHandle:
+        """Run ``fn(service, *args)``; it supersedes the tab's load in flight."""
+        self.set_message(message)
+        return self._runner.submit(
             fn,
             self._service,
             *args,
-            on_done=lambda result: self._on_result(generation, on_done, result),
-            on_failed=lambda exc, _tb: self._on_error(generation, exc),
+            key=(self, "load"),
+            on_done=lambda result: self._on_result(on_done, result),
+            on_failed=self._on_error,
+            on_progress=on_progress,
         )
 
-    def _on_result(self, generation: int, on_done: Any, result: Any) -> None:
-        if generation == self._generation:
-            self.set_message("")
-            on_done(result)
+    def is_loading(self) -> bool:
+        return self._runner.is_busy((self, "load"))
 
-    def _on_error(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.set_message(f'<span style="color:#e0433b">{html.escape(str(exc))}</span>')
+    def _on_result(self, on_done: Callable[[T], None], result: T) -> None:
+        self.set_message("")
+        on_done(result)
+
+    def _on_error(self, failure: Failure) -> None:
+        self.set_message(f'<span style="color:#e0433b">{html.escape(str(failure))}</span>')
 
     def set_message(self, text: str) -> None:
         self.message_label.setText(text)
@@ -123,7 +143,9 @@ class VersionTab(QWidget):
 class FilesTab(VersionTab):
     """The version's manifest: path, size, hash (lazy for 100,000 files)."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(service, runner, parent)
         self.model = ManifestTableModel(self)
         self.view = make_table_view(self.model)
@@ -147,7 +169,9 @@ class FilesTab(VersionTab):
 class PreviewTab(VersionTab):
     """Choose a table file of the version; its first rows in a virtual table."""
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(service, runner, parent)
         self.file_combo = QComboBox()
         self.file_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -209,7 +233,9 @@ class UsedByTab(VersionTab):
 
     runActivated = Signal(str)
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: DatasetService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(service, runner, parent)
         self.all_versions = QCheckBox("All versions")
         self.model = UsesTableModel(self)

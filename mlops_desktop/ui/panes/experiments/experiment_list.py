@@ -89,8 +89,7 @@ class ExperimentsList(QTreeWidget):
         """Choose an experiment by name (None: all); returns False when it is not listed."""
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)
-            value = item.data(0, _NAME_ROLE) or None
-            if value == name:
+            if item is not None and (item.data(0, _NAME_ROLE) or None) == name:
                 self.setCurrentItem(item)
                 return True
         return False

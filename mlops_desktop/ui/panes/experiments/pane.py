@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.core.errors import ExperimentNotFound, QueryError
-from mlops_desktop.core.query import parse_query
 from mlops_desktop.core.runs import Experiment, RunSummary
+from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
+from mlops_desktop.ui.live import IngestLoop
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
@@ -23,10 +25,11 @@ from mlops_desktop.ui.panes.experiments.run_filter import (
     default_columns,
     query_columns,
 )
+from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad, RunsLoader
 from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
-from mlops_desktop.ui.panes.registry import PaneContext, register_pane
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-from mlops_desktop.ui.widgets import EmptyState, ask_window
+from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.widgets import EmptyState
 
 NO_RUNS_HTML = (
     "<h2>No runs yet</h2>"
@@ -39,61 +42,31 @@ NO_RUNS_CODE = (
     '    run.log_metric("acc", 0.93, step=1)'
 )
 NO_RUNS_FOOTER = "Runs appear here while they are running."
-
-
 GREET_WINDOW_S = 20.0
+CHARTS_TAB, COMPARE_TAB = 1, 2
 
 
-def _list_experiments(service: Any, *, state: Any) -> list[Experiment]:
-    return service.list_experiments()
-
-
-def _list_runs(
-    service: Any, experiment: str | None, query: str | None, *, state: Any
-) -> tuple[list[RunSummary], list[RunSummary]]:
-    """Fetch an experiment's runs and filter them: (all runs, matching runs).
-
-    The query is parsed first, so a malformed one fails before the catalog is read.
-    """
-    parsed = parse_query(query or "")
-    runs = service.list_runs(experiment, None)
-    state.check()
-    return runs, parsed.filter(runs)
-
-
-def _filter_cached(
-    runs: list[RunSummary], query: str | None, *, state: Any
-) -> tuple[None, list[RunSummary]]:
-    """Filter runs already in memory: a new query does not read the catalog again."""
-    return None, parse_query(query or "").filter(runs)
-
-
-class ExperimentsPane(QWidget):
+class ExperimentsPane(Pane):
     """See the module docstring; every service call goes through the TaskRunner."""
 
     def __init__(
         self,
-        service: Any,
+        service: ExperimentService,
         runner: TaskRunner,
         settings: Settings,
         home: Path,
-        ingest: Any = None,
-        window: Any = None,
+        ingest: IngestLoop | None = None,
+        navigator: Navigator | None = None,
+        events: AppEvents | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._service = service
-        self._runner = runner
         self._settings = settings
         self._home = home
-        self._window = window
+        self._navigator = navigator or Navigator(self)
+        self._events = events or AppEvents(self)
         self._experiment: str | None = None
         self._query = ""
-        self._generation = 0
-        self._load_handle: TaskHandle | None = None
-        self._reload_pending = False
-        self._experiments_handle: TaskHandle | None = None
-        self._experiments_pending = False
         self._experiments_loaded = False
         # Opening the app selects a run that is running (its log follows live); a run that the
         # ingest loop finds in the first seconds counts too, one the person did not choose.
@@ -102,7 +75,15 @@ class ExperimentsPane(QWidget):
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
         self._pending_run: str | None = None  # show_run of a run not listed yet
+        self.loader = RunsLoader(service, runner, self)
+        self._build(service, runner)
+        self._connect(ingest)
+        if settings.runs_columns:
+            self.model.set_columns(settings.runs_columns)
+        self.apply_settings()
+        self.refresh()
 
+    def _build(self, service: ExperimentService, runner: TaskRunner) -> None:
         self.experiments_list = ExperimentsList()
         self.filter_bar = RunFilterBar()
         self.model = RunsTableModel(self)
@@ -114,7 +95,6 @@ class ExperimentsPane(QWidget):
         self.tabs.addTab(self.detail, "Detail")
         self.tabs.addTab(self.charts, "Charts")
         self.tabs.addTab(self.compare, "Compare")
-
         center = QWidget()
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(4, 4, 4, 0)
@@ -131,7 +111,6 @@ class ExperimentsPane(QWidget):
         self.hsplit.setStretchFactor(1, 1)
         self.hsplit.setSizes([210, 900])
         self.vsplit.setSizes([320, 400])
-
         self.empty = EmptyState(NO_RUNS_HTML, NO_RUNS_CODE, NO_RUNS_FOOTER)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.hsplit)
@@ -139,36 +118,36 @@ class ExperimentsPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-
         self._selection_timer = QTimer(self)
         self._selection_timer.setSingleShot(True)
         self._selection_timer.setInterval(30)
-        self._selection_timer.timeout.connect(self._on_selection_settled)
 
+    def _connect(self, ingest: IngestLoop | None) -> None:
+        self._selection_timer.timeout.connect(self._on_selection_settled)
+        self.loader.experimentsLoaded.connect(self._on_experiments_loaded)
+        self.loader.experimentsFailed.connect(self._on_experiments_failed)
+        self.loader.runsLoaded.connect(self._on_runs_loaded)
+        self.loader.runsFailed.connect(self._on_runs_failed)
+        self.loader.busyChanged.connect(self.filter_bar.set_busy)
         self.filter_bar.set_column_source(self.model.available_keys)
-        self.filter_bar.set_chosen_columns(settings.runs_columns or [])
+        self.filter_bar.set_chosen_columns(self._settings.runs_columns or [])
         self.filter_bar.queryChanged.connect(self._on_query_changed)
         self.filter_bar.columnsChosen.connect(self._on_columns_chosen)
         self.experiments_list.experimentChosen.connect(self._on_experiment_chosen)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.detail.notes.saved.connect(self._on_notes_saved)
-        self.detail.datasetActivated.connect(self._on_dataset_activated)
-        self.detail.registerModelRequested.connect(self._on_register_model)
-        if settings.runs_columns:
-            self.model.set_columns(settings.runs_columns)
-        self.apply_settings()
-        if window is not None and hasattr(window, "settingsChanged"):
-            window.settingsChanged.connect(self.apply_settings)
+        self.detail.datasetActivated.connect(self._navigator.show_dataset)
+        self.detail.registerModelRequested.connect(self._navigator.register_model)
+        self._events.settingsChanged.connect(self.apply_settings)
         if ingest is not None:
             ingest.runsChanged.connect(self._on_runs_changed)
             ingest.newRuns.connect(self._on_new_runs)
-        self.refresh()
 
     # --- public (main window) ------------------------------------------------------------
     def refresh(self) -> None:
         """Reload experiments and runs (F5)."""
-        self._load_experiments()
+        self.loader.load_experiments()
         if self._experiments_loaded:
             self._load_runs(quiet=True)
 
@@ -197,18 +176,18 @@ class ExperimentsPane(QWidget):
             self._load_runs()
 
     def is_loading(self) -> bool:
-        return self._load_handle is not None
+        return self.loader.is_loading()
 
     def save_state(self) -> str:
         return "|".join(
             (
-                bytes(self.hsplit.saveState().toBase64()).decode(),
-                bytes(self.vsplit.saveState().toBase64()).decode(),
+                bytes(self.hsplit.saveState().toBase64().data()).decode(),
+                bytes(self.vsplit.saveState().toBase64().data()).decode(),
             )
         )
 
-    def restore_state(self, state: object) -> None:
-        parts = str(state).split("|")
+    def restore_state(self, state: str) -> None:
+        parts = state.split("|")
         if len(parts) == 2:
             self.hsplit.restoreState(QByteArray.fromBase64(parts[0].encode()))
             self.vsplit.restoreState(QByteArray.fromBase64(parts[1].encode()))
@@ -218,19 +197,6 @@ class ExperimentsPane(QWidget):
         self.detail.shutdown()
 
     # --- loading -------------------------------------------------------------------------
-    def _load_experiments(self) -> None:
-        if self._experiments_handle is not None:
-            self._experiments_pending = True
-            return
-        handle = self._runner.submit(
-            _list_experiments,
-            self._service,
-            on_done=self._on_experiments_loaded,
-            on_failed=self._on_load_failed_quietly,
-        )
-        self._experiments_handle = handle
-        handle.finished.connect(self._on_experiments_finished)
-
     def _load_runs(self, quiet: bool = False, use_cache: bool = False) -> None:
         """List the chosen experiment's runs matching the filter, on the runner.
 
@@ -238,77 +204,49 @@ class ExperimentsPane(QWidget):
             quiet: a live or F5 reload: rows are updated in place and selection kept.
             use_cache: only the filter changed: filter the runs already fetched.
         """
-        if quiet and self._load_handle is not None:
-            self._reload_pending = True
-            return
-        if self._load_handle is not None:
-            self._load_handle.cancel()
-        self._generation += 1
-        generation, query = self._generation, self._query
-        if not quiet:
-            self.filter_bar.set_busy(True)  # live reloads stay quiet: no flicker each second
-        if use_cache and self._all_runs is not None:
-            fn, args = _filter_cached, (self._all_runs, query or None)
-        else:
-            fn, args = _list_runs, (self._service, self._experiment, query or None)
-        handle = self._runner.submit(
-            fn,
-            *args,
-            on_done=lambda result: self._on_runs_loaded(generation, quiet, query, result),
-            on_failed=lambda exc, _tb: self._on_runs_failed(generation, exc),
-            label=None if quiet else "Loading runs",
-        )
-        self._load_handle = handle
-        handle.finished.connect(lambda: self._on_runs_finished(handle))
+        cached = self._all_runs if use_cache else None
+        self.loader.load_runs(self._experiment, self._query, quiet=quiet, cached=cached)
 
     def _on_experiments_loaded(self, experiments: list[Experiment]) -> None:
         self._experiments_loaded = True
         self.stack.setCurrentWidget(self.hsplit if experiments else self.empty)
         self.experiments_list.set_experiments(experiments)  # may choose, which loads runs
 
-    def _on_experiments_finished(self) -> None:
-        self._experiments_handle = None
-        if self._experiments_pending:
-            self._experiments_pending = False
-            self._load_experiments()
+    def _on_experiments_failed(self, failure: Failure) -> None:
+        self._events.show_status(f"Cannot read the catalog: {failure}", 10000)
 
-    def _on_runs_loaded(
-        self,
-        generation: int,
-        quiet: bool,
-        query: str,
-        result: tuple[list[RunSummary] | None, list[RunSummary]],
-    ) -> None:
-        if generation != self._generation:
-            return
-        fetched, runs = result
-        if fetched is not None:
-            self._all_runs = fetched
-            if fetched:
+    def _on_runs_loaded(self, load: RunsLoad) -> None:
+        if load.fetched is not None:
+            self._all_runs = load.fetched
+            if load.fetched:
                 self.stack.setCurrentWidget(self.hsplit)  # runs exist: never the empty page
         self.filter_bar.clear_error()
-        if quiet:
-            self.model.update_runs(runs, remove_missing=True)
-        else:
-            keep = [run.id for run in self.table.selected_runs()]
-            self.model.set_runs(runs)
-            self.table.select_run_ids(keep)
-        columns = self.model.columns()
-        if self._settings.runs_columns is None and not columns and runs:
-            columns = default_columns(self.model)
-        extra = [c for c in query_columns(query) if c not in columns]
-        self.model.set_columns(columns + extra)
-        self.filter_bar.set_chosen_columns(self.model.columns())
-        self.filter_bar.set_count(len(runs))
-        if quiet and self.table.selected_runs() != self.compare.runs:
-            self._dirty_tabs.add(2)
+        self._show_rows(load)
+        self.filter_bar.set_count(len(load.runs))
+        if load.quiet and self.table.selected_runs() != self.compare.runs:
+            self._dirty_tabs.add(COMPARE_TAB)
             self._on_tab_changed(self.tabs.currentIndex())
         if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
             self.table.select_run_ids([self._pending_run])
             self._pending_run = None
             self._greeted = True
         if not self._greeted and time.monotonic() < self._greet_until:
-            self._greeted = self._show_live_run(runs)
+            self._greeted = self._show_live_run(load.runs)
+
+    def _show_rows(self, load: RunsLoad) -> None:
+        """Put the runs in the table (in place when quiet) and choose its columns."""
+        if load.quiet:
+            self.model.update_runs(load.runs, remove_missing=True)
+        else:
+            keep = [run.id for run in self.table.selected_runs()]
+            self.model.set_runs(load.runs)
+            self.table.select_run_ids(keep)
+        columns = self.model.columns()
+        if self._settings.runs_columns is None and not columns and load.runs:
+            columns = default_columns(self.model)
+        extra = [c for c in query_columns(load.query) if c not in columns]
+        self.model.set_columns(columns + extra)
+        self.filter_bar.set_chosen_columns(self.model.columns())
 
     def _show_live_run(self, runs: list[RunSummary]) -> bool:
         """Select the newest running run unless a run is chosen; True once one is shown."""
@@ -320,31 +258,14 @@ class ExperimentsPane(QWidget):
         self.table.select_run_ids([live.id])
         return True
 
-    def _on_runs_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        if isinstance(exc, QueryError):
-            self.filter_bar.show_error(exc)
-        elif isinstance(exc, ExperimentNotFound):
+    def _on_runs_failed(self, failure: Failure) -> None:
+        if isinstance(failure.exc, QueryError):
+            self.filter_bar.show_error(failure.exc)
+        elif isinstance(failure.exc, ExperimentNotFound):
             self._experiment = None
-            self._load_experiments()
+            self.loader.load_experiments()
         else:
-            self.filter_bar.show_error(f"Cannot load runs: {exc}")
-
-    def _on_runs_finished(self, handle: TaskHandle) -> None:
-        if self._load_handle is not handle:
-            return
-        self._load_handle = None
-        self.filter_bar.set_busy(False)
-        if self._reload_pending:
-            self._reload_pending = False
-            self._load_runs(quiet=True)
-
-    def _on_load_failed_quietly(self, exc: BaseException, _tb: str) -> None:
-        self._show_status(f"Cannot read the catalog: {exc}", 10000)
-
-    def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        ask_window(self._window, "show_status", text, timeout_ms)
+            self.filter_bar.show_error(f"Cannot load runs: {failure}")
 
     # --- user actions --------------------------------------------------------------------
     def _on_experiment_chosen(self, name: str | None) -> None:
@@ -366,9 +287,9 @@ class ExperimentsPane(QWidget):
         try:
             self._settings.save(self._home)
         except OSError as exc:
-            self._show_status(f"Cannot save settings: {exc.strerror}")
+            self._events.show_status(f"Cannot save settings: {exc.strerror}")
 
-    def _on_selection_changed(self, *_args: Any) -> None:
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._selection_timer.start()
 
     def _on_selection_settled(self) -> None:
@@ -381,10 +302,7 @@ class ExperimentsPane(QWidget):
             )
         else:
             self.detail.show_message()
-        self._mark_tabs_dirty()
-
-    def _mark_tabs_dirty(self) -> None:
-        self._dirty_tabs = {1, 2}
+        self._dirty_tabs = {CHARTS_TAB, COMPARE_TAB}
         self._on_tab_changed(self.tabs.currentIndex())
 
     def _on_tab_changed(self, index: int) -> None:
@@ -392,23 +310,17 @@ class ExperimentsPane(QWidget):
             return
         self._dirty_tabs.discard(index)
         runs = self.table.selected_runs()
-        if index == 1:
+        if index == CHARTS_TAB:
             self.charts.set_runs(runs)
-        elif index == 2:
+        elif index == COMPARE_TAB:
             self.compare.set_runs(runs)  # the params that vary, and every metric
 
-    def _on_dataset_activated(self, name: str, version: str) -> None:
-        ask_window(self._window, "show_dataset", name, version or None)
-
-    def _on_register_model(self, run_id: str, artifact: str) -> None:
-        ask_window(self._window, "register_model", run_id, artifact)
-
     def _on_notes_saved(self, _run_id: str) -> None:
-        self._show_status("Notes saved")
+        self._events.show_status("Notes saved")
 
     # --- live updates --------------------------------------------------------------------
     def _on_new_runs(self, _ids: frozenset[str]) -> None:
-        self._load_experiments()
+        self.loader.load_experiments()
         if self._experiments_loaded:
             self._load_runs(quiet=True)
 
@@ -419,19 +331,22 @@ class ExperimentsPane(QWidget):
         if self.detail.run_id in ids:
             self.detail.refresh()
         selected = {run.id for run in self.table.selected_runs()} & set(ids)
-        if selected and self.tabs.currentIndex() == 1:
+        if selected and self.tabs.currentIndex() == CHARTS_TAB:
             self.charts.refresh_runs(selected)
 
 
 def _create(context: PaneContext) -> ExperimentsPane:
-    return ExperimentsPane(
-        context.experiments,
+    pane = ExperimentsPane(
+        context.services.experiments,
         context.runner,
         context.settings,
         context.home,
         ingest=context.ingest,
-        window=context.window,
+        navigator=context.navigator,
+        events=context.events,
     )
+    context.navigator.serve(ShowRun, pane, lambda request: pane.show_run(request.run_id))
+    return pane
 
 
 register_pane("Experiments", "experiments", 10, _create)

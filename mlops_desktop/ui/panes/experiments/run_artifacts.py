@@ -61,7 +61,10 @@ class ArtifactsView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        name = self.table.item(rows[0].row(), 0).text()
+        item = self.table.item(rows[0].row(), 0)
+        if item is None:
+            return None
+        name = item.text()
         return next((a for a in self._artifacts if a.name == name), None)
 
     def _on_selection_changed(self) -> None:

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.runs import RunDetail
+from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_duration, format_time, format_value
 from mlops_desktop.ui.icons import status_icon
 from mlops_desktop.ui.panes.experiments.run_artifacts import ArtifactsView
@@ -26,7 +28,7 @@ from mlops_desktop.ui.panes.experiments.run_code import CodeView
 from mlops_desktop.ui.panes.experiments.run_env import EnvironmentView
 from mlops_desktop.ui.panes.experiments.run_log import LogView
 from mlops_desktop.ui.panes.experiments.run_notes import NotesEditor
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable
 
 NO_SELECTION_TEXT = "Select a run to see its details; select several to compare."
@@ -40,7 +42,7 @@ _HEADER_FIELDS = (
 )
 
 
-def _get_run(service: Any, run_id: str, *, state: Any) -> RunDetail:
+def _get_run(service: ExperimentService, run_id: str, *, state: TaskState) -> RunDetail:
     return service.get_run(run_id)
 
 
@@ -55,13 +57,13 @@ class RunDetailView(QWidget):
     datasetActivated = Signal(str, str)
     registerModelRequested = Signal(str, str)  # run id, artifact name
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: ExperimentService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
         self._run_id: str | None = None
-        self._generation = 0
-        self._handle: TaskHandle | None = None
         self.detail: RunDetail | None = None
 
         self.empty = EmptyState(NO_SELECTION_TEXT)
@@ -146,7 +148,7 @@ class RunDetailView(QWidget):
     def show_message(self, text: str = NO_SELECTION_TEXT) -> None:
         """No single run: show ``text`` instead of a detail."""
         self.notes.save()
-        self._generation += 1
+        self._runner.cancel((self, "detail"))
         self._run_id = None
         self.detail = None
         self.log.set_run(None)
@@ -163,7 +165,7 @@ class RunDetailView(QWidget):
 
     def refresh(self) -> None:
         """Reload the shown run quietly (live updates)."""
-        if self._run_id is not None and self._handle is None:
+        if self._run_id is not None and not self._runner.is_busy((self, "detail")):
             self._load()
 
     def shutdown(self) -> None:
@@ -171,31 +173,18 @@ class RunDetailView(QWidget):
         self.log.stop()
 
     def _load(self) -> None:
-        self._generation += 1
-        generation = self._generation
-        self._handle = self._runner.submit(
+        self._runner.submit(
             _get_run,
             self._service,
             self._run_id,
-            on_done=lambda detail: self._on_loaded(generation, detail),
-            on_failed=lambda exc, _tb: self._on_load_failed(generation, exc),
+            key=(self, "detail"),
+            on_done=self.set_detail,
+            on_failed=self._on_load_failed,
         )
-        handle = self._handle
-        handle.finished.connect(lambda: self._on_load_finished(handle))
 
-    def _on_load_finished(self, handle: TaskHandle) -> None:
-        if self._handle is handle:
-            self._handle = None
-
-    def _on_loaded(self, generation: int, detail: RunDetail) -> None:
-        if generation != self._generation:
-            return
-        self.set_detail(detail)
-
-    def _on_load_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.empty.set_text(f"Cannot show this run: {exc}")
-            self.stack.setCurrentWidget(self.empty)
+    def _on_load_failed(self, failure: Failure) -> None:
+        self.empty.set_text(f"Cannot show this run: {failure}")
+        self.stack.setCurrentWidget(self.empty)
 
     def set_detail(self, detail: RunDetail) -> None:
         """Fill every part of the detail from one :class:`RunDetail`.
@@ -227,8 +216,8 @@ class RunDetailView(QWidget):
         if old is None or old.params != run.params:
             self.params_table.set_rows((k, format_value(v)) for k, v in run.params.items())
         if (
-            old is None
-            or old.metrics != run.metrics
+            previous is None
+            or previous.summary.metrics != run.metrics
             or previous.metric_counts != detail.metric_counts
         ):
             self.metrics_table.set_rows(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
 
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import monospace_font
 
 POLL_MS = 1000
@@ -16,26 +17,34 @@ CHUNK_BYTES = 1 << 20
 MAX_LINES = 200_000
 
 
-def _read_log(service: Any, run_id: str, offset: int, *, state: Any) -> tuple[str, int]:
-    return service.read_log(run_id, offset, CHUNK_BYTES)
+class LogSource(Protocol):
+    """Where a log comes from: the ExperimentService, or the JobService (remote logs)."""
+
+    def read_log(self, run_id: str, offset: int, max_bytes: int) -> tuple[str, int]:
+        """Text from ``offset``; returns (text, next offset)."""
+        ...
+
+
+def _read_log(source: LogSource, run_id: str, offset: int, *, state: TaskState) -> tuple[str, int]:
+    return source.read_log(run_id, offset, CHUNK_BYTES)
 
 
 class LogView(QWidget):
-    """Reads ``service.read_log(run_id, offset)`` on the runner and appends only new text.
+    """Reads ``source.read_log(run_id, offset, max_bytes)`` on the runner; appends only new text.
 
     While the run is running it polls every second (when visible); the view stays scrolled
     to the bottom unless the person scrolled up to read.
     """
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, source: LogSource, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self._service = service
+        self._source = source
         self._runner = runner
         self._run_id: str | None = None
         self._offset = 0
         self._running = False
-        self._handle: TaskHandle | None = None
-        self._generation = 0
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(monospace_font())
@@ -62,15 +71,14 @@ class LogView(QWidget):
         if run_id == self._run_id:
             self.set_running(running)
             return
-        self._generation += 1
+        self._runner.cancel((self, "read"))
         self._run_id = run_id
         self._offset = 0
-        self._handle = None
         self.text.clear()
         self._running = running
         self._timer.stop()
         if run_id is not None:
-            self.fetch()
+            self._read()
             if running:
                 self._timer.start()
 
@@ -91,39 +99,35 @@ class LogView(QWidget):
 
     def fetch(self) -> None:
         """Read new text now unless a read is in flight."""
-        if self._run_id is None or self._handle is not None:
-            return
-        generation = self._generation
-        self._handle = self._runner.submit(
+        if self._run_id is not None and not self._runner.is_busy((self, "read")):
+            self._read()
+
+    def _read(self) -> None:
+        self._runner.submit(
             _read_log,
-            self._service,
+            self._source,
             self._run_id,
             self._offset,
-            on_done=lambda result: self._on_read(generation, result),
-            on_failed=lambda exc, _tb: self._on_read_failed(generation, exc),
+            key=(self, "read"),
+            on_done=self._on_read,
+            on_failed=self._on_read_failed,
         )
 
     def _on_poll(self) -> None:
         if self.isVisible():
             self.fetch()
 
-    def _on_read(self, generation: int, result: tuple[str, int]) -> None:
-        if generation != self._generation:
-            return
-        self._handle = None
+    def _on_read(self, result: tuple[str, int]) -> None:
         text, next_offset = result
         more = next_offset - self._offset >= CHUNK_BYTES
         self._offset = next_offset
         if text:
             self._append(text)
         if more:
-            self.fetch()
+            self._read()
 
-    def _on_read_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._handle = None
-        self.text.setPlaceholderText(f"Cannot read the log: {exc}")
+    def _on_read_failed(self, failure: Failure) -> None:
+        self.text.setPlaceholderText(f"Cannot read the log: {failure}")
 
     def _append(self, text: str) -> None:
         bar = self.text.verticalScrollBar()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 
-def _save_notes(service: Any, run_id: str, notes: str, *, state: Any) -> None:
+def _save_notes(service: ExperimentService, run_id: str, notes: str, *, state: TaskState) -> None:
     service.set_notes(run_id, notes)
 
 
@@ -25,7 +26,9 @@ class NotesEditor(QWidget):
 
     saved = Signal(str)
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: ExperimentService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
@@ -83,10 +86,10 @@ class NotesEditor(QWidget):
             run_id,
             text,
             on_done=lambda _r: self._on_saved(run_id),
-            on_failed=lambda exc, _tb: self._on_save_failed(run_id, exc),
+            on_failed=lambda failure: self._on_save_failed(run_id, failure),
         )
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.edit and event.type() == QEvent.Type.FocusOut:
             self.save()
         return super().eventFilter(watched, event)
@@ -104,7 +107,7 @@ class NotesEditor(QWidget):
             self.state_label.setText("Saved at " + time.strftime("%H:%M:%S"))
         self.saved.emit(run_id)
 
-    def _on_save_failed(self, run_id: str, exc: BaseException) -> None:
+    def _on_save_failed(self, run_id: str, failure: Failure) -> None:
         if run_id == self._run_id:
             self.edit.document().setModified(True)
-            self.state_label.setText(f"Not saved: {exc}")
+            self.state_label.setText(f"Not saved: {failure}")

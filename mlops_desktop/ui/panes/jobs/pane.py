@@ -9,10 +9,10 @@ runner as well.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,35 +29,44 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
+from mlops_desktop.services.compute import JobService
+from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.hosts import HostsDialog
 from mlops_desktop.ui.dialogs.launch import LaunchDialog
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import short_id
 from mlops_desktop.ui.item_models import jobs_table as jt
-from mlops_desktop.ui.jobs_loop import JobsLoop
+from mlops_desktop.ui.live import IngestLoop, JobsLoop
+from mlops_desktop.ui.navigation import (
+    AppEvents,
+    Navigator,
+    OpenHostsDialog,
+    OpenLaunchDialog,
+    ShowJob,
+)
 from mlops_desktop.ui.panes.experiments.run_log import LogView
-from mlops_desktop.ui.panes.registry import PaneContext, register_pane
-from mlops_desktop.ui.tasks import TaskRunner
-from mlops_desktop.ui.widgets import EmptyState, ask_window
+from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import EmptyState
 
-UNAVAILABLE_HTML = "<h2>Jobs are not available</h2><p>The job service did not start.</p>"
 FILTERS = (("All jobs", False), ("Active jobs", True))
 
 
-def _cancel(service: Any, run_id: str, *, state: Any) -> JobInfo:
+def _cancel(service: JobService, run_id: str, *, state: TaskState) -> JobInfo:
     return service.cancel(run_id)
 
 
 class _JobLogSource:
     """Adapts ``JobService.logs`` (remote logs are mirrored first) to the LogView's reader."""
 
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: JobService) -> None:
         self._service = service
 
-    def read_log(self, run_id: str, offset: int, _limit: int) -> tuple[str, int]:
+    def read_log(self, run_id: str, offset: int, max_bytes: int) -> tuple[str, int]:
         return self._service.logs(run_id, offset)
 
 
-class JobsPane(QWidget):
+class JobsPane(Pane):
     """See the module docstring.
 
     Signals:
@@ -68,18 +77,23 @@ class JobsPane(QWidget):
 
     def __init__(
         self,
-        service: Any,
+        service: JobService,
         runner: TaskRunner,
         home: Path,
-        window: Any = None,
-        ingest: Any = None,
+        navigator: Navigator | None = None,
+        events: AppEvents | None = None,
+        ingest: IngestLoop | None = None,
+        datasets: DatasetService | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``datasets``: offered in the launch dialog (None: no datasets to add)."""
         super().__init__(parent)
+        self._datasets = datasets
         self._service = service
         self._runner = runner
         self._home = home
-        self._window = window
+        self._navigator = navigator or Navigator(self)
+        self._events = events or AppEvents(self)
         self._ingest = ingest
         self._jobs: list[JobInfo] = []
         self._select_when_listed: str | None = None
@@ -159,7 +173,7 @@ class JobsPane(QWidget):
         self.view.doubleClicked.connect(self._on_double_clicked)
         self._on_selection_changed()
 
-    def _tool(self, text: str, tip: str, slot: Any) -> QAction:
+    def _tool(self, text: str, tip: str, slot: Callable[[], object]) -> QAction:
         action = self.toolbar.addAction(text)
         action.setToolTip(tip)
         action.triggered.connect(lambda _=False: slot())
@@ -192,7 +206,9 @@ class JobsPane(QWidget):
         return True
 
     def open_launch_dialog(self) -> LaunchDialog:
-        dialog = LaunchDialog(self._service, self._runner, self._home, parent=self)
+        dialog = LaunchDialog(
+            self._service, self._runner, self._home, parent=self, datasets=self._datasets
+        )
         dialog.launched.connect(self._on_launched)
         self.launch_dialog = dialog
         dialog.open()
@@ -229,13 +245,13 @@ class JobsPane(QWidget):
     def open_run(self) -> None:
         job = self.selected_job()
         if job is not None:
-            ask_window(self._window, "show_run", job.run_id)
+            self._navigator.show_run(job.run_id)
 
     def save_state(self) -> str:
-        return bytes(self.split.saveState().toBase64()).decode()
+        return bytes(self.split.saveState().toBase64().data()).decode()
 
-    def restore_state(self, state: object) -> None:
-        self.split.restoreState(QByteArray.fromBase64(str(state).encode()))
+    def restore_state(self, state: str) -> None:
+        self.split.restoreState(QByteArray.fromBase64(state.encode()))
 
     # --- internals -----------------------------------------------------------------------
     def _start_cancel(self, run_id: str) -> None:
@@ -246,7 +262,7 @@ class JobsPane(QWidget):
             self._service,
             run_id,
             on_done=self._on_cancelled,
-            on_failed=lambda exc, _tb: self._on_cancel_failed(run_id, exc),
+            on_failed=lambda failure: self._on_cancel_failed(run_id, failure),
             label=f"Cancelling {short_id(run_id)}",
         )
 
@@ -271,10 +287,10 @@ class JobsPane(QWidget):
         self.open_action.setEnabled(job is not None)
 
     def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        ask_window(self._window, "show_status", text, timeout_ms)
+        self._events.show_status(text, timeout_ms)
 
     # --- slots ---------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self.loop.running:
             self.start_live()
@@ -289,7 +305,7 @@ class JobsPane(QWidget):
         self.jobsShown.emit()
 
     def _on_jobs_changed(self, changed: list[JobInfo]) -> None:
-        if self._ingest is not None and hasattr(self._ingest, "ingest_now"):
+        if self._ingest is not None:
             self._ingest.ingest_now()
         if len(changed) == 1:
             job = changed[0]
@@ -298,7 +314,9 @@ class JobsPane(QWidget):
     def _on_filter_changed(self, _index: int) -> None:
         self._show_jobs()
 
-    def _on_selection_changed(self, *_args: Any) -> None:
+    def _on_selection_changed(
+        self, _selected: QItemSelection | None = None, _deselected: QItemSelection | None = None
+    ) -> None:
         job = self.selected_job()
         self._update_actions()
         if job is None:
@@ -322,22 +340,30 @@ class JobsPane(QWidget):
         self._update_actions()
         self._show_status(f"Run {job.name or short_id(job.run_id)}: {job.state}")
 
-    def _on_cancel_failed(self, run_id: str, exc: BaseException) -> None:
+    def _on_cancel_failed(self, run_id: str, failure: Failure) -> None:
         self.model.set_cancelling(run_id, False)
         self._update_actions()
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cancel job", f"Cannot cancel: {exc}")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cancel job", f"Cannot cancel: {failure}")
         box.setParent(self, box.windowFlags())
         self.message_box = box
         box.open()
 
 
-def _create(context: PaneContext) -> QWidget:
-    service = context.services.get("jobs")
-    if service is None:
-        return EmptyState(UNAVAILABLE_HTML)
-    return JobsPane(
-        service, context.runner, context.home, window=context.window, ingest=context.ingest
+def _create(context: PaneContext) -> JobsPane:
+    pane = JobsPane(
+        context.services.jobs,
+        context.runner,
+        context.home,
+        navigator=context.navigator,
+        events=context.events,
+        ingest=context.ingest,
+        datasets=context.services.datasets,
     )
+    navigator = context.navigator
+    navigator.serve(ShowJob, pane, lambda request: pane.select_job(request.run_id))
+    navigator.serve(OpenLaunchDialog, pane, lambda _request: pane.open_launch_dialog())
+    navigator.serve(OpenHostsDialog, pane, lambda _request: pane.open_hosts_dialog())
+    return pane
 
 
 register_pane("Jobs", "jobs", 15, _create)

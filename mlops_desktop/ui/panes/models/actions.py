@@ -5,25 +5,28 @@ import, inspect, register. Dialogs collect input; every service call runs on the
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QWidget
 
 from mlops_desktop.core.models import ModelVersion
+from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.dialogs.model_edit import DescribeDialog, SetAliasDialog, TagDialog
 from mlops_desktop.ui.dialogs.model_inspect import InspectDialog
 from mlops_desktop.ui.dialogs.model_register import RegisterModelDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 
 ARCHIVE_FILTER = "Model archives (*.tar.gz *.tgz *.zip);;All files (*)"
 
 
-def _call(service: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, state: Any):
-    return getattr(service, method)(*args, **kwargs)
+def _call(call: Callable[[], object], *, state: TaskState) -> object:
+    """Task body: one service call, its arguments bound (``functools.partial``)."""
+    return call()
 
 
 class ModelActions(QObject):
@@ -39,7 +42,7 @@ class ModelActions(QObject):
 
     def __init__(
         self,
-        service: Any,
+        service: ModelService,
         runner: TaskRunner,
         current: Callable[[], ModelVersion | None],
         aliases: Callable[[], dict[str, int]],
@@ -51,11 +54,11 @@ class ModelActions(QObject):
         self._current = current
         self._aliases = aliases
         self._parent = parent
-        self.dialog: Any = None  # the last dialog opened (tests look at it)
+        self.dialog: QDialog | None = None  # the last dialog opened (tests look at it)
         self.message_box: QMessageBox | None = None
         self.progress: TaskProgressDialog | None = None
 
-        def action(text: str, slot: Callable[[], Any], tip: str = "") -> QAction:
+        def action(text: str, slot: Callable[[], object], tip: str = "") -> QAction:
             act = QAction(text, self)
             act.setToolTip(tip or text)
             act.triggered.connect(slot)
@@ -113,16 +116,15 @@ class ModelActions(QObject):
     # --- running service calls -----------------------------------------------------------
     def run(
         self,
-        method: str,
-        *args: Any,
+        call: Callable[[], object],
         done: str,
         show: tuple[str, int] | None = None,
-        on_failed: Callable[[BaseException, str], None] | None = None,
-        **kwargs: Any,
+        on_failed: Callable[[Failure], None] | None = None,
     ) -> TaskHandle:
-        """``service.<method>(*args, **kwargs)`` on the runner; on success say ``done``."""
+        """``call()`` (a service method with its arguments bound) on the runner; on success
+        say ``done`` and show ``show`` (name, version), or the version ``call`` returned."""
 
-        def on_done(result: Any) -> None:
+        def on_done(result: object) -> None:
             self.status.emit(done)
             if show is not None:
                 self.changed.emit(*show)
@@ -130,17 +132,11 @@ class ModelActions(QObject):
                 self.changed.emit(result.name, result.version)
 
         return self._runner.submit(
-            _call,
-            self._service,
-            method,
-            args,
-            kwargs,
-            on_done=on_done,
-            on_failed=on_failed or self._on_failed,
+            _call, call, on_done=on_done, on_failed=on_failed or self._on_failed
         )
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
-        self.show_error(str(exc))
+    def _on_failed(self, failure: Failure) -> None:
+        self.show_error(str(failure))
 
     def show_error(self, text: str, title: str = "Models") -> QMessageBox:
         self.status.emit(text.splitlines()[0] if text else "Failed")
@@ -157,10 +153,7 @@ class ModelActions(QObject):
         dialog = SetAliasDialog(v.name, v.version, self._aliases(), self._parent)
         dialog.accepted.connect(
             lambda: self.run(
-                "set_alias",
-                v.name,
-                v.version,
-                dialog.alias(),
+                partial(self._service.set_alias, v.name, v.version, dialog.alias()),
                 done=f"{dialog.alias()} → {v.name} v{v.version}",
                 show=(v.name, v.version),
             )
@@ -169,12 +162,18 @@ class ModelActions(QObject):
         dialog.open()
 
     def remove_alias(self, name: str, alias: str) -> TaskHandle:
-        return self.run("remove_alias", name, alias, done=f"Alias {alias} removed", show=(name, 0))
+        return self.run(
+            partial(self._service.remove_alias, name, alias),
+            done=f"Alias {alias} removed",
+            show=(name, 0),
+        )
 
     def _on_fill_remove_alias(self) -> None:
         self.remove_alias_menu.clear()
         v = self._current()
-        for alias in sorted(v.aliases if v else []):
+        if v is None:
+            return
+        for alias in sorted(v.aliases):
             act = self.remove_alias_menu.addAction(alias)
             act.triggered.connect(lambda _=False, a=alias, n=v.name: self.remove_alias(n, a))
 
@@ -185,10 +184,7 @@ class ModelActions(QObject):
         dialog = TagDialog(f"Tag {v.name} v{v.version}", parent=self._parent)
         dialog.accepted.connect(
             lambda: self.run(
-                "set_tag",
-                v.name,
-                v.version,
-                *dialog.tag(),
+                partial(self._service.set_tag, v.name, v.version, *dialog.tag()),
                 done=f"Tag {dialog.tag()[0]} set on v{v.version}",
                 show=(v.name, v.version),
             )
@@ -199,14 +195,13 @@ class ModelActions(QObject):
     def _on_fill_remove_tag(self) -> None:
         self.remove_tag_menu.clear()
         v = self._current()
-        for key in sorted(v.tags if v else {}):
+        if v is None:
+            return
+        for key in sorted(v.tags):
             act = self.remove_tag_menu.addAction(f"{key}={v.tags[key]}")
             act.triggered.connect(
                 lambda _=False, k=key, x=v: self.run(
-                    "remove_tag",
-                    x.name,
-                    x.version,
-                    k,
+                    partial(self._service.remove_tag, x.name, x.version, k),
                     done=f"Tag {k} removed",
                     show=(x.name, x.version),
                 )
@@ -219,10 +214,7 @@ class ModelActions(QObject):
         dialog = DescribeDialog(f"Describe {v.name} v{v.version}", v.description, self._parent)
         dialog.accepted.connect(
             lambda: self.run(
-                "describe",
-                v.name,
-                v.version,
-                dialog.text(),
+                partial(self._service.describe, v.name, v.version, dialog.text()),
                 done=f"Description of v{v.version} saved",
                 show=(v.name, v.version),
             )
@@ -235,10 +227,7 @@ class ModelActions(QObject):
         if v is not None:
             verb = "unarchived" if v.archived else "archived"
             self.run(
-                "archive",
-                v.name,
-                v.version,
-                not v.archived,
+                partial(self._service.archive, v.name, v.version, not v.archived),
                 done=f"{v.name} v{v.version} {verb}",
                 show=(v.name, v.version),
             )
@@ -262,11 +251,11 @@ class ModelActions(QObject):
     def delete_version(self, name: str, version: int, force: bool = False) -> TaskHandle:
         """Delete; when refused (an alias uses it) offer "Delete anyway"."""
 
-        def refused(exc: BaseException, _tb: str) -> None:
-            if force:
-                self.show_error(str(exc))
+        def refused(failure: Failure) -> None:
+            if force or failure.is_bug:
+                self.show_error(str(failure))
                 return
-            box = QMessageBox(QMessageBox.Icon.Warning, "Delete version", str(exc))
+            box = QMessageBox(QMessageBox.Icon.Warning, "Delete version", str(failure))
             box.setParent(self._parent, box.windowFlags())
             anyway = box.addButton("Delete anyway", QMessageBox.ButtonRole.DestructiveRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
@@ -275,10 +264,7 @@ class ModelActions(QObject):
             box.open()
 
         return self.run(
-            "delete",
-            name,
-            version,
-            force=force,
+            partial(self._service.delete, name, version, force=force),
             done=f"{name} v{version} deleted",
             show=(name, 0),
             on_failed=refused,
@@ -297,7 +283,9 @@ class ModelActions(QObject):
             self.export_to(v, path)
 
     def export_to(self, v: ModelVersion, path: str) -> TaskHandle:
-        handle = self.run("export", f"{v.name}:{v.version}", path, done=f"Exported to {path}")
+        handle = self.run(
+            partial(self._service.export, f"{v.name}:{v.version}", path), done=f"Exported to {path}"
+        )
         self.progress = TaskProgressDialog(handle, f"Exporting {v.name} v{v.version}", self._parent)
         self.progress.show()
         return handle
@@ -308,19 +296,22 @@ class ModelActions(QObject):
             self.import_from(path)
 
     def import_from(self, path: str) -> TaskHandle:
-        def failed(exc: BaseException, _tb: str) -> None:
+        def failed(failure: Failure) -> None:
             name = Path(path).name
-            self.show_error(f"Cannot import {name}; nothing was written.\n\n{exc}", "Import")
+            self.show_error(f"Cannot import {name}; nothing was written.\n\n{failure}", "Import")
 
-        return self.run("import_archive", path, done=f"Imported {path}", on_failed=failed)
+        return self.run(
+            partial(self._service.import_archive, path), done=f"Imported {path}", on_failed=failed
+        )
 
     def _on_inspect(self) -> None:
         v = self._current()
         if v is not None:
-            self.dialog = InspectDialog(
+            dialog = InspectDialog(
                 self._service, self._runner, f"{v.name}:{v.version}", self._parent
             )
-            self.dialog.open()
+            self.dialog = dialog
+            dialog.open()
 
     def _on_register(self) -> None:
         self.open_register_dialog()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -51,7 +52,10 @@ def dataset_href(name: str, version: str) -> str:
     return "dataset:" + quote(name, safe="") + "/" + quote(version, safe="")
 
 
-def _rows(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
+NOT_RECORDED = "<p><i>Not recorded</i></p>"
+
+
+def _rows(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> str:
     head = "".join(f"<th align='left'>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"{TABLE}<tr>{head}</tr>{body}</table>"
@@ -63,8 +67,21 @@ def _esc(value: Any) -> str:
 
 def card_html(card: ModelCard) -> str:
     """The whole card (everything but the package list) as HTML."""
+    sections = (
+        _header_section,
+        _run_section,
+        _datasets_section,
+        _code_section,
+        _environment_section,
+        _signature_section,
+        _files_section,
+        _history_section,
+    )
+    return "\n".join(part for section in sections for part in section(card))
+
+
+def _header_section(card: ModelCard) -> list[str]:
     v = card.version
-    parts = [f"<h2>{html.escape(v.name)} v{v.version}</h2>"]
     facts = [f"registered {format_time(v.created_at)} by {html.escape(v.created_by)}"]
     if v.aliases:
         facts.append("aliases: <b>" + html.escape(", ".join(sorted(v.aliases))) + "</b>")
@@ -72,68 +89,95 @@ def card_html(card: ModelCard) -> str:
         facts.append("tags: " + html.escape(", ".join(f"{k}={t}" for k, t in v.tags.items())))
     if v.archived:
         facts.append("<i>archived</i>")
-    parts.append("<p>" + " · ".join(facts) + "</p>")
-    parts.append(f"<p><small>fingerprint {html.escape(v.fingerprint)}</small></p>")
-    parts.append("<h3>Description</h3>")
-    parts.append(markdown_html(v.description) if v.description.strip() else "<p><i>None</i></p>")
-    parts.append("<h3>Source run</h3>")
+    description = markdown_html(v.description) if v.description.strip() else "<p><i>None</i></p>"
+    return [
+        f"<h2>{html.escape(v.name)} v{v.version}</h2>",
+        "<p>" + " · ".join(facts) + "</p>",
+        f"<p><small>fingerprint {html.escape(v.fingerprint)}</small></p>",
+        "<h3>Description</h3>",
+        description,
+    ]
+
+
+def _run_section(card: ModelCard) -> list[str]:
     run = card.run
     if run is None:
-        parts.append(f"<p>Registered from a file: {html.escape(v.source)}</p>")
-    else:
-        title = html.escape(run.name or short_id(run.id))
-        link = f'<a href="run:{html.escape(run.id)}">{title}</a>'
-        parts.append(
-            f"<p>{link} in {html.escape(run.experiment)} · {html.escape(run.status)} · "
-            f"<small>{html.escape(run.id)}</small></p>"
-        )
-        metrics = [(html.escape(k), _esc(x)) for k, x in sorted(run.metrics.items())]
-        params = [(html.escape(k), _esc(x)) for k, x in sorted(run.params.items())]
-        parts.append("<p><b>Metrics</b></p>" + (_rows(metrics, ("metric", "value")) or ""))
-        parts.append("<p><b>Params</b></p>" + _rows(params, ("param", "value")))
-    parts.append("<h3>Datasets</h3>")
+        return [
+            "<h3>Source run</h3>",
+            f"<p>Registered from a file: {html.escape(card.version.source)}</p>",
+        ]
+    title = html.escape(run.name or short_id(run.id))
+    link = f'<a href="run:{html.escape(run.id)}">{title}</a>'
+    metrics = [(html.escape(k), _esc(x)) for k, x in sorted(run.metrics.items())]
+    params = [(html.escape(k), _esc(x)) for k, x in sorted(run.params.items())]
+    return [
+        "<h3>Source run</h3>",
+        f"<p>{link} in {html.escape(run.experiment)} · {html.escape(run.status)} · "
+        f"<small>{html.escape(run.id)}</small></p>",
+        "<p><b>Metrics</b></p>" + _rows(metrics, ("metric", "value")),
+        "<p><b>Params</b></p>" + _rows(params, ("param", "value")),
+    ]
+
+
+def _datasets_section(card: ModelCard) -> list[str]:
     links = []
     for entry in card.datasets:
         name, version = str(entry.get("name") or ""), str(entry.get("version") or "")
         text = html.escape(f"{name}@{version}" if version else name)
         links.append(f'<a href="{dataset_href(name, version)}">{text}</a>')
-    parts.append("<p>" + (", ".join(links) or "<i>None recorded</i>") + "</p>")
-    parts.append("<h3>Code</h3>")
+    return ["<h3>Datasets</h3>", "<p>" + (", ".join(links) or "<i>None recorded</i>") + "</p>"]
+
+
+def _code_section(card: ModelCard) -> list[str]:
     code = card.code or {}
-    if code:
-        dirty = code.get("diff_bytes") or 0
-        state = f"uncommitted diff {human_bytes(dirty)}" if code.get("dirty") else "clean"
-        parts.append(
-            f"<p>commit <code>{html.escape(str(code.get('commit') or '—'))}</code> on "
-            f"{html.escape(str(code.get('branch') or '—'))} · {state}</p>"
-        )
-    else:
-        parts.append("<p><i>Not recorded</i></p>")
+    if not code:
+        return ["<h3>Code</h3>", NOT_RECORDED]
+    dirty = code.get("diff_bytes") or 0
+    state = f"uncommitted diff {human_bytes(dirty)}" if code.get("dirty") else "clean"
+    return [
+        "<h3>Code</h3>",
+        f"<p>commit <code>{html.escape(str(code.get('commit') or '—'))}</code> on "
+        f"{html.escape(str(code.get('branch') or '—'))} · {state}</p>",
+    ]
+
+
+def _environment_section(card: ModelCard) -> list[str]:
     env = card.environment or {}
     packages = env.get("packages") or {}
-    parts.append("<h3>Environment</h3>")
-    if env.get("python") or env.get("platform") or packages:
-        parts.append(
-            f"<p>Python {html.escape(str(env.get('python') or '?'))} · "
-            f"{html.escape(str(env.get('platform') or '?'))} · {len(packages)} packages "
-            "(listed on the right)</p>"
-        )
-    else:
-        parts.append("<p><i>Not recorded</i></p>")
-    parts.append("<h3>Input signature</h3>")
-    if card.signature:
-        rows = [(html.escape(c), html.escape(t)) for c, t in card.signature]
-        source = html.escape(card.signature_source or "unknown")
-        parts.append(f"<p>from {source}</p>" + _rows(rows, ("column", "type")))
-    else:
-        parts.append("<p><i>Unknown: log an input example with the model</i></p>")
-    parts.append(f"<h3>Files ({len(v.files)}, {human_bytes(v.size)})</h3>")
+    if not (env.get("python") or env.get("platform") or packages):
+        return ["<h3>Environment</h3>", NOT_RECORDED]
+    return [
+        "<h3>Environment</h3>",
+        f"<p>Python {html.escape(str(env.get('python') or '?'))} · "
+        f"{html.escape(str(env.get('platform') or '?'))} · {len(packages)} packages "
+        "(listed on the right)</p>",
+    ]
+
+
+def _signature_section(card: ModelCard) -> list[str]:
+    if not card.signature:
+        return [
+            "<h3>Input signature</h3>",
+            "<p><i>Unknown: log an input example with the model</i></p>",
+        ]
+    rows = [(html.escape(c), html.escape(t)) for c, t in card.signature]
+    source = html.escape(card.signature_source or "unknown")
+    return ["<h3>Input signature</h3>", f"<p>from {source}</p>" + _rows(rows, ("column", "type"))]
+
+
+def _files_section(card: ModelCard) -> list[str]:
+    v = card.version
     files = [
         (html.escape(f.path), human_bytes(f.size), f"<code>{html.escape(f.digest[:19])}</code>")
         for f in v.files
     ]
-    parts.append(_rows(files, ("path", "size", "hash")))
-    parts.append("<h3>History</h3>")
+    return [
+        f"<h3>Files ({len(v.files)}, {human_bytes(v.size)})</h3>",
+        _rows(files, ("path", "size", "hash")),
+    ]
+
+
+def _history_section(card: ModelCard) -> list[str]:
     history = sorted(card.history, key=lambda e: e.at, reverse=True)
     rows = [
         (
@@ -144,8 +188,7 @@ def card_html(card: ModelCard) -> str:
         )
         for e in history
     ]
-    parts.append(_rows(rows, ("time", "user", "action", "detail")))
-    return "\n".join(parts)
+    return ["<h3>History</h3>", _rows(rows, ("time", "user", "action", "detail"))]
 
 
 class CardView(QWidget):

@@ -17,14 +17,18 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.models import ModelVersion, VersionComparison
+from mlops_desktop.services.models import ModelService
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_value, human_bytes
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
 CHANGE_COLORS = {"added": "#2ca02c", "removed": "#d62728", "changed": "#e08a00"}
 
 
-def _compare(service: Any, name: str, a: int, b: int, *, state: Any) -> VersionComparison:
+def _compare(
+    service: ModelService, name: str, a: int, b: int, *, state: TaskState
+) -> VersionComparison:
     return service.compare(name, a, b)
 
 
@@ -60,11 +64,12 @@ class CompareView(QWidget):
 
     compared = Signal()
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: ModelService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._generation = 0
         self.name: str | None = None
         self.comparison: VersionComparison | None = None
         self.a_combo = QComboBox()
@@ -134,8 +139,6 @@ class CompareView(QWidget):
         a, b = self.a_combo.currentData(), self.b_combo.currentData()
         if self.name is None or a is None or b is None:
             return
-        self._generation += 1
-        generation = self._generation
         self.status_label.setText("Loading…")
         self._runner.submit(
             _compare,
@@ -143,17 +146,15 @@ class CompareView(QWidget):
             self.name,
             int(a),
             int(b),
-            on_done=lambda result: self._on_compared(generation, result),
-            on_failed=lambda exc, _tb: self._on_failed(generation, exc),
+            key=(self, "compare"),
+            on_done=self._on_compared,
+            on_failed=self._on_failed,
         )
 
-    def _on_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._clear(f"Cannot compare: {exc}")
+    def _on_failed(self, failure: Failure) -> None:
+        self._clear(f"Cannot compare: {failure}")
 
-    def _on_compared(self, generation: int, c: VersionComparison) -> None:
-        if generation != self._generation:
-            return
+    def _on_compared(self, c: VersionComparison) -> None:
         self.comparison = c
         self.status_label.setText("")
         self.metrics.set_rows(

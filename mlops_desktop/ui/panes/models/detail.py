@@ -1,12 +1,11 @@
 """The detail of one model: its versions table and the chosen version's Card, Lineage, Compare.
 
-Every service call goes through the runner; answers to an older request (generation) are dropped.
+Every service call goes through the runner; a newer request supersedes the one in flight.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,22 +19,24 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.models import ModelCard, ModelVersion
+from mlops_desktop.services.models import ModelService
+from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.model_tables import VCOL_TAGS, ModelVersionsModel
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 from mlops_desktop.ui.panes.models.card import CardView
 from mlops_desktop.ui.panes.models.compare import CompareView
 from mlops_desktop.ui.panes.models.lineage import LineageView
 from mlops_desktop.ui.panes.models.model_list import AliasBadgeDelegate
-from mlops_desktop.ui.tasks import TaskRunner
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 TAB_CARD, TAB_LINEAGE, TAB_COMPARE = 0, 1, 2
 
 
-def _versions(service: Any, name: str, *, state: Any) -> list[ModelVersion]:
+def _versions(service: ModelService, name: str, *, state: TaskState) -> list[ModelVersion]:
     return service.versions(name)
 
 
-def _card(service: Any, ref: str, *, state: Any) -> ModelCard:
+def _card(service: ModelService, ref: str, *, state: TaskState) -> ModelCard:
     return service.card(ref)
 
 
@@ -58,12 +59,12 @@ class ModelDetailView(QWidget):
     modelActivated = Signal(str, int)
     monitorActivated = Signal(str)
 
-    def __init__(self, service: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: ModelService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._generation = 0
-        self._card_generation = 0
         self._pending_version: int | None = None
         self._compare_dirty = True
         self.name: str | None = None
@@ -127,14 +128,13 @@ class ModelDetailView(QWidget):
         self.name = name
         self.title_label.setText(html.escape(name))
         self._pending_version = version
-        self._generation += 1
-        generation = self._generation
         self._runner.submit(
             _versions,
             self._service,
             name,
-            on_done=lambda versions: self._on_versions(generation, versions),
-            on_failed=lambda exc, _tb: self._on_versions_failed(generation, exc),
+            key=(self, "versions"),
+            on_done=self._on_versions,
+            on_failed=self._on_versions_failed,
         )
 
     def reload(self) -> None:
@@ -159,9 +159,7 @@ class ModelDetailView(QWidget):
         return {alias: v.version for v in self.versions for alias in v.aliases}
 
     # --- slots ---------------------------------------------------------------------------
-    def _on_versions(self, generation: int, versions: list[ModelVersion]) -> None:
-        if generation != self._generation:
-            return
+    def _on_versions(self, versions: list[ModelVersion]) -> None:
         self.versions = sorted(versions, key=lambda v: v.version, reverse=True)
         current = self.current_version()
         self.versions_model.set_versions(self.versions)
@@ -185,9 +183,8 @@ class ModelDetailView(QWidget):
             self._show_version(None)
         self.versionsLoaded.emit()
 
-    def _on_versions_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.summary_label.setText(f"Cannot load versions: {exc}")
+    def _on_versions_failed(self, failure: Failure) -> None:
+        self.summary_label.setText(f"Cannot load versions: {failure}")
 
     def _on_version_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         if current.isValid() and (not previous.isValid() or current.row() != previous.row()):
@@ -201,9 +198,8 @@ class ModelDetailView(QWidget):
     def _show_version(self, version: ModelVersion | None) -> None:
         self.versionChosen.emit(version)
         self._compare_dirty = True
-        self._card_generation += 1
-        generation = self._card_generation
         if version is None:
+            self._runner.cancel((self, "card"))
             self.card.show_message("No versions.")
             self.lineage.set_lineage(None)
             return
@@ -212,21 +208,19 @@ class ModelDetailView(QWidget):
             _card,
             self._service,
             f"{version.name}:{version.version}",
-            on_done=lambda card: self._on_card(generation, card),
-            on_failed=lambda exc, _tb: self._on_card_failed(generation, exc),
+            key=(self, "card"),
+            on_done=self._on_card,
+            on_failed=self._on_card_failed,
         )
 
-    def _on_card(self, generation: int, card: ModelCard) -> None:
-        if generation != self._card_generation:
-            return
+    def _on_card(self, card: ModelCard) -> None:
         self.card.set_card(card)
         self.lineage.set_lineage(card.lineage)
         self.cardShown.emit(card.version.name, card.version.version)
 
-    def _on_card_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._card_generation:
-            self.card.show_message(f"Cannot load the card: {exc}")
-            self.lineage.set_lineage(None)
+    def _on_card_failed(self, failure: Failure) -> None:
+        self.card.show_message(f"Cannot load the card: {failure}")
+        self.lineage.set_lineage(None)
 
     def _on_tab_changed(self, index: int) -> None:
         if index == TAB_COMPARE and self.name is not None and self._compare_dirty:

@@ -6,8 +6,6 @@ Every service call goes through the TaskRunner (list here; versions, cards and c
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QByteArray, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,12 +19,16 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.models import ModelSummary, ModelVersion
+from mlops_desktop.services.models import ModelService
+from mlops_desktop.ui.dialogs.model_register import RegisterModelDialog
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.navigation import AppEvents, Navigator, RegisterModel, ShowModel
 from mlops_desktop.ui.panes.models.actions import ModelActions
 from mlops_desktop.ui.panes.models.detail import ModelDetailView
 from mlops_desktop.ui.panes.models.model_list import ModelsListView
-from mlops_desktop.ui.panes.registry import PaneContext, register_pane
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
-from mlops_desktop.ui.widgets import EmptyState, ask_window
+from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import EmptyState
 
 NO_MODELS_HTML = (
     "<h2>No models yet</h2>"
@@ -38,14 +40,13 @@ NO_MODELS_CODE = (
     'run.log_artifact("model.joblib")\nmlops-desktop models register RUN model.joblib --name NAME'
 )
 NO_MODELS_FOOTER = "Every version keeps its lineage: the run, its code and its dataset versions."
-UNAVAILABLE_HTML = "<h2>Models are not available</h2><p>The model service did not start.</p>"
 
 
-def _list_models(service: Any, *, state: Any) -> list[ModelSummary]:
+def _list_models(service: ModelService, *, state: TaskState) -> list[ModelSummary]:
     return service.list_models()
 
 
-class ModelsPane(QWidget):
+class ModelsPane(Pane):
     """See the module docstring.
 
     Signals:
@@ -55,21 +56,25 @@ class ModelsPane(QWidget):
     modelsLoaded = Signal()
 
     def __init__(
-        self, service: Any, runner: TaskRunner, window: Any = None, parent: QWidget | None = None
+        self,
+        service: ModelService,
+        runner: TaskRunner,
+        navigator: Navigator | None = None,
+        events: AppEvents | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
-        self._window = window
-        self._list_handle: TaskHandle | None = None
-        self._reload_again = False
+        self._navigator = navigator or Navigator(self)
+        self._events = events or AppEvents(self)
         self._pending: tuple[str, int | None] | None = None
         self.loaded = False
 
         self.list = ModelsListView()
         self.count_label = QLabel()
         self.detail = ModelDetailView(service, runner)
-        self.actions = ModelActions(
+        self.model_actions = ModelActions(
             service, runner, self.detail.current_version, self.detail.aliases, self
         )
         self.register_button = QPushButton("Register from file…")
@@ -94,12 +99,7 @@ class ModelsPane(QWidget):
         self.empty = EmptyState(NO_MODELS_HTML, NO_MODELS_CODE, NO_MODELS_FOOTER)
         self.empty_register_button = QPushButton("Register from file…")
         self.empty_import_button = QPushButton("Import…")
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.empty_register_button)
-        row.addWidget(self.empty_import_button)
-        row.addStretch(1)
-        self.empty.layout().insertLayout(3, row)
+        self.empty.add_buttons(self.empty_register_button, self.empty_import_button)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.split)
         self.stack.addWidget(self.empty)
@@ -108,22 +108,22 @@ class ModelsPane(QWidget):
         layout.addWidget(self.stack)
 
         for button in (self.register_button, self.empty_register_button):
-            button.clicked.connect(self.actions.register.trigger)
+            button.clicked.connect(self.model_actions.register.trigger)
         for button in (self.import_button, self.empty_import_button):
-            button.clicked.connect(self.actions.import_.trigger)
+            button.clicked.connect(self.model_actions.import_.trigger)
         self.list.modelChosen.connect(self._on_model_chosen)
         self.detail.versionChosen.connect(self._on_version_chosen)
         self.detail.versions_view.customContextMenuRequested.connect(self._on_context_menu)
-        self.detail.runActivated.connect(self._on_run_activated)
-        self.detail.datasetActivated.connect(self._on_dataset_activated)
+        self.detail.runActivated.connect(self._navigator.show_run)
+        self.detail.datasetActivated.connect(self._navigator.show_dataset)
         self.detail.modelActivated.connect(self.select_model)
-        self.actions.changed.connect(self._on_changed)
-        self.actions.status.connect(self._show_status)
+        self.model_actions.changed.connect(self._on_changed)
+        self.model_actions.status.connect(self._events.show_status)
         self.refresh()
 
     def _fill_toolbar(self) -> None:
         bar = self.detail.toolbar
-        a = self.actions
+        a = self.model_actions
         for act in (a.set_alias,):
             bar.addAction(act)
         for menu in (a.remove_alias_menu,):
@@ -145,13 +145,13 @@ class ModelsPane(QWidget):
     # --- public (main window) ------------------------------------------------------------
     def refresh(self) -> None:
         """Reload the models list and the shown model (F5)."""
-        if self._list_handle is not None:
-            self._reload_again = True
-            return
-        self._list_handle = self._runner.submit(
-            _list_models, self._service, on_done=self._on_models, on_failed=self._on_failed
+        self._runner.submit_when_idle(
+            (self, "list"),
+            _list_models,
+            self._service,
+            on_done=self._on_models,
+            on_failed=self._on_failed,
         )
-        self._list_handle.finished.connect(self._on_list_finished)
 
     def select_model(self, name: str, version: int | None = None) -> None:
         """Choose model ``name`` and its ``version`` (None: the newest)."""
@@ -163,14 +163,16 @@ class ModelsPane(QWidget):
         if not self.list.select(name) and self.loaded:
             self.refresh()
 
-    def open_register_dialog(self, run_id: str = "", artifact: str = "", name: str = "") -> Any:
-        return self.actions.open_register_dialog(run_id, artifact, name)
+    def open_register_dialog(
+        self, run_id: str = "", artifact: str = "", name: str = ""
+    ) -> RegisterModelDialog:
+        return self.model_actions.open_register_dialog(run_id, artifact, name)
 
     def save_state(self) -> str:
-        return bytes(self.split.saveState().toBase64()).decode()
+        return bytes(self.split.saveState().toBase64().data()).decode()
 
-    def restore_state(self, state: object) -> None:
-        self.split.restoreState(QByteArray.fromBase64(str(state).encode()))
+    def restore_state(self, state: str) -> None:
+        self.split.restoreState(QByteArray.fromBase64(state.encode()))
 
     # --- slots ---------------------------------------------------------------------------
     def _on_models(self, models: list[ModelSummary]) -> None:
@@ -188,14 +190,8 @@ class ModelsPane(QWidget):
             self.list.view.selectRow(0)
         self.modelsLoaded.emit()
 
-    def _on_failed(self, exc: BaseException, _tb: str) -> None:
-        self._show_status(f"Cannot list models: {exc}", 10000)
-
-    def _on_list_finished(self) -> None:
-        self._list_handle = None
-        if self._reload_again:
-            self._reload_again = False
-            self.refresh()
+    def _on_failed(self, failure: Failure) -> None:
+        self._events.show_status(f"Cannot list models: {failure}", 10000)
 
     def _on_model_chosen(self, name: str) -> None:
         pending, self._pending = self._pending, None
@@ -203,8 +199,8 @@ class ModelsPane(QWidget):
         self.detail.set_model(name, version)
 
     def _on_version_chosen(self, _version: ModelVersion | None) -> None:
-        self.actions.update_enabled()
-        self.remove_alias_button.setEnabled(self.actions.remove_alias_menu.isEnabled())
+        self.model_actions.update_enabled()
+        self.remove_alias_button.setEnabled(self.model_actions.remove_alias_menu.isEnabled())
 
     def _on_changed(self, name: str, version: int) -> None:
         self._pending = (name, version or None)
@@ -214,24 +210,22 @@ class ModelsPane(QWidget):
         index = self.detail.versions_view.indexAt(pos)
         if index.isValid():
             self.detail.versions_view.selectRow(index.row())
-        menu = self.actions.context_menu()
+        menu = self.model_actions.context_menu()
         menu.popup(self.detail.versions_view.viewport().mapToGlobal(pos))
 
-    def _on_run_activated(self, run_id: str) -> None:
-        ask_window(self._window, "show_run", run_id)
 
-    def _on_dataset_activated(self, name: str, version: str) -> None:
-        ask_window(self._window, "show_dataset", name, version or None)
-
-    def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        ask_window(self._window, "show_status", text, timeout_ms)
-
-
-def _create(context: PaneContext) -> QWidget:
-    service = context.services.get("models")
-    if service is None:
-        return EmptyState(UNAVAILABLE_HTML)
-    return ModelsPane(service, context.runner, window=context.window)
+def _create(context: PaneContext) -> ModelsPane:
+    pane = ModelsPane(context.services.models, context.runner, context.navigator, context.events)
+    navigator = context.navigator
+    navigator.serve(
+        ShowModel, pane, lambda request: pane.select_model(request.name, request.version)
+    )
+    navigator.serve(
+        RegisterModel,
+        pane,
+        lambda request: pane.open_register_dialog(request.run_id, request.artifact),
+    )
+    return pane
 
 
 register_pane("Models", "models", 30, _create)

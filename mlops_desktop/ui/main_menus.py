@@ -1,0 +1,92 @@
+"""The main window's menus and their shortcuts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from mlops_desktop.ui.dialogs.about import show_about, show_shortcuts
+
+if TYPE_CHECKING:
+    from mlops_desktop.ui.main_window import MainWindow
+
+THEME_CHOICES = (("system", "Follow &system"), ("light", "&Light"), ("dark", "&Dark"))
+
+
+class MainMenus:
+    """Builds File, View, Run and Help on ``window``; every action is also a window action, so
+    its shortcut works wherever the focus is."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+        self.theme_actions: dict[str, QAction] = {}
+        bar = window.menuBar()
+        self._file_menu(bar.addMenu("&File"))
+        self._view_menu(bar.addMenu("&View"))
+        self._run_menu(bar.addMenu("&Run"))
+        self._help_menu(bar.addMenu("&Help"))
+
+    def check_theme(self, theme: str) -> None:
+        """Tick ``theme`` in View > Theme."""
+        if theme in self.theme_actions:
+            self.theme_actions[theme].setChecked(True)
+
+    def _file_menu(self, menu: QMenu) -> None:
+        w = self._window
+        self._add(menu, "&Preferences…", w.open_preferences, QKeySequence.StandardKey.Preferences)
+        self._add(menu, "Open &home folder", w.open_home_folder)
+        menu.addSeparator()
+        self._add(menu, "&Quit", w.close, QKeySequence("Ctrl+Q"))
+
+    def _view_menu(self, menu: QMenu) -> None:
+        w = self._window
+        for row, spec in enumerate(w.pane_specs):
+            shortcut = QKeySequence(f"Ctrl+{row + 1}") if row < 9 else None
+            self._add(menu, spec.name, partial(w.show_pane_at, row), shortcut)
+        menu.addSeparator()
+        self._add(menu, "&Refresh", w.refresh_current, QKeySequence("F5"))
+        self._add(menu, "&Filter runs", w.focus_filter, QKeySequence("Ctrl+F"))
+        theme_menu = menu.addMenu("&Theme")
+        group = QActionGroup(w)
+        for theme, label in THEME_CHOICES:
+            action = theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(w.settings.theme == theme)
+            action.triggered.connect(partial(self._on_theme_chosen, theme))
+            group.addAction(action)
+            self.theme_actions[theme] = action
+        self._add(menu, "Toggle dark/light", w.toggle_theme, QKeySequence("Ctrl+Shift+T"))
+
+    def _run_menu(self, menu: QMenu) -> None:
+        navigator = self._window.navigator
+        self._add(menu, "&Launch…", navigator.open_launch_dialog, QKeySequence("Ctrl+L"))
+        self._add(menu, "&Hosts…", navigator.open_hosts_dialog)
+
+    def _help_menu(self, menu: QMenu) -> None:
+        w = self._window
+        self._add(menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1"))
+        self._add(menu, "Open the app's &log", w.open_log)
+        self._add(menu, "&About MLOps Desktop", partial(show_about, w))
+
+    def _add(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self._window.addAction(action)
+        return action
+
+    def _on_theme_chosen(self, theme: str, _checked: bool = False) -> None:
+        self._window.set_theme(theme)
