@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,6 +26,16 @@ from PySide6.QtWidgets import (
 
 def monospace_font() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def heading_label(text: str = "") -> QLabel:
+    """A bold label a third larger than the text around it: the name of what a view shows."""
+    label = QLabel(text)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    font.setBold(True)
+    label.setFont(font)
+    return label
 
 
 class ReadOnlyTable(QTableWidget):
@@ -145,3 +157,41 @@ class EmptyState(QWidget):
         """Everything the page says, code included."""
         parts = (self.label.text(), self.code_label.text(), self.footer_label.text())
         return "\n".join(p for p in parts if p)
+
+
+def list_detail_layout(
+    pane: QWidget,
+    listing: QWidget,
+    buttons: Iterable[QPushButton],
+    count_label: QLabel,
+    detail: QWidget,
+    empty: EmptyState,
+    sizes: tuple[int, int],
+) -> tuple[QSplitter, QStackedWidget]:
+    """Lay ``pane`` out as a list (buttons and a count above it) beside a detail, or ``empty``.
+
+    Returns the splitter (whose state a pane saves) and the stack that switches between it
+    and the empty page.
+    """
+    top = QHBoxLayout()
+    for button in buttons:
+        top.addWidget(button)
+    top.addStretch(1)
+    top.addWidget(count_label)
+    left = QWidget()
+    left_layout = QVBoxLayout(left)
+    left_layout.setContentsMargins(4, 4, 0, 0)
+    left_layout.addLayout(top)
+    left_layout.addWidget(listing, 1)
+    split = QSplitter(Qt.Orientation.Horizontal)
+    split.addWidget(left)
+    split.addWidget(detail)
+    split.setStretchFactor(1, 1)
+    split.setSizes(list(sizes))
+    stack = QStackedWidget()
+    stack.addWidget(split)
+    stack.addWidget(empty)
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(stack)
+    return split, stack

@@ -13,11 +13,11 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtWidgets import QApplication
 
-from mlops_desktop.core.runs import MetricSeries  # noqa: E402
-from mlops_desktop.ui.charts.metric_chart import MetricChart  # noqa: E402
+from mlops_desktop.core.runs import MetricSeries
+from mlops_desktop.ui.charts.metric_chart import MetricChart
 
 POINTS = 1_000_000
 TARGET_MS = 200.0

@@ -78,7 +78,7 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     out: dict[str, float] = {"window_s": time.time() - started}
     pane = window.findChildren(ExperimentsPane)[0]
 
-    def wait(cond, timeout: float = 30.0) -> None:  # noqa: ANN001
+    def wait(cond, timeout: float = 30.0) -> None:
         end = time.perf_counter() + timeout
         while not cond():
             if time.perf_counter() > end:

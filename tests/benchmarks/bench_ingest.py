@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog_spools import SpoolBuilder  # noqa: E402
+from catalog_spools import SpoolBuilder
 
-from mlops_desktop.services.experiments import ExperimentService  # noqa: E402
+from mlops_desktop.services.experiments import ExperimentService
 
 KEYS = ("loss", "acc", "lr", "grad_norm")
 

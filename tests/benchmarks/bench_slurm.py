@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slurm_fixture import local_slurm, slurm_missing  # noqa: E402
+from slurm_fixture import local_slurm, slurm_missing
 
-from mlops_desktop.compute.slurm import SlurmExecutor  # noqa: E402
-from mlops_desktop.core.compute import TERMINAL_STATES, HostInfo, RunSpec  # noqa: E402
+from mlops_desktop.compute.slurm import SlurmExecutor
+from mlops_desktop.core.compute import TERMINAL_STATES, HostInfo, RunSpec
 
 TARGET_S = 2.0
 CODE = "import time; print('T', time.time(), flush=True)"

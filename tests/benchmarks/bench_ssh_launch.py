@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ssh_fixture import SshServer, _free_port, keygen  # noqa: E402
+from ssh_fixture import SshServer, _free_port, keygen
 
-from mlops_desktop.compute.hosts import HostInventory  # noqa: E402
-from mlops_desktop.compute.ssh_executor import SshExecutor  # noqa: E402
-from mlops_desktop.core.compute import RunSpec  # noqa: E402
+from mlops_desktop.compute.hosts import HostInventory
+from mlops_desktop.compute.ssh_executor import SshExecutor
+from mlops_desktop.core.compute import RunSpec
 
 EMIT = """
 import sys, time

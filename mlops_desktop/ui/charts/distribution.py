@@ -103,7 +103,7 @@ class DistributionChart(QWidget):
         if self.column is not None:
             self.set_column(self.column)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()

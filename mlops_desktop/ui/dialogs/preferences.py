@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.settings import Settings
-from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
+from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 URL_PLACEHOLDER = "empty: SQLite in the home, or postgresql+psycopg://user@host/db"
 _URL_PREFIXES = ("sqlite", "postgresql")
+HOME_NOTE = "Start with --home DIR or set MLOPS_DESKTOP_HOME to use another home."
 
 
 def _run_test(test: Callable[[str], str], url: str, *, state: TaskState) -> str:
@@ -65,54 +66,6 @@ class PreferencesDialog(QDialog):
         self._home = home
         self._runner = runner
         self._test = test_connection
-        self._test_handle: TaskHandle | None = None
-
-        home_label = QLabel(str(home))
-        home_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        home_note = self._note(
-            "Start with --home DIR or set MLOPS_DESKTOP_HOME to use another home."
-        )
-
-        self.catalog_edit = QLineEdit(settings.catalog_url)
-        self.catalog_edit.setPlaceholderText(URL_PLACEHOLDER)
-        self.catalog_edit.setClearButtonEnabled(True)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setEnabled(test_connection is not None)
-        self.test_button.clicked.connect(self._on_test_clicked)
-        self.test_result = QLabel()
-        self.test_result.setWordWrap(True)
-        self.test_result.setVisible(False)
-        catalog_row = QHBoxLayout()
-        catalog_row.addWidget(self.catalog_edit, 1)
-        catalog_row.addWidget(self.test_button)
-
-        self.theme_combo = QComboBox()
-        for key, label in THEME_LABELS.items():
-            self.theme_combo.addItem(label, key)
-        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
-
-        self.smoothing_spin = QDoubleSpinBox()
-        self.smoothing_spin.setRange(0.0, 0.99)
-        self.smoothing_spin.setSingleStep(0.05)
-        self.smoothing_spin.setDecimals(2)
-        self.smoothing_spin.setValue(settings.chart_smoothing)
-        self.smoothing_spin.setToolTip("Exponential moving average weight: 0 shows raw values")
-
-        self.interval_spin = QDoubleSpinBox()
-        self.interval_spin.setRange(0.2, 60.0)
-        self.interval_spin.setSingleStep(0.5)
-        self.interval_spin.setSuffix(" s")
-        self.interval_spin.setValue(settings.ingest_interval_s)
-
-        form = QFormLayout()
-        form.addRow("Home:", home_label)
-        form.addRow("", home_note)
-        form.addRow("Catalog:", catalog_row)
-        form.addRow("", self.test_result)
-        form.addRow("", self._note("Catalog changes apply after restart."))
-        form.addRow("Theme:", self.theme_combo)
-        form.addRow("Chart smoothing:", self.smoothing_spin)
-        form.addRow("Look for new points every:", self.interval_spin)
 
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #d0312d;")
@@ -124,9 +77,53 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self._on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(self._build_form(settings, home))
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+
+    def _build_form(self, settings: Settings, home: Path) -> QFormLayout:
+        home_label = QLabel(str(home))
+        home_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.theme_combo = QComboBox()
+        for key, label in THEME_LABELS.items():
+            self.theme_combo.addItem(label, key)
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
+        self.smoothing_spin = QDoubleSpinBox()
+        self.smoothing_spin.setRange(0.0, 0.99)
+        self.smoothing_spin.setSingleStep(0.05)
+        self.smoothing_spin.setDecimals(2)
+        self.smoothing_spin.setValue(settings.chart_smoothing)
+        self.smoothing_spin.setToolTip("Exponential moving average weight: 0 shows raw values")
+        self.interval_spin = QDoubleSpinBox()
+        self.interval_spin.setRange(0.2, 60.0)
+        self.interval_spin.setSingleStep(0.5)
+        self.interval_spin.setSuffix(" s")
+        self.interval_spin.setValue(settings.ingest_interval_s)
+        form = QFormLayout()
+        form.addRow("Home:", home_label)
+        form.addRow("", self._note(HOME_NOTE))
+        form.addRow("Catalog:", self._build_catalog_row(settings))
+        form.addRow("", self.test_result)
+        form.addRow("", self._note("Catalog changes apply after restart."))
+        form.addRow("Theme:", self.theme_combo)
+        form.addRow("Chart smoothing:", self.smoothing_spin)
+        form.addRow("Look for new points every:", self.interval_spin)
+        return form
+
+    def _build_catalog_row(self, settings: Settings) -> QHBoxLayout:
+        self.catalog_edit = QLineEdit(settings.catalog_url)
+        self.catalog_edit.setPlaceholderText(URL_PLACEHOLDER)
+        self.catalog_edit.setClearButtonEnabled(True)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setEnabled(self._test is not None)
+        self.test_button.clicked.connect(self._on_test_clicked)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setVisible(False)
+        catalog_row = QHBoxLayout()
+        catalog_row.addWidget(self.catalog_edit, 1)
+        catalog_row.addWidget(self.test_button)
+        return catalog_row
 
     @staticmethod
     def _note(text: str) -> QLabel:
@@ -136,7 +133,7 @@ class PreferencesDialog(QDialog):
         return label
 
     def _on_test_clicked(self) -> None:
-        if self._test is None or self._test_handle is not None:
+        if self._test is None or self._runner.is_busy((self, "test")):
             return
         url = self.catalog_edit.text().strip()
         problem = catalog_url_problem(url)
@@ -147,19 +144,16 @@ class PreferencesDialog(QDialog):
         self.test_result.setText("Connecting…")
         self.test_result.setVisible(True)
         self.test_button.setEnabled(False)
-        self._test_handle = self._runner.submit(
+        handle = self._runner.submit(
             _run_test,
             self._test,
             url,
+            key=(self, "test"),
             on_done=lambda text: self._show_test_result(True, str(text)),
             on_failed=lambda failure: self._show_test_result(False, str(failure)),
             label="Testing the catalog connection",
         )
-        self._test_handle.finished.connect(self._on_test_finished)
-
-    def _on_test_finished(self) -> None:
-        self._test_handle = None
-        self.test_button.setEnabled(self._test is not None)
+        handle.finished.connect(lambda: self.test_button.setEnabled(self._test is not None))
 
     def _show_test_result(self, ok: bool, text: str) -> None:
         self.test_result.setStyleSheet("color: #2e8b57;" if ok else "color: #d0312d;")

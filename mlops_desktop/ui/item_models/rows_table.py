@@ -66,16 +66,16 @@ class RowsTableModel(QAbstractTableModel):
         return None
 
     # --- QAbstractTableModel -------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._shown
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._shown < len(self._rows)
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
         count = min(self.BATCH, len(self._rows) - self._shown)
@@ -85,7 +85,7 @@ class RowsTableModel(QAbstractTableModel):
         self._shown += count
         self.endInsertRows()
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if (

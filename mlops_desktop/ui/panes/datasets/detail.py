@@ -34,6 +34,7 @@ from mlops_desktop.ui.panes.datasets.tabs import (
     make_table_view,
 )
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import heading_label
 
 RESTORE_DISABLED_TIP = (
     "Only snapshotted versions can be restored: this version references its files in place. "
@@ -75,13 +76,38 @@ class DatasetDetailView(QWidget):
         self.summary: DatasetSummary | None = None
         self.versions: list[DatasetVersion] = []
 
-        self.title_label = QLabel()
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.title_label.setFont(font)
+        self.title_label = heading_label()
         self.source_label = QLabel()
         self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.restore_button = QPushButton("Restore…")
+        self.restore_button.setEnabled(False)
+        header = QHBoxLayout()
+        header.addWidget(self.title_label)
+        header.addWidget(self.source_label, 1)
+        header.addWidget(self.restore_button)
+        self.versions_model = VersionsTableModel(self)
+        self.versions_view = make_table_view(self.versions_model)
+        self.versions_view.horizontalHeader().setStretchLastSection(False)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.versions_view)
+        self.split.addWidget(self._build_tabs(service, runner))
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 5)
+        self.split.setSizes([150, 500])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(header)
+        layout.addWidget(self._build_banner())
+        layout.addWidget(self.split, 1)
+
+        self.record_button.clicked.connect(self._on_record_clicked)
+        self.restore_button.clicked.connect(self._on_restore_clicked)
+        self.versions_view.selectionModel().currentRowChanged.connect(self._on_version_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.used_by.runActivated.connect(self.runActivated)
+
+    def _build_banner(self) -> QFrame:
+        """The amber "the files changed" banner with its Record button, hidden at first."""
         self.banner = QFrame()
         self.banner.setObjectName("changeBanner")
         self.banner.setStyleSheet(BANNER_STYLE)
@@ -93,17 +119,9 @@ class DatasetDetailView(QWidget):
         banner_row.addWidget(self.banner_label, 1)
         banner_row.addWidget(self.record_button)
         self.banner.setVisible(False)
+        return self.banner
 
-        self.versions_model = VersionsTableModel(self)
-        self.versions_view = make_table_view(self.versions_model)
-        self.versions_view.horizontalHeader().setStretchLastSection(False)
-        self.restore_button = QPushButton("Restore…")
-        self.restore_button.setEnabled(False)
-        header = QHBoxLayout()
-        header.addWidget(self.title_label)
-        header.addWidget(self.source_label, 1)
-        header.addWidget(self.restore_button)
-
+    def _build_tabs(self, service: DatasetService, runner: TaskRunner) -> QTabWidget:
         self.files = FilesTab(service, runner)
         self.preview = PreviewTab(service, runner)
         self.profile = ProfileTab(service, runner)
@@ -119,24 +137,7 @@ class DatasetDetailView(QWidget):
             (self.used_by, "Used by"),
         ):
             self.tabs.addTab(tab, title)
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(self.versions_view)
-        self.split.addWidget(self.tabs)
-        self.split.setStretchFactor(0, 2)
-        self.split.setStretchFactor(1, 5)
-        self.split.setSizes([150, 500])
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 0)
-        layout.addLayout(header)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.split, 1)
-
-        self.record_button.clicked.connect(self._on_record_clicked)
-        self.restore_button.clicked.connect(self._on_restore_clicked)
-        self.versions_view.selectionModel().currentRowChanged.connect(self._on_version_changed)
-        self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.used_by.runActivated.connect(self.runActivated)
+        return self.tabs
 
     # --- public --------------------------------------------------------------------------
     @property

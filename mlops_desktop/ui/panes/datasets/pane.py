@@ -13,14 +13,10 @@ from PySide6.QtCore import QByteArray, QModelIndex, QSortFilterProxyModel, Qt, Q
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,7 +32,7 @@ from mlops_desktop.ui.panes.datasets.detail import DatasetDetailView
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
-from mlops_desktop.ui.widgets import EmptyState
+from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
 
 CHECK_INTERVAL_MS = 30_000
 NO_DATASETS_HTML = (
@@ -112,31 +108,19 @@ class DatasetsPane(Pane):
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         self.register_button = QPushButton("Register dataset…")
         self.count_label = QLabel()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(4, 4, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.register_button)
-        top.addStretch(1)
-        top.addWidget(self.count_label)
-        left_layout.addLayout(top)
-        left_layout.addWidget(self.list_view, 1)
         self.detail = DatasetDetailView(service, runner)
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(left)
-        self.split.addWidget(self.detail)
-        self.split.setStretchFactor(1, 1)
-        self.split.setSizes([440, 840])
-
         self.empty = EmptyState(NO_DATASETS_HTML, NO_DATASETS_CODE, NO_DATASETS_FOOTER)
         self.empty_register_button = QPushButton("Register dataset…")
         self.empty.add_buttons(self.empty_register_button)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.split)
-        self.stack.addWidget(self.empty)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.split, self.stack = list_detail_layout(
+            self,
+            self.list_view,
+            [self.register_button],
+            self.count_label,
+            self.detail,
+            self.empty,
+            (440, 840),
+        )
 
         self.check_timer = QTimer(self)
         self.check_timer.setInterval(CHECK_INTERVAL_MS)

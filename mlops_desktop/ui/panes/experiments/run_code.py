@@ -36,7 +36,7 @@ class DiffHighlighter(QSyntaxHighlighter):
         self.hunk = _format("#4c8ed9")
         self.header = _format("#9a7bd1", bold=True)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         if text.startswith(("diff --git", "+++", "---", "index ", "new file", "deleted file")):
             fmt = self.header
         elif text.startswith("@@"):

@@ -29,7 +29,7 @@ from mlops_desktop.ui.panes.experiments.run_env import EnvironmentView
 from mlops_desktop.ui.panes.experiments.run_log import LogView
 from mlops_desktop.ui.panes.experiments.run_notes import NotesEditor
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
-from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable
+from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable, heading_label
 
 NO_SELECTION_TEXT = "Select a run to see its details; select several to compare."
 _HEADER_FIELDS = (
@@ -67,13 +67,31 @@ class RunDetailView(QWidget):
         self.detail: RunDetail | None = None
 
         self.empty = EmptyState(NO_SELECTION_TEXT)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(6, 6, 6, 0)
+        column.addLayout(self._build_title())
+        column.addLayout(self._build_header_grid())
+        column.addWidget(self._build_tabs(service, runner), 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    def _build_title(self) -> QHBoxLayout:
         self.icon_label = QLabel()
-        self.name_label = QLabel()
-        font = self.name_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.name_label.setFont(font)
+        self.name_label = heading_label()
         self.status_label = QLabel()
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.icon_label)
+        title_row.addWidget(self.name_label)
+        title_row.addWidget(self.status_label)
+        title_row.addStretch(1)
+        return title_row
+
+    def _build_header_grid(self) -> QGridLayout:
         self.header_values: dict[str, QLabel] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
@@ -87,12 +105,10 @@ class RunDetailView(QWidget):
             grid.addWidget(value, row, col * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        title_row = QHBoxLayout()
-        title_row.addWidget(self.icon_label)
-        title_row.addWidget(self.name_label)
-        title_row.addWidget(self.status_label)
-        title_row.addStretch(1)
+        return grid
 
+    def _build_overview(self) -> QWidget:
+        """Params, metrics and tags side by side, under the datasets the run used."""
         self.params_table = ReadOnlyTable(["Param", "Value"])
         self.metrics_table = ReadOnlyTable(["Metric", "Last value", "Points"])
         self.tags_table = ReadOnlyTable(["Tag", "Value"])
@@ -112,7 +128,9 @@ class RunDetailView(QWidget):
         overview_layout.setContentsMargins(0, 4, 0, 0)
         overview_layout.addWidget(self.datasets_label)
         overview_layout.addWidget(split, 1)
+        return overview
 
+    def _build_tabs(self, service: ExperimentService, runner: TaskRunner) -> QTabWidget:
         self.notes = NotesEditor(service, runner)
         self.code = CodeView()
         self.environment = EnvironmentView()
@@ -121,25 +139,13 @@ class RunDetailView(QWidget):
         self.artifacts.registerRequested.connect(self._on_register_artifact)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(overview, "Params && metrics")
+        self.tabs.addTab(self._build_overview(), "Params && metrics")
         self.tabs.addTab(self.notes, "Notes")
         self.tabs.addTab(self.code, "Code")
         self.tabs.addTab(self.environment, "Environment")
         self.tabs.addTab(self.log, "Log")
         self.tabs.addTab(self.artifacts, "Artifacts")
-
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(6, 6, 6, 0)
-        column.addLayout(title_row)
-        column.addLayout(grid)
-        column.addWidget(self.tabs, 1)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        return self.tabs
 
     @property
     def run_id(self) -> str | None:

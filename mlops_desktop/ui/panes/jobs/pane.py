@@ -15,14 +15,11 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -45,25 +42,20 @@ from mlops_desktop.ui.navigation import (
     ShowJob,
 )
 from mlops_desktop.ui.panes.experiments.run_log import LogView
+from mlops_desktop.ui.panes.jobs.views import JobLogSource, jobs_table_view
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import EmptyState
 
 FILTERS = (("All jobs", False), ("Active jobs", True))
+NO_JOBS_HTML = (
+    "<h2>No jobs yet</h2><p>Launch a run on this computer, an SSH host or a Slurm "
+    "cluster with <b>Launch…</b> (Ctrl+L). It shows here while it runs, and after.</p>"
+)
 
 
 def _cancel(service: JobService, run_id: str, *, state: TaskState) -> JobInfo:
     return service.cancel(run_id)
-
-
-class _JobLogSource:
-    """Adapts ``JobService.logs`` (remote logs are mirrored first) to the LogView's reader."""
-
-    def __init__(self, service: JobService) -> None:
-        self._service = service
-
-    def read_log(self, run_id: str, offset: int, max_bytes: int) -> tuple[str, int]:
-        return self._service.logs(run_id, offset)
 
 
 class JobsPane(Pane):
@@ -102,23 +94,15 @@ class JobsPane(Pane):
         self.hosts_dialog: HostsDialog | None = None
         self.loop = JobsLoop(service, runner, parent=self)
         self.model = jt.JobsTableModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(24)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(jt.COL_COMMAND, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((jt.COL_STATE, 120), (jt.COL_RUN, 200), (jt.COL_TARGET, 130)):
-            self.view.setColumnWidth(column, width)
-        for column, width in ((jt.COL_SUBMITTED, 150), (jt.COL_ELAPSED, 80), (jt.COL_EXIT, 50)):
-            self.view.setColumnWidth(column, width)
-        self.view.setColumnWidth(jt.COL_GPUS, 60)
+        self.view = jobs_table_view(self.model)
+        self._build_toolbar()
+        self._build_layout(LogView(JobLogSource(service), runner))
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._connect()
+        self._on_selection_changed()
 
+    def _build_toolbar(self) -> None:
         self.toolbar = QToolBar()
         self.launch_action = self._tool("Launch…", "Launch a run (Ctrl+L)", self.open_launch_dialog)
         self.cancel_action = self._tool("Cancel", "Cancel the selected job", self.cancel_selected)
@@ -137,13 +121,11 @@ class JobsPane(Pane):
         self.toolbar.addWidget(spacer)
         self.toolbar.addWidget(self.count_label)
 
+    def _build_layout(self, log: LogView) -> None:
+        self.log = log
         self.log_title = QLabel("Select a job to follow its log.")
         self.log_title.setContentsMargins(6, 4, 6, 2)
-        self.log = LogView(_JobLogSource(service), runner)
-        self.empty = EmptyState(
-            "<h2>No jobs yet</h2><p>Launch a run on this computer, an SSH host or a Slurm "
-            "cluster with <b>Launch…</b> (Ctrl+L). It shows here while it runs, and after.</p>"
-        )
+        self.empty = EmptyState(NO_JOBS_HTML)
         log_box = QWidget()
         log_layout = QVBoxLayout(log_box)
         log_layout.setContentsMargins(0, 0, 0, 0)
@@ -162,8 +144,7 @@ class JobsPane(Pane):
         layout.addWidget(self.empty, 1)
         self.empty.hide()
 
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
+    def _connect(self) -> None:
         self._tick.timeout.connect(self._on_tick)
         self.loop.jobsListed.connect(self._on_jobs_listed)
         self.loop.jobsChanged.connect(self._on_jobs_changed)
@@ -171,7 +152,6 @@ class JobsPane(Pane):
         self.filter_combo.currentIndexChanged.connect(self._on_filter_changed)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.view.doubleClicked.connect(self._on_double_clicked)
-        self._on_selection_changed()
 
     def _tool(self, text: str, tip: str, slot: Callable[[], object]) -> QAction:
         action = self.toolbar.addAction(text)

@@ -28,6 +28,7 @@ from mlops_desktop.ui.panes.models.compare import CompareView
 from mlops_desktop.ui.panes.models.lineage import LineageView
 from mlops_desktop.ui.panes.models.model_list import AliasBadgeDelegate
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import heading_label
 
 TAB_CARD, TAB_LINEAGE, TAB_COMPARE = 0, 1, 2
 
@@ -70,11 +71,7 @@ class ModelDetailView(QWidget):
         self.name: str | None = None
         self.versions: list[ModelVersion] = []
 
-        self.title_label = QLabel()
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.title_label.setFont(font)
+        self.title_label = heading_label()
         self.summary_label = QLabel()
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.toolbar = QToolBar()

@@ -75,10 +75,10 @@ class LineageNodeItem(QGraphicsRectItem):
         painter.setPen(self.pen())
         painter.drawRoundedRect(self.rect(), 8, 8)
 
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         event.accept()
 
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.contains(event.pos()):
             self._view.nodeActivated.emit(self.node.kind, self.node.key)
 
@@ -166,7 +166,7 @@ class LineageView(QGraphicsView):
         if rect.width() > view.width() or rect.height() > view.height():
             self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.items_by_key:
             self._fit()

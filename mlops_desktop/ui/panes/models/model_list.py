@@ -93,7 +93,7 @@ class AliasBadgeDelegate(QStyledItemDelegate):
             x += width + self.GAP
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         hint = super().sizeHint(option, index)
         badges = self._badges(index)
         if badges:

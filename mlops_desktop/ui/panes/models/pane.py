@@ -6,15 +6,11 @@ Every service call goes through the TaskRunner (list here; versions, cards and c
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, Qt, Signal
+from PySide6.QtCore import QByteArray, QPoint, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,7 +24,7 @@ from mlops_desktop.ui.panes.models.detail import ModelDetailView
 from mlops_desktop.ui.panes.models.model_list import ModelsListView
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
-from mlops_desktop.ui.widgets import EmptyState
+from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
 
 NO_MODELS_HTML = (
     "<h2>No models yet</h2>"
@@ -79,33 +75,20 @@ class ModelsPane(Pane):
         )
         self.register_button = QPushButton("Register from file…")
         self.import_button = QPushButton("Import…")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(4, 4, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.register_button)
-        top.addWidget(self.import_button)
-        top.addStretch(1)
-        top.addWidget(self.count_label)
-        left_layout.addLayout(top)
-        left_layout.addWidget(self.list, 1)
         self._fill_toolbar()
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(left)
-        self.split.addWidget(self.detail)
-        self.split.setStretchFactor(1, 1)
-        self.split.setSizes([500, 780])
-
         self.empty = EmptyState(NO_MODELS_HTML, NO_MODELS_CODE, NO_MODELS_FOOTER)
         self.empty_register_button = QPushButton("Register from file…")
         self.empty_import_button = QPushButton("Import…")
         self.empty.add_buttons(self.empty_register_button, self.empty_import_button)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.split)
-        self.stack.addWidget(self.empty)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.split, self.stack = list_detail_layout(
+            self,
+            self.list,
+            [self.register_button, self.import_button],
+            self.count_label,
+            self.detail,
+            self.empty,
+            (500, 780),
+        )
 
         for button in (self.register_button, self.empty_register_button):
             button.clicked.connect(self.model_actions.register.trigger)
