@@ -53,8 +53,14 @@ def app_icon() -> QIcon:
 
 @cache
 def status_icon(status: str) -> QIcon:
-    """A coloured dot for a run status; a hollow ring for running runs."""
-    color = QColor(STATUS_COLORS.get(status, _UNKNOWN_COLOR))
+    """A coloured dot for a run status; a ring with a centre for running runs."""
+    return dot_icon(STATUS_COLORS.get(status, _UNKNOWN_COLOR), live=status == "running")
+
+
+@cache
+def dot_icon(color_name: str, live: bool = False) -> QIcon:
+    """A coloured dot at the usual sizes; ``live``: a ring with a centre (something running)."""
+    color = QColor(color_name)
     icon = QIcon()
     for size in (12, 16, 24, 32):
         pixmap = QPixmap(size, size)
@@ -63,7 +69,7 @@ def status_icon(status: str) -> QIcon:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         margin = size * 0.15
         rect = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
-        if status == "running":
+        if live:
             pen = painter.pen()
             pen.setColor(color)
             pen.setWidthF(max(1.5, size * 0.16))
@@ -72,8 +78,7 @@ def status_icon(status: str) -> QIcon:
             painter.drawEllipse(rect.adjusted(1, 1, -1, -1))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(color)
-            inner = size * 0.18
-            painter.drawEllipse(rect.center(), inner, inner)
+            painter.drawEllipse(rect.center(), size * 0.18, size * 0.18)
         else:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(color)

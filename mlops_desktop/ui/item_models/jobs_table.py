@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QModelIndex
+from PySide6.QtGui import QColor, QIcon
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.ui.formatting import format_duration, format_time, short_id
+from mlops_desktop.ui.icons import dot_icon
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 COL_STATE = 0
@@ -43,34 +43,9 @@ STATE_COLORS: dict[str, str] = {
 _LIVE_RING = frozenset({"starting", "running", CANCELLING})
 
 
-@cache
 def job_state_icon(state: str) -> QIcon:
     """A coloured dot for a job state; a ring with a centre for jobs that are running."""
-    color = QColor(STATE_COLORS.get(state, "#c0c0c0"))
-    icon = QIcon()
-    for size in (12, 16, 24, 32):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        margin = size * 0.15
-        rect = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
-        if state in _LIVE_RING:
-            pen = painter.pen()
-            pen.setColor(color)
-            pen.setWidthF(max(1.5, size * 0.16))
-            painter.setPen(pen)
-            painter.drawEllipse(rect.adjusted(1, 1, -1, -1))
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(color)
-            painter.drawEllipse(rect.center(), size * 0.18, size * 0.18)
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(color)
-            painter.drawEllipse(rect)
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+    return dot_icon(STATE_COLORS.get(state, "#c0c0c0"), live=state in _LIVE_RING)
 
 
 def elapsed_s(job: JobInfo, now: float) -> float | None:

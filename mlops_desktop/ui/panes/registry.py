@@ -17,16 +17,33 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from mlops_desktop.ui.navigation import AppEvents, Navigator
+
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
     from mlops_desktop.settings import Settings
     from mlops_desktop.ui.live import IngestLoop
-    from mlops_desktop.ui.navigation import AppEvents, Navigator
     from mlops_desktop.ui.tasks import TaskRunner
 
 
 class Pane(QWidget):
-    """A pane of the main window. Every method has a default that does nothing."""
+    """A pane of the main window. Every method has a default that does nothing.
+
+    Attributes:
+        navigator: where the pane asks to show another pane's place (a fresh one, serving
+            nothing, when the pane runs without a main window).
+        events: theme and settings changes, and the way to the status bar.
+    """
+
+    def __init__(
+        self,
+        navigator: Navigator | None = None,
+        events: AppEvents | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.navigator = navigator or Navigator(self)
+        self.events = events or AppEvents(self)
 
     def refresh(self) -> None:
         """Reload what the pane shows (View > Refresh, F5)."""

@@ -83,11 +83,9 @@ class DatasetsPane(Pane):
         events: AppEvents | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(navigator, events, parent)
         self._service = service
         self._runner = runner
-        self._navigator = navigator or Navigator(self)
-        self._events = events or AppEvents(self)
         self._pending: tuple[str, str | None] | None = None
         self.loaded = False
         self.register_dialog: RegisterDatasetDialog | None = None
@@ -242,7 +240,7 @@ class DatasetsPane(Pane):
             self.check_changes()
 
     def _on_failed(self, failure: Failure) -> None:
-        self._events.show_status(f"Cannot list datasets: {failure}", 10000)
+        self.events.show_status(f"Cannot list datasets: {failure}", 10000)
 
     def _on_changes(self, changes: list[tuple[str, str]]) -> None:
         changed = dict(changes)
@@ -252,7 +250,7 @@ class DatasetsPane(Pane):
         self.changesChecked.emit()
 
     def _on_check_failed(self, failure: Failure) -> None:
-        self._events.show_status(f"Cannot check datasets for changes: {failure}")
+        self.events.show_status(f"Cannot check datasets for changes: {failure}")
 
     def _on_dataset_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         summary = current.data(ROW_ROLE) if current.isValid() else None
@@ -275,7 +273,7 @@ class DatasetsPane(Pane):
         self.refresh()
         self.check_changes()
         verb = "registered" if result.new_version else "unchanged"
-        self._events.show_status(f"{result.dataset} {result.version} {verb}")
+        self.events.show_status(f"{result.dataset} {result.version} {verb}")
 
     def _on_restore_requested(self, version: DatasetVersion) -> None:
         dest = QFileDialog.getExistingDirectory(
@@ -293,23 +291,23 @@ class DatasetsPane(Pane):
             version.dataset,
             version.version,
             dest,
-            on_done=lambda path: self._events.show_status(f"Restored into {path}", 10000),
+            on_done=lambda path: self.events.show_status(f"Restored into {path}", 10000),
             on_failed=self._on_restore_failed,
         )
-        handle.cancelled.connect(lambda: self._events.show_status("Restore cancelled"))
+        handle.cancelled.connect(lambda: self.events.show_status("Restore cancelled"))
         self.restore_dialog = TaskProgressDialog(handle, title, self)
         self.restore_dialog.show()
         return handle
 
     def _on_restore_failed(self, failure: Failure) -> None:
-        self._events.show_status(f"Cannot restore: {failure}", 10000)
+        self.events.show_status(f"Cannot restore: {failure}", 10000)
         box = QMessageBox(QMessageBox.Icon.Warning, "Restore", f"Cannot restore: {failure}")
         box.setParent(self, box.windowFlags())
         box.open()
         self.restore_error = box
 
     def _on_run_activated(self, run_id: str) -> None:
-        self._navigator.show_run(run_id)
+        self.navigator.show_run(run_id)
 
 
 def _create(context: PaneContext) -> DatasetsPane:

@@ -60,11 +60,9 @@ class ExperimentsPane(Pane):
         events: AppEvents | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(navigator, events, parent)
         self._settings = settings
         self._home = home
-        self._navigator = navigator or Navigator(self)
-        self._events = events or AppEvents(self)
         self._experiment: str | None = None
         self._query = ""
         self._experiments_loaded = False
@@ -137,9 +135,9 @@ class ExperimentsPane(Pane):
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.detail.notes.saved.connect(self._on_notes_saved)
-        self.detail.datasetActivated.connect(self._navigator.show_dataset)
-        self.detail.registerModelRequested.connect(self._navigator.register_model)
-        self._events.settingsChanged.connect(self.apply_settings)
+        self.detail.datasetActivated.connect(self.navigator.show_dataset)
+        self.detail.registerModelRequested.connect(self.navigator.register_model)
+        self.events.settingsChanged.connect(self.apply_settings)
         if ingest is not None:
             ingest.runsChanged.connect(self._on_runs_changed)
             ingest.newRuns.connect(self._on_new_runs)
@@ -213,7 +211,7 @@ class ExperimentsPane(Pane):
         self.experiments_list.set_experiments(experiments)  # may choose, which loads runs
 
     def _on_experiments_failed(self, failure: Failure) -> None:
-        self._events.show_status(f"Cannot read the catalog: {failure}", 10000)
+        self.events.show_status(f"Cannot read the catalog: {failure}", 10000)
 
     def _on_runs_loaded(self, load: RunsLoad) -> None:
         if load.fetched is not None:
@@ -287,7 +285,7 @@ class ExperimentsPane(Pane):
         try:
             self._settings.save(self._home)
         except OSError as exc:
-            self._events.show_status(f"Cannot save settings: {exc.strerror}")
+            self.events.show_status(f"Cannot save settings: {exc.strerror}")
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._selection_timer.start()
@@ -316,7 +314,7 @@ class ExperimentsPane(Pane):
             self.compare.set_runs(runs)  # the params that vary, and every metric
 
     def _on_notes_saved(self, _run_id: str) -> None:
-        self._events.show_status("Notes saved")
+        self.events.show_status("Notes saved")
 
     # --- live updates --------------------------------------------------------------------
     def _on_new_runs(self, _ids: frozenset[str]) -> None:

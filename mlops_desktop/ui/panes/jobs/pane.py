@@ -79,13 +79,11 @@ class JobsPane(Pane):
         parent: QWidget | None = None,
     ) -> None:
         """``datasets``: offered in the launch dialog (None: no datasets to add)."""
-        super().__init__(parent)
+        super().__init__(navigator, events, parent)
         self._datasets = datasets
         self._service = service
         self._runner = runner
         self._home = home
-        self._navigator = navigator or Navigator(self)
-        self._events = events or AppEvents(self)
         self._ingest = ingest
         self._jobs: list[JobInfo] = []
         self._select_when_listed: str | None = None
@@ -225,7 +223,7 @@ class JobsPane(Pane):
     def open_run(self) -> None:
         job = self.selected_job()
         if job is not None:
-            self._navigator.show_run(job.run_id)
+            self.navigator.show_run(job.run_id)
 
     def save_state(self) -> str:
         return bytes(self.split.saveState().toBase64().data()).decode()
@@ -267,7 +265,7 @@ class JobsPane(Pane):
         self.open_action.setEnabled(job is not None)
 
     def _show_status(self, text: str, timeout_ms: int = 5000) -> None:
-        self._events.show_status(text, timeout_ms)
+        self.events.show_status(text, timeout_ms)
 
     # --- slots ---------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

@@ -59,11 +59,9 @@ class ModelsPane(Pane):
         events: AppEvents | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(navigator, events, parent)
         self._service = service
         self._runner = runner
-        self._navigator = navigator or Navigator(self)
-        self._events = events or AppEvents(self)
         self._pending: tuple[str, int | None] | None = None
         self.loaded = False
 
@@ -97,11 +95,11 @@ class ModelsPane(Pane):
         self.list.modelChosen.connect(self._on_model_chosen)
         self.detail.versionChosen.connect(self._on_version_chosen)
         self.detail.versions_view.customContextMenuRequested.connect(self._on_context_menu)
-        self.detail.runActivated.connect(self._navigator.show_run)
-        self.detail.datasetActivated.connect(self._navigator.show_dataset)
+        self.detail.runActivated.connect(self.navigator.show_run)
+        self.detail.datasetActivated.connect(self.navigator.show_dataset)
         self.detail.modelActivated.connect(self.select_model)
         self.model_actions.changed.connect(self._on_changed)
-        self.model_actions.status.connect(self._events.show_status)
+        self.model_actions.status.connect(self.events.show_status)
         self.refresh()
 
     def _fill_toolbar(self) -> None:
@@ -174,7 +172,7 @@ class ModelsPane(Pane):
         self.modelsLoaded.emit()
 
     def _on_failed(self, failure: Failure) -> None:
-        self._events.show_status(f"Cannot list models: {failure}", 10000)
+        self.events.show_status(f"Cannot list models: {failure}", 10000)
 
     def _on_model_chosen(self, name: str) -> None:
         pending, self._pending = self._pending, None
