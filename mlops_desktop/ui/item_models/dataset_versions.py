@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtGui import QColor
 
 from mlops_desktop.core.datasets import DatasetUse, DatasetVersion, ManifestEntry
@@ -42,7 +40,7 @@ def format_tags(tags: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))
 
 
-class VersionsTableModel(RowsTableModel):
+class VersionsTableModel(RowsTableModel[DatasetVersion]):
     """Rows are :class:`DatasetVersion`, newest first."""
 
     HEADERS = ("Version", "Date", "Files", "Size", "Message", "Tags", "Fingerprint", "Stored")
@@ -88,7 +86,7 @@ class VersionsTableModel(RowsTableModel):
         return item.source_path or None
 
 
-class ManifestTableModel(RowsTableModel):
+class ManifestTableModel(RowsTableModel[ManifestEntry]):
     """Rows are :class:`ManifestEntry`; lazy, so 100,000 files load instantly."""
 
     HEADERS = ("Path", "Size", "Hash")
@@ -109,7 +107,7 @@ class ManifestTableModel(RowsTableModel):
         return None
 
 
-class UsesTableModel(RowsTableModel):
+class UsesTableModel(RowsTableModel[DatasetUse]):
     """Rows are :class:`DatasetUse`: the runs that read a dataset."""
 
     HEADERS = ("Run", "Experiment", "Version", "Status", "Started")
@@ -128,7 +126,7 @@ class UsesTableModel(RowsTableModel):
     def tooltip(self, item: DatasetUse, column: int) -> str | None:
         return f"Run {item.run_id}: double-click to open it in Experiments"
 
-    def foreground(self, item: DatasetUse, column: int) -> Any:
+    def foreground(self, item: DatasetUse, column: int) -> QColor | None:
         if column == UCOL_STATUS and item.status in STATUS_COLORS:
             return QColor(STATUS_COLORS[item.status])
         return None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from mlops_desktop.core.datasets import DatasetSummary
@@ -22,13 +21,13 @@ CHANGED_MARK = "● "  # before the name of a dataset whose files changed
 CHANGED_COLOR = "#e08a00"  # amber: reads on light and dark backgrounds
 
 
-class DatasetsTableModel(RowsTableModel):
+class DatasetsTableModel(RowsTableModel[DatasetSummary]):
     """Rows are :class:`DatasetSummary`; ``set_changed`` marks datasets with changed files."""
 
     HEADERS = HEADERS
     NUMERIC_COLUMNS = frozenset({COL_FILES, COL_SIZE})
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._changed: dict[str, str] = {}
 
@@ -65,7 +64,7 @@ class DatasetsTableModel(RowsTableModel):
             return human_bytes(item.bytes)
         return format_time(item.updated_at)
 
-    def sort_value(self, item: DatasetSummary, column: int) -> Any:
+    def sort_value(self, item: DatasetSummary, column: int) -> object:
         if column == COL_FILES:
             return item.files
         if column == COL_SIZE:
@@ -83,7 +82,7 @@ class DatasetsTableModel(RowsTableModel):
             return f"{item.versions} versions"
         return None
 
-    def foreground(self, item: DatasetSummary, column: int) -> Any:
+    def foreground(self, item: DatasetSummary, column: int) -> QColor | None:
         if column == COL_NAME and item.name in self._changed:
             return QColor(CHANGED_COLOR)
         return None

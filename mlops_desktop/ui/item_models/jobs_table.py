@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtGui import QColor, QIcon
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
@@ -56,14 +55,16 @@ def elapsed_s(job: JobInfo, now: float) -> float | None:
     return max(0.0, end - job.started_at)
 
 
-class JobsTableModel(RowsTableModel):
+class JobsTableModel(RowsTableModel[JobInfo]):
     """See the module docstring. Jobs are few: every row is shown at once (no batches)."""
 
     HEADERS = HEADERS
     NUMERIC_COLUMNS = frozenset({COL_ELAPSED, COL_EXIT})
     BATCH = 1 << 30
 
-    def __init__(self, parent: Any = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, parent: QObject | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
         super().__init__(parent)
         self._clock = clock
         self._cancelling: set[str] = set()
@@ -149,7 +150,7 @@ class JobsTableModel(RowsTableModel):
             return format_duration(elapsed_s(item, self._clock()))
         return "" if item.exit_code is None else str(item.exit_code)
 
-    def sort_value(self, item: JobInfo, column: int) -> Any:
+    def sort_value(self, item: JobInfo, column: int) -> object:
         if column == COL_SUBMITTED:
             return item.submitted_at
         if column == COL_ELAPSED:
@@ -167,10 +168,10 @@ class JobsTableModel(RowsTableModel):
             return " ".join(item.command)
         return None
 
-    def decoration(self, item: JobInfo, column: int) -> Any:
+    def decoration(self, item: JobInfo, column: int) -> QIcon | None:
         return job_state_icon(self.state_text(item)) if column == COL_STATE else None
 
-    def foreground(self, item: JobInfo, column: int) -> Any:
+    def foreground(self, item: JobInfo, column: int) -> QColor | None:
         if column == COL_EXIT and item.exit_code not in (None, 0):
             return QColor(STATE_COLORS["failed"])
         return None

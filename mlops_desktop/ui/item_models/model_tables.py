@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.core.models import ModelSummary, ModelVersion
@@ -40,7 +40,7 @@ def alias_text(aliases: list[tuple[str, int]]) -> str:
     return ", ".join(f"{alias}→v{version}" for alias, version in aliases)
 
 
-class ModelsListModel(RowsTableModel):
+class ModelsListModel(RowsTableModel[ModelSummary]):
     """Rows are :class:`ModelSummary`."""
 
     HEADERS = ("Model", "Latest", "Aliases", "Versions", "Last change")
@@ -67,7 +67,7 @@ class ModelsListModel(RowsTableModel):
             return str(item.versions)
         return format_time(item.updated_at)[:10]  # the date; the tooltip has the time
 
-    def sort_value(self, item: ModelSummary, column: int) -> Any:
+    def sort_value(self, item: ModelSummary, column: int) -> object:
         if column == COL_LATEST:
             return item.latest or 0
         if column == COL_VERSIONS:
@@ -89,7 +89,7 @@ class ModelsListModel(RowsTableModel):
         return super().data(index, role)
 
 
-class ModelVersionsModel(RowsTableModel):
+class ModelVersionsModel(RowsTableModel[ModelVersion]):
     """Rows are :class:`ModelVersion`, newest first; archived versions are greyed."""
 
     HEADERS = ("Version", "Created", "By", "Run", "Aliases", "Tags", "Size", "Fingerprint")
@@ -118,7 +118,7 @@ class ModelVersionsModel(RowsTableModel):
             return human_bytes(item.size)
         return short_fingerprint(item.fingerprint)
 
-    def sort_value(self, item: ModelVersion, column: int) -> Any:
+    def sort_value(self, item: ModelVersion, column: int) -> object:
         if column == VCOL_VERSION:
             return item.version
         if column == VCOL_SIZE:
@@ -137,7 +137,7 @@ class ModelVersionsModel(RowsTableModel):
         text = self.display(item, column)
         return text if len(text) > 20 else None
 
-    def foreground(self, item: ModelVersion, column: int) -> Any:
+    def foreground(self, item: ModelVersion, column: int) -> QColor | None:
         if item.archived:
             palette = QApplication.palette()
             return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)

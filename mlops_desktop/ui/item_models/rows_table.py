@@ -9,40 +9,42 @@ nothing until someone scrolls to them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon
 
 _Index = QModelIndex | QPersistentModelIndex
+RowT = TypeVar("RowT")
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value to sort by (numbers stay numbers)
 NUMERIC_ALIGN = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
-class RowsTableModel(QAbstractTableModel):
-    """Rows of any type; see the module docstring."""
+class RowsTableModel(QAbstractTableModel, Generic[RowT]):
+    """Rows of one type (``RowsTableModel[JobInfo]``); see the module docstring."""
 
     HEADERS: ClassVar[tuple[str, ...]] = ()
     NUMERIC_COLUMNS: ClassVar[frozenset[int]] = frozenset()
     BATCH: ClassVar[int] = 1000
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Any] = []
+        self._rows: list[RowT] = []
         self._shown = 0
 
     # --- feeding -------------------------------------------------------------------------
-    def set_rows(self, rows: Iterable[Any]) -> None:
+    def set_rows(self, rows: Iterable[RowT]) -> None:
         """Replace every row; the first batch becomes visible at once."""
         self.beginResetModel()
         self._rows = list(rows)
         self._shown = min(len(self._rows), self.BATCH)
         self.endResetModel()
 
-    def rows(self) -> list[Any]:
+    def rows(self) -> list[RowT]:
         return list(self._rows)
 
-    def row_at(self, row: int) -> Any:
+    def row_at(self, row: int) -> RowT:
         return self._rows[row]
 
     def total_rows(self) -> int:
@@ -50,19 +52,19 @@ class RowsTableModel(QAbstractTableModel):
         return len(self._rows)
 
     # --- subclass hooks ------------------------------------------------------------------
-    def display(self, item: Any, column: int) -> str:
+    def display(self, item: RowT, column: int) -> str:
         raise NotImplementedError
 
-    def sort_value(self, item: Any, column: int) -> Any:
+    def sort_value(self, item: RowT, column: int) -> object:
         return self.display(item, column)
 
-    def tooltip(self, item: Any, column: int) -> str | None:
+    def tooltip(self, item: RowT, column: int) -> str | None:
         return None
 
-    def foreground(self, item: Any, column: int) -> Any:
+    def foreground(self, item: RowT, column: int) -> QColor | None:
         return None
 
-    def decoration(self, item: Any, column: int) -> Any:
+    def decoration(self, item: RowT, column: int) -> QIcon | None:
         return None
 
     # --- QAbstractTableModel -------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -88,7 +89,7 @@ def sort_key(value: Any) -> tuple[int, Any] | None:
 class RunsTableModel(QAbstractTableModel):
     """Runs as rows; see the module docstring."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runs: list[RunSummary] = []
         self._row_of: dict[str, int] = {}

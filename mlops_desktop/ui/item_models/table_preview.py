@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from mlops_desktop.core.datasets import ColumnProfile, TablePreview
 from mlops_desktop.ui.formatting import format_value
@@ -22,12 +22,12 @@ PCOL_MEAN = 6
 PCOL_STD = 7
 
 
-class PreviewTableModel(RowsTableModel):
+class PreviewTableModel(RowsTableModel[list[str]]):
     """The rows of a :class:`TablePreview`; headers are its column names (type as tooltip)."""
 
     BATCH = 500
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._columns: list[str] = []
         self._types: list[str] = []
@@ -62,7 +62,7 @@ class PreviewTableModel(RowsTableModel):
         return item[column] if column < len(item) else ""
 
 
-class ProfileTableModel(RowsTableModel):
+class ProfileTableModel(RowsTableModel[ColumnProfile]):
     """Rows are :class:`ColumnProfile`: one line of statistics per column."""
 
     HEADERS = ("Column", "Type", "Missing", "Distinct", "Min", "Max", "Mean", "Std")
