@@ -269,15 +269,25 @@ class TaskRunner(QObject):
         on_failed: FailedCallback | None = None,
         on_progress: ProgressCallback | None = None,
         label: str | None = None,
+        deliver_stale: bool = True,
     ) -> TaskHandle | None:
         """Start now when no task of ``key`` runs; else run this request after it, once.
 
-        The running task is left to finish and deliver its results; of the requests made
-        meanwhile only the newest runs. Returns the new handle, or None when the request
-        waits.
+        Of the requests made while a task of ``key`` runs, only the newest runs, after it.
+
+        Args:
+            deliver_stale: the running task still delivers its results (a live reload: some
+                answer now beats none); False drops them, as they may predate what the
+                waiting request was made for (a check for changes after a change).
+
+        Returns:
+            The new handle, or None when the request waits.
         """
-        if key in self._by_key:
+        running = self._by_key.get(key)
+        if running is not None:
             self._queued[key] = _Request(fn, args, on_done, on_failed, on_progress, label)
+            if not deliver_stale:
+                running.supersede()
             return None
         return self.submit(
             fn,

@@ -46,6 +46,20 @@ def test_requests_while_busy_wait_and_only_the_newest_runs(qtbot: Any, runner: T
     assert done == ["running", "queued-3"]
 
 
+def test_a_stale_result_can_be_dropped_for_the_request_that_waits(
+    qtbot: Any, runner: TaskRunner
+) -> None:
+    gate = threading.Event()
+    done: list[str] = []
+    runner.submit_when_idle("check", wait_for, gate, "before the change", on_done=done.append)
+    runner.submit_when_idle(
+        "check", wait_for, gate, "after the change", on_done=done.append, deliver_stale=False
+    )
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.is_busy("check"), timeout=5000)
+    assert done == ["after the change"]
+
+
 def test_cancelling_a_key_drops_its_result_and_its_waiting_request(
     qtbot: Any, runner: TaskRunner
 ) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 
@@ -57,12 +58,24 @@ class Pane(QWidget):
     def shutdown(self) -> None:
         """Stop timers and live work (the window is closing)."""
 
+    def layout_splitters(self) -> list[QSplitter]:
+        """The splitters whose sizes are kept from one session to the next."""
+        return []
+
     def save_state(self) -> str | None:
-        """The pane's layout (splitter sizes…) to restore next time; None: nothing to keep."""
-        return None
+        """The pane's layout to restore next time; None: nothing to keep."""
+        splitters = self.layout_splitters()
+        if not splitters:
+            return None
+        return "|".join(bytes(s.saveState().toBase64().data()).decode() for s in splitters)
 
     def restore_state(self, state: str) -> None:
-        """Put back a layout :meth:`save_state` returned."""
+        """Put back a layout :meth:`save_state` returned (one of another shape is ignored)."""
+        splitters = self.layout_splitters()
+        parts = state.split("|")
+        if len(parts) == len(splitters):
+            for splitter, part in zip(splitters, parts):
+                splitter.restoreState(QByteArray.fromBase64(part.encode()))
 
 
 @dataclass

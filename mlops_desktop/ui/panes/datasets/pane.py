@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QWidget,
 )
 
@@ -144,12 +145,13 @@ class DatasetsPane(Pane):
 
     def check_changes(self) -> None:
         """Ask the service which registered paths changed (stat only, on a worker)."""
-        self._runner.submit_when_idle(  # the running check may predate the change: run again
+        self._runner.submit_when_idle(
             (self, "check"),
             _changed,
             self._service,
             on_done=self._on_changes,
             on_failed=self._on_check_failed,
+            deliver_stale=False,  # the running check may predate the change
         )
 
     def select_dataset(self, name: str, version: str | None = None) -> None:
@@ -179,11 +181,8 @@ class DatasetsPane(Pane):
         dialog.open()
         return dialog
 
-    def save_state(self) -> str:
-        return bytes(self.split.saveState().toBase64().data()).decode()
-
-    def restore_state(self, state: str) -> None:
-        self.split.restoreState(QByteArray.fromBase64(state.encode()))
+    def layout_splitters(self) -> list[QSplitter]:
+        return [self.split]
 
     def shutdown(self) -> None:
         self.check_timer.stop()

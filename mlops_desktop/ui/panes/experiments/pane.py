@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.core.errors import ExperimentNotFound, QueryError
@@ -176,19 +176,8 @@ class ExperimentsPane(Pane):
     def is_loading(self) -> bool:
         return self.loader.is_loading()
 
-    def save_state(self) -> str:
-        return "|".join(
-            (
-                bytes(self.hsplit.saveState().toBase64().data()).decode(),
-                bytes(self.vsplit.saveState().toBase64().data()).decode(),
-            )
-        )
-
-    def restore_state(self, state: str) -> None:
-        parts = state.split("|")
-        if len(parts) == 2:
-            self.hsplit.restoreState(QByteArray.fromBase64(parts[0].encode()))
-            self.vsplit.restoreState(QByteArray.fromBase64(parts[1].encode()))
+    def layout_splitters(self) -> list[QSplitter]:
+        return [self.hsplit, self.vsplit]
 
     def shutdown(self) -> None:
         self._selection_timer.stop()

@@ -12,7 +12,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -225,11 +225,8 @@ class JobsPane(Pane):
         if job is not None:
             self.navigator.show_run(job.run_id)
 
-    def save_state(self) -> str:
-        return bytes(self.split.saveState().toBase64().data()).decode()
-
-    def restore_state(self, state: str) -> None:
-        self.split.restoreState(QByteArray.fromBase64(state.encode()))
+    def layout_splitters(self) -> list[QSplitter]:
+        return [self.split]
 
     # --- internals -----------------------------------------------------------------------
     def _start_cancel(self, run_id: str) -> None:

@@ -6,10 +6,11 @@ Every service call goes through the TaskRunner (list here; versions, cards and c
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, Signal
+from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
+    QSplitter,
     QToolButton,
     QWidget,
 )
@@ -149,11 +150,8 @@ class ModelsPane(Pane):
     ) -> RegisterModelDialog:
         return self.model_actions.open_register_dialog(run_id, artifact, name)
 
-    def save_state(self) -> str:
-        return bytes(self.split.saveState().toBase64().data()).decode()
-
-    def restore_state(self, state: str) -> None:
-        self.split.restoreState(QByteArray.fromBase64(state.encode()))
+    def layout_splitters(self) -> list[QSplitter]:
+        return [self.split]
 
     # --- slots ---------------------------------------------------------------------------
     def _on_models(self, models: list[ModelSummary]) -> None:
