@@ -250,7 +250,7 @@ def human_bytes(n: int) -> str:
 
 
 def profile_doc(p: TableProfile) -> dict[str, Any]:
-    from mlops_desktop.catalog.profile_codec import profile_to_json
+    from mlops_desktop.core.profile_codec import profile_to_json
 
     doc = profile_to_json(p)
     doc.pop("payload_version", None)
