@@ -10,8 +10,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from mlops_desktop.core.compute import HostInfo, JobInfo
@@ -23,14 +22,8 @@ from mlops_desktop.core.models import (
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.core.run_documents import iso_time as iso
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
-
-
-def iso(ts: float | None) -> str | None:
-    """Epoch seconds as an ISO 8601 UTC string."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
 def json_number(x: float) -> float | str:
@@ -54,52 +47,6 @@ def _clean(value: Any) -> Any:
 def dumps(doc: Any) -> str:
     """Strict JSON text of ``doc``."""
     return json.dumps(_clean(doc), allow_nan=False, ensure_ascii=False)
-
-
-def run_summary_doc(run: RunSummary) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "experiment": run.experiment,
-        "name": run.name,
-        "status": run.status,
-        "params": dict(run.params),
-        "metrics": dict(run.metrics),
-        "tags": dict(run.tags),
-        "started_at": iso(run.started_at),
-        "ended_at": iso(run.ended_at),
-        "target": run.target,
-    }
-
-
-def run_detail_doc(detail: RunDetail) -> dict[str, Any]:
-    doc = run_summary_doc(detail.summary)
-    git = detail.git
-    doc.update(
-        {
-            "command": detail.command,
-            "notes": detail.notes,
-            "metric_counts": dict(detail.metric_counts),
-            "git": None
-            if git is None
-            else {
-                "commit": git.commit,
-                "branch": git.branch,
-                "dirty": git.dirty,
-                "diff_bytes": git.diff_bytes,
-                "diff_truncated": git.diff_truncated,
-            },
-            "env": detail.env,
-            "datasets": [
-                {"name": d.get("name"), "version": d.get("version"), "path": d.get("path")}
-                for d in detail.datasets
-            ],
-            "artifacts": [asdict(a) for a in detail.artifacts],
-            "log_path": detail.log_path,
-            "pid": detail.pid,
-            "host": detail.host,
-        }
-    )
-    return doc
 
 
 def metric_doc(series: MetricSeries) -> dict[str, Any]:
@@ -322,7 +269,6 @@ def model_show_doc(card: ModelCard, full: dict[str, Any]) -> dict[str, Any]:
     """INTERFACES keys {name, version, aliases, tags, fingerprint, lineage: {run, datasets,
     code}, history} plus the card's other fields (``full`` is its plain-data form)."""
     doc = dict(full)
-    doc["created_at"] = iso(card.version.created_at)
     doc["lineage"] = {
         "run": card.version.run_id,
         "datasets": [dict(d) for d in card.datasets],

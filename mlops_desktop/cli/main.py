@@ -82,6 +82,7 @@ def _open_service(home: Path, catalog: str | None):  # noqa: ANN202 - lazy impor
 
 def _cmd_runs(args: argparse.Namespace, home: Path) -> int:
     from mlops_desktop.cli import format as fmt
+    from mlops_desktop.core.run_documents import run_detail_dict, run_summary_dict
 
     service = _open_service(home, args.catalog)
     try:
@@ -90,15 +91,13 @@ def _cmd_runs(args: argparse.Namespace, home: Path) -> int:
             if args.limit is not None:
                 runs = runs[: max(args.limit, 0)]
             out = (
-                fmt.dumps([fmt.run_summary_doc(r) for r in runs])
+                fmt.dumps([run_summary_dict(r) for r in runs])
                 if args.json
                 else fmt.runs_table(runs)
             )
         elif args.runs_command == "show":
             detail = service.get_run(args.run)
-            out = (
-                fmt.dumps(fmt.run_detail_doc(detail)) if args.json else fmt.run_detail_text(detail)
-            )
+            out = fmt.dumps(run_detail_dict(detail)) if args.json else fmt.run_detail_text(detail)
         else:
             detail = service.get_run(args.run)
             series = service.metric_series(detail.summary.id, args.key)
