@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mlops_desktop import __version__
+from mlops_desktop.app_log import bug_sentence, log_bug, setup_logging
 from mlops_desktop.cli.app import APP, open_app
 from mlops_desktop.cli.commands import Subcommands
 from mlops_desktop.cli.data import DATA
@@ -63,13 +64,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: cannot create the home {home}: {exc.strerror}", file=sys.stderr)
         return ExitCode.USER_ERROR
+    setup_logging(home)
     os.environ[HOME_ENV] = str(home)  # runs this process starts log into the same home
     args.home = home
     return run_command(args)
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run the parsed command; a person's mistake becomes one sentence on stderr."""
+    """Run the parsed command under the exit-status convention.
+
+    A person's mistake (:class:`UserFacingError`) is its sentence on stderr, status 2. Any
+    other exception is a bug: its traceback goes to the app's log (``HOME/logs/app.log``) and
+    stderr gets one sentence naming that file, status 1. Ctrl-C is 130; a closed stdout (a
+    pipe into ``head``) ends quietly with 0.
+    """
     try:
         args.catalog = _catalog_url(args.home, args.catalog)
         status: int = args.handler(args)
@@ -81,6 +89,11 @@ def run_command(args: argparse.Namespace) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:  # the reader of stdout went away (| head): nothing left to say
         return ExitCode.OK
+    except Exception as exc:
+        where = f"running the `{args.command_name}` command"
+        log_bug(exc, where)
+        print(f"{PROG}: {bug_sentence(exc, where)}", file=sys.stderr)
+        return ExitCode.BUG
 
 
 def _catalog_url(home: Path, given: str | None) -> str | None:
