@@ -46,7 +46,7 @@ def build_demo(args: argparse.Namespace) -> int:
 
 
 def _open_app_with_live_training(args: argparse.Namespace) -> int:
-    from mlops_desktop.demo.build import start_live_training
+    from mlops_desktop.demo.live import start_live_training
 
     live = start_live_training(args.home)
     try:
