@@ -74,7 +74,7 @@ class Commands:
 
     group: str | None = None
     help: str = ""
-    _declared: list[_Declared] = field(default_factory=list)
+    _declared: list[_Declared] = field(default_factory=list, init=False, repr=False)
 
     def handler(
         self, name: str, *, help: str, arguments: Sequence[Arg | OneOf] = (), json: bool = False
