@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mlops_desktop.demo.sklearn_data import column_names
+
 DATA_DIR = "demo-data"
 MESSAGES = (
     "raw export",
@@ -34,8 +36,11 @@ def _load(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         "digits": datasets.load_digits,
     }[name]
     bunch = loader()
-    names = [str(n).replace("/", "_").replace(" ", "_") for n in bunch.feature_names]
-    return names, np.asarray(bunch.data, dtype=float), np.asarray(bunch.target)
+    return (
+        column_names(bunch.feature_names),
+        np.asarray(bunch.data, dtype=float),
+        np.asarray(bunch.target),
+    )
 
 
 def _history(name: str) -> list[tuple[dict[str, np.ndarray], str]]:

@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from mlops_desktop.core.errors import ExperimentNotFound
+from mlops_desktop.demo.sklearn_data import column_names, scaled_split
+
 CANCER = "breast-cancer-classifier"
 DIGITS = "digits-classifier"
 WINE = "wine-classifier"
@@ -25,7 +28,7 @@ WINE = "wine-classifier"
 def _best(experiments: Any, experiment: str, metric: str, n: int = 1) -> list[Any]:
     try:
         runs = experiments.list_runs(experiment)
-    except Exception:  # noqa: BLE001 - no such experiment: nothing to register
+    except ExperimentNotFound:  # nothing to register
         return []
     scored = [
         r for r in runs if isinstance(r.metrics.get(metric), float) and r.status == "finished"
@@ -68,13 +71,11 @@ def _cancer(experiments: Any, models: Any, progress: Callable[[str], None]) -> N
 def _retrained(run: Any, kind: str) -> tuple[Any, list[str], Any]:
     from sklearn.datasets import load_digits, load_wine
 
-    from mlops_desktop.demo.build import _split
-
     p = run.params
     if kind == "digits":
         from sklearn.linear_model import SGDClassifier
 
-        x_tr, _, y_tr, _ = _split(load_digits)
+        x_tr, _, y_tr, _ = scaled_split(load_digits)
         clf = SGDClassifier(
             loss=str(p["loss"]),
             alpha=float(p["alpha"]),
@@ -87,7 +88,7 @@ def _retrained(run: Any, kind: str) -> tuple[Any, list[str], Any]:
     else:
         from sklearn.ensemble import GradientBoostingClassifier
 
-        x_tr, _, y_tr, _ = _split(load_wine)
+        x_tr, _, y_tr, _ = scaled_split(load_wine)
         clf = GradientBoostingClassifier(
             learning_rate=float(p["learning_rate"]),
             max_depth=int(p["max_depth"]),
@@ -95,7 +96,7 @@ def _retrained(run: Any, kind: str) -> tuple[Any, list[str], Any]:
             subsample=float(p["subsample"]),
             random_state=0,
         )
-        names = [str(n).replace("/", "_") for n in load_wine().feature_names]
+        names = column_names(load_wine().feature_names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(x_tr, y_tr)

@@ -15,7 +15,6 @@ from typing import Any
 
 from mlops_desktop.catalog import dataset_repo
 from mlops_desktop.catalog.engine import Catalog
-from mlops_desktop.catalog.profile_codec import profile_from_json, profile_to_json
 from mlops_desktop.core.datasets import (
     AddResult,
     DatasetDiff,
@@ -27,6 +26,7 @@ from mlops_desktop.core.datasets import (
     TableProfile,
 )
 from mlops_desktop.core.errors import DatasetError, OperationCancelled
+from mlops_desktop.core.profile_codec import profile_from_json, profile_to_json
 from mlops_desktop.services.dataset_sources import (
     FileLocator,
     check_name,

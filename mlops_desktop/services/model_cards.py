@@ -25,9 +25,12 @@ from mlops_desktop.core.models import (
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.core.run_documents import iso_time, run_summary_dict
 from mlops_desktop.core.runs import RunDetail
 
 INPUT_EXAMPLE = "input_example."
+CARD_RUN_KEYS = ("id", "experiment", "name", "status", "started_at", "params", "metrics")
+"""The keys of the source run's summary in a card."""
 
 
 def run_of(s: Session, home: Path, version: ModelVersion) -> RunDetail | None:
@@ -191,13 +194,14 @@ def compare_versions(
 
 
 def version_dict(v: ModelVersion) -> dict[str, Any]:
+    """A model version as plain data (times as ISO 8601 text, like every document)."""
     return {
         "name": v.name,
         "version": v.version,
         "fingerprint": v.fingerprint,
         "run": v.run_id,
         "source": v.source,
-        "created_at": v.created_at,
+        "created_at": iso_time(v.created_at),
         "created_by": v.created_by,
         "description": v.description,
         "aliases": list(v.aliases),
@@ -219,21 +223,14 @@ def lineage_dict(lineage: Lineage) -> dict[str, Any]:
 
 
 def card_dict(card: ModelCard) -> dict[str, Any]:
-    """The card as plain JSON-able data (for archives and ``models show --json``)."""
+    """The card as plain JSON-able data (for archives and ``models show --json``).
+
+    Times are ISO 8601 text in UTC (:func:`~mlops_desktop.core.run_documents.iso_time`).
+    """
     run = card.run
     return {
         **version_dict(card.version),
-        "run_summary": None
-        if run is None
-        else {
-            "id": run.id,
-            "experiment": run.experiment,
-            "name": run.name,
-            "status": run.status,
-            "started_at": run.started_at,
-            "params": dict(run.params),
-            "metrics": dict(run.metrics),
-        },
+        "run_summary": None if run is None else run_summary_dict(run, CARD_RUN_KEYS),
         "datasets": [dict(d) for d in card.datasets],
         "code": card.code,
         "environment": card.environment,
@@ -242,7 +239,7 @@ def card_dict(card: ModelCard) -> dict[str, Any]:
         "lineage": lineage_dict(card.lineage),
         "history": [
             {
-                "at": e.at,
+                "at": iso_time(e.at),
                 "user": e.user,
                 "version": e.version,
                 "action": e.action,

@@ -1,4 +1,5 @@
-"""TableProfile to and from the JSON payload that ``dataset_profile`` caches.
+"""TableProfile to and from plain JSON data: the payload the catalog caches (``dataset_profile``)
+and, without ``payload_version``, the document ``data profile --json`` prints.
 
 Values become strict JSON: non-finite floats become None, numpy scalars plain numbers, and
 anything else (dates, decimals) its text, so the payload is valid on SQLite and PostgreSQL.
@@ -36,6 +37,7 @@ def _plain(value: Any) -> Any:
 
 
 def profile_to_json(profile: TableProfile) -> dict[str, Any]:
+    """The profile as strict JSON data, stamped with the payload version."""
     doc = _plain(asdict(profile))
     doc["payload_version"] = PAYLOAD_VERSION
     return doc  # type: ignore[no-any-return]

@@ -1,0 +1,101 @@
+"""The ``hosts`` commands: add SSH hosts and Slurm login nodes, list them, check one."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
+from mlops_desktop.cli.exit_codes import ExitCode
+from mlops_desktop.cli.output import dumps, key_value_text
+from mlops_desktop.cli.session import open_services
+from mlops_desktop.core.compute import HostInfo
+from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed, JobError
+
+if TYPE_CHECKING:
+    from mlops_desktop.services.bundle import Services
+
+HOSTS = Commands("hosts", help="SSH hosts and Slurm clusters")
+SLURM_ENV_HELP = "environment of the cluster's Slurm commands, e.g. SLURM_CONF=/etc/slurm/x.conf"
+
+
+def host_document(host: HostInfo) -> dict[str, Any]:
+    return {
+        "name": host.name,
+        "kind": host.kind,
+        "address": host.address,
+        "identity": host.identity,
+        "remote_root": host.remote_root,
+        "from_ssh_config": host.from_ssh_config,
+        "host_key": host.host_key,
+    }
+
+
+def hosts_document(hosts: list[HostInfo]) -> list[dict[str, Any]]:
+    return [host_document(h) for h in hosts]
+
+
+def added_text(host: HostInfo) -> str:
+    return f"Added {host.kind} host {host.name}."
+
+
+def hosts_text(hosts: list[HostInfo]) -> str:
+    if not hosts:
+        return "No hosts yet. Add one with `mlops-desktop hosts add NAME --ssh USER@HOST`."
+    return "\n".join(f"{h.name}\t{h.kind}\t{h.address}" for h in hosts)
+
+
+@HOSTS.reply(
+    "add",
+    help="add an SSH host (or a Slurm login node with --slurm)",
+    document=host_document,
+    text=added_text,
+    arguments=(
+        Arg("name"),
+        Arg("--ssh", required=True, metavar="[USER@]HOST[:PORT]"),
+        Arg("--identity", default=None, metavar="FILE"),
+        Arg("--accept-host-key", default=None, metavar="SHA256:..."),
+        Arg("--slurm", action="store_true", help="the host is a Slurm login node"),
+        Arg("--env", action="append", default=[], metavar="K=V", help=SLURM_ENV_HELP),
+    ),
+)
+def add_host(args: argparse.Namespace, services: Services) -> HostInfo:
+    """Add the host after checking it; a new host key must be confirmed first.
+
+    Raises:
+        HostError: unreachable, or its key is not confirmed yet (the sentence says how).
+    """
+    try:
+        return services.jobs.add_host(
+            args.name,
+            args.ssh,
+            identity=args.identity,
+            accept_host_key=args.accept_host_key,
+            kind="slurm" if args.slurm else "ssh",
+            env=key_value_pairs(args.env, JobError) or None,
+        )
+    except HostKeyUnconfirmed as exc:
+        raise HostError(
+            f"{args.name} ({args.ssh}) offers the host key {exc.fingerprint}. "
+            f"If that is right, confirm it with: mlops-desktop hosts add {args.name} "
+            f"--ssh {args.ssh} --accept-host-key {exc.fingerprint}"
+        ) from exc
+
+
+@HOSTS.reply("list", help="hosts and clusters", document=hosts_document, text=hosts_text)
+def list_hosts(_args: argparse.Namespace, services: Services) -> list[HostInfo]:
+    return services.jobs.hosts()
+
+
+@HOSTS.handler(
+    "check",
+    help="reachability, Python, GPUs, disk, rsync",
+    arguments=(Arg("name"),),
+    json=True,
+)
+def check_host(args: argparse.Namespace) -> int:
+    """Print what checking the host found; exit status 2 when it cannot be reached."""
+    with open_services(args) as services:
+        info = services.jobs.check_host(args.name)
+    print(dumps(info) if args.json else key_value_text(info))
+    return ExitCode.OK if info.get("reachable", True) else ExitCode.USER_ERROR

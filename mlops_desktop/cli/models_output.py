@@ -1,0 +1,250 @@
+"""What the ``models`` commands print: JSON documents and text of models, versions and cards.
+
+``register`` and ``import`` print {name, version, run, fingerprint}; ``show`` prints {name,
+version, aliases, tags, fingerprint, lineage: {run, datasets, code}, history} plus the card's
+other fields; ``list`` prints [{name, latest, versions, aliases, updated_at}].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlops_desktop.cli.output import human_bytes, iso_time, key_value_text, short_value
+from mlops_desktop.core.models import (
+    AuditEntry,
+    GcReport,
+    InspectResult,
+    ModelCard,
+    ModelSummary,
+    ModelVersion,
+    VersionComparison,
+)
+
+
+def models_document(models: list[ModelSummary]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": m.name,
+            "latest": m.latest,
+            "versions": m.versions,
+            "aliases": dict(m.aliases),
+            "updated_at": iso_time(m.updated_at),
+        }
+        for m in models
+    ]
+
+
+def models_text(models: list[ModelSummary]) -> str:
+    if not models:
+        return (
+            "No models yet. Log a model file in a run (run.log_artifact('model.joblib')), "
+            "then `mlops-desktop models register RUN model.joblib --name NAME`."
+        )
+    lines = []
+    for m in models:
+        aliases = " ".join(f"@{a}={v}" for a, v in m.aliases.items())
+        latest = f"v{m.latest}" if m.latest is not None else "-"
+        lines.append(f"{m.name}\t{latest}\t{m.versions} versions\t{aliases}".rstrip())
+    return "\n".join(lines)
+
+
+def versions_document(versions: list[ModelVersion]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": v.name,
+            "version": v.version,
+            "fingerprint": v.fingerprint,
+            "run": v.run_id,
+            "source": v.source,
+            "created_at": iso_time(v.created_at),
+            "created_by": v.created_by,
+            "aliases": list(v.aliases),
+            "tags": dict(v.tags),
+            "archived": v.archived,
+            "files": len(v.files),
+            "bytes": v.size,
+        }
+        for v in versions
+    ]
+
+
+def versions_text(versions: list[ModelVersion]) -> str:
+    lines = []
+    for v in versions:
+        flags = " ".join([*(f"@{a}" for a in v.aliases), *(["archived"] if v.archived else [])])
+        lines.append(
+            f"{v.version}\t{iso_time(v.created_at)}\t{v.created_by}\t{human_bytes(v.size)}\t"
+            f"{(v.run_id or '-')[:8]}\t{flags}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def registered_document(v: ModelVersion) -> dict[str, Any]:
+    """What ``register`` and ``import`` print: {name, version, run, fingerprint}."""
+    return {"name": v.name, "version": v.version, "run": v.run_id, "fingerprint": v.fingerprint}
+
+
+def registered_text(v: ModelVersion) -> str:
+    return f"{v.name}:{v.version} registered ({len(v.files)} files, {v.fingerprint[:19]})"
+
+
+def imported_text(v: ModelVersion) -> str:
+    return f"imported as {v.name}:{v.version}"
+
+
+def audit_document(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": iso_time(e.at),
+        "user": e.user,
+        "model": e.model,
+        "version": e.version,
+        "action": e.action,
+        "detail": dict(e.detail),
+    }
+
+
+def history_document(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    return [audit_document(e) for e in entries]
+
+
+def audit_line(e: AuditEntry) -> str:
+    detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if k != "fingerprint")
+    version = f":{e.version}" if e.version is not None else ""
+    return f"{iso_time(e.at)}\t{e.user}\t{e.model}{version}\t{e.action}\t{detail}".rstrip()
+
+
+def history_text(entries: list[AuditEntry]) -> str:
+    return "\n".join(audit_line(e) for e in entries)
+
+
+def card_document(card: ModelCard) -> dict[str, Any]:
+    """``models show --json``: the card's plain data, with the source run, datasets and code
+    also under ``lineage`` and the audit trail as ``models history`` writes it."""
+    from mlops_desktop.services.model_cards import card_dict  # the catalog's imports are slow
+
+    doc = card_dict(card)
+    doc["lineage"] = {
+        "run": card.version.run_id,
+        "datasets": [dict(d) for d in card.datasets],
+        "code": card.code,
+        **doc["lineage"],
+    }
+    doc["history"] = history_document(card.history)
+    return doc
+
+
+def card_text(card: ModelCard) -> str:
+    """A version's card for a person: files, origin, run, data, code, signature and history."""
+    v = card.version
+    lines = [f"{v.name}:{v.version}" + (f"  @{' @'.join(v.aliases)}" if v.aliases else "")]
+    lines.append(f"  fingerprint {v.fingerprint}  ({len(v.files)} files, {human_bytes(v.size)})")
+    lines.append(f"  created {iso_time(v.created_at)} by {v.created_by}; source {v.source}")
+    if v.archived:
+        lines.append("  archived")
+    if card.run is not None:
+        lines.append(f"  run {card.run.id[:8]} {card.run.experiment}/{card.run.name}")
+        lines += [f"    {k} = {short_value(x)}" for k, x in card.run.metrics.items()]
+    lines += [f"  dataset {d['name']}@{d.get('version')}" for d in card.datasets]
+    if card.code:
+        lines.append(
+            f"  code {card.code.get('commit')} ({card.code.get('branch')}), "
+            f"dirty={card.code.get('dirty')}, diff {card.code.get('diff_bytes')} bytes"
+        )
+    if card.signature:
+        lines.append(f"  signature ({card.signature_source}):")
+        lines += [f"    {c}: {t}" for c, t in card.signature]
+    if v.tags:
+        lines.append("  tags:\n" + "\n".join(f"    {k}={x}" for k, x in v.tags.items()))
+    if v.description:
+        lines.append("  description:\n" + "\n".join(f"    {x}" for x in v.description.splitlines()))
+    lines.append("  history:")
+    lines += [f"    {audit_line(e)}" for e in card.history]
+    return "\n".join(lines)
+
+
+def comparison_document(c: VersionComparison) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "a": c.a,
+        "b": c.b,
+        "metrics": {k: list(v) for k, v in c.metrics.items()},
+        "params": {k: list(v) for k, v in c.params.items()},
+        "datasets": {"a": c.datasets[0], "b": c.datasets[1]},
+        "code": {k: list(v) for k, v in c.code.items()},
+        "packages": {
+            "added": dict(c.packages_added),
+            "removed": dict(c.packages_removed),
+            "changed": {k: list(v) for k, v in c.packages_changed.items()},
+        },
+    }
+
+
+def comparison_text(c: VersionComparison) -> str:
+    lines = [f"{c.name}: {c.a} vs {c.b}"]
+    for title, values in (("metrics", c.metrics), ("params", c.params), ("code", c.code)):
+        lines.append(f"  {title}:")
+        lines += [f"    {k}: {short_value(a)} | {short_value(b)}" for k, (a, b) in values.items()]
+    lines.append(f"  datasets: {', '.join(c.datasets[0])} | {', '.join(c.datasets[1])}")
+    lines += [f"  + {k} {v}" for k, v in c.packages_added.items()]
+    lines += [f"  - {k} {v}" for k, v in c.packages_removed.items()]
+    lines += [f"  ~ {k} {a} -> {b}" for k, (a, b) in c.packages_changed.items()]
+    return "\n".join(lines)
+
+
+def inspect_document(r: InspectResult) -> dict[str, Any]:
+    return {
+        "type": r.type,
+        "module": r.module,
+        "params": r.params,
+        "summary": r.summary,
+        "seconds": r.seconds,
+    }
+
+
+def inspect_text(r: InspectResult) -> str:
+    return f"{r.module}.{r.type}\n{r.summary}\n" + key_value_text(r.params)
+
+
+def gc_document(r: GcReport) -> dict[str, Any]:
+    return {
+        "dry_run": r.dry_run,
+        "blobs": r.blobs,
+        "bytes": r.bytes,
+        "paths": r.paths,
+        "kept": r.kept,
+    }
+
+
+def gc_text(r: GcReport) -> str:
+    verb = "would free" if r.dry_run else "freed"
+    text = f"{verb} {r.blobs} blobs, {human_bytes(r.bytes)} ({r.kept} referenced kept)"
+    if r.dry_run and r.blobs:
+        text += "\nrun `mlops-desktop models gc --yes` to delete them"
+    return text
+
+
+def alias_text(doc: dict[str, Any]) -> str:
+    if doc.get("removed"):
+        return f"alias {doc['alias']} removed"
+    return f"{doc['name']}@{doc['alias']} -> {doc['version']}"
+
+
+def tags_text(doc: dict[str, Any]) -> str:
+    return key_value_text(doc["tags"])
+
+
+def described_text(_doc: dict[str, Any]) -> str:
+    return "description saved"
+
+
+def archived_text(doc: dict[str, Any]) -> str:
+    word = "archived" if doc["archived"] else "unarchived"
+    return f"{doc['name']}:{doc['version']} {word}"
+
+
+def deleted_text(doc: dict[str, Any]) -> str:
+    return f"{doc['name']}:{doc['version']} deleted"
+
+
+def exported_text(doc: dict[str, Any]) -> str:
+    return f"{doc['name']}:{doc['version']} exported to {doc['file']}"

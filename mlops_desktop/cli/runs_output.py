@@ -1,0 +1,88 @@
+"""What the ``runs`` commands print: run tables, a run in full and metric series.
+
+The JSON documents of runs come from :mod:`mlops_desktop.core.run_documents`, the converter
+model cards use too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mlops_desktop.cli.output import iso_time, short_value, text_table
+from mlops_desktop.core.run_documents import run_summary_dict
+from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
+
+TABLE_METRICS = 3
+
+
+def runs_document(runs: list[RunSummary]) -> list[dict[str, Any]]:
+    """``runs list --json``: [{id, experiment, name, status, params, metrics, tags, ...}]."""
+    return [run_summary_dict(r) for r in runs]
+
+
+def runs_table(runs: list[RunSummary]) -> str:
+    """Runs as a table for a terminal: id, experiment, name, status, start and a few metrics."""
+    if not runs:
+        return "No runs. Log one with mlops_desktop.start_run(...) or run `mlops-desktop demo`."
+    keys = list(dict.fromkeys(k for r in runs for k in r.metrics))[:TABLE_METRICS]
+    rows = [["ID", "EXPERIMENT", "NAME", "STATUS", "STARTED", *keys]]
+    for r in runs:
+        started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+        metrics = [short_value(r.metrics[k]) if k in r.metrics else "" for k in keys]
+        rows.append([r.id[:8], r.experiment, r.name, r.status, started, *metrics])
+    return text_table(rows)
+
+
+def run_detail_text(detail: RunDetail) -> str:
+    """A run in full for a person: what ran where, params, metrics, tags, data and files."""
+    s = detail.summary
+    lines = [
+        f"Run {s.id}  ({s.name})",
+        f"  experiment  {s.experiment}",
+        f"  status      {s.status}",
+        f"  started     {iso_time(s.started_at)}",
+        f"  ended       {iso_time(s.ended_at) or '-'}",
+        f"  target      {s.target}",
+        f"  command     {detail.command}",
+    ]
+    if detail.git is not None:
+        dirty = " (uncommitted changes)" if detail.git.dirty else ""
+        lines.append(
+            f"  git         {detail.git.commit or '-'} on {detail.git.branch or '-'}{dirty}"
+        )
+    for title, mapping in (("params", s.params), ("metrics (last)", s.metrics), ("tags", s.tags)):
+        if mapping:
+            lines.append(f"{title}:")
+            lines += [f"  {k} = {short_value(v)}" for k, v in sorted(mapping.items())]
+    if detail.metric_counts:
+        counts = ", ".join(f"{k}={n}" for k, n in sorted(detail.metric_counts.items()))
+        lines.append(f"points: {counts}")
+    if detail.datasets:
+        lines.append("datasets:")
+        lines += [
+            f"  {d.get('name')}@{d.get('version') or '?'}"
+            + (f"  {d['path']}" if d.get("path") else "")
+            for d in detail.datasets
+        ]
+    if detail.artifacts:
+        lines.append("artifacts:")
+        lines += [f"  {a.name}  {a.size} bytes  {a.digest[:19]}" for a in detail.artifacts]
+    return "\n".join(lines)
+
+
+def _points(series: MetricSeries) -> zip[tuple[Any, Any, Any]]:
+    return zip(series.steps.tolist(), series.timestamps.tolist(), series.values.tolist())
+
+
+def metric_document(series: MetricSeries) -> dict[str, Any]:
+    """``runs metric --json``: {run, key, points: [[step, time (epoch seconds), value]]}."""
+    points = [[int(s), float(t), float(v)] for s, t, v in _points(series)]
+    return {"run": series.run_id, "key": series.key, "points": points}
+
+
+def metric_text(series: MetricSeries) -> str:
+    """A metric series as tab-separated step, time and value lines under a header."""
+    return "\n".join(
+        ["step\ttime\tvalue"] + [f"{s}\t{iso_time(t)}\t{v:.6g}" for s, t, v in _points(series)]
+    )
