@@ -36,9 +36,9 @@ def _plain(value: Any) -> Any:
 
 
 def profile_to_json(profile: TableProfile) -> dict[str, Any]:
-    doc = _plain(asdict(profile))
+    doc: dict[str, Any] = _plain(asdict(profile))
     doc["payload_version"] = PAYLOAD_VERSION
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def _column(doc: dict[str, Any]) -> ColumnProfile:

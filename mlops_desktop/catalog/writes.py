@@ -36,7 +36,7 @@ CHUNK_POINTS = 65_536  # consecutive lines of a key are joined into chunks up to
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
-def _le(arr: array) -> bytes:  # type: ignore[type-arg]
+def _le(arr: array[Any]) -> bytes:
     """Little-endian bytes of an int64/float64 array."""
     if _BIG_ENDIAN:
         arr = array(arr.typecode, arr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -61,7 +62,7 @@ def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | No
     raise DatasetError(f"{rel} could not be previewed.")
 
 
-def _first(batches, rows: int) -> pa.RecordBatch:  # type: ignore[no-untyped-def]
+def _first(batches: Iterable[pa.RecordBatch], rows: int) -> pa.RecordBatch:
     """Join the first batches of each column group (npz) side by side, up to ``rows`` rows."""
     columns: dict[str, pa.Array] = {}
     for batch in batches:

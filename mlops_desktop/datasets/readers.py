@@ -178,7 +178,7 @@ def prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.R
                 return
             if kind == "error":
                 raise item  # type: ignore[misc]
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         stop.set()
         while worker.is_alive():

@@ -63,7 +63,10 @@ def _numeric(type_name: str) -> bool:
     return type_name.startswith(("int", "uint", "float", "double", "decimal", "halffloat"))
 
 
-def _hash_file(path: Path, rel: str, columns: list[str], modes: dict[str, str], need_profile: bool):  # type: ignore[no-untyped-def]
+def _hash_file(
+    path: Path, rel: str, columns: list[str], modes: dict[str, str], need_profile: bool
+) -> tuple[np.ndarray, int, TableProfile | None]:
+    """(row hashes, rows, and the file's profile when ``need_profile``) of one table file."""
     fmt = table_format(rel) or table_format(path) or "csv"
     state = ReadState(path=path, rel=rel, fmt=fmt, size=check_readable(path, rel))
     sink = _RowHashSink(columns, modes, TableProfiler() if need_profile else None)
