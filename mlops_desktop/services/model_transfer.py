@@ -161,7 +161,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         try:
             with service.catalog.session_scope() as s:
                 run_id = resolve_run_id(s, run_id)
-        except Exception:  # noqa: BLE001 - the source run lives in another catalog
+        except Exception:  # the source run lives in another catalog
             run_id = None
     origin = f"{meta.get('name')}:{meta.get('version')}" if meta.get("name") else ""
     tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}

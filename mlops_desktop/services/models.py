@@ -43,7 +43,7 @@ def local_user() -> str:
     """The local user name, or "unknown"."""
     try:
         return getpass.getuser() or "unknown"
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:  # no login name in some containers
         return "unknown"
 
 
