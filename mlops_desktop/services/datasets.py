@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.catalog import dataset_repo
 from mlops_desktop.catalog.engine import Catalog
@@ -33,6 +33,9 @@ from mlops_desktop.services.dataset_sources import (
     modified_since,
     source_file,
 )
+
+if TYPE_CHECKING:
+    from mlops_desktop.datasets.manifest import ManifestResult
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
@@ -81,9 +84,7 @@ class DatasetService:
             DatasetError: bad name, missing path, no readable file, or a snapshot failed.
             OperationCancelled: ``cancelled()`` became true (nothing is written).
         """
-        from mlops_desktop.datasets.manifest import build_manifest, fingerprint
-        from mlops_desktop.datasets.statcache import StatCache
-        from mlops_desktop.datasets.tables import dataset_kind
+        from mlops_desktop.datasets.manifest import fingerprint
 
         check_name(name)
         t0 = time.perf_counter()
@@ -91,11 +92,7 @@ class DatasetService:
         if not root.exists():
             raise DatasetError(f"{root} does not exist: give an existing file or folder.")
         root = root.resolve()
-        cache = StatCache.for_home(self.home)
-        try:
-            built = build_manifest(root, cache=cache, progress=progress, cancelled=cancelled)
-        finally:
-            cache.close()
+        built = self._build_manifest(root, progress, cancelled)
         entries = built.entries
         if not entries:
             why = f" ({'; '.join(built.skipped[:3])})" if built.skipped else ""
@@ -108,19 +105,7 @@ class DatasetService:
         if latest is not None and latest.fingerprint == fp:
             version, new = latest, False
         else:
-            kind = dataset_kind([e.path for e in entries])
-            with self.catalog.session_scope(write=True) as s:
-                version, new = dataset_repo.register_version(
-                    s,
-                    name,
-                    entries,
-                    fp,
-                    message=message,
-                    tags=dict(tags or {}),
-                    source_path=str(root),
-                    snapshot=snapshot,
-                    kind=kind,
-                )
+            version, new = self._register(name, root, entries, fp, message, tags, snapshot)
         if not new and snapshot and not version.snapshot:
             with self.catalog.session_scope(write=True) as s:
                 vid, _ = dataset_repo.find_version(s, name, version.number)
@@ -136,6 +121,46 @@ class DatasetService:
             hashed_bytes=built.hashed_bytes,
             seconds=time.perf_counter() - t0,
         )
+
+    def _build_manifest(
+        self, root: Path, progress: Progress | None, cancelled: Cancelled | None
+    ) -> ManifestResult:
+        """The manifest of ``root``, hashing only files the stat cache does not vouch for."""
+        from mlops_desktop.datasets.manifest import build_manifest
+        from mlops_desktop.datasets.statcache import StatCache
+
+        cache = StatCache.for_home(self.home)
+        try:
+            return build_manifest(root, cache=cache, progress=progress, cancelled=cancelled)
+        finally:
+            cache.close()
+
+    def _register(
+        self,
+        name: str,
+        root: Path,
+        entries: list[ManifestEntry],
+        fp: str,
+        message: str,
+        tags: dict[str, str] | None,
+        snapshot: bool,
+    ) -> tuple[DatasetVersion, bool]:
+        """Write a new version of ``name`` unless a concurrent add wrote the same one first."""
+        from mlops_desktop.datasets.tables import dataset_kind
+
+        kind = dataset_kind([e.path for e in entries])
+        with self.catalog.session_scope(write=True) as s:
+            return dataset_repo.register_version(
+                s,
+                name,
+                entries,
+                fp,
+                message=message,
+                tags=dict(tags or {}),
+                source_path=str(root),
+                snapshot=snapshot,
+                kind=kind,
+            )
 
     def _snapshot_files(
         self, root: Path, entries: list[ManifestEntry], cancelled: Cancelled | None
