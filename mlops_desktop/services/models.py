@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlops_desktop.catalog import model_repo, run_queries
+from mlops_desktop.catalog import blob_refs, model_labels, model_repo, run_queries
 from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.datasets import ManifestEntry
@@ -153,7 +153,7 @@ class ModelService:
 
     def _run_files(self, rid: str, artifact: str) -> list[ModelFile]:
         with self.catalog.session_scope() as s:
-            arts = model_repo.run_artifacts(s, rid)
+            arts = blob_refs.run_artifacts(s, rid)
         wanted = artifact.strip().replace("\\", "/")
         exact = [a for a in arts if a.path == wanted]
         if exact:
@@ -235,31 +235,31 @@ class ModelService:
         """Point ``alias`` at ``version``, moving it from the version it is on."""
         check_alias(alias)
         with self.catalog.session_scope(write=True) as s:
-            model_repo.set_alias(s, name, int(version), alias, local_user())
+            model_labels.set_alias(s, name, int(version), alias, local_user())
 
     def remove_alias(self, name: str, alias: str) -> None:
         with self.catalog.session_scope(write=True) as s:
-            model_repo.remove_alias(s, name, alias, local_user())
+            model_labels.remove_alias(s, name, alias, local_user())
 
     def set_tag(self, name: str, version: int, key: str, value: str) -> None:
         if not key or len(key) > 255:
             raise ModelError(f"{key!r} is not a tag key: use 1 to 255 characters.")
         with self.catalog.session_scope(write=True) as s:
-            model_repo.set_tag(s, name, int(version), key, str(value), local_user())
+            model_labels.set_tag(s, name, int(version), key, str(value), local_user())
 
     def remove_tag(self, name: str, version: int, key: str) -> None:
         with self.catalog.session_scope(write=True) as s:
-            if not model_repo.remove_tag(s, name, int(version), key, local_user()):
+            if not model_labels.remove_tag(s, name, int(version), key, local_user()):
                 raise ModelError(f"{name}:{version} has no tag {key!r}.")
 
     def describe(self, name: str, version: int, text: str) -> None:
         """Replace the version's description (Markdown)."""
         with self.catalog.session_scope(write=True) as s:
-            model_repo.describe(s, name, int(version), text, local_user())
+            model_labels.describe(s, name, int(version), text, local_user())
 
     def archive(self, name: str, version: int, archived: bool = True) -> None:
         with self.catalog.session_scope(write=True) as s:
-            model_repo.set_archived(s, name, int(version), archived, local_user())
+            model_labels.set_archived(s, name, int(version), archived, local_user())
 
     def users_of(self, name: str, version: int) -> list[str]:
         """What uses a version besides aliases: monitors, once they exist (a hook)."""
@@ -372,5 +372,5 @@ class ModelService:
 
         ExperimentService(self.catalog, self.home).ingest()
         with self.catalog.session_scope() as s:
-            artifacts, blobs = model_repo.gc_references(s)
+            artifacts, blobs = blob_refs.gc_references(s)
         return collect(self.home, artifacts, blobs, dry_run=dry_run, grace_s=grace_s)
