@@ -11,14 +11,8 @@ import pyarrow.compute as pc
 from mlops_desktop.core.datasets import TablePreview
 from mlops_desktop.core.errors import DatasetError
 from mlops_desktop.datasets.arrays import load_npy, npy_batches, npz_batches, npz_rows
-from mlops_desktop.datasets.readers import (
-    ReadState,
-    _Restart,
-    check_readable,
-    iter_batches,
-    open_parquet,
-    table_format,
-)
+from mlops_desktop.datasets.read_state import ReadState, RestartRead
+from mlops_desktop.datasets.readers import check_readable, iter_batches, open_parquet, table_format
 
 
 def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | None]:
@@ -53,7 +47,7 @@ def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | No
                 got.append(batch)
                 if sum(b.num_rows for b in got) >= rows:
                     break
-        except _Restart:
+        except RestartRead:
             continue
         if not got:
             return pa.RecordBatch.from_pydict({}), 0

@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from mlops_desktop.core.datasets import ColumnChange, ColumnProfile, TableDiff, TableProfile
 from mlops_desktop.datasets.profile import TableProfiler
-from mlops_desktop.datasets.readers import ReadState, check_readable, scan, table_format
+from mlops_desktop.datasets.read_state import ReadState
+from mlops_desktop.datasets.readers import check_readable, scan, table_format
 from mlops_desktop.datasets.rowhash import row_hashes
 
 MEAN_SHIFT = 0.1  # of the old std (or of |old mean| when the std is 0)
