@@ -8,7 +8,6 @@ writes nothing to the catalog or the store.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import time
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.core.errors import ArchiveError, ModelError
 from mlops_desktop.core.models import ModelFile, ModelVersion
-from mlops_desktop.tracking.artifacts import check_artifact_name, store_file
+from mlops_desktop.tracking.artifacts import check_artifact_name, sha256_file, store_file
 from mlops_desktop.tracking.home import artifact_root
 
 if TYPE_CHECKING:
@@ -117,14 +116,6 @@ def export_version(service: ModelService, ref: str, file: Path) -> Path:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
-
-
 def import_version(service: ModelService, file: Path, name: str | None) -> ModelVersion:
     """Check and import an archive as a new version (of ``name`` or the archive's own).
 
@@ -169,7 +160,8 @@ def _check_extracted(file: Path, extracted: list[tuple[str, Path, int, str]], cl
     from mlops_desktop.datasets.manifest import fingerprint
 
     for rel, path, _size, digest in extracted:
-        if _sha256(path) != digest:  # read_archive verified it; never trust twice-read bytes
+        # read_archive verified it; bytes read twice are never trusted
+        if f"sha256:{sha256_file(path)[0]}" != digest:
             raise ArchiveError(f"model/{rel} changed while it was being imported.")
     fp = fingerprint([ManifestEntry(rel, n, d.split(":", 1)[-1]) for rel, _, n, d in extracted])
     if claimed and claimed != fp:
