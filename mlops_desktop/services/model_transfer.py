@@ -124,7 +124,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         ModelError: no usable model name.
     """
     from mlops_desktop.models.archive import read_archive
-    from mlops_desktop.services.models import check_model_name
+    from mlops_desktop.services.model_refs import check_model_name
 
     file = Path(file).expanduser()
     with tempfile.TemporaryDirectory(prefix="mlops-import-") as tmp:
