@@ -22,6 +22,7 @@ from mlops_desktop.catalog.schema import (
     run_t,
     tag_t,
 )
+from mlops_desktop.catalog.shared_queries import ids_starting_with
 from mlops_desktop.core.errors import ExperimentNotFound, RunNotFound
 from mlops_desktop.core.runs import Experiment, RunSummary
 
@@ -79,15 +80,12 @@ def resolve_run_id(s: Session, run_id: str) -> str:
         raise RunNotFound(
             f"No run has the id {rid!r}; give the whole id or at least {MIN_PREFIX} characters."
         )
-    escaped = rid.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = s.execute(
-        select(run_t.c.id).where(run_t.c.id.like(escaped + "%", escape="\\")).limit(2)
-    ).all()
-    if not rows:
+    found = ids_starting_with(s, run_t.c.id, rid)
+    if not found:
         raise RunNotFound(f"No run has an id starting with {rid!r}.")
-    if len(rows) > 1:
+    if len(found) > 1:
         raise RunNotFound(f"Several runs have ids starting with {rid!r}; give more characters.")
-    return str(rows[0][0])
+    return found[0]
 
 
 _first = itemgetter(0)

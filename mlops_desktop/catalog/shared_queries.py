@@ -1,7 +1,7 @@
 """Query shapes several repositories share, written once.
 
-A registry's named row (a dataset, a model) is locked while a version of it is added, and a
-version's file rows are inserted in batches.
+A registry's named row (a dataset, a model) is locked while a version of it is added; a
+version's file rows are inserted in batches; runs and jobs are found by a unique id prefix.
 """
 
 from __future__ import annotations
@@ -42,3 +42,11 @@ def insert_batched(s: Session, table: Table, rows: Iterable[dict[str, Any]], bat
     it = iter(rows)
     while chunk := list(islice(it, batch)):
         s.execute(insert(table), chunk)
+
+
+def ids_starting_with(s: Session, column: Any, prefix: str, limit: int = 2) -> list[str]:
+    """Up to ``limit`` values of the text ``column`` that start with ``prefix`` (taken as text,
+    not as a LIKE pattern)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = s.execute(select(column).where(column.like(escaped + "%", escape="\\")).limit(limit))
+    return [str(value) for value in rows.scalars()]
