@@ -25,6 +25,7 @@ from mlops_desktop.core.compute import TERMINAL_STATES, GpuInfo, HostInfo, JobIn
 from mlops_desktop.core.errors import HostError, JobError
 from mlops_desktop.services import compute_targets as targets
 from mlops_desktop.services import job_changes, launch_datasets
+from mlops_desktop.services.catalog_open import CatalogService, open_catalog
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
@@ -36,13 +37,12 @@ STARTING_LOST_S = 600.0  # a job with no handle this long after launch was never
 JOBS_DIRNAME = "jobs"
 
 
-class JobService:
+class JobService(CatalogService):
     """Facade over executors, the jobs table and the host inventory. Thread-safe."""
 
     def __init__(self, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> None:
         """``gpu_lock_dir``: the local GPU lease folder (default: the machine-wide one)."""
-        self.catalog = catalog
-        self.home = Path(home)
+        super().__init__(catalog, home)
         self.targets = targets.TargetRegistry(self.home, gpu_lock_dir)
         self._busy: set[str] = set()  # remote targets whose poll thread has not returned
         self._cancelling: set[str] = set()
@@ -53,14 +53,12 @@ class JobService:
         cls, home: Path, catalog_url: str | None = None, gpu_lock_dir: Path | None = None
     ) -> JobService:
         """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.catalog_open import open_catalog
-
         return cls(open_catalog(Path(home), catalog_url), Path(home), gpu_lock_dir)
 
     def close(self) -> None:
         """Close executors' connections and dispose of the catalog's."""
         self.targets.close()
-        self.catalog.dispose()
+        super().close()
 
     # -- launching -------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.catalog import dataset_repo
-from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.profile_codec import profile_from_json, profile_to_json
 from mlops_desktop.core.datasets import (
     AddResult,
@@ -27,6 +26,7 @@ from mlops_desktop.core.datasets import (
     TableProfile,
 )
 from mlops_desktop.core.errors import DatasetError, OperationCancelled
+from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.dataset_sources import (
     FileLocator,
     check_name,
@@ -41,25 +41,11 @@ Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
 
-class DatasetService:
+class DatasetService(CatalogService):
     """Facade over the catalog and the dataset engine for the Datasets pane and ``data`` commands.
 
     Thread-safe: every method opens its own catalog session.
     """
-
-    def __init__(self, catalog: Catalog, home: Path) -> None:
-        self.catalog = catalog
-        self.home = Path(home)
-
-    @classmethod
-    def open(cls, home: Path, catalog_url: str | None = None) -> DatasetService:
-        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.catalog_open import open_catalog
-
-        return cls(open_catalog(home, catalog_url), home)
-
-    def close(self) -> None:
-        self.catalog.dispose()
 
     def _store(self) -> Any:
         from mlops_desktop.datasets.store import SnapshotStore

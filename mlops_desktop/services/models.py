@@ -16,7 +16,6 @@ from typing import Any
 
 from mlops_desktop.catalog import blob_refs, model_labels, model_repo, run_queries
 from mlops_desktop.catalog.artifacts import blob_path
-from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.datasets import ManifestEntry
 from mlops_desktop.core.errors import ModelError
 from mlops_desktop.core.models import (
@@ -31,6 +30,7 @@ from mlops_desktop.core.models import (
     VersionComparison,
 )
 from mlops_desktop.services import model_cards, model_transfer
+from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.model_refs import (
     check_alias,
     check_model_name,
@@ -52,25 +52,11 @@ def local_user() -> str:
         return "unknown"
 
 
-class ModelService:
+class ModelService(CatalogService):
     """Facade over the catalog and the artifact store for the Models pane and ``models``.
 
     Thread-safe: every method opens its own catalog session.
     """
-
-    def __init__(self, catalog: Catalog, home: Path) -> None:
-        self.catalog = catalog
-        self.home = Path(home)
-
-    @classmethod
-    def open(cls, home: Path, catalog_url: str | None = None) -> ModelService:
-        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.catalog_open import open_catalog
-
-        return cls(open_catalog(home, catalog_url), home)
-
-    def close(self) -> None:
-        self.catalog.dispose()
 
     # -- registering ------------------------------------------------------------------------
 
