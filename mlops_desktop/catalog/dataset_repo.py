@@ -23,7 +23,8 @@ from mlops_desktop.catalog.dataset_schema import (
     dataset_version_t,
 )
 from mlops_desktop.catalog.schema import experiment_t, run_input_t, run_t
-from mlops_desktop.catalog.upsert import insert_ignore, upsert
+from mlops_desktop.catalog.shared_queries import insert_batched, lock_named
+from mlops_desktop.catalog.upsert import upsert
 from mlops_desktop.core.datasets import DatasetSummary, DatasetUse, DatasetVersion, ManifestEntry
 from mlops_desktop.core.errors import DatasetNotFound
 
@@ -179,11 +180,8 @@ def register_version(
         (the version, True) when added; (the latest version, False) when it is unchanged.
     """
     now = time.time()
-    insert_ignore(s, dataset_t, {"name": name, "created_at": now}, ["name"])
-    lock = select(dataset_t.c.id).where(dataset_t.c.name == name)
-    if s.get_bind().dialect.name != "sqlite":
-        lock = lock.with_for_update()
-    ds_id = int(s.execute(lock).scalar_one())
+    ds_id = lock_named(s, dataset_t, name, create=True, now=now)
+    assert ds_id is not None, "lock_named(create=True) inserts the row"
     latest = s.execute(_versions_query(ds_id).limit(1)).first()
     if latest is not None and latest.fingerprint == fingerprint:
         return _version(latest, name), False
@@ -206,14 +204,10 @@ def register_version(
         )
         .returning(_V.id)
     ).scalar_one()
-    for start in range(0, len(entries), FILE_BATCH):
-        s.execute(
-            insert(dataset_file_t),
-            [
-                {"version_id": version_id, "path": e.path, "size": e.size, "hash": e.hash}
-                for e in entries[start : start + FILE_BATCH]
-            ],
-        )
+    rows = (
+        {"version_id": version_id, "path": e.path, "size": e.size, "hash": e.hash} for e in entries
+    )
+    insert_batched(s, dataset_file_t, rows, FILE_BATCH)
     row = s.execute(select(dataset_version_t).where(_V.id == version_id)).one()
     return _version(row, name), True
 

@@ -13,11 +13,14 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.job_schema import job_t
+from mlops_desktop.catalog.shared_queries import ids_starting_with
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.core.errors import JobError
 
 _J = job_t.c
 MIN_PREFIX = 4
+# JobInfo fields stored in job columns of the same name, as they are
+_AS_STORED = ("run_id", "target", "state", "submitted_at", "started_at", "ended_at", "exit_code")
 _UPDATABLE = frozenset(
     {"state", "started_at", "ended_at", "exit_code", "gpus", "handle", "detail", "target"}
 )
@@ -27,13 +30,7 @@ def insert_job(s: Session, job: JobInfo, spec: dict[str, Any]) -> None:
     """Record a new job (a write session)."""
     s.execute(
         insert(job_t).values(
-            run_id=job.run_id,
-            target=job.target,
-            state=job.state,
-            submitted_at=job.submitted_at,
-            started_at=job.started_at,
-            ended_at=job.ended_at,
-            exit_code=job.exit_code,
+            **{name: getattr(job, name) for name in _AS_STORED},
             gpus=list(job.gpus),
             command=list(job.command),
             spec=spec,
@@ -56,13 +53,7 @@ def update_job(s: Session, run_id: str, **changes: Any) -> None:
 def _job(row: Row[Any]) -> JobInfo:
     spec = row.spec if isinstance(row.spec, dict) else {}
     return JobInfo(
-        run_id=row.run_id,
-        target=row.target,
-        state=row.state,
-        submitted_at=row.submitted_at,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        exit_code=row.exit_code,
+        **{name: getattr(row, name) for name in _AS_STORED},
         gpus=[int(g) for g in (row.gpus or [])],
         command=[str(c) for c in (row.command or [])],
         experiment=str(spec.get("experiment") or ""),
@@ -90,17 +81,12 @@ def resolve_job_id(s: Session, ref: str) -> str:
         return ref
     if len(ref) < MIN_PREFIX:
         raise JobError(f"No job has the id {ref!r} (give at least {MIN_PREFIX} characters).")
-    escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    found = list(
-        s.execute(select(_J.run_id).where(_J.run_id.like(escaped + "%", escape="\\")).limit(2))
-        .scalars()
-        .all()
-    )
+    found = ids_starting_with(s, _J.run_id, ref)
     if not found:
         raise JobError(f"No job has the id {ref!r}; `mlops-desktop jobs list --all` shows them.")
     if len(found) > 1:
         raise JobError(f"{ref!r} matches several jobs; give more of the run id.")
-    return str(found[0])
+    return found[0]
 
 
 def list_jobs(s: Session, active_only: bool = False, limit: int | None = None) -> list[JobInfo]:

@@ -1,19 +1,20 @@
-"""Repositories of the model registry: versions, files, aliases, tags and the audit trail.
+"""Repository of the model registry's versions: their files, lookup, deletion, the audit trail.
 
 Every function takes an open session (``Catalog.session_scope``) and returns core dataclasses,
 never ORM rows. Functions that change something must run in a write session and write their
 audit entry in it, so a change and its entry are committed together or not at all. New version
 numbers are allocated while holding the model's row lock (``BEGIN IMMEDIATE`` on SQLite,
 ``SELECT ... FOR UPDATE`` on PostgreSQL), so two processes registering at once get 1 and 2.
+Aliases, tags, descriptions and archiving are in :mod:`~mlops_desktop.catalog.model_labels`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.model_schema import (
@@ -24,7 +25,7 @@ from mlops_desktop.catalog.model_schema import (
     model_tag_t,
     model_version_t,
 )
-from mlops_desktop.catalog.upsert import insert_ignore, upsert
+from mlops_desktop.catalog.shared_queries import insert_batched, lock_named
 from mlops_desktop.core.errors import ModelNotFound
 from mlops_desktop.core.models import AuditEntry, ModelFile, ModelSummary, ModelVersion
 
@@ -47,16 +48,13 @@ def _require_model(s: Session, name: str) -> int:
 
 
 def lock_model(s: Session, name: str, create: bool = False) -> int:
-    """The model's id, holding its row lock until the transaction ends (write sessions)."""
-    if create:
-        insert_ignore(s, model_t, {"name": name, "created_at": time.time()}, ["name"])
-    query = select(model_t.c.id).where(model_t.c.name == name)
-    if s.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update()
-    mid = s.execute(query).scalar()
-    if mid is None:
-        return _require_model(s, name)
-    return int(mid)
+    """The model's id, holding its row lock until the transaction ends (write sessions).
+
+    Raises:
+        ModelNotFound: no model is named ``name`` (and ``create`` is false).
+    """
+    mid = lock_named(s, model_t, name, create)
+    return _require_model(s, name) if mid is None else mid
 
 
 def add_audit(
@@ -116,9 +114,8 @@ def add_version(
         )
         .returning(_V.id)
     ).scalar_one()
-    rows = [{"version_id": vid, "path": f.path, "size": f.size, "digest": f.digest} for f in files]
-    for start in range(0, len(rows), FILE_BATCH):
-        s.execute(insert(model_file_t), rows[start : start + FILE_BATCH])
+    rows = ({"version_id": vid, "path": f.path, "size": f.size, "digest": f.digest} for f in files)
+    insert_batched(s, model_file_t, rows, FILE_BATCH)
     if tags:
         s.execute(
             insert(model_tag_t),
@@ -281,72 +278,6 @@ def list_summaries(s: Session) -> list[ModelSummary]:
     return out
 
 
-def set_alias(s: Session, name: str, number: int, alias: str, user: str) -> None:
-    """Point ``alias`` at version ``number``, moving it from another version if needed."""
-    mid = lock_model(s, name)
-    vid, _ = find(s, name, number)
-    current = s.execute(
-        select(_A.id, _V.number)
-        .join(model_version_t, _V.id == _A.version_id)
-        .where(_A.model_id == mid, _A.alias == alias)
-    ).first()
-    if current is None:
-        s.execute(insert(model_alias_t).values(model_id=mid, alias=alias, version_id=vid))
-        add_audit(s, mid, number, "alias_set", user, {"alias": alias, "to": number})
-    elif int(current.number) != number:
-        s.execute(update(model_alias_t).where(_A.id == current.id).values(version_id=vid))
-        detail = {"alias": alias, "from": int(current.number), "to": number}
-        add_audit(s, mid, number, "alias_moved", user, detail)
-
-
-def remove_alias(s: Session, name: str, alias: str, user: str) -> None:
-    mid = lock_model(s, name)
-    _, found = find(s, name, alias=alias)
-    s.execute(delete(model_alias_t).where(_A.model_id == mid, _A.alias == alias))
-    add_audit(s, mid, found.version, "alias_removed", user, {"alias": alias, "from": found.version})
-
-
-def set_tag(s: Session, name: str, number: int, key: str, value: str, user: str) -> None:
-    mid = lock_model(s, name)
-    vid, found = find(s, name, number)
-    if found.tags.get(key) == value:
-        return
-    upsert(s, model_tag_t, [{"version_id": vid, "key": key, "value": value}], ["version_id", "key"])
-    detail: dict[str, Any] = {"key": key, "value": value}
-    if key in found.tags:
-        detail["old"] = found.tags[key]
-    add_audit(s, mid, number, "tag_set", user, detail)
-
-
-def remove_tag(s: Session, name: str, number: int, key: str, user: str) -> bool:
-    """Remove a tag; False when the version has no such tag (nothing is recorded)."""
-    mid = lock_model(s, name)
-    vid, found = find(s, name, number)
-    if key not in found.tags:
-        return False
-    s.execute(delete(model_tag_t).where(model_tag_t.c.version_id == vid, model_tag_t.c.key == key))
-    add_audit(s, mid, number, "tag_removed", user, {"key": key, "value": found.tags[key]})
-    return True
-
-
-def describe(s: Session, name: str, number: int, text: str, user: str) -> None:
-    mid = lock_model(s, name)
-    vid, found = find(s, name, number)
-    if found.description == text:
-        return
-    s.execute(update(model_version_t).where(_V.id == vid).values(description=text))
-    add_audit(s, mid, number, "described", user, {"chars": len(text)})
-
-
-def set_archived(s: Session, name: str, number: int, archived: bool, user: str) -> None:
-    mid = lock_model(s, name)
-    vid, found = find(s, name, number)
-    if found.archived == archived:
-        return
-    s.execute(update(model_version_t).where(_V.id == vid).values(archived=archived))
-    add_audit(s, mid, number, "archived" if archived else "unarchived", user, {})
-
-
 def delete_version(s: Session, name: str, number: int, user: str) -> list[str]:
     """Delete a version, its files' rows, tags and aliases (an audit entry per alias removed).
 
@@ -382,54 +313,3 @@ def history(s: Session, name: str, number: int | None = None) -> list[AuditEntry
         )
         for r in rows
     ]
-
-
-def referenced_digests(s: Session) -> set[str]:
-    """Digests of every registered model version's files."""
-    return {str(d) for d in s.execute(select(model_file_t.c.digest).distinct()).scalars()}
-
-
-def versions_of_run(s: Session, run_ids: Iterable[str]) -> list[tuple[str, int]]:
-    """(model, version) registered from any of the runs."""
-    ids = list(run_ids)
-    if not ids:
-        return []
-    rows = s.execute(
-        select(model_t.c.name, _V.number)
-        .join(model_version_t, _V.model_id == model_t.c.id)
-        .where(_V.run_id.in_(ids))
-        .order_by(model_t.c.name, _V.number)
-    ).all()
-    return [(n, int(v)) for n, v in rows]
-
-
-def run_artifacts(s: Session, run_id: str) -> list[ModelFile]:
-    """A run's artifacts as (name, size, digest), by name."""
-    from mlops_desktop.catalog.schema import artifact_t
-
-    rows = s.execute(
-        select(artifact_t.c.name, artifact_t.c.size, artifact_t.c.digest)
-        .where(artifact_t.c.run_id == run_id)
-        .order_by(artifact_t.c.name)
-    ).all()
-    return [ModelFile(n, int(size), d) for n, size, d in rows]
-
-
-def gc_references(s: Session) -> tuple[set[str], set[str]]:
-    """(artifact digests runs and model versions reference, blob hashes of snapshotted
-    dataset versions) for garbage collection."""
-    from mlops_desktop.catalog.dataset_schema import dataset_file_t, dataset_version_t
-    from mlops_desktop.catalog.schema import artifact_t
-
-    artifacts = {str(d) for d in s.execute(select(artifact_t.c.digest).distinct()).scalars()}
-    artifacts |= referenced_digests(s)
-    blobs = {
-        str(h)
-        for h in s.execute(
-            select(dataset_file_t.c.hash)
-            .join(dataset_version_t, dataset_version_t.c.id == dataset_file_t.c.version_id)
-            .where(dataset_version_t.c.snapshot.is_(True))
-            .distinct()
-        ).scalars()
-    }
-    return artifacts, blobs

@@ -7,6 +7,7 @@ Python; no ORM objects are built.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -21,6 +22,7 @@ from mlops_desktop.catalog.schema import (
     run_t,
     tag_t,
 )
+from mlops_desktop.catalog.shared_queries import ids_starting_with
 from mlops_desktop.core.errors import ExperimentNotFound, RunNotFound
 from mlops_desktop.core.runs import Experiment, RunSummary
 
@@ -78,15 +80,12 @@ def resolve_run_id(s: Session, run_id: str) -> str:
         raise RunNotFound(
             f"No run has the id {rid!r}; give the whole id or at least {MIN_PREFIX} characters."
         )
-    escaped = rid.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = s.execute(
-        select(run_t.c.id).where(run_t.c.id.like(escaped + "%", escape="\\")).limit(2)
-    ).all()
-    if not rows:
+    found = ids_starting_with(s, run_t.c.id, rid)
+    if not found:
         raise RunNotFound(f"No run has an id starting with {rid!r}.")
-    if len(rows) > 1:
+    if len(found) > 1:
         raise RunNotFound(f"Several runs have ids starting with {rid!r}; give more characters.")
-    return str(rows[0][0])
+    return found[0]
 
 
 _first = itemgetter(0)
@@ -131,10 +130,34 @@ def _decoder() -> Any:
     return decode
 
 
-def summaries(
-    s: Session, experiment_id: int | None = None, run_ids: list[str] | None = None
-) -> list[RunSummary]:
-    """Run summaries, newest first, of one experiment, of some runs, or of all."""
+def _latest_values(group: Iterable[tuple[Any, ...]]) -> dict[str, float]:
+    """{key: latest value} of one run's ``metric_latest`` rows (run_id, key, value, nonfinite)."""
+    return {
+        key: value if nonfinite is None and value is not None else latest_value(value, nonfinite)
+        for _, key, value, nonfinite in group
+    }
+
+
+def _by_run(
+    s: Session,
+    ids: Any,
+    columns: tuple[Any, ...],
+    items: Callable[[Iterable[tuple[Any, ...]]], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """{run id: items(its rows)} over a child table's ``columns`` (the run id first), of the
+    runs ``ids`` selects (None: every run)."""
+    stmt = select(*columns)
+    if ids is not None:
+        stmt = stmt.where(columns[0].in_(ids))
+    out: dict[str, dict[str, Any]] = {}
+    for rid, group in groupby(_raw_rows(s, stmt), _first):
+        _merge(out, rid, items(group))
+    return out
+
+
+def _runs_query(experiment_id: int | None, run_ids: list[str] | None) -> tuple[Select[Any], Any]:
+    """The select of the run rows, newest first, and what selects their ids for the child
+    tables (None: every run)."""
     runs: Select[Any] = select(
         run_t.c.id,
         experiment_t.c.name,
@@ -151,37 +174,36 @@ def summaries(
     if run_ids is not None:
         runs = runs.where(run_t.c.id.in_(run_ids))
         ids = run_ids
-    rows = _raw_rows(s, runs.order_by(run_t.c.started_at.desc(), run_t.c.id))
+    return runs.order_by(run_t.c.started_at.desc(), run_t.c.id), ids
+
+
+def summaries(
+    s: Session, experiment_id: int | None = None, run_ids: list[str] | None = None
+) -> list[RunSummary]:
+    """Run summaries, newest first, of one experiment, of some runs, or of all."""
+    runs, ids = _runs_query(experiment_id, run_ids)
+    rows = _raw_rows(s, runs)
     if not rows:
         return []
-
-    def children(*cols: Any) -> Any:
-        stmt = select(*cols)
-        if ids is not None:
-            stmt = stmt.where(cols[0].in_(ids))
-        return groupby(_raw_rows(s, stmt), _first)
-
     decode = _decoder()
-    params: dict[str, dict[str, Any]] = {}
-    for rid, group in children(param_t.c.run_id, param_t.c.key, param_t.c.value):
-        _merge(params, rid, {key: decode(value) for _, key, value in group})
-    tags: dict[str, dict[str, str]] = {}
-    for rid, group in children(tag_t.c.run_id, tag_t.c.key, tag_t.c.value):
-        _merge(tags, rid, {key: value for _, key, value in group})
-    metrics: dict[str, dict[str, float]] = {}
-    for rid, group in children(
-        latest_t.c.run_id, latest_t.c.key, latest_t.c.value, latest_t.c.nonfinite
-    ):
-        _merge(
-            metrics,
-            rid,
-            {
-                key: value
-                if nonfinite is None and value is not None
-                else latest_value(value, nonfinite)
-                for _, key, value, nonfinite in group
-            },
-        )
+    params = _by_run(
+        s,
+        ids,
+        (param_t.c.run_id, param_t.c.key, param_t.c.value),
+        lambda group: {key: decode(value) for _, key, value in group},
+    )
+    tags = _by_run(
+        s,
+        ids,
+        (tag_t.c.run_id, tag_t.c.key, tag_t.c.value),
+        lambda group: {key: value for _, key, value in group},
+    )
+    metrics = _by_run(
+        s,
+        ids,
+        (latest_t.c.run_id, latest_t.c.key, latest_t.c.value, latest_t.c.nonfinite),
+        _latest_values,
+    )
     return [
         RunSummary(
             rid,

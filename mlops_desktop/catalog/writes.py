@@ -12,6 +12,7 @@ import math
 import sys
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ CHUNK_POINTS = 65_536  # consecutive lines of a key are joined into chunks up to
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
-def _le(arr: array) -> bytes:  # type: ignore[type-arg]
+def _le(arr: array[Any]) -> bytes:
     """Little-endian bytes of an int64/float64 array."""
     if _BIG_ENDIAN:
         arr = array(arr.typecode, arr)
@@ -133,25 +134,74 @@ def _command_inputs(
     ]
 
 
-def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
-    """Store ``events`` (valid, of run ``run_id``, not stored before, in sequence order)."""
-    out = Applied(new_run=_ensure_run(session, run_id, events))
-    run_vals: dict[str, Any] = {}
-    params: dict[str, str] = {}
-    tags: dict[str, str] = {}
-    artifacts: dict[str, dict[str, Any]] = {}
-    inputs: list[dict[str, Any]] = []
-    chunks: list[dict[str, Any]] = []
-    latest: dict[str, dict[str, Any]] = {}
-    dumps = json.dumps
-    open_chunks: dict[str, list[Any]] = {}  # key -> [seq_first, n, steps, times, values]
-    resolver = DatasetResolver(session)
+class _RunRows:
+    """The rows that one :func:`apply_events` call writes, gathered event by event.
 
-    def close_chunk(key: str) -> None:
-        seq_first, n, steps, times, values = open_chunks.pop(key)
-        chunks.append(
-            {
+    Consecutive metric lines of one key are joined into chunks of up to about
+    :data:`CHUNK_POINTS` points (fewer rows: faster in and out); ``latest`` keeps the last
+    point of each key with the count of points added.
+    """
+
+    def __init__(self, session: Session, run_id: str) -> None:
+        self.session = session
+        self.run_id = run_id
+        self.points = 0
+        self.run_values: dict[str, Any] = {}
+        self.params: dict[str, str] = {}
+        self.tags: dict[str, str] = {}
+        self.artifacts: dict[str, dict[str, Any]] = {}
+        self.inputs: list[dict[str, Any]] = []
+        self.chunks: list[dict[str, Any]] = []
+        self.latest: dict[str, dict[str, Any]] = {}
+        self.open_chunks: dict[str, list[Any]] = {}  # key -> [seq_first, n, steps, times, values]
+        self.resolver = DatasetResolver(session)
+        self.by_kind: dict[str, Callable[[dict[str, Any]], None]] = {
+            "metrics": self.add_metrics,
+            "params": self.add_params,
+            "tags": self.add_tags,
+            "start": self.add_start,
+            "env": self.add_env,
+            "artifact": self.add_artifact,
+            "dataset": self.add_dataset,
+            "end": self.add_end,
+        }
+
+    def add_metrics(self, e: dict[str, Any]) -> None:
+        seq = e["seq"]
+        last_seq = seq + e["n"] - 1
+        open_chunks, latest, run_id = self.open_chunks, self.latest, self.run_id
+        for key, (steps, times, values) in e["cols"].items():
+            n = len(values)
+            if not n:
+                continue
+            chunk = open_chunks.get(key)
+            if chunk is None:
+                chunk = open_chunks[key] = [seq, 0, [], [], []]
+            chunk[1] += n
+            chunk[2].append(_le(steps))
+            chunk[3].append(_le(times))
+            chunk[4].append(_le(values))
+            if chunk[1] >= CHUNK_POINTS:
+                self.close_chunk(key)
+            prev = latest.get(key)
+            value, nonfinite = latest_value_columns(values[-1])
+            latest[key] = {
                 "run_id": run_id,
+                "key": key,
+                "seq": last_seq,
+                "step": steps[-1],
+                "timestamp": times[-1],
+                "value": value,
+                "nonfinite": nonfinite,
+                "count": n + (prev["count"] if prev else 0),
+            }
+            self.points += n
+
+    def close_chunk(self, key: str) -> None:
+        seq_first, n, steps, times, values = self.open_chunks.pop(key)
+        self.chunks.append(
+            {
+                "run_id": self.run_id,
                 "key": key,
                 "seq_first": seq_first,
                 "n": n,
@@ -161,86 +211,69 @@ def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) ->
             }
         )
 
+    def add_params(self, e: dict[str, Any]) -> None:
+        for key, value in e["params"].items():
+            self.params[str(key)] = json.dumps(value)
+
+    def add_tags(self, e: dict[str, Any]) -> None:
+        for key, value in e["tags"].items():
+            self.tags[str(key)] = value if isinstance(value, str) else json.dumps(value)
+
+    def add_start(self, e: dict[str, Any]) -> None:
+        self.run_values.update(_start_values(self.session, e))
+        self.inputs.extend(_command_inputs(self.resolver, self.run_id, e))
+
+    def add_env(self, e: dict[str, Any]) -> None:
+        for key in ("env", "git"):
+            if key in e:
+                self.run_values[key] = e[key]
+
+    def add_artifact(self, e: dict[str, Any]) -> None:
+        size = e.get("size")
+        self.artifacts[e["name"]] = {
+            "run_id": self.run_id,
+            "name": e["name"],
+            "digest": e["digest"],
+            "size": size if isinstance(size, int) else 0,
+        }
+
+    def add_dataset(self, e: dict[str, Any]) -> None:
+        self.inputs.append(_dataset_input(self.resolver, self.run_id, e))
+
+    def add_end(self, e: dict[str, Any]) -> None:
+        ended = e.get("ended_at")
+        self.run_values["status"] = e["status"]
+        self.run_values["ended_at"] = (
+            float(ended) if isinstance(ended, (int, float)) else time.time()
+        )
+        self.run_values["error"] = e.get("error")
+
+    def write(self) -> None:
+        """Insert and upsert everything gathered (closing the open chunks first)."""
+        s, run_id = self.session, self.run_id
+        for key in list(self.open_chunks):
+            self.close_chunk(key)
+        if self.run_values:
+            s.execute(update(run_t).where(run_t.c.id == run_id).values(**self.run_values))
+        if self.chunks:
+            s.execute(insert(chunk_t), self.chunks)
+            upsert(s, latest_t, list(self.latest.values()), ["run_id", "key"], add=["count"])
+        for table, values in ((param_t, self.params), (tag_t, self.tags)):
+            rows = [{"run_id": run_id, "key": k, "value": v} for k, v in values.items()]
+            upsert(s, table, rows, ["run_id", "key"])
+        upsert(s, artifact_t, list(self.artifacts.values()), ["run_id", "name"])
+        if self.inputs:
+            s.execute(insert(run_input_t), self.inputs)
+
+
+def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
+    """Store ``events`` (valid, of run ``run_id``, not stored before, in sequence order)."""
+    new_run = _ensure_run(session, run_id, events)
+    rows = _RunRows(session, run_id)
+    by_kind = rows.by_kind
     for e in events:
-        kind = e["type"]
-        if kind == "metrics":
-            seq = e["seq"]
-            for key, (steps, times, values) in e["cols"].items():
-                n = len(values)
-                if not n:
-                    continue
-                # Consecutive lines of one key share a chunk (fewer rows: faster in and out).
-                chunk = open_chunks.get(key)
-                if chunk is None:
-                    chunk = open_chunks[key] = [seq, 0, [], [], []]
-                chunk[1] += n
-                chunk[2].append(_le(steps))
-                chunk[3].append(_le(times))
-                chunk[4].append(_le(values))
-                if chunk[1] >= CHUNK_POINTS:
-                    close_chunk(key)
-                prev = latest.get(key)
-                value, nonfinite = latest_value_columns(values[-1])
-                latest[key] = {
-                    "run_id": run_id,
-                    "key": key,
-                    "seq": seq + e["n"] - 1,
-                    "step": steps[-1],
-                    "timestamp": times[-1],
-                    "value": value,
-                    "nonfinite": nonfinite,
-                    "count": n + (prev["count"] if prev else 0),
-                }
-                out.points += n
-        elif kind == "params":
-            for key, value in e["params"].items():
-                params[str(key)] = dumps(value)
-        elif kind == "tags":
-            for key, value in e["tags"].items():
-                tags[str(key)] = value if isinstance(value, str) else dumps(value)
-        elif kind == "start":
-            run_vals.update(_start_values(session, e))
-            inputs.extend(_command_inputs(resolver, run_id, e))
-        elif kind == "env":
-            if "env" in e:
-                run_vals["env"] = e["env"]
-            if "git" in e:
-                run_vals["git"] = e["git"]
-        elif kind == "artifact":
-            size = e.get("size")
-            artifacts[e["name"]] = {
-                "run_id": run_id,
-                "name": e["name"],
-                "digest": e["digest"],
-                "size": size if isinstance(size, int) else 0,
-            }
-        elif kind == "dataset":
-            inputs.append(_dataset_input(resolver, run_id, e))
-        elif kind == "end":
-            run_vals["status"] = e["status"]
-            ended = e.get("ended_at")
-            run_vals["ended_at"] = float(ended) if isinstance(ended, (int, float)) else time.time()
-            run_vals["error"] = e.get("error")
-    for key in list(open_chunks):
-        close_chunk(key)
-    if run_vals:
-        session.execute(update(run_t).where(run_t.c.id == run_id).values(**run_vals))
-    if chunks:
-        session.execute(insert(chunk_t), chunks)
-        upsert(session, latest_t, list(latest.values()), ["run_id", "key"], add=["count"])
-    upsert(
-        session,
-        param_t,
-        [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
-        ["run_id", "key"],
-    )
-    upsert(
-        session,
-        tag_t,
-        [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
-        ["run_id", "key"],
-    )
-    upsert(session, artifact_t, list(artifacts.values()), ["run_id", "name"])
-    if inputs:
-        session.execute(insert(run_input_t), inputs)
-    return out
+        add = by_kind.get(e["type"])
+        if add is not None:
+            add(e)
+    rows.write()
+    return Applied(points=rows.points, new_run=new_run)

@@ -12,9 +12,7 @@ to show.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from mlops_desktop.compute.known_hosts import KnownHosts, scan_host_key
 from mlops_desktop.compute.ssh import parse_address
 from mlops_desktop.core.compute import HostInfo
 from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed
+from mlops_desktop.tracking.atomic import write_text_atomic
 
 __all__ = ["HostInventory", "parse_address", "ssh_config_hosts"]
 
@@ -88,17 +87,7 @@ class HostInventory:
     def _save(self, hosts: list[HostInfo]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         doc = {"version": 1, "hosts": [asdict(h) for h in hosts]}
-        fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".hosts.")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(doc, fh, indent=2)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(self.path, json.dumps(doc, indent=2), mode=0o600)
 
     def list(self) -> list[HostInfo]:
         """Hosts added in the app, then ``~/.ssh/config`` hosts not shadowed by them."""

@@ -12,12 +12,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed
+from mlops_desktop.tracking.atomic import write_text_atomic
 
 # ssh's own preference among the key types a server offers
 _PREFERENCE = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
@@ -138,17 +137,7 @@ class KnownHosts:
 
     def _write(self, lines: list[str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".known_hosts.")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write("".join(ln + "\n" for ln in lines))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(self.path, "".join(ln + "\n" for ln in lines), mode=0o600)
 
     def check(self, host: str, port: int = 22, offered: list[HostKey] | None = None) -> str:
         """The fingerprint of the stored key the host offers now.

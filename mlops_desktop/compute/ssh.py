@@ -40,7 +40,7 @@ _MEANINGFUL = (
 )
 _ADDRESS = re.compile(
     r"^(?:(?P<user>[^@\s]+)@)?(?:\[(?P<v6>[0-9A-Fa-f:.%\w]+)\]|(?P<host>[^:\s\[\]@]+))(?::(?P<port>\d+))?$"
-)  # noqa: E501
+)
 
 
 def parse_address(address: str) -> tuple[str | None, str, int]:

@@ -38,9 +38,9 @@ def _plain(value: Any) -> Any:
 
 def profile_to_json(profile: TableProfile) -> dict[str, Any]:
     """The profile as strict JSON data, stamped with the payload version."""
-    doc = _plain(asdict(profile))
+    doc: dict[str, Any] = _plain(asdict(profile))
     doc["payload_version"] = PAYLOAD_VERSION
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def _column(doc: dict[str, Any]) -> ColumnProfile:

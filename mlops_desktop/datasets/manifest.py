@@ -257,7 +257,7 @@ def quick_change_check(root: Path, entries: list[ManifestEntry], cache: StatCach
     """
     try:
         scan = scan_tree(root)
-    except Exception:  # noqa: BLE001 - a missing root means everything was removed
+    except Exception:  # a missing root means everything was removed
         scan = None
     now = {f.rel: f for f in scan.files} if scan else {}
     old = {e.path: e for e in entries}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,14 +11,8 @@ import pyarrow.compute as pc
 from mlops_desktop.core.datasets import TablePreview
 from mlops_desktop.core.errors import DatasetError
 from mlops_desktop.datasets.arrays import load_npy, npy_batches, npz_batches, npz_rows
-from mlops_desktop.datasets.readers import (
-    ReadState,
-    _Restart,
-    check_readable,
-    iter_batches,
-    open_parquet,
-    table_format,
-)
+from mlops_desktop.datasets.read_state import ReadState, RestartRead
+from mlops_desktop.datasets.readers import check_readable, iter_batches, open_parquet, table_format
 
 
 def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | None]:
@@ -52,7 +47,7 @@ def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | No
                 got.append(batch)
                 if sum(b.num_rows for b in got) >= rows:
                     break
-        except _Restart:
+        except RestartRead:
             continue
         if not got:
             return pa.RecordBatch.from_pydict({}), 0
@@ -61,7 +56,7 @@ def read_head(path: Path, rel: str, rows: int) -> tuple[pa.RecordBatch, int | No
     raise DatasetError(f"{rel} could not be previewed.")
 
 
-def _first(batches, rows: int) -> pa.RecordBatch:  # type: ignore[no-untyped-def]
+def _first(batches: Iterable[pa.RecordBatch], rows: int) -> pa.RecordBatch:
     """Join the first batches of each column group (npz) side by side, up to ``rows`` rows."""
     columns: dict[str, pa.Array] = {}
     for batch in batches:

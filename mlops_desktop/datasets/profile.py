@@ -122,8 +122,8 @@ class ColumnStats:
             if not len(raw):
                 return
         lo, hi = raw.min(), raw.max()
-        self.min = lo.item() if self.min is None else min(self.min, lo.item())  # type: ignore[call-overload]
-        self.max = hi.item() if self.max is None else max(self.max, hi.item())  # type: ignore[call-overload]
+        self.min = lo.item() if self.min is None else min(self.min, lo.item())
+        self.max = hi.item() if self.max is None else max(self.max, hi.item())
         if self.distinct.full:
             self.distinct.add(mix64(numeric_bits(raw)))
         else:
@@ -168,8 +168,8 @@ class ColumnStats:
         self.distinct.add(mix64(bits.astype(np.int64).view(np.uint64)))
         mm = pc.min_max(arr)
         lo, hi = mm["min"].as_py(), mm["max"].as_py()
-        self.min = lo if self.min is None else min(self.min, lo)  # type: ignore[call-overload]
-        self.max = hi if self.max is None else max(self.max, hi)  # type: ignore[call-overload]
+        self.min = lo if self.min is None else min(self.min, lo)
+        self.max = hi if self.max is None else max(self.max, hi)
 
     def _add_values(self, arr: pa.Array) -> None:
         vc = pc.value_counts(arr)

@@ -5,37 +5,35 @@ and never holds the whole file in memory. Each bad input becomes a
 :class:`~mlops_desktop.core.errors.DatasetError` whose message names the file and says what to
 do; nothing here raises a bare pyarrow or NumPy error.
 
-Choices worth knowing:
-
-* CSV text that is not valid UTF-8 is read again as Latin-1 (every byte is a character), with a
-  problem note naming the first bad line, rather than refused.
-* CSV rows with the wrong number of fields are skipped and counted in a problem note.
-* When a later CSV block does not fit the type guessed from the first block, the column is read
-  again as float64 (numbers) or as text, with a problem note.
+CSV and TSV are read by :mod:`~mlops_desktop.datasets.csv_reader`, NumPy arrays by
+:mod:`~mlops_desktop.datasets.arrays`; Parquet and JSON Lines here.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from mlops_desktop.core.errors import DatasetError, OperationCancelled
 from mlops_desktop.datasets.arrays import npy_batches, npz_batches
+from mlops_desktop.datasets.csv_reader import csv_batches
+from mlops_desktop.datasets.read_state import (
+    MAX_BLOCK_SIZE,
+    Progress,
+    ReadState,
+    RestartRead,
+    empty_batch,
+    first_line,
+)
 
-BLOCK_SIZE = 8 << 20  # bytes per CSV / JSON block
-MAX_BLOCK_SIZE = 512 << 20
 BATCH_ROWS = 65_536  # rows per Parquet batch
 
 _FORMATS = {
@@ -49,9 +47,6 @@ _FORMATS = {
     ".npy": "npy",
     ".npz": "npz",
 }
-_CONVERSION = re.compile(
-    r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'"
-)
 
 
 def table_format(path: str | Path) -> str | None:
@@ -65,38 +60,6 @@ class BatchSink(Protocol):
     def reset(self) -> None: ...
 
     def add(self, batch: pa.RecordBatch) -> None: ...
-
-
-Progress = Callable[[int, int, str], None]
-
-
-@dataclass
-class ReadState:
-    """What one read learned: notes for the person, progress and CSV retry options."""
-
-    path: Path
-    rel: str
-    fmt: str
-    size: int = 0
-    done: int = 0  # bytes (text formats) or rows (others) read so far
-    total: int = 0
-    problems: list[str] = field(default_factory=list)
-    encoding: str = "utf8"
-    block_size: int = BLOCK_SIZE
-    threads: bool = True
-    column_types: dict[str, pa.DataType] = field(default_factory=dict)
-    bad_rows: int = 0
-    first_bad_line: int | None = None
-
-    def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
-        self.bad_rows += 1
-        if self.first_bad_line is None and row.number is not None:
-            self.first_bad_line = row.number
-        return "skip"
-
-
-class _Restart(Exception):
-    """The read must start again with changed options (already stored in the state)."""
 
 
 def check_readable(path: Path, rel: str) -> int:
@@ -135,7 +98,7 @@ def scan(
                 sink.add(batch)
                 if progress is not None:
                     progress(state.done, state.total, f"Reading {state.rel}")
-        except _Restart:
+        except RestartRead:
             continue
         if state.bad_rows:
             where = f" (first at line {state.first_bad_line})" if state.first_bad_line else ""
@@ -178,7 +141,7 @@ def prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.R
                 return
             if kind == "error":
                 raise item  # type: ignore[misc]
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         stop.set()
         while worker.is_alive():
@@ -190,11 +153,11 @@ def prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.R
 
 
 def iter_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
-    """The batches of the file; may raise ``_Restart`` (CSV) or DatasetError."""
+    """The batches of the file; may raise ``RestartRead`` (CSV) or DatasetError."""
     fmt = state.fmt
     try:
         if fmt in ("csv", "tsv"):
-            yield from _csv_batches(state)
+            yield from csv_batches(state)
         elif fmt == "parquet":
             yield from _parquet_batches(state)
         elif fmt == "jsonl":
@@ -205,7 +168,7 @@ def iter_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
             yield from npz_batches(state.path, state.rel, state)
         else:
             raise DatasetError(f"{state.rel} is not a table file this app can read.")
-    except (DatasetError, OperationCancelled, _Restart):
+    except (DatasetError, OperationCancelled, RestartRead):
         raise
     except FileNotFoundError:
         raise DatasetError(f"{state.rel} disappeared while it was read.") from None
@@ -215,99 +178,8 @@ def iter_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
         ) from None
     except (pa.ArrowException, OSError, ValueError) as e:
         raise DatasetError(
-            f"{state.rel} could not be read as {fmt.upper()}: {_first_line(e)}"
+            f"{state.rel} could not be read as {fmt.upper()}: {first_line(e)}"
         ) from None
-
-
-def _first_line(e: BaseException) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-
-
-def open_csv(state: ReadState, f: pa.NativeFile) -> pacsv.CSVStreamingReader:
-    read = pacsv.ReadOptions(
-        block_size=state.block_size, use_threads=state.threads, encoding=state.encoding
-    )
-    parse = pacsv.ParseOptions(
-        delimiter="\t" if state.fmt == "tsv" else ",", invalid_row_handler=state.on_invalid_row
-    )
-    convert = pacsv.ConvertOptions(column_types=state.column_types, strings_can_be_null=False)
-    return pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
-
-
-def _csv_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
-    state.total = state.size
-    with pa.OSFile(str(state.path)) as f:
-        try:
-            reader = open_csv(state, f)
-            if state.encoding == "utf8" and any(pa.types.is_binary(t) for t in reader.schema.types):
-                _fall_back_to_latin1(state)
-            empty = True
-            for batch in reader:
-                state.done = min(f.tell(), state.size)
-                empty = False
-                yield batch
-            if empty:
-                yield empty_batch(reader.schema)
-        except pa.ArrowInvalid as e:
-            _handle_csv_error(state, e, reader.schema if "reader" in locals() else None)
-
-
-def _handle_csv_error(state: ReadState, e: pa.ArrowInvalid, schema: pa.Schema | None) -> None:
-    msg = str(e)
-    if "invalid UTF8" in msg and state.encoding == "utf8":
-        _fall_back_to_latin1(state)
-    if "straddling" in msg and state.block_size < MAX_BLOCK_SIZE:
-        state.block_size *= 4
-        raise _Restart
-    m = _CONVERSION.search(msg)
-    if m and schema is not None:
-        name = schema.names[int(m.group(1))]
-        value = m.group(3)
-        new_type = pa.float64() if _is_number(value) else pa.string()
-        if state.column_types.get(name) != new_type:
-            state.column_types[name] = new_type
-            kind = "numbers (float64)" if new_type == pa.float64() else "text"
-            state.problems.append(
-                f"{state.rel}: column {name!r} was read as {kind} because a later row "
-                f"holds {value!r}."
-            )
-            raise _Restart
-    if "Empty CSV file" in msg:
-        raise DatasetError(f"{state.rel} has no header line: it looks empty.")
-    raise DatasetError(f"{state.rel} could not be read as {state.fmt.upper()}: {_first_line(e)}")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _fall_back_to_latin1(state: ReadState) -> None:
-    line = first_non_utf8_line(state.path)
-    where = f" (first at line {line})" if line else ""
-    state.problems.append(
-        f"{state.rel} is not valid UTF-8 text{where}; it was read as Latin-1, so some characters "
-        "may look wrong. Save it as UTF-8 to fix this."
-    )
-    state.encoding = "latin-1"
-    raise _Restart
-
-
-def first_non_utf8_line(path: Path, chunk: int = 8 << 20) -> int | None:
-    """The 1-based line of the first byte that is not valid UTF-8, or None."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines = 1
-    with open(path, "rb") as f:
-        while data := f.read(chunk):
-            try:
-                decoder.decode(data)
-            except UnicodeDecodeError as e:
-                return lines + data.count(b"\n", 0, max(e.start, 0))
-            lines += data.count(b"\n")
-    return None
 
 
 def _parquet_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
@@ -322,11 +194,6 @@ def _parquet_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
         yield empty_batch(pf.schema_arrow)
 
 
-def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
-    """A batch with the schema's columns and no rows."""
-    return pa.RecordBatch.from_arrays([pa.array([], type=t) for t in schema.types], schema=schema)
-
-
 def open_parquet(path: Path, rel: str) -> pq.ParquetFile:
     """Open a Parquet file, with a clear message when it is cut short or not Parquet."""
     try:
@@ -336,7 +203,7 @@ def open_parquet(path: Path, rel: str) -> pq.ParquetFile:
             raise
         raise DatasetError(
             f"{rel} is not a complete Parquet file (it may have been cut short, or it is not "
-            f"Parquet at all): {_first_line(e)}"
+            f"Parquet at all): {first_line(e)}"
         ) from None
 
 
@@ -353,7 +220,7 @@ def _json_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
         except pa.ArrowInvalid as e:
             if "straddling" in str(e) and state.block_size < MAX_BLOCK_SIZE:
                 state.block_size *= 4
-                raise _Restart from None
+                raise RestartRead from None
             raise DatasetError(json_error_message(state.path, state.rel, e)) from None
 
 
@@ -374,4 +241,4 @@ def json_error_message(path: Path, rel: str, e: Exception) -> str:
                     f"{rel} line {number} is not a JSON object; each line must be one "
                     "{...} record."
                 )
-    return f"{rel} could not be read as JSON Lines: {_first_line(e)}"
+    return f"{rel} could not be read as JSON Lines: {first_line(e)}"

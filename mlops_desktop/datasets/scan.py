@@ -92,11 +92,18 @@ def scan_tree(root: Path) -> ScanResult:
         return result
     if not stat.S_ISDIR(st.st_mode):
         raise DatasetError(f"{root} is neither a file nor a folder.")
+    _walk(str(root), result)
+    result.files.sort(key=lambda f: f.rel)
+    return result
 
+
+def _walk(root: str, result: ScanResult) -> None:
+    """Add the regular files under the folder ``root`` to ``result`` (unsorted), and a
+    sentence for each entry skipped."""
     real_root = os.path.realpath(root)
     files = result.files
     skipped = result.skipped
-    stack: list[tuple[str, str]] = [(str(root), "")]
+    stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -109,13 +116,8 @@ def scan_tree(root: Path) -> ScanResult:
             rel = prefix + entry.name
             try:
                 if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if not _inside(target, real_root):
-                        skipped.append(f"{rel} is a link to outside the folder; not followed")
-                        continue
-                    est = os.stat(entry.path)
-                    if stat.S_ISDIR(est.st_mode):
-                        skipped.append(f"{rel} is a link to a folder; not followed")
+                    est = _follow_link(entry, rel, real_root, skipped)
+                    if est is None:
                         continue
                 elif entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel + "/"))
@@ -123,15 +125,32 @@ def scan_tree(root: Path) -> ScanResult:
                 else:
                     est = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                if exc.errno in (errno.ENOENT, errno.ELOOP) and entry.is_symlink():
-                    what = "symlink loop" if exc.errno == errno.ELOOP else "dangling link"
-                    skipped.append(f"{rel} is a {what}; skipped")
-                else:
-                    skipped.append(f"cannot read {rel}: {_reason(exc)}")
+                skipped.append(_unreadable(entry, rel, exc))
                 continue
             if not stat.S_ISREG(est.st_mode):
                 skipped.append(f"{rel} is not a regular file; skipped")
                 continue
             files.append(ScannedFile(entry.path, rel, est.st_size, est.st_mtime_ns, est.st_ino))
-    files.sort(key=lambda f: f.rel)
-    return result
+
+
+def _follow_link(
+    entry: os.DirEntry[str], rel: str, real_root: str, skipped: list[str]
+) -> os.stat_result | None:
+    """The stat of a symlink's target inside the tree; None (and a sentence in ``skipped``)
+    for a link out of the tree or to a folder. Raises OSError for a dangling link or a loop."""
+    if not _inside(os.path.realpath(entry.path), real_root):
+        skipped.append(f"{rel} is a link to outside the folder; not followed")
+        return None
+    est = os.stat(entry.path)
+    if stat.S_ISDIR(est.st_mode):
+        skipped.append(f"{rel} is a link to a folder; not followed")
+        return None
+    return est
+
+
+def _unreadable(entry: os.DirEntry[str], rel: str, exc: OSError) -> str:
+    """Why the entry ``rel`` is skipped after ``exc`` (a dangling link, a loop, no access)."""
+    if exc.errno in (errno.ENOENT, errno.ELOOP) and entry.is_symlink():
+        what = "symlink loop" if exc.errno == errno.ELOOP else "dangling link"
+        return f"{rel} is a {what}; skipped"
+    return f"cannot read {rel}: {_reason(exc)}"

@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from mlops_desktop.core.datasets import ColumnChange, ColumnProfile, TableDiff, TableProfile
 from mlops_desktop.datasets.profile import TableProfiler
-from mlops_desktop.datasets.readers import ReadState, check_readable, scan, table_format
+from mlops_desktop.datasets.read_state import ReadState
+from mlops_desktop.datasets.readers import check_readable, scan, table_format
 from mlops_desktop.datasets.rowhash import row_hashes
 
 MEAN_SHIFT = 0.1  # of the old std (or of |old mean| when the std is 0)
@@ -63,7 +64,10 @@ def _numeric(type_name: str) -> bool:
     return type_name.startswith(("int", "uint", "float", "double", "decimal", "halffloat"))
 
 
-def _hash_file(path: Path, rel: str, columns: list[str], modes: dict[str, str], need_profile: bool):  # type: ignore[no-untyped-def]
+def _hash_file(
+    path: Path, rel: str, columns: list[str], modes: dict[str, str], need_profile: bool
+) -> tuple[np.ndarray, int, TableProfile | None]:
+    """(row hashes, rows, and the file's profile when ``need_profile``) of one table file."""
     fmt = table_format(rel) or table_format(path) or "csv"
     state = ReadState(path=path, rel=rel, fmt=fmt, size=check_readable(path, rel))
     sink = _RowHashSink(columns, modes, TableProfiler() if need_profile else None)

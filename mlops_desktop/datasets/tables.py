@@ -16,7 +16,8 @@ from mlops_desktop.core.datasets import TableProfile
 from mlops_desktop.core.errors import DatasetError
 from mlops_desktop.datasets.preview import preview_table
 from mlops_desktop.datasets.profile import TableProfiler
-from mlops_desktop.datasets.readers import ReadState, check_readable, scan, table_format
+from mlops_desktop.datasets.read_state import ReadState
+from mlops_desktop.datasets.readers import check_readable, scan, table_format
 from mlops_desktop.datasets.tablediff import diff_tables
 
 __all__ = ["dataset_kind", "diff_tables", "preview_table", "profile_table", "table_format"]

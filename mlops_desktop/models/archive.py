@@ -9,17 +9,14 @@ Layout (``.tar.gz``, or ``.zip`` on import)::
     model/<rel>     the model's files
 
 Import never calls ``extractall``: every member is checked (name, type, size) by
-:mod:`mlops_desktop.models.members` and copied by hand with a byte counter into a fresh temp
-folder next to the destination, which is removed on any error, so a refused archive leaves
-nothing behind.
+:mod:`mlops_desktop.models.members` and copied by hand with a byte counter
+(:mod:`mlops_desktop.models.extract`) into a fresh temp folder next to the destination, which is
+removed on any error, so a refused archive leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -28,19 +25,19 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from mlops_desktop.core.errors import ArchiveError
 from mlops_desktop.models import members
-from mlops_desktop.models.members import JSON_FILES, Budget, Member
+from mlops_desktop.models.extract import extract
+from mlops_desktop.models.members import Budget
+from mlops_desktop.tracking.artifacts import sha256_file
+from mlops_desktop.tracking.atomic import temp_file_in
 
 FORMAT = "mlops-desktop-model"
 FORMAT_VERSION = 1
-CHUNK = 1 << 20
-MAX_JSON_BYTES = 64 << 20
 
 
 @dataclass
@@ -61,16 +58,6 @@ class ArchiveContents:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return "sha256:" + digest.hexdigest(), size
 
 
 def _info(name: str, size: int) -> tarfile.TarInfo:
@@ -141,122 +128,20 @@ def write_archive(
         raise ArchiveError("A model archive needs at least one file.")
     listed: list[dict[str, Any]] = []
     for rel in sorted(entries):
-        digest, size = _sha256(entries[rel])
-        listed.append({"path": rel, "size": size, "digest": digest})
+        hex_digest, size = sha256_file(entries[rel])
+        listed.append({"path": rel, "size": size, "digest": f"sha256:{hex_digest}"})
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta, "files": listed}
     file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
-    try:
+    with temp_file_in(file.parent, prefix=f".{file.name}.", suffix=".tmp") as (fd, tmp):
         with os.fdopen(fd, "wb") as raw:
             _write_tar(raw, [manifest, card, lineage], listed, entries)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, file)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return file
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _is_zip(file: Path) -> bool:
-    with open(file, "rb") as fh:
-        return fh.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
-
-
-Opener = Callable[[], IO[bytes] | None]
-Members = Generator[tuple[Member, Opener], None, None]
-
-
-def _tar_members(file: Path, budget: Budget) -> Members:
-    """Yield (Member, opener) for each tar member, checking each header before the next."""
-    with tarfile.open(file, mode="r:*") as tar:
-        for info in tar:
-            member = members.from_tar(info)
-            budget.admit(member)
-            yield member, functools.partial(tar.extractfile, info)
-
-
-def _zip_members(file: Path, budget: Budget) -> Members:
-    with zipfile.ZipFile(file) as zf:
-        infos = zf.infolist()
-        if len(infos) > budget.max_members:
-            raise ArchiveError(
-                f"The archive has {len(infos):,} members, more than the limit of "
-                f"{budget.max_members:,}; it was not imported."
-            )
-        checked = [members.from_zip(i) for i in infos]
-        for member in checked:
-            budget.admit(member)
-        for member, info in zip(checked, infos, strict=True):
-            yield member, functools.partial(zf.open, info)
-
-
-def _copy(src: IO[bytes], out: IO[bytes], member: Member, budget: Budget) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := src.read(CHUNK):
-        size += len(chunk)
-        budget.extracted(member, len(chunk), size)
-        digest.update(chunk)
-        out.write(chunk)
-    return size, "sha256:" + digest.hexdigest()
-
-
-def _read_json(src: IO[bytes], member: Member, budget: Budget) -> dict[str, Any]:
-    buf = io.BytesIO()
-    _copy(src, buf, member, budget)
-    if buf.tell() > MAX_JSON_BYTES:
-        raise ArchiveError(f"{member.name} is larger than {MAX_JSON_BYTES >> 20} MiB.")
-    try:
-        value = json.loads(buf.getvalue().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{member.name} in the archive is not valid JSON ({exc}).") from None
-    if not isinstance(value, dict):
-        raise ArchiveError(f"{member.name} in the archive must hold a JSON object.")
-    return value
-
-
-def _extract(
-    file: Path, tmp: Path, budget: Budget
-) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, str]]]:
-    docs: dict[str, dict[str, Any]] = {}
-    found: dict[str, tuple[int, str]] = {}
-    source = _zip_members(file, budget) if _is_zip(file) else _tar_members(file, budget)
-    with contextlib.closing(source):
-        return _consume(source, tmp, budget, docs, found)
-
-
-def _consume(
-    source: Iterator[tuple[Member, Opener]],
-    tmp: Path,
-    budget: Budget,
-    docs: dict[str, dict[str, Any]],
-    found: dict[str, tuple[int, str]],
-) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, str]]]:
-    for member, opener in source:
-        if member.is_dir:
-            continue
-        src = opener()
-        if src is None:
-            raise ArchiveError(f"The member {member.name!r} has no data.")
-        with src:
-            if member.name in JSON_FILES:
-                docs[member.name] = _read_json(src, member, budget)
-                continue
-            target = tmp.joinpath(*member.rel.split("/"))
-            if not target.resolve().is_relative_to(tmp.resolve()):  # belt and braces
-                raise ArchiveError(f"The member {member.name!r} would be written outside.")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(target, flags, 0o644), "wb") as out:
-                found[member.rel] = _copy(src, out, member, budget)
-    return docs, found
 
 
 def _verify(manifest: dict[str, Any], found: dict[str, tuple[int, str]]) -> None:
@@ -326,7 +211,7 @@ def read_archive(
     budget = Budget(max_bytes=max_bytes, max_members=max_members)
     try:
         try:
-            docs, found = _extract(file, tmp, budget)
+            docs, found = extract(file, tmp, budget)
         except (
             tarfile.TarError,
             zipfile.BadZipFile,

@@ -75,8 +75,35 @@ def inspect_model(path: Path, timeout_s: float = 30.0) -> InspectResult:
     path = Path(path).absolute()
     if not path.exists():
         raise ModelError(f"{path} does not exist; there is nothing to inspect.")
-    cmd = [sys.executable, "-m", "mlops_desktop.models.inspect_child", str(path)]
     started = time.monotonic()
+    returncode, out, err = _run_child(path, timeout_s)
+    seconds = time.monotonic() - started
+    answer = _last_json(out.decode("utf-8", "replace"))
+    if answer is not None and "error" in answer:
+        raise ModelError(f"The model could not be loaded: {answer['error']}")
+    if returncode != 0 or answer is None or "type" not in answer:
+        why = _last_line(err.decode("utf-8", "replace"))
+        why = why or f"the loader exited with status {returncode}"
+        if returncode is not None and returncode < 0:
+            why = f"the loader was killed by signal {-returncode} ({why})"
+        raise ModelError(f"The model could not be loaded: {why}")
+    params = answer.get("params")
+    return InspectResult(
+        type=str(answer["type"]),
+        module=str(answer.get("module", "")),
+        params=params if isinstance(params, dict) else {},
+        summary=str(answer.get("summary", "")),
+        seconds=seconds,
+    )
+
+
+def _run_child(path: Path, timeout_s: float) -> tuple[int | None, bytes, bytes]:
+    """Run the loader on ``path`` in an empty temp folder; (exit status, stdout, stderr).
+
+    Its whole process group is killed when it ends, times out (ModelError) or the wait is
+    interrupted, so nothing the model's code started outlives it.
+    """
+    cmd = [sys.executable, "-m", "mlops_desktop.models.inspect_child", str(path)]
     with tempfile.TemporaryDirectory(prefix="mlops-inspect-") as cwd:
         proc = subprocess.Popen(
             cmd,
@@ -103,22 +130,4 @@ def inspect_model(path: Path, timeout_s: float = 30.0) -> InspectResult:
             if hasattr(os, "killpg"):  # anything the model's code left running
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(proc.pid, signal.SIGKILL)
-    seconds = time.monotonic() - started
-    stdout = out.decode("utf-8", "replace")
-    stderr = err.decode("utf-8", "replace")
-    answer = _last_json(stdout)
-    if answer is not None and "error" in answer:
-        raise ModelError(f"The model could not be loaded: {answer['error']}")
-    if proc.returncode != 0 or answer is None or "type" not in answer:
-        why = _last_line(stderr) or f"the loader exited with status {proc.returncode}"
-        if proc.returncode is not None and proc.returncode < 0:
-            why = f"the loader was killed by signal {-proc.returncode} ({why})"
-        raise ModelError(f"The model could not be loaded: {why}")
-    params = answer.get("params")
-    return InspectResult(
-        type=str(answer["type"]),
-        module=str(answer.get("module", "")),
-        params=params if isinstance(params, dict) else {},
-        summary=str(answer.get("summary", "")),
-        seconds=seconds,
-    )
+    return proc.returncode, out, err

@@ -60,7 +60,7 @@ def _load(path: Path) -> Any:
     import pickle
 
     with open(path, "rb") as fh:
-        return pickle.load(fh)  # noqa: S301 - the point of this isolated process
+        return pickle.load(fh)  # the point of this isolated process
 
 
 def _short(text: str, limit: int = MAX_REPR) -> str:
@@ -77,7 +77,7 @@ def _safe(value: Any) -> Any:
     if callable(item) and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
         try:
             return _safe(item())
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     if (
         isinstance(value, list | tuple)
@@ -87,7 +87,7 @@ def _safe(value: Any) -> Any:
         return [_safe(v) for v in value]
     try:
         return _short(repr(value), 200)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return f"<{type(value).__name__}>"
 
 
@@ -121,13 +121,13 @@ def _summary(model: Any) -> str:
         classes = getattr(model, "classes_", None)
         if classes is not None:
             bits.append(f"{len(classes)} classes")
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     if bits:
         return f"{name} with " + ", ".join(bits)
     try:
         return _short(repr(model))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return name
 
 
@@ -148,7 +148,7 @@ def main(argv: list[str]) -> int:
     except MemoryError:
         print(json.dumps({"error": "Loading the model needed more memory than allowed."}))
         return 1
-    except BaseException as exc:  # noqa: BLE001 - report anything the pickle raised
+    except BaseException as exc:  # report anything the pickle raised
         message = f"{type(exc).__name__}: {exc}".strip()
         print(json.dumps({"error": _short(message.splitlines()[-1] if message else "failed")}))
         return 1

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.catalog import job_repo
 from mlops_desktop.catalog.engine import Catalog
@@ -24,22 +24,25 @@ from mlops_desktop.compute.codeship import stage_code
 from mlops_desktop.core.compute import TERMINAL_STATES, GpuInfo, HostInfo, JobInfo, RunSpec
 from mlops_desktop.core.errors import HostError, JobError
 from mlops_desktop.services import compute_targets as targets
-from mlops_desktop.services import launch_datasets
+from mlops_desktop.services import job_changes, launch_datasets
+from mlops_desktop.services.catalog_open import CatalogService, open_catalog
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
+
+if TYPE_CHECKING:
+    from mlops_desktop.services.datasets import DatasetService
 
 REMOTE_POLL_TIMEOUT_S = 15.0
 STARTING_LOST_S = 600.0  # a job with no handle this long after launch was never started
 JOBS_DIRNAME = "jobs"
 
 
-class JobService:
+class JobService(CatalogService):
     """Facade over executors, the jobs table and the host inventory. Thread-safe."""
 
     def __init__(self, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> None:
         """``gpu_lock_dir``: the local GPU lease folder (default: the machine-wide one)."""
-        self.catalog = catalog
-        self.home = Path(home)
+        super().__init__(catalog, home)
         self.targets = targets.TargetRegistry(self.home, gpu_lock_dir)
         self._busy: set[str] = set()  # remote targets whose poll thread has not returned
         self._cancelling: set[str] = set()
@@ -50,14 +53,12 @@ class JobService:
         cls, home: Path, catalog_url: str | None = None, gpu_lock_dir: Path | None = None
     ) -> JobService:
         """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.catalog_open import open_catalog
-
         return cls(open_catalog(Path(home), catalog_url), Path(home), gpu_lock_dir)
 
     def close(self) -> None:
         """Close executors' connections and dispose of the catalog's."""
         self.targets.close()
-        self.catalog.dispose()
+        super().close()
 
     # -- launching -------------------------------------------------------------------------
 
@@ -75,7 +76,8 @@ class JobService:
         run_id = uuid.uuid4().hex
         run_dir = self.home / JOBS_DIRNAME / run_id
         code_dir = stage_code(spec, run_dir / "code")
-        launched = self._with_datasets(spec, datasets, run_dir, code_dir)
+        service = self._dataset_service()
+        launched = launch_datasets.provide(service, spec, datasets, run_dir, code_dir)
         if datasets and spec.target != "local" and code_dir is None:
             code_dir = run_dir / "code"  # only the data travels; the run starts in it
         spool_dir = run_spool_dir(self.home, run_id)
@@ -106,39 +108,12 @@ class JobService:
         """The spec's dataset versions, resolved and checked before anything starts."""
         if not spec.datasets:
             return []
+        return launch_datasets.resolve(self._dataset_service(), spec.datasets)
+
+    def _dataset_service(self) -> DatasetService:
         from mlops_desktop.services.datasets import DatasetService
 
-        return launch_datasets.resolve(DatasetService(self.catalog, self.home), spec.datasets)
-
-    def _with_datasets(
-        self,
-        spec: RunSpec,
-        datasets: list[launch_datasets.LaunchDataset],
-        run_dir: Path,
-        code_dir: Path | None,
-    ) -> RunSpec:
-        """Make ``datasets`` readable by the run; the spec with ``MLOPS_DESKTOP_DATASETS`` set.
-
-        Locally the manifest is ``run_dir/datasets.json`` (absolute paths); for remote targets
-        the files and the manifest are staged into the code folder (created when the spec ships
-        no code), and the launcher resolves the relative manifest against its working folder.
-        """
-        if not datasets:
-            return spec
-        if spec.target == "local":
-            from mlops_desktop.services.datasets import DatasetService
-
-            service = DatasetService(self.catalog, self.home)
-            manifest = launch_datasets.local_manifest(service, datasets, run_dir)
-            path = launch_datasets.write_manifest(manifest, run_dir / launch_datasets.RUN_MANIFEST)
-            value = str(path)
-        else:
-            folder = code_dir or run_dir / "code"
-            manifest = launch_datasets.stage_remote(datasets, folder)
-            launch_datasets.write_manifest(manifest, folder / launch_datasets.STAGED_MANIFEST)
-            value = launch_datasets.STAGED_MANIFEST
-        env = {**spec.env, launch_datasets.MANIFEST_ENV: value}
-        return dataclasses.replace(spec, env=env)
+        return DatasetService(self.catalog, self.home)
 
     def _checked(self, spec: RunSpec) -> RunSpec:
         cmd = spec.command
@@ -247,22 +222,7 @@ class JobService:
         state, exit_code, detail = executor.poll(job.handle)
         if job.target != "local":
             executor.sync(job.handle, run_spool_dir(self.home, job.run_id))
-        changes: dict[str, Any] = {}
-        record = _local_record(job)
-        if state != job.state:
-            changes["state"] = state
-        if state == "running" and job.started_at is None:
-            changes["started_at"] = record.get("started_at") or time.time()
-        if state in TERMINAL_STATES:
-            changes["ended_at"] = _local_record(job, "exit.json").get("ended_at") or time.time()
-            changes["exit_code"] = exit_code
-            if job.started_at is None and record.get("started_at"):
-                changes["started_at"] = record["started_at"]
-        gpus = record.get("gpus") or job.handle.get("gpus")
-        if isinstance(gpus, list) and gpus and gpus != job.gpus:
-            changes["gpus"] = [int(g) for g in gpus]
-        if detail != job.detail:
-            changes["detail"] = detail
+        changes = job_changes.after_poll(job, state, exit_code, detail)
         if not changes:
             return None
         self._write(job.run_id, **changes)
@@ -367,18 +327,3 @@ class JobService:
 
             return list(list_gpus(self.targets.gpu_lock_dir))
         return targets.gpu_infos(self.check_host(name).get("gpus"))
-
-
-def _local_record(job: JobInfo, name: str = "job.json") -> dict[str, Any]:
-    """The launcher's ``job.json`` (or ``exit.json``) of a local job ({} when absent or
-    remote)."""
-    run_dir = job.handle.get("run_dir")
-    if job.target != "local" or not isinstance(run_dir, str):
-        return {}
-    import json
-
-    try:
-        data = json.loads((Path(run_dir) / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

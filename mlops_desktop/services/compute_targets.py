@@ -188,5 +188,5 @@ class TargetRegistry:
             if callable(close):
                 try:
                     close()
-                except Exception:  # noqa: BLE001, S112 - best effort at shutdown
+                except Exception:  # best effort at shutdown
                     continue

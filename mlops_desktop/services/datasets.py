@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.catalog import dataset_repo
-from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.datasets import (
     AddResult,
     DatasetDiff,
@@ -26,37 +25,26 @@ from mlops_desktop.core.datasets import (
     TableProfile,
 )
 from mlops_desktop.core.errors import DatasetError, OperationCancelled
-from mlops_desktop.core.profile_codec import profile_from_json, profile_to_json
+from mlops_desktop.services import dataset_tables
+from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.dataset_sources import (
-    FileLocator,
     check_name,
     modified_since,
     source_file,
 )
 
+if TYPE_CHECKING:
+    from mlops_desktop.datasets.manifest import ManifestResult
+
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
 
-class DatasetService:
+class DatasetService(CatalogService):
     """Facade over the catalog and the dataset engine for the Datasets pane and ``data`` commands.
 
     Thread-safe: every method opens its own catalog session.
     """
-
-    def __init__(self, catalog: Catalog, home: Path) -> None:
-        self.catalog = catalog
-        self.home = Path(home)
-
-    @classmethod
-    def open(cls, home: Path, catalog_url: str | None = None) -> DatasetService:
-        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.catalog_open import open_catalog
-
-        return cls(open_catalog(home, catalog_url), home)
-
-    def close(self) -> None:
-        self.catalog.dispose()
 
     def _store(self) -> Any:
         from mlops_desktop.datasets.store import SnapshotStore
@@ -81,9 +69,7 @@ class DatasetService:
             DatasetError: bad name, missing path, no readable file, or a snapshot failed.
             OperationCancelled: ``cancelled()`` became true (nothing is written).
         """
-        from mlops_desktop.datasets.manifest import build_manifest, fingerprint
-        from mlops_desktop.datasets.statcache import StatCache
-        from mlops_desktop.datasets.tables import dataset_kind
+        from mlops_desktop.datasets.manifest import fingerprint
 
         check_name(name)
         t0 = time.perf_counter()
@@ -91,11 +77,7 @@ class DatasetService:
         if not root.exists():
             raise DatasetError(f"{root} does not exist: give an existing file or folder.")
         root = root.resolve()
-        cache = StatCache.for_home(self.home)
-        try:
-            built = build_manifest(root, cache=cache, progress=progress, cancelled=cancelled)
-        finally:
-            cache.close()
+        built = self._build_manifest(root, progress, cancelled)
         entries = built.entries
         if not entries:
             why = f" ({'; '.join(built.skipped[:3])})" if built.skipped else ""
@@ -108,19 +90,7 @@ class DatasetService:
         if latest is not None and latest.fingerprint == fp:
             version, new = latest, False
         else:
-            kind = dataset_kind([e.path for e in entries])
-            with self.catalog.session_scope(write=True) as s:
-                version, new = dataset_repo.register_version(
-                    s,
-                    name,
-                    entries,
-                    fp,
-                    message=message,
-                    tags=dict(tags or {}),
-                    source_path=str(root),
-                    snapshot=snapshot,
-                    kind=kind,
-                )
+            version, new = self._register(name, root, entries, fp, message, tags, snapshot)
         if not new and snapshot and not version.snapshot:
             with self.catalog.session_scope(write=True) as s:
                 vid, _ = dataset_repo.find_version(s, name, version.number)
@@ -136,6 +106,46 @@ class DatasetService:
             hashed_bytes=built.hashed_bytes,
             seconds=time.perf_counter() - t0,
         )
+
+    def _build_manifest(
+        self, root: Path, progress: Progress | None, cancelled: Cancelled | None
+    ) -> ManifestResult:
+        """The manifest of ``root``, hashing only files the stat cache does not vouch for."""
+        from mlops_desktop.datasets.manifest import build_manifest
+        from mlops_desktop.datasets.statcache import StatCache
+
+        cache = StatCache.for_home(self.home)
+        try:
+            return build_manifest(root, cache=cache, progress=progress, cancelled=cancelled)
+        finally:
+            cache.close()
+
+    def _register(
+        self,
+        name: str,
+        root: Path,
+        entries: list[ManifestEntry],
+        fp: str,
+        message: str,
+        tags: dict[str, str] | None,
+        snapshot: bool,
+    ) -> tuple[DatasetVersion, bool]:
+        """Write a new version of ``name`` unless a concurrent add wrote the same one first."""
+        from mlops_desktop.datasets.tables import dataset_kind
+
+        kind = dataset_kind([e.path for e in entries])
+        with self.catalog.session_scope(write=True) as s:
+            return dataset_repo.register_version(
+                s,
+                name,
+                entries,
+                fp,
+                message=message,
+                tags=dict(tags or {}),
+                source_path=str(root),
+                snapshot=snapshot,
+                kind=kind,
+            )
 
     def _snapshot_files(
         self, root: Path, entries: list[ManifestEntry], cancelled: Cancelled | None
@@ -185,51 +195,7 @@ class DatasetService:
     def diff(self, name: str, old: str, new: str) -> DatasetDiff:
         """Files added, removed and changed from ``old`` to ``new``, and row and schema changes
         of the table files changed between them (read from snapshots or unchanged sources)."""
-        from mlops_desktop.datasets.tables import diff_tables, table_format
-
-        old_id, old_v, old_files = self._version_and_files(name, old)
-        new_id, new_v, new_files = self._version_and_files(name, new)
-        before = {e.path: e for e in old_files}
-        after = {e.path: e for e in new_files}
-        changed = sorted(p for p in before.keys() & after.keys() if before[p].hash != after[p].hash)
-        tables, problems = [], []
-        locator = FileLocator(self._store())
-        for rel in changed:
-            if table_format(rel) is None:
-                continue
-            old_path = locator.readable(old_v, before[rel])
-            new_path = locator.readable(new_v, after[rel])
-            if old_path is None or new_path is None:
-                missing = (old_v, before[rel]) if old_path is None else (new_v, after[rel])
-                problems.append(locator.problem(*missing, "row changes"))
-                continue
-            try:
-                tables.append(
-                    diff_tables(
-                        old_path,
-                        new_path,
-                        rel,
-                        old_profile=self._cached_profile(old_id, rel),
-                        new_profile=self._cached_profile(new_id, rel),
-                    )
-                )
-            except DatasetError as exc:
-                problems.append(f"{rel}: {exc}")
-        return DatasetDiff(
-            dataset=name,
-            old=old_v.version,
-            new=new_v.version,
-            added=sorted(after.keys() - before.keys()),
-            removed=sorted(before.keys() - after.keys()),
-            changed=changed,
-            tables=tables,
-            problems=problems,
-        )
-
-    def _cached_profile(self, version_id: int, rel: str) -> TableProfile | None:
-        with self.catalog.session_scope() as s:
-            payload = dataset_repo.cached_profile(s, version_id, rel)
-        return None if payload is None else profile_from_json(payload)
+        return dataset_tables.diff_versions(self, name, old, new)
 
     def checkout(
         self,
@@ -266,50 +232,11 @@ class DatasetService:
         cancelled: Cancelled | None = None,
     ) -> list[TableProfile]:
         """Profiles of the version's table files (or one), computed once and cached."""
-        from mlops_desktop.datasets.tables import profile_table, table_format
-
-        vid, found, entries = self._version_and_files(name, version)
-        if path is not None:
-            entries = [e for e in entries if e.path == path]
-            if not entries:
-                raise DatasetError(f"{name}@{found.version} has no file {path!r}.")
-            if table_format(path) is None:
-                raise DatasetError(f"{path} is not a table (CSV, TSV, Parquet, JSON Lines, NumPy).")
-        tables = [e for e in entries if table_format(e.path) is not None]
-        locator = FileLocator(self._store())
-        out: list[TableProfile] = []
-        for e in tables:
-            cached = self._cached_profile(vid, e.path)
-            if cached is not None:
-                out.append(cached)
-                continue
-            readable = locator.readable(found, e)
-            if readable is None:
-                problem = locator.problem(found, e, "its profile")
-                if path is not None:
-                    raise DatasetError(problem[0].upper() + problem[1:] + ".")
-                out.append(TableProfile(e.path, table_format(e.path) or "", 0, [], 0.0, [problem]))
-                continue
-            prof = profile_table(readable, e.path, progress=progress, cancelled=cancelled)
-            with self.catalog.session_scope(write=True) as s:
-                dataset_repo.store_profile(s, vid, e.path, profile_to_json(prof))
-            out.append(prof)
-        return out
+        return dataset_tables.profiles(self, name, version, path, progress, cancelled)
 
     def preview(self, name: str, version: str | None, path: str, rows: int = 200) -> TablePreview:
         """The first ``rows`` rows of a table file of a version (source or snapshot)."""
-        from mlops_desktop.datasets.tables import preview_table
-
-        _, found, entries = self._version_and_files(name, version)
-        entry = next((e for e in entries if e.path == path), None)
-        if entry is None:
-            raise DatasetError(f"{name}@{found.version} has no file {path!r}.")
-        locator = FileLocator(self._store())
-        readable = locator.readable(found, entry)
-        if readable is None:
-            problem = locator.problem(found, entry, "a preview")
-            raise DatasetError(problem[0].upper() + problem[1:] + ".")
-        return preview_table(readable, path, rows=rows)
+        return dataset_tables.preview(self, name, version, path, rows)
 
     def used_by(self, name: str, version: str | None = None) -> list[DatasetUse]:
         """Runs that used the dataset (one version, or any), newest first."""

@@ -10,7 +10,7 @@ from mlops_desktop.catalog import run_detail, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
-from mlops_desktop.services.catalog_open import open_catalog
+from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
@@ -32,7 +32,7 @@ class IngestReport:
     problems: list[str] = field(default_factory=list)
 
 
-class ExperimentService:
+class ExperimentService(CatalogService):
     """Facade over the catalog for everything the Experiments pane and ``runs`` commands need.
 
     Thread-safe: every method opens its own catalog session. Methods are synchronous and may
@@ -40,23 +40,9 @@ class ExperimentService:
     """
 
     def __init__(self, catalog: Catalog, home: Path) -> None:
-        self.catalog = catalog
-        self.home = Path(home)
+        super().__init__(catalog, home)
         self._ingester = Ingester(catalog, self.home)
         self._ingest_lock = threading.Lock()
-
-    @classmethod
-    def open(cls, home: Path, catalog_url: str | None = None) -> ExperimentService:
-        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``.
-
-        Raises:
-            CatalogUnavailable: the catalog cannot be created, read or reached.
-        """
-        return cls(open_catalog(home, catalog_url), home)
-
-    def close(self) -> None:
-        """Dispose of the engine's connections."""
-        self.catalog.dispose()
 
     def ingest(self) -> IngestReport:
         """Move every local spool's new events into the catalog, exactly once."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_desktop.core.compute import RunSpec
 from mlops_desktop.core.datasets import DatasetVersion, ManifestEntry
 from mlops_desktop.core.errors import DatasetError, DatasetNotFound, JobError
 from mlops_desktop.services.dataset_sources import FileLocator
@@ -176,6 +177,35 @@ def _place(src: Path, dest: Path) -> None:
         except OSError:
             pass  # another filesystem, or links not allowed
     shutil.copyfile(src, dest)
+
+
+def provide(
+    service: Any,
+    spec: RunSpec,
+    datasets: list[LaunchDataset],
+    run_dir: Path,
+    code_dir: Path | None,
+) -> RunSpec:
+    """Make ``datasets`` readable by the run; the spec with ``MLOPS_DESKTOP_DATASETS`` set.
+
+    Locally the manifest is ``run_dir/datasets.json`` (absolute paths, snapshots checked out
+    through ``service``, a DatasetService); for remote targets the files and the manifest are
+    staged into the code folder (``run_dir/code`` when the spec ships no code), and the launcher
+    resolves the relative manifest against its working folder.
+
+    Raises:
+        JobError: a checkout failed.
+    """
+    if not datasets:
+        return spec
+    if spec.target == "local":
+        manifest = local_manifest(service, datasets, run_dir)
+        value = str(write_manifest(manifest, run_dir / RUN_MANIFEST))
+    else:
+        folder = code_dir or run_dir / "code"
+        write_manifest(stage_remote(datasets, folder), folder / STAGED_MANIFEST)
+        value = STAGED_MANIFEST
+    return dataclasses.replace(spec, env={**spec.env, MANIFEST_ENV: value})
 
 
 def write_manifest(manifest: dict[str, dict[str, str]], path: Path) -> Path:

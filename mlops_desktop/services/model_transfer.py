@@ -8,7 +8,6 @@ writes nothing to the catalog or the store.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import time
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.core.errors import ArchiveError, ModelError
 from mlops_desktop.core.models import ModelFile, ModelVersion
-from mlops_desktop.tracking.artifacts import check_artifact_name, store_file
+from mlops_desktop.tracking.artifacts import check_artifact_name, sha256_file, store_file
 from mlops_desktop.tracking.home import artifact_root
 
 if TYPE_CHECKING:
@@ -55,18 +54,31 @@ def store_path(home: Path, path: str | Path) -> tuple[list[ModelFile], Path]:
     found = files_under(root)
     if not found:
         raise ModelError(f"{root} holds no file to register.")
+    return _store_files(home, found), root
+
+
+def _store_files(
+    home: Path, found: list[tuple[Path, str]], archive: Path | None = None
+) -> list[ModelFile]:
+    """Copy each (file, relative name) into the artifact store of ``home``.
+
+    Raises:
+        ModelError: a file cannot be copied (it is named in ``archive`` when it came from one).
+    """
     store = artifact_root(Path(home))
     files = []
     for src, rel in found:
         try:
             hexd, size = store_file(src, store)
         except OSError as exc:
+            what = f"model/{rel} of {archive.name}" if archive is not None else str(src)
+            done = "imported" if archive is not None else "registered"
             raise ModelError(
-                f"{src} could not be copied into the artifact store ({exc.strerror or exc}); "
-                "nothing was registered."
+                f"{what} could not be copied into the artifact store ({exc.strerror or exc}); "
+                f"nothing was {done}."
             ) from exc
         files.append(ModelFile(rel, size, f"sha256:{hexd}"))
-    return files, root
+    return files
 
 
 def export_version(service: ModelService, ref: str, file: Path) -> Path:
@@ -104,14 +116,6 @@ def export_version(service: ModelService, ref: str, file: Path) -> Path:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
-
-
 def import_version(service: ModelService, file: Path, name: str | None) -> ModelVersion:
     """Check and import an archive as a new version (of ``name`` or the archive's own).
 
@@ -119,9 +123,8 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         ArchiveError: unsafe or damaged archive (nothing written anywhere).
         ModelError: no usable model name.
     """
-    from mlops_desktop.datasets.manifest import fingerprint as manifest_fingerprint
     from mlops_desktop.models.archive import read_archive
-    from mlops_desktop.services.models import check_model_name
+    from mlops_desktop.services.model_refs import check_model_name
 
     file = Path(file).expanduser()
     with tempfile.TemporaryDirectory(prefix="mlops-import-") as tmp:
@@ -133,45 +136,51 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         if not target:
             raise ModelError(f"{file} does not name its model; give one with --name.")
         check_model_name(target)
-        checked = []
-        for rel, path, size, digest in contents.files:
-            if _sha256(path) != digest:  # read_archive verified it; never trust twice-read bytes
-                raise ArchiveError(f"model/{rel} changed while it was being imported.")
-            checked.append((rel, path, size, digest))
-        from mlops_desktop.core.datasets import ManifestEntry
-
-        fp = manifest_fingerprint(
-            [ManifestEntry(rel, size, d.split(":", 1)[-1]) for rel, _, size, d in checked]
-        )
-        claimed = meta.get("fingerprint")
-        if claimed and claimed != fp:
-            raise ArchiveError(
-                f"The files of {file.name} do not match the fingerprint it records; the archive "
-                "was altered. Nothing was imported."
-            )
-        store = artifact_root(service.home)
-        files = []
-        for rel, path, _size, _digest in checked:
-            hexd, stored = store_file(path, store)
-            files.append(ModelFile(rel, stored, f"sha256:{hexd}"))
-    run_id = meta.get("run") if isinstance(meta.get("run"), str) else None
-    if run_id:
-        from mlops_desktop.catalog.run_queries import resolve_run_id
-
-        try:
-            with service.catalog.session_scope() as s:
-                run_id = resolve_run_id(s, run_id)
-        except Exception:  # noqa: BLE001 - the source run lives in another catalog
-            run_id = None
+        _check_extracted(file, contents.files, meta.get("fingerprint"))
+        extracted = [(path, rel) for rel, path, _, _ in contents.files]
+        files = _store_files(service.home, extracted, archive=file)
     origin = f"{meta.get('name')}:{meta.get('version')}" if meta.get("name") else ""
     tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
     return service._add(
         target,
         files,
-        run_id,
+        _run_here(service, meta.get("run")),
         str(file.resolve()),
         str(meta.get("description") or ""),
         {str(k): str(v) for k, v in (tags or {}).items()},
         action="imported",
         detail={"archive": str(file.resolve()), "from": origin, "source_run": meta.get("run")},
     )
+
+
+def _check_extracted(file: Path, extracted: list[tuple[str, Path, int, str]], claimed: Any) -> None:
+    """Raise ArchiveError unless every extracted (rel, path, size, digest) still has its digest
+    and, together, they have the fingerprint the archive records (when it records one)."""
+    from mlops_desktop.core.datasets import ManifestEntry
+    from mlops_desktop.datasets.manifest import fingerprint
+
+    for rel, path, _size, digest in extracted:
+        # read_archive verified it; bytes read twice are never trusted
+        if f"sha256:{sha256_file(path)[0]}" != digest:
+            raise ArchiveError(f"model/{rel} changed while it was being imported.")
+    fp = fingerprint([ManifestEntry(rel, n, d.split(":", 1)[-1]) for rel, _, n, d in extracted])
+    if claimed and claimed != fp:
+        raise ArchiveError(
+            f"The files of {file.name} do not match the fingerprint it records; the archive "
+            "was altered. Nothing was imported."
+        )
+
+
+def _run_here(service: ModelService, run_id: Any) -> str | None:
+    """The full id of the archive's source run when this catalog has it, else None."""
+    if not isinstance(run_id, str):
+        return None
+    if not run_id:
+        return run_id
+    from mlops_desktop.catalog.run_queries import resolve_run_id
+
+    try:
+        with service.catalog.session_scope() as s:
+            return resolve_run_id(s, run_id)
+    except Exception:  # the source run lives in another catalog
+        return None

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlops_desktop.catalog import model_repo, run_queries
+from mlops_desktop.catalog import blob_refs, model_labels, model_repo, run_queries
 from mlops_desktop.catalog.artifacts import blob_path
-from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.datasets import ManifestEntry
-from mlops_desktop.core.errors import ModelError, ModelNotFound
+from mlops_desktop.core.errors import ModelError
 from mlops_desktop.core.models import (
     AuditEntry,
     GcReport,
@@ -32,10 +30,17 @@ from mlops_desktop.core.models import (
     VersionComparison,
 )
 from mlops_desktop.services import model_cards, model_transfer
+from mlops_desktop.services.catalog_open import CatalogService
+from mlops_desktop.services.model_refs import (
+    check_alias,
+    check_model_name,
+    parse_ref,
+    parse_version,
+)
 
-NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-_VERSION_RE = re.compile(r"^[vV]?(\d+)$")
+# the ``models`` commands read refs and versions with the service's own grammar
+__all__ = ["ModelService", "local_user", "parse_ref", "parse_version"]
+
 MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
 
@@ -43,73 +48,15 @@ def local_user() -> str:
     """The local user name, or "unknown"."""
     try:
         return getpass.getuser() or "unknown"
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:  # no login name in some containers
         return "unknown"
 
 
-def check_model_name(name: str) -> str:
-    """``name`` when it is a valid model name (like a dataset name), else ModelError."""
-    if not isinstance(name, str) or not NAME_RE.match(name) or name in (".", ".."):
-        raise ModelError(
-            f"{name!r} is not a model name: use 1 to 100 letters, digits, '-', '_' or '.'."
-        )
-    return name
-
-
-def check_alias(alias: str) -> str:
-    """``alias`` when valid: letters, digits, '-', '_', not only digits (``name@3`` stays a
-    version), else ModelError."""
-    if not isinstance(alias, str) or not ALIAS_RE.match(alias) or alias.isdigit():
-        raise ModelError(
-            f"{alias!r} is not an alias: use 1 to 100 letters, digits, '-' or '_', "
-            "and not only digits (e.g. champion, challenger, prod-2)."
-        )
-    return alias
-
-
-def parse_version(text: str | int) -> int:
-    """3, "3" or "v3" -> 3 (ModelNotFound otherwise)."""
-    if isinstance(text, int):
-        return text
-    m = _VERSION_RE.match(text.strip())
-    if m is None:
-        raise ModelNotFound(f"{text!r} is not a version number: give 1, 2, ... (or v1, v2).")
-    return int(m.group(1))
-
-
-def parse_ref(ref: str) -> tuple[str, int | None, str | None]:
-    """ "name" / "name:3" / "name@alias" (or "name@3") -> (name, number, alias)."""
-    ref = ref.strip()
-    if "@" in ref:
-        name, _, alias = ref.partition("@")
-        if _VERSION_RE.match(alias):
-            return name, parse_version(alias), None
-        return name, None, alias
-    if ":" in ref:
-        name, _, number = ref.partition(":")
-        return name, parse_version(number), None
-    return ref, None, None
-
-
-class ModelService:
+class ModelService(CatalogService):
     """Facade over the catalog and the artifact store for the Models pane and ``models``.
 
     Thread-safe: every method opens its own catalog session.
     """
-
-    def __init__(self, catalog: Catalog, home: Path) -> None:
-        self.catalog = catalog
-        self.home = Path(home)
-
-    @classmethod
-    def open(cls, home: Path, catalog_url: str | None = None) -> ModelService:
-        """Open (creating and migrating if needed) the catalog of ``home`` or ``catalog_url``."""
-        from mlops_desktop.services.catalog_open import open_catalog
-
-        return cls(open_catalog(home, catalog_url), home)
-
-    def close(self) -> None:
-        self.catalog.dispose()
 
     # -- registering ------------------------------------------------------------------------
 
@@ -153,7 +100,7 @@ class ModelService:
 
     def _run_files(self, rid: str, artifact: str) -> list[ModelFile]:
         with self.catalog.session_scope() as s:
-            arts = model_repo.run_artifacts(s, rid)
+            arts = blob_refs.run_artifacts(s, rid)
         wanted = artifact.strip().replace("\\", "/")
         exact = [a for a in arts if a.path == wanted]
         if exact:
@@ -235,31 +182,31 @@ class ModelService:
         """Point ``alias`` at ``version``, moving it from the version it is on."""
         check_alias(alias)
         with self.catalog.session_scope(write=True) as s:
-            model_repo.set_alias(s, name, int(version), alias, local_user())
+            model_labels.set_alias(s, name, int(version), alias, local_user())
 
     def remove_alias(self, name: str, alias: str) -> None:
         with self.catalog.session_scope(write=True) as s:
-            model_repo.remove_alias(s, name, alias, local_user())
+            model_labels.remove_alias(s, name, alias, local_user())
 
     def set_tag(self, name: str, version: int, key: str, value: str) -> None:
         if not key or len(key) > 255:
             raise ModelError(f"{key!r} is not a tag key: use 1 to 255 characters.")
         with self.catalog.session_scope(write=True) as s:
-            model_repo.set_tag(s, name, int(version), key, str(value), local_user())
+            model_labels.set_tag(s, name, int(version), key, str(value), local_user())
 
     def remove_tag(self, name: str, version: int, key: str) -> None:
         with self.catalog.session_scope(write=True) as s:
-            if not model_repo.remove_tag(s, name, int(version), key, local_user()):
+            if not model_labels.remove_tag(s, name, int(version), key, local_user()):
                 raise ModelError(f"{name}:{version} has no tag {key!r}.")
 
     def describe(self, name: str, version: int, text: str) -> None:
         """Replace the version's description (Markdown)."""
         with self.catalog.session_scope(write=True) as s:
-            model_repo.describe(s, name, int(version), text, local_user())
+            model_labels.describe(s, name, int(version), text, local_user())
 
     def archive(self, name: str, version: int, archived: bool = True) -> None:
         with self.catalog.session_scope(write=True) as s:
-            model_repo.set_archived(s, name, int(version), archived, local_user())
+            model_labels.set_archived(s, name, int(version), archived, local_user())
 
     def users_of(self, name: str, version: int) -> list[str]:
         """What uses a version besides aliases: monitors, once they exist (a hook)."""
@@ -372,5 +319,5 @@ class ModelService:
 
         ExperimentService(self.catalog, self.home).ingest()
         with self.catalog.session_scope() as s:
-            artifacts, blobs = model_repo.gc_references(s)
+            artifacts, blobs = blob_refs.gc_references(s)
         return collect(self.home, artifacts, blobs, dry_run=dry_run, grace_s=grace_s)

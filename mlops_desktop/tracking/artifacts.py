@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path, PurePosixPath
+
+from mlops_desktop.tracking.atomic import temp_file_in
 
 CHUNK = 1 << 20
 
@@ -35,12 +36,15 @@ def blob_path(root: Path, hex_digest: str) -> Path:
     return root / "sha256" / hex_digest[:2] / hex_digest
 
 
-def _hash_file(path: Path) -> str:
+def sha256_file(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """(hex SHA-256, size in bytes) of a file's content, read in chunks."""
     digest = hashlib.sha256()
+    size = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
-    return digest.hexdigest()
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _fsync_dir(path: Path) -> None:
@@ -75,14 +79,13 @@ def store_file(src: str | os.PathLike[str], root: Path) -> tuple[str, int]:
         (hex SHA-256, size in bytes).
     """
     src = Path(src)
-    hex_digest = _hash_file(src)
+    hex_digest = sha256_file(src)[0]
     target = blob_path(root, hex_digest)
     if target.exists():
         _touch(target)
         return hex_digest, target.stat().st_size
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
+    with temp_file_in(target.parent, prefix=".tmp-") as (fd, tmp):
         digest = hashlib.sha256()
         size = 0
         with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
@@ -98,12 +101,6 @@ def store_file(src: str | os.PathLike[str], root: Path) -> tuple[str, int]:
             target = blob_path(root, copied)
             target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     _fsync_dir(target.parent)
     return hex_digest, size
 

@@ -176,8 +176,12 @@ def try_lease(
             if wanted:
                 break
             continue
-        note = {"run": run_id, "pid": os.getpid(), "host": socket.gethostname()}
-        note["since"] = time.time()  # type: ignore[assignment]
+        note = {
+            "run": run_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": time.time(),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(note).encode(), 0)
         held[index] = fd

@@ -215,47 +215,65 @@ class Launcher:
         except (OSError, ValueError) as exc:
             return self.finish(None, 2, f"cannot read the run's dataset manifest: {exc}")
         started = time.time()
+        self.start_event(started)
+        for name, item in datasets.items():  # the launch's inputs, before the script writes
+            self.event("dataset", name=name, version=item["version"] or None, path=None, at=started)
+        problem = self.start_child(env, cwd)
+        if problem:
+            return self.finish(started, 127, problem)
+        return self.finish(started, self.watch_child(started, gpus), "")
+
+    def start_event(self, started: float) -> None:
+        """The run's ``start`` event (also for a run that never got to start its command)."""
+        a = self.args
         self.event(
             "start",
             experiment=a.experiment,
             name=self.run_name,
             command=shlex.join(a.command),
-            cwd=cwd,
+            cwd=a.cwd or os.getcwd(),
             pid=self.pid,
             host=self.job["host"],
             target=a.target,
             started_at=started,
         )
-        for name, item in datasets.items():  # the launch's inputs, before the script writes
-            self.event("dataset", name=name, version=item["version"] or None, path=None, at=started)
+
+    def start_child(self, env: dict[str, str], cwd: str) -> str:
+        """Start the command with its output appended to the run's log; why not, or ""."""
+        command = self.args.command
         log = os.open(self.spool / LOG_FILENAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             self.child = subprocess.Popen(
-                a.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+                command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
             )
         except OSError as exc:
-            os.write(log, f"cannot start {a.command[0]!r}: {exc}\n".encode())
-            return self.finish(started, 127, f"cannot start the command: {exc}")
+            os.write(log, f"cannot start {command[0]!r}: {exc}\n".encode())
+            return f"cannot start the command: {exc}"
         finally:
             os.close(log)
-        self.set_state(
-            "running", started_at=started, gpus=gpus, child_pid=self.child.pid, detail=""
-        )
+        return ""
+
+    def watch_child(self, started: float, gpus: list[int]) -> int:
+        """Record the run as running and sample its hardware until the command ends and its
+        group is cleaned up; the command's exit code."""
+        child = self.child
+        assert child is not None, "start_child() first"
+        self.set_state("running", started_at=started, gpus=gpus, child_pid=child.pid, detail="")
         sampler = SystemSampler(
             self.spool / SYSTEM_FILENAME,
-            a.run_id,
+            self.args.run_id,
             self.job["pgid"],
             self.pid,
             gpus,
-            a.sample_interval,
+            self.args.sample_interval,
         )
         sampler.start()
         try:
-            code = self.child.wait()
+            code = child.wait()
             self.cleanup_group()
         finally:
             sampler.stop()
-        return self.finish(started, code, "")
+        return code
 
     def cleanup_group(self) -> None:
         """TERM, then KILL after the grace, what the command left running in its group."""
@@ -282,10 +300,7 @@ class Launcher:
         if sig is None and code is None:
             sig = self.stop_signal
         if started is None:  # never ran: still account for the run
-            self.event("start", experiment=self.args.experiment, name=self.run_name,
-                       command=shlex.join(self.args.command), cwd=self.args.cwd or os.getcwd(),
-                       pid=self.pid, host=self.job["host"], target=self.args.target,
-                       started_at=ended)  # fmt: skip
+            self.start_event(ended)
         if code == 0:
             status, state = "finished", "finished"
         elif sig is not None:

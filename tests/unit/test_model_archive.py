@@ -244,13 +244,14 @@ def test_write_refuses_bad_names(tmp_path: Path) -> None:
 
 
 def test_byte_counter_stops_a_member_longer_than_its_header() -> None:
-    from mlops_desktop.models.archive import _copy
+    from mlops_desktop.models.extract import copy_member
     from mlops_desktop.models.members import Budget, Member
 
     member = Member(name="model/x", rel="x", is_dir=False, size=10)
+    roomy = Budget(max_bytes=1000, max_members=9)
     with pytest.raises(ArchiveError, match="more data than its header declares"):
-        _copy(io.BytesIO(b"\0" * 100), io.BytesIO(), member, Budget(max_bytes=1000, max_members=9))
+        copy_member(io.BytesIO(b"\0" * 100), io.BytesIO(), member, roomy)
     budget = Budget(max_bytes=50, max_members=9)
     big = Member(name="model/y", rel="y", is_dir=False, size=100)
     with pytest.raises(ArchiveError, match="expands to more than 50 bytes"):
-        _copy(io.BytesIO(b"\0" * 100), io.BytesIO(), big, budget)
+        copy_member(io.BytesIO(b"\0" * 100), io.BytesIO(), big, budget)

@@ -298,3 +298,27 @@ def test_upgrade_from_0002_adds_the_registry(
         with models.catalog.session_scope(write=True) as s:
             s.execute(text("DELETE FROM run WHERE id = 'run0'"))
         assert models.get("m:1").run_id is None
+
+
+def test_an_import_that_cannot_copy_a_file_says_which_and_registers_nothing(
+    svc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_desktop.services import model_transfer
+
+    experiments, _, models = svc
+    rid = _run_with_model(tmp_path)
+    experiments.ingest()
+    models.register("clf", run_id=rid, artifact="model.joblib")
+    archive = models.export("clf:1", tmp_path / "clf.tar.gz")
+
+    def disk_full(src: object, root: object) -> tuple[str, int]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model_transfer, "store_file", disk_full)
+    with pytest.raises(ModelError) as caught:
+        models.import_archive(archive, name="copy")
+    assert str(caught.value) == (
+        "model/model.joblib of clf.tar.gz could not be copied into the artifact store "
+        "(No space left on device); nothing was imported."
+    )
+    assert [m.name for m in models.list_models()] == ["clf"]

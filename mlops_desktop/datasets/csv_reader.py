@@ -1,0 +1,122 @@
+"""CSV and TSV files as streams of table batches (pyarrow), restarted with new options when
+the file needs them.
+
+Choices worth knowing:
+
+* CSV text that is not valid UTF-8 is read again as Latin-1 (every byte is a character), with a
+  problem note naming the first bad line, rather than refused.
+* CSV rows with the wrong number of fields are skipped and counted in a problem note.
+* When a later CSV block does not fit the type guessed from the first block, the column is read
+  again as float64 (numbers) or as text, with a problem note.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from mlops_desktop.core.errors import DatasetError
+from mlops_desktop.datasets.read_state import (
+    MAX_BLOCK_SIZE,
+    ReadState,
+    RestartRead,
+    empty_batch,
+    first_line,
+)
+
+_CONVERSION = re.compile(
+    r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'"
+)
+
+
+def open_csv(state: ReadState, f: pa.NativeFile) -> pacsv.CSVStreamingReader:
+    read = pacsv.ReadOptions(
+        block_size=state.block_size, use_threads=state.threads, encoding=state.encoding
+    )
+    parse = pacsv.ParseOptions(
+        delimiter="\t" if state.fmt == "tsv" else ",", invalid_row_handler=state.on_invalid_row
+    )
+    convert = pacsv.ConvertOptions(column_types=state.column_types, strings_can_be_null=False)
+    return pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
+
+
+def csv_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
+    """The batches of a CSV or TSV file; raises RestartRead when the options must change."""
+    state.total = state.size
+    with pa.OSFile(str(state.path)) as f:
+        try:
+            reader = open_csv(state, f)
+            if state.encoding == "utf8" and any(pa.types.is_binary(t) for t in reader.schema.types):
+                _fall_back_to_latin1(state)
+            empty = True
+            for batch in reader:
+                state.done = min(f.tell(), state.size)
+                empty = False
+                yield batch
+            if empty:
+                yield empty_batch(reader.schema)
+        except pa.ArrowInvalid as e:
+            _handle_csv_error(state, e, reader.schema if "reader" in locals() else None)
+
+
+def _handle_csv_error(state: ReadState, e: pa.ArrowInvalid, schema: pa.Schema | None) -> None:
+    msg = str(e)
+    if "invalid UTF8" in msg and state.encoding == "utf8":
+        _fall_back_to_latin1(state)
+    if "straddling" in msg and state.block_size < MAX_BLOCK_SIZE:
+        state.block_size *= 4
+        raise RestartRead
+    m = _CONVERSION.search(msg)
+    if m and schema is not None:
+        name = schema.names[int(m.group(1))]
+        value = m.group(3)
+        new_type = pa.float64() if _is_number(value) else pa.string()
+        if state.column_types.get(name) != new_type:
+            state.column_types[name] = new_type
+            kind = "numbers (float64)" if new_type == pa.float64() else "text"
+            state.problems.append(
+                f"{state.rel}: column {name!r} was read as {kind} because a later row "
+                f"holds {value!r}."
+            )
+            raise RestartRead
+    if "Empty CSV file" in msg:
+        raise DatasetError(f"{state.rel} has no header line: it looks empty.")
+    raise DatasetError(f"{state.rel} could not be read as {state.fmt.upper()}: {first_line(e)}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _fall_back_to_latin1(state: ReadState) -> None:
+    line = first_non_utf8_line(state.path)
+    where = f" (first at line {line})" if line else ""
+    state.problems.append(
+        f"{state.rel} is not valid UTF-8 text{where}; it was read as Latin-1, so some characters "
+        "may look wrong. Save it as UTF-8 to fix this."
+    )
+    state.encoding = "latin-1"
+    raise RestartRead
+
+
+def first_non_utf8_line(path: Path, chunk: int = 8 << 20) -> int | None:
+    """The 1-based line of the first byte that is not valid UTF-8, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with open(path, "rb") as f:
+        while data := f.read(chunk):
+            try:
+                decoder.decode(data)
+            except UnicodeDecodeError as e:
+                return lines + data.count(b"\n", 0, max(e.start, 0))
+            lines += data.count(b"\n")
+    return None

@@ -1,0 +1,54 @@
+"""What one streaming read of a table file knows, shared by the readers of each format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+BLOCK_SIZE = 8 << 20  # bytes per CSV / JSON block
+MAX_BLOCK_SIZE = 512 << 20
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ReadState:
+    """What one read learned: notes for the person, progress and CSV retry options."""
+
+    path: Path
+    rel: str
+    fmt: str
+    size: int = 0
+    done: int = 0  # bytes (text formats) or rows (others) read so far
+    total: int = 0
+    problems: list[str] = field(default_factory=list)
+    encoding: str = "utf8"
+    block_size: int = BLOCK_SIZE
+    threads: bool = True
+    column_types: dict[str, pa.DataType] = field(default_factory=dict)
+    bad_rows: int = 0
+    first_bad_line: int | None = None
+
+    def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
+        self.bad_rows += 1
+        if self.first_bad_line is None and row.number is not None:
+            self.first_bad_line = row.number
+        return "skip"
+
+
+class RestartRead(Exception):
+    """The read must start again with changed options (already stored in the state)."""
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    """A batch with the schema's columns and no rows."""
+    return pa.RecordBatch.from_arrays([pa.array([], type=t) for t in schema.types], schema=schema)
