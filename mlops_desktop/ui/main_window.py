@@ -87,8 +87,8 @@ class MainWindow(QMainWindow):
         self._restore_window_state()
         if self.nav.count():
             self.nav.setCurrentRow(0)
-        for problem in settings.problems:
-            self.status.show_problem(problem)
+        if settings.problems:  # the first on the bar, all of them in its tooltip and the log
+            self.status.show_problem("\n".join(settings.problems))
         self.refresh_counts()
 
     # --- building ------------------------------------------------------------------------

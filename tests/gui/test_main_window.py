@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -136,3 +138,30 @@ def test_status_bar_shows_labelled_tasks_and_cancels_them(qtbot: Any, window: An
         window.status.cancel_button.click()
     qtbot.waitUntil(lambda: not window.status.task_label.isVisible(), timeout=2000)
     gate.set()
+
+
+def test_a_settings_file_with_wrong_types_starts_the_app_on_defaults(
+    qtbot: Any, services: Any, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (home / "settings.json").write_text(
+        json.dumps({"schema_version": 1, "ingest_interval_s": "2", "theme": 7, "runs_columns": 3})
+    )
+    with caplog.at_level(logging.WARNING, logger="mlops_desktop.settings"):
+        settings = Settings.load(home)
+    window = build_main_window(services, settings, start_ingest=True)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert (settings.ingest_interval_s, settings.theme, settings.runs_columns) == (
+            1.0,
+            "system",
+            None,
+        )
+        assert window.ingest is not None and window.ingest.running
+        assert window.status.currentMessage().startswith("settings.json: ")
+        tip = window.status.toolTip()
+        assert all(key in tip for key in ("theme", "ingest_interval_s", "runs_columns"))
+        logged = " ".join(r.getMessage() for r in caplog.records)
+        assert "ingest_interval_s" in logged and "using 1.0" in logged
+    finally:
+        window.shutdown()

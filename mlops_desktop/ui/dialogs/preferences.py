@@ -95,7 +95,7 @@ class PreferencesDialog(QDialog):
         self.smoothing_spin.setValue(settings.chart_smoothing)
         self.smoothing_spin.setToolTip("Exponential moving average weight: 0 shows raw values")
         self.interval_spin = QDoubleSpinBox()
-        self.interval_spin.setRange(0.2, 60.0)
+        self.interval_spin.setRange(0.2, 3600.0)
         self.interval_spin.setSingleStep(0.5)
         self.interval_spin.setSuffix(" s")
         self.interval_spin.setValue(settings.ingest_interval_s)
