@@ -19,7 +19,7 @@ def open_app(args: argparse.Namespace) -> int:
     """Open the desktop app on ``--home`` and ``--catalog``; its exit status."""
     from mlops_desktop.ui.app import run_gui  # Qt loads only for the app
 
-    return run_gui(args.home, args.catalog, sys.argv)
+    return run_gui(args.home, args.catalog, sys.argv, settings=args.settings)
 
 
 @APP.handler(

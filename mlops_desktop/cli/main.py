@@ -28,6 +28,7 @@ from mlops_desktop.cli.launch import LAUNCH
 from mlops_desktop.cli.models import MODELS
 from mlops_desktop.cli.runs import RUNS
 from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.settings import Settings, home_from
 from mlops_desktop.tracking.home import HOME_ENV
 
 PROG = "mlops-desktop"
@@ -56,8 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mlops-desktop``; returns the exit status."""
     args = build_parser().parse_args(argv)
-    from mlops_desktop.settings import home_from
-
     home = home_from(args.home)
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -79,7 +78,8 @@ def run_command(args: argparse.Namespace) -> int:
     pipe into ``head``) ends quietly with 0.
     """
     try:
-        args.catalog = _catalog_url(args.home, args.catalog)
+        args.settings = _load_settings(args.home)
+        args.catalog = _catalog_url(args.settings, args.catalog)
         status: int = args.handler(args)
         return status
     except UserFacingError as exc:
@@ -96,10 +96,16 @@ def run_command(args: argparse.Namespace) -> int:
         return ExitCode.BUG
 
 
-def _catalog_url(home: Path, given: str | None) -> str | None:
+def _load_settings(home: Path) -> Settings:
+    """The home's settings, loaded once per command; a value that was not used is said on stderr."""
+    settings = Settings.load(home)
+    for problem in settings.problems:
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
+    return settings
+
+
+def _catalog_url(settings: Settings, given: str | None) -> str | None:
     """``--catalog``, else the catalog chosen in Preferences, else None (``HOME/catalog.db``)."""
     if given is not None:
         return given or None
-    from mlops_desktop.settings import Settings
-
-    return Settings.load(home).catalog_url or None
+    return settings.catalog_url or None

@@ -97,14 +97,21 @@ def _application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def run_gui(home: Path, catalog_url: str | None, argv: Sequence[str]) -> int:
-    """Open the app on ``home`` and run it until the window closes; returns the exit status."""
+def run_gui(
+    home: Path, catalog_url: str | None, argv: Sequence[str], settings: Settings | None = None
+) -> int:
+    """Open the app on ``home`` and run it until the window closes; returns the exit status.
+
+    Args:
+        settings: the home's settings when already loaded (None: load them).
+    """
     app = _application(argv)
     setup_logging(home)
     log_env_summary()
     reporter = FailureReporter(app)
     reporter.install()
-    settings = Settings.load(home)
+    if settings is None:
+        settings = Settings.load(home)
     url = catalog_url or settings.catalog_url or None
     try:
         services = Services.open(home, url)  # fast: opening and migrating only

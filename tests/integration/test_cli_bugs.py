@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import mlops_desktop as mlops
 from mlops_desktop.cli import main
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.settings import Settings
 
 
 def _one_run() -> str:
@@ -80,3 +82,34 @@ def test_help_states_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> No
     assert "exit status:" in out
     for line in ("0    success", "1    internal error", "2    a mistake", "130  interrupted"):
         assert line in out
+
+
+def test_a_broken_settings_file_is_said_once_and_the_command_still_answers(
+    temp_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = _one_run()
+    (temp_home / "settings.json").write_text('{"theme": "dark", "catalog_url": ')
+    assert main(["runs", "list", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [r["id"] for r in json.loads(out)] == [run_id]
+    assert err.count("settings.json is not valid JSON") == 1 and err.startswith(
+        "mlops-desktop: warning: "
+    )
+    assert (temp_home / "settings.json.broken").exists()
+
+
+def test_the_gui_gets_the_settings_the_command_loaded(
+    temp_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (temp_home / "settings.json").write_text('{"ingest_interval_s": "2"}')
+    opened: list[Settings] = []
+
+    def run_gui(home: Path, url: str | None, argv: list[str], settings: Settings) -> int:
+        opened.append(settings)
+        return 0
+
+    monkeypatch.setattr("mlops_desktop.ui.app.run_gui", run_gui)
+    assert main(["gui"]) == 0
+    (settings,) = opened
+    assert settings.ingest_interval_s == 1.0 and "ingest_interval_s" in settings.problems[0]
+    assert "ingest_interval_s" in capsys.readouterr().err
