@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_desktop.cli.output import human_bytes, iso_time, key_value_text, short_value
+from mlops_desktop.core.model_documents import card_dict, version_dict
 from mlops_desktop.core.models import (
     AuditEntry,
     GcReport,
@@ -48,24 +49,33 @@ def models_text(models: list[ModelSummary]) -> str:
     return "\n".join(lines)
 
 
+VERSION_LIST_KEYS = (
+    "name",
+    "version",
+    "fingerprint",
+    "run",
+    "source",
+    "created_at",
+    "created_by",
+    "aliases",
+    "tags",
+    "archived",
+)
+
+
 def versions_document(versions: list[ModelVersion]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": v.name,
-            "version": v.version,
-            "fingerprint": v.fingerprint,
-            "run": v.run_id,
-            "source": v.source,
-            "created_at": iso_time(v.created_at),
-            "created_by": v.created_by,
-            "aliases": list(v.aliases),
-            "tags": dict(v.tags),
-            "archived": v.archived,
-            "files": len(v.files),
-            "bytes": v.size,
-        }
-        for v in versions
-    ]
+    """``models versions --json``: each version as in its card, with file and byte counts."""
+    documents = []
+    for v in versions:
+        full = version_dict(v)
+        documents.append(
+            {
+                **{key: full[key] for key in VERSION_LIST_KEYS},
+                "files": len(v.files),
+                "bytes": v.size,
+            }
+        )
+    return documents
 
 
 def versions_text(versions: list[ModelVersion]) -> str:
@@ -120,8 +130,6 @@ def history_text(entries: list[AuditEntry]) -> str:
 def card_document(card: ModelCard) -> dict[str, Any]:
     """``models show --json``: the card's plain data, with the source run, datasets and code
     also under ``lineage`` and the audit trail as ``models history`` writes it."""
-    from mlops_desktop.services.model_cards import card_dict  # the catalog's imports are slow
-
     doc = card_dict(card)
     doc["lineage"] = {
         "run": card.version.run_id,

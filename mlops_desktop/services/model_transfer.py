@@ -84,8 +84,8 @@ def _store_files(
 def export_version(service: ModelService, ref: str, file: Path) -> Path:
     """Write one archive of the version ``ref``: its files, card and lineage."""
     from mlops_desktop import __version__
+    from mlops_desktop.core.model_documents import card_dict, lineage_dict
     from mlops_desktop.models.archive import write_archive
-    from mlops_desktop.services.model_cards import card_dict, lineage_dict
 
     card = service.card(ref)
     v = card.version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from mlops_desktop.core.model_documents import CARD_RUN_KEYS, card_dict
 from mlops_desktop.core.models import AuditEntry, Lineage, ModelCard, ModelVersion
 from mlops_desktop.core.run_documents import (
     RUN_SUMMARY_KEYS,
@@ -12,7 +13,6 @@ from mlops_desktop.core.run_documents import (
     run_summary_dict,
 )
 from mlops_desktop.core.runs import GitInfo, RunDetail, RunSummary
-from mlops_desktop.services.model_cards import CARD_RUN_KEYS, card_dict
 
 T0 = 1_700_000_000.25
 
