@@ -10,6 +10,7 @@ the others; their spools are mirrored into ``HOME/spool/<run id>`` for the inges
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 import time
@@ -32,6 +33,7 @@ from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 if TYPE_CHECKING:
     from mlops_desktop.services.datasets import DatasetService
 
+_log = logging.getLogger(__name__)
 REMOTE_POLL_TIMEOUT_S = 15.0
 STARTING_LOST_S = 600.0  # a job with no handle this long after launch was never started
 JOBS_DIRNAME = "jobs"
@@ -187,6 +189,15 @@ class JobService(CatalogService):
             t.join(max(0.0, deadline - time.monotonic()))
             if not t.is_alive():
                 changed.extend(out)
+            else:
+                _log.warning(
+                    "%s did not answer within %.0f s; its jobs are polled again later",
+                    t.name.removeprefix("jobs-refresh-"),
+                    REMOTE_POLL_TIMEOUT_S,
+                )
+        for job in changed:
+            detail = f" ({job.detail})" if job.detail else ""
+            _log.info("Job %s on %s: %s%s", job.run_id, job.target, job.state, detail)
         return changed
 
     def _remote_worker(self, target: str, jobs: list[JobInfo], out: list[JobInfo]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSumm
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class ExperimentService(CatalogService):
         """Move every local spool's new events into the catalog, exactly once."""
         with self._ingest_lock:
             r = self._ingester.run_pass()
+        for problem in r.problems:
+            _log.warning("Ingest skipped data: %s", problem)
         return IngestReport(
             changed_runs=frozenset(r.changed_runs),
             new_runs=frozenset(r.new_runs),
