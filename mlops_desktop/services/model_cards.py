@@ -107,7 +107,7 @@ def _example_signature(home: Path, candidates: list[tuple[str, str]]) -> list[tu
         with tempfile.TemporaryDirectory(prefix="mlops-sig-") as tmp:
             try:
                 sig = signature_from_file(_with_name(blob, name, Path(tmp)))
-            except Exception:  # noqa: BLE001 - an unreadable example only hides the signature
+            except Exception:  # an unreadable example only hides the signature
                 continue
         if sig:
             return [(str(c), str(t)) for c, t in sig]

@@ -17,7 +17,7 @@ from mlops_desktop.services.datasets import DatasetService
 
 
 @pytest.fixture
-def service(temp_home: Path, catalog_url: str | None):  # noqa: ANN201
+def service(temp_home: Path, catalog_url: str | None):
     svc = DatasetService.open(temp_home, catalog_url)
     yield svc
     svc.close()
@@ -184,7 +184,7 @@ def test_profile_is_computed_once(
     calls = []
     real = tables.profile_table
 
-    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counting(*args, **kwargs):
         calls.append(args[1])
         return real(*args, **kwargs)
 
