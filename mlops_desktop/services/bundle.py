@@ -66,11 +66,9 @@ class Services:
         )
 
     def close(self) -> None:
-        """Close the executors' connections, then dispose of the catalog (twice is harmless)."""
-        try:
-            self.jobs.targets.close()
-        finally:
-            self.catalog.dispose()
+        """Close the executors' connections and dispose of the shared catalog (twice is
+        harmless)."""
+        self.jobs.close()
 
     def __enter__(self) -> Services:
         return self

@@ -58,9 +58,11 @@ class JobService(CatalogService):
         return cls(open_catalog(Path(home), catalog_url), Path(home), gpu_lock_dir)
 
     def close(self) -> None:
-        """Close executors' connections and dispose of the catalog's."""
-        self.targets.close()
-        super().close()
+        """Close executors' connections and dispose of the catalog's (even if that fails)."""
+        try:
+            self.targets.close()
+        finally:
+            super().close()
 
     # -- launching -------------------------------------------------------------------------
 

@@ -110,14 +110,24 @@ def run_gui(
     log_env_summary()
     reporter = FailureReporter(app)
     reporter.install()
-    if settings is None:
-        settings = Settings.load(home)
+    try:
+        return _run_window(app, home, catalog_url, settings or Settings.load(home), reporter)
+    finally:
+        reporter.uninstall()
+
+
+def _run_window(
+    app: QApplication,
+    home: Path,
+    catalog_url: str | None,
+    settings: Settings,
+    reporter: FailureReporter,
+) -> int:
     url = catalog_url or settings.catalog_url or None
     try:
         services = Services.open(home, url)  # fast: opening and migrating only
     except UserFacingError as exc:
         QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the catalog.\n\n{exc}")
-        reporter.uninstall()
         return 1
     try:
         window = build_main_window(services, settings, url, reporter=reporter)
@@ -127,7 +137,6 @@ def run_gui(
         return int(code)
     finally:
         services.close()
-        reporter.uninstall()
 
 
 if __name__ == "__main__":  # pragma: no cover - manual start

@@ -34,13 +34,12 @@ class IngestLoop(PollingLoop):
         runsChanged(frozenset[str]): runs that got new events (new runs included).
         newRuns(frozenset[str]): runs seen for the first time.
         ingested(float): an ingest pass ended at this time (seconds since the epoch).
-        problem(str): a sentence for the status bar (skipped spool lines, a locked catalog).
+        problem(str): a sentence for the status bar (skipped spool lines, a failed poll).
     """
 
     runsChanged = Signal(object)
     newRuns = Signal(object)
     ingested = Signal(float)
-    problem = Signal(str)
 
     def __init__(
         self,
@@ -52,7 +51,6 @@ class IngestLoop(PollingLoop):
         interval_ms = round(interval_s * 1000)
         super().__init__(runner, ingest_spools, service, interval_ms=interval_ms, parent=parent)
         self.last_ingest_at: float | None = None
-        self.failed.connect(self._on_poll_failed)
 
     def set_interval(self, seconds: float) -> None:
         """Change how often to ingest (at least every 0.2 s)."""
@@ -76,9 +74,6 @@ class IngestLoop(PollingLoop):
     def describe_failure(self, failure: Failure) -> str:
         return f"Ingest failed: {failure}"
 
-    def _on_poll_failed(self, failure: Failure) -> None:
-        self.problem.emit(self.describe_failure(failure))
-
 
 class JobsLoop(PollingLoop):
     """Refreshes the launched jobs every second on the runner.
@@ -86,12 +81,11 @@ class JobsLoop(PollingLoop):
     Signals:
         jobsListed(list[JobInfo]): every job, newest first, after a refresh.
         jobsChanged(list[JobInfo]): jobs whose state changed in that refresh (only when some).
-        problem(str): a sentence for the status bar; repeated failures are reported once.
+        problem(str): a sentence for the status bar (a failed refresh, once until one succeeds).
     """
 
     jobsListed = Signal(object)
     jobsChanged = Signal(object)
-    problem = Signal(str)
 
     def __init__(
         self,
@@ -101,7 +95,6 @@ class JobsLoop(PollingLoop):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(runner, refresh_jobs, service, interval_ms=interval_ms, parent=parent)
-        self.failed.connect(self._on_poll_failed)
 
     def refresh_now(self) -> TaskHandle | None:
         """Start a refresh unless one is in flight; returns its handle (None when skipped)."""
@@ -115,6 +108,3 @@ class JobsLoop(PollingLoop):
 
     def describe_failure(self, failure: Failure) -> str:
         return f"Cannot refresh jobs: {failure}"
-
-    def _on_poll_failed(self, failure: Failure) -> None:
-        self.problem.emit(self.describe_failure(failure))

@@ -3,8 +3,8 @@
 A :class:`PollingLoop` runs one function on the task runner on a timer, never two at once (a
 tick that finds the previous poll still running is skipped), and hands each result to
 :meth:`PollingLoop.handle_result` on the GUI thread. Subclasses turn results into their own
-signals; a failure is announced once until a poll succeeds again, so a host that stays down
-does not flood the status bar.
+signals; a failure is a ``problem`` sentence, announced once until a poll succeeds again, so a
+host that stays down does not flood the status bar.
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ class PollingLoop(QObject):
     """Runs ``fn(*args, state=...)`` on ``runner`` every ``interval_ms``, one poll at a time.
 
     Signals:
-        polled(object): a poll's result (after :meth:`handle_result`).
-        failed(Failure): a poll failed; repeated identical failures are announced once.
+        problem(str): a poll failed (:meth:`describe_failure`); repeated identical failures
+            are announced once.
     """
 
-    polled = Signal(object)
-    failed = Signal(object)
+    problem = Signal(str)
 
     def __init__(
         self,
@@ -44,7 +43,6 @@ class PollingLoop(QObject):
         self._fn = fn
         self._args = args
         self._handle: TaskHandle | None = None
-        self._stopped = True
         self._last_failure = ""
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_tick)
@@ -66,7 +64,6 @@ class PollingLoop(QObject):
 
     def start(self, poll_now: bool = True) -> None:
         """Start the timer; by default also poll at once."""
-        self._stopped = False
         if not self._timer.isActive():
             self._timer.start()
         if poll_now:
@@ -74,7 +71,6 @@ class PollingLoop(QObject):
 
     def stop(self) -> None:
         """Stop the timer; a poll in flight ends on its own (the runner waits for it)."""
-        self._stopped = True
         self._timer.stop()
 
     def poll_now(self) -> TaskHandle | None:
@@ -89,7 +85,7 @@ class PollingLoop(QObject):
         return handle
 
     def handle_result(self, result: Any) -> None:
-        """Turn a poll's result into signals (subclasses); called before ``polled``."""
+        """Turn a poll's result into signals (subclasses)."""
 
     def describe_failure(self, failure: Failure) -> str:
         """The sentence announcing a failed poll (subclasses add what was polled)."""
@@ -97,8 +93,7 @@ class PollingLoop(QObject):
 
     # --- slots ---------------------------------------------------------------------------
     def _on_tick(self) -> None:
-        if not self._stopped:
-            self.poll_now()
+        self.poll_now()
 
     def _on_finished(self) -> None:
         self._handle = None
@@ -106,10 +101,9 @@ class PollingLoop(QObject):
     def _on_done(self, result: Any) -> None:
         self._last_failure = ""
         self.handle_result(result)
-        self.polled.emit(result)
 
     def _on_failed(self, failure: Failure) -> None:
         text = self.describe_failure(failure)
         if text != self._last_failure:
             self._last_failure = text
-            self.failed.emit(failure)
+            self.problem.emit(text)

@@ -30,7 +30,7 @@ from mlops_desktop.ui.widgets import ReadOnlyTable
 HEADERS = ["Name", "Address", "Kind", "Host key", "From"]
 
 
-def _list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
+def list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
     return list(service.hosts())
 
 
@@ -112,7 +112,7 @@ class HostsDialog(QDialog):
     def refresh(self) -> None:
         self._runner.submit_when_idle(
             (self, "hosts"),
-            _list_hosts,
+            list_hosts,
             self._service,
             on_done=self._on_hosts,
             on_failed=self._on_hosts_failed,

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.compute import HostInfo, JobInfo, RunSpec
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.ui.dialogs.hosts import list_hosts
 from mlops_desktop.ui.dialogs.launch_datasets import DatasetList
 from mlops_desktop.ui.dialogs.launch_gpus import GpuPicker
 from mlops_desktop.ui.dialogs.launch_parts import (
@@ -44,10 +45,6 @@ CODE_MODES = (
     ("Folder", "folder"),
 )
 SLURM_FIELDS = (("partition", "gpu"), ("time", "01:00:00"), ("mem", "16G"), ("cpus", "4"))
-
-
-def _list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
-    return list(service.hosts())
 
 
 def _launch(service: JobService, spec: RunSpec, *, state: TaskState) -> JobInfo:
@@ -88,7 +85,7 @@ class LaunchDialog(ServiceDialog):
         self._fill_recent(self._recent.load())
         self._on_command_changed()
         self._on_target_changed()
-        runner.submit(_list_hosts, service, on_done=self._on_hosts, on_failed=self._on_hosts_failed)
+        runner.submit(list_hosts, service, on_done=self._on_hosts, on_failed=self._on_hosts_failed)
 
     def _build_fields(self, datasets: DatasetService | None) -> None:
         service, runner = self._service, self._runner
