@@ -298,3 +298,26 @@ def host_from_document(doc: dict[str, Any], host: str | None = None) -> HostSamp
         hostname=doc.get("hostname") if isinstance(doc.get("hostname"), str) else None,
         demo=bool(doc.get("demo", False)),
     )
+
+
+HOST_STATES = ("connecting", "live", "unreachable", "stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class HostUpdate:
+    """What a watched machine reported at one tick.
+
+    Attributes:
+        host: the machine's name in the app (see :class:`HostSample`).
+        time: when the update was made (the app's clock).
+        sample: the sample, or None when none came in time (a gap: draw it as a gap).
+        problem: why no sample came, one sentence a person can act on (ssh's own error line,
+            "no answer for 5 s", ...); None while the machine answers.
+        state: "connecting", "live", "unreachable" (retrying with backoff) or "stopped".
+    """
+
+    host: str
+    time: float
+    sample: HostSample | None = None
+    problem: str | None = None
+    state: str = "live"
