@@ -321,3 +321,36 @@ class HostUpdate:
     sample: HostSample | None = None
     problem: str | None = None
     state: str = "live"
+
+
+def sample_series(sample: HostSample) -> dict[str, float]:
+    """The figures of a sample as named series, for charts and stored history.
+
+    Keys: ``cpu`` (%), ``memory`` and ``swap`` (bytes used), ``memory_total``, ``load1``,
+    ``disk.read``, ``disk.write``, ``net.recv``, ``net.sent`` (bytes/s), and per GPU ``gpuI.util``
+    (%), ``gpuI.memory`` (bytes used), ``gpuI.memory_total``, ``gpuI.power`` (W),
+    ``gpuI.temperature`` (degrees C), ``gpuI.clock_sm`` (MHz), ``gpuI.fan`` (%), ``gpuI.energy``
+    (J, the counter or integral as reported). Figures the machine did not report are absent.
+    """
+    values: dict[str, float | int | None] = {
+        "cpu": sample.cpu_percent,
+        "memory": sample.memory_used,
+        "memory_total": sample.memory_total,
+        "swap": sample.swap_used,
+        "load1": sample.load[0] if sample.load else None,
+        "disk.read": sample.disk_read_bps,
+        "disk.write": sample.disk_write_bps,
+        "net.recv": sample.net_recv_bps,
+        "net.sent": sample.net_sent_bps,
+    }
+    for gpu in sample.gpus:
+        p = f"gpu{gpu.index}."
+        values[p + "util"] = gpu.util
+        values[p + "memory"] = gpu.memory_used
+        values[p + "memory_total"] = gpu.memory_total
+        values[p + "power"] = gpu.power
+        values[p + "temperature"] = gpu.temperature
+        values[p + "clock_sm"] = gpu.clock_sm
+        values[p + "fan"] = gpu.fan
+        values[p + "energy"] = gpu.energy_j
+    return {k: float(v) for k, v in values.items() if v is not None}
