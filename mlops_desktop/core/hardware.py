@@ -354,3 +354,33 @@ def sample_series(sample: HostSample) -> dict[str, float]:
         values[p + "fan"] = gpu.fan
         values[p + "energy"] = gpu.energy_j
     return {k: float(v) for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoredHost:
+    """A machine the Monitors pane and ``hw --all`` watch.
+
+    Attributes:
+        name: "local", an SSH host's name, or "slurm:CLUSTER/NODE".
+        kind: "local", "ssh" or "slurm".
+        address: the SSH address, or the login host of a Slurm node.
+        detail: what a person needs to know about it ("node of job 42 (run abc)", ...).
+    """
+
+    name: str
+    kind: str
+    address: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBucket:
+    """One minute of one machine's history, as kept in the catalog.
+
+    Attributes:
+        values: per series key (see :func:`sample_series`): (min, mean, max, count).
+    """
+
+    host: str
+    start: float
+    values: dict[str, tuple[float, float, float, int]]
