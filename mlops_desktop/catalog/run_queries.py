@@ -24,6 +24,7 @@ from mlops_desktop.catalog.schema import (
 )
 from mlops_desktop.catalog.shared_queries import ids_starting_with
 from mlops_desktop.core.errors import ExperimentNotFound, RunNotFound
+from mlops_desktop.core.hardware import RunProcess
 from mlops_desktop.core.runs import Experiment, RunSummary
 
 MIN_PREFIX = 4
@@ -219,3 +220,22 @@ def summaries(
         )
         for rid, exp, name, status, started, ended, target in rows
     ]
+
+
+def running_processes(s: Session) -> list[RunProcess]:
+    """The running runs whose tracking client recorded its host and pid."""
+    rows = s.execute(
+        select(run_t.c.id, run_t.c.name, run_t.c.host, run_t.c.pid).where(
+            run_t.c.status == "running", run_t.c.pid.is_not(None), run_t.c.host.is_not(None)
+        )
+    ).all()
+    return [RunProcess(rid, name or "", host, int(pid)) for rid, name, host, pid in rows]
+
+
+def run_names(s: Session, run_ids: Iterable[str]) -> dict[str, str]:
+    """The names of the given runs (unknown ids are left out)."""
+    ids = list(set(run_ids))
+    if not ids:
+        return {}
+    rows = s.execute(select(run_t.c.id, run_t.c.name).where(run_t.c.id.in_(ids))).all()
+    return {rid: name or rid[:8] for rid, name in rows}

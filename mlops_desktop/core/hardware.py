@@ -384,3 +384,17 @@ class StoredBucket:
     host: str
     start: float
     values: dict[str, tuple[float, float, float, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunProcess:
+    """A running run's own process, as its tracking client recorded it (runs started by hand).
+
+    Attributes:
+        host: the machine's host name (``socket.gethostname()`` where the script ran).
+    """
+
+    run_id: str
+    name: str
+    host: str
+    pid: int

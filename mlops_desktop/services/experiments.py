@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_desktop.catalog import run_detail, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
+from mlops_desktop.core.hardware import RunProcess
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.log_text import read_log_text
@@ -92,6 +94,16 @@ class ExperimentService(CatalogService):
         """
         with self.catalog.session_scope() as s:
             return run_detail.run_detail(s, self.home, run_id)
+
+    def running_processes(self) -> list[RunProcess]:
+        """The running runs with the host and pid of their tracking client."""
+        with self.catalog.session_scope() as s:
+            return run_queries.running_processes(s)
+
+    def run_names(self, run_ids: Iterable[str]) -> dict[str, str]:
+        """Names of runs by id (unknown ids left out)."""
+        with self.catalog.session_scope() as s:
+            return run_queries.run_names(s, run_ids)
 
     def resolve_run_id(self, run_id: str) -> str:
         """The full id of a run given by id or unique prefix (raises RunNotFound)."""

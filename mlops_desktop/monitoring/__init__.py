@@ -1,0 +1,1 @@
+"""Hardware samplers, the remote agent's app side, history, run mapping. No Qt."""
