@@ -398,3 +398,24 @@ class RunProcess:
     name: str
     host: str
     pid: int
+
+
+SYSTEM_PREFIX = "sys/"  # the launcher's and the tracking client's hardware metrics of a run
+ENERGY_SOURCE_TAG = "sys.energy_source"
+
+
+@dataclass(frozen=True, slots=True)
+class RunSystemMetrics:
+    """The hardware a run used, kept apart from its own metrics.
+
+    Attributes:
+        series: per ``sys/`` key, (Unix times, values) as numpy arrays.
+        energy_j: the run's GPU energy (the last ``sys/energy_j``), None when not measured.
+        energy_source: "counter" or "integrated" (the ``sys.energy_source`` tag), or None.
+    """
+
+    run_id: str
+    started_at: float | None
+    series: dict[str, tuple[Any, Any]]
+    energy_j: float | None = None
+    energy_source: str | None = None

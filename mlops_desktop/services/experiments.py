@@ -8,10 +8,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from mlops_desktop.catalog import run_detail, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
-from mlops_desktop.core.hardware import RunProcess
+from mlops_desktop.core.errors import RunNotFound
+from mlops_desktop.core.hardware import (
+    ENERGY_COUNTER,
+    ENERGY_INTEGRATED,
+    ENERGY_SOURCE_TAG,
+    SYSTEM_PREFIX,
+    RunProcess,
+    RunSystemMetrics,
+)
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.log_text import read_log_text
@@ -123,6 +133,35 @@ class ExperimentService(CatalogService):
         """
         with self.catalog.session_scope() as s:
             return run_detail.metric_series(s, run_id, key)
+
+    def system_metrics(self, run_id: str) -> RunSystemMetrics:
+        """A run's ``sys/`` series (CPU, RAM, each leased GPU) and its energy with its source.
+
+        Raises:
+            RunNotFound.
+        """
+        with self.catalog.session_scope() as s:
+            summary = run_queries.summaries(s, run_ids=[run_id])
+            if not summary:
+                raise RunNotFound(f"No run {run_id!r}.")
+            keys = [k for k in run_detail.metric_keys(s, [run_id]) if k.startswith(SYSTEM_PREFIX)]
+            series = {}
+            for key in keys:
+                got = run_detail.metric_series(s, run_id, key)
+                series[key] = (got.timestamps, got.values)
+        energy = None
+        if "sys/energy_j" in series:
+            values = series["sys/energy_j"][1]
+            finite = values[np.isfinite(values)]
+            energy = float(finite[-1]) if len(finite) else None
+        source = summary[0].tags.get(ENERGY_SOURCE_TAG)
+        return RunSystemMetrics(
+            run_id,
+            summary[0].started_at,
+            series,
+            energy,
+            source if source in (ENERGY_COUNTER, ENERGY_INTEGRATED) else None,
+        )
 
     def set_notes(self, run_id: str, notes: str) -> None:
         """Replace a run's notes (markdown text)."""

@@ -57,6 +57,14 @@ def status_icon(status: str) -> QIcon:
     return dot_icon(STATUS_COLORS.get(status, _UNKNOWN_COLOR), live=status == "running")
 
 
+IDLE_GPU_COLOR = "#e69f00"  # amber: a run that holds GPUs it does not use
+
+
+def idle_gpu_icon() -> QIcon:
+    """The badge of a running run whose GPUs have stayed idle: an amber ring."""
+    return dot_icon(IDLE_GPU_COLOR, live=True)
+
+
 @cache
 def dot_icon(color_name: str, live: bool = False) -> QIcon:
     """A coloured dot at the usual sizes; ``live``: a ring with a centre (something running)."""

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QSystemTrayIcon,
     QWidget,
 )
 
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self._test_connection = test_connection
         self.setWindowTitle("MLOps Desktop")
         self.setWindowIcon(app_icon())
+        self._tray: QSystemTrayIcon | None = None
         self.resize(DEFAULT_SIZE)
 
         self.events = AppEvents(self)
@@ -134,6 +137,7 @@ class MainWindow(QMainWindow):
         self.runner.taskStarted.connect(self.status.track_task)
         self.runner.reporter.bugReported.connect(self._on_bug)
         self.events.statusMessage.connect(self.show_status)
+        self.events.notification.connect(self._on_notification)
         self.status.openLogRequested.connect(self.open_log)
         if self.ingest is not None:
             self.ingest.ingested.connect(self.status.set_last_ingest)
@@ -196,6 +200,18 @@ class MainWindow(QMainWindow):
             self.show_status(f"Nothing was logged yet: the log will be {path}.")
             return
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _on_notification(self, title: str, text: str) -> None:
+        """The status bar says it; the desktop's notifications too, where there is a tray;
+        the taskbar entry asks for attention while the window is not active."""
+        self.show_status(f"{title}: {text}", 30000)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(app_icon(), self)
+                self._tray.setToolTip("MLOps Desktop")
+                self._tray.show()
+            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 15000)
+        QApplication.alert(self)
 
     def show_status(self, text: str, timeout_ms: int = 5000) -> None:
         """Show a short message in the status bar."""

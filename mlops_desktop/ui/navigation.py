@@ -144,11 +144,20 @@ class AppEvents(QObject):
         themeChanged(bool): the effective theme changed; True for dark.
         settingsChanged(): Preferences saved new settings.
         statusMessage(str, int): a short message for the status bar, and for how long (ms).
+        notification(str, str): something a person should know even while working in another
+            window (title, text): a run left its GPUs idle, ...
+        idleRunsChanged(object): {run id: why} of running runs whose GPUs stay idle.
     """
 
     themeChanged = Signal(bool)
     settingsChanged = Signal()
     statusMessage = Signal(str, int)
+    notification = Signal(str, str)
+    idleRunsChanged = Signal(object)
+
+    def notify(self, title: str, text: str) -> None:
+        """Tell the person ``text`` (the status bar, and the desktop's notifications)."""
+        self.notification.emit(title, text)
 
     def show_status(self, text: str, timeout_ms: int = 5000) -> None:
         """Show ``text`` in the status bar for ``timeout_ms`` (nothing without a window)."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import MetricNotFound, RunNotFound
+from mlops_desktop.core.hardware import SYSTEM_PREFIX
 from mlops_desktop.core.runs import MetricSeries, RunSummary
 from mlops_desktop.ui.charts.metric_chart import MetricChart
 from mlops_desktop.ui.charts.palette import run_label
@@ -65,8 +66,12 @@ def load_series(
 def load_selection(
     source: MetricSource, run_ids: list[str], preferred: str | None, *, state: TaskState
 ) -> tuple[list[str], str | None, list[MetricSeries]]:
-    """Keys of the runs, the key to show and its series, in one trip (worker thread)."""
-    keys = list(source.metric_keys(run_ids))
+    """Keys of the runs, the key to show and its series, in one trip (worker thread).
+
+    The hardware a run used (``sys/`` keys) is left to the run's System tab: it is never
+    smoothed nor mixed with the user's metrics.
+    """
+    keys = [k for k in source.metric_keys(run_ids) if not k.startswith(SYSTEM_PREFIX)]
     key = choose_key(keys, preferred)
     series = load_series(source, run_ids, key, state=state) if key is not None else []
     return keys, key, series

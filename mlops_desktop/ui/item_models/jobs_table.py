@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QIcon
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.ui.formatting import format_duration, format_time, short_id
-from mlops_desktop.ui.icons import dot_icon
+from mlops_desktop.ui.icons import dot_icon, idle_gpu_icon
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 COL_STATE = 0
@@ -68,6 +68,7 @@ class JobsTableModel(RowsTableModel[JobInfo]):
         super().__init__(parent)
         self._clock = clock
         self._cancelling: set[str] = set()
+        self._idle: dict[str, str] = {}
 
     # --- feeding -------------------------------------------------------------------------
     def update_jobs(self, jobs: list[JobInfo]) -> None:
@@ -113,6 +114,16 @@ class JobsTableModel(RowsTableModel[JobInfo]):
         row = self.row_of(run_id)
         if row is not None:
             self.dataChanged.emit(self.index(row, COL_STATE), self.index(row, COL_STATE))
+
+    def set_idle_runs(self, notes: dict[str, str]) -> None:
+        """Badge the jobs whose GPUs stay idle; ``notes`` says why, per run id."""
+        if notes == self._idle:
+            return
+        self._idle = dict(notes)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_STATE), self.index(len(self._rows) - 1, COL_STATE)
+            )
 
     def tick(self) -> None:
         """Repaint the elapsed time of jobs that are still running."""
@@ -161,7 +172,9 @@ class JobsTableModel(RowsTableModel[JobInfo]):
 
     def tooltip(self, item: JobInfo, column: int) -> str | None:
         if column == COL_STATE:
-            return f"{item.state}: {item.detail}" if item.detail else item.state
+            text = f"{item.state}: {item.detail}" if item.detail else item.state
+            idle = self._idle.get(item.run_id) if item.state == "running" else None
+            return text + (f"\n{idle}" if idle else "")
         if column == COL_RUN:
             return f"{item.experiment} / {item.name or '(unnamed)'}\n{item.run_id}"
         if column == COL_COMMAND:
@@ -169,7 +182,11 @@ class JobsTableModel(RowsTableModel[JobInfo]):
         return None
 
     def decoration(self, item: JobInfo, column: int) -> QIcon | None:
-        return job_state_icon(self.state_text(item)) if column == COL_STATE else None
+        if column != COL_STATE:
+            return None
+        if item.state == "running" and item.run_id in self._idle:
+            return idle_gpu_icon()
+        return job_state_icon(self.state_text(item))
 
     def foreground(self, item: JobInfo, column: int) -> QColor | None:
         if column == COL_EXIT and item.exit_code not in (None, 0):

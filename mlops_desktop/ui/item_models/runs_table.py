@@ -29,7 +29,7 @@ from mlops_desktop.ui.formatting import (
     format_value,
     short_id,
 )
-from mlops_desktop.ui.icons import status_icon
+from mlops_desktop.ui.icons import idle_gpu_icon, status_icon
 
 COL_STATUS = 0
 COL_NAME = 1
@@ -96,8 +96,21 @@ class RunsTableModel(QAbstractTableModel):
         self._keys: list[str] = []
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._idle: dict[str, str] = {}
 
     # --- feeding -------------------------------------------------------------------------
+    def set_idle_runs(self, notes: dict[str, str]) -> None:
+        """Badge the runs whose GPUs stay idle; ``notes`` says why, per run id."""
+        if notes == self._idle:
+            return
+        changed = set(notes) ^ set(self._idle) | {r for r in notes if notes[r] != self._idle.get(r)}
+        self._idle = dict(notes)
+        for run_id in changed:
+            row = self._row_of.get(run_id)
+            if row is not None:
+                index = self.index(row, COL_STATUS)
+                self.dataChanged.emit(index, index)
+
     def set_runs(self, runs: Iterable[RunSummary]) -> None:
         """Replace every row (a new experiment or filter)."""
         self.beginResetModel()
@@ -224,6 +237,8 @@ class RunsTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return run.id
         if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
+            if run.id in self._idle and run.status == "running":
+                return idle_gpu_icon()
             return status_icon(run.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(run, column, key)
@@ -256,7 +271,8 @@ class RunsTableModel(QAbstractTableModel):
         if column == COL_ID:
             return run.id
         if column == COL_STATUS:
-            return f"{run.name}: {run.status}"
+            idle = self._idle.get(run.id) if run.status == "running" else None
+            return f"{run.name}: {run.status}" + (f"\n{idle}" if idle else "")
         if column == COL_NAME:
             return f"{run.name}\n{run.id}"
         return None

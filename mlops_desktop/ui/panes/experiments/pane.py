@@ -138,6 +138,7 @@ class ExperimentsPane(Pane):
         self.detail.datasetActivated.connect(self.navigator.show_dataset)
         self.detail.registerModelRequested.connect(self.navigator.register_model)
         self.events.settingsChanged.connect(self.apply_settings)
+        self.events.idleRunsChanged.connect(self.model.set_idle_runs)
         if ingest is not None:
             ingest.runsChanged.connect(self._on_runs_changed)
             ingest.newRuns.connect(self._on_new_runs)

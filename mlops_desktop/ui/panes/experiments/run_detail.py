@@ -28,6 +28,7 @@ from mlops_desktop.ui.panes.experiments.run_code import CodeView
 from mlops_desktop.ui.panes.experiments.run_env import EnvironmentView
 from mlops_desktop.ui.panes.experiments.run_log import LogView
 from mlops_desktop.ui.panes.experiments.run_notes import NotesEditor
+from mlops_desktop.ui.panes.experiments.run_system import SystemView
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable, heading_label
 
@@ -137,6 +138,7 @@ class RunDetailView(QWidget):
         self.log = LogView(service, runner)
         self.artifacts = ArtifactsView()
         self.artifacts.registerRequested.connect(self._on_register_artifact)
+        self.system = SystemView(service, runner)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._build_overview(), "Params && metrics")
@@ -145,6 +147,7 @@ class RunDetailView(QWidget):
         self.tabs.addTab(self.environment, "Environment")
         self.tabs.addTab(self.log, "Log")
         self.tabs.addTab(self.artifacts, "Artifacts")
+        self.tabs.addTab(self.system, "System")
         return self.tabs
 
     @property
@@ -158,6 +161,7 @@ class RunDetailView(QWidget):
         self._run_id = None
         self.detail = None
         self.log.set_run(None)
+        self.system.set_run(None)
         self.empty.set_text(text)
         self.stack.setCurrentWidget(self.empty)
 
@@ -242,6 +246,8 @@ class RunDetailView(QWidget):
         if previous is None or previous.artifacts != detail.artifacts:
             self.artifacts.set_artifacts(list(detail.artifacts))
         self.log.set_run(run.id, running=run.status == "running")
+        if previous is None or run.status == "running":
+            self.system.set_run(run.id)
         self.stack.setCurrentIndex(1)
         self.detailShown.emit(run.id)
 

@@ -144,6 +144,7 @@ class JobsPane(Pane):
 
     def _connect(self) -> None:
         self._tick.timeout.connect(self._on_tick)
+        self.events.idleRunsChanged.connect(self.model.set_idle_runs)
         self.loop.jobsListed.connect(self._on_jobs_listed)
         self.loop.jobsChanged.connect(self._on_jobs_changed)
         self.loop.problem.connect(self._show_status)
