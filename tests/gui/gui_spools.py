@@ -22,6 +22,7 @@ def write_run(
     log: str = "",
     started_at: float | None = None,
     run_id: str | None = None,
+    tags: dict[str, str] | None = None,
 ) -> str:
     """Write one run's spool (and log) into ``home``; returns its id. ``status=None``: running."""
     run_id = run_id or uuid.uuid4().hex
@@ -49,6 +50,8 @@ def write_run(
     )
     if params:
         event("params", params=params)
+    if tags:
+        event("tags", tags=tags)
     for key, values in (metrics or {}).items():
         steps = list(range(len(values)))
         event("metrics", n=len(values), cols={key: [steps, [started + s for s in steps], values]})
