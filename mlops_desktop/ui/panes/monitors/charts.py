@@ -2,6 +2,8 @@
 
 Each line is one PlotDataItem fed with ``setData`` (never rebuilt). When the history was
 downsampled, two faint lines mark each bucket's min and max around the mean. NaN is a gap.
+Time runs to 0 at the newest point ("s ago", "min ago", "h ago"), so the axes stay put while
+the lines move, and their text is painted once and then cached (axis text is what costs most).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from mlops_desktop.monitoring.history import SeriesView
 from mlops_desktop.ui.charts.palette import chart_background, chart_foreground, label_fill
@@ -43,13 +45,17 @@ class HardwareChart(pg.PlotWidget):
         top: float | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        super().__init__(parent=parent)
         self.title = title
         self.units = units
         self.scale = scale
         self.top = top
         self.lines: dict[str, _Line] = {}
+        self.span = (0.0, 1.0, "s")  # seconds shown, seconds per x unit, the unit's name
         item = self.getPlotItem()
+        for side in ("left", "bottom"):
+            item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        item.titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -63,14 +69,14 @@ class HardwareChart(pg.PlotWidget):
         self.setMinimumHeight(120)
         self.apply_palette()
 
-    def set_line(self, name: str, view: SeriesView, color: QColor) -> None:
-        """Show ``view`` as the line ``name`` (added the first time; NaN is a gap)."""
+    def set_line(self, name: str, view: SeriesView, color: QColor, end: float) -> None:
+        """Show ``view`` as the line ``name``, ending at ``end`` (NaN is a gap)."""
         line = self.lines.get(name) or self._add_line(name, color)
-        mean = view.mean / self.scale
-        line.mean.setData(view.t, mean, connect="finite")
+        x = (view.t - end) / self.span[1]
+        line.mean.setData(x, view.mean / self.scale, connect="finite")
         if view.banded:
-            line.low.setData(view.t, view.low / self.scale, connect="finite")
-            line.high.setData(view.t, view.high / self.scale, connect="finite")
+            line.low.setData(x, view.low / self.scale, connect="finite")
+            line.high.setData(x, view.high / self.scale, connect="finite")
             line.low.show()
             line.high.show()
         elif line.low.isVisible():
@@ -78,7 +84,7 @@ class HardwareChart(pg.PlotWidget):
             line.high.hide()
 
     def line_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(t, y) of a line's mean as drawn (tests)."""
+        """(x, y) of a line's mean as drawn: x in the span's unit before the newest point."""
         x, y = self.lines[name].mean.getData()
         return np.asarray(x), np.asarray(y)
 
@@ -90,8 +96,16 @@ class HardwareChart(pg.PlotWidget):
                 self.getPlotItem().removeItem(curve)
             self.legend.removeItem(name)
 
-    def set_span(self, start: float, end: float) -> None:
-        self.getPlotItem().setXRange(start, end, padding=0)
+    def set_span(self, seconds: float) -> None:
+        """Show the last ``seconds``, in seconds, minutes or hours before now."""
+        unit = (1.0, "s ago") if seconds <= 120 else (60.0, "min ago")
+        if seconds > 4 * 3600:
+            unit = (3600.0, "h ago")
+        span = (seconds, unit[0], unit[1])
+        if span != self.span:
+            self.span = span
+            self.getPlotItem().setXRange(-seconds / unit[0], 0, padding=0)
+            self.getPlotItem().setLabel("bottom", unit[1], color=chart_foreground(self).name())
 
     def _add_line(self, name: str, color: QColor) -> _Line:
         faint = QColor(color)
@@ -118,6 +132,7 @@ class HardwareChart(pg.PlotWidget):
             axis.setPen(pg.mkPen("#888"))
             axis.setTextPen(pg.mkPen(fg))
         item.setLabel("left", units=self.units, color=fg.name())
+        item.setLabel("bottom", self.span[2], color=fg.name())
         item.getAxis("left").enableAutoSIPrefix(False)
         self.legend.setBrush(pg.mkBrush(label_fill(self, 180)))
         self.legend.setLabelTextColor(fg)

@@ -126,8 +126,12 @@ class HostDetail(QWidget):
             return
         _label, span, points = RANGES[self.range_combo.currentIndex()]
         since = end - span
-        self.charts["cpu"].set_line("CPU", history.series("cpu", since, points), run_color(0))
-        self.charts["memory"].set_line("RAM", history.series("memory", since, points), run_color(1))
+        for chart in self.charts.values():
+            chart.set_span(span)
+        cpu = history.series("cpu", since, points)
+        self.charts["cpu"].set_line("CPU", cpu, run_color(0), end)
+        memory = history.series("memory", since, points)
+        self.charts["memory"].set_line("RAM", memory, run_color(1), end)
         gpus = sorted(
             {int(k[3 : k.index(".")]) for k in history.series_keys() if k.startswith("gpu")}
         )
@@ -141,9 +145,7 @@ class HostDetail(QWidget):
             chart.keep_lines(names)
             for n, index in enumerate(gpus):
                 view = history.series(f"gpu{index}.{suffix}", since, points)
-                chart.set_line(f"GPU{index}", view, run_color(n))
-        for chart in self.charts.values():
-            chart.set_span(since, end)
+                chart.set_line(f"GPU{index}", view, run_color(n), end)
 
     def selected_process(self) -> ProcessSample | None:
         rows = self.table.selectionModel().selectedRows()
