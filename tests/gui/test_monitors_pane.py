@@ -66,8 +66,9 @@ def test_updates_from_worker_threads_reach_cards_and_charts(
     card = pane.hardware.cards["local"]
     assert [row.key for row in card.rows] == ["cpu", "memory", "gpu0.util", "gpu1.util"]
     assert all(row.spark.points == 5 for row in card.rows)
-    assert "held by run run0001a (alice)" in card.rows[2].holder.text()  # type: ignore[union-attr]
-    assert " W" in card.rows[2].value.text() and "4.0 kJ" in card.rows[2].value.text()
+    assert "run run0001a (alice)" in card.rows[2].holder.text()  # type: ignore[union-attr]
+    assert card.rows[2].value.text().endswith(" %")
+    assert " W · " in card.rows[2].holder.text() and "4.0 kJ" in card.rows[2].holder.text()  # type: ignore[union-attr]
     charts = pane.hardware.detail.charts
     t, _y = charts["util"].line_data("GPU1")
     assert t.size == 5 and t.tolist() == [-4.0, -3.0, -2.0, -1.0, 0.0]

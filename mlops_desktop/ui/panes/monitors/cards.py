@@ -40,14 +40,12 @@ def energy_text(joules: float) -> str:
 
 
 def gpu_figures(gpu: GpuSample, energy_j: float | None) -> str:
-    """The GPU's figures in one line: util, memory, power, temperature and energy."""
+    """The GPU's figures in one line: util, memory, power and energy (temperature: charts)."""
     parts = ["—" if gpu.util is None else f"{gpu.util:.0f} %"]
     if gpu.memory_used is not None:
         parts.append(f"{gib(gpu.memory_used)}/{gib(gpu.memory_total)} GiB")
     if gpu.power is not None:
         parts.append(f"{gpu.power:.0f} W")
-    if gpu.temperature is not None:
-        parts.append(f"{gpu.temperature:.0f} °C")
     if energy_j is not None:
         parts.append(energy_text(energy_j))
     return " · ".join(parts)
@@ -58,7 +56,7 @@ def holder_text(gpu: GpuSample) -> str:
     if lease is None:
         return "free"
     who = f" ({lease.user})" if lease.user else ""
-    return f"held by run {short_id(lease.run)}{who}"
+    return f"run {short_id(lease.run)}{who}"
 
 
 @dataclass
@@ -197,9 +195,10 @@ class HostCard(QFrame):
         self.rows[0].value.setText("—" if cpu is None else f"{cpu:.0f} %")
         self.rows[1].value.setText(f"{gib(sample.memory_used)}/{gib(sample.memory_total)} GiB")
         for row, gpu in zip(self.rows[2:], sample.gpus):
-            row.value.setText(gpu_figures(gpu, self._energy(gpu)))
+            row.value.setText("—" if gpu.util is None else f"{gpu.util:.0f} %")
             if row.holder is not None:
-                row.holder.setText(f"    {holder_text(gpu)}")
+                figures = gpu_figures(gpu, self._energy(gpu)).split(" · ", 1)[-1]
+                row.holder.setText(f"    {figures} · {holder_text(gpu)}")
 
     def track(self, sample: HostSample) -> None:
         """Note where each GPU's energy counter started (call for every sample, drawn or not)."""

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QWidget
 
 from mlops_desktop.monitoring.history import SeriesView
 from mlops_desktop.ui.charts.palette import chart_background, chart_foreground, label_fill
@@ -67,6 +67,8 @@ class HardwareChart(pg.PlotWidget):
         else:
             item.enableAutoRange(axis="y")
         self.setMinimumHeight(120)
+        self.setMinimumWidth(160)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.apply_palette()
 
     def set_line(self, name: str, view: SeriesView, color: QColor, end: float) -> None:
