@@ -50,6 +50,7 @@ class Settings:
         chart_smoothing: default smoothing weight of metric charts, 0 to 0.99.
         ingest_interval_s: how often the app looks for new points in local spools.
         runs_columns: extra param/metric columns shown in the runs table, e.g. "params.lr".
+        hw_history_days: how many days of per-minute hardware history the catalog keeps.
         problems: one sentence per value :meth:`load` could not use (the default took its
             place); never saved and not part of equality.
     """
@@ -60,6 +61,7 @@ class Settings:
     chart_smoothing: float = 0.0
     ingest_interval_s: float = 1.0
     runs_columns: list[str] | None = None
+    hw_history_days: int = 7
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -162,6 +164,11 @@ def _number_from(low: float, high: float) -> Callable[[Any], bool]:
     return accepts
 
 
+def _int_from(low: int, high: int) -> Callable[[Any], bool]:
+    """Accepts a whole number (never a bool) in ``[low, high]``."""
+    return lambda value: _is_int(value) and low <= value <= high
+
+
 def _is_column_list(value: Any) -> bool:
     return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
@@ -184,6 +191,7 @@ _RULES: dict[str, _Rule] = {
         'null or a list of column names such as ["params.lr"]',
         lambda value: None if value is None else list(value),
     ),
+    "hw_history_days": _Rule(_int_from(1, 365), "a whole number of days from 1 to 365"),
 }
 
 

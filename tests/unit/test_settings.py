@@ -98,6 +98,10 @@ def test_interval_given_as_text_falls_back_with_a_sentence(temp_home: Path) -> N
         ("runs_columns", "params.lr"),
         ("runs_columns", ["params.lr", 3]),
         ("runs_columns", {"params.lr": True}),
+        ("hw_history_days", 0),
+        ("hw_history_days", 366),
+        ("hw_history_days", 7.0),
+        ("hw_history_days", True),
     ],
 )
 def test_a_bad_value_gives_the_default_and_names_file_field_value_and_default(
@@ -132,6 +136,8 @@ def test_values_at_the_ends_of_the_ranges_and_ints_for_floats_are_used(temp_home
     s = _load_with(temp_home, chart_smoothing=0.99, ingest_interval_s=0.2, runs_columns=None)
     assert (s.chart_smoothing, s.ingest_interval_s, s.runs_columns) == (0.99, 0.2, None)
     assert s.problems == []
+    assert _load_with(temp_home, hw_history_days=1).hw_history_days == 1
+    assert _load_with(temp_home, hw_history_days=365).hw_history_days == 365
 
 
 def test_every_bad_value_is_told_and_logged(
@@ -175,6 +181,7 @@ def test_problems_are_not_saved_compared_or_shown(temp_home: Path) -> None:
         "chart_smoothing": 0.0,
         "ingest_interval_s": 1.0,
         "runs_columns": None,
+        "hw_history_days": 7,
     }
     assert Settings.load(temp_home).problems == []
 
