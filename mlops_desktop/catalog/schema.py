@@ -164,5 +164,6 @@ ingest_state_t = cast(Table, IngestStateRow.__table__)
 
 # The dataset tables live in their own module; importing it here keeps the metadata complete.
 from mlops_desktop.catalog import dataset_schema as _dataset_schema  # noqa: E402, F401
+from mlops_desktop.catalog import hw_schema as _hw_schema  # noqa: E402, F401
 from mlops_desktop.catalog import job_schema as _job_schema  # noqa: E402, F401
 from mlops_desktop.catalog import model_schema as _model_schema  # noqa: E402, F401
