@@ -54,9 +54,11 @@ class Backoff:
 
 def exit_problem(host: str, returncode: int, stderr: str) -> str:
     """One sentence for a stream command that ended: ssh's own line when ssh failed (255)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    if returncode == 255 and not lines:  # a mux client whose master connection died
+        return f"{host}: the SSH connection was closed"
     if returncode == 255 or "ssh:" in stderr or "mux_client" in stderr:
         return f"{host}: {ssh_error_line(stderr)}"
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     if lines:
         return f"{host}: the hardware agent stopped: {lines[-1]}"
     return f"{host}: the hardware agent stopped (exit code {returncode})"

@@ -117,6 +117,7 @@ def test_agent_exit_without_ssh_says_its_last_line() -> None:
         "h: the hardware agent stopped: ModuleNotFoundError: x"
     )
     assert exit_problem("h", 0, "") == "h: the hardware agent stopped (exit code 0)"
+    assert exit_problem("h", 255, "") == "h: the SSH connection was closed"
     assert exit_problem("h", 255, "Warning: x\nssh: Permission denied (publickey).") == (
         "h: ssh: Permission denied (publickey)."
     )
