@@ -173,7 +173,7 @@ class AgentStream:
                 try:
                     proc = subprocess.Popen(
                         argv,
-                        stdin=subprocess.DEVNULL,
+                        stdin=subprocess.PIPE,  # never written: a remote watcher's EOF
                         stdout=subprocess.PIPE,
                         stderr=err,
                         env=self._env,
@@ -190,8 +190,9 @@ class AgentStream:
                 _end_group(proc, patience=0.0 if self._stop.is_set() else 2.0)
                 with self._lock:
                     self._proc = None
-                if proc.stdout is not None:
-                    proc.stdout.close()
+                for pipe in (proc.stdin, proc.stdout):
+                    if pipe is not None:
+                        pipe.close()
             return exit_problem(self.host, proc.returncode or 0, _tail(err)), first
 
     def _read_lines(self, stdout: IO[bytes]) -> float | None:
