@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -125,3 +126,23 @@ def test_an_unreachable_host_says_why_and_keeps_trying(temp_home: Path) -> None:
         stream.stop()
     problems = {u.problem for u in rec.updates if u.state == "unreachable"}
     assert problems == {f"gpu1: ssh: connect to host 127.0.0.1 port {port}: Connection refused"}
+
+
+def test_two_apps_shipping_at_once_leave_one_whole_copy(
+    ssh_host: HostInfo, temp_home: Path, tmp_path: Path
+) -> None:
+    client = SshClient(ssh_host, temp_home)
+    client.check_connection()
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(ensure_agent(client))) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    folder = tmp_path / "agent" / agent_digest()
+    assert results == [str(folder.resolve())] * 4
+    assert [p.name for p in (tmp_path / "agent").iterdir()] == [agent_digest()]
+    assert (folder / MARKER).exists()
+    assert (folder / "mlops_desktop" / "tracking" / "hw_agent.py").exists()
