@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -97,6 +98,33 @@ def test_sampler_writes_system_spool(tmp_path, launched):
     assert {"sys/cpu_percent", "sys/rss_mb"} <= set(samples[0]["cols"])
     seqs = [e["seq"] for e in samples]
     assert seqs == sorted(seqs) and seqs[0] == 0
+
+
+def test_sampler_records_power_temperature_and_energy_of_leased_gpus(tmp_path, launched):
+    """Fake GPUs with a power draw: energy is integrated from the run's start, per GPU and
+    in total, and the run is tagged with where its energy figures come from."""
+    fake = json.dumps([{"power": 50}, {"power": 200, "temperature": 61, "utilization": 40}])
+    run = tmp_path / "run-energy"
+    cmd = [sys.executable, "-c", "import time; time.sleep(1.6)"]
+    opts = ("--gpu-indices", "1", "--gpu-lock-dir", str(tmp_path / "locks"))
+    launch(launched, run, cmd, *opts, "--sample-interval", "0.3", MLOPS_DESKTOP_FAKE_GPUS=fake)
+    assert launched[-1].wait(30) == 0
+    evs = events(run, "system.jsonl")
+    tags = [e["tags"] for e in evs if e["type"] == "tags"]
+    assert tags == [{"sys.energy_source": "integrated"}]
+    samples = [e["cols"] for e in evs if e["type"] == "metrics"]
+    assert len(samples) >= 3
+    last = {k: v[2][0] for k, v in samples[-1].items()}
+    assert last["sys/gpu1_power_w"] == 200.0 and last["sys/gpu1_temp_c"] == 61.0
+    assert last["sys/gpu1_util"] == 40.0 and last["sys/gpu1_mem_mb"] == 0.0
+    assert not any(k.startswith("sys/gpu0") for k in last)  # not leased
+    energy = [c["sys/gpu1_energy_j"][2][0] for c in samples]
+    assert energy == sorted(energy) and energy[0] >= 0
+    # 200 W from the sampler's start to the last sample (at least 3 x 0.3 s)
+    assert last["sys/gpu1_energy_j"] > 200 * 0.3 * 2.5
+    assert last["sys/energy_j"] == last["sys/gpu1_energy_j"]
+    seqs = [(e["seq"], e["n"]) for e in evs]
+    assert all(a + n == b for (a, n), (b, _) in itertools.pairwise(seqs))
 
 
 def test_fake_gpus_and_free_memory_threshold(tmp_path, monkeypatch):
