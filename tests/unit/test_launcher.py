@@ -225,3 +225,21 @@ def test_a_script_that_starts_a_run_joins_the_launch(tmp_path, launched):
     assert {(e["experiment"], e["name"]) for e in starts} == {("sweep", "trial-7")}
     log = (run / "spool" / "output.log").read_text()
     assert log.count("hello from the script") == 1
+
+
+def test_a_launched_run_is_sampled_by_its_launcher_only(tmp_path, launched):
+    """The script's start_run() attaches to the launch and starts no sampler of its own."""
+    body = (
+        "import threading, time, mlops_desktop as mlops\n"
+        "with mlops.start_run() as run:\n"
+        "    time.sleep(1.0)\n"
+        "    names = [t.name for t in threading.enumerate()]\n"
+        "    print('samplers:', names.count('mlops-sampler'), flush=True)\n"
+    )
+    run = tmp_path / "run-once"
+    launch(launched, run, [sys.executable, "-c", body], "--sample-interval", "0.2")
+    assert launched[-1].wait(60) == 0
+    assert "samplers: 0" in (run / "spool" / "output.log").read_text()
+    samples = events(run, "system.jsonl")
+    steps = [e["cols"]["sys/cpu_percent"][0][0] for e in samples]
+    assert steps == list(range(len(steps))) and len(steps) >= 3
