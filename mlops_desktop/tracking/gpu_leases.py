@@ -10,7 +10,8 @@ file locked while it waits, and tries to lease only when no older live ticket ex
 
 GPUs come from ``nvidia-smi``, or, when ``MLOPS_DESKTOP_FAKE_GPUS`` is set, from fake ones
 (the test edge): ``"2"`` (two GPUs of 16000 MiB, none used), ``"2:8000"`` (count:MiB) or a JSON
-list of ``{"memory_total": MiB, "memory_used": MiB, "name": ..., "utilization": %}``.
+list of ``{"memory_total": MiB, "memory_used": MiB, "name": ..., "utilization": %}``, with
+optional ``"power"`` (W) and ``"temperature"`` (degrees C) so energy can be integrated.
 Standard library only.
 """
 
@@ -25,11 +26,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_LOCK_DIR = "/tmp/mlops-desktop-gpu-locks"
 FAKE_GPUS_ENV = "MLOPS_DESKTOP_FAKE_GPUS"
 FAKE_MIB = 16000
-_SMI_QUERY = "index,name,memory.total,memory.used,utilization.gpu"
+_SMI_QUERY = "index,name,memory.total,memory.used,utilization.gpu,power.draw,temperature.gpu"
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,20 @@ class GpuStat:
     memory_total: int
     memory_used: int
     utilization: float | None = None
+    power: float | None = None  # W
+    temperature: float | None = None  # degrees C
 
     @property
     def memory_free(self) -> int:
         return self.memory_total - self.memory_used
+
+
+def optional_float(value: object) -> float | None:
+    """A number of a fake GPU's spec or an ``nvidia-smi`` field; None for "[N/A]" and such."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def fake_gpus(spec: str) -> list[GpuStat]:
@@ -58,6 +70,8 @@ def fake_gpus(spec: str) -> list[GpuStat]:
                 int(g.get("memory_total", FAKE_MIB)),
                 int(g.get("memory_used", 0)),
                 float(g.get("utilization", 0.0)),
+                optional_float(g.get("power")),
+                optional_float(g.get("temperature")),
             )
             for i, g in enumerate(json.loads(spec))
         ]
@@ -86,12 +100,15 @@ def query_gpus() -> list[GpuStat]:
         parts = [p.strip() for p in line.split(",")]
         if len(parts) < 5:
             continue
-        try:
-            util = float(parts[4])
-        except ValueError:
-            util = None  # "[N/A]"
+        util = optional_float(parts[4])  # None for "[N/A]"
+        power = optional_float(parts[5]) if len(parts) > 5 else None
+        temperature = optional_float(parts[6]) if len(parts) > 6 else None
         with contextlib.suppress(ValueError):
-            gpus.append(GpuStat(int(parts[0]), parts[1], int(parts[2]), int(parts[3]), util))
+            gpus.append(
+                GpuStat(
+                    int(parts[0]), parts[1], int(parts[2]), int(parts[3]), util, power, temperature
+                )
+            )
     return gpus
 
 
@@ -195,8 +212,14 @@ def try_lease(
 
 def read_leases(lock_dir: str | os.PathLike[str] | None = None) -> dict[int, str]:
     """{GPU index: run id} of the leases held now in ``lock_dir``."""
+    return {i: str(note.get("run", "?")) for i, note in read_lease_notes(lock_dir).items()}
+
+
+def read_lease_notes(lock_dir: str | os.PathLike[str] | None = None) -> dict[int, dict[str, Any]]:
+    """{GPU index: the holder's note ``{"run", "pid", "host", "since"}``} of the leases held
+    now in ``lock_dir`` (``{"run": "?"}`` when the note cannot be read)."""
     directory = Path(lock_dir or DEFAULT_LOCK_DIR)
-    leases: dict[int, str] = {}
+    leases: dict[int, dict[str, Any]] = {}
     try:
         names = os.listdir(directory)
     except OSError:
@@ -217,9 +240,10 @@ def read_leases(lock_dir: str | os.PathLike[str] | None = None) -> dict[int, str
         finally:
             os.close(fd)
         try:
-            leases[int(name[3:-5])] = str(json.loads(raw)["run"])
+            note = json.loads(raw)
+            leases[int(name[3:-5])] = {**note, "run": str(note["run"])}
         except (ValueError, KeyError, TypeError):
-            leases[int(name[3:-5])] = "?"
+            leases[int(name[3:-5])] = {"run": "?"}
     return leases
 
 
