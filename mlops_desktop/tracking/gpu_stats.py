@@ -145,6 +145,7 @@ class SmiStreamSource:
         self._started_at = 0.0
         self._processes: dict[int, dict[str, Any]] = {}
         self._processes_at = -PROCESS_REFRESH_S
+        self._uuids: dict[str | None, int] = {}
         self.start()
 
     def start(self) -> None:
@@ -189,9 +190,10 @@ class SmiStreamSource:
             gpus.append({**doc, "energy_j": energy, "energy_source": source})
             if energy is not None and "energy" in doc["unsupported"]:
                 gpus[-1]["unsupported"] = [u for u in doc["unsupported"] if u != "energy"]
-        if now - self._processes_at >= PROCESS_REFRESH_S:
-            self._processes_at = now
-            self._processes = smi_processes({g["uuid"]: g["index"] for g in gpus})
+        uuids = {g["uuid"]: g["index"] for g in gpus}
+        if gpus and (now - self._processes_at >= PROCESS_REFRESH_S or uuids != self._uuids):
+            self._processes_at, self._uuids = now, uuids
+            self._processes = smi_processes(uuids)
         return GpuReading(gpus, self._processes)
 
     def close(self) -> None:

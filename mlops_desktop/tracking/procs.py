@@ -93,3 +93,32 @@ def group_usage(pgid: int, exclude: int | None = None) -> tuple[int, int]:
         ticks += int(fields[11]) + int(fields[12])  # utime + stime
         rss += int(fields[21]) * PAGE_SIZE
     return ticks, rss
+
+
+def tree_usage(root: int) -> tuple[int, int, list[int]]:
+    """(CPU ticks, resident bytes, pids) of ``root`` and its live descendants."""
+    children: dict[int, list[int]] = {}
+    usage: dict[int, tuple[int, int]] = {}
+    try:
+        names = os.listdir(PROC)
+    except OSError:
+        return 0, 0, []
+    for name in names:
+        if not name.isdigit():
+            continue
+        fields = _stat_fields(int(name))
+        if not fields or fields[0] in ("Z", "X"):
+            continue
+        pid = int(name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        usage[pid] = (int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_SIZE)
+    ticks = rss = 0
+    found: list[int] = []
+    todo = [root] if root in usage else []
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        ticks += usage[pid][0]
+        rss += usage[pid][1]
+        todo.extend(children.get(pid, ()))
+    return ticks, rss, found

@@ -73,6 +73,7 @@ class Run:
         self._events_open = True
         self._capture_thread: threading.Thread | None = None
         self._output: OutputCapture | None = None
+        self._sampler: Any = None  # a SystemSampler for a run started by hand
         spool_dir.mkdir(parents=True, exist_ok=True)
         self._spool = BufferedSpool(spool_dir / EVENTS_FILENAME, run_id)
         self._buffer: Any = self._spool.buffer
@@ -276,6 +277,8 @@ class Run:
         return True
 
     def _finish(self, status: str, error: str | None, from_signal: bool) -> None:
+        if self._sampler is not None:
+            self._sampler.stop(timeout=1.0 if from_signal else 5.0)
         capture = self._capture_thread
         if capture is not None:
             capture.join(1.0 if from_signal else CAPTURE_WAIT_S)
@@ -344,6 +347,15 @@ class Run:
             )
             self._capture_thread.start()
         lifecycle.register(self)
+
+    def _start_system_metrics(self, interval: float) -> None:
+        """Sample this process and its descendants into ``system.jsonl`` until the end."""
+        from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler
+
+        self._sampler = SystemSampler(
+            self.spool_dir / SYSTEM_FILENAME, self.id, None, None, None, interval, root=os.getpid()
+        )
+        self._sampler.start()
 
     def _capture_env(self) -> None:
         leave_signals_to_main_thread()

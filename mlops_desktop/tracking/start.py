@@ -22,6 +22,9 @@ TARGET_ENV = "MLOPS_DESKTOP_TARGET"
 EXPERIMENT_ENV = "MLOPS_DESKTOP_EXPERIMENT"  # set by the launcher: the launch's experiment
 RUN_NAME_ENV = "MLOPS_DESKTOP_RUN_NAME"  # set by the launcher: the launch's run name
 OUTPUT_CAPTURED_ENV = "MLOPS_DESKTOP_OUTPUT_CAPTURED"  # "1": the launcher logs stdout/stderr
+SYSTEM_METRICS_ENV = "MLOPS_DESKTOP_SYSTEM_METRICS"  # "0": no system metrics for runs by hand
+SYSTEM_INTERVAL_ENV = "MLOPS_DESKTOP_SYSTEM_INTERVAL"  # seconds between system samples
+DEFAULT_SYSTEM_INTERVAL = 1.0
 DEFAULT_EXPERIMENT = "Default"
 _attached = False
 
@@ -49,6 +52,7 @@ def start_run(
     home: str | os.PathLike[str] | None = None,
     capture_env: bool = True,
     capture_output: bool = True,
+    system_metrics: bool = True,
 ) -> Run:
     """Start a run (use it as a context manager to end it).
 
@@ -66,6 +70,11 @@ def start_run(
         home: the app home; by default ``MLOPS_DESKTOP_HOME`` or the platform's data folder.
         capture_env: record git state, packages and hardware (in a background thread).
         capture_output: copy stdout and stderr into the run's ``output.log``.
+        system_metrics: sample this process and its children (CPU, memory, and the GPUs they
+            use when NVML is there) into the run's ``system.jsonl`` every
+            ``MLOPS_DESKTOP_SYSTEM_INTERVAL`` seconds (default 1) while the run lasts.
+            ``MLOPS_DESKTOP_SYSTEM_METRICS=0`` turns it off too. A run the app launched is
+            sampled by its launcher instead, never twice.
     """
     global _attached
     home_dir = resolve_home(home)
@@ -91,7 +100,17 @@ def start_run(
         spool_dir = run_spool_dir(home_dir, run_id)
     run = Run(run_id, experiment, name, spool_dir, home_dir)
     run._start(_start_event(experiment, name), params, tags, capture_env, capture_output)
+    if system_metrics and not attaching and os.environ.get(SYSTEM_METRICS_ENV, "1") != "0":
+        run._start_system_metrics(_system_interval())
     return run
+
+
+def _system_interval() -> float:
+    try:
+        seconds = float(os.environ.get(SYSTEM_INTERVAL_ENV, DEFAULT_SYSTEM_INTERVAL))
+    except ValueError:
+        return DEFAULT_SYSTEM_INTERVAL
+    return seconds if seconds > 0 else DEFAULT_SYSTEM_INTERVAL
 
 
 def active_run() -> Run | None:

@@ -47,11 +47,12 @@ def test_script_run_is_ingested(temp_home: Path, catalog_url: str | None) -> Non
     svc = ExperimentService.open(temp_home, catalog_url)
     try:
         report = svc.ingest()
-        assert report.points == 4001 and not report.problems
+        assert report.points >= 4001 and not report.problems
         run = svc.get_run(run_id)
         assert run.summary.status == "finished" and run.summary.experiment == "e2e"
         assert run.summary.params == {"lr": 0.01} and run.summary.tags["team"] == "vision"
-        assert run.metric_counts == {"loss": 2000, "acc": 2000, "odd": 1}
+        logged = {k: n for k, n in run.metric_counts.items() if not k.startswith("sys/")}
+        assert logged == {"loss": 2000, "acc": 2000, "odd": 1}
         assert math.isnan(run.summary.metrics["odd"])
         loss = svc.metric_series(run_id, "loss")
         assert loss.steps.tolist() == list(range(2000)) and loss.values[-1] == 1.0 / 2000
@@ -76,5 +77,47 @@ def test_killed_script_is_marked_killed(temp_home: Path) -> None:
         run = svc.get_run(run_id)
         assert run.summary.status == "killed" and run.metric_counts["loss"] == 2000
         assert run.summary.ended_at is not None
+    finally:
+        svc.close()
+
+
+HAND_RUN = textwrap.dedent(
+    """
+    import sys, time
+    import mlops_desktop as mlops
+
+    with mlops.start_run(system_metrics=sys.argv[1] == "on") as run:
+        deadline = time.monotonic() + 1.2
+        while time.monotonic() < deadline:  # busy, so the sampler has CPU to see
+            run.log_metric("x", 1.0)
+        print(run.id, flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "sampled"),
+    [("on", {}, True), ("off", {}, False), ("on", {"MLOPS_DESKTOP_SYSTEM_METRICS": "0"}, False)],
+)
+def test_a_run_started_by_hand_gets_system_metrics_unless_opted_out(
+    temp_home: Path, mode: str, env: dict[str, str], sampled: bool
+) -> None:
+    full_env = {**os.environ, "MLOPS_DESKTOP_HOME": str(temp_home), **env}
+    full_env["MLOPS_DESKTOP_SYSTEM_INTERVAL"] = "0.2"
+    out = subprocess.run(
+        [sys.executable, "-c", HAND_RUN, mode], env=full_env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    run_id = out.stdout.split()[0]
+    svc = ExperimentService.open(temp_home)
+    try:
+        assert not svc.ingest().problems
+        counts = svc.get_run(run_id).metric_counts
+        if sampled:
+            assert counts["sys/cpu_percent"] >= 3 and counts["sys/rss_mb"] >= 3
+            cpu = svc.metric_series(run_id, "sys/cpu_percent").values
+            assert max(cpu) > 20  # the script kept one core busy
+        else:
+            assert not [k for k in counts if k.startswith("sys/")]
     finally:
         svc.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ctypes
+import os
+import time
 from collections import Counter
 from typing import Any
 
@@ -261,3 +263,60 @@ def test_integrator_trapezoid_and_gaps():
     assert integ.add("g", 100.0, 200.0) == pytest.approx(150.0)  # a stall is not bridged
     assert integ.add("g", 101.0, 200.0) == pytest.approx(350.0)
     assert integ.add("other", 5.0, None) is None
+
+
+FAKE_SMI = """#!/bin/sh
+case "$1" in
+  --query-compute-apps=*) echo "4242, 1024, GPU-aaa"; exit 0 ;;
+esac
+while true; do
+  echo "0, NVIDIA A10, GPU-aaa, 35, 2048, 23028, 51, 61.25, 150.00, 1695, 6251, 0"
+  echo "1, Tesla K80, GPU-bbb, [N/A], 10, 11441, 40, [Not Supported], [N/A], 562, 2505, [N/A]"
+  sleep 0.05
+done
+"""
+
+
+def test_nvidia_smi_lines_parse_with_unsupported_fields():
+    from mlops_desktop.tracking.gpu_stats import parse_smi_line
+
+    doc = parse_smi_line(
+        "1, Tesla K80, GPU-b, [N/A], 10, 11441, 40, [Not Supported], [N/A], 5, 6, 7"
+    )
+    assert doc is not None
+    assert (doc["name"], doc["uuid"], doc["util"], doc["power"]) == (
+        "Tesla K80",
+        "GPU-b",
+        None,
+        None,
+    )
+    assert doc["memory_used"] == 10 << 20 and doc["temperature"] == 40.0
+    assert {"util", "power", "power_limit", "energy"} <= set(doc["unsupported"])
+    assert parse_smi_line("garbage") is None
+
+
+def test_streaming_nvidia_smi_without_nvml(tmp_path, monkeypatch):
+    from mlops_desktop.tracking import gpu_stats
+
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text(FAKE_SMI)
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.delenv("MLOPS_DESKTOP_FAKE_GPUS", raising=False)
+    monkeypatch.setattr(gpu_stats, "open_nvml", lambda: None)
+    source = gpu_stats.open_gpu_source(stream=True, interval=0.1)
+    assert source is not None and source.name == "nvidia-smi"
+    try:
+        deadline = time.monotonic() + 10
+        while len(source.read().gpus) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)  # a few more lines: power to integrate
+        reading = source.read()
+    finally:
+        source.close()
+    a10, k80 = reading.gpus
+    assert (a10["power"], a10["power_limit"], a10["clock_sm"]) == (61.25, 150.0, 1695.0)
+    assert a10["energy_source"] == "integrated" and a10["energy_j"] > 0
+    assert k80["energy_j"] is None and "power" in k80["unsupported"]
+    assert reading.processes == {4242: {"gpu_memory": 1 << 30, "gpus": [0], "sm_share": None}}

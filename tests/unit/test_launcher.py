@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -97,6 +98,33 @@ def test_sampler_writes_system_spool(tmp_path, launched):
     assert {"sys/cpu_percent", "sys/rss_mb"} <= set(samples[0]["cols"])
     seqs = [e["seq"] for e in samples]
     assert seqs == sorted(seqs) and seqs[0] == 0
+
+
+def test_sampler_records_power_temperature_and_energy_of_leased_gpus(tmp_path, launched):
+    """Fake GPUs with a power draw: energy is integrated from the run's start, per GPU and
+    in total, and the run is tagged with where its energy figures come from."""
+    fake = json.dumps([{"power": 50}, {"power": 200, "temperature": 61, "utilization": 40}])
+    run = tmp_path / "run-energy"
+    cmd = [sys.executable, "-c", "import time; time.sleep(1.6)"]
+    opts = ("--gpu-indices", "1", "--gpu-lock-dir", str(tmp_path / "locks"))
+    launch(launched, run, cmd, *opts, "--sample-interval", "0.3", MLOPS_DESKTOP_FAKE_GPUS=fake)
+    assert launched[-1].wait(30) == 0
+    evs = events(run, "system.jsonl")
+    tags = [e["tags"] for e in evs if e["type"] == "tags"]
+    assert tags == [{"sys.energy_source": "integrated"}]
+    samples = [e["cols"] for e in evs if e["type"] == "metrics"]
+    assert len(samples) >= 3
+    last = {k: v[2][0] for k, v in samples[-1].items()}
+    assert last["sys/gpu1_power_w"] == 200.0 and last["sys/gpu1_temp_c"] == 61.0
+    assert last["sys/gpu1_util"] == 40.0 and last["sys/gpu1_mem_mb"] == 0.0
+    assert not any(k.startswith("sys/gpu0") for k in last)  # not leased
+    energy = [c["sys/gpu1_energy_j"][2][0] for c in samples]
+    assert energy == sorted(energy) and energy[0] >= 0
+    # 200 W from the sampler's start to the last sample (at least 3 x 0.3 s)
+    assert last["sys/gpu1_energy_j"] > 200 * 0.3 * 2.5
+    assert last["sys/energy_j"] == last["sys/gpu1_energy_j"]
+    seqs = [(e["seq"], e["n"]) for e in evs]
+    assert all(a + n == b for (a, n), (b, _) in itertools.pairwise(seqs))
 
 
 def test_fake_gpus_and_free_memory_threshold(tmp_path, monkeypatch):
@@ -197,3 +225,21 @@ def test_a_script_that_starts_a_run_joins_the_launch(tmp_path, launched):
     assert {(e["experiment"], e["name"]) for e in starts} == {("sweep", "trial-7")}
     log = (run / "spool" / "output.log").read_text()
     assert log.count("hello from the script") == 1
+
+
+def test_a_launched_run_is_sampled_by_its_launcher_only(tmp_path, launched):
+    """The script's start_run() attaches to the launch and starts no sampler of its own."""
+    body = (
+        "import threading, time, mlops_desktop as mlops\n"
+        "with mlops.start_run() as run:\n"
+        "    time.sleep(1.0)\n"
+        "    names = [t.name for t in threading.enumerate()]\n"
+        "    print('samplers:', names.count('mlops-sampler'), flush=True)\n"
+    )
+    run = tmp_path / "run-once"
+    launch(launched, run, [sys.executable, "-c", body], "--sample-interval", "0.2")
+    assert launched[-1].wait(60) == 0
+    assert "samplers: 0" in (run / "spool" / "output.log").read_text()
+    samples = events(run, "system.jsonl")
+    steps = [e["cols"]["sys/cpu_percent"][0][0] for e in samples]
+    assert steps == list(range(len(steps))) and len(steps) >= 3
