@@ -23,6 +23,7 @@ from mlops_desktop.cli.data import DATA
 from mlops_desktop.cli.exit_codes import EXIT_STATUS_HELP, ExitCode
 from mlops_desktop.cli.experiments import EXPERIMENTS
 from mlops_desktop.cli.hosts import HOSTS
+from mlops_desktop.cli.hw import HW
 from mlops_desktop.cli.jobs import JOBS
 from mlops_desktop.cli.launch import LAUNCH
 from mlops_desktop.cli.models import MODELS
@@ -32,7 +33,7 @@ from mlops_desktop.settings import Settings, home_from
 from mlops_desktop.tracking.home import HOME_ENV
 
 PROG = "mlops-desktop"
-COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, MODELS, LAUNCH, JOBS, HOSTS)
+COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, MODELS, LAUNCH, JOBS, HOSTS, HW)
 """The commands of each module, in the order ``--help`` lists them."""
 
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_desktop.demo.trainings import Progress, run_trainings
+from mlops_desktop.monitoring.demo_machine import DEMO_MARKER, demo_history
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
 
-MARKER = "demo.json"
-DEMO_VERSION = 3  # 2: registered datasets with versions, used by the runs; 3: models
+MARKER = DEMO_MARKER
+DEMO_VERSION = 4  # 2: datasets with versions, used by the runs; 3: models; 4: hardware history
 
 
 def build_demo(
@@ -65,6 +67,9 @@ def _build_what_is_missing(services: Services, home: Path, built: int, progress:
         register_demo_datasets(services.datasets, home, upto=4, progress=progress)
     services.experiments.ingest()
     register_demo_models(services.experiments, services.models, progress=progress)
+    if built < 4:
+        progress("Recording a day of the demo machine's hardware history")
+        services.hardware.store_history(demo_history(time.time()))
 
 
 def _marker_version(marker: Path) -> int:

@@ -14,6 +14,7 @@ from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.services.hardware import HardwareService
 from mlops_desktop.services.models import ModelService
 
 
@@ -28,6 +29,7 @@ class Services:
         datasets: datasets, versions, diffs, profiles, checkouts.
         models: the model registry.
         jobs: launching and following runs on local GPUs, SSH hosts and Slurm; hosts.
+        hardware: live hardware of every machine, mapped to runs, and its stored history.
     """
 
     home: Path
@@ -36,6 +38,7 @@ class Services:
     datasets: DatasetService
     models: ModelService
     jobs: JobService
+    hardware: HardwareService
 
     @classmethod
     def open(
@@ -56,18 +59,22 @@ class Services:
     def on_catalog(cls, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> Services:
         """The services on an already open catalog (closing them disposes of it)."""
         home = Path(home)
+        experiments = ExperimentService(catalog, home)
+        jobs = JobService(catalog, home, gpu_lock_dir)
         return cls(
             home=home,
             catalog=catalog,
-            experiments=ExperimentService(catalog, home),
+            experiments=experiments,
             datasets=DatasetService(catalog, home),
             models=ModelService(catalog, home),
-            jobs=JobService(catalog, home, gpu_lock_dir),
+            jobs=jobs,
+            hardware=HardwareService(catalog, home, experiments, jobs),
         )
 
     def close(self) -> None:
         """Close the executors' connections and dispose of the shared catalog (twice is
         harmless)."""
+        self.hardware.close()
         self.jobs.close()
 
     def __enter__(self) -> Services:

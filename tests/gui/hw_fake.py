@@ -16,6 +16,7 @@ from mlops_desktop.core.hardware import (
     ProcessSample,
     StoredBucket,
 )
+from mlops_desktop.monitoring.idle import IdleRun
 
 GIB = 1024**3
 
@@ -93,6 +94,7 @@ class FakeHardware:
         self.watches: list[FakeWatch] = []
         self.stored: dict[str, list[StoredBucket]] = {}
         self.stored_calls: list[tuple[str, float]] = []
+        self.idle: dict[str, IdleRun] = {}
 
     def hosts(self) -> list[MonitoredHost]:
         return list(self.machines)
@@ -107,6 +109,9 @@ class FakeHardware:
     ) -> list[StoredBucket]:
         self.stored_calls.append((host, since))
         return self.stored.get(host, [])
+
+    def idle_runs(self) -> dict[str, IdleRun]:
+        return dict(self.idle)
 
     def push(self, update: HostUpdate) -> None:
         """Deliver ``update`` from a worker thread, as the real service does."""

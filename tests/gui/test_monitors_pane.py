@@ -12,8 +12,9 @@ from hw_fake import FakeHardware, synthetic_sample
 from PySide6.QtCore import Qt
 
 from mlops_desktop.core.hardware import HostUpdate, StoredBucket
+from mlops_desktop.monitoring.idle import IdleRun
 from mlops_desktop.ui.item_models import processes_table as pt
-from mlops_desktop.ui.navigation import Navigator, ShowRun
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.monitors.detail import DAY
 from mlops_desktop.ui.panes.monitors.pane import MonitorsPane
 
@@ -167,3 +168,26 @@ def test_theme_change_redraws_without_error(qtbot: Any, pane: MonitorsPane, fake
     theme.themeChanged.connect(pane.events.themeChanged)
     theme.set_theme("dark")
     assert pane.hardware.cards["local"].rows[0].spark.points == 1
+
+
+def test_idle_runs_get_a_badge_and_one_notification(qtbot: Any, runner: Any) -> None:
+    fake = FakeHardware(["local"])
+    events = AppEvents()
+    pane = MonitorsPane(fake, runner, events=events)
+    qtbot.addWidget(pane)
+    pane.start_live()
+    notes: list[tuple[str, str]] = []
+    badges: list[dict[str, str]] = []
+    events.notification.connect(lambda title, text: notes.append((title, text)))
+    events.idleRunsChanged.connect(badges.append)
+    fake.idle = {"run-1": IdleRun("run-1", "local", (0, 1), 0.0)}
+    for _ in range(2):
+        with qtbot.waitSignal(pane.hardware.updatesShown, timeout=5000):
+            fake.push(HostUpdate("local", 1.0, sample=synthetic_sample("local", 1.0)))
+    assert len(notes) == 1 and "GPU 0, 1 on local" in notes[0][1]
+    assert list(badges[-1]) == ["run-1"]
+    fake.idle = {}
+    with qtbot.waitSignal(pane.hardware.updatesShown, timeout=5000):
+        fake.push(HostUpdate("local", 2.0, sample=synthetic_sample("local", 2.0)))
+    assert badges[-1] == {}
+    pane.shutdown()

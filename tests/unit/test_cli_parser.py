@@ -44,6 +44,7 @@ WITH_JSON = {
     "launch": True,
     "jobs": {"list": True, "cancel": True, "logs": False},
     "hosts": {"add": True, "list": True, "check": True},
+    "hw": True,
 }
 """Every command and action, in --help order, and whether it takes --json."""
 

@@ -7,9 +7,12 @@ time the pane shows) and stops in :meth:`MonitorsPane.shutdown`.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.monitors.hardware import HardwareView
 from mlops_desktop.ui.panes.monitors.source import HardwareSource
@@ -38,7 +41,34 @@ class MonitorsPane(Pane):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self._started = False
+        self._source = source
+        self._idle_notes: dict[str, str] = {}
         self.events.themeChanged.connect(lambda _dark: self.hardware.redraw_all())
+        self.hardware.updatesShown.connect(self._check_idle)
+
+    def _check_idle(self, _count: int) -> None:
+        """Badge the runs whose GPUs stay idle, and tell the person once per run."""
+        if self._source is None:
+            return
+        notes = {run: self._idle_note(idle) for run, idle in self._source.idle_runs().items()}
+        if notes == self._idle_notes:
+            return
+        for run, note in notes.items():
+            if run not in self._idle_notes:
+                self.events.notify("GPUs idle", note)
+        self._idle_notes = notes
+        self.events.idleRunsChanged.emit(dict(notes))
+
+    def _idle_note(self, idle: IdleRun) -> str:
+        sample = self.hardware.latest.get(idle.host)
+        names = sample.extra.get("run_names", {}) if sample is not None else {}
+        who = names.get(idle.run_id) or idle.run_id[:8]
+        gpus = ", ".join(str(i) for i in idle.gpus)
+        since = time.strftime("%H:%M", time.localtime(idle.since))
+        return (
+            f"Run {who} has kept GPU {gpus} on {idle.host} under {IDLE_UTIL_PERCENT:.0f} % "
+            f"since {since}: is it stuck, or waiting on data?"
+        )
 
     def start_live(self) -> None:
         """Start watching every machine (the app calls it at start)."""
@@ -62,8 +92,13 @@ class MonitorsPane(Pane):
 
 
 def _create(context: PaneContext) -> MonitorsPane:
-    source: HardwareSource | None = getattr(context.services, "hardware", None)
-    return MonitorsPane(source, context.runner, navigator=context.navigator, events=context.events)
+    context.services.hardware.history_days = context.settings.hw_history_days
+    return MonitorsPane(
+        context.services.hardware,
+        context.runner,
+        navigator=context.navigator,
+        events=context.events,
+    )
 
 
 register_pane("Monitors", "monitors", 40, _create)

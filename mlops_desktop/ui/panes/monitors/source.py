@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from mlops_desktop.core.hardware import HostUpdate, MonitoredHost, StoredBucket
+from mlops_desktop.monitoring.idle import IdleRun
 
 
 class HardwareWatchHandle(Protocol):
@@ -34,4 +35,8 @@ class HardwareSource(Protocol):
         self, host: str, since: float, until: float | None = None
     ) -> list[StoredBucket]:
         """Minute buckets from the catalog (blocking: call it through the TaskRunner)."""
+        ...
+
+    def idle_runs(self) -> dict[str, IdleRun]:
+        """Running runs whose GPUs have stayed idle, by run id (in memory, cheap)."""
         ...
