@@ -33,7 +33,7 @@ from mlops_desktop.monitoring.nvml_sampler import NvmlSampler
 DEMO_MARKER = "demo.json"  # written in the home by the demo build
 DEMO_HOST = "demo-gpu-box"
 DEMO_MACHINE = MonitoredHost(
-    DEMO_HOST, "demo", "", "demo data: a recorded GPU server replayed, not a real machine"
+    DEMO_HOST, "demo", "", "demo data: recorded, not a real machine"
 )
 GPUS = 4
 BUSY_GPUS = (0, 1)
@@ -100,7 +100,7 @@ class DemoMachine:
             net_recv_bps=abs(self._rng.gauss(2e6, 5e5)),
             net_sent_bps=abs(self._rng.gauss(1e6, 3e5)),
             gpus=tuple(gpus),
-            processes=(trainer,) if run is not None else (),
+            processes=(trainer,),
             gpu_source="demo",
             demo=True,
         )

@@ -71,9 +71,9 @@ def test_updates_from_worker_threads_reach_cards_and_charts(
     assert card.rows[2].value.text().endswith(" %")
     assert " W · " in card.rows[2].holder.text() and "4.0 kJ" in card.rows[2].holder.text()  # type: ignore[union-attr]
     charts = pane.hardware.detail.charts
-    t, _y = charts["util"].line_data("GPU1")
+    t, _y = charts["util"].line_data("1")
     assert t.size == 5 and t.tolist() == [-4.0, -3.0, -2.0, -1.0, 0.0]
-    assert set(charts["power"].lines) == {"GPU0", "GPU1"}
+    assert set(charts["power"].lines) == {"0", "1"}
     cpu_t, _cpu = charts["cpu"].line_data("CPU")
     assert cpu_t.size == 5
 
@@ -82,7 +82,7 @@ def test_a_gap_stays_nan_in_the_charts(qtbot: Any, pane: MonitorsPane, fake: Any
     updates = [live("local", T0), HostUpdate("local", T0 + 1, None, "no answer for 5 s", "live")]
     feed(qtbot, pane, fake, [*updates, live("local", T0 + 2)])
     qtbot.waitUntil(lambda: len(pane.hardware.histories["local"]) == 3, timeout=5000)
-    _t, y = pane.hardware.detail.charts["util"].line_data("GPU0")
+    _t, y = pane.hardware.detail.charts["util"].line_data("0")
     assert math.isfinite(y[0]) and math.isnan(y[1]) and math.isfinite(y[2])
     assert pane.hardware.cards["local"].rows[0].spark.points == 3
 

@@ -32,6 +32,8 @@ GIB = 1024**3
 # label, seconds shown, most points drawn per line
 RANGES = (("Last minute", 60.0, None), ("Last hour", 3600.0, 600), ("Last day", 86400.0, 720))
 DAY = 2
+GPU_CHARTS = ("util", "memory_gpu", "power", "temperature")
+NO_GPU_TEXT = "No GPU here: NVML and nvidia-smi found none on this machine."
 
 
 def chart_set() -> dict[str, HardwareChart]:
@@ -91,7 +93,11 @@ class HostDetail(QWidget):
         self.model = pt.ProcessesTableModel(self)
         self.table, self.proxy = processes_view(self.model)
         head = QHBoxLayout()
+        self.no_gpu = QLabel(NO_GPU_TEXT)
+        self.no_gpu.setVisible(False)
         head.addWidget(self.title, 1)
+        head.addWidget(self.no_gpu)
+        head.addSpacing(12)
         head.addWidget(QLabel("Show"))
         head.addWidget(self.range_combo)
         chart_box = QWidget()
@@ -135,7 +141,8 @@ class HostDetail(QWidget):
         gpus = sorted(
             {int(k[3 : k.index(".")]) for k in history.series_keys() if k.startswith("gpu")}
         )
-        names = {f"GPU{i}" for i in gpus}
+        names = {str(i) for i in gpus}  # the chart's title says "GPU": a legend of indices fits
+        self._show_gpu_charts(bool(gpus))
         for suffix, chart in (
             ("util", self.charts["util"]),
             ("memory", self.charts["memory_gpu"]),
@@ -145,7 +152,13 @@ class HostDetail(QWidget):
             chart.keep_lines(names)
             for n, index in enumerate(gpus):
                 view = history.series(f"gpu{index}.{suffix}", since, points)
-                chart.set_line(f"GPU{index}", view, run_color(n), end)
+                chart.set_line(str(index), view, run_color(n), end)
+
+    def _show_gpu_charts(self, shown: bool) -> None:
+        """A machine without GPUs gets its CPU and RAM charts, and a line saying why."""
+        for key in GPU_CHARTS:
+            self.charts[key].setVisible(shown)
+        self.no_gpu.setVisible(not shown)
 
     def selected_process(self) -> ProcessSample | None:
         rows = self.table.selectionModel().selectedRows()

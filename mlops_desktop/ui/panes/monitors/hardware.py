@@ -175,6 +175,10 @@ class HardwareView(QWidget):
             card = self.cards.get(host.name)
             if card is None or card.host != host:
                 self._add_card(host)
+        order = [h.name for h in hosts]  # the service's order: this machine first
+        self.cards = {n: self.cards[n] for n in order if n in self.cards} | {
+            n: c for n, c in self.cards.items() if n not in order
+        }
         self._show_cards()
 
     def select_host(self, name: str) -> None:
