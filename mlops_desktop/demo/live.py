@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import mlops_desktop as mlops
+from mlops_desktop.demo.recorded_gpus import RecordedGpus
 from mlops_desktop.demo.sklearn_data import scaled_split
 
 HIDDEN = (128, 64)
@@ -60,6 +61,7 @@ def main(epochs: int = 60, batch: int = 64, pause_s: float = 0.12) -> None:
             hidden_layer_sizes=HIDDEN, learning_rate_init=LEARNING_RATE, random_state=SEED
         )
         rng = np.random.default_rng(SEED)
+        gpus = RecordedGpus(run)
         step = 0
         for epoch in range(epochs):
             order = rng.permutation(len(x_tr))
@@ -67,6 +69,7 @@ def main(epochs: int = 60, batch: int = 64, pause_s: float = 0.12) -> None:
                 idx = order[start : start + batch]
                 clf.partial_fit(x_tr[idx], y_tr[idx], classes=classes)
                 run.log_metric("train/batch_loss", clf.loss_, step=step)
+                gpus.log()
                 step += 1
                 time.sleep(pause_s)
             val_acc = accuracy_score(y_te, clf.predict(x_te))
@@ -75,6 +78,7 @@ def main(epochs: int = 60, batch: int = 64, pause_s: float = 0.12) -> None:
                 f"epoch {epoch + 1}/{epochs}: loss {clf.loss_:.4f}  val/acc {val_acc:.4f}",
                 flush=True,
             )
+        gpus.close()
 
 
 if __name__ == "__main__":

@@ -32,9 +32,7 @@ from mlops_desktop.monitoring.nvml_sampler import NvmlSampler
 
 DEMO_MARKER = "demo.json"  # written in the home by the demo build
 DEMO_HOST = "demo-gpu-box"
-DEMO_MACHINE = MonitoredHost(
-    DEMO_HOST, "demo", "", "demo data: recorded, not a real machine"
-)
+DEMO_MACHINE = MonitoredHost(DEMO_HOST, "demo", "", "demo data: recorded, not a real machine")
 GPUS = 4
 BUSY_GPUS = (0, 1)
 GIB = 1 << 30
