@@ -13,8 +13,7 @@ import time
 from typing import Any
 
 from mlops_desktop.core.hardware import ENERGY_COUNTER, ENERGY_SOURCE_TAG
-from mlops_desktop.monitoring.demo_machine import BUSY_GPUS, STREAM_S
-from mlops_desktop.monitoring.fake_nvml import replay_nvml
+from mlops_desktop.monitoring.demo_machine import BUSY_GPUS, replayed_gpus
 from mlops_desktop.monitoring.nvml_sampler import NvmlSampler
 
 MIB = 1 << 20
@@ -31,7 +30,7 @@ class RecordedGpus:
     def __init__(self, run: Any, every_s: float = 1.0) -> None:
         self.run = run
         self.every_s = every_s
-        self._gpus = NvmlSampler(module=replay_nvml(count=len(BUSY_GPUS), seconds=STREAM_S))
+        self._gpus = NvmlSampler(module=replayed_gpus(int(time.time())))
         self._start: dict[int, float] = {}
         self._last = 0.0
         run.set_tags(DEMO_TAGS)
@@ -45,6 +44,8 @@ class RecordedGpus:
         values: dict[str, float] = {}
         for gpu in self._gpus.sample():
             i = gpu.index
+            if i not in BUSY_GPUS:
+                continue
             if gpu.util is not None:
                 values[f"sys/gpu{i}_util"] = gpu.util
             if gpu.memory_used is not None:

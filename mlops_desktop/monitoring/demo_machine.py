@@ -27,7 +27,7 @@ from mlops_desktop.core.hardware import (
     ProcessSample,
     StoredBucket,
 )
-from mlops_desktop.monitoring.fake_nvml import replay_nvml
+from mlops_desktop.monitoring.fake_nvml import FakeGpu, FakeNvml, training_stream
 from mlops_desktop.monitoring.nvml_sampler import NvmlSampler
 
 DEMO_MARKER = "demo.json"  # written in the home by the demo build
@@ -40,6 +40,7 @@ MEMORY_TOTAL = 512 * GIB
 CORES = 32
 STREAM_S = 1800
 TRAIN_PID = 424242
+GPU_NAME = "NVIDIA H100 80GB HBM3"
 
 
 class DemoMachine:
@@ -51,7 +52,7 @@ class DemoMachine:
 
     def __init__(self, holder: Callable[[], str | None] = lambda: None) -> None:
         self._holder = holder
-        self._nvml = NvmlSampler(module=replay_nvml(count=GPUS, seconds=STREAM_S))
+        self._nvml = NvmlSampler(module=replayed_gpus(int(time.time())))
         self._since = time.time()
         self._rng = random.Random(7)
 
@@ -105,6 +106,28 @@ class DemoMachine:
 
     def close(self) -> None:
         self._nvml.close()
+
+
+def replayed_gpus(at: int) -> FakeNvml:
+    """The demo machine's GPUs, each replaying a recorded training stream from where a
+    stream that started at the last full half hour would be at ``at`` (Unix seconds), so a
+    sample taken at any moment looks like the middle of a training, not its start."""
+    offset = at % STREAM_S
+    return FakeNvml(
+        [
+            FakeGpu(
+                name=GPU_NAME,
+                memory_total=80 * GIB,
+                power_limit=400.0,
+                stream=_rotated(training_stream(STREAM_S, seed=i), offset),
+            )
+            for i in range(GPUS)
+        ]
+    )
+
+
+def _rotated(frames: list[dict[str, float]], offset: int) -> list[dict[str, float]]:
+    return frames[offset:] + frames[:offset]
 
 
 def _idle(gpu: GpuSample) -> GpuSample:
