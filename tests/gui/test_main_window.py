@@ -65,6 +65,7 @@ def test_preferences_dialog_saves_settings(qtbot: Any, window: Any, home: Path) 
     dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
     dialog.interval_spin.setValue(2.5)
     dialog.smoothing_spin.setValue(0.6)
+    dialog.history_spin.setValue(30)
     with qtbot.waitSignal(window.events.themeChanged, timeout=2000) as blocker:
         dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert blocker.args == [True]
@@ -72,6 +73,8 @@ def test_preferences_dialog_saves_settings(qtbot: Any, window: Any, home: Path) 
     assert (saved.theme, saved.ingest_interval_s, saved.chart_smoothing) == ("dark", 2.5, 0.6)
     assert window.theme.dark
     assert window.panes["Experiments"].charts.smoothing_slider.value() == 60
+    assert saved.hw_history_days == 30
+    assert window.services.hardware.history_days == 30
 
 
 def test_preferences_refuses_a_bad_url_and_tests_a_good_one(

@@ -1,4 +1,4 @@
-"""Preferences: catalog location, theme, chart smoothing and ingest interval."""
+"""Preferences: catalog location, theme, chart smoothing, ingest interval, hardware history."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -99,6 +100,14 @@ class PreferencesDialog(QDialog):
         self.interval_spin.setSingleStep(0.5)
         self.interval_spin.setSuffix(" s")
         self.interval_spin.setValue(settings.ingest_interval_s)
+        self.history_spin = QSpinBox()
+        self.history_spin.setRange(1, 365)
+        self.history_spin.setSuffix(" days")
+        self.history_spin.setValue(settings.hw_history_days)
+        self.history_spin.setToolTip(
+            "How long the catalog keeps the per-minute hardware history that the Monitors "
+            "pane's day view shows"
+        )
         form = QFormLayout()
         form.addRow("Home:", home_label)
         form.addRow("", self._note(HOME_NOTE))
@@ -108,6 +117,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Theme:", self.theme_combo)
         form.addRow("Chart smoothing:", self.smoothing_spin)
         form.addRow("Look for new points every:", self.interval_spin)
+        form.addRow("Keep hardware history for:", self.history_spin)
         return form
 
     def _build_catalog_row(self, settings: Settings) -> QHBoxLayout:
@@ -172,6 +182,7 @@ class PreferencesDialog(QDialog):
         s.theme = str(self.theme_combo.currentData())
         s.chart_smoothing = round(self.smoothing_spin.value(), 2)
         s.ingest_interval_s = round(self.interval_spin.value(), 2)
+        s.hw_history_days = self.history_spin.value()
         try:
             s.save(self._home)
         except OSError as exc:

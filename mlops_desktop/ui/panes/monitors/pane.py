@@ -92,7 +92,14 @@ class MonitorsPane(Pane):
 
 
 def _create(context: PaneContext) -> MonitorsPane:
-    context.services.hardware.history_days = context.settings.hw_history_days
+    hardware = context.services.hardware
+    settings = context.settings
+
+    def apply_settings() -> None:
+        hardware.history_days = settings.hw_history_days
+
+    apply_settings()
+    context.events.settingsChanged.connect(apply_settings)
     return MonitorsPane(
         context.services.hardware,
         context.runner,
