@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import QueryError
+from mlops_desktop.core.hardware import SYSTEM_PREFIX
 from mlops_desktop.core.query import parse_query
 from mlops_desktop.ui.item_models.runs_table import DYNAMIC_PREFIXES, RunsTableModel
 
@@ -29,8 +30,10 @@ _INVALID_STYLE = "QLineEdit { border: 2px solid #d0312d; border-radius: 3px; pad
 
 
 def default_columns(model: RunsTableModel) -> list[str]:
-    """A few metric and param columns of the current runs, for a first look."""
+    """A few metric and param columns of the current runs, for a first look (the hardware a
+    run used, ``sys/`` metrics, can be picked in Columns… but is never a default)."""
     params, metrics = model.available_keys()
+    metrics = [k for k in metrics if not k.startswith(SYSTEM_PREFIX)]
     chosen = [f"metrics.{k}" for k in metrics[:AUTO_METRIC_COLUMNS]]
     return chosen + [f"params.{k}" for k in params[:AUTO_PARAM_COLUMNS]]
 

@@ -1,7 +1,7 @@
 """The System tab of a run: the hardware it used, apart from its own metrics, never smoothed.
 
 CPU and RAM of the run's processes, and per leased GPU its utilisation, memory, power and
-temperature, each in a small chart over minutes since the run started; above them the run's
+temperature, each in a small chart over the time since the run started; above them the run's
 GPU energy in joules and watt-hours, with where the figure comes from.
 """
 
@@ -65,6 +65,19 @@ def chart_specs(keys: list[str]) -> list[ChartSpec]:
     drawn |= {k for k in keys if k.endswith("_energy_j")}
     specs += [ChartSpec(k.removeprefix("sys/"), "", (k,)) for k in keys if k not in drawn]
     return specs
+
+
+def time_unit(system: RunSystemMetrics) -> tuple[str, float]:
+    """Seconds, minutes or hours for the x axis, by how long the samples span."""
+    ends = [float(t[-1]) for t, _v in system.series.values() if len(t)]
+    starts = [float(t[0]) for t, _v in system.series.values() if len(t)]
+    origin = system.started_at if system.started_at is not None else min(starts, default=0.0)
+    span = max(ends, default=origin) - origin
+    if span < 120:
+        return "seconds", 1.0
+    if span < 2 * 3600:
+        return "minutes", 60.0
+    return "hours", 3600.0
 
 
 def energy_text(system: RunSystemMetrics) -> str:
@@ -151,14 +164,16 @@ class SystemView(QWidget):
         if wanted != list(self.plots):
             self._rebuild(specs)
         start = system.started_at
+        unit, per = time_unit(system)
         for spec in specs:
             plot = self.plots[spec.title]
             for i, key in enumerate(spec.keys):
                 times, values = system.series[key]
                 origin = start if start is not None else (times[0] if len(times) else 0.0)
-                minutes = (np.asarray(times, dtype=float) - origin) / 60.0
+                since = (np.asarray(times, dtype=float) - origin) / per
                 curve = plot.getPlotItem().listDataItems()[i]
-                curve.setData(minutes, np.asarray(values, dtype=float), connect="finite")
+                curve.setData(since, np.asarray(values, dtype=float), connect="finite")
+            plot.getPlotItem().setLabel("bottom", f"{unit} since the run started")
         self.stack.setCurrentIndex(1)
 
     def _rebuild(self, specs: list[ChartSpec]) -> None:
@@ -173,7 +188,8 @@ class SystemView(QWidget):
             item = plot.getPlotItem()
             item.setTitle(spec.title, size="9pt")
             item.showGrid(x=True, y=True, alpha=0.25)
-            item.setLabel("bottom", "minutes since the run started")
+            for side in ("left", "bottom"):
+                item.getAxis(side).enableAutoSIPrefix(False)
             item.setLabel("left", units=spec.unit or None)
             for i, _key in enumerate(spec.keys):
                 item.plot(pen=pg.mkPen(run_color(i), width=1.5))
