@@ -27,6 +27,9 @@ class Recorder:
         with self._cond:
             assert self._cond.wait_for(lambda: pred(self.updates), timeout), self.updates[-5:]
 
+    def samples(self) -> list[HostUpdate]:
+        return [u for u in self.updates if u.sample is not None]
+
 
 def samples(updates: list[HostUpdate]) -> int:
     return sum(u.sample is not None for u in updates)

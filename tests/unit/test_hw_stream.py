@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hw_stream_helpers import Recorder
 
 from mlops_desktop.core.errors import HostError
 from mlops_desktop.core.hardware import HostUpdate
@@ -19,26 +18,6 @@ from mlops_desktop.monitoring.remote import AgentStream, Backoff, exit_problem
 
 FAST = Backoff((0.05, 0.1))
 DOC = json.dumps({"time": 1.0, "cpu_percent": 12.5, "memory": {"used": 1, "total": 2}})
-
-
-class Recorder:
-    """Collects updates; waits on a condition, never a bare sleep."""
-
-    def __init__(self) -> None:
-        self.updates: list[HostUpdate] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, update: HostUpdate) -> None:
-        with self._cond:
-            self.updates.append(update)
-            self._cond.notify_all()
-
-    def wait_for(self, pred: Callable[[list[HostUpdate]], bool], timeout: float = 10.0) -> None:
-        with self._cond:
-            assert self._cond.wait_for(lambda: pred(self.updates), timeout), self.updates[-5:]
-
-    def samples(self) -> list[HostUpdate]:
-        return [u for u in self.updates if u.sample is not None]
 
 
 def py(code: str) -> list[str]:
