@@ -219,6 +219,12 @@ class HostCard(QFrame):
         super().mousePressEvent(event)
 
 
+REMOTE_HINT = (
+    "SSH hosts you add (Hosts…) show up here, and the Slurm nodes where the app's jobs run, "
+    "while they run."
+)
+
+
 class CardGrid(QWidget):
     """Host cards in as many columns as fit."""
 
@@ -226,6 +232,10 @@ class CardGrid(QWidget):
         super().__init__(parent)
         self.cards: list[HostCard] = []
         self._columns = 0
+        self.hint = QLabel(REMOTE_HINT)
+        self.hint.setWordWrap(True)
+        self.hint.setMaximumWidth(CARD_WIDTH)
+        self.hint.setEnabled(False)  # drawn in the palette's quieter text colour
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(6, 6, 6, 6)
         self._grid.setSpacing(6)
@@ -239,6 +249,8 @@ class CardGrid(QWidget):
         self.cards = list(cards)
         self._columns = 0
         self._relayout()
+        remote = any(c.host.kind in ("ssh", "slurm") for c in self.cards)
+        self.hint.setVisible(not remote)
 
     def _relayout(self) -> None:
         columns = max(1, (self.width() - 6) // (CARD_WIDTH + 6))
@@ -247,9 +259,12 @@ class CardGrid(QWidget):
         self._columns = columns
         for card in self.cards:
             self._grid.removeWidget(card)
+        self._grid.removeWidget(self.hint)
         for i, card in enumerate(self.cards):
             self._grid.addWidget(card, i // columns, i % columns)
             card.show()
+        rows = (len(self.cards) + columns - 1) // columns
+        self._grid.addWidget(self.hint, rows, 0, 1, columns)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -66,7 +66,9 @@ def processes_view(model: pt.ProcessesTableModel) -> tuple[QTableView, QSortFilt
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setSectionResizeMode(pt.COL_COMMAND, QHeaderView.ResizeMode.Stretch)
-    for column, width in ((pt.COL_PID, 70), (pt.COL_USER, 90), (pt.COL_RUN, 90)):
+    widths = ((pt.COL_PID, 70), (pt.COL_USER, 80), (pt.COL_CPU, 64), (pt.COL_RAM, 80),
+              (pt.COL_GPU_MEMORY, 90), (pt.COL_SM, 56), (pt.COL_RUN, 110))  # fmt: skip
+    for column, width in widths:
         view.setColumnWidth(column, width)
     return view, proxy
 
