@@ -43,7 +43,10 @@ def all_document(results: list[HostSample | HostError]) -> list[dict[str, Any]]:
 
 
 def _host(error: HostError) -> str:
-    return str(error).split(":", 1)[0] if ":" in str(error) else "?"
+    """The machine an error of ``sample_all`` is about: it starts with "NAME: " (a Slurm node's
+    name, ``slurm:CLUSTER/NODE``, has a colon of its own)."""
+    said = str(error)
+    return said.split(": ", 1)[0] if ": " in said else "?"
 
 
 def update_document(update: HostUpdate) -> dict[str, Any] | None:

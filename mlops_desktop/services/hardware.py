@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -130,14 +130,16 @@ class HardwareService(CatalogService):
         return self._named(sample)
 
     def sample_all(self, wait: float = 0.5) -> list[HostSample | HostError]:
-        """One sample of every known machine, in parallel; an unreachable one is its error."""
+        """One sample of every known machine, in parallel; an unreachable one is its error,
+        whose sentence starts with the machine's name and ": "."""
         hosts = self.hosts()
 
         def one(h: MonitoredHost) -> HostSample | HostError:
             try:
                 return self.sample(h.name, wait)
             except UserFacingError as exc:
-                return exc if isinstance(exc, HostError) else HostError(str(exc))
+                said = str(exc)
+                return HostError(said if said.startswith(f"{h.name}: ") else f"{h.name}: {said}")
 
         with ThreadPoolExecutor(max_workers=min(8, max(1, len(hosts)))) as pool:
             return list(pool.map(one, hosts))
@@ -150,6 +152,17 @@ class HardwareService(CatalogService):
         known = ", ".join(h.name for h in self.hosts())
         raise HostError(f"No machine named {name!r}: the app knows {known}.")
 
+    def run_names(self, run_ids: Iterable[str]) -> dict[str, str]:
+        """Names of runs by id: the catalog's, else the name its running job was launched with
+        (a launched run is in the catalog only once its first records are ingested)."""
+        ids = set(run_ids)
+        names = self.experiments.run_names(ids) if ids else {}
+        if missing := ids - set(names):
+            for job in self.jobs.jobs(active_only=True):
+                if job.run_id in missing:
+                    names[job.run_id] = job.name or job.run_id[:8]
+        return names
+
     def _named(self, sample: HostSample) -> HostSample:
         ids = {p.run for p in sample.processes if p.run} | {
             g.lease.run for g in sample.gpus if g.lease is not None
@@ -158,7 +171,7 @@ class HardwareService(CatalogService):
         if not missing:
             return sample
         names = dict(sample.extra.get("run_names", {}))
-        names.update(self.experiments.run_names(missing))
+        names.update(self.run_names(missing))
         extra = dict(sample.extra)
         extra["run_names"] = names
         return dataclasses.replace(sample, extra=extra)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import queue
 import socket
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,11 +38,22 @@ _log = logging.getLogger(__name__)
 LOCAL = "local"
 ONE_SAMPLE_TIMEOUT_S = 30.0
 NODES_TTL_S = 10.0
+NO_NODES_TTL_S = 2.0
+# (cluster, run ids) -> (monotonic time the answer is good until, the nodes)
 _NODES: dict[tuple[str, tuple[str, ...]], tuple[float, list[SlurmNode]]] = {}
+_NODES_LOCK = threading.Lock()
 
 
 def _running_targets(jobs: list[JobInfo]) -> set[str]:
     return {j.target for j in jobs if j.state in ("starting", "running")}
+
+
+def _cluster_jobs(active: list[JobInfo], cluster: str) -> list[JobInfo]:
+    """The app's unfinished jobs on ``cluster``; a "queued" one counts as started, since the
+    catalog's state lags Slurm's until someone refreshes the jobs (squeue lists no node for a
+    job that still waits)."""
+    mine = [j for j in active if j.target == f"slurm:{cluster}"]
+    return [replace(j, state="starting") if j.state == "queued" else j for j in mine]
 
 
 def known_hosts(jobs: JobService) -> list[MonitoredHost]:
@@ -53,7 +66,7 @@ def known_hosts(jobs: JobService) -> list[MonitoredHost]:
         if host.kind == "ssh" and (not host.from_ssh_config or f"ssh:{host.name}" in busy):
             found.append(MonitoredHost(host.name, "ssh", host.address, "SSH host"))
     for host in hosts:
-        mine = [j for j in active if j.target == f"slurm:{host.name}"]
+        mine = _cluster_jobs(active, host.name)
         if host.kind == "slurm" and mine:
             found += [_node_host(n) for n in _slurm_nodes(host, mine, jobs.home)]
     return found
@@ -63,15 +76,22 @@ def _slurm_nodes(cluster: HostInfo, jobs: list[JobInfo], home: Path) -> list[Slu
     """The nodes of the app's running jobs on ``cluster`` (none when it cannot be reached:
     the jobs pane says why)."""
     key = (cluster.name, tuple(sorted(j.run_id for j in jobs)))
-    cached = _NODES.get(key)
-    if cached is not None and time.monotonic() - cached[0] < NODES_TTL_S:
+    now = time.monotonic()
+    with _NODES_LOCK:
+        cached = _NODES.get(key)
+    if cached is not None and now < cached[0]:
         return cached[1]
     try:
         nodes = job_node_targets(cluster, jobs, slurm_runner(cluster, home))
     except HostError as exc:
         _log.info("Slurm nodes of %s not listed: %s", cluster.name, exc)
         nodes = []
-    _NODES[key] = (time.monotonic(), nodes)
+    # no node yet (the jobs wait in the queue): ask again soon, so a node shows as its job starts
+    until = now + (NODES_TTL_S if nodes else NO_NODES_TTL_S)
+    with _NODES_LOCK:
+        for old in [k for k, (good_until, _) in _NODES.items() if good_until <= now]:
+            del _NODES[old]
+        _NODES[key] = (until, nodes)
     return nodes
 
 
@@ -87,8 +107,7 @@ def _node(name: str, service: HardwareService) -> SlurmNode:
     cluster_name, _, node = name.removeprefix("slurm:").partition("/")
     active = service.jobs.jobs(active_only=True)
     cluster = service.jobs.targets.host(cluster_name)
-    for found in _slurm_nodes(cluster, [j for j in active if j.target == f"slurm:{cluster_name}"],
-                              service.home):  # fmt: skip
+    for found in _slurm_nodes(cluster, _cluster_jobs(active, cluster_name), service.home):
         if found.node == node:
             return found
     raise HostError(f"{name}: no job of this app runs on that node now.")

@@ -151,7 +151,7 @@ class HardwareWatch:
         names = dict(self._names)
         names.update(mapper.names)
         if missing:
-            names.update(self.service.experiments.run_names(missing))
+            names.update(self.service.run_names(missing))
         with self._lock:
             self._mapper, self._names = mapper, names
 
