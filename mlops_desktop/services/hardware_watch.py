@@ -59,8 +59,8 @@ class HardwareWatch:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._refresh_runs()
-        self._follow_hosts()
+        """Start the keeper: it lists the machines at once (off the caller's thread: listing
+        Slurm nodes may ask a login host) and starts a source for each."""
         self._keeper.start()
 
     def set_interval(self, seconds: float) -> None:
@@ -128,20 +128,24 @@ class HardwareWatch:
     # -- keeper ----------------------------------------------------------------------------
 
     def _keep(self) -> None:
+        self._tick()
         while not self._stop.wait(KEEPER_PERIOD_S):
-            try:
-                self._refresh_runs()
-                self._follow_hosts()
-                with self._lock:
-                    done = self._buckets.completed()
-                self._store(done)
-                if time.time() - self._last_prune > PRUNE_PERIOD_S:
-                    self._last_prune = time.time()
-                    self.service.prune_history()
-            except UserFacingError as exc:  # a locked or unreachable catalog: try again later
-                _log.warning("Hardware watch: %s", exc)
-            except Exception:
-                _log.exception("Hardware watch keeper failed; it keeps going")
+            self._tick()
+
+    def _tick(self) -> None:
+        try:
+            self._refresh_runs()
+            self._follow_hosts()
+            with self._lock:
+                done = self._buckets.completed()
+            self._store(done)
+            if time.time() - self._last_prune > PRUNE_PERIOD_S:
+                self._last_prune = time.time()
+                self.service.prune_history()
+        except UserFacingError as exc:  # a locked or unreachable catalog: try again later
+            _log.warning("Hardware watch: %s", exc)
+        except Exception:
+            _log.exception("Hardware watch keeper failed; it keeps going")
 
     def _refresh_runs(self) -> None:
         mapper = self.service.mapper()

@@ -86,10 +86,20 @@ HAND_RUN = textwrap.dedent(
     import sys, time
     import mlops_desktop as mlops
 
+    def samples(path):
+        try:
+            return path.read_bytes().count(b"\\n")
+        except OSError:
+            return 0
+
     with mlops.start_run(system_metrics=sys.argv[1] == "on") as run:
-        deadline = time.monotonic() + 1.2
-        while time.monotonic() < deadline:  # busy, so the sampler has CPU to see
-            run.log_metric("x", 1.0)
+        system = run.events_path.parent / "system.jsonl"
+        start = time.monotonic()
+        while time.monotonic() < start + 20:  # busy, so the sampler has CPU to see
+            for _ in range(1000):
+                run.log_metric("x", 1.0)
+            if time.monotonic() > start + 1.2 and (sys.argv[2] == "0" or samples(system) >= 4):
+                break  # a loaded machine may take longer to give the sampler its turns
         print(run.id, flush=True)
     """
 )
@@ -105,7 +115,10 @@ def test_a_run_started_by_hand_gets_system_metrics_unless_opted_out(
     full_env = {**os.environ, "MLOPS_DESKTOP_HOME": str(temp_home), **env}
     full_env["MLOPS_DESKTOP_SYSTEM_INTERVAL"] = "0.2"
     out = subprocess.run(
-        [sys.executable, "-c", HAND_RUN, mode], env=full_env, capture_output=True, text=True
+        [sys.executable, "-c", HAND_RUN, mode, "1" if sampled else "0"],
+        env=full_env,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stderr
     run_id = out.stdout.split()[0]
