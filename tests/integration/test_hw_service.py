@@ -161,9 +161,9 @@ def test_a_watch_survives_a_lost_connection_and_stops_clean(
     since = time.time() - 120
     watch = hw.watch(rec, interval=0.3, hosts=["local", ssh_host.name])
     watches.append(watch)
-    assert sorted(watch.hosts()) == sorted(["local", ssh_host.name])
     rec.wait_for(lambda u: len(samples_of(rec, "local")) >= 2 and
                  len(samples_of(rec, ssh_host.name)) >= 2)  # fmt: skip
+    assert sorted(watch.hosts()) == sorted(["local", ssh_host.name])
     agents = agent_pids(str(tmp_path / "agent"))
     assert len(agents) == 1, agents
 
