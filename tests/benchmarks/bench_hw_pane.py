@@ -66,7 +66,7 @@ def main() -> int:
         app.processEvents()  # the bridge delivers, the histories take the batch, then paint
         app.processEvents()  # paint requests posted while painting
         times_ms.append((time.perf_counter() - start) * 1000)
-    drawn = pane.hardware.detail.charts["util"].line_data("GPU7" if args.gpus >= 8 else "GPU0")
+    drawn = pane.hardware.detail.charts["util"].line_data(str(args.gpus - 1))
     assert drawn[0].size >= min(args.ticks, 60), "the detail charts were not drawn"
     pane.shutdown()
     runner.shutdown()
