@@ -135,6 +135,8 @@ def test_the_process_model_passes_qtmodeltester(qtmodeltester: Any) -> None:
     model.update_processes(synthetic_sample("local", T0 + 1).processes)  # in place
     qtmodeltester.check(model)
     assert model.row_of(4242) == 1 and model.headerData(0, Qt.Orientation.Horizontal) == "PID"
+    model.update_processes(synthetic_sample("local", T0 + 2).processes, {"run0001abcd": "resnet"})
+    assert model.index(1, pt.COL_RUN).data() == "resnet (run0001a)"
 
 
 def test_the_day_view_loads_stored_minutes_before_the_live_ones(

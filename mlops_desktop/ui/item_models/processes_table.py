@@ -37,9 +37,16 @@ class ProcessesTableModel(RowsTableModel[ProcessSample]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._run_names: dict[str, str] = {}
 
-    def update_processes(self, processes: tuple[ProcessSample, ...] | list[ProcessSample]) -> None:
-        """Show ``processes``; in place when they are the same pids as now."""
+    def update_processes(
+        self,
+        processes: tuple[ProcessSample, ...] | list[ProcessSample],
+        run_names: dict[str, str] | None = None,
+    ) -> None:
+        """Show ``processes`` (``run_names``: names of their runs by id); in place when they
+        are the same pids as now."""
+        self._run_names = dict(run_names or {})
         rows = sorted(processes, key=lambda p: p.pid)
         if [p.pid for p in rows] != [p.pid for p in self._rows]:
             self.set_rows(rows)
@@ -72,7 +79,10 @@ class ProcessesTableModel(RowsTableModel[ProcessSample]):
             return "—" if item.gpu_memory is None else human_bytes(item.gpu_memory)
         if column == COL_SM:
             return _percent(item.sm_share)
-        return short_id(item.run) if item.run else ""
+        if not item.run:
+            return ""
+        name = self._run_names.get(item.run)
+        return f"{name} ({short_id(item.run)})" if name else short_id(item.run)
 
     def sort_value(self, item: ProcessSample, column: int) -> object:
         numbers = {

@@ -51,12 +51,14 @@ def gpu_figures(gpu: GpuSample, energy_j: float | None) -> str:
     return " · ".join(parts)
 
 
-def holder_text(gpu: GpuSample) -> str:
+def holder_text(gpu: GpuSample, names: dict[str, str] | None = None) -> str:
+    """Who holds the GPU: "free", or its run (by name when known) and user."""
     lease = gpu.lease
     if lease is None:
         return "free"
     who = f" ({lease.user})" if lease.user else ""
-    return f"run {short_id(lease.run)}{who}"
+    name = (names or {}).get(lease.run)
+    return f"run {name or short_id(lease.run)}{who}"
 
 
 @dataclass
@@ -198,7 +200,8 @@ class HostCard(QFrame):
             row.value.setText("—" if gpu.util is None else f"{gpu.util:.0f} %")
             if row.holder is not None:
                 figures = gpu_figures(gpu, self._energy(gpu)).split(" · ", 1)[-1]
-                row.holder.setText(f"    {figures} · {holder_text(gpu)}")
+                names = sample.extra.get("run_names")
+                row.holder.setText(f"    {figures} · {holder_text(gpu, names)}")
 
     def track(self, sample: HostSample) -> None:
         """Note where each GPU's energy counter started (call for every sample, drawn or not)."""

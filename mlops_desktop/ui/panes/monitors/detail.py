@@ -128,7 +128,7 @@ class HostDetail(QWidget):
     def show_history(self, history: HostHistory, sample: HostSample | None) -> None:
         """Redraw the charts over the chosen range; ``sample`` refreshes the process table."""
         if sample is not None:
-            self.model.update_processes(sample.processes)
+            self.model.update_processes(sample.processes, sample.extra.get("run_names"))
         end = history.latest_time()
         if end is None:
             return
