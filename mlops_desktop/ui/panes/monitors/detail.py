@@ -108,6 +108,8 @@ class HostDetail(QWidget):
         grid.setSpacing(4)
         for i, chart in enumerate(self.charts.values()):
             grid.addWidget(chart, i // 3, i % 3)
+        for row in range(2):
+            grid.setRowStretch(row, 1)  # both rows alike, whichever charts show
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(chart_box)
         self.split.addWidget(self.table)
