@@ -242,3 +242,43 @@ def monitor_document(m: MonitorInfo) -> dict[str, Any]:
         "reference": m.reference,
         "current": m.current,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ModelScore:
+    """A model version scored on one window of current data (the champion or a challenger).
+
+    Attributes:
+        version: the version ("3"); ``aliases`` its aliases now ("champion", ...).
+        metrics: accuracy, f1, roc_auc (classifiers) or mae, rmse (regressors) on the window.
+        run_id: the run that produced the version (for a retrain, the run the alert launched).
+        problem: why it could not be scored (no labels in the window, the model failed...).
+    """
+
+    model: str
+    version: str
+    window: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    run_id: str | None = None
+    alert_id: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDistribution:
+    """A column's reference beside one window, for a chart.
+
+    Attributes:
+        edges: numeric columns: the bin edges (len(reference) + 1); categorical: empty.
+        categories: categorical columns: the category names; numeric: empty.
+        reference, current: shares per bin or category (each sums to 1, or all zero).
+    """
+
+    column: str
+    kind: str
+    window: int
+    edges: tuple[float, ...]
+    categories: tuple[str, ...]
+    reference: tuple[float, ...]
+    current: tuple[float, ...]
