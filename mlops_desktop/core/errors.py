@@ -89,3 +89,7 @@ class HostKeyUnconfirmed(HostError):
 
 class HostKeyChanged(HostError):
     """A known host offered a different key: refused, with both fingerprints."""
+
+
+class DriftError(UserFacingError):
+    """Drift cannot be computed: a table is empty or unreadable, a method is unknown, ..."""
