@@ -34,7 +34,8 @@ TABLE_SUFFIXES = {
     ".json": "jsonl",
 }
 _DELIMITERS = ",;\t|"
-Source = str | Path | Sequence[str | Path]
+FileItem = str | Path | tuple[Path, str]  # a path, or (a path, the name telling its format)
+Source = str | Path | Sequence[FileItem]
 
 
 def _is_numeric_type(t: pa.DataType) -> bool:
@@ -130,7 +131,7 @@ def read_table(source: Source) -> Table:
         DriftError: a path does not exist, is no table, cannot be read, or holds no rows.
     """
     paths = _table_paths(source)
-    tables = [_read_file(p) for p in paths]
+    tables = [_read_file(p, name) for p, name in paths]
     table = tables[0] if len(tables) == 1 else _concat(tables, _name(source))
     if table.num_rows == 0:
         raise DriftError(f"{_name(source)} holds no rows: give a table with data.")
@@ -143,12 +144,15 @@ def _name(source: Source) -> str:
     return f"{len(source)} files"
 
 
-def _table_paths(source: Source) -> list[Path]:
-    items = [source] if isinstance(source, str | Path) else list(source)
+def _table_paths(source: Source) -> list[tuple[Path, str]]:
+    items: list[FileItem] = [source] if isinstance(source, str | Path) else list(source)
     if not items:
         raise DriftError("No table files were given.")
-    paths: list[Path] = []
+    paths: list[tuple[Path, str]] = []
     for item in items:
+        if isinstance(item, tuple):
+            paths.append((Path(item[0]), item[1]))
+            continue
         p = Path(item)
         if p.is_dir():
             found = sorted(
@@ -156,34 +160,34 @@ def _table_paths(source: Source) -> list[Path]:
             )
             if not found:
                 raise DriftError(f"{p} holds no CSV, Parquet or JSON Lines files.")
-            paths.extend(found)
+            paths.extend((f, str(f)) for f in found)
         elif p.exists():
-            paths.append(p)
+            paths.append((p, str(p)))
         else:
             raise DriftError(f"{p} does not exist: check the path.")
     return paths
 
 
-def _read_file(path: Path) -> pa.Table:
-    fmt = TABLE_SUFFIXES.get(path.suffix.lower())
+def _read_file(path: Path, name: str) -> pa.Table:
+    fmt = TABLE_SUFFIXES.get(Path(name).suffix.lower())
     if fmt is None:
-        raise DriftError(f"{path} is not a CSV, Parquet or JSON Lines file.")
+        raise DriftError(f"{name} is not a CSV, Parquet or JSON Lines file.")
     try:
         if path.stat().st_size == 0:
-            raise DriftError(f"{path} is empty (0 bytes): give a table with data.")
+            raise DriftError(f"{name} is empty (0 bytes): give a table with data.")
         if fmt == "parquet":
             return pq.read_table(path, use_threads=True)
         if fmt == "jsonl":
             return pajson.read_json(path, read_options=pajson.ReadOptions(use_threads=True))
-        return _read_csv(path, "\t" if fmt == "tsv" else None)
+        return _read_csv(path, name, "\t" if fmt == "tsv" else None)
     except DriftError:
         raise
     except PermissionError:
-        raise DriftError(f"{path} cannot be read: permission denied.") from None
+        raise DriftError(f"{name} cannot be read: permission denied.") from None
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DriftError(
-            f"{path} could not be read as {fmt.upper()}: {first.rstrip('.')}."
+            f"{name} could not be read as {fmt.upper()}: {first.rstrip('.')}."
         ) from None
 
 
@@ -196,7 +200,7 @@ def sniff_delimiter(head: str) -> str:
         return max(_DELIMITERS, key=first.count) if first else ","
 
 
-def _read_csv(path: Path, delimiter: str | None) -> pa.Table:
+def _read_csv(path: Path, name: str, delimiter: str | None) -> pa.Table:
     if delimiter is None:
         with open(path, "rb") as f:
             head = f.read(64 * 1024).decode("utf-8", errors="replace")
@@ -208,7 +212,7 @@ def _read_csv(path: Path, delimiter: str | None) -> pa.Table:
         return pacsv.read_csv(path, read_options=read, parse_options=parse)
     except pa.ArrowInvalid as e:
         if "Empty CSV file" in str(e):
-            raise DriftError(f"{path} has no header line: it looks empty.") from None
+            raise DriftError(f"{name} has no header line: it looks empty.") from None
         if "invalid UTF8" not in str(e):
             raise
     read = pacsv.ReadOptions(use_threads=True, block_size=16 << 20, encoding="latin-1")
