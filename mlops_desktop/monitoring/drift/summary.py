@@ -6,7 +6,7 @@ either every finite value (at most 1,001 of them: the tests are then exact) or 1
 characters: under 10 KB); with at most 20 distinct values also their exact counts. Per text
 column: the counts of its 1,000 most common values and of the rest together (``"(other)"``).
 
-Checking a window against the summary draws an even sample of up to 50,000 values from the
+Checking a window against the summary draws an even sample of up to 20,000 values from the
 quantile sketch (the quantile function interpolated linearly) and runs the exact tests on it,
 with the reference's true size in the p-values; binned shares come from the sketch's CDF.
 Counted columns are exact; docs/drift.md gives the measured error of the numeric statistics.
@@ -39,7 +39,7 @@ FORMAT = 1
 QUANTILES = 1001
 MAX_CATEGORIES = 1000
 MAX_VALUE_COUNTS = 20
-SKETCH_SAMPLE = 50_000
+SKETCH_SAMPLE = 20_000
 # denser in the tails (steps of 2.5e-6 at the ends, 0.0016 in the middle), where long tails
 # would otherwise be interpolated across a wide gap
 PROBABILITIES = 0.5 * (1.0 - np.cos(np.linspace(0.0, np.pi, QUANTILES)))
