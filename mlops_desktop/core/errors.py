@@ -91,6 +91,10 @@ class HostKeyChanged(HostError):
     """A known host offered a different key: refused, with both fingerprints."""
 
 
+class DriftError(UserFacingError):
+    """Drift cannot be computed: a table is empty or unreadable, a method is unknown, ..."""
+
+
 class MonitorNotFound(UserFacingError):
     """No monitor (or no alert, or no window of a monitor) has the given name or id."""
 
