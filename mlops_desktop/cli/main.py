@@ -20,6 +20,7 @@ from mlops_desktop.app_log import bug_sentence, log_bug, setup_logging
 from mlops_desktop.cli.app import APP, open_app
 from mlops_desktop.cli.commands import Subcommands
 from mlops_desktop.cli.data import DATA
+from mlops_desktop.cli.drift import DRIFT
 from mlops_desktop.cli.exit_codes import EXIT_STATUS_HELP, ExitCode
 from mlops_desktop.cli.experiments import EXPERIMENTS
 from mlops_desktop.cli.hosts import HOSTS
@@ -33,7 +34,7 @@ from mlops_desktop.settings import Settings, home_from
 from mlops_desktop.tracking.home import HOME_ENV
 
 PROG = "mlops-desktop"
-COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, MODELS, LAUNCH, JOBS, HOSTS, HW)
+COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, DRIFT, MODELS, LAUNCH, JOBS, HOSTS, HW)
 """The commands of each module, in the order ``--help`` lists them."""
 
 

@@ -7,6 +7,7 @@ Used by :class:`~mlops_desktop.services.datasets.DatasetService`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_desktop.catalog import dataset_repo
@@ -127,6 +128,32 @@ def preview(
     if readable is None:
         raise _unreadable(locator.problem(found, entry, "a preview"))
     return preview_table(readable, path, rows=rows)
+
+
+def table_files(service: DatasetService, name: str, version: str | None) -> list[tuple[Path, str]]:
+    """The version's CSV, TSV, Parquet and JSON Lines files in path order: (a readable path,
+    the file's path in the dataset). A snapshot's path has no suffix: the name tells the format.
+
+    Raises:
+        DatasetError: the version has no such file, or one cannot be read any more.
+    """
+    from mlops_desktop.datasets.tables import table_format
+
+    _, found, entries = service._version_and_files(name, version)
+    tables = sorted(
+        (e for e in entries if table_format(e.path) in ("csv", "tsv", "parquet", "jsonl")),
+        key=lambda e: e.path,
+    )
+    if not tables:
+        raise DatasetError(f"{name}@{found.version} holds no CSV, Parquet or JSON Lines files.")
+    locator = FileLocator(service._store())
+    paths = []
+    for e in tables:
+        readable = locator.readable(found, e)
+        if readable is None:
+            raise _unreadable(locator.problem(found, e, "its rows"))
+        paths.append((Path(readable), e.path))
+    return paths
 
 
 def _cached_profile(service: DatasetService, version_id: int, rel: str) -> TableProfile | None:

@@ -234,6 +234,11 @@ class DatasetService(CatalogService):
         """Profiles of the version's table files (or one), computed once and cached."""
         return dataset_tables.profiles(self, name, version, path, progress, cancelled)
 
+    def table_files(self, name: str, version: str | None = None) -> list[tuple[Path, str]]:
+        """A version's CSV, TSV, Parquet and JSON Lines files as (readable path, path in the
+        dataset), in path order; a DatasetError when one cannot be read."""
+        return dataset_tables.table_files(self, name, version)
+
     def preview(self, name: str, version: str | None, path: str, rows: int = 200) -> TablePreview:
         """The first ``rows`` rows of a table file of a version (source or snapshot)."""
         return dataset_tables.preview(self, name, version, path, rows)

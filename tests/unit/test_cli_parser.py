@@ -21,6 +21,7 @@ WITH_JSON = {
     "data": dict.fromkeys(
         ["add", "list", "versions", "diff", "checkout", "profile", "used-by"], True
     ),
+    "drift": True,
     "models": dict.fromkeys(
         [
             "register",
