@@ -28,13 +28,14 @@ from mlops_desktop.cli.hw import HW
 from mlops_desktop.cli.jobs import JOBS
 from mlops_desktop.cli.launch import LAUNCH
 from mlops_desktop.cli.models import MODELS
+from mlops_desktop.cli.monitors import MONITORS, split_retrain
 from mlops_desktop.cli.runs import RUNS
 from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.settings import Settings, home_from
 from mlops_desktop.tracking.home import HOME_ENV
 
 PROG = "mlops-desktop"
-COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, DRIFT, MODELS, LAUNCH, JOBS, HOSTS, HW)
+COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, DRIFT, MODELS, LAUNCH, JOBS, HOSTS, HW, MONITORS)
 """The commands of each module, in the order ``--help`` lists them."""
 
 
@@ -58,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mlops-desktop``; returns the exit status."""
+    argv, retrain_command = split_retrain(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
+    args.retrain_command = retrain_command
     home = home_from(args.home)
     try:
         home.mkdir(parents=True, exist_ok=True)

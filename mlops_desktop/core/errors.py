@@ -91,13 +91,13 @@ class HostKeyChanged(HostError):
     """A known host offered a different key: refused, with both fingerprints."""
 
 
+class DriftError(UserFacingError):
+    """Drift cannot be computed: a table is empty or unreadable, a method is unknown, ..."""
+
+
 class MonitorNotFound(UserFacingError):
     """No monitor (or no alert, or no window of a monitor) has the given name or id."""
 
 
 class MonitorError(UserFacingError):
     """A monitor cannot be created or checked (the message says why and what to do)."""
-
-
-class DriftError(UserFacingError):
-    """Drift cannot be computed: a table is empty or unreadable, a method is unknown, ..."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from mlops_desktop.core.drift import ColumnPlan
-from mlops_desktop.core.errors import MonitorError
+from mlops_desktop.core.errors import DriftError, MonitorError
 
 if TYPE_CHECKING:
     from mlops_desktop.services.monitors import MonitorService
@@ -67,6 +67,7 @@ def plan_reference(
 ) -> tuple[tuple[ColumnPlan, ...], str]:
     """The frozen column plans and the summary's JSON text."""
     from mlops_desktop.monitoring import drift
+    from mlops_desktop.services.monitor_tables import as_drift_table
 
     columns = [c for c in table.column_names if c != label_column]
     unknown = sorted(set(methods or {}) - set(columns))
@@ -75,8 +76,11 @@ def plan_reference(
     if not columns:
         raise MonitorError("The reference has no column to watch besides the label.")
     try:
-        plans = drift.plan_columns(table, methods=methods or None, columns=columns)
-        summary: Any = drift.summarize(table, plans).to_json()
+        ref = as_drift_table(table)
+        plans = drift.plan_columns(ref, methods=methods or None, columns=columns)
+        summary: Any = drift.summarize(ref, plans).to_json()
+    except DriftError as e:
+        raise MonitorError(str(e)) from e
     except ValueError as e:
         raise MonitorError(f"The reference cannot be summarised: {e}") from e
     if isinstance(summary, bytes):

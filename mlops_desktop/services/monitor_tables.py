@@ -29,6 +29,13 @@ def as_arrow(table: Any) -> pa.Table:
     raise TypeError(f"cannot use a {type(table).__name__} as a table")
 
 
+def as_drift_table(table: pa.Table) -> Any:
+    """A pyarrow table as ``monitoring.drift``'s Table."""
+    from mlops_desktop.monitoring import drift
+
+    return drift.Table(table)
+
+
 def _sentence(what: str, e: Exception) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     if isinstance(e, UserFacingError):

@@ -34,7 +34,7 @@ from mlops_desktop.core.errors import MonitorError, MonitorNotFound, UserFacingE
 from mlops_desktop.services import monitor_alerts
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.monitor_sources import WindowData, collect
-from mlops_desktop.services.monitor_tables import dataset_version_table, read_file
+from mlops_desktop.services.monitor_tables import as_drift_table, dataset_version_table, read_file
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -339,7 +339,7 @@ class MonitorService(CatalogService):
         not_inputs = {config.get("label_column"), config.get("score_column")} - {None}
         inputs = table.drop_columns([c for c in table.column_names if c in not_inputs])
         try:
-            report = drift.compare(summary, inputs, plans)
+            report = drift.compare(summary, as_drift_table(inputs), plans)
         except (UserFacingError, ValueError, TypeError, pa.ArrowException) as e:
             return StoredWindow(_with(base, problem=f"{data.source} cannot be compared: {e}"))
         perf = monitor_alerts.performance(
@@ -349,11 +349,12 @@ class MonitorService(CatalogService):
             config.get("score_column"),
         )
         dists: dict[str, Any] = {}
+        current = as_drift_table(table)
         for plan in plans:
             if plan.column in missing:
                 continue
             try:
-                d = drift.column_distribution(summary, table, plan, index)
+                d = drift.column_distribution(summary, current, plan, index)
             except (UserFacingError, ValueError, TypeError, pa.ArrowException):
                 continue
             dists[plan.column] = codec.distribution_document(d)

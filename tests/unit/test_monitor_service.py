@@ -121,8 +121,9 @@ def test_bad_files_give_problem_windows_and_the_monitor_goes_on(
     windows = services.monitors.check("wine").windows
     by = {w.source: w for w in windows}
     assert len(windows) == 7
-    assert by["a_empty.csv"].problem == "a_empty.csv has no rows."
-    assert "b_garbage.parquet cannot be read" in (by["b_garbage.parquet"].problem or "")
+    assert "a_empty.csv" in (by["a_empty.csv"].problem or "")
+    assert by["a_empty.csv"].report is None
+    assert "b_garbage.parquet" in (by["b_garbage.parquet"].problem or "")
     assert "none of the monitored columns" in (by["c_other.csv"].problem or "")
     assert "lacks the column(s) b" in (by["d_missing.csv"].problem or "")
     assert by["e_extra.csv"].report and by["e_extra.csv"].report.problems
