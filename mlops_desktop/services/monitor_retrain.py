@@ -212,7 +212,7 @@ class RetrainLoop:
                 continue  # not ingested yet
             if run.summary.tags.get("monitor") != name:
                 continue
-            artifact = _model_artifact([a.path for a in run.artifacts])
+            artifact = _model_artifact([a.name for a in run.artifacts])
             if artifact is None:
                 continue
             tags = {"monitor": name, "retrain": "true"}
