@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from mlops_desktop.monitoring.drift import Table
 
 DRIFT = Commands()
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".jsonl", ".ndjson")
 
 
 def _is_dataset_ref(text: str) -> bool:

@@ -40,10 +40,7 @@ def shares(plan: ColumnPlan, ref: ColumnSample, cur: ColumnSample) -> tuple[np.n
         lo = min(ref.sorted_values[0], cur.sorted_values[0])
         hi = max(ref.sorted_values[-1], cur.sorted_values[-1])
         edges = stats.sturges_edges(float(lo), float(hi), ref.count + cur.count)
-        return (
-            stats.histogram_shares(ref.sorted_values, edges),
-            stats.histogram_shares(cur.sorted_values, edges),
-        )
+        return ref.shares_between(edges), stats.histogram_shares(cur.sorted_values, edges)
     r, c = aligned_counts(ref, cur)
     return r / ref.count, c / cur.count
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow.compute as pc
 
-from mlops_desktop.monitoring.drift.stats import finite_sorted
+from mlops_desktop.monitoring.drift.stats import finite_sorted, histogram_shares
 from mlops_desktop.monitoring.drift.table import Table, text_column
 
 OTHER = "(other)"  # the categories a summary did not keep, counted together
@@ -42,6 +42,17 @@ class ColumnSample:
     std: float = 0.0
     distinct: int = 0
     exact: bool = True
+    quantiles: np.ndarray | None = None
+
+    def shares_between(self, edges: np.ndarray) -> np.ndarray:
+        """``np.histogram(values, edges)[0] / count``: exact, or from a sketch's CDF."""
+        if self.quantiles is None:
+            assert self.sorted_values is not None
+            return histogram_shares(self.sorted_values, edges)
+        from mlops_desktop.monitoring.drift.summary import PROBABILITIES  # noqa: PLC0415
+
+        cdf = np.interp(edges, self.quantiles, PROBABILITIES, left=0.0, right=1.0)
+        return np.diff(cdf)
 
     @property
     def missing_share(self) -> float:

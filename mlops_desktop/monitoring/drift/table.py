@@ -26,12 +26,10 @@ TABLE_SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".tab": "tsv",
-    ".txt": "csv",
     ".parquet": "parquet",
     ".pq": "parquet",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".json": "jsonl",
 }
 _DELIMITERS = ",;\t|"
 FileItem = str | Path | tuple[Path, str]  # a path, or (a path, the name telling its format)
