@@ -1,4 +1,4 @@
-"""The ``monitors`` commands: add, list, show, check, ack, remove.
+"""The ``monitors`` commands: add, list, show, check, ack, remove; retrain, scores, promote.
 
 ``monitors add NAME --reference wine@v1 --current-folder incoming/ --retrain -- python train.py``:
 everything after ``--retrain`` (and its ``--``) is the retrain command.
@@ -11,9 +11,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli import monitors_output as out
+from mlops_desktop.cli import retrain_output as rout
 from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
-from mlops_desktop.core.drift import Alert, DriftWindow, MonitorInfo, RetrainSpec
+from mlops_desktop.core.compute import JobInfo
+from mlops_desktop.core.drift import Alert, DriftWindow, ModelScore, MonitorInfo, RetrainSpec
 from mlops_desktop.core.errors import MonitorError
+from mlops_desktop.core.models import ModelVersion
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
@@ -164,3 +167,43 @@ def acknowledge(args: argparse.Namespace, services: Services) -> Alert:
 def remove_monitor(args: argparse.Namespace, services: Services) -> str:
     services.monitors.remove(args.name)
     return str(args.name)
+
+
+@MONITORS.reply(
+    "retrain",
+    help="launch the monitor's retrain run on the newest data; prints the run's id",
+    document=rout.retrain_document,
+    text=rout.retrain_text,
+    arguments=(
+        NAME,
+        Arg("--alert", type=int, metavar="ID", help="the alert it answers (default: newest open)"),
+    ),
+)
+def retrain_monitor(args: argparse.Namespace, services: Services) -> JobInfo:
+    return services.monitors.retrain(args.name, args.alert)
+
+
+@MONITORS.reply(
+    "scores",
+    help="the champion and the retrained challengers scored on the newest labelled window",
+    document=rout.scores_document,
+    text=rout.scores_text,
+    arguments=(NAME,),
+)
+def monitor_scores(args: argparse.Namespace, services: Services) -> list[ModelScore]:
+    return services.monitors.scores(args.name)
+
+
+@MONITORS.reply(
+    "promote",
+    help="move the monitored alias to a version (audited)",
+    document=rout.promoted_document,
+    text=rout.promoted_text,
+    arguments=(NAME, Arg("version", help="the version to promote, e.g. 4")),
+)
+def promote(args: argparse.Namespace, services: Services) -> tuple[str, str, ModelVersion]:
+    from mlops_desktop.services.monitor_retrain import watched_model
+
+    services.monitors.promote(args.name, args.version)
+    model = watched_model(services.monitors.get(args.name))
+    return args.name, model.alias or "", services.models.get(model.ref)

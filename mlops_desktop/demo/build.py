@@ -3,9 +3,10 @@
 The runs (:mod:`~mlops_desktop.demo.trainings`) use registered datasets
 (:mod:`~mlops_desktop.demo.datasets`: wine and breast cancer with four versions each, digits
 with one), so lineage shows; the best runs' models are registered
-(:mod:`~mlops_desktop.demo.models`). Building is idempotent: a marker file in the home records
+(:mod:`~mlops_desktop.demo.models`); a drift monitor watches a classifier, alerts and retrains
+(:mod:`~mlops_desktop.demo.monitors`). Building is idempotent: a marker file in the home records
 the demo version built; a second build does nothing, and a home built by an older demo version
-only gains what is new (the datasets, the registered models).
+only gains what is new (the datasets, the registered models, the monitor).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
 
 MARKER = DEMO_MARKER
-DEMO_VERSION = 4  # 2: datasets with versions, used by the runs; 3: models; 4: hardware history
+DEMO_VERSION = 5  # 2: datasets with versions, used by the runs; 3: models; 4: hardware history;
+# 5: a drift monitor with an alert, a retrain run and its challenger
 
 
 def build_demo(
@@ -49,7 +51,7 @@ def build_demo(
             "runs": len(services.experiments.list_runs()),
             "datasets": len(services.datasets.list_datasets()),
             "models": len(services.models.list_models()),
-            "monitors": 0,
+            "monitors": len(services.monitors.list_monitors()),
         }
 
 
@@ -70,6 +72,10 @@ def _build_what_is_missing(services: Services, home: Path, built: int, progress:
     if built < 4:
         progress("Recording a day of the demo machine's hardware history")
         services.hardware.store_history(demo_history(time.time()))
+    if built < 5:
+        from mlops_desktop.demo.monitors import build_demo_monitor
+
+        build_demo_monitor(services, home, progress)
 
 
 def _marker_version(marker: Path) -> int:

@@ -64,15 +64,16 @@ class Services:
         home = Path(home)
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
+        models = ModelService(catalog, home)
         return cls(
             home=home,
             catalog=catalog,
             experiments=experiments,
             datasets=DatasetService(catalog, home),
-            models=ModelService(catalog, home),
+            models=models,
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
-            monitors=MonitorService(catalog, home),
+            monitors=MonitorService(catalog, home, jobs, models, experiments),
         )
 
     def close(self) -> None:

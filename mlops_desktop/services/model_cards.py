@@ -62,7 +62,8 @@ def environment_of(run: RunDetail | None) -> dict[str, Any]:
 
 
 def lineage_of(version: ModelVersion, run: RunDetail | None) -> Lineage:
-    """Dataset versions -> run -> model version (monitors join here once they exist)."""
+    """Dataset versions -> run -> model version; a retrain run launched for a monitor's alert
+    (its tags ``monitor`` and ``alert``) has the alert as an input beside its datasets."""
     key = f"{version.name}:{version.version}"
     label = key + (f" ({', '.join(version.aliases)})" if version.aliases else "")
     model = LineageNode("model", key, label, "archived" if version.archived else "")
@@ -80,9 +81,25 @@ def lineage_of(version: ModelVersion, run: RunDetail | None) -> Lineage:
             continue
         nodes.append(LineageNode("dataset", dkey, dkey))
         edges.append((dkey, summary.id))
+    _alert_node(summary.tags, summary.id, nodes, edges)
     nodes += [run_node, model]
     edges.append((summary.id, key))
     return Lineage(nodes, edges)
+
+
+def _alert_node(
+    tags: dict[str, str], run_id: str, nodes: list[LineageNode], edges: list[tuple[str, str]]
+) -> None:
+    """The alert (or monitor) that launched a retrain run, from the run's tags: an input of
+    the run, keyed "alert:MONITOR:ID" (or "alert:MONITOR:" without an alert)."""
+    monitor = tags.get("monitor")
+    if not monitor:
+        return
+    alert = tags.get("alert", "")
+    label = f"alert #{alert} of {monitor}" if alert else f"monitor {monitor}"
+    key = f"alert:{monitor}:{alert}"
+    nodes.append(LineageNode("alert", key, label))
+    edges.append((key, run_id))
 
 
 def _with_name(blob: Path, name: str, tmp: Path) -> Path:

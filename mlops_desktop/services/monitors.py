@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
@@ -21,10 +21,12 @@ from mlops_desktop.catalog import monitor_codec as codec
 from mlops_desktop.catalog import monitor_repo as repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.monitor_repo import MonitorCounts, MonitorRecord, Seen, StoredWindow
+from mlops_desktop.core.compute import JobInfo
 from mlops_desktop.core.drift import (
     Alert,
     ColumnDistribution,
     DriftWindow,
+    ModelScore,
     MonitorInfo,
     RetrainSpec,
 )
@@ -69,13 +71,27 @@ def _info(record: MonitorRecord, counts: MonitorCounts) -> MonitorInfo:
 
 
 class MonitorService(CatalogService):
-    """Monitors, their windows and alerts on one catalog."""
+    """Monitors, their windows and alerts on one catalog.
 
-    def __init__(self, catalog: Catalog, home: Path) -> None:
+    Args:
+        jobs, models, experiments: the bundle's services the retraining loop uses (made on
+            the same catalog when not given).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        home: Path,
+        jobs: Any = None,
+        models: Any = None,
+        experiments: Any = None,
+    ) -> None:
         super().__init__(catalog, home)
         from mlops_desktop.services.datasets import DatasetService
 
         self.datasets = DatasetService(catalog, home)
+        self._services = (jobs, models, experiments)
+        self._retrain_loop: Any = None
 
     # --- monitors -------------------------------------------------------------------------
 
@@ -234,6 +250,7 @@ class MonitorService(CatalogService):
             for i, data in enumerate(found.windows)
         ]
         repo.save_check(self.catalog, name, stored, found.consumed, found.pending)
+        self._keep_labelled(name, first, found.windows, record.config.get("label_column"))
         if found.state is not None:
             repo.set_config(self.catalog, name, {**record.config, "state": found.state})
         new_alerts: list[Alert] = []
@@ -247,6 +264,56 @@ class MonitorService(CatalogService):
                 for a in raised
             ]
         return CheckResult([s.window for s in stored], new_alerts)
+
+    def _keep_labelled(
+        self, name: str, first: int, windows: list[WindowData], label: str | None
+    ) -> None:
+        """Keep the rows of the newest new window with labels, for scoring models."""
+        from mlops_desktop.services.monitor_scores import keep_labelled_rows
+
+        for i in reversed(range(len(windows))):
+            table = windows[i].table
+            if label and table is not None and label in table.column_names:
+                keep_labelled_rows(self.home, name, first + i, table)
+                return
+
+    # --- the retraining loop (services/monitor_retrain.py) --------------------------------
+
+    def retrain_loop(self) -> Any:
+        """The :class:`~mlops_desktop.services.monitor_retrain.RetrainLoop` of this service."""
+        if self._retrain_loop is None:
+            from mlops_desktop.services.compute import JobService
+            from mlops_desktop.services.experiments import ExperimentService
+            from mlops_desktop.services.models import ModelService
+            from mlops_desktop.services.monitor_retrain import RetrainLoop
+
+            jobs, models, experiments = self._services
+            self._retrain_loop = RetrainLoop(
+                self,
+                jobs or JobService(self.catalog, self.home),
+                models or ModelService(self.catalog, self.home),
+                self.datasets,
+                experiments or ExperimentService(self.catalog, self.home),
+            )
+        return self._retrain_loop
+
+    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo:
+        """Launch the monitor's retrain run on the newest data (for the alert, else its newest
+        open alert); the alert records the run."""
+        return cast(JobInfo, self.retrain_loop().retrain(name, alert_id))
+
+    def scores(self, name: str) -> list[ModelScore]:
+        """The champion and the challengers (versions registered from finished retrain runs)
+        scored on the newest labelled window."""
+        return cast(list[ModelScore], self.retrain_loop().scores(name))
+
+    def promote(self, name: str, version: str) -> None:
+        """Move the monitored alias to ``version`` (audited by the registry)."""
+        self.retrain_loop().promote(name, version)
+
+    def record_retrain(self, alert_id: int, run_id: str) -> None:
+        """Record on an alert the run "Retrain" launched for it."""
+        repo.set_retrain_run(self.catalog, alert_id, run_id)
 
     def _check_window(
         self,

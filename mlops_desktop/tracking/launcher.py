@@ -22,6 +22,8 @@ Files it writes (see :mod:`mlops_desktop.compute.executor`):
 - ``RUN_DIR/datasets.json``: the launch's datasets (``MLOPS_DESKTOP_DATASETS`` of the env
   file, relative to ``--cwd``) with absolute paths; each is recorded as a ``dataset`` event
   right after ``start``.
+- ``MLOPS_DESKTOP_RUN_TAGS`` of the env file (a JSON object, e.g. ``{"monitor": "m"}`` from a
+  retrain) is recorded as a ``tags`` event right after ``start`` and not passed to the command.
 - ``SPOOL/system.jsonl``: the hardware the run used (``sys/cpu_percent``, ``sys/rss_mb`` of the
   process group, ``sys/gpu<i>_util`` and ``sys/gpu<i>_mem_mb`` of leased GPUs), sampled by a
   thread while the command runs. A second spool with its own sequence numbers, because the
@@ -54,6 +56,7 @@ from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
 from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, append_event
 
 QUEUE_POLL_S = 0.5
+RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -218,6 +221,9 @@ class Launcher:
         self.start_event(started)
         for name, item in datasets.items():  # the launch's inputs, before the script writes
             self.event("dataset", name=name, version=item["version"] or None, path=None, at=started)
+        tags = _run_tags(env.pop(RUN_TAGS_ENV, ""))
+        if tags:
+            self.event("tags", tags=tags)
         problem = self.start_child(env, cwd)
         if problem:
             return self.finish(started, 127, problem)
@@ -320,6 +326,17 @@ class Launcher:
         )
         self.set_state(state, detail=error)
         return 128 + sig if sig is not None else (code or 0)
+
+
+def _run_tags(text: str) -> dict[str, str]:
+    """The launch's run tags (a JSON object of strings); none when absent or unreadable."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k)[:255]: str(v) for k, v in value.items() if str(k)}
 
 
 def _run_name() -> str:

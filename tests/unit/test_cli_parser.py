@@ -46,7 +46,9 @@ WITH_JSON = {
     "jobs": {"list": True, "cancel": True, "logs": False},
     "hosts": {"add": True, "list": True, "check": True},
     "hw": True,
-    "monitors": dict.fromkeys(["add", "list", "show", "check", "ack", "remove"], True),
+    "monitors": dict.fromkeys(
+        ["add", "list", "show", "check", "ack", "remove", "retrain", "scores", "promote"], True
+    ),
 }
 """Every command and action, in --help order, and whether it takes --json."""
 

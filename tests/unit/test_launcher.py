@@ -89,6 +89,20 @@ def test_arguments_and_env_arrive_literally(tmp_path, launched):
     assert not list(tmp_path.glob("pwned*")) and not list(Path.cwd().glob("pwned*"))
 
 
+def test_run_tags_of_the_env_file_are_recorded_not_passed(tmp_path, launched):
+    env_file = tmp_path / "env.json"
+    tags = {"monitor": "m1", "alert": "7"}
+    env_file.write_text(json.dumps({"MLOPS_DESKTOP_RUN_TAGS": json.dumps(tags)}))
+    run = tmp_path / "run-tags"
+    script = "import os; print(os.environ.get('MLOPS_DESKTOP_RUN_TAGS', 'absent'))"
+    cmd = [sys.executable, "-c", script]
+    assert launch(launched, run, cmd, "--env-file", str(env_file)).wait(30) == 0
+    kinds = [e["type"] for e in events(run)]
+    assert kinds.index("tags") == kinds.index("start") + 1
+    assert next(e for e in events(run) if e["type"] == "tags")["tags"] == tags
+    assert (run / "spool" / "output.log").read_text().strip() == "absent"
+
+
 def test_sampler_writes_system_spool(tmp_path, launched):
     run = tmp_path / "run3"
     cmd = [sys.executable, "-c", "import time; time.sleep(1.5)"]

@@ -209,6 +209,17 @@ def test_card_fields_signature_and_lineage(svc, tmp_path: Path) -> None:
     # a version from a path without a run
     solo = models.card(f"{models.register('solo', path=tmp_path / 'm.joblib').name}:1")
     assert solo.run is None and solo.signature == [] and len(solo.lineage.nodes) == 1
+    # a retrain run launched for a monitor's alert: alert -> run -> version
+    tags = {"monitor": "m1", "alert": "4"}
+    with mlops.start_run("exp", name="retrain", tags=tags) as run:
+        run.log_artifact(tmp_path / "m.joblib", name="model.joblib")
+        rid3 = run.id
+    experiments.ingest()
+    models.register("c", run_id=rid3, artifact="model.joblib")
+    lineage = models.lineage("c:3")
+    assert [n.key for n in lineage.nodes] == ["alert:m1:4", rid3, "c:3"]
+    assert lineage.nodes[0].kind == "alert" and lineage.nodes[0].label == "alert #4 of m1"
+    assert lineage.edges == [("alert:m1:4", rid3), (rid3, "c:3")]
 
 
 def test_compare_packages_diff(svc, tmp_path: Path) -> None:

@@ -239,3 +239,5 @@ class ModelDetailView(QWidget):
                 self.modelActivated.emit(name, int(number))
         elif kind == "monitor":
             self.monitorActivated.emit(key)
+        elif kind == "alert":  # "alert:MONITOR:ID", a retrain's alert
+            self.monitorActivated.emit(key.removeprefix("alert:").rpartition(":")[0])

@@ -30,9 +30,21 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.models import Lineage, LineageNode
 from mlops_desktop.ui.charts.palette import chart_foreground
 
-KIND_COLUMNS = {"dataset": 0, "run": 1, "model": 2, "monitor": 3}
-KIND_COLORS = {"dataset": "#1f77b4", "run": "#9467bd", "model": "#2ca02c", "monitor": "#ff7f0e"}
-KIND_TITLES = {"dataset": "dataset", "run": "run", "model": "model", "monitor": "monitor"}
+KIND_COLUMNS = {"dataset": 0, "alert": 0, "run": 1, "model": 2, "monitor": 3}
+KIND_COLORS = {
+    "dataset": "#1f77b4",
+    "alert": "#d62728",
+    "run": "#9467bd",
+    "model": "#2ca02c",
+    "monitor": "#ff7f0e",
+}
+KIND_TITLES = {
+    "dataset": "dataset",
+    "alert": "alert",
+    "run": "run",
+    "model": "model",
+    "monitor": "monitor",
+}
 NODE_W = 190.0
 NODE_H = 48.0
 COL_GAP = 90.0
