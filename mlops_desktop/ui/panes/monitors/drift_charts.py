@@ -22,6 +22,7 @@ from mlops_desktop.ui.charts.palette import (
 )
 
 SHARE_THRESHOLD = 0.5
+HEADROOM = 1.08  # the top of a chart's y range over its data's top
 SHARE_COLOR = "#1f77b4"
 DRIFTED_COLOR = "#d62728"
 REFERENCE_COLOR = "#7f7f7f"
@@ -40,7 +41,11 @@ class DriftPlot(pg.PlotWidget):
         item.setMenuEnabled(False)
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
-        self.legend = item.addLegend(offset=(-4, 4), labelTextSize="8pt")
+        # one row in the title's line, right-aligned (the title goes left): never over data
+        self.legend = pg.LegendItem(labelTextSize="7pt", colCount=4, verSpacing=-4)
+        self.legend.setParentItem(item)
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, -2))
+        item.legend = self.legend
         self.setMinimumHeight(140)
         self.setMinimumWidth(200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -50,13 +55,14 @@ class DriftPlot(pg.PlotWidget):
         fg = chart_foreground(self)
         item = self.getPlotItem()
         self.setBackground(chart_background(self))
-        item.setTitle(self.title, color=fg.name(), size="9pt")
+        item.setTitle(self.title, color=fg.name(), size="9pt", justify="left")
         for side, text in self.labels.items():
             axis = item.getAxis(side)
             axis.setPen(pg.mkPen("#888"))
             axis.setTextPen(pg.mkPen(fg))
-            item.setLabel(side, text, color=fg.name())
+            axis.setSIPrefixEnableRanges(())  # shares stay 0.1, never "100 m"
             axis.enableAutoSIPrefix(False)
+            item.setLabel(side, text, color=fg.name())
         self.legend.setBrush(pg.mkBrush(label_fill(self, 180)))
         self.legend.setLabelTextColor(fg)
 
@@ -97,8 +103,9 @@ class DriftShareChart(DriftPlot):
         self.legend.addItem(
             pg.PlotDataItem(pen=self.threshold.pen), f"threshold {SHARE_THRESHOLD:g}"
         )
-        item.setYRange(0, 1, padding=0.04)
-        item.getAxis("bottom").setTickSpacing(None, None)
+        item.setYRange(0, HEADROOM, padding=0.02)
+        ticks = [(v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
+        item.getAxis("left").setTicks([ticks])
 
     def set_windows(self, windows: list[DriftWindow], threshold: float = SHARE_THRESHOLD) -> None:
         """One point per checked window; windows whose data could not be checked are gaps."""
@@ -127,7 +134,7 @@ class PerformanceChart(DriftPlot):
     """The model's metrics per window, where the window had labels."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Performance over time", "window", "metric", parent)
+        super().__init__("Performance", "window", "metric", parent)
         self.lines: dict[str, pg.PlotDataItem] = {}
 
     def set_windows(self, windows: list[DriftWindow]) -> bool:
@@ -154,6 +161,13 @@ class PerformanceChart(DriftPlot):
             x = np.array([w.index for w in windows], dtype=float)
             y = np.array([w.performance.get(name, np.nan) for w in windows], dtype=float)
             line.setData(x, y, connect="finite")
+        values = np.array(
+            [v for w in windows for v in w.performance.values() if np.isfinite(v)], dtype=float
+        )
+        if values.size:
+            low, high = float(values.min()), float(values.max())
+            low = min(low, 0.0) if low >= 0 and high <= 1 else low
+            self.getPlotItem().setYRange(low, high + (high - low or 1.0) * (HEADROOM - 1))
         return bool(names)
 
 
@@ -161,7 +175,7 @@ class DistributionChart(DriftPlot):
     """A column's reference beside one window: histogram bars, or bars per category."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Click a cell of the heat map", "value", "share of rows", parent)
+        super().__init__("Click a cell", "value", "share of rows", parent)
         self.bars: list[pg.BarGraphItem] = []
         self.distribution: ColumnDistribution | None = None
         for name, color in (("reference", REFERENCE_COLOR), ("current", CURRENT_COLOR)):
@@ -209,8 +223,10 @@ class DistributionChart(DriftPlot):
             self.labels["bottom"] = f"{d.column} (categories)"
         for bar in self.bars:
             item.addItem(bar)
-        self.title = f"{d.column}: reference vs window {d.window}"
-        item.enableAutoRange()
+        self.title = f"Window {d.window} vs reference"
+        item.enableAutoRange(axis="x")
+        top = max([*d.reference, *d.current, 0.0]) or 1.0
+        item.setYRange(0, top * HEADROOM, padding=0)
         self.apply_palette()
 
     def bar_heights(self) -> tuple[np.ndarray, np.ndarray]:

@@ -133,6 +133,7 @@ class MonitorPage(QWidget):
         charts.addWidget(self.share_chart)
         charts.addWidget(self.performance_chart)
         self.performance_chart.setVisible(False)
+        charts.setSizes([600, 340])
         maps = QSplitter(Qt.Orientation.Horizontal)
         maps.addWidget(self.heatmap_view)
         maps.addWidget(self.distribution)
