@@ -119,7 +119,7 @@ def test_clicking_a_cell_draws_its_distribution(
     )
     ref, cur = page.distribution.bar_heights()
     assert ref.tolist() == [0.6, 0.4] and cur.tolist() == [0.3, 0.7]
-    assert "Window 2" in page.distribution.title and "color" in page.distribution.labels["bottom"]
+    assert "Window 3" in page.distribution.title and "color" in page.distribution.labels["bottom"]
 
 
 def test_acknowledge_calls_the_service_and_updates_the_badge(
