@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from mlops_desktop.tracking import Run, active_run, start_run
 from mlops_desktop.tracking.datasets_manifest import dataset_path
+from mlops_desktop.tracking.predictions import log_predictions
 
 __version__ = "0.1.0"
 
-__all__ = ["Run", "__version__", "active_run", "dataset_path", "start_run"]
+__all__ = ["Run", "__version__", "active_run", "dataset_path", "log_predictions", "start_run"]

@@ -89,3 +89,11 @@ class HostKeyUnconfirmed(HostError):
 
 class HostKeyChanged(HostError):
     """A known host offered a different key: refused, with both fingerprints."""
+
+
+class MonitorNotFound(UserFacingError):
+    """No monitor (or no alert, or no window of a monitor) has the given name or id."""
+
+
+class MonitorError(UserFacingError):
+    """A monitor cannot be created or checked (the message says why and what to do)."""

@@ -16,6 +16,7 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.services.hardware import HardwareService
 from mlops_desktop.services.models import ModelService
+from mlops_desktop.services.monitors import MonitorService
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
         models: the model registry.
         jobs: launching and following runs on local GPUs, SSH hosts and Slurm; hosts.
         hardware: live hardware of every machine, mapped to runs, and its stored history.
+        monitors: drift monitors of models and datasets, their windows and alerts.
     """
 
     home: Path
@@ -39,6 +41,7 @@ class Services:
     models: ModelService
     jobs: JobService
     hardware: HardwareService
+    monitors: MonitorService
 
     @classmethod
     def open(
@@ -69,6 +72,7 @@ class Services:
             models=ModelService(catalog, home),
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
+            monitors=MonitorService(catalog, home),
         )
 
     def close(self) -> None:
