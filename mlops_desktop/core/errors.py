@@ -97,3 +97,7 @@ class MonitorNotFound(UserFacingError):
 
 class MonitorError(UserFacingError):
     """A monitor cannot be created or checked (the message says why and what to do)."""
+
+
+class DriftError(UserFacingError):
+    """Drift cannot be computed: a table is empty or unreadable, a method is unknown, ..."""
