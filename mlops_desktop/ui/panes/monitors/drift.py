@@ -26,7 +26,7 @@ from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.monitors.drift_dialog import NewMonitorDialog
 from mlops_desktop.ui.panes.monitors.drift_models import MonitorsTableModel
 from mlops_desktop.ui.panes.monitors.drift_page import MonitorPage
-from mlops_desktop.ui.panes.monitors.drift_source import CheckOutcome, DriftSource
+from mlops_desktop.ui.panes.monitors.drift_source import CheckOutcome, MonitorSource
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
 
@@ -50,11 +50,11 @@ def _most_urgent(monitors: list[MonitorInfo]) -> str | None:
     return ordered[0].name if ordered else None
 
 
-def _monitors(source: DriftSource, *, state: TaskState) -> list[MonitorInfo]:
+def _monitors(source: MonitorSource, *, state: TaskState) -> list[MonitorInfo]:
     return source.list_monitors()
 
 
-def _check(source: DriftSource, name: str, *, state: TaskState) -> CheckOutcome:
+def _check(source: MonitorSource, name: str, *, state: TaskState) -> CheckOutcome:
     return source.check(name)
 
 
@@ -73,7 +73,7 @@ class DriftView(QWidget):
 
     def __init__(
         self,
-        source: DriftSource,
+        source: MonitorSource,
         runner: TaskRunner,
         navigator: Navigator,
         events: AppEvents,

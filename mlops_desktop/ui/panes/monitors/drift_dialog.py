@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.drift import MonitorInfo, RetrainSpec
 from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
-from mlops_desktop.ui.panes.monitors.drift_source import DriftSource
+from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 WATCH_MODEL, WATCH_REFERENCE = 0, 1
@@ -41,7 +41,7 @@ class MonitorRequest:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _add(source: DriftSource, request: MonitorRequest, *, state: TaskState) -> MonitorInfo:
+def _add(source: MonitorSource, request: MonitorRequest, *, state: TaskState) -> MonitorInfo:
     return source.add(request.name, **request.options)
 
 
@@ -55,7 +55,7 @@ class NewMonitorDialog(ServiceDialog):
     added = Signal(object)
 
     def __init__(
-        self, source: DriftSource, runner: TaskRunner, parent: QWidget | None = None
+        self, source: MonitorSource, runner: TaskRunner, parent: QWidget | None = None
     ) -> None:
         super().__init__(runner, "New drift monitor", parent)
         self.resize(600, 0)
@@ -170,6 +170,8 @@ class NewMonitorDialog(ServiceDialog):
             if not self.dataset_edit.text().strip():
                 raise ValueError("Name the dataset whose new versions are current data.")
             options["current_dataset"] = self.dataset_edit.text().strip()
+        else:
+            options["predictions"] = True
         command = self.retrain_edit.text().strip()
         if command:
             try:

@@ -41,13 +41,13 @@ from mlops_desktop.ui.panes.monitors.drift_charts import (
 )
 from mlops_desktop.ui.panes.monitors.drift_heatmap import HeatmapModel, heatmap_view
 from mlops_desktop.ui.panes.monitors.drift_models import STATE_COLORS, STATE_TEXT
-from mlops_desktop.ui.panes.monitors.drift_source import DriftSource
+from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource, RetrainLoopSource
 from mlops_desktop.ui.panes.monitors.sparkline import is_dark
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import heading_label
 
 
-def _page(source: DriftSource, name: str, *, state: TaskState) -> tuple[list, list]:
+def _page(source: MonitorSource, name: str, *, state: TaskState) -> tuple[list, list]:
     return source.windows(name), source.alerts(name)
 
 
@@ -84,7 +84,7 @@ class MonitorPage(QWidget):
 
     def __init__(
         self,
-        source: DriftSource,
+        source: MonitorSource,
         runner: TaskRunner,
         navigator: Navigator,
         events: AppEvents,
@@ -92,6 +92,7 @@ class MonitorPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self._source = source
+        self._loop = source if isinstance(source, RetrainLoopSource) else None
         self._runner = runner
         self._navigator = navigator
         self._events = events
@@ -147,6 +148,9 @@ class MonitorPage(QWidget):
             self.split.addWidget(part)
         self.split.setSizes([200, 220, 180])
         self.split.setChildrenCollapsible(False)
+        if self._loop is None:  # a monitor service without the retraining loop
+            self.lower_tabs.removeTab(self.lower_tabs.indexOf(self.challengers))
+            self.alerts.retrain_button.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(head)
@@ -208,9 +212,11 @@ class MonitorPage(QWidget):
             on_done=lambda result: self.set_page(name, *result),
             on_failed=self._on_failed,
         )
+        if self._loop is None:
+            return
         self._runner.submit(
             _call,
-            self._source.scores,
+            self._loop.scores,
             name,
             key=(self, "scores"),
             on_done=lambda scores: self._on_scores(name, scores),
@@ -278,12 +284,12 @@ class MonitorPage(QWidget):
 
     def retrain(self, alert_id: int | None) -> None:
         """Launch the monitor's retrain spec (for ``alert_id``), then offer to open the run."""
-        if self.monitor is None:
+        if self.monitor is None or self._loop is None:
             return
         name = self.monitor.name
         self.alerts.status.setText("Launching the retrain run…")
         self._run(
-            self._source.retrain,
+            self._loop.retrain,
             name,
             alert_id,
             then=lambda job: self._on_retrain_launched(name, job),
@@ -298,7 +304,7 @@ class MonitorPage(QWidget):
 
     def promote(self, score: ModelScore) -> None:
         """Move the monitored alias to ``score``'s version, once the person confirms."""
-        if self.monitor is None:
+        if self.monitor is None or self._loop is None:
             return
         alias = self.challengers.monitored_alias or "the monitored alias"
         text = (
@@ -309,7 +315,7 @@ class MonitorPage(QWidget):
             return
         name = self.monitor.name
         self._run(
-            self._source.promote,
+            self._loop.promote,
             name,
             score.version,
             then=lambda _none: self._on_promoted(score),

@@ -8,7 +8,7 @@ TaskRunner, never on the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from mlops_desktop.core.compute import JobInfo
 from mlops_desktop.core.drift import (
@@ -31,8 +31,8 @@ class CheckOutcome(Protocol):
     def alerts(self) -> Sequence[Alert]: ...
 
 
-class DriftSource(Protocol):
-    """The monitors, their windows and alerts, and the retraining loop."""
+class MonitorSource(Protocol):
+    """The monitors, their windows and alerts."""
 
     def add(
         self,
@@ -50,7 +50,10 @@ class DriftSource(Protocol):
         methods: dict[str, str] | None = None,
         label_column: str | None = None,
         prediction_column: str | None = None,
-    ) -> MonitorInfo: ...
+        predictions: bool = False,
+    ) -> MonitorInfo:
+        """``predictions``: current data is what ``mlops.log_predictions`` logs."""
+        ...
 
     def list_monitors(self) -> list[MonitorInfo]: ...
 
@@ -68,6 +71,11 @@ class DriftSource(Protocol):
 
     def distribution(self, name: str, column: str, window: int) -> ColumnDistribution: ...
 
+
+@runtime_checkable
+class RetrainLoopSource(Protocol):
+    """Retrain, compare, promote (a monitor service without them: the tab hides them)."""
+
     def retrain(self, name: str, alert_id: int | None = None) -> JobInfo: ...
 
     def scores(self, name: str) -> list[ModelScore]:
@@ -75,3 +83,7 @@ class DriftSource(Protocol):
         ...
 
     def promote(self, name: str, version: str) -> None: ...
+
+
+class DriftSource(MonitorSource, RetrainLoopSource, Protocol):
+    """Everything the Drift tab can show and do."""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.monitors.drift import DriftView
-from mlops_desktop.ui.panes.monitors.drift_source import DriftSource
+from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.panes.monitors.hardware import HardwareView
 from mlops_desktop.ui.panes.monitors.source import HardwareSource
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
@@ -34,7 +34,7 @@ class MonitorsPane(Pane):
         navigator: Navigator | None = None,
         events: AppEvents | None = None,
         parent: QWidget | None = None,
-        drift: DriftSource | None = None,
+        drift: MonitorSource | None = None,
     ) -> None:
         super().__init__(navigator, events, parent)
         self.hardware = HardwareView(source, runner, self.navigator)
@@ -135,7 +135,7 @@ def _create(context: PaneContext) -> MonitorsPane:
         context.runner,
         navigator=context.navigator,
         events=context.events,
-        drift=getattr(context.services, "monitors", None),  # until drift-service is merged
+        drift=context.services.monitors,
     )
 
 
