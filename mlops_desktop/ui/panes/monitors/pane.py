@@ -1,8 +1,9 @@
-"""The Monitors pane: live hardware of every machine (the Hardware tab).
+"""The Monitors pane: live hardware of every machine (the Hardware tab) and the drift of
+models and datasets over time (the Drift tab, where a monitor service is there).
 
-A tab widget, so the model-drift monitors (the next part) become a second tab; with one tab
-the tab bar hides itself. The watch starts with :meth:`MonitorsPane.start_live` (or the first
-time the pane shows) and stops in :meth:`MonitorsPane.shutdown`.
+A tab widget; with one tab the tab bar hides itself. The watch (and the drift checks) start
+with :meth:`MonitorsPane.start_live` (or the first time the pane shows) and stop in
+:meth:`MonitorsPane.shutdown`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
 from mlops_desktop.ui.navigation import AppEvents, Navigator
+from mlops_desktop.ui.panes.monitors.drift import DriftView
+from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.panes.monitors.hardware import HardwareView
 from mlops_desktop.ui.panes.monitors.source import HardwareSource
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
@@ -21,7 +24,8 @@ from mlops_desktop.ui.tasks import TaskRunner
 
 
 class MonitorsPane(Pane):
-    """See the module docstring. ``source`` is ``services.hardware`` (None: nothing to watch)."""
+    """See the module docstring. ``source`` is ``services.hardware`` (None: nothing to watch);
+    ``drift`` is ``services.monitors`` (None: no Drift tab)."""
 
     def __init__(
         self,
@@ -30,6 +34,7 @@ class MonitorsPane(Pane):
         navigator: Navigator | None = None,
         events: AppEvents | None = None,
         parent: QWidget | None = None,
+        drift: MonitorSource | None = None,
     ) -> None:
         super().__init__(navigator, events, parent)
         self.hardware = HardwareView(source, runner, self.navigator)
@@ -37,14 +42,29 @@ class MonitorsPane(Pane):
         self.tabs.setDocumentMode(True)
         self.tabs.setTabBarAutoHide(True)
         self.tabs.addTab(self.hardware, "Hardware")
+        self.drift: DriftView | None = None
+        if drift is not None:
+            self.drift = DriftView(drift, runner, self.navigator, self.events)
+            self.tabs.addTab(self.drift, "Drift")
+            self.drift.openAlertsChanged.connect(self._badge_drift_tab)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self._started = False
         self._source = source
         self._idle_notes: dict[str, str] = {}
-        self.events.themeChanged.connect(lambda _dark: self.hardware.redraw_all())
+        self.events.themeChanged.connect(self._on_theme_changed)
         self.hardware.updatesShown.connect(self._check_idle)
+
+    def _on_theme_changed(self, _dark: bool) -> None:
+        self.hardware.redraw_all()
+        if self.drift is not None:
+            self.drift.page.apply_theme()
+
+    def _badge_drift_tab(self, open_alerts: int) -> None:
+        if self.drift is not None:
+            index = self.tabs.indexOf(self.drift)
+            self.tabs.setTabText(index, f"Drift ({open_alerts})" if open_alerts else "Drift")
 
     def _check_idle(self, _count: int) -> None:
         """Badge the runs whose GPUs stay idle, and tell the person once per run."""
@@ -74,16 +94,26 @@ class MonitorsPane(Pane):
         """Start watching every machine (the app calls it at start)."""
         self._started = True
         self.hardware.start()
+        if self.drift is not None:
+            self.drift.start()
 
     def refresh(self) -> None:
         """List the machines again (F5): new SSH hosts, Slurm nodes of new jobs."""
         self.hardware.refresh_hosts()
+        if self.drift is not None:
+            self.drift.reload()
+            self.drift.page.reload()
 
     def shutdown(self) -> None:
         self.hardware.stop()
+        if self.drift is not None:
+            self.drift.stop()
 
     def layout_splitters(self) -> list[QSplitter]:
-        return [self.hardware.split, self.hardware.detail.split]
+        splitters = [self.hardware.split, self.hardware.detail.split]
+        if self.drift is not None:
+            splitters += [self.drift.split, self.drift.page.split]
+        return splitters
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -105,6 +135,7 @@ def _create(context: PaneContext) -> MonitorsPane:
         context.runner,
         navigator=context.navigator,
         events=context.events,
+        drift=context.services.monitors,
     )
 
 
