@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pytest
 from drift_fake import FakeMonitors
 
 from mlops_desktop.services.bundle import Services
@@ -29,11 +28,6 @@ def _write(path: Path, n: int, shift: float = 0.0, seed: int = 0) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    reason="drift-service hands pyarrow tables to drift-stats, which wants its own Table "
-    "(tests/unit/test_monitor_service.py fails the same way until they agree)",
-    strict=False,
-)
 def test_files_in_a_folder_become_windows_on_the_page(
     qtbot: Any, services: Services, runner: Any, tmp_path: Path
 ) -> None:

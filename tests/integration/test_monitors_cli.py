@@ -13,9 +13,6 @@ import pyarrow.csv as pacsv
 import pytest
 
 from mlops_desktop.cli import main
-from tests.drift_stub import install
-
-install()
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:

@@ -13,9 +13,6 @@ from mlops_desktop.catalog import monitor_repo as repo
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.monitor_sources import ingest_predictions
 from mlops_desktop.tracking import predictions as logs
-from tests.drift_stub import install
-
-install()
 
 
 @pytest.fixture

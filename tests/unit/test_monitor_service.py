@@ -13,9 +13,6 @@ import pytest
 from mlops_desktop.core.drift import window_document
 from mlops_desktop.core.errors import MonitorError, MonitorNotFound
 from mlops_desktop.services.bundle import Services
-from tests.drift_stub import install
-
-install()
 
 
 def _write(path: Path, n: int, shift: float = 0.0, seed: int = 0, **extra: list[object]) -> Path:
