@@ -87,6 +87,8 @@ def _retrain(args: argparse.Namespace) -> RetrainSpec | None:
         Arg("--retrain-target", metavar="TARGET", help="where --retrain runs (default local)"),
         Arg("--retrain-gpus", type=int, default=0, metavar="N", help="GPUs of the retrain run"),
         Arg("--retrain-dataset", metavar="NAME", help="the dataset to retrain on"),
+        Arg("--auto-retrain", action="store_true", help="retrain by itself when an alert fires"),
+        Arg("--alert-column", metavar="COLUMN", help="also alert when this column drifts"),
         Arg("--retrain", action="store_true", help="last: -- CMD... the retrain command"),
     ),
 )
@@ -108,7 +110,18 @@ def add_monitor(args: argparse.Namespace, services: Services) -> MonitorInfo:
         methods=key_value_pairs(args.method, MonitorError, "--method") or None,
         label_column=args.label,
         prediction_column=args.prediction,
+        rules=_rules(args),
     )
+
+
+def _rules(args: argparse.Namespace) -> dict[str, object] | None:
+    """The optional alert rules and the opt-in to retrain automatically."""
+    rules: dict[str, object] = {}
+    if args.auto_retrain:
+        rules["auto_retrain"] = True
+    if args.alert_column:
+        rules["alert_column"] = args.alert_column
+    return rules or None
 
 
 @MONITORS.reply(

@@ -9,6 +9,7 @@ Each window also stores, per column, its distribution against the reference's bi
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from mlops_desktop.services.monitor_sources import WindowData, collect
 from mlops_desktop.services.monitor_tables import as_drift_table, dataset_version_table, read_file
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +267,19 @@ class MonitorService(CatalogService):
                 repo.add_alert(self.catalog, name, a.window, a.rule, a.reason, a.evidence)
                 for a in raised
             ]
+        if new_alerts and record.config.get("auto_retrain"):
+            new_alerts = [self._retrain_by_itself(name, new_alerts[-1]), *new_alerts[:-1]]
         return CheckResult([s.window for s in stored], new_alerts)
+
+    def _retrain_by_itself(self, name: str, alert: Alert) -> Alert:
+        """The monitor opted in to retrain on an alert: launch it (a failure is logged, the
+        alert stays open for a person)."""
+        try:
+            self.retrain(name, alert.id)
+        except UserFacingError as exc:
+            _log.warning("Monitor %s could not retrain by itself: %s", name, exc)
+            return alert
+        return repo.get_alert(self.catalog, alert.id) or alert
 
     def _keep_labelled(
         self, name: str, first: int, windows: list[WindowData], label: str | None

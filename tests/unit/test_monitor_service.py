@@ -173,3 +173,29 @@ def test_dataset_versions_and_performance(services: Services, tmp_path: Path) ->
     assert len(result.alerts) == 1
     services.monitors.remove("m")
     assert services.monitors.list_monitors() == []
+
+
+def test_a_monitor_that_opted_in_retrains_by_itself_when_an_alert_fires(
+    services: Services, tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launched: list[tuple[str, int | None]] = []
+
+    def retrain(name: str, alert_id: int | None = None) -> None:
+        launched.append((name, alert_id))
+        if len(launched) == 1:
+            services.monitors.record_retrain(alert_id, "run-auto")  # type: ignore[arg-type]
+        else:
+            raise MonitorError("the host is down")
+
+    monkeypatch.setattr(services.monitors, "retrain", retrain)
+    _monitor(services, tmp_path, folder, alert_after=1, alert_window=1,
+             rules={"auto_retrain": True})  # fmt: skip
+    _write(folder / "b01.csv", 500, seed=2)
+    assert services.monitors.check("wine").alerts == [] and launched == []
+    _write(folder / "b02.csv", 500, shift=3.0, seed=3)
+    (alert,) = services.monitors.check("wine").alerts
+    assert launched == [("wine", alert.id)] and alert.retrain_run == "run-auto"
+    services.monitors.acknowledge(alert.id)
+    _write(folder / "b03.csv", 500, shift=3.0, seed=4)
+    (again,) = services.monitors.check("wine").alerts  # a failed retrain leaves the alert open
+    assert again.retrain_run is None and services.monitors.get("wine").state == "alert"
