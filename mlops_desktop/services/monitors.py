@@ -327,6 +327,29 @@ class MonitorService(CatalogService):
         """Move the monitored alias to ``version`` (audited by the registry)."""
         self.retrain_loop().promote(name, version)
 
+    def version_alerts(self, model: str) -> dict[int, list[str]]:
+        """Open alerts of the monitors watching ``model``, by the version they watch now
+        (an alias resolves to its version): {version: [reasons]}."""
+        from mlops_desktop.services.models import ModelService
+
+        watching = [
+            (m, m.target.removeprefix(f"model:{model}@"))
+            for m in self.list_monitors()
+            if m.target.startswith(f"model:{model}@") and m.open_alerts
+        ]
+        if not watching:
+            return {}
+        models = self._services[1] or ModelService(self.catalog, self.home)
+        by_alias = {a: v.version for v in models.versions(model) for a in v.aliases}
+        found: dict[int, list[str]] = {}
+        for monitor, ref in watching:
+            version = int(ref) if ref.isdigit() else by_alias.get(ref)
+            if version is None:
+                continue
+            for alert in self.alerts(monitor.name, open_only=True):
+                found.setdefault(version, []).append(alert.reason)
+        return found
+
     def record_retrain(self, alert_id: int, run_id: str) -> None:
         """Record on an alert the run "Retrain" launched for it."""
         repo.set_retrain_run(self.catalog, alert_id, run_id)

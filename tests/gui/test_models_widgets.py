@@ -235,3 +235,13 @@ def test_compare_view_tables(qtbot: Any, runner: Any) -> None:
     }
     assert colours == {"added": "#2ca02c", "removed": "#d62728", "changed": "#e08a00"}
     assert view.datasets.rowCount() == 2
+
+
+def test_a_version_with_an_open_drift_alert_gets_a_badge_and_says_why(qtmodeltester: Any) -> None:
+    model = ModelVersionsModel()
+    model.set_versions([version(1), version(2)], {1: ["wine-watch: drift in 2 of the last 3"]})
+    qtmodeltester.check(model)
+    badged = model.index(1, VCOL_VERSION)  # newest first: v2, v1
+    assert not badged.data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert "drift in 2 of the last 3" in badged.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, VCOL_VERSION).data(Qt.ItemDataRole.DecorationRole) is None

@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from mlops_desktop.cli import main
+from mlops_desktop.services.bundle import Services
 
 TRAIN = [sys.executable, "-m", "mlops_desktop.demo.train_classifier"]
 COLUMNS = ("a", "b", "c", "d")
@@ -79,6 +80,9 @@ def test_retrain_challenger_scores_promote(
     drifts = [w["dataset_drift"] for w in checked["windows"]]
     assert drifts == [False, True, True]
     (alert,) = checked["alerts"]
+    with Services.open(temp_home) as services:  # the Models pane badges the watched version
+        assert services.monitors.version_alerts("cells-clf") == {1: [alert["reason"]]}
+        assert services.monitors.version_alerts("other-model") == {}
 
     launched = _json(capsys, "monitors", "retrain", "cells-mon", "--json")
     assert {"run", "target", "state"} <= set(launched) and launched["target"] == "local"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.core.models import ModelSummary, ModelVersion
 from mlops_desktop.ui.formatting import format_time, human_bytes, short_id
+from mlops_desktop.ui.icons import dot_icon
 from mlops_desktop.ui.item_models.dataset_versions import format_tags, short_fingerprint
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
@@ -38,6 +39,9 @@ VCOL_FINGERPRINT = 7
 def alias_text(aliases: list[tuple[str, int]]) -> str:
     """``[("champion", 3)]`` → ``champion→v3``."""
     return ", ".join(f"{alias}→v{version}" for alias, version in aliases)
+
+
+ALERT_COLOR = "#d62728"  # a version watched by a monitor with an open drift alert
 
 
 class ModelsListModel(RowsTableModel[ModelSummary]):
@@ -95,8 +99,21 @@ class ModelVersionsModel(RowsTableModel[ModelVersion]):
     HEADERS = ("Version", "Created", "By", "Run", "Aliases", "Tags", "Size", "Fingerprint")
     NUMERIC_COLUMNS = frozenset({VCOL_SIZE})
 
-    def set_versions(self, versions: list[ModelVersion]) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._alerts: dict[int, list[str]] = {}
+
+    def set_versions(
+        self, versions: list[ModelVersion], alerts: dict[int, list[str]] | None = None
+    ) -> None:
+        """Show ``versions``; ``alerts``: open drift alerts of monitors watching a version."""
+        self._alerts = dict(alerts or {})
         self.set_rows(sorted(versions, key=lambda v: v.version, reverse=True))
+
+    def decoration(self, item: ModelVersion, column: int) -> QIcon | None:
+        if column == VCOL_VERSION and item.version in self._alerts:
+            return dot_icon(ALERT_COLOR)
+        return None
 
     def row_of(self, version: int) -> int | None:
         return next((r for r, v in enumerate(self._rows) if v.version == version), None)
@@ -128,6 +145,9 @@ class ModelVersionsModel(RowsTableModel[ModelVersion]):
         return self.display(item, column)
 
     def tooltip(self, item: ModelVersion, column: int) -> str | None:
+        reasons = self._alerts.get(item.version)
+        if column == VCOL_VERSION and reasons:
+            return "Open drift alerts:\n" + "\n".join(reasons)
         if column == VCOL_FINGERPRINT:
             return item.fingerprint
         if column == VCOL_RUN:

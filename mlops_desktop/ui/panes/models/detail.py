@@ -6,6 +6,7 @@ Every service call goes through the runner; a newer request supersedes the one i
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,8 +34,14 @@ from mlops_desktop.ui.widgets import heading_label
 TAB_CARD, TAB_LINEAGE, TAB_COMPARE = 0, 1, 2
 
 
-def _versions(service: ModelService, name: str, *, state: TaskState) -> list[ModelVersion]:
-    return service.versions(name)
+def _versions(
+    service: ModelService,
+    name: str,
+    alerts: Callable[[str], dict[int, list[str]]] | None,
+    *,
+    state: TaskState,
+) -> tuple[list[ModelVersion], dict[int, list[str]]]:
+    return service.versions(name), (alerts(name) if alerts is not None else {})
 
 
 def _card(service: ModelService, ref: str, *, state: TaskState) -> ModelCard:
@@ -61,10 +68,15 @@ class ModelDetailView(QWidget):
     monitorActivated = Signal(str)
 
     def __init__(
-        self, service: ModelService, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        service: ModelService,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        alerts: Callable[[str], dict[int, list[str]]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
+        self._alerts = alerts  # open drift alerts by version, from the monitors
         self._runner = runner
         self._pending_version: int | None = None
         self._compare_dirty = True
@@ -129,6 +141,7 @@ class ModelDetailView(QWidget):
             _versions,
             self._service,
             name,
+            self._alerts,
             key=(self, "versions"),
             on_done=self._on_versions,
             on_failed=self._on_versions_failed,
@@ -156,10 +169,13 @@ class ModelDetailView(QWidget):
         return {alias: v.version for v in self.versions for alias in v.aliases}
 
     # --- slots ---------------------------------------------------------------------------
-    def _on_versions(self, versions: list[ModelVersion]) -> None:
+    def _on_versions(
+        self, found: tuple[list[ModelVersion], dict[int, list[str]]] | list[ModelVersion]
+    ) -> None:
+        versions, alerts = found if isinstance(found, tuple) else (found, {})
         self.versions = sorted(versions, key=lambda v: v.version, reverse=True)
         current = self.current_version()
-        self.versions_model.set_versions(self.versions)
+        self.versions_model.set_versions(self.versions, alerts)
         view = self.versions_view
         view.resizeColumnsToContents()
         view.setColumnWidth(VCOL_TAGS, min(view.columnWidth(VCOL_TAGS), 200))

@@ -6,6 +6,8 @@ Every service call goes through the TaskRunner (list here; versions, cards and c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import (
     QLabel,
@@ -59,6 +61,7 @@ class ModelsPane(Pane):
         navigator: Navigator | None = None,
         events: AppEvents | None = None,
         parent: QWidget | None = None,
+        alerts: Callable[[str], dict[int, list[str]]] | None = None,
     ) -> None:
         super().__init__(navigator, events, parent)
         self._service = service
@@ -68,7 +71,7 @@ class ModelsPane(Pane):
 
         self.list = ModelsListView()
         self.count_label = QLabel()
-        self.detail = ModelDetailView(service, runner)
+        self.detail = ModelDetailView(service, runner, alerts=alerts)
         self.model_actions = ModelActions(
             service, runner, self.detail.current_version, self.detail.aliases, self
         )
@@ -194,7 +197,13 @@ class ModelsPane(Pane):
 
 
 def _create(context: PaneContext) -> ModelsPane:
-    pane = ModelsPane(context.services.models, context.runner, context.navigator, context.events)
+    pane = ModelsPane(
+        context.services.models,
+        context.runner,
+        context.navigator,
+        context.events,
+        alerts=context.services.monitors.version_alerts,
+    )
     navigator = context.navigator
     navigator.serve(
         ShowModel, pane, lambda request: pane.select_model(request.name, request.version)
