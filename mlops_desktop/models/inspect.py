@@ -98,36 +98,44 @@ def inspect_model(path: Path, timeout_s: float = 30.0) -> InspectResult:
 
 
 def _run_child(path: Path, timeout_s: float) -> tuple[int | None, bytes, bytes]:
-    """Run the loader on ``path`` in an empty temp folder; (exit status, stdout, stderr).
-
-    Its whole process group is killed when it ends, times out (ModelError) or the wait is
-    interrupted, so nothing the model's code started outlives it.
-    """
-    cmd = [sys.executable, "-m", "mlops_desktop.models.inspect_child", str(path)]
+    """Run the loader on ``path`` in an empty temp folder; (exit status, stdout, stderr)."""
     with tempfile.TemporaryDirectory(prefix="mlops-inspect-") as cwd:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cwd,
-            env=_child_env(),
-            start_new_session=True,
+        return run_sandboxed(
+            "mlops_desktop.models.inspect_child", path, cwd, timeout_s, "Loading the model"
         )
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            proc.communicate()
-            raise ModelError(
-                f"Loading the model took longer than {timeout_s:g} s; it was stopped."
-            ) from None
-        except BaseException:
-            _kill(proc)
-            proc.communicate()
-            raise
-        finally:
-            if hasattr(os, "killpg"):  # anything the model's code left running
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_sandboxed(
+    module: str, argument: Path, cwd: str, timeout_s: float, doing: str
+) -> tuple[int | None, bytes, bytes]:
+    """Run ``python -m module argument`` in ``cwd`` with the child's limits and environment;
+    (exit status, stdout, stderr).
+
+    Its whole process group is killed when it ends, times out (ModelError naming ``doing``) or
+    the wait is interrupted, so nothing the model's code started outlives it.
+    """
+    cmd = [sys.executable, "-m", module, str(argument)]
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=_child_env(),
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        raise ModelError(f"{doing} took longer than {timeout_s:g} s; it was stopped.") from None
+    except BaseException:
+        _kill(proc)
+        proc.communicate()
+        raise
+    finally:
+        if hasattr(os, "killpg"):  # anything the model's code left running
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
     return proc.returncode, out, err

@@ -9,19 +9,14 @@ prints the metrics as one JSON line.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mlops_desktop.core.errors import ModelError
-from mlops_desktop.models.inspect import _child_env, _kill, _last_json, _last_line
+from mlops_desktop.models.inspect import _last_json, _last_line, run_sandboxed
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -87,30 +82,6 @@ def score_model(
 
 def _run(request: Path, cwd: str, timeout_s: float) -> tuple[int | None, bytes, bytes]:
     """Run the scorer in ``cwd``; its whole process group is killed when it ends."""
-    cmd = [sys.executable, "-m", "mlops_desktop.models.score_child", str(request)]
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env=_child_env(),
-        start_new_session=True,
+    return run_sandboxed(
+        "mlops_desktop.models.score_child", request, cwd, timeout_s, "Scoring the model"
     )
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        proc.communicate()
-        raise ModelError(
-            f"Scoring the model took longer than {timeout_s:g} s; it was stopped."
-        ) from None
-    except BaseException:
-        _kill(proc)
-        proc.communicate()
-        raise
-    finally:
-        if hasattr(os, "killpg"):  # anything the model's code left running
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-    return proc.returncode, out, err
