@@ -16,7 +16,7 @@ NVML reports host pids, so processes in containers map too.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from mlops_desktop.core.hardware import HostSample, ProcessSample, RunProcess
 
@@ -80,3 +80,18 @@ class RunMapper:
 
 def _with_run(proc: ProcessSample, run: str | None) -> ProcessSample:
     return proc if proc.run == run else dataclasses.replace(proc, run=run)
+
+
+def run_ids(sample: HostSample) -> set[str]:
+    """The runs a sample shows: those of its processes and those holding its GPUs."""
+    ids = {p.run for p in sample.processes if p.run}
+    return ids | {g.lease.run for g in sample.gpus if g.lease is not None}
+
+
+def with_run_names(sample: HostSample, names: Mapping[str, str]) -> HostSample:
+    """The sample with ``extra["run_names"]`` holding the names ``names`` knows of its runs."""
+    known = dict(sample.extra.get("run_names", {}))
+    added = {r: names[r] for r in run_ids(sample) - set(known) if r in names}
+    if not added:
+        return sample
+    return dataclasses.replace(sample, extra={**sample.extra, "run_names": {**known, **added}})

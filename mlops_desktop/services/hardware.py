@@ -10,7 +10,6 @@ the watch's keeper thread stores in the catalog. The keeper also follows the lis
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -26,7 +25,7 @@ from mlops_desktop.monitoring.demo_machine import DEMO_HOST, DEMO_MACHINE, DEMO_
 from mlops_desktop.monitoring.idle import IdleGpuTracker, IdleRun
 from mlops_desktop.monitoring.local import LocalSampler
 from mlops_desktop.monitoring.nvml_sampler import NvmlSampler
-from mlops_desktop.monitoring.run_map import RunMapper
+from mlops_desktop.monitoring.run_map import RunMapper, run_ids, with_run_names
 from mlops_desktop.services import hardware_hosts
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.compute import JobService
@@ -164,17 +163,8 @@ class HardwareService(CatalogService):
         return names
 
     def _named(self, sample: HostSample) -> HostSample:
-        ids = {p.run for p in sample.processes if p.run} | {
-            g.lease.run for g in sample.gpus if g.lease is not None
-        }
-        missing = ids - set(sample.extra.get("run_names", {}))
-        if not missing:
-            return sample
-        names = dict(sample.extra.get("run_names", {}))
-        names.update(self.run_names(missing))
-        extra = dict(sample.extra)
-        extra["run_names"] = names
-        return dataclasses.replace(sample, extra=extra)
+        missing = run_ids(sample) - set(sample.extra.get("run_names", {}))
+        return with_run_names(sample, self.run_names(missing)) if missing else sample
 
     # -- live ------------------------------------------------------------------------------
 

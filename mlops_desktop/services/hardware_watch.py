@@ -19,7 +19,7 @@ from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.core.hardware import HostUpdate, MonitoredHost
 from mlops_desktop.monitoring.buckets import MinuteBuckets
 from mlops_desktop.monitoring.idle import IdleRun
-from mlops_desktop.monitoring.run_map import RunMapper
+from mlops_desktop.monitoring.run_map import RunMapper, run_ids, with_run_names
 from mlops_desktop.services import hardware_hosts
 
 if TYPE_CHECKING:
@@ -98,15 +98,8 @@ class HardwareWatch:
         if update.sample is not None:
             with self._lock:
                 mapper, names = self._mapper, self._names
-            sample = mapper.apply(update.sample)
-            ids = {p.run for p in sample.processes if p.run}
-            ids |= {g.lease.run for g in sample.gpus if g.lease is not None}
-            if ids:
-                extra = dict(sample.extra)
-                found = dict(extra.get("run_names", {}))
-                found.update({r: names[r] for r in ids if r in names})
-                extra["run_names"] = found
-                sample = dataclasses.replace(sample, extra=extra)
+            sample = with_run_names(mapper.apply(update.sample), names)
+            ids = run_ids(sample)
             with self._lock:
                 became = self.service.idle.update(sample)
                 self._buckets.add(sample)
