@@ -82,7 +82,8 @@ def test_runs_show_and_metric(capsys: pytest.CaptureFixture[str]) -> None:
     ids = log_three_runs()
     doc = cli_json(capsys, "runs", "show", ids[0][:8], "--json")
     assert doc["id"] == ids[0]
-    assert doc["metric_counts"] == {"loss": 5, "acc": 1, "odd": 1}
+    user_counts = {k: n for k, n in doc["metric_counts"].items() if not k.startswith("sys/")}
+    assert user_counts == {"loss": 5, "acc": 1, "odd": 1}
     assert {"git", "env", "datasets", "artifacts"} <= set(doc)
     series = cli_json(capsys, "runs", "metric", ids[0], "loss", "--json")
     assert series["key"] == "loss"
@@ -187,7 +188,9 @@ def test_eight_processes_logging_while_ingesting(capsys: pytest.CaptureFixture[s
     for r in runs:
         assert r["status"] == "finished"
         doc = cli_json(capsys, "runs", "show", r["id"], "--json")
-        assert doc["metric_counts"] == {"a": 5000, "b": 5000}
+        # A run slower than a second under load also samples itself (sys/...): not counted.
+        user_counts = {k: n for k, n in doc["metric_counts"].items() if not k.startswith("sys/")}
+        assert user_counts == {"a": 5000, "b": 5000}
     assert ingests >= 1
 
 
