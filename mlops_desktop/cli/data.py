@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli import data_output as out
 from mlops_desktop.cli.commands import TAG_OPTION, Arg, Commands, key_value_pairs
-from mlops_desktop.cli.output import progress_on_terminal
+from mlops_desktop.cli.output import printable_lines, progress_on_terminal
 from mlops_desktop.core.datasets import (
     AddResult,
     DatasetDiff,
@@ -56,7 +56,7 @@ def add_version(args: argparse.Namespace, services: Services) -> AddResult:
             args.path, args.name, args.message, tags, args.snapshot, progress
         )
     for sentence in result.skipped[:MAX_SKIPPED_SHOWN]:
-        print(f"skipped: {sentence}", file=sys.stderr)
+        print(f"skipped: {printable_lines(sentence)}", file=sys.stderr)
     return result
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
 from mlops_desktop.cli.drift_output import report_text
 from mlops_desktop.cli.exit_codes import ExitCode
-from mlops_desktop.cli.output import dumps
+from mlops_desktop.cli.output import dumps, printable_lines
 from mlops_desktop.core.drift import DriftReport, report_document
 from mlops_desktop.core.errors import DriftError
 
@@ -137,5 +137,5 @@ def drift_report(args: argparse.Namespace) -> DriftReport:
 )
 def drift_command(args: argparse.Namespace) -> int:
     report = drift_report(args)
-    print(dumps(report_document(report)) if args.json else report_text(report))
+    print(dumps(report_document(report)) if args.json else printable_lines(report_text(report)))
     return ExitCode.OK

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
 from mlops_desktop.cli.exit_codes import ExitCode
-from mlops_desktop.cli.output import dumps, key_value_text
+from mlops_desktop.cli.output import dumps, key_value_text, printable, printable_lines
 from mlops_desktop.cli.session import open_services
 from mlops_desktop.core.compute import HostInfo
 from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed, JobError
@@ -42,7 +42,7 @@ def added_text(host: HostInfo) -> str:
 def hosts_text(hosts: list[HostInfo]) -> str:
     if not hosts:
         return "No hosts yet. Add one with `mlops-desktop hosts add NAME --ssh USER@HOST`."
-    return "\n".join(f"{h.name}\t{h.kind}\t{h.address}" for h in hosts)
+    return "\n".join("\t".join(map(printable, (h.name, h.kind, h.address))) for h in hosts)
 
 
 @HOSTS.reply(
@@ -97,5 +97,5 @@ def check_host(args: argparse.Namespace) -> int:
     """Print what checking the host found; exit status 2 when it cannot be reached."""
     with open_services(args) as services:
         info = services.jobs.check_host(args.name)
-    print(dumps(info) if args.json else key_value_text(info))
+    print(dumps(info) if args.json else printable_lines(key_value_text(info)))
     return ExitCode.OK if info.get("reachable", True) else ExitCode.USER_ERROR

@@ -22,7 +22,7 @@ from mlops_desktop.cli.hw_output import (
     sample_text,
     update_document,
 )
-from mlops_desktop.cli.output import dumps
+from mlops_desktop.cli.output import dumps, printable_lines
 from mlops_desktop.cli.session import open_services
 from mlops_desktop.core.errors import HostError
 from mlops_desktop.core.hardware import HostUpdate
@@ -56,10 +56,10 @@ def hardware(args: argparse.Namespace) -> int:
             return _watch(args, hw)
         if args.all:
             results = hw.sample_all()
-            print(dumps(all_document(results)) if args.json else all_text(results))
+            print(dumps(all_document(results)) if args.json else printable_lines(all_text(results)))
             return ExitCode.OK
         sample = hw.sample(args.host)
-        print(dumps(sample_document(sample)) if args.json else sample_text(sample))
+        print(dumps(sample_document(sample)) if args.json else printable_lines(sample_text(sample)))
     return ExitCode.OK
 
 
@@ -98,6 +98,6 @@ def _print_update(update: HostUpdate, as_json: bool) -> None:
         return
     if update.sample is not None:
         stamp = time.strftime("%H:%M:%S", time.localtime(update.sample.time))
-        print(f"--- {stamp}\n{sample_text(update.sample)}", flush=True)
+        print(f"--- {stamp}\n{printable_lines(sample_text(update.sample))}", flush=True)
     elif update.problem:
-        print(f"{update.host}: {update.problem}", file=sys.stderr, flush=True)
+        print(printable_lines(f"{update.host}: {update.problem}"), file=sys.stderr, flush=True)

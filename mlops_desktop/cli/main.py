@@ -31,6 +31,7 @@ from mlops_desktop.cli.models import MODELS
 from mlops_desktop.cli.monitors import MONITORS, split_retrain
 from mlops_desktop.cli.runs import RUNS
 from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.core.text import printable_lines
 from mlops_desktop.settings import Settings, home_from
 from mlops_desktop.tracking.home import HOME_ENV
 
@@ -88,7 +89,7 @@ def run_command(args: argparse.Namespace) -> int:
         status: int = args.handler(args)
         return status
     except UserFacingError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {printable_lines(str(exc))}", file=sys.stderr)
         return ExitCode.USER_ERROR
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
@@ -97,7 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
     except Exception as exc:
         where = f"running the `{args.command_name}` command"
         log_bug(exc, where)
-        print(f"{PROG}: {bug_sentence(exc, where)}", file=sys.stderr)
+        print(f"{PROG}: {printable_lines(bug_sentence(exc, where))}", file=sys.stderr)
         return ExitCode.BUG
 
 
@@ -105,7 +106,7 @@ def _load_settings(home: Path) -> Settings:
     """The home's settings, loaded once per command; a value that was not used is said on stderr."""
     settings = Settings.load(home)
     for problem in settings.problems:
-        print(f"{PROG}: warning: {problem}", file=sys.stderr)
+        print(f"{PROG}: warning: {printable_lines(problem)}", file=sys.stderr)
     return settings
 
 

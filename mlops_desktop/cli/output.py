@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mlops_desktop.core.run_documents import iso_time
+from mlops_desktop.core.text import printable, printable_lines
 
 __all__ = [
     "TerminalProgress",
@@ -24,6 +25,8 @@ __all__ = [
     "iso_time",
     "json_number",
     "key_value_text",
+    "printable",
+    "printable_lines",
     "progress_on_terminal",
     "short_value",
     "text_table",
@@ -55,10 +58,11 @@ def dumps(doc: Any) -> str:
 
 
 def short_value(value: Any) -> str:
-    """A param or metric for a person: floats to four significant digits, the rest as text."""
+    """A param or metric for a person: floats to four significant digits, the rest as text
+    (control characters escaped)."""
     if isinstance(value, float):
         return f"{value:.4g}"
-    return str(value)
+    return printable(str(value))
 
 
 def human_bytes(n: int) -> str:
@@ -72,14 +76,16 @@ def human_bytes(n: int) -> str:
 
 
 def text_table(rows: Sequence[Sequence[str]]) -> str:
-    """Rows (the first one the header) as left-aligned columns two spaces apart."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    """Rows (the first one the header) as left-aligned columns two spaces apart (control
+    characters in cells escaped)."""
+    cells = [[printable(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 
 
 def key_value_text(values: Mapping[str, Any]) -> str:
-    """``  key: value`` lines."""
-    return "\n".join(f"  {k}: {v}" for k, v in values.items())
+    """``  key: value`` lines (control characters escaped)."""
+    return "\n".join(f"  {printable(str(k))}: {printable(str(v))}" for k, v in values.items())
 
 
 class TerminalProgress:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mlops_desktop.cli.output import iso_time, short_value, text_table
+from mlops_desktop.cli.output import iso_time, printable, short_value, text_table
 from mlops_desktop.core.run_documents import run_summary_dict
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
@@ -35,39 +35,43 @@ def runs_table(runs: list[RunSummary]) -> str:
 
 
 def run_detail_text(detail: RunDetail) -> str:
-    """A run in full for a person: what ran where, params, metrics, tags, data and files."""
+    """A run in full for a person: what ran where, params, metrics, tags, data and files
+    (control characters in what was logged shown escaped)."""
     s = detail.summary
     lines = [
-        f"Run {s.id}  ({s.name})",
-        f"  experiment  {s.experiment}",
+        f"Run {s.id}  ({printable(s.name)})",
+        f"  experiment  {printable(s.experiment)}",
         f"  status      {s.status}",
         f"  started     {iso_time(s.started_at)}",
         f"  ended       {iso_time(s.ended_at) or '-'}",
-        f"  target      {s.target}",
-        f"  command     {detail.command}",
+        f"  target      {printable(s.target)}",
+        f"  command     {printable(detail.command)}",
     ]
     if detail.git is not None:
         dirty = " (uncommitted changes)" if detail.git.dirty else ""
         lines.append(
-            f"  git         {detail.git.commit or '-'} on {detail.git.branch or '-'}{dirty}"
+            f"  git         {detail.git.commit or '-'} on {printable(detail.git.branch or '-')}"
+            + dirty
         )
     for title, mapping in (("params", s.params), ("metrics (last)", s.metrics), ("tags", s.tags)):
         if mapping:
             lines.append(f"{title}:")
-            lines += [f"  {k} = {short_value(v)}" for k, v in sorted(mapping.items())]
+            lines += [f"  {printable(k)} = {short_value(v)}" for k, v in sorted(mapping.items())]
     if detail.metric_counts:
-        counts = ", ".join(f"{k}={n}" for k, n in sorted(detail.metric_counts.items()))
+        counts = ", ".join(f"{printable(k)}={n}" for k, n in sorted(detail.metric_counts.items()))
         lines.append(f"points: {counts}")
     if detail.datasets:
         lines.append("datasets:")
         lines += [
-            f"  {d.get('name')}@{d.get('version') or '?'}"
-            + (f"  {d['path']}" if d.get("path") else "")
+            printable(f"  {d.get('name')}@{d.get('version') or '?'}")
+            + (f"  {printable(str(d['path']))}" if d.get("path") else "")
             for d in detail.datasets
         ]
     if detail.artifacts:
         lines.append("artifacts:")
-        lines += [f"  {a.name}  {a.size} bytes  {a.digest[:19]}" for a in detail.artifacts]
+        lines += [
+            f"  {printable(a.name)}  {a.size} bytes  {a.digest[:19]}" for a in detail.artifacts
+        ]
     return "\n".join(lines)
 
 

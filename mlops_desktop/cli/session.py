@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlops_desktop.cli.exit_codes import ExitCode
-from mlops_desktop.cli.output import dumps
+from mlops_desktop.cli.output import dumps, printable_lines
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
@@ -37,7 +37,7 @@ def open_services(args: argparse.Namespace) -> Iterator[Services]:
     with Services.open(args.home, args.catalog) as services:
         report = services.experiments.ingest()
         for problem in report.problems[:MAX_SPOOL_WARNINGS]:
-            print(f"warning: {problem}", file=sys.stderr)
+            print(f"warning: {printable_lines(problem)}", file=sys.stderr)
         yield services
 
 
@@ -57,7 +57,7 @@ def replying(
     def handler(args: argparse.Namespace) -> int:
         with open_services(args) as services:
             result = action(args, services)
-        print(dumps(document(result)) if args.json else text(result))
+        print(dumps(document(result)) if args.json else printable_lines(text(result)))
         return ExitCode.OK
 
     return handler

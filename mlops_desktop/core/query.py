@@ -46,6 +46,8 @@ from mlops_desktop.core.runs import RunSummary
 __all__ = ["Query", "QueryError", "filter_runs", "parse_query"]
 
 MAX_DEPTH = 100  # nested parentheses and "not"s; deeper queries are refused, not a RecursionError
+MAX_PATTERN = 1000  # characters of one like pattern
+MAX_CONDITIONS = 20  # comparisons and in-list values of one query (each costs every run a test)
 _OP_ALIASES = {"==": "=", "<>": "!="}
 _CONSTANTS = {"true": True, "false": False, "null": None, "nan": float("nan")}
 _CONSTANTS |= {"inf": float("inf"), "infinity": float("inf")}
@@ -106,6 +108,15 @@ class _Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
+        self.conditions = 0
+
+    def count(self, token: Token, n: int = 1) -> None:
+        """Count ``n`` more conditions at ``token``; refuse a query with too many to be quick."""
+        self.conditions += n
+        if self.conditions > MAX_CONDITIONS:
+            raise self.fail(
+                f"more than {MAX_CONDITIONS} conditions; narrow the filter down", token.pos
+            )
 
     def fail(self, message: str, pos: int) -> QueryError:
         return QueryError(message, self.text, pos + 1)
@@ -175,6 +186,7 @@ class _Parser:
 
     def comparison(self, token: Token) -> Compare:
         field = self.field(token)
+        self.count(token)
         op = self.next()
         if op.kind == "op":
             value = self.value(op, field)
@@ -201,6 +213,9 @@ class _Parser:
                     f"expected a quoted pattern after 'like', found {pattern.describe()}",
                     pattern.pos,
                 )
+            if len(pattern.value) > MAX_PATTERN:
+                message = f"a like pattern longer than {MAX_PATTERN} characters; shorten it"
+                raise self.fail(message, pattern.pos)
             return Compare(field, prefix + "like", pattern.value)
         if op.kind == "keyword" and op.value == "in":
             return Compare(field, prefix + "in", self.value_list(op, field))
@@ -246,6 +261,7 @@ class _Parser:
             raise self.fail("unbalanced '(': missing ')'", opening.pos)
         if token.kind != ")":
             raise self.fail(f"expected ',' or ')', found {token.describe()}", token.pos)
+        self.count(opening, len(values) - 1)
         return tuple(values)
 
     def value(self, after: Token, field: Field) -> Any:

@@ -8,17 +8,18 @@ Semantics (see :mod:`mlops_desktop.core.query` for the grammar):
   = 10`` matches the tag ``"10"``, ``params.lr = '0.01'`` matches the float ``0.01``); anything
   else compares as text, booleans written ``true``/``false``. Two strings always compare as text.
 * NaN compares false with everything except ``!=`` (and ``not like``/``not in``, the negations).
-* ``like`` takes SQL wildcards ``%`` and ``_`` (``\\%`` and ``\\_`` are literal) and ignores case.
+* ``like`` takes SQL wildcards ``%`` and ``_`` (``\\%`` and ``\\_`` are literal) and ignores case;
+  it is matched in time linear in the text (see :mod:`mlops_desktop.core.query_like`).
 """
 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Union
 
+from mlops_desktop.core.query_like import like_matcher
 from mlops_desktop.core.runs import RunSummary
 
 Literal = Union[int, float, str, bool, None]  # noqa: UP007 (runtime alias on Python 3.10)
@@ -99,20 +100,6 @@ def numeric_text(text: str) -> float | None:
     return None if "_" in text else number
 
 
-def like_regex(pattern: str) -> re.Pattern[str]:
-    """Translate an SQL ``like`` pattern into a case-insensitive regular expression."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 1
-        else:
-            out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
 def fields_of(node: Node | None) -> set[str]:
     """Names of the fields a tree refers to, such as ``{"params.lr", "status"}``."""
     if node is None:
@@ -180,10 +167,12 @@ def value_test(op: str, value: Any) -> Test:
     if op == "is not null":
         return lambda v: v is not None
     if op in ("like", "not like"):
-        match = like_regex(value).fullmatch
+        match = like_matcher(value)
         if op == "like":
-            return lambda v: v is not None and v == v and match(to_text(v)) is not None
-        return lambda v: v is not None and (v != v or match(to_text(v)) is None)
+            return lambda v: v is not None and v == v and match(v if type(v) is str else to_text(v))
+        return lambda v: (
+            v is not None and (v != v or not match(v if type(v) is str else to_text(v)))
+        )
     if op in ("in", "not in"):
         each = "=" if op == "in" else "!="
         tests = tuple(_literal_test(each, item) for item in value)

@@ -1,10 +1,13 @@
-"""How values read on screen: times, durations, numbers with 4 significant digits, sizes."""
+"""How values read on screen: times, durations, numbers with 4 significant digits, sizes, and
+user text with its control characters escaped (:func:`shown_text`, :func:`shown_lines`)."""
 
 from __future__ import annotations
 
 import math
 import time
 from typing import Any
+
+from mlops_desktop.core.text import printable, printable_lines
 
 
 def format_time(ts: float | None) -> str:
@@ -45,14 +48,24 @@ def format_number(value: float) -> str:
 
 
 def format_value(value: Any) -> str:
-    """A logged param, metric or tag value as a short text."""
+    """A logged param, metric or tag value as a short text (control characters escaped)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return format_number(value)
-    return str(value)
+    return printable(str(value))
+
+
+def shown_text(value: Any) -> Any:
+    """A cell's display text with its control characters escaped (anything else as it is)."""
+    return printable(value) if isinstance(value, str) else value
+
+
+def shown_lines(value: Any) -> Any:
+    """A tooltip's text with control characters but its line breaks escaped."""
+    return printable_lines(value) if isinstance(value, str) else value
 
 
 def human_bytes(size: int | float | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlops_desktop.core.errors import QueryError, UserFacingError
-from mlops_desktop.core.query import MAX_DEPTH, Query, filter_runs, parse_query
+from mlops_desktop.core.query import MAX_CONDITIONS, MAX_DEPTH, Query, filter_runs, parse_query
 from mlops_desktop.core.runs import RunStatus, RunSummary
 
 NOV_1 = datetime(2026, 11, 1).timestamp()  # local midnight
@@ -356,9 +356,12 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 
 
 def test_long_chains_do_not_recurse() -> None:
-    query = " or ".join(f"metrics.m{i} = {i}" for i in range(5000))
-    assert matches(query, make_run(metrics={"m4999": 4999.0}))
+    last = MAX_CONDITIONS - 1
+    query = " or ".join(f"metrics.m{i} = {i}" for i in range(MAX_CONDITIONS))
+    assert matches(query, make_run(metrics={f"m{last}": float(last)}))
     assert not matches(query, make_run(metrics={}))
+    with pytest.raises(QueryError, match="conditions"):  # not a RecursionError, nor slow
+        parse_query(" or ".join(f"metrics.m{i} = {i}" for i in range(5000)))
 
 
 def test_keywords_are_case_insensitive() -> None:

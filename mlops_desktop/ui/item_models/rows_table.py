@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon
 
+from mlops_desktop.ui.formatting import shown_lines, shown_text
+
 _Index = QModelIndex | QPersistentModelIndex
 RowT = TypeVar("RowT")
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object itself
@@ -104,9 +106,9 @@ class RowsTableModel(QAbstractTableModel, Generic[RowT]):
         item = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(item, column)
+            return shown_text(self.display(item, column))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(item, column)
+            return shown_lines(self.tooltip(item, column))
         if role == Qt.ItemDataRole.ForegroundRole:
             return self.foreground(item, column)
         if role == Qt.ItemDataRole.DecorationRole:

@@ -28,6 +28,8 @@ from mlops_desktop.ui.formatting import (
     format_time,
     format_value,
     short_id,
+    shown_lines,
+    shown_text,
 )
 from mlops_desktop.ui.icons import idle_gpu_icon, status_icon
 
@@ -209,9 +211,9 @@ class RunsTableModel(QAbstractTableModel):
             return None
         key = self.key_of_column(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            return FIXED_HEADERS[section] if key is None else self._short_header(key)
+            return FIXED_HEADERS[section] if key is None else shown_text(self._short_header(key))
         if role == Qt.ItemDataRole.ToolTipRole and key is not None:
-            return f"{key} (use it in the filter, e.g. {key} > 0)"
+            return shown_text(f"{key} (use it in the filter, e.g. {key} > 0)")
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -230,7 +232,7 @@ class RunsTableModel(QAbstractTableModel):
         column = index.column()
         key = self.key_of_column(column)
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(run, column, key)
+            return shown_text(self._display(run, column, key))
         if role == SORT_ROLE:
             value = column_value(run, column, key)
             return None if value is _MISSING else value
@@ -241,7 +243,7 @@ class RunsTableModel(QAbstractTableModel):
                 return idle_gpu_icon()
             return status_icon(run.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(run, column, key)
+            return shown_lines(self._tooltip(run, column, key))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             value = column_value(run, column, key)
             numeric = column in (COL_DURATION, COL_STARTED) or (
@@ -272,9 +274,9 @@ class RunsTableModel(QAbstractTableModel):
             return run.id
         if column == COL_STATUS:
             idle = self._idle.get(run.id) if run.status == "running" else None
-            return f"{run.name}: {run.status}" + (f"\n{idle}" if idle else "")
+            return f"{shown_text(run.name)}: {run.status}" + (f"\n{idle}" if idle else "")
         if column == COL_NAME:
-            return f"{run.name}\n{run.id}"
+            return f"{shown_text(run.name)}\n{run.id}"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

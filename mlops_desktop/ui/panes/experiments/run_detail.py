@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.runs import RunDetail
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import format_duration, format_time, format_value
+from mlops_desktop.ui.formatting import (
+    format_duration,
+    format_time,
+    format_value,
+    shown_text,
+)
 from mlops_desktop.ui.icons import status_icon
 from mlops_desktop.ui.panes.experiments.run_artifacts import ArtifactsView
 from mlops_desktop.ui.panes.experiments.run_code import CodeView
@@ -208,34 +213,36 @@ class RunDetailView(QWidget):
         self.detail = detail
         run = detail.summary
         self.icon_label.setPixmap(status_icon(run.status).pixmap(16, 16))
-        self.name_label.setText(run.name)
+        self.name_label.setText(shown_text(run.name))
         self.status_label.setText(run.status)
         values = self.header_values
         values["id"].setText(run.id)
-        values["experiment"].setText(run.experiment)
+        values["experiment"].setText(shown_text(run.experiment))
         values["started"].setText(format_time(run.started_at))
         values["duration"].setText(
             format_duration(run.duration) or ("running" if run.status == "running" else "—")
         )
         target = run.target + (f" ({detail.host})" if detail.host else "")
-        values["target"].setText(target)
-        command = detail.command or "—"
+        values["target"].setText(shown_text(target))
+        command = shown_text(detail.command or "—")
         values["command"].setText(command if len(command) <= 80 else command[:79] + "…")
         values["command"].setToolTip(command)
         old = previous.summary if previous else None
         if old is None or old.params != run.params:
-            self.params_table.set_rows((k, format_value(v)) for k, v in run.params.items())
+            self.params_table.set_rows(
+                (shown_text(k), format_value(v)) for k, v in run.params.items()
+            )
         if (
             previous is None
             or previous.summary.metrics != run.metrics
             or previous.metric_counts != detail.metric_counts
         ):
             self.metrics_table.set_rows(
-                (k, format_value(v), detail.metric_counts.get(k, ""))
+                (shown_text(k), format_value(v), detail.metric_counts.get(k, ""))
                 for k, v in run.metrics.items()
             )
         if old is None or old.tags != run.tags:
-            self.tags_table.set_rows(run.tags.items())
+            self.tags_table.set_rows((shown_text(k), shown_text(v)) for k, v in run.tags.items())
         if previous is None or previous.datasets != detail.datasets:
             self._set_datasets(detail.datasets)
         self.notes.set_run(run.id, detail.notes)
