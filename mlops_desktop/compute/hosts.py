@@ -21,12 +21,12 @@ from mlops_desktop.compute.ssh import parse_address
 from mlops_desktop.core.compute import HostInfo
 from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed
 from mlops_desktop.tracking.atomic import write_text_atomic
+from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
 
 __all__ = ["HostInventory", "parse_address", "ssh_config_hosts"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _KINDS = ("ssh", "slurm")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def ssh_config_hosts(path: Path) -> list[str]:
@@ -54,9 +54,10 @@ def _checked_env(env: dict[str, str]) -> dict[str, str]:
     Raises:
         HostError: a name is not an environment variable name.
     """
-    for name in env:
-        if not _ENV_NAME.match(str(name)):
-            raise HostError(f"{name!r} is not an environment variable name.")
+    for name, value in env.items():
+        problem = env_name_problem(name) or env_value_problem(str(name), value)
+        if problem:
+            raise HostError(problem)
     return {str(k): str(v) for k, v in env.items()}
 
 

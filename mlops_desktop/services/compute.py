@@ -29,6 +29,7 @@ from mlops_desktop.services import job_changes, launch_datasets
 from mlops_desktop.services.catalog_open import CatalogService, open_catalog
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
+from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
 
 if TYPE_CHECKING:
     from mlops_desktop.services.datasets import DatasetService
@@ -131,6 +132,10 @@ class JobService(CatalogService):
             raise JobError("GPU indices are 0, 1, 2, ...")
         if spec.cancel_grace_s < 0:
             raise JobError("The cancel grace period cannot be negative.")
+        for name, value in spec.env.items():  # the launcher owns MLOPS_DESKTOP_RUN_ID & co
+            problem = env_name_problem(name) or env_value_problem(name, value)
+            if problem:
+                raise JobError(problem)
         target = self.targets.validate(spec.target)
         workdir = str(Path(spec.workdir or os.getcwd()).resolve())
         gpus = len(spec.gpu_indices) if spec.gpu_indices else spec.gpus
