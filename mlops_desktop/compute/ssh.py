@@ -246,7 +246,8 @@ class SshClient:
         ):
             from mlops_desktop.compute.known_hosts import KnownHosts
 
-            KnownHosts(self.known_hosts).check(self.hostname, self.port)  # raises if new/changed
+            known = KnownHosts(self.known_hosts)
+            known.check(self.hostname, self.port, name=self.host.name)  # raises if new/changed
         raise HostError(f"{self.host.name}: {line}")
 
     def check_connection(self, timeout: float = 20.0) -> None:
