@@ -1,4 +1,5 @@
-"""The ``hosts`` commands: add SSH hosts and Slurm login nodes, list them, check one."""
+"""The ``hosts`` commands: add SSH hosts and Slurm login nodes, list them, check, remove one,
+and accept a host's new key (``rekey``) once the person has checked its fingerprint."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
 from mlops_desktop.cli.exit_codes import ExitCode
 from mlops_desktop.cli.output import dumps, key_value_text, printable, printable_lines
 from mlops_desktop.cli.session import open_services
-from mlops_desktop.core.compute import HostInfo
-from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed, JobError
+from mlops_desktop.core.compute import HostInfo, HostKeyChange
+from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed, JobError
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
@@ -99,3 +100,76 @@ def check_host(args: argparse.Namespace) -> int:
         info = services.jobs.check_host(args.name)
     print(dumps(info) if args.json else printable_lines(key_value_text(info)))
     return ExitCode.OK if info.get("reachable", True) else ExitCode.USER_ERROR
+
+
+def removed_text(doc: dict[str, Any]) -> str:
+    lost = doc["jobs_lost"]
+    extra = f"; {len(lost)} active job(s) recorded as lost" if lost else ""
+    return (
+        f"Removed host {doc['name']} ({doc['address']}) and {doc['known_hosts_removed']} "
+        f"known_hosts entr{'y' if doc['known_hosts_removed'] == 1 else 'ies'}{extra}. "
+        "Its runs and jobs stay in the catalog."
+    )
+
+
+@HOSTS.reply(
+    "remove",
+    help="remove a host added here and its known host keys (its runs and jobs stay)",
+    document=dict,
+    text=removed_text,
+    arguments=(
+        Arg("name"),
+        Arg("--force", action="store_true", help="even while jobs run there (they become lost)"),
+    ),
+)
+def remove_host(args: argparse.Namespace, services: Services) -> dict[str, Any]:
+    """Remove the host; refused while jobs are active there unless --force."""
+    return dict(services.jobs.remove_host(args.name, force=args.force))
+
+
+def rekey_command(name: str, fingerprint: str) -> str:
+    return f"mlops-desktop hosts rekey {name} --accept-host-key {fingerprint}"
+
+
+def rekey_document(change: HostKeyChange) -> dict[str, Any]:
+    return {
+        "name": change.name,
+        "address": change.address,
+        "stored": change.stored,
+        "offered": change.offered,
+        "replaced": change.replaced,
+    }
+
+
+def rekey_text(change: HostKeyChange) -> str:
+    if change.replaced:
+        return (
+            f"Replaced the host key of {change.name}: was {change.stored or 'none'}, "
+            f"now {change.offered}."
+        )
+    return f"The host key of {change.name} has not changed ({change.offered})."
+
+
+@HOSTS.handler(
+    "rekey",
+    help="accept a host's new key after checking its fingerprint",
+    arguments=(Arg("name"), Arg("--accept-host-key", default=None, metavar="SHA256:...")),
+    json=True,
+)
+def rekey_host(args: argparse.Namespace) -> int:
+    """Show the stored and offered fingerprints; replace the stored key only when
+    --accept-host-key is the offered one. Exit status 2 while the new key is not accepted."""
+    with open_services(args) as services:
+        try:
+            change = services.jobs.rekey_host(args.name, args.accept_host_key)
+        except HostKeyChanged as exc:
+            if args.json:
+                doc = rekey_document(
+                    HostKeyChange(args.name, "", exc.stored or None, exc.offered, False)
+                )
+                doc["address"] = services.jobs.targets.host(args.name).address
+                doc["command"] = rekey_command(args.name, exc.offered)
+                print(dumps(doc))
+            raise
+    print(dumps(rekey_document(change)) if args.json else rekey_text(change))
+    return ExitCode.OK

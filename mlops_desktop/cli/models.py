@@ -23,6 +23,7 @@ from mlops_desktop.core.models import (
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.tracking.validate import refuse_bad_tag_keys
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
@@ -156,7 +157,9 @@ def tag_version(args: argparse.Namespace, services: Services) -> dict[str, Any]:
         for key in args.pairs:
             services.models.remove_tag(name, number, key)
     else:
-        for key, value in key_value_pairs(args.pairs, ModelError).items():
+        pairs = key_value_pairs(args.pairs, ModelError)
+        refuse_bad_tag_keys(pairs, ModelError)  # all or none are set
+        for key, value in pairs.items():
             services.models.set_tag(name, number, key, value)
     tags = services.models.get(f"{name}:{number}").tags
     return {"name": name, "version": number, "tags": tags}

@@ -16,17 +16,23 @@ import re
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from mlops_desktop.compute.known_hosts import KnownHosts, scan_host_key
+from mlops_desktop.compute.known_hosts import (
+    KnownHosts,
+    changed_fingerprints,
+    changed_key_message,
+    host_pattern,
+    scan_host_key,
+)
 from mlops_desktop.compute.ssh import parse_address
-from mlops_desktop.core.compute import HostInfo
-from mlops_desktop.core.errors import HostError, HostKeyUnconfirmed
+from mlops_desktop.core.compute import HostInfo, HostKeyChange
+from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed
 from mlops_desktop.tracking.atomic import write_text_atomic
+from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
 
 __all__ = ["HostInventory", "parse_address", "ssh_config_hosts"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _KINDS = ("ssh", "slurm")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def ssh_config_hosts(path: Path) -> list[str]:
@@ -54,9 +60,10 @@ def _checked_env(env: dict[str, str]) -> dict[str, str]:
     Raises:
         HostError: a name is not an environment variable name.
     """
-    for name in env:
-        if not _ENV_NAME.match(str(name)):
-            raise HostError(f"{name!r} is not an environment variable name.")
+    for name, value in env.items():
+        problem = env_name_problem(name) or env_value_problem(str(name), value)
+        if problem:
+            raise HostError(problem)
     return {str(k): str(v) for k, v in env.items()}
 
 
@@ -149,10 +156,10 @@ class HostInventory:
             raise HostError(f"A host called {name!r} exists ({old.address}); remove it first.")
         ident = self._identity(identity)
         if accept_host_key:
-            fp = self.known_hosts.confirm(host, port, accept_host_key)
+            fp = self.known_hosts.confirm(host, port, accept_host_key, name)
         else:
             try:
-                fp = self.known_hosts.check(host, port)
+                fp = self.known_hosts.check(host, port, name=name)
             except HostKeyUnconfirmed as exc:
                 raise HostKeyUnconfirmed(
                     f"{exc} Add it with: hosts add {name} --ssh {ssh} "
@@ -180,20 +187,75 @@ class HostInventory:
             raise HostError(f"The identity file {path} does not exist.")
         return str(path)
 
-    def remove(self, name: str, forget_key: bool = True) -> None:
-        """Remove a host added in the app (and forget its key unless another host uses it).
+    def _own(self, name: str) -> HostInfo:
+        """The host called ``name`` added in the app.
 
         Raises:
             HostError: no such host, or it comes from ``~/.ssh/config`` (edit that file).
         """
-        own = self._load()
-        gone = [h for h in own if h.name == name]
-        if not gone:
-            if name in ssh_config_hosts(self.ssh_config):
-                raise HostError(f"{name!r} comes from ~/.ssh/config: edit that file instead.")
-            raise HostError(f"No host is called {name!r}.")
-        kept = [h for h in own if h.name != name]
+        found = next((h for h in self._load() if h.name == name), None)
+        if found is not None:
+            return found
+        if name in ssh_config_hosts(self.ssh_config):
+            raise HostError(
+                f"{name!r} comes from ~/.ssh/config: edit that file (and ~/.ssh/known_hosts, "
+                f"e.g. `ssh-keygen -R {name}`) instead."
+            )
+        raise HostError(f"No host is called {name!r}; `hosts list` shows them.")
+
+    def remove(self, name: str, forget_key: bool = True) -> int:
+        """Remove a host added in the app and forget its keys unless another host uses them;
+        how many known_hosts entries were removed.
+
+        Raises:
+            HostError: no such host, or it comes from ``~/.ssh/config`` (edit that file).
+        """
+        gone = self._own(name)
+        kept = [h for h in self._load() if h.name != name]
         self._save(kept)
-        _, host, port = parse_address(gone[0].address)
-        if forget_key and all(parse_address(h.address)[1:] != (host, port) for h in kept):
-            self.known_hosts.remove(host, port)
+        _, host, port = parse_address(gone.address)
+        if forget_key and all(_endpoint(h) != (host, port) for h in kept):
+            return self.known_hosts.remove(host, port)
+        return 0
+
+    def rekey(self, name: str, accept_host_key: str | None = None) -> HostKeyChange:
+        """Replace the stored key of host ``name`` by the one it offers now, once the person
+        confirmed it: ``accept_host_key`` must be the offered key's fingerprint.
+
+        Raises:
+            HostKeyChanged: the key changed and ``accept_host_key`` was not given (the message
+                shows both fingerprints and the command that accepts the new key).
+            HostError: no such host, the host is unreachable, or ``accept_host_key`` is not the
+                offered fingerprint (nothing is changed).
+        """
+        info = self._own(name)
+        _, host, port = parse_address(info.address)
+        offered = scan_host_key(host, port)
+        stored = self.known_hosts.lookup(host, port)
+        same = next((k for k in offered if (k[0], k[1]) in stored), None)
+        if same is not None:  # nothing changed
+            return HostKeyChange(name, info.address, same[2], same[2], replaced=False)
+        old, new = changed_fingerprints(stored, offered) if stored else (None, offered[0][2])
+        if not accept_host_key:
+            label = host_pattern(host, port)
+            raise HostKeyChanged(
+                changed_key_message(label, name, old or "none", new), old or "", new
+            )
+        match = next((k for k in offered if k[2] == accept_host_key.strip()), None)
+        if match is None:
+            raise HostError(
+                f"The fingerprint {accept_host_key.strip()!r} is not the key {name} offers now "
+                f"({new}); nothing was changed."
+            )
+        self.known_hosts.replace(host, port, match[0], match[1])
+        hosts = [
+            replace(h, host_key=match[2]) if _endpoint(h) == (host, port) else h
+            for h in self._load()
+        ]
+        self._save(hosts)
+        return HostKeyChange(name, info.address, old, match[2], replaced=True)
+
+
+def _endpoint(host: HostInfo) -> tuple[str, int]:
+    _, name, port = parse_address(host.address)
+    return name, port

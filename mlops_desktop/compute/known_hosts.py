@@ -18,6 +18,7 @@ from pathlib import Path
 from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed
 from mlops_desktop.tracking.atomic import write_text_atomic
 
+PROG = "mlops-desktop"  # the command line's name (pyproject's [project.scripts])
 # ssh's own preference among the key types a server offers
 _PREFERENCE = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 
@@ -129,18 +130,34 @@ class KnownHosts:
             raise HostError(f"Refusing a malformed known_hosts entry for {host!r}.")
         self._write([*self._lines(), f"{host_pattern(host, port)} {keytype} {key}"])
 
-    def remove(self, host: str, port: int = 22) -> None:
-        """Forget every key of ``host:port``."""
+    def remove(self, host: str, port: int = 22) -> int:
+        """Forget every key of ``host:port``; how many entries were removed."""
         pattern = host_pattern(host, port)
-        kept = [ln for ln in self._lines() if not (ln.split() and _matches(ln.split()[0], pattern))]
-        self._write(kept)
+        lines = self._lines()
+        kept = [ln for ln in lines if not (ln.split() and _matches(ln.split()[0], pattern))]
+        if len(kept) != len(lines):
+            self._write(kept)
+        return len(lines) - len(kept)
+
+    def replace(self, host: str, port: int, keytype: str, key: str) -> None:
+        """Make ``keytype key`` the only stored key of ``host:port``."""
+        fingerprint(key)  # validates before anything is forgotten
+        self.remove(host, port)
+        self.add(host, port, keytype, key)
 
     def _write(self, lines: list[str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_text_atomic(self.path, "".join(ln + "\n" for ln in lines), mode=0o600)
 
-    def check(self, host: str, port: int = 22, offered: list[HostKey] | None = None) -> str:
-        """The fingerprint of the stored key the host offers now.
+    def check(
+        self,
+        host: str,
+        port: int = 22,
+        offered: list[HostKey] | None = None,
+        name: str | None = None,
+    ) -> str:
+        """The fingerprint of the stored key the host offers now (``name``: the app's name of
+        the host, for the command a changed key's message gives).
 
         Raises:
             HostKeyUnconfirmed: the host is not known yet (carries the offered fingerprint).
@@ -150,27 +167,21 @@ class KnownHosts:
         """
         offered = offered if offered is not None else scan_host_key(host, port)
         stored = self.lookup(host, port)
-        name = host_pattern(host, port)
+        label = host_pattern(host, port)
         if not stored:
             fp = offered[0][2]
             raise HostKeyUnconfirmed(
-                f"{name} is a new host; its {offered[0][0]} key fingerprint is {fp}. "
+                f"{label} is a new host; its {offered[0][0]} key fingerprint is {fp}. "
                 f"Confirm it (--accept-host-key {fp}) only if it matches the host's own.",
                 fp,
             )
         for keytype, key, fp in offered:
             if (keytype, key) in stored:
                 return fp
-        same_type = [s for s in stored if s[0] in {k[0] for k in offered}] or stored
-        old = fingerprint(same_type[0][1])
-        new = next((k[2] for k in offered if k[0] == same_type[0][0]), offered[0][2])
-        raise HostKeyChanged(
-            f"The host key of {name} has CHANGED: stored {old}, offered now {new}. "
-            "Refused: someone may be intercepting the connection. If the host was really "
-            "reinstalled, remove the host and add it again after checking the new fingerprint."
-        )
+        old, new = changed_fingerprints(stored, offered)
+        raise HostKeyChanged(changed_key_message(label, name, old, new), old, new)
 
-    def confirm(self, host: str, port: int, fp: str) -> str:
+    def confirm(self, host: str, port: int, fp: str, name: str | None = None) -> str:
         """Store the host's key when ``fp`` equals the fingerprint the host offers now.
 
         Raises:
@@ -179,7 +190,7 @@ class KnownHosts:
         """
         offered = scan_host_key(host, port)
         try:
-            return self.check(host, port, offered)
+            return self.check(host, port, offered, name)
         except HostKeyUnconfirmed:
             pass
         match = [k for k in offered if k[2] == fp.strip()]
@@ -191,3 +202,20 @@ class KnownHosts:
             )
         self.add(host, port, match[0][0], match[0][1])
         return match[0][2]
+
+
+def changed_fingerprints(stored: list[tuple[str, str]], offered: list[HostKey]) -> tuple[str, str]:
+    """(stored, offered) fingerprints to compare: the same key type when there is one."""
+    same_type = [k for k in stored if k[0] in {o[0] for o in offered}] or stored
+    old = fingerprint(same_type[0][1])
+    new = next((k[2] for k in offered if k[0] == same_type[0][0]), offered[0][2])
+    return old, new
+
+
+def changed_key_message(label: str, name: str | None, old: str, new: str) -> str:
+    """The one sentence of a changed host key: both fingerprints and the command to accept it."""
+    return (
+        f"The host key of {label} has CHANGED: stored {old}, offered now {new}; refused, as "
+        "someone may be intercepting the connection. If the host was reinstalled and the new "
+        f"key is right, run `{PROG} hosts rekey {name or 'NAME'} --accept-host-key {new}`."
+    )

@@ -10,6 +10,7 @@ quoted with :func:`shlex.quote`: the remote side runs it through a shell.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import re
 import shlex
@@ -39,26 +40,71 @@ _MEANINGFUL = (
     "Too many authentication failures",
 )
 _ADDRESS = re.compile(
-    r"^(?:(?P<user>[^@\s]+)@)?(?:\[(?P<v6>[0-9A-Fa-f:.%\w]+)\]|(?P<host>[^:\s\[\]@]+))(?::(?P<port>\d+))?$"
+    r"^(?:(?P<user>[^@]*)@)?(?:\[(?P<v6>[^\]]*)\]|(?P<host>[^:\[\]@]*))(?::(?P<port>[^:]*))?$"
 )
+_USER = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]{0,63}")
+_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,62}")
+MAX_HOST_LENGTH = 253
+
+
+def _printable(text: str) -> str:
+    """``text`` quoted, control characters escaped (safe to show on one line)."""
+    return repr(text) if text.isprintable() else ascii(text)
+
+
+def _check_user(address: str, user: str) -> None:
+    if not _USER.fullmatch(user):
+        raise HostError(
+            f"{_printable(address)}: the user {_printable(user)} is not a user name: use 1 to 64 "
+            "letters, digits, '.', '_' or '-', not starting with '-'."
+        )
+
+
+def _check_host(address: str, host: str, bracketed: bool) -> None:
+    if bracketed:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise HostError(
+                f"{_printable(address)}: the host {_printable(host)} in brackets is not an "
+                "IPv6 address."
+            ) from None
+        return
+    labels = host.split(".")
+    if len(host) > MAX_HOST_LENGTH or not all(_LABEL.fullmatch(label) for label in labels):
+        raise HostError(
+            f"{_printable(address)}: the host {_printable(host)} is not a DNS name or IP address: "
+            "use letters, digits, '-' and '_' in dot-separated parts, none starting with '-'."
+        )
 
 
 def parse_address(address: str) -> tuple[str | None, str, int]:
     """``[user@]host[:port]`` (IPv6 in brackets: ``user@[::1]:2222``) to (user, host, port).
 
+    The user is a POSIX-style name (no leading ``-``), the host a DNS name, an IPv4 address
+    or a bracketed IPv6 literal, the port 1 to 65535: nothing ssh could read as an option.
+
     Raises:
-        HostError: the address is malformed or the port is out of range.
+        HostError: the address is malformed; the sentence names the bad part.
     """
-    m = _ADDRESS.match(address.strip())
-    if not m:
-        raise HostError(f"{address!r} is not an SSH address: write [USER@]HOST[:PORT].")
-    host = m.group("v6") or m.group("host") or ""
-    if host.startswith("-"):
-        raise HostError(f"{address!r}: a host name cannot start with '-'.")
-    port = int(m.group("port") or DEFAULT_PORT)
+    m = _ADDRESS.match(address.strip(" "))
+    if not address.strip() or not m:
+        raise HostError(f"{_printable(address)} is not an SSH address: write [USER@]HOST[:PORT].")
+    user, v6, name = m.group("user"), m.group("v6"), m.group("host")
+    host = v6 if v6 is not None else name
+    if user is not None:
+        _check_user(address, user)
+    _check_host(address, host, v6 is not None)
+    port_text = m.group("port")
+    if port_text is None:
+        return user, host, DEFAULT_PORT
+    port = int(port_text) if port_text.isascii() and port_text.isdigit() else -1
     if not 0 < port < 65536:
-        raise HostError(f"{address!r}: port {port} is out of range.")
-    return m.group("user"), host, port
+        raise HostError(
+            f"{_printable(address)}: the port {_printable(port_text)} is not a number "
+            "from 1 to 65535."
+        )
+    return user, host, port
 
 
 def ssh_error_line(stderr: str) -> str:
@@ -200,7 +246,8 @@ class SshClient:
         ):
             from mlops_desktop.compute.known_hosts import KnownHosts
 
-            KnownHosts(self.known_hosts).check(self.hostname, self.port)  # raises if new/changed
+            known = KnownHosts(self.known_hosts)
+            known.check(self.hostname, self.port, name=self.host.name)  # raises if new/changed
         raise HostError(f"{self.host.name}: {line}")
 
     def check_connection(self, timeout: float = 20.0) -> None:

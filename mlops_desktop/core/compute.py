@@ -96,3 +96,22 @@ class HostInfo:
     from_ssh_config: bool = False
     host_key: str | None = None  # "SHA256:..." once confirmed
     env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostKeyChange:
+    """What ``hosts rekey`` found and did.
+
+    Attributes:
+        name: the host.
+        address: its ``[user@]host[:port]``.
+        stored: fingerprint of the key the app knew before (None when it knew none).
+        offered: fingerprint of the key the host offers now.
+        replaced: whether the stored key was replaced by the offered one.
+    """
+
+    name: str
+    address: str
+    stored: str | None
+    offered: str
+    replaced: bool

@@ -88,7 +88,17 @@ class HostKeyUnconfirmed(HostError):
 
 
 class HostKeyChanged(HostError):
-    """A known host offered a different key: refused, with both fingerprints."""
+    """A known host offered a different key: refused, with both fingerprints.
+
+    Attributes:
+        stored: "SHA256:..." of the key the app knows ("" when unknown).
+        offered: "SHA256:..." of the key the host offers now ("" when unknown).
+    """
+
+    def __init__(self, message: str, stored: str = "", offered: str = "") -> None:
+        super().__init__(message)
+        self.stored = stored
+        self.offered = offered
 
 
 class DriftError(UserFacingError):

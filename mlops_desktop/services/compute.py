@@ -22,13 +22,21 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.catalog import job_repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.compute.codeship import stage_code
-from mlops_desktop.core.compute import TERMINAL_STATES, GpuInfo, HostInfo, JobInfo, RunSpec
+from mlops_desktop.core.compute import (
+    TERMINAL_STATES,
+    GpuInfo,
+    HostInfo,
+    HostKeyChange,
+    JobInfo,
+    RunSpec,
+)
 from mlops_desktop.core.errors import HostError, JobError
+from mlops_desktop.services import compute_hosts, job_changes, launch_datasets
 from mlops_desktop.services import compute_targets as targets
-from mlops_desktop.services import job_changes, launch_datasets
 from mlops_desktop.services.catalog_open import CatalogService, open_catalog
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
+from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
 
 if TYPE_CHECKING:
     from mlops_desktop.services.datasets import DatasetService
@@ -131,6 +139,10 @@ class JobService(CatalogService):
             raise JobError("GPU indices are 0, 1, 2, ...")
         if spec.cancel_grace_s < 0:
             raise JobError("The cancel grace period cannot be negative.")
+        for name, value in spec.env.items():  # the launcher owns MLOPS_DESKTOP_RUN_ID & co
+            problem = env_name_problem(name) or env_value_problem(name, value)
+            if problem:
+                raise JobError(problem)
         target = self.targets.validate(spec.target)
         workdir = str(Path(spec.workdir or os.getcwd()).resolve())
         gpus = len(spec.gpu_indices) if spec.gpu_indices else spec.gpus
@@ -322,6 +334,14 @@ class JobService(CatalogService):
         environment of its Slurm commands). A new host's key must be confirmed: without
         ``accept_host_key`` this raises HostKeyUnconfirmed carrying the fingerprint to show."""
         return self.targets.add_host(name, ssh, identity, accept_host_key, kind, env)
+
+    def remove_host(self, name: str, force: bool = False) -> dict[str, object]:
+        """Remove a host and its known_hosts entries (see :func:`compute_hosts.remove_host`)."""
+        return compute_hosts.remove_host(self, name, force)
+
+    def rekey_host(self, name: str, accept_host_key: str | None = None) -> HostKeyChange:
+        """Accept a host's new key (see :func:`compute_hosts.rekey_host`)."""
+        return compute_hosts.rekey_host(self.targets, name, accept_host_key)
 
     def check_host(self, name: str) -> dict[str, object]:
         """{reachable, python, gpus: [...], disk_free, rsync, error}."""

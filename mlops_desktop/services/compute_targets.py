@@ -10,6 +10,7 @@ when such a target is used) and cached per target by :class:`TargetRegistry`.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import shutil
 import threading
@@ -21,6 +22,9 @@ from mlops_desktop.core.compute import GpuInfo, HostInfo
 from mlops_desktop.core.errors import HostError, JobError
 
 LOCAL_CLUSTER = HostInfo(name="local", kind="slurm", address="local")
+
+
+_log = logging.getLogger(__name__)
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -175,10 +179,20 @@ class TargetRegistry:
         if env:
             kwargs["env"] = env
         host: HostInfo = inv.add(name, ssh, **kwargs)
-        with self._lock:  # a re-added host gets a fresh executor
-            for key in (f"ssh:{name}", f"slurm:{name}"):
-                self._executors.pop(key, None)
+        self.forget_executors(name)  # a re-added host gets a fresh executor
         return host
+
+    def forget_executors(self, name: str) -> None:
+        """Drop (and close) the cached executors of host ``name``."""
+        with self._lock:
+            gone = [self._executors.pop(f"{kind}:{name}", None) for kind in ("ssh", "slurm")]
+        for ex in gone:
+            close = getattr(ex, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # a stale connection: nothing to keep
+                    _log.debug("closing the executor of %s failed", name, exc_info=True)
 
     def close(self) -> None:
         with self._lock:

@@ -32,6 +32,7 @@ from mlops_desktop.services.dataset_sources import (
     modified_since,
     source_file,
 )
+from mlops_desktop.tracking.validate import refuse_bad_tag_keys
 
 if TYPE_CHECKING:
     from mlops_desktop.datasets.manifest import ManifestResult
@@ -72,6 +73,7 @@ class DatasetService(CatalogService):
         from mlops_desktop.datasets.manifest import fingerprint
 
         check_name(name)
+        refuse_bad_tag_keys(tags or {}, DatasetError)
         t0 = time.perf_counter()
         root = Path(path).expanduser()
         if not root.exists():

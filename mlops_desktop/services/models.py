@@ -37,6 +37,7 @@ from mlops_desktop.services.model_refs import (
     parse_ref,
     parse_version,
 )
+from mlops_desktop.tracking.validate import refuse_bad_tag_keys
 
 # the ``models`` commands read refs and versions with the service's own grammar
 __all__ = ["ModelService", "local_user", "parse_ref", "parse_version"]
@@ -81,6 +82,7 @@ class ModelService(CatalogService):
             RunNotFound: ``run_id`` names no run.
         """
         check_model_name(name)
+        refuse_bad_tag_keys(tags or {}, ModelError)
         if (artifact is None) == (path is None):
             raise ModelError("Give either a run's artifact or a path to register, not both.")
         rid = None
@@ -189,8 +191,7 @@ class ModelService(CatalogService):
             model_labels.remove_alias(s, name, alias, local_user())
 
     def set_tag(self, name: str, version: int, key: str, value: str) -> None:
-        if not key or len(key) > 255:
-            raise ModelError(f"{key!r} is not a tag key: use 1 to 255 characters.")
+        refuse_bad_tag_keys([key], ModelError)
         with self.catalog.session_scope(write=True) as s:
             model_labels.set_tag(s, name, int(version), key, str(value), local_user())
 

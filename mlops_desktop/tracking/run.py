@@ -29,6 +29,7 @@ from mlops_desktop.tracking.validate import (
     EndedBuffer,
     check_key,
     check_mapping,
+    check_tag_key,
     first_step,
     metric_step,
     metric_time,
@@ -193,7 +194,7 @@ class Run:
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set several tags at once."""
         check_mapping(tags, "tags")
-        clean = {check_key(k, "tag"): str(v) for k, v in tags.items()}
+        clean = {check_tag_key(k): str(v) for k, v in tags.items()}
         if clean:
             self._put({"type": "tags", "tags": clean})
 

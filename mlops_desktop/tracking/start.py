@@ -16,7 +16,7 @@ from mlops_desktop.tracking import lifecycle
 from mlops_desktop.tracking.home import RUN_ID_ENV, SPOOL_ENV, resolve_home, run_spool_dir
 from mlops_desktop.tracking.names import generate_run_name
 from mlops_desktop.tracking.run import Run
-from mlops_desktop.tracking.validate import check_key
+from mlops_desktop.tracking.validate import check_key, check_mapping, check_tag_key
 
 TARGET_ENV = "MLOPS_DESKTOP_TARGET"
 EXPERIMENT_ENV = "MLOPS_DESKTOP_EXPERIMENT"  # set by the launcher: the launch's experiment
@@ -86,6 +86,10 @@ def start_run(
         name = (os.environ.get(RUN_NAME_ENV) if attaching else None) or generate_run_name()
     check_key(experiment, "experiment")
     check_key(name, "run")
+    if tags is not None:
+        check_mapping(tags, "tags")
+        for key in tags:
+            check_tag_key(key)  # refused before anything starts
     if attaching and os.environ.get(OUTPUT_CAPTURED_ENV) == "1":
         capture_output = False  # the launcher already writes stdout/stderr to the run's log
     if attaching:

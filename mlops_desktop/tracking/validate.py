@@ -5,12 +5,30 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Mapping
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 MIN_STEP = -(2**63)
 MAX_STEP = 2**63 - 1  # exclusive: the next default step must fit an int64 too
 MAX_KEY_LENGTH = 250
+MAX_TAG_KEY_LENGTH = 250
+_TAG_KEY = re.compile(r"[\w./ -]+")  # MLflow's rule: letters, digits, _ - . / and space
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RESERVED_ENV_NAMES = frozenset(
+    {
+        "MLOPS_DESKTOP_RUN_ID",
+        "MLOPS_DESKTOP_SPOOL",
+        "MLOPS_DESKTOP_TARGET",
+        "MLOPS_DESKTOP_EXPERIMENT",
+        "MLOPS_DESKTOP_RUN_NAME",
+        "MLOPS_DESKTOP_OUTPUT_CAPTURED",
+        "MLOPS_DESKTOP_DATASETS",
+    }
+)
+"""Variables the launcher sets for every run: a launch may not give them (use --experiment,
+--name, --dataset instead)."""
 
 
 def _short(value: Any) -> str:
@@ -34,6 +52,80 @@ def check_key(key: Any, what: str) -> str:
     if "\n" in key or "\r" in key or "\0" in key:
         raise ValueError(f"{what} name {_short(key)} must not contain line breaks or NUL")
     return key
+
+
+def tag_key_problem(key: Any) -> str | None:
+    """Why ``key`` cannot be a tag key (one sentence), or None when it can.
+
+    The rule is MLflow's: 1 to 250 letters, digits, ``_``, ``-``, ``.``, ``/`` and spaces, not
+    blank, and a plain relative path (no leading or trailing ``/``, no ``//``, ``.`` or ``..``
+    parts). Control characters, ``:``, ``=`` and backslashes are refused.
+    """
+    if not isinstance(key, str):
+        return f"A tag key must be text, not {type(key).__name__}."
+    if not key.strip():
+        return "A tag key cannot be empty or blank."
+    if len(key) > MAX_TAG_KEY_LENGTH:
+        return f"The tag key {_short(key)} is longer than {MAX_TAG_KEY_LENGTH} characters."
+    bad = next((c for c in key if not _TAG_KEY.fullmatch(c)), None)
+    if bad is not None:
+        return (
+            f"The tag key {_short(key)} holds {bad!r}: use letters, digits, '_', '-', '.', "
+            "'/' and spaces."
+        )
+    norm = posixpath.normpath(key)
+    if norm != key or norm == "." or norm.startswith(("..", "/")):
+        return (
+            f"The tag key {_short(key)} is not a plain name: no leading or trailing '/', "
+            "no '//', and no '.' or '..' parts."
+        )
+    return None
+
+
+def check_tag_key(key: Any) -> str:
+    """``key`` when it is a valid tag key (:func:`tag_key_problem`).
+
+    Raises:
+        TypeError: not a string.
+        ValueError: not a valid tag key (the message says why).
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"tag name must be a string, got {_short(key)} ({type(key).__name__})")
+    problem = tag_key_problem(key)
+    if problem:
+        raise ValueError(problem)
+    return key
+
+
+def refuse_bad_tag_keys(keys: Iterable[Any], error: Callable[[str], Exception]) -> None:
+    """Raise ``error(sentence)`` for the first key of ``keys`` that is not a valid tag key."""
+    for key in keys:
+        problem = tag_key_problem(key)
+        if problem:
+            raise error(problem)
+
+
+def env_name_problem(name: Any) -> str | None:
+    """Why ``name`` cannot be an environment variable of a launch (one sentence), or None.
+
+    Names are ``[A-Za-z_][A-Za-z0-9_]*``; the ones the launcher sets itself
+    (:data:`RESERVED_ENV_NAMES`) are refused.
+    """
+    if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+        return (
+            f"{_short(name)} is not an environment variable name: use letters, digits and "
+            "'_', not starting with a digit."
+        )
+    if name in RESERVED_ENV_NAMES:
+        return f"{name} is set by the launcher for every run and cannot be given."
+    return None
+
+
+def env_value_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the value of ``name`` (a NUL byte), or None."""
+    if "\0" in str(value):
+        return f"The value of {name} holds a NUL character, which no environment can carry."
+    return None
 
 
 def first_step(key: Any) -> int:

@@ -44,7 +44,7 @@ WITH_JSON = {
     ),
     "launch": True,
     "jobs": {"list": True, "cancel": True, "logs": False},
-    "hosts": {"add": True, "list": True, "check": True},
+    "hosts": {"add": True, "list": True, "check": True, "remove": True, "rekey": True},
     "hw": True,
     "monitors": dict.fromkeys(
         ["add", "list", "show", "check", "ack", "remove", "retrain", "scores", "promote"], True

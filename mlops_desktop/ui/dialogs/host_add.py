@@ -151,8 +151,8 @@ class AddHostDialog(ServiceDialog):
         box = QMessageBox(QMessageBox.Icon.Critical, "Host key changed", str(exc), parent=self)
         box.setInformativeText(
             "The connection was refused: someone may be intercepting it, or the host was "
-            "reinstalled. Ask its administrator; if the new key is right, remove the old one "
-            "from the app's known_hosts and add the host again."
+            "reinstalled. Ask its administrator; if the new key is right, choose the host in "
+            "the Hosts window, Check it and Accept new key."
         )
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         self.message_box = box

@@ -1,7 +1,9 @@
-"""The host manager: the SSH hosts and Slurm clusters the app knows, adding one, checking one.
+"""The host manager: the SSH hosts and Slurm clusters the app knows, adding, checking and
+removing one, and accepting a host's new key when a check finds it changed.
 
-Listing, adding and checking run on the TaskRunner: a host that hangs shows "Checking…" and
-never freezes the window.
+Listing, adding, checking, removing and re-keying run on the TaskRunner: a host that hangs
+shows "Checking…" and never freezes the window. Removing asks first; a changed key shows both
+fingerprints and is accepted only on "Accept new key", with exactly the fingerprint shown.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from mlops_desktop.core.compute import HostInfo
+from mlops_desktop.core.compute import HostInfo, HostKeyChange
+from mlops_desktop.core.errors import HostKeyChanged
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.host_add import AddHostDialog
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR, message_html
@@ -36,6 +40,14 @@ def list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
 
 def _check_host(service: JobService, name: str, *, state: TaskState) -> dict[str, object]:
     return dict(service.check_host(name))
+
+
+def _remove_host(service: JobService, name: str, *, state: TaskState) -> dict[str, object]:
+    return dict(service.remove_host(name))
+
+
+def _rekey_host(service: JobService, name: str, fp: str, *, state: TaskState) -> HostKeyChange:
+    return service.rekey_host(name, fp)
 
 
 def _gpu_text(gpu: object) -> str:
@@ -79,15 +91,18 @@ class HostsDialog(QDialog):
         self._runner = runner
         self.hosts: list[HostInfo] = []
         self.add_dialog: AddHostDialog | None = None
+        self.message_box: QMessageBox | None = None
         self.loaded = False
         self.table = ReadOnlyTable(HEADERS)
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.add_button = QPushButton("Add…")
         self.check_button = QPushButton("Check")
+        self.remove_button = QPushButton("Remove…")
         self.refresh_button = QPushButton("Refresh")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        for button in (self.add_button, self.check_button, self.refresh_button):
+        actions = (self.add_button, self.check_button, self.remove_button, self.refresh_button)
+        for button in actions:
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.result_label = QLabel(
             "Hosts come from ~/.ssh/config and from hosts added here. "
@@ -103,6 +118,7 @@ class HostsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.add_button.clicked.connect(self.open_add_dialog)
         self.check_button.clicked.connect(self.check_selected)
+        self.remove_button.clicked.connect(self.ask_remove_selected)
         self.refresh_button.clicked.connect(self.refresh)
         self.buttons.rejected.connect(self.reject)
         self._on_selection_changed()
@@ -152,6 +168,77 @@ class HostsDialog(QDialog):
             label=f"Checking host {name}",
         )
 
+    def selected_host(self) -> HostInfo | None:
+        name = self.selected_name()
+        return next((h for h in self.hosts if h.name == name), None)
+
+    def ask_remove_selected(self) -> None:
+        """Ask, then remove the selected host (one added here) on the runner."""
+        host = self.selected_host()
+        if host is None or host.from_ssh_config:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove the host", "", parent=self)
+        box.setText(
+            f"Remove {host.name} ({host.address}) and forget its host key? Its runs and jobs "
+            "stay in the catalog; a host with running jobs is not removed."
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+
+        def answered(button: object) -> None:
+            if button is yes:
+                self._remove(host.name)
+
+        box.buttonClicked.connect(answered)
+        self.message_box = box
+        box.open()
+
+    def _remove(self, name: str) -> None:
+        self.result_label.setText(f"Removing {html.escape(name)}…")
+        self._runner.submit(
+            _remove_host,
+            self._service,
+            name,
+            on_done=lambda _doc: self._on_removed(name),
+            on_failed=lambda failure: self._on_failed(f"Cannot remove {name}", failure),
+            label=f"Removing host {name}",
+        )
+
+    def _ask_accept_key(self, name: str, exc: HostKeyChanged) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Host key changed", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"<p>The host key of <b>{html.escape(name)}</b> has changed.</p>"
+            f"<p>Stored: <code>{html.escape(exc.stored or 'unknown')}</code><br>"
+            f"Offered now: <b><code>{html.escape(exc.offered)}</code></b></p>"
+            "<p>Someone may be intercepting the connection. Accept the new key only if the "
+            "host was reinstalled and its administrator confirms this fingerprint.</p>"
+        )
+        accept = box.addButton("Accept new key", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button: object) -> None:
+            if button is accept:
+                self._rekey(name, exc.offered)
+
+        box.buttonClicked.connect(answered)
+        self.message_box = box
+        box.open()
+
+    def _rekey(self, name: str, fingerprint: str) -> None:
+        self.result_label.setText(f"Accepting the new key of {html.escape(name)}…")
+        self._runner.submit(
+            _rekey_host,
+            self._service,
+            name,
+            fingerprint,
+            on_done=lambda change: self._on_rekeyed(name, change),
+            on_failed=lambda failure: self._on_failed(f"Cannot accept the key of {name}", failure),
+            label=f"Accepting the new key of {name}",
+        )
+
     # --- slots ---------------------------------------------------------------------------
     def _on_hosts(self, hosts: list[HostInfo]) -> None:
         chosen = self.selected_name()
@@ -183,7 +270,26 @@ class HostsDialog(QDialog):
         self.result_label.setText(describe_check(name, result))
 
     def _on_check_failed(self, name: str, failure: Failure) -> None:
-        self.result_label.setText(message_html(f"Cannot check {name}: {failure}", error=True))
+        self._on_failed(f"Cannot check {name}", failure)
+        if isinstance(failure.exc, HostKeyChanged) and failure.exc.offered:
+            self._ask_accept_key(name, failure.exc)
+
+    def _on_failed(self, what: str, failure: Failure) -> None:
+        self.result_label.setText(message_html(f"{what}: {failure}", error=True))
+
+    def _on_removed(self, name: str) -> None:
+        self.result_label.setText(f"Removed {html.escape(name)}; its runs and jobs stay.")
+        self.refresh()
+
+    def _on_rekeyed(self, name: str, change: HostKeyChange) -> None:
+        self.result_label.setText(
+            f"Accepted the new key of {html.escape(name)}: {html.escape(change.offered)}."
+        )
+        self.refresh()
+        self.select(name)
+        self.check_selected()
 
     def _on_selection_changed(self) -> None:
         self.check_button.setEnabled(self.selected_name() is not None)
+        host = self.selected_host()
+        self.remove_button.setEnabled(host is not None and not host.from_ssh_config)

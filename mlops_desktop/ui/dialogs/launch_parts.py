@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.compute import RunSpec
+from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
 
 RECENT_FILE = "launch_recent.json"
 RECENT_MAX = 10
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_command(text: str) -> list[str]:
@@ -139,9 +138,11 @@ class EnvTable(QWidget):
             key = key_item.text().strip() if key_item else ""
             if not key:
                 continue
-            if not _ENV_NAME.match(key):
-                raise ValueError(f"{key!r} is not a valid environment variable name.")
-            env[key] = value_item.text() if value_item else ""
+            value = value_item.text() if value_item else ""
+            problem = env_name_problem(key) or env_value_problem(key, value)
+            if problem:
+                raise ValueError(problem)
+            env[key] = value
         return env
 
     def _on_add(self) -> None:
