@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.ui.formatting import shown_text
 from mlops_desktop.ui.widgets import monospace_font
 
 ALIAS_PATTERN = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,100}$")
@@ -40,7 +41,7 @@ class SetAliasDialog(QDialog):
         self, name: str, version: int, aliases: dict[str, int], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Set alias on {name} v{version}")
+        self.setWindowTitle(f"Set alias on {shown_text(name)} v{version}")
         self._version = version
         self._aliases = dict(aliases)
         self.combo = QComboBox()
@@ -59,7 +60,9 @@ class SetAliasDialog(QDialog):
         form = QFormLayout()
         form.addRow("Alias", self.combo)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"An alias points at one version of <b>{html.escape(name)}</b>."))
+        layout.addWidget(
+            QLabel(f"An alias points at one version of <b>{html.escape(shown_text(name))}</b>.")
+        )
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
