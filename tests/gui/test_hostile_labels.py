@@ -4,6 +4,7 @@ dialogs of the Models pane (not only in tables and the run detail)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +76,27 @@ def test_model_dialogs_show_hostile_names_escaped(qtbot: Any, hostile_pane: Mode
     _assert_escaped(_texts(actions.message_box))
     assert SHOWN in actions.message_box.text()
     actions.message_box.close()
+
+
+def test_dataset_detail_host_detail_and_dialog_messages_show_hostile_text_escaped(
+    qtbot: Any, service: Any, home: Path, runner: Any
+) -> None:
+    from mlops_desktop.core.datasets import DatasetSummary
+    from mlops_desktop.services.datasets import DatasetService
+    from mlops_desktop.ui.dialogs.service_dialog import message_html
+    from mlops_desktop.ui.panes.datasets.detail import DatasetDetailView
+    from mlops_desktop.ui.panes.monitors.detail import HostDetail
+
+    detail = DatasetDetailView(DatasetService(service.catalog, home), runner)
+    qtbot.addWidget(detail)
+    summary = DatasetSummary("ds" + HOSTILE, "v1", 1, 1, 1, None, "/data/" + HOSTILE)
+    detail.set_dataset(summary)
+    assert SHOWN in detail.title_label.text()
+    host = HostDetail()
+    qtbot.addWidget(host)
+    host.set_host("h" + HOSTILE, "<b>" + HOSTILE)
+    assert SHOWN in host.title.text() and "&lt;b&gt;" in host.title.text()
+    message = message_html("line one\n" + HOSTILE)
+    assert "<br>" in message and "\x1b" not in message
+    _assert_escaped([*_texts(detail), host.title.text()])
+    qtbot.waitUntil(lambda: not runner.is_busy((detail, "versions")), timeout=10000)

@@ -23,7 +23,7 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.host_add import AddHostDialog
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR, message_html
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.formatting import human_bytes, shown_html, shown_text
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
@@ -142,7 +142,7 @@ class HostsDialog(QDialog):
         name = self.selected_name()
         if name is None:
             return
-        self.result_label.setText(f"Checking {html.escape(name)}…")
+        self.result_label.setText(f"Checking {shown_html(name)}…")
         self._runner.submit(
             _check_host,
             self._service,
@@ -176,14 +176,16 @@ class HostsDialog(QDialog):
         self.result_label.setText(message_html(f"Cannot list hosts: {failure}", error=True))
 
     def _on_added(self, host: HostInfo) -> None:
-        self.result_label.setText(f"Added {html.escape(host.name)}. Check it to see its GPUs.")
+        self.result_label.setText(f"Added {shown_html(host.name)}. Check it to see its GPUs.")
         self.refresh()
 
     def _on_checked(self, name: str, result: dict[str, object]) -> None:
         self.result_label.setText(describe_check(name, result))
 
     def _on_check_failed(self, name: str, failure: Failure) -> None:
-        self.result_label.setText(message_html(f"Cannot check {name}: {failure}", error=True))
+        self.result_label.setText(
+            message_html(f"Cannot check {shown_text(name)}: {failure}", error=True)
+        )
 
     def _on_selection_changed(self) -> None:
         self.check_button.setEnabled(self.selected_name() is not None)

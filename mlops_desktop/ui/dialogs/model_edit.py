@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.ui.formatting import shown_text
+from mlops_desktop.ui.formatting import shown_html, shown_text
 from mlops_desktop.ui.widgets import monospace_font
 
 ALIAS_PATTERN = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,100}$")
@@ -83,12 +83,14 @@ class SetAliasDialog(QDialog):
         elif not ok:
             self.note.setText(ALIAS_HELP)
         elif current == self._version:
-            self.note.setText(f"“{alias}” already points at v{self._version}.")
+            self.note.setText(f"“{shown_html(alias)}” already points at v{self._version}.")
             ok = False
         elif current is not None:
-            self.note.setText(f"<b>“{alias}” will move from v{current} to v{self._version}.</b>")
+            self.note.setText(
+                f"<b>“{shown_html(alias)}” will move from v{current} to v{self._version}.</b>"
+            )
         else:
-            self.note.setText(f"New alias “{alias}” → v{self._version}.")
+            self.note.setText(f"New alias “{shown_html(alias)}” → v{self._version}.")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 
 
