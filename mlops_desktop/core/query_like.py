@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+_FINAL_SIGMA = "\u03c2"  # what str.lower() makes of a word-final capital sigma: not per character
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
@@ -29,9 +31,10 @@ class Segment:
 
 
 def fold(text: str) -> str:
-    """``text`` lower-cased without changing its length (so ``_`` still counts characters)."""
+    """``text`` lower-cased character by character, so its length stays (``_`` still counts
+    characters) and a character's case never depends on its neighbours (a final sigma)."""
     low = text.lower()
-    if len(low) == len(text):
+    if len(low) == len(text) and _FINAL_SIGMA not in low:
         return low
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
@@ -95,7 +98,7 @@ def _matcher(parts: list[Segment]) -> Callable[[str], bool]:
 
     def matches(text: str) -> bool:
         low = text.lower()
-        if len(low) != len(text):
+        if len(low) != len(text) or _FINAL_SIGMA in low:
             low = fold(text)
         end = len(low) - last_len
         if end < first_len:
