@@ -14,6 +14,7 @@ from mlops_desktop.core.datasets import (
     TableProfile,
 )
 from mlops_desktop.core.profile_codec import profile_to_json
+from mlops_desktop.core.text import printable
 
 
 class UsedBy(NamedTuple):
@@ -37,8 +38,11 @@ def added_document(r: AddResult) -> dict[str, Any]:
 
 def added_text(r: AddResult) -> str:
     if not r.new_version:
-        return f"unchanged: same content as {r.version}, no new version"
-    return f"{r.dataset} {r.version} registered ({r.files} files, {human_bytes(r.bytes)})"
+        return f"unchanged: same content as {printable(str(r.version))}, no new version"
+    return (
+        f"{printable(r.dataset)} {printable(str(r.version))} registered "
+        f"({r.files} files, {human_bytes(r.bytes)})"
+    )
 
 
 def datasets_document(items: list[DatasetSummary]) -> list[dict[str, Any]]:
@@ -59,7 +63,8 @@ def datasets_text(items: list[DatasetSummary]) -> str:
     if not items:
         return "No datasets yet. Register one with `mlops-desktop data add PATH --name N`."
     return "\n".join(
-        f"{d.name}\t{d.latest}\t{d.versions} versions\t{d.files} files\t{human_bytes(d.bytes)}"
+        f"{printable(d.name)}\t{printable(str(d.latest))}\t{d.versions} versions\t"
+        f"{d.files} files\t{human_bytes(d.bytes)}"
         for d in items
     )
 
@@ -86,7 +91,7 @@ def versions_document(versions: list[DatasetVersion]) -> list[dict[str, Any]]:
 def versions_text(versions: list[DatasetVersion]) -> str:
     return "\n".join(
         f"{v.version}\t{iso_time(v.created_at)}\t{v.files} files\t{human_bytes(v.bytes)}\t"
-        f"{v.fingerprint[:19]}\t{v.message}"
+        f"{v.fingerprint[:19]}\t{printable(v.message)}"
         for v in versions
     )
 
@@ -135,32 +140,36 @@ def diff_document(d: DatasetDiff) -> dict[str, Any]:
 
 def diff_text(d: DatasetDiff) -> str:
     """Files as ``A``/``R``/``M`` lines, then each table's rows and changed columns."""
-    lines = [f"{d.dataset}: {d.old} -> {d.new}"]
+    p = printable
+    lines = [f"{p(d.dataset)}: {p(str(d.old))} -> {p(str(d.new))}"]
     for mark, paths in (("A", d.added), ("R", d.removed), ("M", d.changed)):
-        lines += [f"  {mark} {p}" for p in paths]
+        lines += [f"  {mark} {p(path)}" for path in paths]
     if not (d.added or d.removed or d.changed):
         lines.append("  no file changed")
     for t in d.tables:
         lines.append(
-            f"  table {t.path}: {t.rows_old} -> {t.rows_new} rows "
+            f"  table {p(t.path)}: {t.rows_old} -> {t.rows_new} rows "
             f"(+{t.rows_added} -{t.rows_removed})"
         )
         for c in t.columns:
-            types = f" {c.old_type} -> {c.new_type}" if c.change == "retyped" else ""
+            types = (
+                f" {p(str(c.old_type))} -> {p(str(c.new_type))}" if c.change == "retyped" else ""
+            )
             moved = ", ".join(
-                f"{k} {short_value(a)} -> {short_value(b)}"
+                f"{p(k)} {short_value(a)} -> {short_value(b)}"
                 for k, (a, b) in list(c.stats.items())[:3]
             )
             lines.append(
-                f"    column {c.column}: {c.change}{types}{f' ({moved})' if moved else ''}"
+                f"    column {p(c.column)}: {c.change}{types}{f' ({moved})' if moved else ''}"
             )
-    lines += [f"  note: {p}" for p in d.problems]
+    lines += [f"  note: {p(problem)}" for problem in d.problems]
     return "\n".join(lines)
 
 
 def checkout_text(doc: dict[str, Any]) -> str:
     return (
-        f"{doc['dataset']}@{doc['version']} restored into {doc['dest']} "
+        f"{printable(doc['dataset'])}@{printable(str(doc['version']))} restored into "
+        f"{printable(str(doc['dest']))} "
         f"({doc['files']} files, verified)"
     )
 
@@ -178,15 +187,19 @@ def profiles_text(profiles: list[TableProfile]) -> str:
     if not profiles:
         return "No table files in this version."
     lines = []
-    for p in profiles:
-        lines.append(f"{p.path} ({p.format}, {p.rows} rows, {len(p.columns)} columns)")
-        for c in p.columns:
+    for profile in profiles:
+        lines.append(
+            f"{printable(profile.path)} ({profile.format}, {profile.rows} rows, "
+            f"{len(profile.columns)} columns)"
+        )
+        for c in profile.columns:
             extra = f" mean={c.mean:.4g}" if isinstance(c.mean, float) else ""
             distinct = c.distinct if c.distinct is not None else "?"
             lines.append(
-                f"  {c.name}\t{c.type}\tmissing {c.missing_share:.1%}\tdistinct {distinct}{extra}"
+                f"  {printable(c.name)}\t{printable(str(c.type))}\t"
+                f"missing {c.missing_share:.1%}\tdistinct {distinct}{extra}"
             )
-        lines += [f"  note: {s}" for s in p.problems]
+        lines += [f"  note: {printable(s)}" for s in profile.problems]
     return "\n".join(lines)
 
 
@@ -208,8 +221,10 @@ def used_by_document(found: UsedBy) -> list[dict[str, Any]]:
 
 def used_by_text(found: UsedBy) -> str:
     if not found.uses:
-        return f"No run used {found.ref} yet."
+        return f"No run used {printable(found.ref)} yet."
+    p = printable
     return "\n".join(
-        f"{u.run_id[:8]}\t{u.experiment}\t{u.run_name}\t{u.status}\t{u.dataset}@{u.version}"
+        f"{u.run_id[:8]}\t{p(u.experiment)}\t{p(u.run_name)}\t{p(u.status)}\t"
+        f"{p(u.dataset)}@{p(str(u.version))}"
         for u in found.uses
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlops_desktop.cli.output import short_value, text_table
+from mlops_desktop.cli.output import printable, short_value, text_table
 from mlops_desktop.core.drift import DriftReport
 
 
@@ -35,5 +35,5 @@ def report_text(report: DriftReport) -> str:
         f"{verdict}: {drifted} of {len(tested)} columns drifted ({report.drift_share:.0%}); "
         f"reference {report.reference_rows} rows, current {report.current_rows} rows.",
     ]
-    lines += [f"note: {p}" for p in report.problems]
+    lines += [f"note: {printable(problem)}" for problem in report.problems]
     return "\n".join(lines)

@@ -37,7 +37,7 @@ def hosts_document(hosts: list[HostInfo]) -> list[dict[str, Any]]:
 
 
 def added_text(host: HostInfo) -> str:
-    return f"Added {host.kind} host {host.name}."
+    return f"Added {host.kind} host {printable(host.name)}."
 
 
 def hosts_text(hosts: list[HostInfo]) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.commands import Arg, Commands
 from mlops_desktop.cli.exit_codes import ExitCode
-from mlops_desktop.cli.output import iso_time
+from mlops_desktop.cli.output import iso_time, printable
 from mlops_desktop.cli.session import open_services
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 
@@ -58,10 +58,11 @@ def job_line(job: JobInfo) -> str:
     elapsed = "" if doc["elapsed_s"] is None else f"{doc['elapsed_s']:.0f}s"
     gpus = ",".join(str(g) for g in job.gpus) or "-"
     code = "" if job.exit_code is None else f"exit {job.exit_code}"
-    cmd = " ".join(job.command).replace("\n", "\\n")
+    cmd = printable(" ".join(job.command))
     if len(cmd) > COMMAND_SHOWN:
         cmd = cmd[: COMMAND_SHOWN - 3] + "..."
-    return "\t".join([job.run_id[:12], job.target, job.state, gpus, elapsed, code, cmd])
+    fields = [job.run_id[:12], job.target, job.state, gpus, elapsed, code]
+    return "\t".join([*map(printable, fields), cmd])
 
 
 def jobs_text(jobs: list[JobInfo]) -> str:
@@ -71,7 +72,7 @@ def jobs_text(jobs: list[JobInfo]) -> str:
 
 
 def cancelled_text(job: JobInfo) -> str:
-    return f"Run {job.run_id} is {job.state}."
+    return f"Run {printable(job.run_id)} is {printable(job.state)}."
 
 
 @JOBS.reply(

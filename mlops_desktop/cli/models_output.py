@@ -20,6 +20,8 @@ from mlops_desktop.core.models import (
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.core.text import printable as p
+from mlops_desktop.core.text import printable_lines
 
 
 def models_document(models: list[ModelSummary]) -> list[dict[str, Any]]:
@@ -43,9 +45,9 @@ def models_text(models: list[ModelSummary]) -> str:
         )
     lines = []
     for m in models:
-        aliases = " ".join(f"@{a}={v}" for a, v in m.aliases.items())
+        aliases = " ".join(f"@{p(a)}={v}" for a, v in m.aliases.items())
         latest = f"v{m.latest}" if m.latest is not None else "-"
-        lines.append(f"{m.name}\t{latest}\t{m.versions} versions\t{aliases}".rstrip())
+        lines.append(f"{p(m.name)}\t{latest}\t{m.versions} versions\t{aliases}".rstrip())
     return "\n".join(lines)
 
 
@@ -81,9 +83,9 @@ def versions_document(versions: list[ModelVersion]) -> list[dict[str, Any]]:
 def versions_text(versions: list[ModelVersion]) -> str:
     lines = []
     for v in versions:
-        flags = " ".join([*(f"@{a}" for a in v.aliases), *(["archived"] if v.archived else [])])
+        flags = " ".join([*(f"@{p(a)}" for a in v.aliases), *(["archived"] if v.archived else [])])
         lines.append(
-            f"{v.version}\t{iso_time(v.created_at)}\t{v.created_by}\t{human_bytes(v.size)}\t"
+            f"{v.version}\t{iso_time(v.created_at)}\t{p(v.created_by)}\t{human_bytes(v.size)}\t"
             f"{(v.run_id or '-')[:8]}\t{flags}".rstrip()
         )
     return "\n".join(lines)
@@ -95,11 +97,11 @@ def registered_document(v: ModelVersion) -> dict[str, Any]:
 
 
 def registered_text(v: ModelVersion) -> str:
-    return f"{v.name}:{v.version} registered ({len(v.files)} files, {v.fingerprint[:19]})"
+    return f"{p(v.name)}:{v.version} registered ({len(v.files)} files, {v.fingerprint[:19]})"
 
 
 def imported_text(v: ModelVersion) -> str:
-    return f"imported as {v.name}:{v.version}"
+    return f"imported as {p(v.name)}:{v.version}"
 
 
 def audit_document(e: AuditEntry) -> dict[str, Any]:
@@ -118,9 +120,11 @@ def history_document(entries: list[AuditEntry]) -> list[dict[str, Any]]:
 
 
 def audit_line(e: AuditEntry) -> str:
-    detail = ", ".join(f"{k}={v}" for k, v in e.detail.items() if k != "fingerprint")
+    detail = ", ".join(
+        f"{p(str(k))}={p(str(v))}" for k, v in e.detail.items() if k != "fingerprint"
+    )
     version = f":{e.version}" if e.version is not None else ""
-    return f"{iso_time(e.at)}\t{e.user}\t{e.model}{version}\t{e.action}\t{detail}".rstrip()
+    return f"{iso_time(e.at)}\t{p(e.user)}\t{p(e.model)}{version}\t{p(e.action)}\t{detail}".rstrip()
 
 
 def history_text(entries: list[AuditEntry]) -> str:
@@ -144,27 +148,30 @@ def card_document(card: ModelCard) -> dict[str, Any]:
 def card_text(card: ModelCard) -> str:
     """A version's card for a person: files, origin, run, data, code, signature and history."""
     v = card.version
-    lines = [f"{v.name}:{v.version}" + (f"  @{' @'.join(v.aliases)}" if v.aliases else "")]
+    lines = [f"{p(v.name)}:{v.version}" + (f"  @{p(' @'.join(v.aliases))}" if v.aliases else "")]
     lines.append(f"  fingerprint {v.fingerprint}  ({len(v.files)} files, {human_bytes(v.size)})")
-    lines.append(f"  created {iso_time(v.created_at)} by {v.created_by}; source {v.source}")
+    lines.append(f"  created {iso_time(v.created_at)} by {p(v.created_by)}; source {p(v.source)}")
     if v.archived:
         lines.append("  archived")
     if card.run is not None:
-        lines.append(f"  run {card.run.id[:8]} {card.run.experiment}/{card.run.name}")
-        lines += [f"    {k} = {short_value(x)}" for k, x in card.run.metrics.items()]
-    lines += [f"  dataset {d['name']}@{d.get('version')}" for d in card.datasets]
+        run = card.run
+        lines.append(f"  run {p(run.id[:8])} {p(run.experiment)}/{p(run.name)}")
+        lines += [f"    {p(k)} = {short_value(x)}" for k, x in run.metrics.items()]
+    lines += [f"  dataset {p(str(d['name']))}@{p(str(d.get('version')))}" for d in card.datasets]
     if card.code:
         lines.append(
-            f"  code {card.code.get('commit')} ({card.code.get('branch')}), "
+            f"  code {p(str(card.code.get('commit')))} ({p(str(card.code.get('branch')))}), "
             f"dirty={card.code.get('dirty')}, diff {card.code.get('diff_bytes')} bytes"
         )
     if card.signature:
-        lines.append(f"  signature ({card.signature_source}):")
-        lines += [f"    {c}: {t}" for c, t in card.signature]
+        lines.append(f"  signature ({p(str(card.signature_source))}):")
+        lines += [f"    {p(c)}: {p(t)}" for c, t in card.signature]
     if v.tags:
-        lines.append("  tags:\n" + "\n".join(f"    {k}={x}" for k, x in v.tags.items()))
-    if v.description:
-        lines.append("  description:\n" + "\n".join(f"    {x}" for x in v.description.splitlines()))
+        lines.append("  tags:\n" + "\n".join(f"    {p(k)}={p(x)}" for k, x in v.tags.items()))
+    if v.description:  # Markdown: its own lines kept, each escaped
+        lines.append(
+            "  description:\n" + "\n".join(f"    {p(x)}" for x in v.description.splitlines())
+        )
     lines.append("  history:")
     lines += [f"    {audit_line(e)}" for e in card.history]
     return "\n".join(lines)
@@ -188,14 +195,16 @@ def comparison_document(c: VersionComparison) -> dict[str, Any]:
 
 
 def comparison_text(c: VersionComparison) -> str:
-    lines = [f"{c.name}: {c.a} vs {c.b}"]
+    lines = [f"{p(c.name)}: {c.a} vs {c.b}"]
     for title, values in (("metrics", c.metrics), ("params", c.params), ("code", c.code)):
         lines.append(f"  {title}:")
-        lines += [f"    {k}: {short_value(a)} | {short_value(b)}" for k, (a, b) in values.items()]
-    lines.append(f"  datasets: {', '.join(c.datasets[0])} | {', '.join(c.datasets[1])}")
-    lines += [f"  + {k} {v}" for k, v in c.packages_added.items()]
-    lines += [f"  - {k} {v}" for k, v in c.packages_removed.items()]
-    lines += [f"  ~ {k} {a} -> {b}" for k, (a, b) in c.packages_changed.items()]
+        lines += [
+            f"    {p(k)}: {short_value(a)} | {short_value(b)}" for k, (a, b) in values.items()
+        ]
+    lines.append(f"  datasets: {p(', '.join(c.datasets[0]))} | {p(', '.join(c.datasets[1]))}")
+    lines += [f"  + {p(k)} {p(str(v))}" for k, v in c.packages_added.items()]
+    lines += [f"  - {p(k)} {p(str(v))}" for k, v in c.packages_removed.items()]
+    lines += [f"  ~ {p(k)} {p(str(a))} -> {p(str(b))}" for k, (a, b) in c.packages_changed.items()]
     return "\n".join(lines)
 
 
@@ -210,7 +219,7 @@ def inspect_document(r: InspectResult) -> dict[str, Any]:
 
 
 def inspect_text(r: InspectResult) -> str:
-    return f"{r.module}.{r.type}\n{r.summary}\n" + key_value_text(r.params)
+    return f"{p(r.module)}.{p(r.type)}\n{printable_lines(r.summary)}\n" + key_value_text(r.params)
 
 
 def gc_document(r: GcReport) -> dict[str, Any]:
@@ -233,8 +242,8 @@ def gc_text(r: GcReport) -> str:
 
 def alias_text(doc: dict[str, Any]) -> str:
     if doc.get("removed"):
-        return f"alias {doc['alias']} removed"
-    return f"{doc['name']}@{doc['alias']} -> {doc['version']}"
+        return f"alias {p(doc['alias'])} removed"
+    return f"{p(doc['name'])}@{p(doc['alias'])} -> {doc['version']}"
 
 
 def tags_text(doc: dict[str, Any]) -> str:
@@ -247,12 +256,12 @@ def described_text(_doc: dict[str, Any]) -> str:
 
 def archived_text(doc: dict[str, Any]) -> str:
     word = "archived" if doc["archived"] else "unarchived"
-    return f"{doc['name']}:{doc['version']} {word}"
+    return f"{p(doc['name'])}:{doc['version']} {word}"
 
 
 def deleted_text(doc: dict[str, Any]) -> str:
-    return f"{doc['name']}:{doc['version']} deleted"
+    return f"{p(doc['name'])}:{doc['version']} deleted"
 
 
 def exported_text(doc: dict[str, Any]) -> str:
-    return f"{doc['name']}:{doc['version']} exported to {doc['file']}"
+    return f"{p(doc['name'])}:{doc['version']} exported to {p(str(doc['file']))}"

@@ -14,6 +14,12 @@ from mlops_desktop.core.drift import (
 from mlops_desktop.core.drift import (
     alert_document as _alert_doc,
 )
+from mlops_desktop.core.text import printable
+
+
+def p(value: Any) -> str:
+    """A user-supplied field on one line, control characters escaped."""
+    return printable(str(value))
 
 
 def added_document(m: MonitorInfo) -> dict[str, Any]:
@@ -32,8 +38,8 @@ def added_document(m: MonitorInfo) -> dict[str, Any]:
 
 
 def added_text(m: MonitorInfo) -> str:
-    lines = [f"monitor {m.name}: reference {m.reference}, current {m.current}"]
-    lines += [f"  {p.column:<24} {p.kind:<12} {p.method}" for p in m.plans]
+    lines = [f"monitor {p(m.name)}: reference {p(m.reference)}, current {p(m.current)}"]
+    lines += [f"  {p(plan.column):<24} {plan.kind:<12} {plan.method}" for plan in m.plans]
     return "\n".join(lines)
 
 
@@ -46,7 +52,8 @@ def list_text(monitors: list[MonitorInfo]) -> str:
         return "no monitors (add one with `monitors add`)"
     rows = [f"{'NAME':<24} {'STATE':<9} {'WINDOWS':>7} {'ALERTS':>6}  TARGET"]
     rows += [
-        f"{m.name:<24} {m.state:<9} {m.windows:>7} {m.open_alerts:>6}  {m.target}" for m in monitors
+        f"{p(m.name):<24} {m.state:<9} {m.windows:>7} {m.open_alerts:>6}  {p(m.target)}"
+        for m in monitors
     ]
     return "\n".join(rows)
 
@@ -80,33 +87,33 @@ def show_document(
 
 def _window_line(w: DriftWindow) -> str:
     if w.report is None:
-        return f"  window {w.index:>3}  {w.rows:>8} rows  {w.source}: {w.problem}"
-    drifted = [c.column for c in w.report.columns if c.drifted]
+        return f"  window {w.index:>3}  {w.rows:>8} rows  {p(w.source)}: {p(w.problem)}"
+    drifted = [p(c.column) for c in w.report.columns if c.drifted]
     flag = "DRIFT" if w.report.dataset_drift else "ok"
-    perf = " ".join(f"{k}={v:.3f}" for k, v in w.performance.items())
+    perf = " ".join(f"{p(k)}={v:.3f}" for k, v in w.performance.items())
     text = (
         f"  window {w.index:>3}  {w.rows:>8} rows  {flag:<5} share {w.report.drift_share:.2f}"
-        f"  {w.source}"
+        f"  {p(w.source)}"
     )
     if drifted:
         text += f"  drifted: {', '.join(drifted)}"
     if perf:
         text += f"  {perf}"
     if w.problem:
-        text += f"  ({w.problem})"
+        text += f"  ({p(w.problem)})"
     return text
 
 
 def _alert_line(a: Alert) -> str:
     state = "acknowledged" if a.acknowledged_at is not None else "open"
-    return f"  alert {a.id} (window {a.window}, {state}): {a.reason}"
+    return f"  alert {a.id} (window {a.window}, {state}): {p(a.reason)}"
 
 
 def show_text(show: tuple[MonitorInfo, list[DriftWindow], list[Alert]]) -> str:
     m, windows, alerts = show
     lines = [
-        f"{m.name}: {m.state}, target {m.target}",
-        f"reference {m.reference}, current {m.current}",
+        f"{p(m.name)}: {m.state}, target {p(m.target)}",
+        f"reference {p(m.reference)}, current {p(m.current)}",
     ]
     lines += [_window_line(w) for w in windows] or ["  no windows yet"]
     lines += [_alert_line(a) for a in alerts]
@@ -126,8 +133,8 @@ def check_document(check: tuple[str, Any]) -> dict[str, Any]:
 def check_text(check: tuple[str, Any]) -> str:
     name, result = check
     if not result.windows:
-        return f"{name}: nothing new"
-    lines = [f"{name}: {len(result.windows)} new window(s)"]
+        return f"{p(name)}: nothing new"
+    lines = [f"{p(name)}: {len(result.windows)} new window(s)"]
     lines += [_window_line(w) for w in result.windows]
     lines += [_alert_line(a) for a in result.alerts]
     return "\n".join(lines)
@@ -146,4 +153,4 @@ def removed_document(name: str) -> dict[str, Any]:
 
 
 def removed_text(name: str) -> str:
-    return f"removed monitor {name}"
+    return f"removed monitor {p(name)}"

@@ -21,11 +21,12 @@ Semantics are described in :mod:`mlops_desktop.core.query_eval`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from mlops_desktop.core.errors import QueryError
+from mlops_desktop.core.query_columns import compile_selector
 from mlops_desktop.core.query_eval import (
     RUN_FIELDS,
     SCOPES,
@@ -65,20 +66,28 @@ class Query:
         fields: names of the referenced fields, such as ``{"params.lr", "metrics.val/loss"}``.
     """
 
-    __slots__ = ("_predicate", "expr", "fields", "text")
+    __slots__ = ("_predicate", "_selector", "expr", "fields", "text")
 
     def __init__(self, text: str, expr: Node | None) -> None:
         self.text = text
         self.expr = expr
         self.fields: frozenset[str] = frozenset(fields_of(expr))
         self._predicate: Predicate = compile_node(expr)
+        self._selector = None if expr is None else compile_selector(expr)
 
     def matches(self, run: RunSummary) -> bool:
         return self._predicate(run)
 
     def filter(self, runs: Iterable[RunSummary]) -> list[RunSummary]:
-        predicate = self._predicate
-        return [run for run in runs if predicate(run)]
+        """The matching runs, in order: the whole list tested at once (same answers as
+        :meth:`matches`, see :mod:`mlops_desktop.core.query_columns`)."""
+        listed = runs if isinstance(runs, list) else list(runs)
+        return [listed[i] for i in self.positions(listed)]
+
+    def positions(self, runs: Sequence[RunSummary]) -> list[int]:
+        """The positions of the matching runs in ``runs``, in order."""
+        every = list(range(len(runs)))
+        return every if self._selector is None else self._selector(runs, every)
 
     def __repr__(self) -> str:
         return f"Query({self.text!r})"

@@ -28,6 +28,7 @@ Test = Callable[[Any], bool]
 
 SCOPES = ("params", "metrics", "tags")
 RUN_FIELDS = ("status", "name", "started_at", "ended_at", "experiment", "target", "id", "duration")
+MEMO_VALUES = 100_000  # text values whose test answers one comparison remembers
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -150,14 +151,40 @@ def compile_node(node: Node | None) -> Predicate:
 def _compile_compare(node: Compare) -> Predicate:
     test = value_test(node.op, node.value)
     scope, key = node.field.scope, node.field.key
-    if scope == "params":
-        return lambda run: test(run.params.get(key))
     if scope == "metrics":
         return lambda run: test(run.metrics.get(key))
-    if scope == "tags":
-        return lambda run: test(run.tags.get(key))
+    if scope in ("params", "tags"):
+        return _remembering(test, operator.attrgetter(scope), key)
     get = operator.attrgetter(key)
+    if node.op == "like":  # a run's text field: straight to the matcher, once per run
+        match = like_matcher(node.value)
+
+        def like(run: RunSummary) -> bool:
+            v = get(run)
+            return match(v) if type(v) is str else test(v)
+
+        return like
     return lambda run: test(get(run))
+
+
+def _remembering(test: Test, mapping: Callable[[RunSummary], Any], key: str) -> Predicate:
+    """``test`` of ``mapping(run)[key]``, its answer for each text value remembered: params and
+    tags repeat few values over many runs (up to ``MEMO_VALUES`` of them are kept)."""
+    memo: dict[str, bool] = {}
+    known = memo.get
+
+    def remembered(run: RunSummary) -> bool:
+        v = mapping(run).get(key)
+        if type(v) is not str:
+            return test(v)
+        answer = known(v)
+        if answer is None:
+            answer = test(v)
+            if len(memo) < MEMO_VALUES:
+                memo[v] = answer
+        return answer
+
+    return remembered
 
 
 def value_test(op: str, value: Any) -> Test:

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+_FINAL_SIGMA = "\u03c2"  # what str.lower() makes of a word-final capital sigma: not per character
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
@@ -25,12 +27,14 @@ class Segment:
     wildcards: int
     regex: str
     length: int
+    literal: str | None = None  # the text ``regex`` matches when it has no ``_``
 
 
 def fold(text: str) -> str:
-    """``text`` lower-cased without changing its length (so ``_`` still counts characters)."""
+    """``text`` lower-cased character by character, so its length stays (``_`` still counts
+    characters) and a character's case never depends on its neighbours (a final sigma)."""
     low = text.lower()
-    if len(low) == len(text):
+    if len(low) == len(text) and _FINAL_SIGMA not in low:
         return low
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
@@ -38,28 +42,31 @@ def fold(text: str) -> str:
 def like_segments(pattern: str) -> list[Segment]:
     """The ``%``-separated segments of a pattern; one when it has no unescaped ``%``."""
     segments: list[Segment] = []
-    current: list[str] = []
+    current: list[str | None] = []  # folded characters, None for ``_``
     i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
-            current.append(re.escape(fold(pattern[i + 1])))
+            current.append(fold(pattern[i + 1]))
             i += 1
         elif ch == "%":
             segments.append(_segment(current))
             current = []
         else:
-            current.append("." if ch == "_" else re.escape(fold(ch)))
+            current.append(None if ch == "_" else fold(ch))
         i += 1
     segments.append(_segment(current))
     return segments
 
 
-def _segment(atoms: list[str]) -> Segment:
+def _segment(chars: list[str | None]) -> Segment:
     lead = 0
-    while lead < len(atoms) and atoms[lead] == ".":
+    while lead < len(chars) and chars[lead] is None:
         lead += 1
-    return Segment(lead, "".join(atoms[lead:]), len(atoms))
+    rest = chars[lead:]
+    regex = "".join("." if c is None else re.escape(c) for c in rest)
+    literal = None if None in rest else "".join(c for c in rest if c is not None)
+    return Segment(lead, regex, len(chars), literal)
 
 
 def like_matcher(pattern: str) -> Callable[[str], bool]:
@@ -77,7 +84,11 @@ def _matcher(parts: list[Segment]) -> Callable[[str], bool]:
     first = re.compile("." * head.wildcards + head.regex, re.DOTALL).match
     last = re.compile("." * tail.wildcards + tail.regex, re.DOTALL).fullmatch
     middle = tuple(
-        (seg.wildcards, re.compile(seg.regex, re.DOTALL).search if seg.regex else None)
+        (
+            seg.wildcards,
+            seg.literal or None,  # found with str.find, quicker than a regular expression
+            re.compile(seg.regex, re.DOTALL).search if seg.regex else None,
+        )
         for seg in parts[1:-1]
         if seg.length
     )
@@ -87,7 +98,7 @@ def _matcher(parts: list[Segment]) -> Callable[[str], bool]:
 
     def matches(text: str) -> bool:
         low = text.lower()
-        if len(low) != len(text):
+        if len(low) != len(text) or _FINAL_SIGMA in low:
             low = fold(text)
         end = len(low) - last_len
         if end < first_len:
@@ -97,9 +108,14 @@ def _matcher(parts: list[Segment]) -> Callable[[str], bool]:
         if last_len and last(low, end) is None:
             return False
         pos = first_len
-        for wildcards, search in middle:
+        for wildcards, literal, search in middle:
             pos += wildcards
-            if search is not None:
+            if literal is not None:
+                at = low.find(literal, pos, end)
+                if at < 0:
+                    return False
+                pos = at + len(literal)
+            elif search is not None:
                 found = search(low, pos, end)
                 if found is None:
                     return False

@@ -93,8 +93,9 @@ class ExperimentService(CatalogService):
             parsed = parse_query(query)  # fail on a malformed query before any database work
         with self.catalog.session_scope() as s:
             exp_id = None if experiment is None else run_queries.experiment_id_of(s, experiment)
-            runs = run_queries.summaries(s, experiment_id=exp_id)
-        return runs if parsed is None else [r for r in runs if parsed.matches(r)]
+            if parsed is None or parsed.expr is None:
+                return run_queries.summaries(s, experiment_id=exp_id)
+            return run_queries.filtered_summaries(s, parsed, experiment_id=exp_id)
 
     def get_run(self, run_id: str) -> RunDetail:
         """One run by id or unique id prefix (at least 4 characters).

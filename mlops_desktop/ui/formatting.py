@@ -3,6 +3,7 @@ user text with its control characters escaped (:func:`shown_text`, :func:`shown_
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from typing import Any
@@ -61,6 +62,11 @@ def format_value(value: Any) -> str:
 def shown_text(value: Any) -> Any:
     """A cell's display text with its control characters escaped (anything else as it is)."""
     return printable(value) if isinstance(value, str) else value
+
+
+def shown_html(value: Any) -> str:
+    """User text for a rich-text label: control characters escaped, then HTML-escaped."""
+    return html.escape(printable(str(value)))
 
 
 def shown_lines(value: Any) -> Any:

@@ -1,9 +1,11 @@
 """How long a run filter takes over 10,000 runs, for ordinary and hostile ``like`` patterns.
 
 Builds a 10,000-run catalog (:mod:`big_catalog`, few points) and times, as the median of
-several tries, ``ExperimentService.list_runs(query=...)`` (what ``runs list --filter`` and the
-GUI's filter box call) and, separately, the filter alone (parse and match over the loaded
-runs). The target: any filter over 10,000 runs answers within 200 ms. Run as a script::
+several tries, the whole path ``ExperimentService.list_runs(query=...)`` (what ``runs list
+--filter`` calls: it reads the runs and the keys the filter names, filters, then reads the rest
+of the kept runs; nothing is cached between calls) and, separately, the filter alone over runs
+already loaded (what the GUI's filter box does on a new filter). The target: any filter over
+10,000 runs answers within 200 ms, on the whole path. Run as a script::
 
     python tests/benchmarks/bench_filter.py [--runs 10000] [--tries 5]
 """
@@ -24,6 +26,8 @@ from big_catalog import build_big_catalog  # noqa: E402
 
 from mlops_desktop.core.query import MAX_CONDITIONS, MAX_PATTERN, parse_query  # noqa: E402
 from mlops_desktop.services.experiments import ExperimentService  # noqa: E402
+
+TARGET_MS = 200.0
 
 
 def queries() -> list[tuple[str, str]]:
@@ -67,12 +71,20 @@ def main() -> None:
         print(f"built {big.runs:,} runs in {big.seconds:.1f} s")
         svc = ExperimentService.open(home)
         runs = svc.list_runs()
-        print(f"{'query':42} {'list_runs':>10} {'filter':>9} {'matched':>8}")
+        print(f"{'query':42} {'whole path':>10} {'filter':>9} {'matched':>8}  target")
+        worst = (0.0, "")
         for label, query in queries():
             total, found = median_ms(lambda q=query: svc.list_runs(query=q), args.tries)  # type: ignore[misc]
             alone, _ = median_ms(lambda q=query: parse_query(q).filter(runs), args.tries)  # type: ignore[misc]
             n = len(found)  # type: ignore[arg-type]
-            print(f"{label:42} {total:8.0f} ms {alone:6.1f} ms {n:8,}")
+            verdict = "ok" if total <= TARGET_MS else "OVER"
+            print(f"{label:42} {total:7.0f} ms {alone:6.1f} ms {n:8,}  {verdict}")
+            worst = max(worst, (total, label))
+        met = "met" if worst[0] <= TARGET_MS else "MISSED"
+        print(
+            f"target: any filter over {len(runs):,} runs within {TARGET_MS:.0f} ms (median of "
+            f"{args.tries}, whole path): {met}; slowest {worst[0]:.0f} ms ({worst[1]})"
+        )
         svc.close()
 
 

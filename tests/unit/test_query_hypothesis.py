@@ -281,6 +281,8 @@ def test_rendered_trees_parse_back_and_match_like_the_reference(
     assert same_tree(query.expr, tree), text
     for run in run_list:
         assert query.matches(run) == reference(tree, run), (text, run)
+    kept = [id(run) for run in run_list if reference(tree, run)]
+    assert [id(run) for run in query.filter(run_list)] == kept, text
 
 
 @settings(max_examples=1000)
@@ -299,3 +301,26 @@ def test_one_comparison_on_a_stored_value_matches_the_reference(
     run = RunSummary("id", "e", "n", "finished", 0.0, **{scope: {"val/loss": stored}})
     text = render(node, data.draw)
     assert parse_query(text).matches(run) == reference(node, run), (text, stored)
+
+
+TRICKY = "aAbB1 \x00\u03a3\u03c3\u03c2\u0130i\u0307\u212akK\u00df%_\\"
+
+
+@settings(max_examples=500)
+@given(
+    names=st.lists(st.text(TRICKY, max_size=8), max_size=8),
+    patterns=st.lists(st.text(TRICKY, max_size=6), min_size=1, max_size=3),
+    field=st.sampled_from(["name", "experiment", "status"]),
+)
+def test_filtering_a_list_on_run_text_agrees_with_each_run(
+    names: list[str], patterns: list[str], field: str
+) -> None:
+    """The joined-text search of ``like`` on run fields (case folding, NUL, final sigma)."""
+    node: Node = Or(tuple(Compare(Field("run", field), "like", p) for p in patterns))
+    if len(patterns) == 1:
+        node = node.items[0]
+    query = parse_query("")
+    query = type(query)("", node)
+    run_list = [RunSummary(str(i), n, n, n, 0.0) for i, n in enumerate(names)]
+    assert query.filter(run_list) == [r for r in run_list if query.matches(r)]
+    assert [r.id for r in query.filter(run_list)] == [r.id for r in run_list if reference(node, r)]

@@ -27,7 +27,7 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.host_add import AddHostDialog
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR, message_html
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.formatting import human_bytes, shown_html, shown_text
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
@@ -158,7 +158,7 @@ class HostsDialog(QDialog):
         name = self.selected_name()
         if name is None:
             return
-        self.result_label.setText(f"Checking {html.escape(name)}…")
+        self.result_label.setText(f"Checking {shown_html(name)}…")
         self._runner.submit(
             _check_host,
             self._service,
@@ -263,14 +263,14 @@ class HostsDialog(QDialog):
         self.result_label.setText(message_html(f"Cannot list hosts: {failure}", error=True))
 
     def _on_added(self, host: HostInfo) -> None:
-        self.result_label.setText(f"Added {html.escape(host.name)}. Check it to see its GPUs.")
+        self.result_label.setText(f"Added {shown_html(host.name)}. Check it to see its GPUs.")
         self.refresh()
 
     def _on_checked(self, name: str, result: dict[str, object]) -> None:
         self.result_label.setText(describe_check(name, result))
 
     def _on_check_failed(self, name: str, failure: Failure) -> None:
-        self._on_failed(f"Cannot check {name}", failure)
+        self._on_failed(f"Cannot check {shown_text(name)}", failure)
         if isinstance(failure.exc, HostKeyChanged) and failure.exc.offered:
             self._ask_accept_key(name, failure.exc)
 
@@ -278,12 +278,12 @@ class HostsDialog(QDialog):
         self.result_label.setText(message_html(f"{what}: {failure}", error=True))
 
     def _on_removed(self, name: str) -> None:
-        self.result_label.setText(f"Removed {html.escape(name)}; its runs and jobs stay.")
+        self.result_label.setText(f"Removed {html.escape(shown_text(name))}; its runs and jobs stay.")
         self.refresh()
 
     def _on_rekeyed(self, name: str, change: HostKeyChange) -> None:
         self.result_label.setText(
-            f"Accepted the new key of {html.escape(name)}: {html.escape(change.offered)}."
+            f"Accepted the new key of {html.escape(shown_text(name))}: {html.escape(change.offered)}."
         )
         self.refresh()
         self.select(name)

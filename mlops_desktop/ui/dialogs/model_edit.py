@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.ui.formatting import shown_html, shown_text
 from mlops_desktop.ui.widgets import monospace_font
 
 ALIAS_PATTERN = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,100}$")
@@ -40,7 +41,7 @@ class SetAliasDialog(QDialog):
         self, name: str, version: int, aliases: dict[str, int], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Set alias on {name} v{version}")
+        self.setWindowTitle(f"Set alias on {shown_text(name)} v{version}")
         self._version = version
         self._aliases = dict(aliases)
         self.combo = QComboBox()
@@ -59,7 +60,9 @@ class SetAliasDialog(QDialog):
         form = QFormLayout()
         form.addRow("Alias", self.combo)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"An alias points at one version of <b>{html.escape(name)}</b>."))
+        layout.addWidget(
+            QLabel(f"An alias points at one version of <b>{html.escape(shown_text(name))}</b>.")
+        )
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
@@ -80,12 +83,14 @@ class SetAliasDialog(QDialog):
         elif not ok:
             self.note.setText(ALIAS_HELP)
         elif current == self._version:
-            self.note.setText(f"“{alias}” already points at v{self._version}.")
+            self.note.setText(f"“{shown_html(alias)}” already points at v{self._version}.")
             ok = False
         elif current is not None:
-            self.note.setText(f"<b>“{alias}” will move from v{current} to v{self._version}.</b>")
+            self.note.setText(
+                f"<b>“{shown_html(alias)}” will move from v{current} to v{self._version}.</b>"
+            )
         else:
-            self.note.setText(f"New alias “{alias}” → v{self._version}.")
+            self.note.setText(f"New alias “{shown_html(alias)}” → v{self._version}.")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 
 

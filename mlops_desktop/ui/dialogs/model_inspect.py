@@ -10,7 +10,7 @@ from mlops_desktop.core.models import InspectResult
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.dialogs.service_dialog import message_html
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import format_duration, format_value
+from mlops_desktop.ui.formatting import format_duration, format_value, shown_text
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
@@ -31,12 +31,12 @@ class InspectDialog(QDialog):
         self, service: ModelService, runner: TaskRunner, ref: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Inspect {ref}")
+        self.setWindowTitle(f"Inspect {shown_text(ref)}")
         self.resize(620, 460)
         self.result_value: InspectResult | None = None
         self.note = QLabel(f"<i>{html.escape(SAFETY_NOTE)}</i>")
         self.note.setWordWrap(True)
-        self.status = QLabel(f"Loading {html.escape(ref)} in a separate process…")
+        self.status = QLabel(f"Loading {html.escape(shown_text(ref))} in a separate process…")
         self.status.setWordWrap(True)
         self.params = ReadOnlyTable(["Param", "Value"])
         self.params.setVisible(False)
@@ -53,7 +53,7 @@ class InspectDialog(QDialog):
             ref,
             on_done=self._on_done,
             on_failed=self._on_failed,
-            label=f"Inspecting {ref}",
+            label=f"Inspecting {shown_text(ref)}",
         )
 
     def text(self) -> str:
@@ -61,8 +61,9 @@ class InspectDialog(QDialog):
 
     def _on_done(self, result: InspectResult) -> None:
         self.result_value = result
-        kind = html.escape(f"{result.module}.{result.type}" if result.module else result.type)
-        summary = html.escape(result.summary)
+        kind = f"{result.module}.{result.type}" if result.module else result.type
+        kind = html.escape(shown_text(kind))
+        summary = html.escape(shown_text(result.summary))
         self.status.setText(
             f"<b>Type</b>: {kind}<br><b>Summary</b>: {summary}<br>"
             f"<small>loaded in {format_duration(result.seconds)}</small>"

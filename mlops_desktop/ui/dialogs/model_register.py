@@ -22,6 +22,7 @@ from mlops_desktop.core.models import ModelVersion
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.dialogs.register_dataset import parse_tags
 from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
+from mlops_desktop.ui.formatting import shown_text
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 
@@ -164,6 +165,7 @@ class RegisterModelDialog(ServiceDialog):
     def _on_done(self, version: ModelVersion) -> None:
         self.result_version = version
         self.show_message(
-            f"{version.name} v{version.version} registered ({version.fingerprint[:19]})."
+            f"{shown_text(version.name)} v{version.version} registered "
+            f"({version.fingerprint[:19]})."
         )
         self.registered.emit(version)

@@ -7,7 +7,6 @@ files).
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from mlops_desktop.core.errors import OperationCancelled
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import format_duration, human_bytes
+from mlops_desktop.ui.formatting import format_duration, human_bytes, shown_html
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 SNAPSHOT_TEXT = "Snapshot (copy into the store so it can be restored)"
@@ -224,7 +223,7 @@ class RegisterDatasetDialog(ServiceDialog):
     def _on_done(self, result: AddResult) -> None:
         self.result_value = result
         self.progress_bar.setValue(1000)
-        self.message.setText(f"<b>{html.escape(describe_result(result))}</b>")
+        self.message.setText(f"<b>{shown_html(describe_result(result))}</b>")
         if result.skipped:
             self.skipped_text.setPlainText(
                 f"Skipped {len(result.skipped)} files:\n" + "\n".join(result.skipped)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import shown_lines
 from mlops_desktop.ui.tasks import DoneCallback, ProgressCallback, TaskHandle, TaskRunner
 
 ERROR_COLOR = "#d62728"
@@ -31,7 +32,7 @@ ERROR_COLOR = "#d62728"
 
 def message_html(text: str, error: bool = False) -> str:
     """``text`` as escaped HTML for a message label (newlines kept), red for an error."""
-    body = html.escape(text).replace("\n", "<br>")
+    body = html.escape(shown_lines(text)).replace("\n", "<br>")
     return f"<span style='color:{ERROR_COLOR}'>{body}</span>" if error else body
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import DatasetSummary, DatasetVersion
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import shown_html
 from mlops_desktop.ui.item_models.dataset_versions import (
     VCOL_MESSAGE,
     VCOL_TAGS,
@@ -149,9 +148,9 @@ class DatasetDetailView(QWidget):
         same = self.summary is not None and self.summary.name == summary.name
         keep = self.current_version()
         self.summary = summary
-        self.title_label.setText(html.escape(summary.name))
-        self.source_label.setText(summary.source_path)
-        self.source_label.setToolTip(summary.source_path)
+        self.title_label.setText(shown_html(summary.name))
+        self.source_label.setText(shown_html(summary.source_path))
+        self.source_label.setToolTip(shown_html(summary.source_path))
         self._pending_version = version or (keep.version if same and keep else None)
         self._runner.submit(
             _versions,
@@ -181,7 +180,7 @@ class DatasetDetailView(QWidget):
             path = self.summary.source_path
             if path and path not in sentence:
                 sentence = f"The files at {path} changed: {sentence}"
-            self.banner_label.setText(f"<b>{html.escape(sentence)}</b>")
+            self.banner_label.setText(f"<b>{shown_html(sentence)}</b>")
             self.banner.setVisible(True)
         else:
             self.banner.setVisible(False)
@@ -208,7 +207,7 @@ class DatasetDetailView(QWidget):
         view.setColumnWidth(VCOL_MESSAGE, max(120, min(room, 420)))
 
     def _on_versions_failed(self, failure: Failure) -> None:
-        self.source_label.setText(f"Cannot load versions: {failure}")
+        self.source_label.setText(shown_html(f"Cannot load versions: {failure}"))
 
     def _on_version_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         version = self.current_version()

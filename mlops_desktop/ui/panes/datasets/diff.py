@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.datasets import DatasetDiff, DatasetVersion, TableDiff
 from mlops_desktop.services.datasets import DatasetService
-from mlops_desktop.ui.formatting import format_value
+from mlops_desktop.ui.formatting import format_value, shown_text
 from mlops_desktop.ui.panes.datasets.tabs import VersionTab
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
@@ -100,8 +100,8 @@ class DiffTab(VersionTab):
         self.diff = diff
         self.tree.clear()
         self.summary_label.setText(
-            f"{diff.old} → {diff.new}: {len(diff.added)} added, {len(diff.removed)} removed, "
-            f"{len(diff.changed)} changed"
+            f"{shown_text(diff.old)} → {shown_text(diff.new)}: {len(diff.added)} added, "
+            f"{len(diff.removed)} removed, {len(diff.changed)} changed"
         )
         groups = (
             ("Added", diff.added, ADDED_COLOR, "+"),
@@ -148,11 +148,12 @@ class DiffTab(VersionTab):
                 detail = change.old_type or ""
             else:
                 detail = ", ".join(
-                    f"{stat} {_stat(old)} → {_stat(new)}"
+                    f"{shown_text(stat)} {_stat(old)} → {_stat(new)}"
                     for stat, (old, new) in change.stats.items()
                 )
-            item = self._item(node, f"column {change.column}: {change.change}", detail, color)
-            item.setToolTip(1, detail)
+            text = f"column {shown_text(change.column)}: {change.change}"
+            item = self._item(node, text, shown_text(detail), color)
+            item.setToolTip(1, shown_text(detail))
         node.setExpanded(True)
 
     def _item(

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import ColumnProfile, TableProfile
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.charts.distribution import DistributionChart
-from mlops_desktop.ui.formatting import format_duration
+from mlops_desktop.ui.formatting import format_duration, shown_html
 from mlops_desktop.ui.item_models.table_preview import PCOL_NAME, ProfileTableModel
 from mlops_desktop.ui.panes.datasets.tabs import VersionTab, make_table_view
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
@@ -117,7 +117,7 @@ class ProfileTab(VersionTab):
             f"{profile.rows:,} rows, {len(profile.columns)} columns ({profile.format}){took}"
         )
         if profile.problems:
-            self.set_message("; ".join(profile.problems))
+            self.set_message(shown_html("; ".join(profile.problems)))
         self.view.resizeColumnsToContents()
         self.view.setColumnWidth(PCOL_NAME, min(self.view.columnWidth(PCOL_NAME), 200))
         if profile.columns:

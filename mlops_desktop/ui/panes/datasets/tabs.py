@@ -6,7 +6,6 @@ supersedes the one in flight, so fast clicking never shows the wrong version.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import DatasetUse, ManifestEntry, TablePreview
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.formatting import human_bytes, shown_html
 from mlops_desktop.ui.item_models.dataset_versions import (
     FCOL_PATH,
     ManifestTableModel,
@@ -133,7 +132,7 @@ class VersionTab(QWidget):
         on_done(result)
 
     def _on_error(self, failure: Failure) -> None:
-        self.set_message(f'<span style="color:#e0433b">{html.escape(str(failure))}</span>')
+        self.set_message(f'<span style="color:#e0433b">{shown_html(failure)}</span>')
 
     def set_message(self, text: str) -> None:
         self.message_label.setText(text)
@@ -260,7 +259,7 @@ class UsedByTab(VersionTab):
     def _on_uses(self, uses: list[DatasetUse]) -> None:
         self.model.set_rows(uses)
         scope = "any version" if self.all_versions.isChecked() else self.version
-        self.count_label.setText(f"{len(uses)} runs used {scope}")
+        self.count_label.setText(shown_html(f"{len(uses)} runs used {scope}"))
         if not uses:
             self.set_message("No run has recorded using it yet: call run.use_dataset(...).")
         for column in range(self.model.columnCount() - 1):

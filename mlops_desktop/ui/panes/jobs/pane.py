@@ -8,7 +8,6 @@ runner as well.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.hosts import HostsDialog
 from mlops_desktop.ui.dialogs.launch import LaunchDialog
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import short_id
+from mlops_desktop.ui.formatting import short_id, shown_html, shown_text
 from mlops_desktop.ui.item_models import jobs_table as jt
 from mlops_desktop.ui.live import IngestLoop, JobsLoop
 from mlops_desktop.ui.navigation import (
@@ -207,7 +206,7 @@ class JobsPane(Pane):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Cancel job",
-            f"Cancel run {html.escape(job.name or short_id(job.run_id))} on {job.target}?",
+            shown_html(f"Cancel run {job.name or short_id(job.run_id)} on {job.target}?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
@@ -285,7 +284,7 @@ class JobsPane(Pane):
             self._ingest.ingest_now()
         if len(changed) == 1:
             job = changed[0]
-            self._show_status(f"Run {job.name or short_id(job.run_id)}: {job.state}")
+            self._show_status(shown_text(f"Run {job.name or short_id(job.run_id)}: {job.state}"))
 
     def _on_filter_changed(self, _index: int) -> None:
         self._show_jobs()
@@ -299,7 +298,7 @@ class JobsPane(Pane):
             return
         running = job.state not in TERMINAL_STATES
         title = f"Log of {job.name or job.run_id} ({short_id(job.run_id)}) on {job.target}"
-        self.log_title.setText(title)
+        self.log_title.setText(shown_html(title))
         self.log.set_run(job.run_id, running=running)
 
     def _on_double_clicked(self, _index: QModelIndex) -> None:
@@ -307,14 +306,14 @@ class JobsPane(Pane):
 
     def _on_launched(self, job: JobInfo) -> None:
         self._select_when_listed = job.run_id
-        self._show_status(f"Launched run {job.run_id} on {job.target}")
+        self._show_status(shown_text(f"Launched run {job.run_id} on {job.target}"))
         self.loop.refresh_now()
 
     def _on_cancelled(self, job: JobInfo) -> None:
         self._jobs = [job if j.run_id == job.run_id else j for j in self._jobs]
         self.model.update_job(job)
         self._update_actions()
-        self._show_status(f"Run {job.name or short_id(job.run_id)}: {job.state}")
+        self._show_status(shown_text(f"Run {job.name or short_id(job.run_id)}: {job.state}"))
 
     def _on_cancel_failed(self, run_id: str, failure: Failure) -> None:
         self.model.set_cancelling(run_id, False)

@@ -19,6 +19,7 @@ from mlops_desktop.ui.dialogs.model_inspect import InspectDialog
 from mlops_desktop.ui.dialogs.model_register import RegisterModelDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import shown_text
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 
 ARCHIVE_FILTER = "Model archives (*.tar.gz *.tgz *.zip);;All files (*)"
@@ -154,7 +155,7 @@ class ModelActions(QObject):
         dialog.accepted.connect(
             lambda: self.run(
                 partial(self._service.set_alias, v.name, v.version, dialog.alias()),
-                done=f"{dialog.alias()} → {v.name} v{v.version}",
+                done=f"{dialog.alias()} → {shown_text(v.name)} v{v.version}",
                 show=(v.name, v.version),
             )
         )
@@ -164,7 +165,7 @@ class ModelActions(QObject):
     def remove_alias(self, name: str, alias: str) -> TaskHandle:
         return self.run(
             partial(self._service.remove_alias, name, alias),
-            done=f"Alias {alias} removed",
+            done=f"Alias {shown_text(alias)} removed",
             show=(name, 0),
         )
 
@@ -174,18 +175,18 @@ class ModelActions(QObject):
         if v is None:
             return
         for alias in sorted(v.aliases):
-            act = self.remove_alias_menu.addAction(alias)
+            act = self.remove_alias_menu.addAction(shown_text(alias))
             act.triggered.connect(lambda _=False, a=alias, n=v.name: self.remove_alias(n, a))
 
     def _on_tag(self) -> None:
         v = self._current()
         if v is None:
             return
-        dialog = TagDialog(f"Tag {v.name} v{v.version}", parent=self._parent)
+        dialog = TagDialog(f"Tag {shown_text(v.name)} v{v.version}", parent=self._parent)
         dialog.accepted.connect(
             lambda: self.run(
                 partial(self._service.set_tag, v.name, v.version, *dialog.tag()),
-                done=f"Tag {dialog.tag()[0]} set on v{v.version}",
+                done=f"Tag {shown_text(dialog.tag()[0])} set on v{v.version}",
                 show=(v.name, v.version),
             )
         )
@@ -198,11 +199,11 @@ class ModelActions(QObject):
         if v is None:
             return
         for key in sorted(v.tags):
-            act = self.remove_tag_menu.addAction(f"{key}={v.tags[key]}")
+            act = self.remove_tag_menu.addAction(shown_text(f"{key}={v.tags[key]}"))
             act.triggered.connect(
                 lambda _=False, k=key, x=v: self.run(
                     partial(self._service.remove_tag, x.name, x.version, k),
-                    done=f"Tag {k} removed",
+                    done=f"Tag {shown_text(k)} removed",
                     show=(x.name, x.version),
                 )
             )
@@ -211,7 +212,8 @@ class ModelActions(QObject):
         v = self._current()
         if v is None:
             return
-        dialog = DescribeDialog(f"Describe {v.name} v{v.version}", v.description, self._parent)
+        title = f"Describe {shown_text(v.name)} v{v.version}"
+        dialog = DescribeDialog(title, v.description, self._parent)
         dialog.accepted.connect(
             lambda: self.run(
                 partial(self._service.describe, v.name, v.version, dialog.text()),
@@ -228,7 +230,7 @@ class ModelActions(QObject):
             verb = "unarchived" if v.archived else "archived"
             self.run(
                 partial(self._service.archive, v.name, v.version, not v.archived),
-                done=f"{v.name} v{v.version} {verb}",
+                done=f"{shown_text(v.name)} v{v.version} {verb}",
                 show=(v.name, v.version),
             )
 
@@ -240,7 +242,7 @@ class ModelActions(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete version",
-            f"Delete {v.name} v{v.version}? Its audit trail is kept.",
+            f"Delete {shown_text(v.name)} v{v.version}? Its audit trail is kept.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self._parent,
         )
@@ -265,7 +267,7 @@ class ModelActions(QObject):
 
         return self.run(
             partial(self._service.delete, name, version, force=force),
-            done=f"{name} v{version} deleted",
+            done=f"{shown_text(name)} v{version} deleted",
             show=(name, 0),
             on_failed=refused,
         )
@@ -277,16 +279,19 @@ class ModelActions(QObject):
             return
         suggested = str(Path.home() / f"{v.name}-v{v.version}.tar.gz")
         path, _ = QFileDialog.getSaveFileName(
-            self._parent, f"Export {v.name} v{v.version}", suggested, ARCHIVE_FILTER
+            self._parent, f"Export {shown_text(v.name)} v{v.version}", suggested, ARCHIVE_FILTER
         )
         if path:
             self.export_to(v, path)
 
     def export_to(self, v: ModelVersion, path: str) -> TaskHandle:
         handle = self.run(
-            partial(self._service.export, f"{v.name}:{v.version}", path), done=f"Exported to {path}"
+            partial(self._service.export, f"{v.name}:{v.version}", path),
+            done=f"Exported to {shown_text(path)}",
         )
-        self.progress = TaskProgressDialog(handle, f"Exporting {v.name} v{v.version}", self._parent)
+        self.progress = TaskProgressDialog(
+            handle, f"Exporting {shown_text(v.name)} v{v.version}", self._parent
+        )
         self.progress.show()
         return handle
 
@@ -301,7 +306,9 @@ class ModelActions(QObject):
             self.show_error(f"Cannot import {name}; nothing was written.\n\n{failure}", "Import")
 
         return self.run(
-            partial(self._service.import_archive, path), done=f"Imported {path}", on_failed=failed
+            partial(self._service.import_archive, path),
+            done=f"Imported {shown_text(path)}",
+            on_failed=failed,
         )
 
     def _on_inspect(self) -> None:

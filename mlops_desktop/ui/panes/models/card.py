@@ -16,7 +16,14 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from mlops_desktop.core.models import AuditEntry, ModelCard
-from mlops_desktop.ui.formatting import format_time, format_value, human_bytes, short_id
+from mlops_desktop.ui.formatting import (
+    format_time,
+    format_value,
+    human_bytes,
+    short_id,
+    shown_lines,
+    shown_text,
+)
 from mlops_desktop.ui.widgets import FilterableTable
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
@@ -28,7 +35,7 @@ def markdown_html(text: str) -> str:
     doc = QTextDocument()
     doc.setMarkdown(text)
     match = _BODY.search(doc.toHtml())
-    return match.group(1) if match else html.escape(text)
+    return match.group(1) if match else _h(text)
 
 
 def describe_audit(entry: AuditEntry) -> str:
@@ -56,13 +63,18 @@ NOT_RECORDED = "<p><i>Not recorded</i></p>"
 
 
 def _rows(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> str:
-    head = "".join(f"<th align='left'>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th align='left'>{_h(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"{TABLE}<tr>{head}</tr>{body}</table>"
 
 
+def _h(value: Any) -> str:
+    """User text as HTML: control characters escaped, then HTML-escaped."""
+    return html.escape(shown_text(str(value)))
+
+
 def _esc(value: Any) -> str:
-    return html.escape(format_value(value))
+    return _h(format_value(value))
 
 
 def card_html(card: ModelCard) -> str:
@@ -82,18 +94,20 @@ def card_html(card: ModelCard) -> str:
 
 def _header_section(card: ModelCard) -> list[str]:
     v = card.version
-    facts = [f"registered {format_time(v.created_at)} by {html.escape(v.created_by)}"]
+    facts = [f"registered {format_time(v.created_at)} by {_h(v.created_by)}"]
     if v.aliases:
-        facts.append("aliases: <b>" + html.escape(", ".join(sorted(v.aliases))) + "</b>")
+        facts.append("aliases: <b>" + _h(", ".join(sorted(v.aliases))) + "</b>")
     if v.tags:
-        facts.append("tags: " + html.escape(", ".join(f"{k}={t}" for k, t in v.tags.items())))
+        facts.append("tags: " + _h(", ".join(f"{k}={t}" for k, t in v.tags.items())))
     if v.archived:
         facts.append("<i>archived</i>")
-    description = markdown_html(v.description) if v.description.strip() else "<p><i>None</i></p>"
+    description = (
+        markdown_html(shown_lines(v.description)) if v.description.strip() else "<p><i>None</i></p>"
+    )
     return [
-        f"<h2>{html.escape(v.name)} v{v.version}</h2>",
+        f"<h2>{_h(v.name)} v{v.version}</h2>",
         "<p>" + " · ".join(facts) + "</p>",
-        f"<p><small>fingerprint {html.escape(v.fingerprint)}</small></p>",
+        f"<p><small>fingerprint {_h(v.fingerprint)}</small></p>",
         "<h3>Description</h3>",
         description,
     ]
@@ -104,16 +118,15 @@ def _run_section(card: ModelCard) -> list[str]:
     if run is None:
         return [
             "<h3>Source run</h3>",
-            f"<p>Registered from a file: {html.escape(card.version.source)}</p>",
+            f"<p>Registered from a file: {_h(card.version.source)}</p>",
         ]
-    title = html.escape(run.name or short_id(run.id))
-    link = f'<a href="run:{html.escape(run.id)}">{title}</a>'
-    metrics = [(html.escape(k), _esc(x)) for k, x in sorted(run.metrics.items())]
-    params = [(html.escape(k), _esc(x)) for k, x in sorted(run.params.items())]
+    title = _h(run.name or short_id(run.id))
+    link = f'<a href="run:{_h(run.id)}">{title}</a>'
+    metrics = [(_h(k), _esc(x)) for k, x in sorted(run.metrics.items())]
+    params = [(_h(k), _esc(x)) for k, x in sorted(run.params.items())]
     return [
         "<h3>Source run</h3>",
-        f"<p>{link} in {html.escape(run.experiment)} · {html.escape(run.status)} · "
-        f"<small>{html.escape(run.id)}</small></p>",
+        f"<p>{link} in {_h(run.experiment)} · {_h(run.status)} · <small>{_h(run.id)}</small></p>",
         "<p><b>Metrics</b></p>" + _rows(metrics, ("metric", "value")),
         "<p><b>Params</b></p>" + _rows(params, ("param", "value")),
     ]
@@ -123,7 +136,7 @@ def _datasets_section(card: ModelCard) -> list[str]:
     links = []
     for entry in card.datasets:
         name, version = str(entry.get("name") or ""), str(entry.get("version") or "")
-        text = html.escape(f"{name}@{version}" if version else name)
+        text = _h(f"{name}@{version}" if version else name)
         links.append(f'<a href="{dataset_href(name, version)}">{text}</a>')
     return ["<h3>Datasets</h3>", "<p>" + (", ".join(links) or "<i>None recorded</i>") + "</p>"]
 
@@ -136,8 +149,8 @@ def _code_section(card: ModelCard) -> list[str]:
     state = f"uncommitted diff {human_bytes(dirty)}" if code.get("dirty") else "clean"
     return [
         "<h3>Code</h3>",
-        f"<p>commit <code>{html.escape(str(code.get('commit') or '—'))}</code> on "
-        f"{html.escape(str(code.get('branch') or '—'))} · {state}</p>",
+        f"<p>commit <code>{_h(str(code.get('commit') or '—'))}</code> on "
+        f"{_h(str(code.get('branch') or '—'))} · {state}</p>",
     ]
 
 
@@ -148,8 +161,8 @@ def _environment_section(card: ModelCard) -> list[str]:
         return ["<h3>Environment</h3>", NOT_RECORDED]
     return [
         "<h3>Environment</h3>",
-        f"<p>Python {html.escape(str(env.get('python') or '?'))} · "
-        f"{html.escape(str(env.get('platform') or '?'))} · {len(packages)} packages "
+        f"<p>Python {_h(str(env.get('python') or '?'))} · "
+        f"{_h(str(env.get('platform') or '?'))} · {len(packages)} packages "
         "(listed on the right)</p>",
     ]
 
@@ -160,16 +173,15 @@ def _signature_section(card: ModelCard) -> list[str]:
             "<h3>Input signature</h3>",
             "<p><i>Unknown: log an input example with the model</i></p>",
         ]
-    rows = [(html.escape(c), html.escape(t)) for c, t in card.signature]
-    source = html.escape(card.signature_source or "unknown")
+    rows = [(_h(c), _h(t)) for c, t in card.signature]
+    source = _h(card.signature_source or "unknown")
     return ["<h3>Input signature</h3>", f"<p>from {source}</p>" + _rows(rows, ("column", "type"))]
 
 
 def _files_section(card: ModelCard) -> list[str]:
     v = card.version
     files = [
-        (html.escape(f.path), human_bytes(f.size), f"<code>{html.escape(f.digest[:19])}</code>")
-        for f in v.files
+        (_h(f.path), human_bytes(f.size), f"<code>{_h(f.digest[:19])}</code>") for f in v.files
     ]
     return [
         f"<h3>Files ({len(v.files)}, {human_bytes(v.size)})</h3>",
@@ -182,9 +194,9 @@ def _history_section(card: ModelCard) -> list[str]:
     rows = [
         (
             format_time(e.at),
-            html.escape(e.user),
-            html.escape(e.action) + (f" v{e.version}" if e.version is not None else ""),
-            html.escape(describe_audit(e)),
+            _h(e.user),
+            _h(e.action) + (f" v{e.version}" if e.version is not None else ""),
+            _h(describe_audit(e)),
         )
         for e in history
     ]
@@ -238,7 +250,7 @@ class CardView(QWidget):
 
     def show_message(self, text: str) -> None:
         self.card = None
-        self.browser.setHtml(f"<p>{html.escape(text)}</p>")
+        self.browser.setHtml(f"<p>{_h(text)}</p>")
         self.packages.set_rows([])
 
     def text(self) -> str:

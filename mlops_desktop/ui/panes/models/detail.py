@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.models import ModelCard, ModelVersion
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import shown_text
 from mlops_desktop.ui.item_models.model_tables import VCOL_TAGS, ModelVersionsModel
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 from mlops_desktop.ui.panes.models.card import CardView
@@ -135,7 +136,7 @@ class ModelDetailView(QWidget):
         if version is None and keep is not None and keep.name == name:
             version = keep.version
         self.name = name
-        self.title_label.setText(html.escape(name))
+        self.title_label.setText(html.escape(shown_text(name)))
         self._pending_version = version
         self._runner.submit(
             _versions,
@@ -182,7 +183,10 @@ class ModelDetailView(QWidget):
         live = sum(not v.archived for v in self.versions)
         self.summary_label.setText(
             f"{len(self.versions)} versions ({live} active) · aliases: "
-            + (", ".join(f"{a}→v{n}" for a, n in sorted(self.aliases().items())) or "none")
+            + (
+                ", ".join(f"{shown_text(a)}→v{n}" for a, n in sorted(self.aliases().items()))
+                or "none"
+            )
         )
         wanted = self._pending_version
         self._pending_version = None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.models import Lineage, LineageNode
 from mlops_desktop.ui.charts.palette import chart_foreground
+from mlops_desktop.ui.formatting import shown_text
 
 KIND_COLUMNS = {"dataset": 0, "alert": 0, "run": 1, "model": 2, "monitor": 3}
 KIND_COLORS = {
@@ -63,14 +64,15 @@ class LineageNodeItem(QGraphicsRectItem):
         self.setPen(QPen(color.darker(130), 1.2))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
-        self.setToolTip(f"{node.kind} {node.key}" + (f" ({node.status})" if node.status else ""))
+        tip = f"{node.kind} {node.key}" + (f" ({node.status})" if node.status else "")
+        self.setToolTip(shown_text(tip))
         kind = QGraphicsSimpleTextItem(KIND_TITLES.get(node.kind, node.kind).upper(), self)
         font = kind.font()
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.75))
         kind.setFont(font)
         kind.setBrush(QColor(255, 255, 255, 210))
         kind.setPos(8, 4)
-        label_text = node.label + (f" · {node.status}" if node.status else "")
+        label_text = shown_text(node.label + (f" · {node.status}" if node.status else ""))
         self.label = QGraphicsSimpleTextItem(label_text, self)
         self.label.setBrush(QColor("white"))
         bold = self.label.font()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from mlops_desktop.core.hardware import GpuSample, HostSample, MonitoredHost
 from mlops_desktop.monitoring.history import HostHistory
-from mlops_desktop.ui.formatting import short_id
+from mlops_desktop.ui.formatting import short_id, shown_html
 from mlops_desktop.ui.panes.monitors.sparkline import Sparkline, is_dark, load_color
 
 SPARK_SECONDS = 60.0
@@ -88,7 +88,7 @@ class HostCard(QFrame):
         self._energy_start: dict[int, float] = {}
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFixedWidth(CARD_WIDTH)
-        self.title = QLabel(f"<b>{host.name}</b>")
+        self.title = QLabel(f"<b>{shown_html(host.name)}</b>")
         self.state_label = QLabel(STATE_TEXT["connecting"])
         self.detail_label = QLabel(host.detail or host.address)
         self.detail_label.setVisible(bool(host.detail or host.address))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.hardware import HostSample, ProcessSample
 from mlops_desktop.monitoring.history import HostHistory
 from mlops_desktop.ui.charts.palette import run_color
+from mlops_desktop.ui.formatting import shown_html
 from mlops_desktop.ui.item_models import processes_table as pt
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
 from mlops_desktop.ui.panes.monitors.charts import HardwareChart
@@ -124,7 +125,8 @@ class HostDetail(QWidget):
 
     def set_host(self, name: str, detail: str) -> None:
         self.host = name
-        self.title.setText(f"{name}  <small>{detail}</small>" if detail else name)
+        shown = shown_html(name)
+        self.title.setText(f"{shown}  <small>{shown_html(detail)}</small>" if detail else shown)
         self.model.update_processes(())
 
     def show_history(self, history: HostHistory, sample: HostSample | None) -> None:

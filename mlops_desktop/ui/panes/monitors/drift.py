@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.drift import MonitorInfo
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import shown_html, shown_text
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.monitors.drift_dialog import NewMonitorDialog
@@ -236,11 +237,11 @@ class DriftView(QWidget):
         return dialog
 
     def _on_added(self, info: MonitorInfo) -> None:
-        self._events.show_status(f"Monitor {info.name} added: watching {info.target}.")
+        self._events.show_status(shown_text(f"Monitor {info.name} added: watching {info.target}."))
         self.set_monitors([*[m for m in self.model.rows() if m.name != info.name], info])
         self.select_monitor(info.name)
         self.reload()
 
     def _on_failed(self, failure: Failure) -> None:
-        self.count_label.setText(str(failure))
-        self.count_label.setToolTip(str(failure))
+        self.count_label.setText(shown_html(failure))
+        self.count_label.setToolTip(shown_html(failure))

@@ -7,7 +7,6 @@ so switching monitors quickly never shows one monitor's data under another's nam
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,7 @@ from mlops_desktop.core.drift import (
     MonitorInfo,
 )
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import shown_html, shown_text
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.monitors.drift_actions import AlertsPanel, ChallengersPanel
 from mlops_desktop.ui.panes.monitors.drift_charts import (
@@ -164,11 +164,11 @@ class MonitorPage(QWidget):
         """Show ``info``'s header now and load its windows, alerts and scores."""
         same = self.monitor is not None and self.monitor.name == info.name
         self.monitor = info
-        self.title.setText(html.escape(info.name))
+        self.title.setText(shown_html(info.name))
         color = STATE_COLORS.get(info.state, "#8e8e93")
         badge = f" · {info.open_alerts} open" if info.open_alerts else ""
         self.state_label.setText(
-            f"<span style='color:{color}'>●</span> {html.escape(info.state)}{badge}"
+            f"<span style='color:{color}'>●</span> {shown_html(info.state)}{badge}"
         )
         self.state_label.setToolTip(STATE_TEXT.get(info.state, ""))
         window = (
@@ -185,9 +185,7 @@ class MonitorPage(QWidget):
             ("Window", window),
             ("Alert", f"{info.alert_after} of the last {info.alert_window} windows drifted"),
         )
-        self.facts.setText(
-            " &nbsp;·&nbsp; ".join(f"<b>{k}</b> {html.escape(str(v))}" for k, v in facts)
-        )
+        self.facts.setText(" &nbsp;·&nbsp; ".join(f"<b>{k}</b> {shown_html(v)}" for k, v in facts))
         self.challengers.monitored_alias = monitored_alias(info.target)
         if not same:
             self.set_windows([])
@@ -247,7 +245,7 @@ class MonitorPage(QWidget):
     def show_message(self, text: str, error: bool = False) -> None:
         color = STATE_COLORS["alert"] if error else ""
         style = f"color:{color}" if color else ""
-        self.message.setText(f"<span style='{style}'>{html.escape(text)}</span>")
+        self.message.setText(f"<span style='{style}'>{shown_html(text)}</span>")
         self.message.setVisible(bool(text))
 
     def apply_theme(self) -> None:
@@ -322,7 +320,7 @@ class MonitorPage(QWidget):
         )
 
     def _on_promoted(self, score: ModelScore) -> None:
-        self._events.show_status(f"{score.model} version {score.version} promoted.")
+        self._events.show_status(shown_text(f"{score.model} version {score.version} promoted."))
         self._after_change()
 
     def _run(
