@@ -25,8 +25,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.engine import Catalog
-from mlops_desktop.catalog.schema import ingest_state_t, run_t
-from mlops_desktop.catalog.upsert import insert_ignore
+from mlops_desktop.catalog.schema import ingest_state_t, run_t, tag_t
+from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.tracking.home import EVENTS_FILENAME, SYSTEM_FILENAME, spool_root
 from mlops_desktop.tracking.spool import SpoolRead, parse_lines
@@ -39,6 +39,8 @@ except ImportError:  # pragma: no cover - optional
 SYSTEM_KEY_SUFFIX = "/system"  # ingest state key of a run's system.jsonl: "<run id>/system"
 READ_BYTES = 64 << 20  # at most this much of one spool per transaction
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
+TORN_TAG = "mlops.spool_torn_bytes"  # on a killed run: size of the incomplete line it left
+TORN_TAIL_MAX = 64 << 20  # a longer unread rest is not a torn line: the run is not stopped
 
 
 def _loads(line: bytes) -> Any:
@@ -90,6 +92,19 @@ class Ingester:
             offsets[key] = offset
         self._mark_killed(spools, offsets, result)
         return result
+
+    @staticmethod
+    def _torn_tail(path: Path, offset: int, size: int) -> int:
+        """Bytes after ``offset`` when they are one incomplete line (no newline), else 0."""
+        if size <= offset or size - offset > TORN_TAIL_MAX:
+            return 0
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                rest = fh.read(size - offset)
+        except OSError:
+            return 0
+        return len(rest) if b"\n" not in rest else 0
 
     def _scan(self, result: IngestResult) -> dict[str, tuple[Path, int, float]]:
         """{ingest state key: (spool file, size, mtime)}; a run's events before its system."""
@@ -204,7 +219,12 @@ class Ingester:
         offsets: dict[str, int],
         result: IngestResult,
     ) -> None:
-        """A running run of this host whose process is gone and whose spool stopped: killed."""
+        """A running run of this host whose process is gone and whose spool stopped: killed.
+
+        A spool stopped when everything up to its last newline is ingested: an incomplete
+        last line of a dead writer can never be completed, so it is not waited on but told
+        (a problem, and the tag ``mlops.spool_torn_bytes`` holding its size).
+        """
         with self.catalog.session_scope() as s:
             rows = s.execute(
                 select(run_t.c.id, run_t.c.pid).where(
@@ -213,21 +233,33 @@ class Ingester:
                     run_t.c.pid.is_not(None),
                 )
             ).all()
-        dead: dict[str, float] = {}
+        dead: dict[str, tuple[float, int]] = {}
         for run_id, pid in rows:
             spool = spools.get(run_id)
-            if spool is None or spool[1] != offsets.get(run_id) or not _process_gone(pid):
+            if spool is None:
                 continue
-            dead[run_id] = spool[2]
+            path, size, mtime = spool
+            offset = offsets.get(run_id, 0)
+            torn = self._torn_tail(path, offset, size) if size != offset else 0
+            if size != offset + torn or not _process_gone(pid):
+                continue  # unread lines (or a live writer): not stopped yet
+            dead[run_id] = (mtime, torn)
         if not dead:
             return
         with self.catalog.session_scope(write=True) as s:
-            for run_id, mtime in dead.items():
-                s.execute(
+            for run_id, (mtime, torn) in dead.items():
+                marked = s.execute(
                     update(run_t)
                     .where(run_t.c.id == run_id, run_t.c.status == "running")
                     .values(status="killed", ended_at=mtime)
                 )
+                if torn and getattr(marked, "rowcount", 0):
+                    row = {"run_id": run_id, "key": TORN_TAG, "value": str(torn)}
+                    upsert(s, tag_t, [row], ["run_id", "key"])
+                    result.problems.append(
+                        f"spool {run_id}: the run's process died while writing; its "
+                        f"incomplete last line ({torn} bytes) was not ingested"
+                    )
         result.changed_runs.update(dead)
 
 
