@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ import numpy as np
 from mlops_desktop.catalog import run_detail, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
-from mlops_desktop.core.errors import RunNotFound
+from mlops_desktop.core.errors import CatalogNotWritable, RunNotFound
 from mlops_desktop.core.hardware import (
     ENERGY_COUNTER,
     ENERGY_INTEGRATED,
@@ -28,6 +29,17 @@ from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 _log = logging.getLogger(__name__)
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_SENTENCE = "The disk holding the catalog is full. Free some space and try again."
+
+
+def ingest_blocked_sentence(exc: CatalogNotWritable) -> str:
+    """One line saying that new points wait in their spools and what is shown meanwhile."""
+    why = str(exc).splitlines()[0] if str(exc) else _DISK_FULL_SENTENCE
+    return (
+        f"New points could not be stored: {why} Until then, what is already stored is shown "
+        "(the points wait in their spools)."
+    )
 
 
 @dataclass(frozen=True)
@@ -60,9 +72,24 @@ class ExperimentService(CatalogService):
         self._ingest_lock = threading.Lock()
 
     def ingest(self) -> IngestReport:
-        """Move every local spool's new events into the catalog, exactly once."""
+        """Move every local spool's new events into the catalog, exactly once.
+
+        Raises:
+            CatalogNotWritable: the catalog's disk is full or the catalog is read-only (what
+                it holds can still be read; the points stay in their spools).
+            CatalogUnavailable: the catalog is locked or unreachable.
+        """
         with self._ingest_lock:
-            r = self._ingester.run_pass()
+            try:
+                r = self._ingester.run_pass()
+            except OSError as exc:
+                if exc.errno in _DISK_FULL:
+                    raise CatalogNotWritable(_DISK_FULL_SENTENCE) from exc
+                if exc.errno == errno.EROFS:
+                    raise CatalogNotWritable(
+                        "The catalog's file system is read-only. Open a catalog you may write to."
+                    ) from exc
+                raise
         for problem in r.problems:
             _log.warning("Ingest skipped data: %s", problem)
         return IngestReport(
