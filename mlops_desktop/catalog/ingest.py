@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.schema import ingest_state_t, run_t, tag_t
+from mlops_desktop.catalog.spool_reclaim import reclaim_spools
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.tracking.home import EVENTS_FILENAME, SYSTEM_FILENAME, spool_root
@@ -63,15 +64,23 @@ class IngestResult:
     new_runs: set[str] = field(default_factory=set)
     points: int = 0
     problems: list[str] = field(default_factory=list)
+    reclaimed_bytes: int = 0
 
 
 class Ingester:
     """Moves spools of one home into one catalog. Safe to run in several threads or processes."""
 
-    def __init__(self, catalog: Catalog, home: Path) -> None:
+    def __init__(self, catalog: Catalog, home: Path, reclaim: bool = True) -> None:
+        """
+        Args:
+            catalog: where the events go.
+            home: whose ``spool`` folder to read.
+            reclaim: reclaim the spools of ended runs once ingested (see ``spool_reclaim``).
+        """
         self.catalog = catalog
         self.home = Path(home)
         self.hostname = socket.gethostname()
+        self.reclaim = reclaim
 
     def run_pass(self) -> IngestResult:
         """Ingest every spool that grew, then mark runs whose process died as killed."""
@@ -83,14 +92,22 @@ class Ingester:
             offsets = dict(
                 s.execute(select(ingest_state_t.c.run_id, ingest_state_t.c.byte_offset)).all()
             )
+        torn: dict[str, int] = {}
         for key, (path, size, _mtime) in spools.items():
             offset = offsets.get(key, 0)
+            if size < offset:  # replaced by a reclaim whose commit was lost: sequence
+                offset = 0  # numbers keep a re-read from storing anything twice
             while size > offset:
                 offset, done = self._ingest_spool(key, path, offset, result)
                 if done:
                     break
             offsets[key] = offset
-        self._mark_killed(spools, offsets, result)
+            if size > offset:
+                torn[key] = self._torn_tail(path, offset, size)
+        self._mark_killed(spools, offsets, torn, result)
+        if self.reclaim:
+            run_of = {key: key.removesuffix(SYSTEM_KEY_SUFFIX) for key in spools}
+            result.reclaimed_bytes = reclaim_spools(self.catalog, spools, offsets, torn, run_of)
         return result
 
     @staticmethod
@@ -162,7 +179,7 @@ class Ingester:
                 events.append(e)
         for attempt in range(5):
             try:
-                new_offset = self._store(key, run_id, read.end_offset, events, result)
+                new_offset = self._store(key, run_id, path, read.end_offset, events, result)
                 break
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
@@ -175,12 +192,15 @@ class Ingester:
         self,
         key: str,
         run_id: str,
+        path: Path,
         end_offset: int,
         events: list[dict[str, Any]],
         result: IngestResult,
     ) -> int:
         with self.catalog.session_scope(write=True) as s:
             offset, last_seq = self._lock_state(s, key)
+            if end_offset > _size(path):  # reclaimed since it was read: all of it is stored
+                return offset
             fresh = [e for e in events if e["seq"] > last_seq]
             if fresh:
                 applied = apply_events(s, run_id, fresh)
@@ -217,6 +237,7 @@ class Ingester:
         self,
         spools: dict[str, tuple[Path, int, float]],
         offsets: dict[str, int],
+        torn_tails: dict[str, int],
         result: IngestResult,
     ) -> None:
         """A running run of this host whose process is gone and whose spool stopped: killed.
@@ -238,9 +259,9 @@ class Ingester:
             spool = spools.get(run_id)
             if spool is None:
                 continue
-            path, size, mtime = spool
+            _path, size, mtime = spool
             offset = offsets.get(run_id, 0)
-            torn = self._torn_tail(path, offset, size) if size != offset else 0
+            torn = torn_tails.get(run_id, 0)
             if size != offset + torn or not _process_gone(pid):
                 continue  # unread lines (or a live writer): not stopped yet
             dead[run_id] = (mtime, torn)
@@ -261,6 +282,13 @@ class Ingester:
                         f"incomplete last line ({torn} bytes) was not ingested"
                     )
         result.changed_runs.update(dead)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _process_gone(pid: int) -> bool:

@@ -71,6 +71,16 @@ class ExperimentService(CatalogService):
         self._ingester = Ingester(catalog, self.home)
         self._ingest_lock = threading.Lock()
 
+    @property
+    def keep_spools(self) -> bool:
+        """Keep the raw spools of ended runs (the ``keep_spools`` setting); by default their
+        events are reclaimed once ingested."""
+        return not self._ingester.reclaim
+
+    @keep_spools.setter
+    def keep_spools(self, keep: bool) -> None:
+        self._ingester.reclaim = not keep
+
     def ingest(self) -> IngestReport:
         """Move every local spool's new events into the catalog, exactly once.
 
