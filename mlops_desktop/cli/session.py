@@ -39,6 +39,8 @@ def open_services(args: argparse.Namespace) -> Iterator[Services]:
     from mlops_desktop.services.experiments import ingest_blocked_sentence
 
     with Services.open(args.home, args.catalog) as services:
+        settings = getattr(args, "settings", None)
+        services.experiments.keep_spools = bool(getattr(settings, "keep_spools", False))
         try:
             report = services.experiments.ingest()
         except CatalogNotWritable as exc:  # a full disk: reading still works, so step aside

@@ -95,3 +95,18 @@ def test_a_recently_written_spool_waits(temp_home: Path) -> None:
         assert b.path.stat().st_size < 300
     finally:
         svc.close()
+
+
+def test_the_cli_honours_the_keep_spools_setting(temp_home: Path) -> None:
+    from mlops_desktop.cli import main
+    from mlops_desktop.settings import Settings
+
+    Settings(keep_spools=True).save(temp_home)
+    kept = write_simple_run(temp_home, points=5000, batch=500)
+    _age(kept.path)
+    size = kept.path.stat().st_size
+    assert main(["runs", "list", "--json"]) == 0
+    assert kept.path.stat().st_size == size
+    Settings(keep_spools=False).save(temp_home)
+    assert main(["runs", "list", "--json"]) == 0
+    assert kept.path.stat().st_size < 300
