@@ -51,12 +51,14 @@ class IngestReport:
         new_runs: ids of runs seen for the first time.
         points: metric points stored.
         problems: one sentence per skipped spool line or unreadable spool.
+        reclaimed_bytes: spool bytes of ended runs removed once ingested.
     """
 
     changed_runs: frozenset[str] = frozenset()
     new_runs: frozenset[str] = frozenset()
     points: int = 0
     problems: list[str] = field(default_factory=list)
+    reclaimed_bytes: int = 0
 
 
 class ExperimentService(CatalogService):
@@ -107,6 +109,7 @@ class ExperimentService(CatalogService):
             new_runs=frozenset(r.new_runs),
             points=r.points,
             problems=r.problems,
+            reclaimed_bytes=r.reclaimed_bytes,
         )
 
     def list_experiments(self) -> list[Experiment]:
