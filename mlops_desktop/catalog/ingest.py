@@ -186,7 +186,7 @@ class Ingester:
                 if code not in _RETRYABLE_PG or attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-        return new_offset, read.torn_bytes > 0 or len(data) < READ_BYTES
+        return new_offset, len(data) < READ_BYTES  # a full read ends mid-line: read on
 
     def _store(
         self,
