@@ -51,6 +51,8 @@ class Settings:
         ingest_interval_s: how often the app looks for new points in local spools.
         runs_columns: extra param/metric columns shown in the runs table, e.g. "params.lr".
         hw_history_days: how many days of per-minute hardware history the catalog keeps.
+        keep_spools: keep the raw spool files of ended runs; by default their events are
+            removed once they are in the catalog (the runs' logs always stay).
         problems: one sentence per value :meth:`load` could not use (the default took its
             place); never saved and not part of equality.
     """
@@ -62,6 +64,7 @@ class Settings:
     ingest_interval_s: float = 1.0
     runs_columns: list[str] | None = None
     hw_history_days: int = 7
+    keep_spools: bool = False
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -192,6 +195,7 @@ _RULES: dict[str, _Rule] = {
         lambda value: None if value is None else list(value),
     ),
     "hw_history_days": _Rule(_int_from(1, 365), "a whole number of days from 1 to 365"),
+    "keep_spools": _Rule(lambda value: isinstance(value, bool), "true or false"),
 }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.errors import CatalogUnavailable
+from mlops_desktop.core.errors import CatalogNotWritable, CatalogUnavailable
 
 BUSY_TIMEOUT_S = 30.0
 CATALOG_FILENAME = "catalog.db"
@@ -105,6 +105,10 @@ _ENVIRONMENT_ERRORS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Errors of a catalog that can still be read: a full disk, a read-only file or folder.
+_NOT_WRITABLE = ("database or disk is full", "no space left", "readonly database", "read-only")
+
+
 def environment_problem(exc: BaseException) -> str | None:
     """The sentence for an error caused by the environment, or None for a bug."""
     if not isinstance(exc, DBAPIError) or isinstance(exc.orig, type(None)):
@@ -127,6 +131,9 @@ def translate_errors() -> Iterator[None]:
         sentence = environment_problem(exc)
         if sentence is None:
             raise
+        text = str(exc.orig).lower()
+        if any(needle in text for needle in _NOT_WRITABLE):
+            raise CatalogNotWritable(sentence) from exc
         raise CatalogUnavailable(sentence) from exc
 
 

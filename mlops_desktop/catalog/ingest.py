@@ -25,8 +25,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.engine import Catalog
-from mlops_desktop.catalog.schema import ingest_state_t, run_t
-from mlops_desktop.catalog.upsert import insert_ignore
+from mlops_desktop.catalog.schema import ingest_state_t, run_t, tag_t
+from mlops_desktop.catalog.spool_reclaim import reclaim_spools
+from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.tracking.home import EVENTS_FILENAME, SYSTEM_FILENAME, spool_root
 from mlops_desktop.tracking.spool import SpoolRead, parse_lines
@@ -39,6 +40,8 @@ except ImportError:  # pragma: no cover - optional
 SYSTEM_KEY_SUFFIX = "/system"  # ingest state key of a run's system.jsonl: "<run id>/system"
 READ_BYTES = 64 << 20  # at most this much of one spool per transaction
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock
+TORN_TAG = "mlops.spool_torn_bytes"  # on a killed run: size of the incomplete line it left
+TORN_TAIL_MAX = 64 << 20  # a longer unread rest is not a torn line: the run is not stopped
 
 
 def _loads(line: bytes) -> Any:
@@ -61,15 +64,23 @@ class IngestResult:
     new_runs: set[str] = field(default_factory=set)
     points: int = 0
     problems: list[str] = field(default_factory=list)
+    reclaimed_bytes: int = 0
 
 
 class Ingester:
     """Moves spools of one home into one catalog. Safe to run in several threads or processes."""
 
-    def __init__(self, catalog: Catalog, home: Path) -> None:
+    def __init__(self, catalog: Catalog, home: Path, reclaim: bool = True) -> None:
+        """
+        Args:
+            catalog: where the events go.
+            home: whose ``spool`` folder to read.
+            reclaim: reclaim the spools of ended runs once ingested (see ``spool_reclaim``).
+        """
         self.catalog = catalog
         self.home = Path(home)
         self.hostname = socket.gethostname()
+        self.reclaim = reclaim
 
     def run_pass(self) -> IngestResult:
         """Ingest every spool that grew, then mark runs whose process died as killed."""
@@ -81,15 +92,36 @@ class Ingester:
             offsets = dict(
                 s.execute(select(ingest_state_t.c.run_id, ingest_state_t.c.byte_offset)).all()
             )
+        torn: dict[str, int] = {}
         for key, (path, size, _mtime) in spools.items():
             offset = offsets.get(key, 0)
+            if size < offset:  # replaced by a reclaim whose commit was lost: sequence
+                offset = 0  # numbers keep a re-read from storing anything twice
             while size > offset:
                 offset, done = self._ingest_spool(key, path, offset, result)
                 if done:
                     break
             offsets[key] = offset
-        self._mark_killed(spools, offsets, result)
+            if size > offset:
+                torn[key] = self._torn_tail(path, offset, size)
+        self._mark_killed(spools, offsets, torn, result)
+        if self.reclaim:
+            run_of = {key: key.removesuffix(SYSTEM_KEY_SUFFIX) for key in spools}
+            result.reclaimed_bytes = reclaim_spools(self.catalog, spools, offsets, torn, run_of)
         return result
+
+    @staticmethod
+    def _torn_tail(path: Path, offset: int, size: int) -> int:
+        """Bytes after ``offset`` when they are one incomplete line (no newline), else 0."""
+        if size <= offset or size - offset > TORN_TAIL_MAX:
+            return 0
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                rest = fh.read(size - offset)
+        except OSError:
+            return 0
+        return len(rest) if b"\n" not in rest else 0
 
     def _scan(self, result: IngestResult) -> dict[str, tuple[Path, int, float]]:
         """{ingest state key: (spool file, size, mtime)}; a run's events before its system."""
@@ -147,25 +179,28 @@ class Ingester:
                 events.append(e)
         for attempt in range(5):
             try:
-                new_offset = self._store(key, run_id, read.end_offset, events, result)
+                new_offset = self._store(key, run_id, path, read.end_offset, events, result)
                 break
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if code not in _RETRYABLE_PG or attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-        return new_offset, read.torn_bytes > 0 or len(data) < READ_BYTES
+        return new_offset, len(data) < READ_BYTES  # a full read ends mid-line: read on
 
     def _store(
         self,
         key: str,
         run_id: str,
+        path: Path,
         end_offset: int,
         events: list[dict[str, Any]],
         result: IngestResult,
     ) -> int:
         with self.catalog.session_scope(write=True) as s:
             offset, last_seq = self._lock_state(s, key)
+            if end_offset > _size(path):  # reclaimed since it was read: all of it is stored
+                return offset
             fresh = [e for e in events if e["seq"] > last_seq]
             if fresh:
                 applied = apply_events(s, run_id, fresh)
@@ -202,9 +237,15 @@ class Ingester:
         self,
         spools: dict[str, tuple[Path, int, float]],
         offsets: dict[str, int],
+        torn_tails: dict[str, int],
         result: IngestResult,
     ) -> None:
-        """A running run of this host whose process is gone and whose spool stopped: killed."""
+        """A running run of this host whose process is gone and whose spool stopped: killed.
+
+        A spool stopped when everything up to its last newline is ingested: an incomplete
+        last line of a dead writer can never be completed, so it is not waited on but told
+        (a problem, and the tag ``mlops.spool_torn_bytes`` holding its size).
+        """
         with self.catalog.session_scope() as s:
             rows = s.execute(
                 select(run_t.c.id, run_t.c.pid).where(
@@ -213,22 +254,41 @@ class Ingester:
                     run_t.c.pid.is_not(None),
                 )
             ).all()
-        dead: dict[str, float] = {}
+        dead: dict[str, tuple[float, int]] = {}
         for run_id, pid in rows:
             spool = spools.get(run_id)
-            if spool is None or spool[1] != offsets.get(run_id) or not _process_gone(pid):
+            if spool is None:
                 continue
-            dead[run_id] = spool[2]
+            _path, size, mtime = spool
+            offset = offsets.get(run_id, 0)
+            torn = torn_tails.get(run_id, 0)
+            if size != offset + torn or not _process_gone(pid):
+                continue  # unread lines (or a live writer): not stopped yet
+            dead[run_id] = (mtime, torn)
         if not dead:
             return
         with self.catalog.session_scope(write=True) as s:
-            for run_id, mtime in dead.items():
-                s.execute(
+            for run_id, (mtime, torn) in dead.items():
+                marked = s.execute(
                     update(run_t)
                     .where(run_t.c.id == run_id, run_t.c.status == "running")
                     .values(status="killed", ended_at=mtime)
                 )
+                if torn and getattr(marked, "rowcount", 0):
+                    row = {"run_id": run_id, "key": TORN_TAG, "value": str(torn)}
+                    upsert(s, tag_t, [row], ["run_id", "key"])
+                    result.problems.append(
+                        f"spool {run_id}: the run's process died while writing; its "
+                        f"incomplete last line ({torn} bytes) was not ingested"
+                    )
         result.changed_runs.update(dead)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _process_gone(pid: int) -> bool:

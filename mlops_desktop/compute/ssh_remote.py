@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.compute import GpuInfo
+from mlops_desktop.tracking.home import reclaimed_bytes
 
 if TYPE_CHECKING:
     from mlops_desktop.compute.ssh import SshClient
@@ -156,7 +157,11 @@ def mirror_spool(client: SshClient, remote_spool: str, spool_dir: Path) -> int:
     spool.mkdir(parents=True, exist_ok=True)
     with open(spool / ".sync.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        sizes = {n: (spool / n).stat().st_size if (spool / n).exists() else 0 for n in SPOOL_FILES}
+        removed = reclaimed_bytes(spool)  # an ingested spool reclaimed here: same remote offset
+        sizes = {
+            n: ((spool / n).stat().st_size if (spool / n).exists() else 0) + removed.get(n, 0)
+            for n in SPOOL_FILES
+        }
         script = sync_script(remote_spool, sizes, SYNC_CAP)
         try:
             proc = subprocess.run(

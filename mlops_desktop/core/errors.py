@@ -111,3 +111,7 @@ class MonitorNotFound(UserFacingError):
 
 class MonitorError(UserFacingError):
     """A monitor cannot be created or checked (the message says why and what to do)."""
+
+
+class CatalogNotWritable(CatalogUnavailable):
+    """The catalog can be read but takes no writes now: its disk is full or it is read-only."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ import numpy as np
 from mlops_desktop.catalog import run_detail, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
-from mlops_desktop.core.errors import RunNotFound
+from mlops_desktop.core.errors import CatalogNotWritable, RunNotFound
 from mlops_desktop.core.hardware import (
     ENERGY_COUNTER,
     ENERGY_INTEGRATED,
@@ -28,6 +29,17 @@ from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 _log = logging.getLogger(__name__)
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_SENTENCE = "The disk holding the catalog is full. Free some space and try again."
+
+
+def ingest_blocked_sentence(exc: CatalogNotWritable) -> str:
+    """One line saying that new points wait in their spools and what is shown meanwhile."""
+    why = str(exc).splitlines()[0] if str(exc) else _DISK_FULL_SENTENCE
+    return (
+        f"New points could not be stored: {why} Until then, what is already stored is shown "
+        "(the points wait in their spools)."
+    )
 
 
 @dataclass(frozen=True)
@@ -39,12 +51,14 @@ class IngestReport:
         new_runs: ids of runs seen for the first time.
         points: metric points stored.
         problems: one sentence per skipped spool line or unreadable spool.
+        reclaimed_bytes: spool bytes of ended runs removed once ingested.
     """
 
     changed_runs: frozenset[str] = frozenset()
     new_runs: frozenset[str] = frozenset()
     points: int = 0
     problems: list[str] = field(default_factory=list)
+    reclaimed_bytes: int = 0
 
 
 class ExperimentService(CatalogService):
@@ -59,10 +73,35 @@ class ExperimentService(CatalogService):
         self._ingester = Ingester(catalog, self.home)
         self._ingest_lock = threading.Lock()
 
+    @property
+    def keep_spools(self) -> bool:
+        """Keep the raw spools of ended runs (the ``keep_spools`` setting); by default their
+        events are reclaimed once ingested."""
+        return not self._ingester.reclaim
+
+    @keep_spools.setter
+    def keep_spools(self, keep: bool) -> None:
+        self._ingester.reclaim = not keep
+
     def ingest(self) -> IngestReport:
-        """Move every local spool's new events into the catalog, exactly once."""
+        """Move every local spool's new events into the catalog, exactly once.
+
+        Raises:
+            CatalogNotWritable: the catalog's disk is full or the catalog is read-only (what
+                it holds can still be read; the points stay in their spools).
+            CatalogUnavailable: the catalog is locked or unreachable.
+        """
         with self._ingest_lock:
-            r = self._ingester.run_pass()
+            try:
+                r = self._ingester.run_pass()
+            except OSError as exc:
+                if exc.errno in _DISK_FULL:
+                    raise CatalogNotWritable(_DISK_FULL_SENTENCE) from exc
+                if exc.errno == errno.EROFS:
+                    raise CatalogNotWritable(
+                        "The catalog's file system is read-only. Open a catalog you may write to."
+                    ) from exc
+                raise
         for problem in r.problems:
             _log.warning("Ingest skipped data: %s", problem)
         return IngestReport(
@@ -70,6 +109,7 @@ class ExperimentService(CatalogService):
             new_runs=frozenset(r.new_runs),
             points=r.points,
             problems=r.problems,
+            reclaimed_bytes=r.reclaimed_bytes,
         )
 
     def list_experiments(self) -> list[Experiment]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ EVENTS_FILENAME = "events.jsonl"
 LOG_FILENAME = "output.log"
 SYSTEM_FILENAME = "system.jsonl"  # hardware samples a launcher writes (own sequence numbers)
 ARTIFACTS_DIRNAME = "artifacts"
+RECLAIMED_FILENAME = "reclaimed.json"  # {spool file: bytes the ingester removed from its start}
 
 
 def default_home() -> Path:
@@ -56,3 +58,15 @@ def run_spool_dir(home: Path, run_id: str) -> Path:
 def artifact_root(home: Path) -> Path:
     """The content-addressed artifact store."""
     return home / ARTIFACTS_DIRNAME
+
+
+def reclaimed_bytes(spool_dir: Path) -> dict[str, int]:
+    """Bytes removed from the start of each spool file of ``spool_dir`` once ingested ({}
+    when none): a mirror adds them to the local size to get the remote offset."""
+    try:
+        raw = json.loads((spool_dir / RECLAIMED_FILENAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if type(v) is int and v >= 0}

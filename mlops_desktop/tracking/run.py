@@ -30,6 +30,7 @@ from mlops_desktop.tracking.validate import (
     check_key,
     check_mapping,
     check_tag_key,
+    default_step_overflow,
     first_step,
     metric_step,
     metric_time,
@@ -120,6 +121,8 @@ class Run:
                 step = steps[key]
             except (KeyError, TypeError):
                 step = first_step(key)
+            if step > MAX_STEP:
+                default_step_overflow(key, step)
         else:
             if type(step) is not int or not MIN_STEP <= step < MAX_STEP:
                 step = metric_step(key, step)
@@ -158,6 +161,8 @@ class Run:
                     s = steps[key]
                 except (KeyError, TypeError):
                     s = first_step(key)
+                if s > MAX_STEP:
+                    default_step_overflow(key, s)
             else:
                 s = step
                 first_step(key)

@@ -24,7 +24,10 @@ Event types and their fields (besides the common ones):
 NaN and +/-Infinity are written as JSON's ``NaN``/``Infinity`` extension (Python's default).
 A torn last line (the writer was killed mid-write) is not consumed: the reader stops before it
 and will read it once it is complete. A complete line that is not a valid event is skipped and
-reported as a problem, never raised.
+reported as a problem, never raised; when it ends with a valid event (bytes without a newline
+fused with the next line) the reader resynchronises at the first line start (``{"v"``) from
+which the rest is a valid event, and keeps that event. A metrics line with a bad point (a step
+that is not an int64, a timestamp or value that is not a number) loses that point only.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from typing import Any
 FORMAT_VERSION = 1
 EVENT_TYPES = frozenset({"start", "env", "params", "tags", "metrics", "artifact", "dataset", "end"})
 END_STATUSES = frozenset({"finished", "failed", "killed"})
+EVENT_START = b'{"v"'  # how every line the writers encode begins: where a reader resynchronises
+_MIN_STEP, _MAX_STEP = -(2**63), 2**63 - 1
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode
 
@@ -65,36 +70,83 @@ class SpoolRead:
     torn_bytes: int = 0
 
 
-def _check_metrics(event: dict[str, Any]) -> str | None:
+def _check_metrics(event: dict[str, Any], notes: list[str] | None = None) -> str | None:
     """Validate a metrics event and turn its columns into ``array`` objects in place.
 
     After this, ``event["cols"][key]`` is ``(array('q') steps, array('d') timestamps,
     array('d') values)``: the conversion in C is also the type check, which keeps ingest fast.
+    A column that fails it is salvaged point by point: a bad step (not an integer, outside
+    int64) or a bad timestamp or value (not a number) loses its own point only, told in
+    ``notes``; ``n`` keeps the line's sequence numbers taken.
     """
     cols = event.get("cols")
     if not isinstance(cols, dict):
         return "metrics event without a 'cols' object"
     total = 0
-    for key, col in cols.items():
-        if not isinstance(col, list) or len(col) != 3:
-            return f"metric {key!r} is not [steps, timestamps, values]"
+    salvaged = False
+    for key, col in list(cols.items()):
         try:
             steps = array("q", col[0])
             times = array("d", col[1])
             values = array("d", col[2])
-        except (TypeError, OverflowError, ValueError):
-            return f"metric {key!r} holds a non-numeric or out-of-range value"
-        if not len(steps) == len(times) == len(values):
-            return f"metric {key!r} has columns of different lengths"
+            if len(col) != 3 or not len(steps) == len(times) == len(values):
+                raise ValueError
+        except (TypeError, OverflowError, ValueError, KeyError, IndexError):
+            kept = _salvage_column(key, col, notes)
+            salvaged = True
+            if kept is None:
+                del cols[key]
+                continue
+            steps, times, values = kept
         cols[key] = (steps, times, values)
         total += len(values)
-    if total != event["n"]:
+    if total > event["n"] or (total != event["n"] and not salvaged):
         return f"metrics event says n={event['n']} but holds {total} points"
     return None
 
 
-def validate_event(event: Any) -> str | None:
-    """Why ``event`` is not a valid spool event, or None when it is."""
+def _salvage_column(
+    key: str, col: Any, notes: list[str] | None
+) -> tuple[array[int], array[float], array[float]] | None:
+    """The good points of a column that failed the fast check (None: none can be told)."""
+    if not (
+        isinstance(col, list)
+        and len(col) == 3
+        and all(isinstance(c, list) for c in col)
+        and len(col[0]) == len(col[1]) == len(col[2])
+    ):
+        if notes is not None:
+            notes.append(f"metric {key!r} is not [steps, timestamps, values] of one length")
+        return None
+    steps, times, values = array("q"), array("d"), array("d")
+    for step, ts, value in zip(*col):
+        if not (isinstance(step, int) and _MIN_STEP <= step <= _MAX_STEP):
+            continue
+        try:
+            if isinstance(ts, (str, bytes)) or isinstance(value, (str, bytes)):
+                continue
+            t, v = float(ts), float(value)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        steps.append(step)
+        times.append(t)
+        values.append(v)
+    if notes is not None:
+        notes.append(
+            f"metric {key!r}: {len(col[0]) - len(values)} of {len(col[0])} points skipped "
+            "(bad step or value)"
+        )
+    return steps, times, values
+
+
+def validate_event(event: Any, notes: list[str] | None = None) -> str | None:
+    """Why ``event`` is not a valid spool event, or None when it is.
+
+    Args:
+        event: a parsed line (a metrics event's columns become arrays in place).
+        notes: receives one sentence per part of a valid event that had to be dropped
+            (points of a metrics line with a bad step or value).
+    """
     if not isinstance(event, dict):
         return "line is not a JSON object"
     kind = event.get("type")
@@ -109,7 +161,7 @@ def validate_event(event: Any) -> str | None:
     if type(n) is not int or n < 1:
         return "event with a bad 'n'"
     if kind == "metrics":
-        return _check_metrics(event)
+        return _check_metrics(event, notes)
     if kind == "params" and not isinstance(event.get("params"), dict):
         return "params event without a 'params' object"
     if kind == "tags" and not isinstance(event.get("tags"), dict):
@@ -150,20 +202,46 @@ def parse_lines(
         pos += len(line) + 1
         if not line.strip():
             continue
-        try:
-            event = loads(line)
-        except (ValueError, RecursionError) as exc:
-            out.problems.append(f"byte {here}: not valid JSON ({exc.__class__.__name__})")
-            continue
-        try:
-            why = validate_event(event)
-        except Exception as exc:  # a shape nobody foresaw is a skipped line, never a crash
-            why = f"invalid event ({exc.__class__.__name__})"
+        notes: list[str] = []
+        event, why = _parse_event(line, loads, notes)
         if why is not None:
-            out.problems.append(f"byte {here}: {why}")
-            continue
+            event, skipped = _resynchronise(line, loads, notes)
+            if event is None:
+                out.problems.append(f"byte {here}: {why}")
+                continue
+            out.problems.append(f"byte {here}: {skipped} bytes before an event skipped")
+        out.problems.extend(f"byte {here}: {note}" for note in notes)
         out.events.append(event)
     return out
+
+
+def _parse_event(
+    line: bytes, loads: Callable[[bytes], Any], notes: list[str]
+) -> tuple[Any, str | None]:
+    """(event, None) for a valid event line, else (None, why not)."""
+    try:
+        event = loads(line)
+    except (ValueError, RecursionError) as exc:
+        return None, f"not valid JSON ({exc.__class__.__name__})"
+    try:
+        why = validate_event(event, notes)
+    except Exception as exc:  # a shape nobody foresaw is a skipped line, never a crash
+        why = f"invalid event ({exc.__class__.__name__})"
+    return (event, None) if why is None else (None, why)
+
+
+def _resynchronise(line: bytes, loads: Callable[[bytes], Any], notes: list[str]) -> tuple[Any, int]:
+    """A valid event ending ``line`` after bytes that are not one (garbage or a torn line
+    without its newline fused with the next line): (event, bytes skipped) or (None, 0)."""
+    start = line.find(EVENT_START, 1)
+    while start > 0:
+        del notes[:]
+        event, why = _parse_event(line[start:], loads, notes)
+        if why is None:
+            return event, start
+        start = line.find(EVENT_START, start + 1)
+    del notes[:]
+    return None, 0
 
 
 def read_spool(

@@ -191,6 +191,14 @@ def metric_step(key: Any, step: Any) -> int:
     return step
 
 
+def default_step_overflow(key: Any, step: int) -> NoReturn:
+    """Refuse a default step past the int64 range (the key's last step was the largest)."""
+    raise ValueError(
+        f"metric {_short(key)}: the next default step {step} is outside the int64 range; "
+        "pass step= explicitly"
+    )
+
+
 def metric_time(key: Any, timestamp: Any) -> float:
     """``timestamp`` (seconds since the epoch) as a finite float.
 

@@ -65,6 +65,7 @@ def build_main_window(
     Call ``window.shutdown()`` (closing the window does it) before the services are closed.
     """
     home = services.home
+    services.experiments.keep_spools = settings.keep_spools
     runner = TaskRunner(reporter=reporter)
     ingest = IngestLoop(services.experiments, runner, settings.ingest_interval_s)
     window = MainWindow(

@@ -7,8 +7,13 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from mlops_desktop.core.compute import JobInfo
+from mlops_desktop.core.errors import CatalogNotWritable
 from mlops_desktop.services.compute import JobService
-from mlops_desktop.services.experiments import ExperimentService, IngestReport
+from mlops_desktop.services.experiments import (
+    ExperimentService,
+    IngestReport,
+    ingest_blocked_sentence,
+)
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.polling import PollingLoop
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
@@ -72,6 +77,8 @@ class IngestLoop(PollingLoop):
             self.problem.emit(f"Ingest skipped data: {result.problems[0]}{more}")
 
     def describe_failure(self, failure: Failure) -> str:
+        if isinstance(failure.exc, CatalogNotWritable):  # a full disk: said once, not a bug
+            return ingest_blocked_sentence(failure.exc)
         return f"Ingest failed: {failure}"
 
 

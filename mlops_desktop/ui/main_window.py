@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
         self.menus.check_theme(self.settings.theme)
         if self.ingest is not None:
             self.ingest.set_interval(self.settings.ingest_interval_s)
+        self.services.experiments.keep_spools = self.settings.keep_spools
         self.events.settingsChanged.emit()
         self.show_status("Preferences saved")
 

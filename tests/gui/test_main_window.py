@@ -66,6 +66,8 @@ def test_preferences_dialog_saves_settings(qtbot: Any, window: Any, home: Path) 
     dialog.interval_spin.setValue(2.5)
     dialog.smoothing_spin.setValue(0.6)
     dialog.history_spin.setValue(30)
+    assert not dialog.keep_spools_check.isChecked() and not window.services.experiments.keep_spools
+    dialog.keep_spools_check.setChecked(True)
     with qtbot.waitSignal(window.events.themeChanged, timeout=2000) as blocker:
         dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert blocker.args == [True]
@@ -75,6 +77,7 @@ def test_preferences_dialog_saves_settings(qtbot: Any, window: Any, home: Path) 
     assert window.panes["Experiments"].charts.smoothing_slider.value() == 60
     assert saved.hw_history_days == 30
     assert window.services.hardware.history_days == 30
+    assert saved.keep_spools and window.services.experiments.keep_spools
 
 
 def test_preferences_refuses_a_bad_url_and_tests_a_good_one(

@@ -29,7 +29,10 @@ def test_env_and_explicit_home(temp_home: Path, tmp_path: Path) -> None:
 
 def test_round_trip(temp_home: Path) -> None:
     s = Settings(
-        catalog_url="postgresql+psycopg://u@h/db", theme="dark", runs_columns=["params.lr"]
+        catalog_url="postgresql+psycopg://u@h/db",
+        theme="dark",
+        runs_columns=["params.lr"],
+        keep_spools=True,
     )
     s.save(temp_home)
     loaded = Settings.load(temp_home)
@@ -102,6 +105,8 @@ def test_interval_given_as_text_falls_back_with_a_sentence(temp_home: Path) -> N
         ("hw_history_days", 366),
         ("hw_history_days", 7.0),
         ("hw_history_days", True),
+        ("keep_spools", "yes"),
+        ("keep_spools", 1),
     ],
 )
 def test_a_bad_value_gives_the_default_and_names_file_field_value_and_default(
@@ -182,6 +187,7 @@ def test_problems_are_not_saved_compared_or_shown(temp_home: Path) -> None:
         "ingest_interval_s": 1.0,
         "runs_columns": None,
         "hw_history_days": 7,
+        "keep_spools": False,
     }
     assert Settings.load(temp_home).problems == []
 

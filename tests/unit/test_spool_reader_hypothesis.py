@@ -144,4 +144,5 @@ def test_events_with_a_field_replaced_by_any_json_never_raise(data: st.DataObjec
     line = json.dumps(event).encode() + b"\n"
     validate_event(json.loads(line))  # the checks themselves never raise
     read = parse_lines(line)
-    assert len(read.events) + len(read.problems) == 1
+    # one event, or one problem, or an event that lost some points with a note saying so
+    assert len(read.events) <= 1 and 1 <= len(read.events) + len(read.problems) <= 2

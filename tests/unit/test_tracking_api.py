@@ -398,3 +398,20 @@ print(extra)
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_default_steps_never_run_past_int64() -> None:
+    last = 2**63 - 2  # the largest explicit step: its default successor still fits
+    with start() as run:
+        run.log_metric("a", 1.0, step=last)
+        run.log_metric("a", 2.0)  # step 2**63 - 1
+        with pytest.raises(ValueError, match="int64"):
+            run.log_metric("a", 3.0)
+        with pytest.raises(ValueError, match="int64"):
+            run.log_metrics({"a": 3.0, "b": 1.0})
+        with pytest.raises(TypeError, match="step must be an integer"):
+            run.log_metric("b", 1.0, step=float("nan"))  # type: ignore[arg-type]
+        run.log_metric("b", 1.0)
+    assert [p[0] for p in points(run, "a")] == [last, last + 1]
+    assert [p[0] for p in points(run, "b")] == [0]
+    assert read_spool(run.events_path).problems == []

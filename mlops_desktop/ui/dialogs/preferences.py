@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -108,6 +109,12 @@ class PreferencesDialog(QDialog):
             "How long the catalog keeps the per-minute hardware history that the Monitors "
             "pane's day view shows"
         )
+        self.keep_spools_check = QCheckBox("Keep the raw spool files of ended runs")
+        self.keep_spools_check.setChecked(settings.keep_spools)
+        self.keep_spools_check.setToolTip(
+            "Off: once an ended run's points are in the catalog, its spool's events are "
+            "removed to save disk (the run's log stays). On: the spool files stay as written."
+        )
         form = QFormLayout()
         form.addRow("Home:", home_label)
         form.addRow("", self._note(HOME_NOTE))
@@ -118,6 +125,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Chart smoothing:", self.smoothing_spin)
         form.addRow("Look for new points every:", self.interval_spin)
         form.addRow("Keep hardware history for:", self.history_spin)
+        form.addRow("Spools:", self.keep_spools_check)
         return form
 
     def _build_catalog_row(self, settings: Settings) -> QHBoxLayout:
@@ -183,6 +191,7 @@ class PreferencesDialog(QDialog):
         s.chart_smoothing = round(self.smoothing_spin.value(), 2)
         s.ingest_interval_s = round(self.interval_spin.value(), 2)
         s.hw_history_days = self.history_spin.value()
+        s.keep_spools = self.keep_spools_check.isChecked()
         try:
             s.save(self._home)
         except OSError as exc:
