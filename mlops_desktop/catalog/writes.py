@@ -147,6 +147,7 @@ class _RunRows:
         self.run_id = run_id
         self.points = 0
         self.run_values: dict[str, Any] = {}
+        self.started = False  # a start event came: a queued run (launched, waiting) now runs
         self.params: dict[str, str] = {}
         self.tags: dict[str, str] = {}
         self.artifacts: dict[str, dict[str, Any]] = {}
@@ -220,6 +221,7 @@ class _RunRows:
             self.tags[str(key)] = value if isinstance(value, str) else json.dumps(value)
 
     def add_start(self, e: dict[str, Any]) -> None:
+        self.started = True
         self.run_values.update(_start_values(self.session, e))
         self.inputs.extend(_command_inputs(self.resolver, self.run_id, e))
 
@@ -255,6 +257,9 @@ class _RunRows:
             self.close_chunk(key)
         if self.run_values:
             s.execute(update(run_t).where(run_t.c.id == run_id).values(**self.run_values))
+        if self.started and "status" not in self.run_values:
+            queued = (run_t.c.id == run_id) & (run_t.c.status == "queued")
+            s.execute(update(run_t).where(queued).values(status="running"))
         if self.chunks:
             s.execute(insert(chunk_t), self.chunks)
             upsert(s, latest_t, list(self.latest.values()), ["run_id", "key"], add=["count"])
