@@ -109,6 +109,8 @@ def _start_values(session: Session, e: dict[str, Any]) -> dict[str, Any]:
         vals["pid"] = e["pid"]
     if isinstance(e.get("host"), str):
         vals["host"] = e["host"]
+    if isinstance(e.get("machine"), str):
+        vals["machine"] = e["machine"][:255]
     if isinstance(e.get("command"), list):
         vals["command"] = " ".join(map(str, e["command"]))
     return vals

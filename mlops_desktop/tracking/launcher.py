@@ -53,6 +53,7 @@ from typing import Any
 
 from mlops_desktop.tracking import datasets_manifest, gpu_leases, procs
 from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
+from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, append_event
 
 QUEUE_POLL_S = 0.5
@@ -240,6 +241,7 @@ class Launcher:
             cwd=a.cwd or os.getcwd(),
             pid=self.pid,
             host=self.job["host"],
+            machine=machine_identity(),
             target=a.target,
             started_at=started,
         )
