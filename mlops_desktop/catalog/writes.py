@@ -273,9 +273,17 @@ class _RunRows:
             s.execute(insert(run_input_t), self.inputs)
 
 
+def _queued_starts(session: Session, run_id: str, events: list[dict[str, Any]]) -> bool:
+    """Whether a launched run, queued until now, starts with ``events`` (new to watchers)."""
+    if not any(e["type"] == "start" for e in events):
+        return False
+    status = session.execute(select(run_t.c.status).where(run_t.c.id == run_id)).scalar()
+    return status == "queued"
+
+
 def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
     """Store ``events`` (valid, of run ``run_id``, not stored before, in sequence order)."""
-    new_run = _ensure_run(session, run_id, events)
+    new_run = _ensure_run(session, run_id, events) or _queued_starts(session, run_id, events)
     rows = _RunRows(session, run_id)
     by_kind = rows.by_kind
     for e in events:
