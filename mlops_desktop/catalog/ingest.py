@@ -30,6 +30,7 @@ from mlops_desktop.catalog.spool_reclaim import reclaim_spools
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.tracking.home import EVENTS_FILENAME, SYSTEM_FILENAME, spool_root
+from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.spool import SpoolRead, parse_lines
 
 try:  # orjson parses metric lines about three times faster; NaN lines fall back to json
@@ -81,6 +82,7 @@ class Ingester:
         self.home = Path(home)
         self.hostname = socket.gethostname()
         self.reclaim = reclaim
+        self.machine = machine_identity()
 
     def run_pass(self) -> IngestResult:
         """Ingest every spool that grew, then mark runs whose process died as killed."""
@@ -240,17 +242,23 @@ class Ingester:
         torn_tails: dict[str, int],
         result: IngestResult,
     ) -> None:
-        """A running run of this host whose process is gone and whose spool stopped: killed.
+        """A running run of this machine whose process is gone and whose spool stopped: killed.
 
+        Only runs whose machine identity (machine id plus boot id) is this one's are judged (a
+        run of an older client, without one, by its hostname), and never a mirrored run
+        (launched on an SSH host or Slurm): its liveness is its job's, polled by JobService.
         A spool stopped when everything up to its last newline is ingested: an incomplete
         last line of a dead writer can never be completed, so it is not waited on but told
         (a problem, and the tag ``mlops.spool_torn_bytes`` holding its size).
         """
+        same_machine = run_t.c.machine == self.machine
+        legacy = run_t.c.machine.is_(None) & (run_t.c.host == self.hostname)
         with self.catalog.session_scope() as s:
             rows = s.execute(
                 select(run_t.c.id, run_t.c.pid).where(
                     run_t.c.status == "running",
-                    run_t.c.host == self.hostname,
+                    same_machine | legacy,
+                    run_t.c.target == "local",
                     run_t.c.pid.is_not(None),
                 )
             ).all()

@@ -109,6 +109,8 @@ def _start_values(session: Session, e: dict[str, Any]) -> dict[str, Any]:
         vals["pid"] = e["pid"]
     if isinstance(e.get("host"), str):
         vals["host"] = e["host"]
+    if isinstance(e.get("machine"), str):
+        vals["machine"] = e["machine"][:255]
     if isinstance(e.get("command"), list):
         vals["command"] = " ".join(map(str, e["command"]))
     return vals
@@ -147,6 +149,7 @@ class _RunRows:
         self.run_id = run_id
         self.points = 0
         self.run_values: dict[str, Any] = {}
+        self.started = False  # a start event came: a queued run (launched, waiting) now runs
         self.params: dict[str, str] = {}
         self.tags: dict[str, str] = {}
         self.artifacts: dict[str, dict[str, Any]] = {}
@@ -220,6 +223,7 @@ class _RunRows:
             self.tags[str(key)] = value if isinstance(value, str) else json.dumps(value)
 
     def add_start(self, e: dict[str, Any]) -> None:
+        self.started = True
         self.run_values.update(_start_values(self.session, e))
         self.inputs.extend(_command_inputs(self.resolver, self.run_id, e))
 
@@ -255,6 +259,9 @@ class _RunRows:
             self.close_chunk(key)
         if self.run_values:
             s.execute(update(run_t).where(run_t.c.id == run_id).values(**self.run_values))
+        if self.started and "status" not in self.run_values:
+            queued = (run_t.c.id == run_id) & (run_t.c.status == "queued")
+            s.execute(update(run_t).where(queued).values(status="running"))
         if self.chunks:
             s.execute(insert(chunk_t), self.chunks)
             upsert(s, latest_t, list(self.latest.values()), ["run_id", "key"], add=["count"])
@@ -266,9 +273,17 @@ class _RunRows:
             s.execute(insert(run_input_t), self.inputs)
 
 
+def _queued_starts(session: Session, run_id: str, events: list[dict[str, Any]]) -> bool:
+    """Whether a launched run, queued until now, starts with ``events`` (new to watchers)."""
+    if not any(e["type"] == "start" for e in events):
+        return False
+    status = session.execute(select(run_t.c.status).where(run_t.c.id == run_id)).scalar()
+    return status == "queued"
+
+
 def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
     """Store ``events`` (valid, of run ``run_id``, not stored before, in sequence order)."""
-    new_run = _ensure_run(session, run_id, events)
+    new_run = _ensure_run(session, run_id, events) or _queued_starts(session, run_id, events)
     rows = _RunRows(session, run_id)
     by_kind = rows.by_kind
     for e in events:

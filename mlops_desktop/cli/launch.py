@@ -1,6 +1,8 @@
 """The ``launch`` command: start a run on this machine, an SSH host or a Slurm cluster.
 
-``launch --json`` prints {run, target, state}; ``jobs`` follows the run from there.
+``launch --json`` prints {run, target, state}; ``jobs`` follows the run from there. ``launch``
+waits (a few seconds at most) until the job left "starting"; one that failed at once exits 2
+with the reason.
 """
 
 from __future__ import annotations
@@ -97,5 +99,15 @@ def launched_text(job: JobInfo) -> str:
     ),
 )
 def launch(args: argparse.Namespace, services: Services) -> JobInfo:
-    """Submit the run ``args`` describe; the job as it stands right after."""
-    return services.jobs.launch(spec_from_args(args))
+    """Submit the run ``args`` describe; the job once it started (or queued).
+
+    Raises:
+        JobError: the launch failed at once (a bad interpreter, a command that cannot start):
+            the reason, with exit status 2.
+    """
+    job = services.jobs.launch(spec_from_args(args))
+    job = services.jobs.wait_started(job.run_id)
+    if job.state in ("failed", "lost"):
+        why = job.detail or job.state
+        raise JobError(f"Run {job.run_id} failed at once on {job.target}: {why}.")
+    return job

@@ -71,6 +71,7 @@ class LocalExecutor:
         argv += ["--run-dir", str(run_dir), "--spool", str(spool_dir), "--cwd", cwd]
         argv += ["--experiment", spec.experiment, "--target", self.target]
         argv += ["--sample-interval", str(self.sample_interval)]
+        argv += ["--cleanup-grace", f"{max(spec.cancel_grace_s, 0.0):g}"]
         if spec.name:
             argv += ["--name", spec.name]
         if spec.gpu_indices:
@@ -146,9 +147,11 @@ class LocalExecutor:
         if ended is not None:
             code = ended.get("exit_code")
             state = job.get("state") if job.get("state") in ("cancelled", "failed") else None
+            detail = str(job.get("detail") or "")
+            if state == "cancelled":
+                return "cancelled", code, detail
             if code == 0:
                 return "finished", 0, ""
-            detail = str(job.get("detail") or "")
             if ended.get("signal") is not None:
                 return state or "failed", None, detail or f"killed by signal {ended['signal']}"
             return "failed", code, detail or f"exit code {code}"

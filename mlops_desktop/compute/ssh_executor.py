@@ -161,7 +161,7 @@ class SshExecutor:
     def _launch(self, run_id: str, spec: RunSpec, run_dir: str, cwd: str) -> dict[str, Any]:
         args = ["--run-id", run_id, "--run-dir", run_dir, "--spool", f"{run_dir}/spool"]
         args += ["--experiment", spec.experiment, "--target", self.target]
-        args += ["--cwd", cwd]
+        args += ["--cwd", cwd, "--cleanup-grace", f"{max(spec.cancel_grace_s, 0.0):g}"]
         args += ["--env-file", f"{run_dir}/env.json"]
         if spec.name:
             args += ["--name", spec.name]

@@ -13,6 +13,7 @@ from typing import Any
 class RunStatus(str, Enum):
     """Life-cycle state of a run."""
 
+    QUEUED = "queued"  # launched, waiting for its target (GPUs, Slurm) to start it
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
@@ -20,7 +21,7 @@ class RunStatus(str, Enum):
 
     @property
     def is_terminal(self) -> bool:
-        return self is not RunStatus.RUNNING
+        return self not in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 ParamValue = Any  # str, int, float, bool or None: the JSON value the script logged

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import threading
 import time
 import uuid
@@ -31,12 +30,12 @@ from mlops_desktop.core.compute import (
     RunSpec,
 )
 from mlops_desktop.core.errors import HostError, JobError
-from mlops_desktop.services import compute_hosts, job_changes, launch_datasets
+from mlops_desktop.services import compute_hosts, job_changes, launch_datasets, launch_runs
 from mlops_desktop.services import compute_targets as targets
 from mlops_desktop.services.catalog_open import CatalogService, open_catalog
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
-from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
+from mlops_desktop.tracking.names import generate_run_name
 
 if TYPE_CHECKING:
     from mlops_desktop.services.datasets import DatasetService
@@ -76,13 +75,17 @@ class JobService(CatalogService):
 
     def launch(self, spec: RunSpec) -> JobInfo:
         """Create the run id, stage the code, start the job; returns at once (state
-        "queued", "starting" or "running").
+        "queued", "starting" or "running"), the run in the catalog as "queued" already.
 
         Raises:
             JobError: a bad spec, or the target refused to start the job.
             HostError: the target's host is unknown or cannot be reached.
         """
-        spec = self._checked(spec)
+        spec = launch_runs.checked_spec(spec, self.targets.validate)
+        if spec.target == "local":
+            launch_runs.check_local_command(spec)
+        if not spec.name:  # one name for the queued run, the job and the launcher
+            spec = dataclasses.replace(spec, name=generate_run_name())
         datasets = self._datasets(spec)
         executor = self.targets.executor(spec.target)
         run_id = uuid.uuid4().hex
@@ -106,10 +109,12 @@ class JobService(CatalogService):
         )
         with self.catalog.session_scope(write=True) as s:
             job_repo.insert_job(s, job, dataclasses.asdict(spec))
+        launch_runs.record_queued(self.catalog, run_id, spec, now)
         try:
             handle = executor.start(run_id, launched, code_dir, spool_dir)
         except Exception as exc:
             self._write(run_id, state="failed", ended_at=time.time(), detail=f"not started: {exc}")
+            launch_runs.end_run(self.catalog, self.get(run_id))
             if isinstance(exc, (JobError, HostError)):
                 raise
             raise JobError(f"The job could not be started on {spec.target}: {exc}") from exc
@@ -126,27 +131,6 @@ class JobService(CatalogService):
         from mlops_desktop.services.datasets import DatasetService
 
         return DatasetService(self.catalog, self.home)
-
-    def _checked(self, spec: RunSpec) -> RunSpec:
-        cmd = spec.command
-        if not isinstance(cmd, list) or not cmd or not all(isinstance(c, str) for c in cmd):
-            raise JobError("Give the command to run, e.g. `launch -- python train.py`.")
-        if not cmd[0].strip():
-            raise JobError("The command's program name is empty.")
-        if spec.gpus < 0:
-            raise JobError("The number of GPUs cannot be negative.")
-        if spec.gpu_indices is not None and any(i < 0 for i in spec.gpu_indices):
-            raise JobError("GPU indices are 0, 1, 2, ...")
-        if spec.cancel_grace_s < 0:
-            raise JobError("The cancel grace period cannot be negative.")
-        for name, value in spec.env.items():  # the launcher owns MLOPS_DESKTOP_RUN_ID & co
-            problem = env_name_problem(name) or env_value_problem(name, value)
-            if problem:
-                raise JobError(problem)
-        target = self.targets.validate(spec.target)
-        workdir = str(Path(spec.workdir or os.getcwd()).resolve())
-        gpus = len(spec.gpu_indices) if spec.gpu_indices else spec.gpus
-        return dataclasses.replace(spec, target=target, workdir=workdir, gpus=gpus)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -251,7 +235,23 @@ class JobService(CatalogService):
         if not changes:
             return None
         self._write(job.run_id, **changes)
-        return self.get(job.run_id) if "state" in changes else None
+        if "state" not in changes:
+            return None
+        new = self.get(job.run_id)
+        if new.state in TERMINAL_STATES:
+            launch_runs.end_run(self.catalog, new)
+        return new
+
+    def wait_started(self, run_id: str, timeout_s: float = launch_runs.START_WAIT_S) -> JobInfo:
+        """The job once it left "starting" (queued, running or ended), or after ``timeout_s``:
+        what ``launch`` reports, so a launch that failed at once says why."""
+        deadline = time.monotonic() + timeout_s
+        job = self.get(run_id)
+        while job.state == "starting" and time.monotonic() < deadline:
+            time.sleep(0.02)
+            self._update_all([job])
+            job = self.get(run_id)
+        return job
 
     def _write(self, run_id: str, **changes: Any) -> None:
         with self.catalog.session_scope(write=True) as s:
@@ -282,6 +282,7 @@ class JobService(CatalogService):
                 exit_code=exit_code,
                 detail="cancelled",
             )
+            launch_runs.end_run(self.catalog, self.get(job.run_id))
         finally:
             with self._lock:
                 self._cancelling.discard(job.run_id)

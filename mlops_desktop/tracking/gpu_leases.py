@@ -5,8 +5,11 @@ The lock directory (default ``/tmp/mlops-desktop-gpu-locks``, mode 1777 like ``/
 writes ``{"run", "pid", "host", "since"}`` into them, so two runs, from two app instances or
 two users, never get the same GPU, and a lease ends when its launcher dies, whatever killed it.
 
-Waiting launchers queue first-come first-served: each holds a ``queue/<time>-<pid>.ticket``
-file locked while it waits, and tries to lease only when no older live ticket exists.
+Waiting launchers queue with backfill: each holds a ``queue/<time>-<pid>.ticket`` file locked
+while it waits. A later waiter tries to lease while earlier ones wait (a run wanting 1 GPU
+starts while one wanting 2 waits for them), until the earliest live waiter has waited longer
+than ``MLOPS_DESKTOP_GPU_BACKFILL_S`` seconds (default 300): from then on nobody jumps it, so
+a big run is never starved. ``MLOPS_DESKTOP_GPU_BACKFILL_S=0`` is strict first-come order.
 
 GPUs come from ``nvidia-smi``, or, when ``MLOPS_DESKTOP_FAKE_GPUS`` is set, from fake ones
 (the test edge): ``"2"`` (two GPUs of 16000 MiB, none used), ``"2:8000"`` (count:MiB) or a JSON
@@ -31,6 +34,8 @@ from typing import Any
 DEFAULT_LOCK_DIR = "/tmp/mlops-desktop-gpu-locks"
 FAKE_GPUS_ENV = "MLOPS_DESKTOP_FAKE_GPUS"
 FAKE_MIB = 16000
+BACKFILL_ENV = "MLOPS_DESKTOP_GPU_BACKFILL_S"
+DEFAULT_BACKFILL_S = 300.0
 _SMI_QUERY = "index,name,memory.total,memory.used,utilization.gpu,power.draw,temperature.gpu"
 
 
@@ -262,22 +267,37 @@ class QueueTicket:
 
     def first_in_line(self) -> bool:
         """Whether no older ticket of a live waiter exists."""
+        return self.oldest_waiter() is None
+
+    def may_try(self, backfill_s: float | None = None) -> bool:
+        """Whether this waiter may try to lease now: it is first in line, or the oldest
+        earlier live waiter has waited less than ``backfill_s`` (default: the environment's
+        :func:`backfill_limit_s`), so this one may backfill around it."""
+        oldest = self.oldest_waiter()
+        if oldest is None:
+            return True
+        limit = backfill_limit_s() if backfill_s is None else backfill_s
+        return time.time_ns() - oldest < limit * 1e9
+
+    def oldest_waiter(self) -> int | None:
+        """When (ns) the oldest earlier live waiter queued; None when this one is first."""
         for name in sorted(os.listdir(self.dir)):
             if name >= self.name:
-                return True
+                return None
             try:
                 fd = os.open(self.dir / name, os.O_RDONLY)
             except OSError:
                 continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except OSError:
-                return False  # an older waiter is alive
+            except OSError:  # an older waiter is alive
+                stamp = name.split("-", 1)[0]
+                return int(stamp) if stamp.isdigit() else 0
             finally:
                 os.close(fd)
             with contextlib.suppress(OSError):
                 os.unlink(self.dir / name)  # its waiter died
-        return True
+        return None
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -285,3 +305,13 @@ class QueueTicket:
                 os.unlink(self.dir / self.name)
             os.close(self._fd)
             self._fd = -1
+
+
+def backfill_limit_s() -> float:
+    """How long (s) the earliest waiter may be jumped by later ones that fit
+    (``MLOPS_DESKTOP_GPU_BACKFILL_S``, default 300; 0: strict first-come order)."""
+    try:
+        value = float(os.environ.get(BACKFILL_ENV, DEFAULT_BACKFILL_S))
+    except ValueError:
+        return DEFAULT_BACKFILL_S
+    return value if value >= 0 else DEFAULT_BACKFILL_S

@@ -53,6 +53,7 @@ from typing import Any
 
 from mlops_desktop.tracking import datasets_manifest, gpu_leases, procs
 from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
+from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, append_event
 
 QUEUE_POLL_S = 0.5
@@ -157,7 +158,7 @@ class Launcher:
         try:
             while self.stop_signal is None:
                 why = "waiting for earlier queued runs"
-                if ticket.first_in_line():
+                if ticket.may_try():
                     self.lease, why = gpu_leases.try_lease(
                         a.run_id, a.gpus, indices, a.gpu_min_free_mb, a.gpu_lock_dir
                     )
@@ -240,6 +241,7 @@ class Launcher:
             cwd=a.cwd or os.getcwd(),
             pid=self.pid,
             host=self.job["host"],
+            machine=machine_identity(),
             target=a.target,
             started_at=started,
         )
@@ -307,7 +309,11 @@ class Launcher:
             sig = self.stop_signal
         if started is None:  # never ran: still account for the run
             self.start_event(ended)
-        if code == 0:
+        if self.stop_signal is not None and code != 0:  # a cancel: killed, whatever the code
+            status, state = "killed", "cancelled"
+            name = signal.Signals(self.stop_signal).name
+            error = error or f"killed by {name}" + (f" (exit code {code})" if code else "")
+        elif code == 0:
             status, state = "finished", "finished"
         elif sig is not None:
             status, state = "killed", "cancelled" if self.stop_signal else "failed"

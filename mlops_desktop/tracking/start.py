@@ -14,6 +14,7 @@ from typing import Any
 
 from mlops_desktop.tracking import lifecycle
 from mlops_desktop.tracking.home import RUN_ID_ENV, SPOOL_ENV, resolve_home, run_spool_dir
+from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.names import generate_run_name
 from mlops_desktop.tracking.run import Run
 from mlops_desktop.tracking.validate import check_key, check_mapping, check_tag_key
@@ -39,6 +40,7 @@ def _start_event(experiment: str, name: str) -> dict[str, Any]:
         "cwd": os.getcwd(),
         "pid": os.getpid(),
         "host": socket.gethostname(),
+        "machine": machine_identity(),
         "target": os.environ.get(TARGET_ENV) or "local",
     }
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 STATUS_COLORS: dict[str, str] = {
+    "queued": "#e08a00",
     "running": "#2f80ed",
     "finished": "#27ae60",
     "failed": "#e0433b",

@@ -278,12 +278,15 @@ class HostsDialog(QDialog):
         self.result_label.setText(message_html(f"{what}: {failure}", error=True))
 
     def _on_removed(self, name: str) -> None:
-        self.result_label.setText(f"Removed {html.escape(shown_text(name))}; its runs and jobs stay.")
+        self.result_label.setText(
+            f"Removed {html.escape(shown_text(name))}; its runs and jobs stay."
+        )
         self.refresh()
 
     def _on_rekeyed(self, name: str, change: HostKeyChange) -> None:
         self.result_label.setText(
-            f"Accepted the new key of {html.escape(shown_text(name))}: {html.escape(change.offered)}."
+            f"Accepted the new key of {html.escape(shown_text(name))}: "
+            f"{html.escape(change.offered)}."
         )
         self.refresh()
         self.select(name)

@@ -1,0 +1,105 @@
+"""What ``JobService.launch`` checks and records around the executor's start.
+
+- A local command is checked before anything starts: its program must exist and be executable
+  (a bare name must be found on ``PATH``), so a typo fails at once with the reason.
+- The run is recorded as ``queued`` in the catalog before ``launch`` returns, and ended from
+  its job's state when the job ends before the run's own end arrives (see
+  :mod:`mlops_desktop.catalog.queued_runs`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from mlops_desktop.catalog import queued_runs
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.compute import JobInfo, RunSpec
+from mlops_desktop.core.errors import JobError
+from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
+
+# how long ``launch`` (the command) waits for a job to leave "starting"; a launch that failed
+# at once (a bad interpreter, a command that cannot start) is reported instead of "(lost)"
+START_WAIT_S = 3.0
+
+
+def checked_spec(spec: RunSpec, validate_target: Callable[[str], str]) -> RunSpec:
+    """``spec`` checked, with its target normalised, workdir resolved and GPU count set.
+
+    Raises:
+        JobError: a malformed command, GPU count or indices, or grace period.
+        HostError: the target is unknown (from ``validate_target``).
+    """
+    cmd = spec.command
+    if not isinstance(cmd, list) or not cmd or not all(isinstance(c, str) for c in cmd):
+        raise JobError("Give the command to run, e.g. `launch -- python train.py`.")
+    if not cmd[0].strip():
+        raise JobError("The command's program name is empty.")
+    if spec.gpus < 0:
+        raise JobError("The number of GPUs cannot be negative.")
+    if spec.gpu_indices is not None and any(i < 0 for i in spec.gpu_indices):
+        raise JobError("GPU indices are 0, 1, 2, ...")
+    if spec.cancel_grace_s < 0:
+        raise JobError("The cancel grace period cannot be negative.")
+    for name, value in spec.env.items():  # the launcher owns MLOPS_DESKTOP_RUN_ID & co
+        problem = env_name_problem(name) or env_value_problem(name, value)
+        if problem:
+            raise JobError(problem)
+    target = validate_target(spec.target)
+    workdir = str(Path(spec.workdir or os.getcwd()).resolve())
+    gpus = len(spec.gpu_indices) if spec.gpu_indices else spec.gpus
+    return dataclasses.replace(spec, target=target, workdir=workdir, gpus=gpus)
+
+
+def check_local_command(spec: RunSpec) -> None:
+    """Refuse a local command whose program cannot be started.
+
+    Raises:
+        JobError: the program is not found, is a folder or is not executable.
+    """
+    program = spec.command[0]
+    cwd = spec.workdir or os.getcwd()
+    if os.sep in program:
+        path = Path(cwd, program)
+        if not path.exists():
+            raise JobError(f"The program {program} is not found: check the path.")
+        if path.is_dir() or not os.access(path, os.X_OK):
+            what = "a folder" if path.is_dir() else "not executable"
+            raise JobError(f"The program {program} is {what}: give a program that can run.")
+    elif shutil.which(program) is None:
+        raise JobError(
+            f"The program {program!r} is not found on PATH: give its full path or install it."
+        )
+
+
+def record_queued(catalog: Catalog, run_id: str, spec: RunSpec, at: float) -> None:
+    """Record the launched run as ``queued`` (name and experiment of ``spec``)."""
+    with catalog.session_scope(write=True) as s:
+        queued_runs.insert_queued_run(
+            s,
+            run_id,
+            spec.experiment,
+            spec.name or "",
+            shlex.join(spec.command),
+            spec.workdir or "",
+            spec.target,
+            at,
+        )
+
+
+def end_run(catalog: Catalog, job: JobInfo) -> None:
+    """End ``job``'s run from the job's end when the run's own end has not arrived (a queued
+    run; for a remote target also a running one: its liveness is the job's)."""
+    with catalog.session_scope(write=True) as s:
+        queued_runs.end_run_of_job(
+            s,
+            job.run_id,
+            job.state,
+            job.ended_at or job.submitted_at,
+            job.detail,
+            mirrored=job.target != "local",
+        )
