@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mlops_desktop.services.models import ModelService
 
 IMPORT_MAX_BYTES = 20 * 2**30
-IMPORT_MAX_MEMBERS = 100_000
+IMPORT_MAX_MEMBERS = 10_000
 
 
 def files_under(path: Path) -> list[tuple[Path, str]]:
@@ -124,6 +124,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         ModelError: no usable model name.
     """
     from mlops_desktop.models.archive import read_archive
+    from mlops_desktop.models.archive_manifest import check_meta
     from mlops_desktop.services.model_refs import check_model_name
 
     file = Path(file).expanduser()
@@ -131,7 +132,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         contents = read_archive(
             file, Path(tmp) / "files", max_bytes=IMPORT_MAX_BYTES, max_members=IMPORT_MAX_MEMBERS
         )
-        meta: dict[str, Any] = contents.manifest.get("meta") or {}
+        meta = check_meta(contents.manifest.get("meta"))  # checked on reading; typed here
         target = name or str(meta.get("name") or "")
         if not target:
             raise ModelError(f"{file} does not name its model; give one with --name.")
@@ -140,14 +141,14 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         extracted = [(path, rel) for rel, path, _, _ in contents.files]
         files = _store_files(service.home, extracted, archive=file)
     origin = f"{meta.get('name')}:{meta.get('version')}" if meta.get("name") else ""
-    tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
+    tags = meta.get("tags") or {}
     return service._add(
         target,
         files,
         _run_here(service, meta.get("run")),
         str(file.resolve()),
         str(meta.get("description") or ""),
-        {str(k): str(v) for k, v in (tags or {}).items()},
+        {str(k): str(v) for k, v in tags.items()},
         action="imported",
         detail={"archive": str(file.resolve()), "from": origin, "source_run": meta.get("run")},
     )

@@ -147,7 +147,7 @@ def test_unsafe_tar_member_is_refused(
 def test_too_many_members_is_refused(tmp_path: Path) -> None:
     files = {f"f{i}": b"x" for i in range(20)}
     _refused(
-        _tar(tmp_path / "many.tar.gz", [], files=files), tmp_path, "more than 10", max_members=10
+        _tar(tmp_path / "many.tar.gz", [], files=files), tmp_path, "limit of 10", max_members=10
     )
 
 
@@ -166,7 +166,7 @@ def test_header_that_lies_about_the_size_is_refused(tmp_path: Path) -> None:
     lfh = raw.find(b"PK\x03\x04model/model.pkl"[:4], raw.find(b"model/model.pkl") - 40)
     raw[lfh + 22 : lfh + 26] = struct.pack("<I", 10)
     archive.write_bytes(bytes(raw))
-    _refused(archive, tmp_path, "model archive")
+    _refused(archive, tmp_path, "manifest.json says 1,000,000")
 
 
 def test_truncated_gzip_is_refused(tmp_path: Path) -> None:
@@ -207,7 +207,7 @@ def test_missing_manifest_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "a.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         _add(tar, "model/model.pkl", b"weights")
-    _refused(archive, tmp_path, "no manifest.json")
+    _refused(archive, tmp_path, "before manifest.json, which a model archive has first")
 
 
 def test_zip_slip_is_refused(tmp_path: Path) -> None:
