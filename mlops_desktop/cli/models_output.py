@@ -255,4 +255,4 @@ def deleted_text(doc: dict[str, Any]) -> str:
 
 
 def exported_text(doc: dict[str, Any]) -> str:
-    return f"{doc['name']}:{doc['version']} exported to {doc['file']}"
+    return f"{doc['name']}:{doc['version']} exported to {doc['file']} ({doc['format']})"

@@ -81,8 +81,16 @@ def _store_files(
     return files
 
 
+def export_format(file: str | Path) -> str:
+    """The format an export to ``file`` writes: "zip" for a ``.zip`` name, else "tar.gz"."""
+    from mlops_desktop.models.archive import archive_format
+
+    return archive_format(file)
+
+
 def export_version(service: ModelService, ref: str, file: Path) -> Path:
-    """Write one archive of the version ``ref``: its files, card and lineage."""
+    """Write one archive of the version ``ref``: its files, card and lineage (a zip when
+    ``file`` ends in ``.zip``, a gzip-compressed tar otherwise)."""
     from mlops_desktop import __version__
     from mlops_desktop.core.model_documents import card_dict, lineage_dict
     from mlops_desktop.models.archive import write_archive

@@ -255,3 +255,39 @@ def test_byte_counter_stops_a_member_longer_than_its_header() -> None:
     big = Member(name="model/y", rel="y", is_dir=False, size=100)
     with pytest.raises(ArchiveError, match="expands to more than 50 bytes"):
         copy_member(io.BytesIO(b"\0" * 100), io.BytesIO(), big, budget)
+
+
+def test_zip_export_is_a_real_zip_read_back_the_same(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "model.pkl").write_bytes(b"weights" * 1000)
+    (src / "extra.txt").write_bytes(b"hello")
+    files = [("sub/extra.txt", src / "extra.txt"), ("model.pkl", src / "model.pkl")]
+    a = write_archive(tmp_path / "a.zip", files, {"name": "iris"}, {"run": "abc"}, {"version": 3})
+    b = write_archive(
+        tmp_path / "b.zip", files[::-1], {"name": "iris"}, {"run": "abc"}, {"version": 3}
+    )
+    assert zipfile.is_zipfile(a) and a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as zf:
+        assert zf.namelist() == [
+            "manifest.json",
+            "card.json",
+            "lineage.json",
+            "model/model.pkl",
+            "model/sub/extra.txt",
+        ]
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
+    got = read_archive(a, tmp_path / "dest")
+    assert got.card == {"name": "iris"} and got.manifest["meta"] == {"version": 3}
+    assert {rel: p.read_bytes() for rel, p, _s, _d in got.files} == {
+        "model.pkl": b"weights" * 1000,
+        "sub/extra.txt": b"hello",
+    }
+
+
+def test_format_by_suffix() -> None:
+    from mlops_desktop.models.archive import archive_format
+
+    assert archive_format("m.zip") == archive_format(Path("M.ZIP")) == "zip"
+    for name in ("m.tar.gz", "m.tgz", "m.mlmodel", "m"):
+        assert archive_format(name) == "tar.gz"
