@@ -75,9 +75,9 @@ def _clean(name: str, shown: str) -> str:
             f"The archive member {shown[:60]!r}... has a file or folder name longer than "
             f"{MAX_NAME_BYTES} bytes; it was refused."
         )
-    if len(parts) > MAX_DEPTH:
+    if len(parts) - 1 > MAX_DEPTH:
         raise ArchiveError(
-            f"The archive member {shown[:60]!r}... lies {len(parts)} folders deep, more than "
+            f"The archive member {shown[:60]!r}... lies {len(parts) - 1} folders deep, more than "
             f"{MAX_DEPTH}; it was refused."
         )
     if ".." in parts:

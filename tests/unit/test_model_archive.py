@@ -291,3 +291,58 @@ def test_format_by_suffix() -> None:
     assert archive_format("m.zip") == archive_format(Path("M.ZIP")) == "zip"
     for name in ("m.tar.gz", "m.tgz", "m.mlmodel", "m"):
         assert archive_format(name) == "tar.gz"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("model/" + "a" * 256, "longer than 255 bytes"),
+        ("model/" + "é" * 128, "longer than 255 bytes"),  # 256 bytes in UTF-8
+        ("model/" + "/".join(["d"] * 64) + "/f", "65 folders deep"),
+        ("model/" + "/".join(["a" * 200] * 6), "more than 1,024"),
+    ],
+)
+def test_member_name_over_the_limits_is_refused(tmp_path: Path, name: str, words: str) -> None:
+    files = {name.removeprefix("model/"): b"x"}
+    _refused(_tar(tmp_path / "long.tar.gz", [], files=files), tmp_path, words)
+    _refused(_zip(tmp_path / "long.zip", [], files=files), tmp_path, words)
+
+
+def test_member_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.GNU_FORMAT) as tar:
+        _add(tar, "manifest.json", _manifest(GOOD))
+        _add(tar, "model/\udcff.pkl", b"x")
+    _refused(archive, tmp_path, "not UTF-8")
+
+
+def test_huge_extended_tar_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        _add(tar, "manifest.json", _manifest(GOOD))
+        info = tarfile.TarInfo("model/model.pkl")
+        info.size = 7
+        info.pax_headers = {"comment": "x" * 100_000}
+        tar.addfile(info, io.BytesIO(b"weights"))
+    _refused(archive, tmp_path, "extended tar header")
+
+
+def test_manifest_fields_are_type_checked(tmp_path: Path) -> None:
+    def archive(**changes: object) -> Path:
+        doc = json.loads(_manifest(GOOD))
+        doc.update(changes)
+        path = tmp_path / "m.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("manifest.json", json.dumps(doc))
+            for rel, data in GOOD.items():
+                zf.writestr(f"model/{rel}", data)
+        return path
+
+    _refused(archive(meta=[]), tmp_path, '"meta" must be a JSON object, not a list')
+    _refused(archive(meta={"tags": "x"}), tmp_path, '"meta.tags" must be a JSON object')
+    _refused(archive(meta={"version": "3"}), tmp_path, '"meta.version" must be a whole number')
+    _refused(archive(format_version=True), tmp_path, '"format_version" must be a whole number')
+    _refused(archive(files=[1]), tmp_path, '"files[0]" must be a JSON object, not a number')
+    bad_digest = [{"path": "model.pkl", "size": 7, "digest": "md5:x"}]
+    _refused(archive(files=bad_digest), tmp_path, '"files[0].digest" must be')
+    _refused(archive(files=[{"path": 3, "size": 1, "digest": "x"}]), tmp_path, "files[0].path")
