@@ -238,7 +238,7 @@ def compare_versions(args: argparse.Namespace, services: Services) -> VersionCom
 
 @MODELS.reply(
     "export",
-    help="one archive with the files, card and lineage",
+    help="one archive with the files, card and lineage (a zip for FILE.zip, else a tar.gz)",
     document=dict,
     text=out.exported_text,
     arguments=(VERSION_REF, Arg("file")),
@@ -247,7 +247,12 @@ def export_version(args: argparse.Namespace, services: Services) -> dict[str, An
     """Write the archive of ``args.ref`` to ``args.file``."""
     found = services.models.get(args.ref)
     written = services.models.export(f"{found.name}:{found.version}", args.file)
-    return {"name": found.name, "version": found.version, "file": str(written)}
+    return {
+        "name": found.name,
+        "version": found.version,
+        "file": str(written),
+        "format": services.models.export_format(written),
+    }
 
 
 @MODELS.reply(

@@ -264,4 +264,4 @@ def deleted_text(doc: dict[str, Any]) -> str:
 
 
 def exported_text(doc: dict[str, Any]) -> str:
-    return f"{p(doc['name'])}:{doc['version']} exported to {p(str(doc['file']))}"
+    return f"{p(doc['name'])}:{doc['version']} exported to {p(str(doc['file']))} ({doc['format']})"

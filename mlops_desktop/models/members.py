@@ -1,10 +1,12 @@
 """Checks on each member of a model archive, before a single byte of it is written.
 
 A member is refused, with a sentence naming it, when its name is absolute, climbs with
-``..``, holds a backslash or control character, lies outside ``model/`` (other than the
+``..``, holds a backslash or control character, is not UTF-8, is longer than 1,024 bytes (a
+component longer than 255) or more than 64 folders deep, lies outside ``model/`` (other than the
 three JSON files), repeats another name (also when only the case differs), or when it is a
 link, device, FIFO or anything else that is not a plain file or folder. :class:`Budget`
-enforces the member count and the declared and extracted byte limits.
+enforces the member count, the declared and extracted byte limits and, once manifest.json is
+read, that each file is listed there with its size.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from pathlib import PurePosixPath
 from mlops_desktop.core.errors import ArchiveError
 
 JSON_FILES = frozenset({"manifest.json", "card.json", "lineage.json"})
+MAX_NAME_BYTES = 255  # one component of a member's path, in UTF-8
+MAX_PATH_BYTES = 1024  # a member's whole path
+MAX_DEPTH = 64  # folders in a member's path
+MAX_HEADER_BYTES = 64 << 10  # a tar extended header (a long name, PAX records)
+MAX_JSON_BYTES = 16 << 20  # manifest.json, card.json, lineage.json, each
 _LINK = "a model archive has no reason to contain links, so it was refused"
 
 
@@ -52,7 +59,27 @@ def _clean(name: str, shown: str) -> str:
         raise ArchiveError(f"The archive member {shown!r} contains control characters.")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         raise ArchiveError(f"The archive member {shown!r} is an absolute path; it was refused.")
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ArchiveError(f"The archive member {shown!r} has a name that is not UTF-8.") from None
+    if size > MAX_PATH_BYTES:
+        raise ArchiveError(
+            f"The archive member {shown[:60]!r}... has a name of {size:,} bytes, more than "
+            f"{MAX_PATH_BYTES:,}; it was refused."
+        )
     parts = [p for p in PurePosixPath(name).parts if p not in ("", ".")]
+    long = next((p for p in parts if len(p.encode("utf-8")) > MAX_NAME_BYTES), None)
+    if long is not None:
+        raise ArchiveError(
+            f"The archive member {shown[:60]!r}... has a file or folder name longer than "
+            f"{MAX_NAME_BYTES} bytes; it was refused."
+        )
+    if len(parts) - 1 > MAX_DEPTH:
+        raise ArchiveError(
+            f"The archive member {shown[:60]!r}... lies {len(parts) - 1} folders deep, more than "
+            f"{MAX_DEPTH}; it was refused."
+        )
     if ".." in parts:
         raise ArchiveError(
             f"The archive member {shown!r} contains '..' and could write outside the "
@@ -75,6 +102,32 @@ def _place(raw: str, is_dir: bool, size: int) -> Member:
             "or lineage.json; it was refused."
         )
     return Member(name=name, rel=name[len("model/") :], is_dir=is_dir, size=size)
+
+
+_EXTENDED = frozenset(
+    {
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    }
+)
+
+
+class CheckedTarInfo(tarfile.TarInfo):
+    """A tar header that refuses an extended header (long name, PAX records) over 64 KiB
+    before :mod:`tarfile` reads it into memory."""
+
+    @classmethod
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> CheckedTarInfo:
+        info = super().frombuf(buf, encoding, errors)
+        if info.type in _EXTENDED and info.size > MAX_HEADER_BYTES:
+            raise ArchiveError(
+                f"The archive has an extended tar header of {info.size:,} bytes, more than "
+                f"{MAX_HEADER_BYTES >> 10} KiB; it was not imported."
+            )
+        return info
 
 
 def from_tar(info: tarfile.TarInfo) -> Member:
@@ -128,35 +181,84 @@ def from_zip(info: zipfile.ZipInfo) -> Member:
     return _place(raw, is_dir, 0 if is_dir else info.file_size)
 
 
+Expected = dict[str, tuple[int, str]]  # path under model/ -> (size, "sha256:<hex>")
+
+
 @dataclass
 class Budget:
-    """Running limits over one archive: members, declared bytes, extracted bytes, names."""
+    """Running limits over one archive: members, declared bytes, extracted bytes, names.
+
+    Until :meth:`expect` is given the files ``manifest.json`` lists, only folders and
+    ``manifest.json`` itself are admitted; after it, a file must be listed there with the same
+    size, and the member count is capped by what the manifest implies.
+    """
 
     max_bytes: int
     max_members: int
     members: int = 0
     declared: int = 0
     actual: int = 0
+    expected: Expected | None = None
     names: dict[str, bool] = field(default_factory=dict)  # casefolded name -> is_dir
     parents: set[str] = field(default_factory=set)  # casefolded folders implied by names
 
+    def expect(self, expected: Expected) -> None:
+        """The files manifest.json lists: every later file member is checked against them."""
+        self.expected = expected
+        folders = {"model"}
+        for rel in expected:
+            parts = rel.split("/")
+            folders.update("/".join(["model", *parts[:i]]) for i in range(1, len(parts)))
+        self.max_members = min(self.max_members, len(JSON_FILES) + len(expected) + len(folders))
+
     def admit(self, member: Member) -> None:
-        """Count a member and check its name against the others.
+        """Count a member and check it against the limits, the manifest and the other names.
 
         Raises:
-            ArchiveError: too many members, too many declared bytes, or a clash of names.
+            ArchiveError: too many members, too many declared bytes, a member the manifest
+                does not list (or with another size), or a clash of names.
         """
         self.members += 1
         if self.members > self.max_members:
             raise ArchiveError(
                 f"The archive has more than {self.max_members:,} members; it was not imported."
             )
+        self._check_name(member)
+        self._check_against_manifest(member)
         self.declared += member.size
         if self.declared > self.max_bytes:
             raise ArchiveError(
-                f"The archive would expand to more than {_size(self.max_bytes)} (at member "
+                f"The archive would expand to more than {human_size(self.max_bytes)} (at member "
                 f"{member.name!r}); it was not imported."
             )
+
+    def _check_against_manifest(self, member: Member) -> None:
+        if member.is_dir:
+            return
+        if member.name in JSON_FILES:
+            if member.size > MAX_JSON_BYTES:
+                raise ArchiveError(
+                    f"{member.name} in the archive has {member.size:,} bytes, more than "
+                    f"{MAX_JSON_BYTES >> 20} MiB; it was not imported."
+                )
+            if self.expected is None and member.name != "manifest.json":
+                raise _not_first(member)
+            return
+        if self.expected is None:
+            raise _not_first(member)
+        if member.rel not in self.expected:
+            raise ArchiveError(
+                f"{member.name} is in the archive but not listed in manifest.json; it was "
+                "not imported."
+            )
+        size = self.expected[member.rel][0]
+        if member.size != size:
+            raise ArchiveError(
+                f"{member.name} has {member.size:,} bytes but manifest.json says {size:,}; the "
+                "archive is damaged or was altered."
+            )
+
+    def _check_name(self, member: Member) -> None:
         key = member.name.casefold()
         if key in self.names:
             if member.is_dir and self.names[key]:
@@ -192,11 +294,20 @@ class Budget:
             )
         if self.actual > self.max_bytes:
             raise ArchiveError(
-                f"The archive expands to more than {_size(self.max_bytes)}; it was not imported."
+                f"The archive expands to more than {human_size(self.max_bytes)}; it was not "
+                "imported."
             )
 
 
-def _size(n: int) -> str:
+def _not_first(member: Member) -> ArchiveError:
+    return ArchiveError(
+        f"The archive has {member.name!r} before manifest.json, which a model archive has "
+        "first; it was not imported."
+    )
+
+
+def human_size(n: int) -> str:
+    """``n`` bytes for a sentence: "512 bytes", "1.5 MiB"."""
     if n < 1024:
         return f"{n:,} bytes"
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):

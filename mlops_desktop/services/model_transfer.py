@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mlops_desktop.services.models import ModelService
 
 IMPORT_MAX_BYTES = 20 * 2**30
-IMPORT_MAX_MEMBERS = 100_000
+IMPORT_MAX_MEMBERS = 10_000
 
 
 def files_under(path: Path) -> list[tuple[Path, str]]:
@@ -81,8 +81,16 @@ def _store_files(
     return files
 
 
+def export_format(file: str | Path) -> str:
+    """The format an export to ``file`` writes: "zip" for a ``.zip`` name, else "tar.gz"."""
+    from mlops_desktop.models.archive import archive_format
+
+    return archive_format(file)
+
+
 def export_version(service: ModelService, ref: str, file: Path) -> Path:
-    """Write one archive of the version ``ref``: its files, card and lineage."""
+    """Write one archive of the version ``ref``: its files, card and lineage (a zip when
+    ``file`` ends in ``.zip``, a gzip-compressed tar otherwise)."""
     from mlops_desktop import __version__
     from mlops_desktop.core.model_documents import card_dict, lineage_dict
     from mlops_desktop.models.archive import write_archive
@@ -124,6 +132,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         ModelError: no usable model name.
     """
     from mlops_desktop.models.archive import read_archive
+    from mlops_desktop.models.archive_manifest import check_meta
     from mlops_desktop.services.model_refs import check_model_name
 
     file = Path(file).expanduser()
@@ -131,7 +140,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         contents = read_archive(
             file, Path(tmp) / "files", max_bytes=IMPORT_MAX_BYTES, max_members=IMPORT_MAX_MEMBERS
         )
-        meta: dict[str, Any] = contents.manifest.get("meta") or {}
+        meta = check_meta(contents.manifest.get("meta"))  # checked on reading; typed here
         target = name or str(meta.get("name") or "")
         if not target:
             raise ModelError(f"{file} does not name its model; give one with --name.")
@@ -140,14 +149,14 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         extracted = [(path, rel) for rel, path, _, _ in contents.files]
         files = _store_files(service.home, extracted, archive=file)
     origin = f"{meta.get('name')}:{meta.get('version')}" if meta.get("name") else ""
-    tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
+    tags = meta.get("tags") or {}
     return service._add(
         target,
         files,
         _run_here(service, meta.get("run")),
         str(file.resolve()),
         str(meta.get("description") or ""),
-        {str(k): str(v) for k, v in (tags or {}).items()},
+        {str(k): str(v) for k, v in tags.items()},
         action="imported",
         detail={"archive": str(file.resolve()), "from": origin, "source_run": meta.get("run")},
     )

@@ -270,8 +270,14 @@ class ModelService(CatalogService):
     # -- archives, inspection, garbage collection ---------------------------------------------
 
     def export(self, ref: str, file: str | Path) -> Path:
-        """One archive with the files, the card and the lineage."""
+        """One archive with the files, the card and the lineage: a zip when ``file`` ends in
+        ``.zip``, a gzip-compressed tar otherwise (:meth:`export_format`)."""
         return model_transfer.export_version(self, ref, Path(file))
+
+    @staticmethod
+    def export_format(file: str | Path) -> str:
+        """What :meth:`export` writes to ``file``: "zip" or "tar.gz"."""
+        return model_transfer.export_format(file)
 
     def import_archive(self, file: str | Path, name: str | None = None) -> ModelVersion:
         """Import an exported archive as a new version (of ``name`` or its own).

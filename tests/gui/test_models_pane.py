@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tarfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,16 @@ def test_inspect_shows_the_type(qtbot: Any, pane: ModelsPane) -> None:
     assert dialog.params.rowCount() > 3
 
 
+def test_export_dialog_offers_zip_and_tar_gz() -> None:
+    from mlops_desktop.ui.panes.models import actions
+
+    assert "*.zip" in actions.EXPORT_FILTER and "*.tar.gz" in actions.EXPORT_FILTER
+    assert actions.export_path("/x/m", actions.ZIP_FILTER) == "/x/m.zip"
+    assert actions.export_path("/x/m", actions.TAR_FILTER) == "/x/m.tar.gz"
+    assert actions.export_path("/x/m.ZIP", actions.TAR_FILTER) == "/x/m.ZIP"
+    assert actions.export_path("/x/m.tgz", actions.ZIP_FILTER) == "/x/m.tgz"
+
+
 def test_register_dialog_export_and_archive(qtbot: Any, pane: ModelsPane, tmp_path: Path) -> None:
     wait_card(qtbot, pane, 2)
     path = write_model(tmp_path / "other")
@@ -186,9 +197,14 @@ def test_register_dialog_export_and_archive(qtbot: Any, pane: ModelsPane, tmp_pa
     wait_card(qtbot, pane, 1)
     assert pane.list.model.total_rows() == 2
     target = tmp_path / "out.tar.gz"
-    with qtbot.waitSignal(pane.model_actions.status, timeout=10000):
+    with qtbot.waitSignal(pane.model_actions.status, timeout=10000) as done:
         pane.model_actions.export_to(pane.detail.current_version(), str(target))
-    assert target.exists()
+    assert target.exists() and tarfile.is_tarfile(target) and not zipfile.is_zipfile(target)
+    assert done.args == [f"Exported to {target} (tar.gz)"]
+    as_zip = tmp_path / "out.zip"
+    with qtbot.waitSignal(pane.model_actions.status, timeout=10000) as done:
+        pane.model_actions.export_to(pane.detail.current_version(), str(as_zip))
+    assert zipfile.is_zipfile(as_zip) and done.args == [f"Exported to {as_zip} (zip)"]
     pane.model_actions.archive.trigger()
     qtbot.waitUntil(lambda: pane.detail.versions[0].archived, timeout=10000)
     assert pane.model_actions.archive.text() == "Unarchive"

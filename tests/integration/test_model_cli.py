@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,34 @@ def test_export_import_round_trip(
     assert copy["history"][0]["action"] == "imported"  # type: ignore[index]
     again = _cli(capsys, "import", str(archive))
     assert (again["name"], again["version"]) == ("clf", 2)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("clf-1.zip", "zip"),
+        ("clf-1.ZIP", "zip"),
+        ("clf-1.tar.gz", "tar.gz"),
+        ("clf-1.tgz", "tar.gz"),
+    ],
+)
+def test_export_format_follows_the_suffix_and_import_reads_both(
+    temp_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str
+) -> None:
+    rid = _run(tmp_path)
+    original = _cli(capsys, "register", rid, "model.joblib", "--name", "clf")
+    archive = tmp_path / name
+    out = _cli(capsys, "export", "clf:1", str(archive))
+    assert out == {"name": "clf", "version": 1, "file": str(archive), "format": fmt}
+    assert zipfile.is_zipfile(archive) == (fmt == "zip")
+    if fmt == "tar.gz":
+        assert archive.read_bytes()[:2] == b"\x1f\x8b" and tarfile.is_tarfile(archive)
+    assert main(["models", "export", "clf:1", str(tmp_path / f"again-{name}")]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"({fmt})")
+    # import goes by the first bytes, not the name
+    renamed = archive.rename(tmp_path / ("x.tar.gz" if fmt == "zip" else "x.zip"))
+    imported = _cli(capsys, "import", str(renamed), "--name", "clf-copy")
+    assert imported["fingerprint"] == original["fingerprint"]  # type: ignore[index]
 
 
 def _evil_archive(path: Path) -> None:

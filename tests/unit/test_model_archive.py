@@ -147,7 +147,7 @@ def test_unsafe_tar_member_is_refused(
 def test_too_many_members_is_refused(tmp_path: Path) -> None:
     files = {f"f{i}": b"x" for i in range(20)}
     _refused(
-        _tar(tmp_path / "many.tar.gz", [], files=files), tmp_path, "more than 10", max_members=10
+        _tar(tmp_path / "many.tar.gz", [], files=files), tmp_path, "limit of 10", max_members=10
     )
 
 
@@ -166,7 +166,7 @@ def test_header_that_lies_about_the_size_is_refused(tmp_path: Path) -> None:
     lfh = raw.find(b"PK\x03\x04model/model.pkl"[:4], raw.find(b"model/model.pkl") - 40)
     raw[lfh + 22 : lfh + 26] = struct.pack("<I", 10)
     archive.write_bytes(bytes(raw))
-    _refused(archive, tmp_path, "model archive")
+    _refused(archive, tmp_path, "manifest.json says 1,000,000")
 
 
 def test_truncated_gzip_is_refused(tmp_path: Path) -> None:
@@ -207,7 +207,7 @@ def test_missing_manifest_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "a.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         _add(tar, "model/model.pkl", b"weights")
-    _refused(archive, tmp_path, "no manifest.json")
+    _refused(archive, tmp_path, "before manifest.json, which a model archive has first")
 
 
 def test_zip_slip_is_refused(tmp_path: Path) -> None:
@@ -255,3 +255,94 @@ def test_byte_counter_stops_a_member_longer_than_its_header() -> None:
     big = Member(name="model/y", rel="y", is_dir=False, size=100)
     with pytest.raises(ArchiveError, match="expands to more than 50 bytes"):
         copy_member(io.BytesIO(b"\0" * 100), io.BytesIO(), big, budget)
+
+
+def test_zip_export_is_a_real_zip_read_back_the_same(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "model.pkl").write_bytes(b"weights" * 1000)
+    (src / "extra.txt").write_bytes(b"hello")
+    files = [("sub/extra.txt", src / "extra.txt"), ("model.pkl", src / "model.pkl")]
+    a = write_archive(tmp_path / "a.zip", files, {"name": "iris"}, {"run": "abc"}, {"version": 3})
+    b = write_archive(
+        tmp_path / "b.zip", files[::-1], {"name": "iris"}, {"run": "abc"}, {"version": 3}
+    )
+    assert zipfile.is_zipfile(a) and a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as zf:
+        assert zf.namelist() == [
+            "manifest.json",
+            "card.json",
+            "lineage.json",
+            "model/model.pkl",
+            "model/sub/extra.txt",
+        ]
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
+    got = read_archive(a, tmp_path / "dest")
+    assert got.card == {"name": "iris"} and got.manifest["meta"] == {"version": 3}
+    assert {rel: p.read_bytes() for rel, p, _s, _d in got.files} == {
+        "model.pkl": b"weights" * 1000,
+        "sub/extra.txt": b"hello",
+    }
+
+
+def test_format_by_suffix() -> None:
+    from mlops_desktop.models.archive import archive_format
+
+    assert archive_format("m.zip") == archive_format(Path("M.ZIP")) == "zip"
+    for name in ("m.tar.gz", "m.tgz", "m.mlmodel", "m"):
+        assert archive_format(name) == "tar.gz"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("model/" + "a" * 256, "longer than 255 bytes"),
+        ("model/" + "é" * 128, "longer than 255 bytes"),  # 256 bytes in UTF-8
+        ("model/" + "/".join(["d"] * 64) + "/f", "65 folders deep"),
+        ("model/" + "/".join(["a" * 200] * 6), "more than 1,024"),
+    ],
+)
+def test_member_name_over_the_limits_is_refused(tmp_path: Path, name: str, words: str) -> None:
+    files = {name.removeprefix("model/"): b"x"}
+    _refused(_tar(tmp_path / "long.tar.gz", [], files=files), tmp_path, words)
+    _refused(_zip(tmp_path / "long.zip", [], files=files), tmp_path, words)
+
+
+def test_member_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.GNU_FORMAT) as tar:
+        _add(tar, "manifest.json", _manifest(GOOD))
+        _add(tar, "model/\udcff.pkl", b"x")
+    _refused(archive, tmp_path, "not UTF-8")
+
+
+def test_huge_extended_tar_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        _add(tar, "manifest.json", _manifest(GOOD))
+        info = tarfile.TarInfo("model/model.pkl")
+        info.size = 7
+        info.pax_headers = {"comment": "x" * 100_000}
+        tar.addfile(info, io.BytesIO(b"weights"))
+    _refused(archive, tmp_path, "extended tar header")
+
+
+def test_manifest_fields_are_type_checked(tmp_path: Path) -> None:
+    def archive(**changes: object) -> Path:
+        doc = json.loads(_manifest(GOOD))
+        doc.update(changes)
+        path = tmp_path / "m.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("manifest.json", json.dumps(doc))
+            for rel, data in GOOD.items():
+                zf.writestr(f"model/{rel}", data)
+        return path
+
+    _refused(archive(meta=[]), tmp_path, '"meta" must be a JSON object, not a list')
+    _refused(archive(meta={"tags": "x"}), tmp_path, '"meta.tags" must be a JSON object')
+    _refused(archive(meta={"version": "3"}), tmp_path, '"meta.version" must be a whole number')
+    _refused(archive(format_version=True), tmp_path, '"format_version" must be a whole number')
+    _refused(archive(files=[1]), tmp_path, '"files[0]" must be a JSON object, not a number')
+    bad_digest = [{"path": "model.pkl", "size": 7, "digest": "md5:x"}]
+    _refused(archive(files=bad_digest), tmp_path, '"files[0].digest" must be')
+    _refused(archive(files=[{"path": 3, "size": 1, "digest": "x"}]), tmp_path, "files[0].path")

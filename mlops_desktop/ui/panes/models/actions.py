@@ -23,6 +23,18 @@ from mlops_desktop.ui.formatting import shown_text
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 
 ARCHIVE_FILTER = "Model archives (*.tar.gz *.tgz *.zip);;All files (*)"
+TAR_FILTER = "Gzip tar archives (*.tar.gz *.tgz)"
+ZIP_FILTER = "Zip archives (*.zip)"
+EXPORT_FILTER = f"{TAR_FILTER};;{ZIP_FILTER}"
+_SUFFIXES = (".zip", ".tar.gz", ".tgz")
+
+
+def export_path(path: str, chosen_filter: str) -> str:
+    """The file to export to: ``path``, with the suffix of the chosen filter when it has none
+    of ours (export writes a zip for ``.zip``, a tar.gz otherwise)."""
+    if path.lower().endswith(_SUFFIXES):
+        return path
+    return path + (".zip" if chosen_filter == ZIP_FILTER else ".tar.gz")
 
 
 def _call(call: Callable[[], object], *, state: TaskState) -> object:
@@ -278,16 +290,18 @@ class ModelActions(QObject):
         if v is None:
             return
         suggested = str(Path.home() / f"{v.name}-v{v.version}.tar.gz")
-        path, _ = QFileDialog.getSaveFileName(
-            self._parent, f"Export {shown_text(v.name)} v{v.version}", suggested, ARCHIVE_FILTER
+        path, chosen = QFileDialog.getSaveFileName(
+            self._parent, f"Export {shown_text(v.name)} v{v.version}", suggested, EXPORT_FILTER
         )
         if path:
-            self.export_to(v, path)
+            self.export_to(v, export_path(path, chosen))
 
     def export_to(self, v: ModelVersion, path: str) -> TaskHandle:
+        """Export ``v`` to ``path``: a zip when it ends in ``.zip``, a tar.gz otherwise."""
+        fmt = self._service.export_format(path)
         handle = self.run(
             partial(self._service.export, f"{v.name}:{v.version}", path),
-            done=f"Exported to {shown_text(path)}",
+            done=f"Exported to {shown_text(path)} ({fmt})",
         )
         self.progress = TaskProgressDialog(
             handle, f"Exporting {shown_text(v.name)} v{v.version}", self._parent
