@@ -101,3 +101,7 @@ class MonitorNotFound(UserFacingError):
 
 class MonitorError(UserFacingError):
     """A monitor cannot be created or checked (the message says why and what to do)."""
+
+
+class SandboxUnavailableError(UserFacingError):
+    """No sandbox can isolate the model's loader here; loading it needs the person's consent."""
