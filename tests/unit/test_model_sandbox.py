@@ -193,3 +193,48 @@ def test_an_unknown_forced_mechanism_is_refused(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv(sandbox.SANDBOX_ENV, "chroot")
     with pytest.raises(SandboxUnavailableError, match="bwrap, unshare or none"):
         sandbox.mechanism()
+
+
+def _register(folder: Path) -> None:
+    from mlops_desktop.cli import main
+
+    (folder / "m.pkl").write_bytes(pickle.dumps({"a": 1}))
+    assert main(["models", "register", "--path", str(folder / "m.pkl"), "--name", "clf"]) == 0
+
+
+def test_cli_without_a_sandbox_needs_no_sandbox_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlops_desktop.cli import main
+
+    _register(tmp_path)
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "none")
+    capsys.readouterr()
+    assert main(["models", "inspect", "clf:1"]) == 2
+    out, err = capsys.readouterr()
+    assert "--no-sandbox" in err and "Traceback" not in out + err
+    assert main(["models", "inspect", "clf:1", "--no-sandbox", "--json"]) == 0
+    assert '"dict"' in capsys.readouterr().out
+
+
+def test_cli_inspects_a_registered_model_in_the_sandbox(
+    tmp_path: Path, mechanism: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlops_desktop.cli import main
+
+    _register(tmp_path)
+    capsys.readouterr()
+    assert main(["models", "inspect", "clf:1", "--json"]) == 0, capsys.readouterr().err
+    assert '"dict"' in capsys.readouterr().out
+
+
+def test_scoring_without_a_sandbox_needs_consent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_desktop.models.score import score_model
+
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "none")
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps({"a": 1}))
+    (tmp_path / "t.csv").write_text("a,label\n1,0\n")
+    with pytest.raises(SandboxUnavailableError, match="--no-sandbox"):
+        score_model(tmp_path / "m.pkl", tmp_path / "t.csv", "label")
