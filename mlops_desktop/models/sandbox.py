@@ -68,8 +68,8 @@ _lock = threading.Lock()
 def _bwrap_args(cwd: str, readable: Sequence[Path]) -> list[str]:
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for path in _hidden_runtime():
-        args += ["--ro-bind", path, path]
+    for folder in _hidden_runtime():
+        args += ["--ro-bind", folder, folder]
     args += ["--bind", cwd, cwd]
     for path in readable:
         args += ["--ro-bind", str(Path(path).resolve()), str(path)]
