@@ -277,10 +277,15 @@ def import_archive(args: argparse.Namespace, services: Services) -> ModelVersion
     arguments=(
         Arg("ref"),
         Arg("--timeout", type=float, default=30.0, help="seconds (default 30)"),
+        Arg(
+            "--no-sandbox",
+            action="store_true",
+            help="load it without isolation when no sandbox (bwrap, unshare) works here",
+        ),
     ),
 )
 def inspect_model(args: argparse.Namespace, services: Services) -> InspectResult:
-    return services.models.inspect(args.ref, args.timeout)
+    return services.models.inspect(args.ref, args.timeout, allow_unsandboxed=args.no_sandbox)
 
 
 @MODELS.reply(

@@ -201,10 +201,17 @@ def retrain_monitor(args: argparse.Namespace, services: Services) -> JobInfo:
     help="the champion and the retrained challengers scored on the newest labelled window",
     document=rout.scores_document,
     text=rout.scores_text,
-    arguments=(NAME,),
+    arguments=(
+        NAME,
+        Arg(
+            "--no-sandbox",
+            action="store_true",
+            help="load the models without isolation when no sandbox (bwrap, unshare) works here",
+        ),
+    ),
 )
 def monitor_scores(args: argparse.Namespace, services: Services) -> list[ModelScore]:
-    return services.monitors.scores(args.name)
+    return services.monitors.scores(args.name, allow_unsandboxed=args.no_sandbox)
 
 
 @MONITORS.reply(

@@ -115,3 +115,7 @@ class MonitorError(UserFacingError):
 
 class CatalogNotWritable(CatalogUnavailable):
     """The catalog can be read but takes no writes now: its disk is full or it is read-only."""
+
+
+class SandboxUnavailableError(UserFacingError):
+    """No sandbox can isolate the model's loader here; loading it needs the person's consent."""

@@ -2,7 +2,8 @@
 
 Run only by :func:`mlops_desktop.models.inspect.inspect_model`, never imported by the app:
 ``python -m mlops_desktop.models.inspect_child PATH``. Loading a pickle runs code chosen by
-whoever made it, which is why this happens here, with a memory limit, and not in the GUI.
+whoever made it, which is why this happens here, in the sandbox of
+:mod:`mlops_desktop.models.sandbox`, and not in the GUI.
 
 Output (the last line of stdout): ``{"type", "module", "params", "summary", "pid"}``, or
 ``{"error": "..."}`` with exit status 1.
@@ -17,22 +18,32 @@ from pathlib import Path
 from typing import Any
 
 SUFFIXES = (".joblib", ".pkl", ".pickle")
-MEMORY_LIMIT = int(os.environ.get("MLOPS_DESKTOP_INSPECT_MEMORY", str(4 << 30)))
+LIMITS_ENV = "MLOPS_DESKTOP_CHILD_LIMITS"  # mlops_desktop.models.sandbox.LIMITS_ENV
 MAX_PARAMS = 200
 MAX_REPR = 500
 
 
-def _limit_memory() -> None:
+def apply_limits() -> None:
+    """Set the limits the parent chose as hard ones (soft = hard: the model's code cannot
+    raise them again), before anything is read."""
     try:
         import resource
     except ImportError:  # Windows
         return
     try:
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ValueError, OSError):
-        pass
+        wanted = json.loads(os.environ.get(LIMITS_ENV, "{}"))
+    except ValueError:
+        wanted = {}
+    for name, value in wanted.items():
+        which = getattr(resource, f"RLIMIT_{name}", None)
+        if which is None or not isinstance(value, int):
+            continue
+        try:
+            _soft, hard = resource.getrlimit(which)
+            limit = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (limit, limit))
+        except (ValueError, OSError):
+            pass
 
 
 def _model_file(path: Path) -> Path:
@@ -133,7 +144,7 @@ def _summary(model: Any) -> str:
 
 def main(argv: list[str]) -> int:
     """Load ``argv[0]`` and print one JSON line; 0 on success, 1 on a failure."""
-    _limit_memory()
+    apply_limits()
     try:
         if len(argv) != 1:
             raise ValueError("usage: python -m mlops_desktop.models.inspect_child PATH")

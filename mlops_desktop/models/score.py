@@ -1,9 +1,9 @@
 """Score a model on a table in a separate, time- and memory-limited process.
 
 Like :mod:`~mlops_desktop.models.inspect`, the app never unpickles the model: :func:`score_model`
-starts ``python -m mlops_desktop.models.score_child REQUEST`` in a new process group, with stdin
-closed, an empty temp folder as working directory, single-threaded math libraries and the
-inspection's address-space limit; the child loads the model, predicts on the table's rows and
+starts ``python -m mlops_desktop.models.score_child REQUEST`` in the inspection's sandbox
+(:func:`~mlops_desktop.models.sandbox.run_sandboxed`), an empty temp folder as working
+directory; the child loads the model, predicts on the table's rows and
 prints the metrics as one JSON line.
 """
 
@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.core.errors import ModelError
-from mlops_desktop.models.inspect import _last_json, _last_line, run_sandboxed
+from mlops_desktop.models.inspect import _last_json, _last_line
+from mlops_desktop.models.sandbox import run_sandboxed
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -27,6 +28,8 @@ def score_model(
     label_column: str,
     feature_columns: Sequence[str] | None = None,
     timeout_s: float = 60.0,
+    *,
+    allow_unsandboxed: bool = False,
 ) -> dict[str, float]:
     """Metrics of the model on the labelled rows of a table, measured in a child process.
 
@@ -36,13 +39,15 @@ def score_model(
         label_column: the column with the true values; rows without one are left out.
         feature_columns: the model's inputs in order (default: the model's own feature names,
             else every column but the label).
-        timeout_s: seconds the child may take; then its whole process group is killed.
+        timeout_s: seconds the child may take; then it and everything it started is killed.
+        allow_unsandboxed: score without isolation when no sandbox works here.
 
     Returns:
         accuracy, f1 (macro) and, for binary classifiers with probabilities, roc_auc; or mae
         and rmse for regressors.
 
     Raises:
+        SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false.
         ModelError: one sentence: the model or table is missing, the model cannot be loaded,
             the data lacks columns the model needs, or the model could not predict on it.
     """
@@ -67,7 +72,15 @@ def score_model(
         }
         request_path = Path(cwd) / "request.json"
         request_path.write_text(json.dumps(request), encoding="utf-8")
-        returncode, out, err = _run(request_path, cwd, timeout_s)
+        returncode, out, err = run_sandboxed(
+            "mlops_desktop.models.score_child",
+            request_path,
+            cwd,
+            timeout_s,
+            "Scoring the model",
+            readable=[model, table_path],
+            allow_unsandboxed=allow_unsandboxed,
+        )
     answer = _last_json(out.decode("utf-8", "replace"))
     if answer is not None and "error" in answer:
         raise ModelError(f"The model could not be scored: {answer['error']}")
@@ -78,10 +91,3 @@ def score_model(
             why = f"the scorer was killed by signal {-returncode} ({why})"
         raise ModelError(f"The model could not be scored: {why}")
     return {str(k): float(v) for k, v in answer["metrics"].items()}
-
-
-def _run(request: Path, cwd: str, timeout_s: float) -> tuple[int | None, bytes, bytes]:
-    """Run the scorer in ``cwd``; its whole process group is killed when it ends."""
-    return run_sandboxed(
-        "mlops_desktop.models.score_child", request, cwd, timeout_s, "Scoring the model"
-    )

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.models.inspect_child import _limit_memory, _load, _model_file, _short
+from mlops_desktop.models.inspect_child import _load, _model_file, _short, apply_limits
 
 
 class ScoreProblem(Exception):
@@ -134,7 +134,7 @@ def score(request: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """Score as ``argv[0]`` (a request file) asks; print one JSON line; 0 or 1."""
-    _limit_memory()
+    apply_limits()
     try:
         if len(argv) != 1:
             raise ValueError("usage: python -m mlops_desktop.models.score_child REQUEST.json")

@@ -288,11 +288,17 @@ class ModelService(CatalogService):
         """
         return model_transfer.import_version(self, Path(file), name)
 
-    def inspect(self, ref: str, timeout_s: float = 30.0) -> InspectResult:
+    def inspect(
+        self, ref: str, timeout_s: float = 30.0, *, allow_unsandboxed: bool = False
+    ) -> InspectResult:
         """Load the model in a separate process (never in this one) and describe it.
 
-        Warning: loading a pickle runs code from the file; it happens only in a child process
-        with a timeout, and only when a person asks for it.
+        Warning: loading a pickle runs code from the file; it happens only in a sandboxed child
+        process with a timeout, and only when a person asks for it.
+
+        Raises:
+            SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false
+                (ask the person, then call again with it true).
         """
         from mlops_desktop.models.inspect import inspect_model
 
@@ -313,7 +319,7 @@ class ModelService(CatalogService):
                 import shutil
 
                 shutil.copyfile(blob, target)
-            return inspect_model(target, timeout_s)
+            return inspect_model(target, timeout_s, allow_unsandboxed=allow_unsandboxed)
 
     def gc(self, dry_run: bool = True, grace_s: float = 3600.0) -> GcReport:
         """Artifacts no run, dataset or model version references (deleted unless a dry run).

@@ -235,9 +235,13 @@ class RetrainLoop:
         except UserFacingError:
             return []
 
-    def scores(self, name: str) -> list[ModelScore]:
+    def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         """The champion and each challenger of the monitor scored on its newest labelled
-        window (challengers of finished retrain runs are registered first)."""
+        window (challengers of finished retrain runs are registered first).
+
+        Raises:
+            SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false.
+        """
         self.collect(name)
         info = self.monitors.get(name)
         model = watched_model(info)
@@ -249,7 +253,7 @@ class RetrainLoop:
         ]
         window = monitor_scores.newest_labelled_window(self, info)
         return [
-            monitor_scores.score_version(self, info, v, window)
+            monitor_scores.score_version(self, info, v, window, allow_unsandboxed)
             for v in [champion, *sorted(challengers, key=lambda v: -v.version)]
         ]
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.core.drift import DriftWindow, ModelScore, MonitorInfo
-from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.core.errors import SandboxUnavailableError, UserFacingError
 from mlops_desktop.core.models import ModelVersion
 
 if TYPE_CHECKING:
@@ -115,9 +115,17 @@ def feature_columns(info: MonitorInfo) -> list[str]:
 
 
 def score_version(
-    loop: RetrainLoop, info: MonitorInfo, version: ModelVersion, window: LabelledWindow | None
+    loop: RetrainLoop,
+    info: MonitorInfo,
+    version: ModelVersion,
+    window: LabelledWindow | None,
+    allow_unsandboxed: bool = False,
 ) -> ModelScore:
-    """One version scored on the window; the problem filled in when it cannot be."""
+    """One version scored on the window; the problem filled in when it cannot be.
+
+    Raises:
+        SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false.
+    """
     score = ModelScore(
         model=version.name,
         version=str(version.version),
@@ -130,7 +138,9 @@ def score_version(
     if problem is None:
         assert window is not None and window.path is not None and info.label_column
         try:
-            metrics = _score(loop.models.home, version, window.path, info)
+            metrics = _score(loop.models.home, version, window.path, info, allow_unsandboxed)
+        except SandboxUnavailableError:
+            raise
         except UserFacingError as exc:
             problem = str(exc)
         else:
@@ -146,7 +156,9 @@ def _problem(info: MonitorInfo, window: LabelledWindow | None) -> str | None:
     return window.problem if window.path is None else None
 
 
-def _score(home: Path, version: ModelVersion, rows: Path, info: MonitorInfo) -> dict[str, float]:
+def _score(
+    home: Path, version: ModelVersion, rows: Path, info: MonitorInfo, allow_unsandboxed: bool
+) -> dict[str, float]:
     from mlops_desktop.core.errors import ModelError
     from mlops_desktop.models.score import score_model
 
@@ -163,7 +175,13 @@ def _score(home: Path, version: ModelVersion, rows: Path, info: MonitorInfo) -> 
         except OSError:
             shutil.copyfile(blob, target)
         assert info.label_column is not None
-        return score_model(target, rows, info.label_column, feature_columns(info))
+        return score_model(
+            target,
+            rows,
+            info.label_column,
+            feature_columns(info),
+            allow_unsandboxed=allow_unsandboxed,
+        )
 
 
 def _int(text: Any) -> int | None:

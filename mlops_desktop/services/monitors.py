@@ -318,10 +318,11 @@ class MonitorService(CatalogService):
         open alert); the alert records the run."""
         return cast(JobInfo, self.retrain_loop().retrain(name, alert_id))
 
-    def scores(self, name: str) -> list[ModelScore]:
+    def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         """The champion and the challengers (versions registered from finished retrain runs)
-        scored on the newest labelled window."""
-        return cast(list[ModelScore], self.retrain_loop().scores(name))
+        scored on the newest labelled window (models are loaded only in a sandbox unless
+        ``allow_unsandboxed``: SandboxUnavailableError where none works)."""
+        return cast(list[ModelScore], self.retrain_loop().scores(name, allow_unsandboxed))
 
     def promote(self, name: str, version: str) -> None:
         """Move the monitored alias to ``version`` (audited by the registry)."""

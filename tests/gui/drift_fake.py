@@ -190,7 +190,7 @@ class FakeMonitors:
                               for a in self.alert_log]  # fmt: skip
         return job
 
-    def scores(self, name: str) -> list[ModelScore]:
+    def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         self._log("scores", name)
         with self._lock:
             return [

@@ -185,6 +185,33 @@ def test_export_dialog_offers_zip_and_tar_gz() -> None:
     assert actions.export_path("/x/m.tgz", actions.ZIP_FILTER) == "/x/m.tgz"
 
 
+@pytest.mark.parametrize("answer", ["no", "yes"])
+def test_inspect_without_a_sandbox_asks_first(
+    qtbot: Any, pane: ModelsPane, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    from mlops_desktop.models.sandbox import SANDBOX_ENV
+
+    monkeypatch.setenv(SANDBOX_ENV, "none")  # as on a machine where no sandbox works
+    asked: list[str] = []
+    button = QMessageBox.StandardButton.Yes if answer == "yes" else QMessageBox.StandardButton.No
+
+    def question(parent: Any, title: str, text: str, *args: Any) -> Any:
+        asked.append(text)
+        return button
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    wait_card(qtbot, pane, 2)
+    pane.model_actions.inspect.trigger()
+    dialog = pane.model_actions.dialog
+    if answer == "no":
+        qtbot.waitUntil(lambda: "Not loaded" in dialog.text(), timeout=INSPECT_TIMEOUT_MS)
+        assert dialog.result_value is None
+    else:
+        qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=INSPECT_TIMEOUT_MS)
+        assert "RandomForestClassifier" in dialog.text()
+    assert len(asked) == 1 and "without isolation" in asked[0]
+
+
 def test_register_dialog_export_and_archive(qtbot: Any, pane: ModelsPane, tmp_path: Path) -> None:
     wait_card(qtbot, pane, 2)
     path = write_model(tmp_path / "other")

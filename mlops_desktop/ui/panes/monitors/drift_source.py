@@ -78,8 +78,9 @@ class RetrainLoopSource(Protocol):
 
     def retrain(self, name: str, alert_id: int | None = None) -> JobInfo: ...
 
-    def scores(self, name: str) -> list[ModelScore]:
-        """The champion and the challengers on the newest labelled window."""
+    def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
+        """The champion and the challengers on the newest labelled window
+        (SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false)."""
         ...
 
     def promote(self, name: str, version: str) -> None: ...
