@@ -6,7 +6,7 @@ Choices worth knowing:
 * CSV text that is not valid UTF-8 is read again as Latin-1 (every byte is a character), with a
   problem note naming the first bad line, rather than refused. A file with a UTF-16/32 byte-order
   mark is read in that encoding; binary data (NUL bytes), a first line longer than 4 MiB and any
-  line longer than 64 MiB are refused (see :mod:`~mlops_desktop.datasets.text_files`).
+  line longer than 16 MiB may be refused (see :mod:`~mlops_desktop.datasets.text_files`).
 * CSV rows with the wrong number of fields are skipped and counted in a problem note.
 * When a later CSV block does not fit the type guessed from the first block, the column is read
   again as float64 (numbers) or as text, with a problem note.

@@ -196,9 +196,10 @@ def open_parquet(path: Path, rel: str) -> pq.ParquetFile:
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as e:
         if isinstance(e, FileNotFoundError | PermissionError):
             raise
+        why = "" if "magic bytes" in str(e) else f": {reason(e)}"
         raise DatasetError(
             f"{rel} is not a complete Parquet file (it may have been cut short, or it is not "
-            f"Parquet at all): {reason(e)}."
+            f"Parquet at all){why}."
         ) from None
 
 

@@ -8,8 +8,9 @@ Choices worth knowing:
 * A CSV's first line is read on its own, at most :data:`HEADER_LIMIT` bytes: a file whose first
   line is longer is refused before anything else is read (a huge one-line file never gets
   read whole).
-* No line may be longer than :data:`LINE_LIMIT` bytes: pyarrow's blocks grow until a line fits,
-  and stop there with a sentence.
+* pyarrow's blocks grow (to at most :data:`LINE_LIMIT` bytes) until each line fits in two of
+  them; a line that does not is refused with a sentence, so memory stays bounded. Lines up to
+  16 MiB are always read; every refused line is longer than that.
 * pyarrow's messages are cut to their first line and :data:`REASON_CHARS` characters, control
   characters and non-ASCII shown escaped, so no raw bytes of a file reach a message.
 
@@ -28,7 +29,7 @@ from typing import Any
 from mlops_desktop.core.errors import DatasetError
 
 HEADER_LIMIT = 4 << 20  # bytes a CSV's first line may take
-LINE_LIMIT = 64 << 20  # bytes any line of a text table may take
+LINE_LIMIT = 16 << 20  # biggest read block: a line spanning three such blocks is refused
 SNIFF_BYTES = 64 << 10  # bytes looked at for NULs and a byte-order mark
 REASON_CHARS = 120  # characters of a library's message kept in ours
 
@@ -94,7 +95,7 @@ def reason(e: BaseException) -> str:
     text = text.encode("ascii", "backslashreplace").decode("ascii")
     text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     if len(text) > REASON_CHARS:
-        text = text[: REASON_CHARS - 3] + "..."
+        return text[: REASON_CHARS - 3].rstrip(" .") + "..."
     return text.rstrip(".")
 
 

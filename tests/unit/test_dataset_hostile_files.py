@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -223,3 +225,39 @@ def test_npy_with_a_header_that_does_not_parse(tmp_path: Path, read: Reader) -> 
     path = tmp_path / "h.npy"
     path.write_bytes(npy_bytes(b"(-5,)"))
     refused(read, path, "h.npy", "not a valid NumPy .npy file")
+
+
+MEMORY_SCRIPT = """
+import resource, sys
+from pathlib import Path
+from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.datasets.tables import preview_table, profile_table
+from mlops_desktop.monitoring.drift import read_table
+path = Path(sys.argv[1])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for read in (lambda: profile_table(path, path.name), lambda: preview_table(path, path.name),
+             lambda: read_table(path)):
+    try:
+        read()
+    except UserFacingError:
+        pass
+    else:
+        raise SystemExit("read a one-line file of 100 MB")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_a_one_line_csv_is_never_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    with open(path, "wb") as f:  # 100 MB in one line of fields: the worst case for pyarrow
+        for _ in range(100):
+            f.write(b"1," * (1 << 19))
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    growth_mb = int(done.stdout.strip())
+    assert growth_mb < 50, f"peak memory grew by {growth_mb} MB"

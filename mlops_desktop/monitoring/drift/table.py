@@ -2,7 +2,7 @@
 of them, read whole with pyarrow's multithreaded readers.
 
 Text files are checked first as the dataset readers check them (binary data, a first line over
-4 MiB, any line over 64 MiB, UTF-16/32 byte-order marks: see
+4 MiB, lines over 16 MiB, UTF-16/32 byte-order marks: see
 :mod:`mlops_desktop.datasets.text_files`); a CSV row with the wrong number of fields is
 refused naming its line.
 
@@ -23,11 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
-import pyarrow.parquet as pq
 
 from mlops_desktop.core.errors import DatasetError, DriftError
 from mlops_desktop.datasets import text_files
-from mlops_desktop.datasets.readers import json_error_message
+from mlops_desktop.datasets.readers import json_error_message, open_parquet
 from mlops_desktop.datasets.text_files import reason
 
 TABLE_SUFFIXES = {
@@ -182,7 +181,7 @@ def _read_file(path: Path, name: str) -> pa.Table:
         if path.stat().st_size == 0:
             raise DriftError(f"{name} is empty (0 bytes): give a table with data.")
         if fmt == "parquet":
-            return pq.read_table(path, use_threads=True)
+            return open_parquet(path, name).read(use_threads=True)
         if fmt == "jsonl":
             return _read_jsonl(path, name)
         return _read_csv(path, name, "\t" if fmt == "tsv" else None)
