@@ -8,13 +8,14 @@ of a ``.npz`` is read whole, one at a time (zip members cannot be memory-mapped)
 
 Each array's header is checked before NumPy reads it: one whose shape needs more bytes than
 the file (or the zip member) holds, or that is no array at all (a pickle in a ``.npz``), is
-refused with a sentence; NumPy's own warnings are turned into that sentence too.
+refused with a sentence before NumPy sees it, so NumPy has nothing to warn about (its
+"overflow encountered" warning came from such a header). ``warnings.catch_warnings`` is not
+used: it changes process-wide state and is not safe while other threads read or warn.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,17 +47,18 @@ def check_npy_header(f: IO[bytes], data_bytes: int, rel: str) -> None:
         version = np.lib.format.read_magic(f)
         if version == (1, 0):
             shape, _order, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
+        elif version in ((2, 0), (3, 0)):  # 3.0 differs only in the header's text encoding
             shape, _order, dtype = np.lib.format.read_array_header_2_0(f)
         else:
-            return  # a newer version: NumPy's own checks apply
+            raise _not_npy(rel)
     except (ValueError, EOFError, OSError, SyntaxError, TypeError):
         raise _not_npy(rel) from None
     if dtype.hasobject:
         raise _objects_refused(rel)
-    needed = math.prod(int(n) for n in shape) * dtype.itemsize
+    count = math.prod(int(n) for n in shape)
+    needed = count * dtype.itemsize
     held = data_bytes - f.tell()
-    if needed > held:
+    if needed > held or count > np.iinfo(np.intp).max:
         raise DatasetError(
             f"{rel} is cut short or damaged: its header promises {needed:,} bytes of data "
             f"but it holds {max(held, 0):,}."
@@ -68,14 +70,10 @@ def load_npy(path: Path, rel: str) -> np.ndarray:
     try:
         with open(path, "rb") as f:
             check_npy_header(f, path.stat().st_size, rel)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as e:
         if "object" in str(e).lower() or "pickle" in str(e).lower():
             raise _objects_refused(rel) from None
-        raise _not_npy(rel) from None
-    except Warning:
         raise _not_npy(rel) from None
     except (EOFError, OSError) as e:
         if isinstance(e, FileNotFoundError | PermissionError):
@@ -176,14 +174,12 @@ def npz_members(path: Path, rel: str) -> Iterator[tuple[str, np.ndarray]]:
         for name in npz.files:
             _check_member(archive, name, rel)
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error")
-                    arr = npz[name]
+                arr = npz[name]
             except ValueError as e:
                 if "object" in str(e).lower() or "pickle" in str(e).lower():
                     raise _objects_refused(rel) from None
                 raise DatasetError(f"{rel}: array {name!r} cannot be read.") from None
-            except (zipfile.BadZipFile, EOFError, OSError, Warning):
+            except (zipfile.BadZipFile, EOFError, OSError):
                 raise DatasetError(f"{rel}: array {name!r} is damaged or cut short.") from None
             if not isinstance(arr, np.ndarray):
                 raise _not_an_array(rel, name)

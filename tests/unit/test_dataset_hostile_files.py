@@ -56,9 +56,9 @@ def refused(read: Reader, path: Path, *fragments: str) -> str:
     return msg
 
 
-def npy_bytes(shape: bytes, values: int = 100) -> bytes:
-    """A version 1.0 ``.npy`` of ``values`` float64 whose header claims ``shape``."""
-    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + b", }"
+def npy_bytes(shape: bytes, values: int = 100, descr: bytes = b"'<f8'") -> bytes:
+    """A version 1.0 ``.npy`` of ``values`` float64 whose header claims ``shape`` and ``descr``."""
+    header = b"{'descr': " + descr + b", 'fortran_order': False, 'shape': " + shape + b", }"
     header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
     out = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
     return out + np.arange(values, dtype="<f8").tobytes()
@@ -209,6 +209,13 @@ def test_npy_whose_header_claims_more_than_the_file(
     path = tmp_path / "b.npy"
     path.write_bytes(npy_bytes(shape))
     refused(read, path, "b.npy", "header", "cut short or damaged")
+
+
+@pytest.mark.parametrize("read", DATASET_READERS)
+def test_npy_of_zero_size_items_with_a_huge_shape(tmp_path: Path, read: Reader) -> None:
+    path = tmp_path / "z.npy"
+    path.write_bytes(npy_bytes(b"(9223372036854775807, 9223372036854775807)", descr=b"'<U0'"))
+    refused(read, path, "z.npy", "cut short or damaged")
 
 
 @pytest.mark.parametrize("read", DATASET_READERS)
