@@ -50,10 +50,11 @@ def text_encoding(path: Path, rel: str, csv_header: bool = True) -> str:
     """The encoding to read a text table with: "utf8" (the default), "utf-16" or "utf-32".
 
     Raises:
-        DatasetError: the file holds a NUL byte (binary data), or (``csv_header``) its first
-            line is longer than :data:`HEADER_LIMIT` bytes.
+        DatasetError: the file holds a NUL byte (binary data), or its first line is longer than
+            :data:`HEADER_LIMIT` bytes (``csv_header``: a CSV's header) or :data:`LINE_LIMIT`
+            bytes (else: a JSON Lines record), so a one-line file is never read whole.
     """
-    limit = HEADER_LIMIT
+    limit = HEADER_LIMIT if csv_header else LINE_LIMIT
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
         encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf8")
@@ -62,13 +63,13 @@ def text_encoding(path: Path, rel: str, csv_header: bool = True) -> str:
                 f"{rel} is not a text file (it holds a NUL byte at byte {nul}); "
                 "is it really a table file of this kind?"
             )
-        if not csv_header:
-            return encoding
         read, chunk = len(head), head
         while b"\n" not in chunk and chunk and read <= limit:
             chunk = f.read(min(SNIFF_BYTES, limit + 1 - read))
             read += len(chunk)
         if read > limit and b"\n" not in chunk:
+            if not csv_header:
+                raise line_too_long(rel, limit)
             raise DatasetError(
                 f"{rel} cannot be read: its first line is longer than {mib(limit)}; "
                 "is it a CSV file?"

@@ -254,11 +254,12 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
 """
 
 
-def test_a_one_line_csv_is_never_read_whole(tmp_path: Path) -> None:
-    path = tmp_path / "one.csv"
+@pytest.mark.parametrize(("name", "unit"), [("one.csv", b"1,"), ("one.jsonl", b"[1,")])
+def test_a_one_line_file_is_never_read_whole(tmp_path: Path, name: str, unit: bytes) -> None:
+    path = tmp_path / name
     with open(path, "wb") as f:  # 100 MB in one line of fields: the worst case for pyarrow
         for _ in range(100):
-            f.write(b"1," * (1 << 19))
+            f.write(unit * ((1 << 20) // len(unit)))
     done = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, str(path)],
         capture_output=True,
