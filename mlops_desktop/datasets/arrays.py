@@ -5,14 +5,21 @@ Columns: a 1-D ``.npy`` is one column ``value``; a 2-D one has a column per inde
 dtype gives one column per field. In a ``.npz`` every array is a group of columns named after it
 (``x`` or ``x[0]``, ``x[1]``, ...). A ``.npy`` is memory-mapped and read in slices; each array
 of a ``.npz`` is read whole, one at a time (zip members cannot be memory-mapped).
+
+Each array's header is checked before NumPy reads it: one whose shape needs more bytes than
+the file (or the zip member) holds, or that is no array at all (a pickle in a ``.npz``), is
+refused with a sentence before NumPy sees it, so NumPy has nothing to warn about (its
+"overflow encountered" warning came from such a header). ``warnings.catch_warnings`` is not
+used: it changes process-wide state and is not safe while other threads read or warn.
 """
 
 from __future__ import annotations
 
+import math
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -29,14 +36,45 @@ def _objects_refused(rel: str) -> DatasetError:
     )
 
 
+def _not_npy(rel: str) -> DatasetError:
+    return DatasetError(f"{rel} is not a valid NumPy .npy file: its header cannot be read.")
+
+
+def check_npy_header(f: IO[bytes], data_bytes: int, rel: str) -> None:
+    """Read a ``.npy`` header from ``f`` and check it against the ``data_bytes`` that follow
+    the start of ``f``; a DatasetError (``rel`` names the array) when they do not fit."""
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _order, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):  # 3.0 differs only in the header's text encoding
+            shape, _order, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise _not_npy(rel)
+    except (ValueError, EOFError, OSError, SyntaxError, TypeError):
+        raise _not_npy(rel) from None
+    if dtype.hasobject:
+        raise _objects_refused(rel)
+    count = math.prod(int(n) for n in shape)
+    needed = count * dtype.itemsize
+    held = data_bytes - f.tell()
+    if needed > held or count > np.iinfo(np.intp).max:
+        raise DatasetError(
+            f"{rel} is cut short or damaged: its header promises {needed:,} bytes of data "
+            f"but it holds {max(held, 0):,}."
+        )
+
+
 def load_npy(path: Path, rel: str) -> np.ndarray:
     """Memory-map a ``.npy`` file without unpickling."""
     try:
+        with open(path, "rb") as f:
+            check_npy_header(f, path.stat().st_size, rel)
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as e:
         if "object" in str(e).lower() or "pickle" in str(e).lower():
             raise _objects_refused(rel) from None
-        raise DatasetError(f"{rel} is not a valid NumPy .npy file: {e}") from None
+        raise _not_npy(rel) from None
     except (EOFError, OSError) as e:
         if isinstance(e, FileNotFoundError | PermissionError):
             raise
@@ -121,23 +159,53 @@ def npz_members(path: Path, rel: str) -> Iterator[tuple[str, np.ndarray]]:
     """Each array of a ``.npz`` file in turn, loaded without unpickling."""
     try:
         npz = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
+        if isinstance(e, FileNotFoundError | PermissionError):
+            raise
         raise DatasetError(
-            f"{rel} is not a complete NumPy .npz file (it may have been cut short): {e}"
+            f"{rel} is not a complete NumPy .npz file (it may have been cut short)."
         ) from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
         raise DatasetError(f"{rel} is not a NumPy .npz archive.")
     with npz:
+        archive = npz.zip
+        if archive is None:
+            raise DatasetError(f"{rel} is not a NumPy .npz archive.")
         for name in npz.files:
+            _check_member(archive, name, rel)
             try:
                 arr = npz[name]
             except ValueError as e:
                 if "object" in str(e).lower() or "pickle" in str(e).lower():
                     raise _objects_refused(rel) from None
-                raise DatasetError(f"{rel}: array {name!r} cannot be read: {e}") from None
-            except (zipfile.BadZipFile, EOFError, OSError) as e:
-                raise DatasetError(f"{rel}: array {name!r} is damaged or cut short: {e}") from None
+                raise DatasetError(f"{rel}: array {name!r} cannot be read.") from None
+            except (zipfile.BadZipFile, EOFError, OSError):
+                raise DatasetError(f"{rel}: array {name!r} is damaged or cut short.") from None
+            if not isinstance(arr, np.ndarray):
+                raise _not_an_array(rel, name)
             yield name, arr
+
+
+def _not_an_array(rel: str, name: str) -> DatasetError:
+    return DatasetError(
+        f"{rel}: member {name!r} is not a NumPy array (perhaps a pickle, which is never "
+        "unpickled); a .npz may hold only arrays."
+    )
+
+
+def _check_member(archive: zipfile.ZipFile, name: str, rel: str) -> None:
+    """Check a member's ``.npy`` header against its size before NumPy reads it."""
+    names = set(archive.namelist())
+    member = name + ".npy" if name + ".npy" in names else name
+    try:
+        info = archive.getinfo(member)
+        with archive.open(info) as f:
+            if f.read(6) != b"\x93NUMPY":
+                raise _not_an_array(rel, name)
+            f.seek(0)
+            check_npy_header(f, info.file_size, f"{rel}: array {name!r}")
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError):
+        raise DatasetError(f"{rel}: array {name!r} is damaged or cut short.") from None
 
 
 def npz_batches(

@@ -4,7 +4,9 @@ the file needs them.
 Choices worth knowing:
 
 * CSV text that is not valid UTF-8 is read again as Latin-1 (every byte is a character), with a
-  problem note naming the first bad line, rather than refused.
+  problem note naming the first bad line, rather than refused. A file with a UTF-16/32 byte-order
+  mark is read in that encoding; binary data (NUL bytes), a first line longer than 4 MiB and any
+  line longer than 16 MiB may be refused (see :mod:`~mlops_desktop.datasets.text_files`).
 * CSV rows with the wrong number of fields are skipped and counted in a problem note.
 * When a later CSV block does not fit the type guessed from the first block, the column is read
   again as float64 (numbers) or as text, with a problem note.
@@ -21,13 +23,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from mlops_desktop.core.errors import DatasetError
-from mlops_desktop.datasets.read_state import (
-    MAX_BLOCK_SIZE,
-    ReadState,
-    RestartRead,
-    empty_batch,
-    first_line,
-)
+from mlops_desktop.datasets import text_files
+from mlops_desktop.datasets.read_state import ReadState, RestartRead, empty_batch
 
 _CONVERSION = re.compile(
     r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'"
@@ -48,6 +45,11 @@ def open_csv(state: ReadState, f: pa.NativeFile) -> pacsv.CSVStreamingReader:
 def csv_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
     """The batches of a CSV or TSV file; raises RestartRead when the options must change."""
     state.total = state.size
+    if not state.sniffed:
+        state.encoding = text_files.text_encoding(state.path, state.rel)
+        state.block_size = min(state.block_size, text_files.LINE_LIMIT)
+        state.sniffed = True
+    text_files.watch_undecodable_rows()
     with pa.OSFile(str(state.path)) as f:
         try:
             reader = open_csv(state, f)
@@ -66,11 +68,10 @@ def csv_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
 
 def _handle_csv_error(state: ReadState, e: pa.ArrowInvalid, schema: pa.Schema | None) -> None:
     msg = str(e)
-    if "invalid UTF8" in msg and state.encoding == "utf8":
+    if ("invalid UTF8" in msg or state.undecodable_row) and state.encoding == "utf8":
         _fall_back_to_latin1(state)
-    if "straddling" in msg and state.block_size < MAX_BLOCK_SIZE:
-        state.block_size *= 4
-        raise RestartRead
+    if "straddling" in msg:
+        grow_block(state)
     m = _CONVERSION.search(msg)
     if m and schema is not None:
         name = schema.names[int(m.group(1))]
@@ -85,8 +86,18 @@ def _handle_csv_error(state: ReadState, e: pa.ArrowInvalid, schema: pa.Schema | 
             )
             raise RestartRead
     if "Empty CSV file" in msg:
-        raise DatasetError(f"{state.rel} has no header line: it looks empty.")
-    raise DatasetError(f"{state.rel} could not be read as {state.fmt.upper()}: {first_line(e)}")
+        raise DatasetError(text_files.no_header_line(state.rel))
+    raise DatasetError(
+        f"{state.rel} could not be read as {state.fmt.upper()}: {text_files.reason(e)}."
+    )
+
+
+def grow_block(state: ReadState) -> None:
+    """Read again with bigger blocks after a line did not fit in one; refuse past the limit."""
+    if state.block_size >= text_files.LINE_LIMIT:
+        raise text_files.line_too_long(state.rel)
+    state.block_size = min(state.block_size * 4, text_files.LINE_LIMIT)
+    raise RestartRead
 
 
 def _is_number(text: str) -> bool:
@@ -105,6 +116,7 @@ def _fall_back_to_latin1(state: ReadState) -> None:
         "may look wrong. Save it as UTF-8 to fix this."
     )
     state.encoding = "latin-1"
+    state.undecodable_row = False
     raise RestartRead
 
 

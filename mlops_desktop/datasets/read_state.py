@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 BLOCK_SIZE = 8 << 20  # bytes per CSV / JSON block
-MAX_BLOCK_SIZE = 512 << 20
 
 Progress = Callable[[int, int, str], None]
 
@@ -32,6 +31,8 @@ class ReadState:
     column_types: dict[str, pa.DataType] = field(default_factory=dict)
     bad_rows: int = 0
     first_bad_line: int | None = None
+    sniffed: bool = False  # the encoding was chosen and the head of the file checked
+    undecodable_row: bool = False  # an invalid row was not UTF-8 (see text_files)
 
     def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
         self.bad_rows += 1
@@ -39,14 +40,12 @@ class ReadState:
             self.first_bad_line = row.number
         return "skip"
 
+    def note_undecodable_row(self) -> None:
+        self.undecodable_row = True
+
 
 class RestartRead(Exception):
     """The read must start again with changed options (already stored in the state)."""
-
-
-def first_line(e: BaseException) -> str:
-    """The first line of an error's message (its type's name when it has none)."""
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
 def empty_batch(schema: pa.Schema) -> pa.RecordBatch:

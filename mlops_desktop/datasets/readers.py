@@ -23,16 +23,11 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from mlops_desktop.core.errors import DatasetError, OperationCancelled
+from mlops_desktop.datasets import text_files
 from mlops_desktop.datasets.arrays import npy_batches, npz_batches
-from mlops_desktop.datasets.csv_reader import csv_batches
-from mlops_desktop.datasets.read_state import (
-    MAX_BLOCK_SIZE,
-    Progress,
-    ReadState,
-    RestartRead,
-    empty_batch,
-    first_line,
-)
+from mlops_desktop.datasets.csv_reader import csv_batches, grow_block
+from mlops_desktop.datasets.read_state import Progress, ReadState, RestartRead, empty_batch
+from mlops_desktop.datasets.text_files import reason
 
 BATCH_ROWS = 65_536  # rows per Parquet batch
 
@@ -178,7 +173,7 @@ def iter_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
         ) from None
     except (pa.ArrowException, OSError, ValueError) as e:
         raise DatasetError(
-            f"{state.rel} could not be read as {fmt.upper()}: {first_line(e)}"
+            f"{state.rel} could not be read as {fmt.upper()}: {reason(e)}."
         ) from None
 
 
@@ -201,14 +196,20 @@ def open_parquet(path: Path, rel: str) -> pq.ParquetFile:
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as e:
         if isinstance(e, FileNotFoundError | PermissionError):
             raise
+        why = "" if "magic bytes" in str(e) else f": {reason(e)}"
         raise DatasetError(
             f"{rel} is not a complete Parquet file (it may have been cut short, or it is not "
-            f"Parquet at all): {first_line(e)}"
+            f"Parquet at all){why}."
         ) from None
 
 
 def _json_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
     state.total = state.size
+    if not state.sniffed:
+        if text_files.text_encoding(state.path, state.rel, csv_header=False) != "utf8":
+            raise DatasetError(f"{state.rel} is not UTF-8 text: save it as UTF-8 JSON Lines.")
+        state.block_size = min(state.block_size, text_files.LINE_LIMIT)
+        state.sniffed = True
     with pa.OSFile(str(state.path)) as f:
         try:
             reader = pajson.open_json(
@@ -218,27 +219,21 @@ def _json_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
                 state.done = min(f.tell(), state.size)
                 yield batch
         except pa.ArrowInvalid as e:
-            if "straddling" in str(e) and state.block_size < MAX_BLOCK_SIZE:
-                state.block_size *= 4
-                raise RestartRead from None
+            if "straddling" in str(e):
+                grow_block(state)
             raise DatasetError(json_error_message(state.path, state.rel, e)) from None
 
 
 def json_error_message(path: Path, rel: str, e: Exception) -> str:
     """Find the first line that is not a JSON object, to name it; else pyarrow's reason."""
-    import json
-
-    with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw)
-            except ValueError as err:
-                return f"{rel} line {number} is not valid JSON ({err}); fix or remove that line."
-            if not isinstance(value, dict):
-                return (
-                    f"{rel} line {number} is not a JSON object; each line must be one "
-                    "{...} record."
-                )
-    return f"{rel} could not be read as JSON Lines: {first_line(e)}"
+    for number, raw in text_files.bounded_lines(path, rel):
+        if not raw.strip():
+            continue
+        value, why = text_files.parse_json_line(raw)
+        if why is not None:
+            return f"{rel} line {number} is not valid JSON ({why}); fix or remove that line."
+        if not isinstance(value, dict):
+            return (
+                f"{rel} line {number} is not a JSON object; each line must be one {{...}} record."
+            )
+    return f"{rel} could not be read as JSON Lines: {reason(e)}."

@@ -106,7 +106,7 @@ def test_bad_input_exits_2_with_one_sentence(
     broken.write_bytes(b"not parquet at all")
     assert "empty" in fails(capsys, str(ref), str(empty))
     assert "no rows" in fails(capsys, str(ref), str(header_only))
-    assert "could not be read as PARQUET" in fails(capsys, str(ref), str(broken))
+    assert "not a complete Parquet file" in fails(capsys, str(ref), str(broken))
     assert "does not exist" in fails(capsys, str(ref), str(tmp_path / "gone.csv"))
     assert "no drift method" in fails(capsys, str(ref), str(ref), "--method", "x=ttest")
     assert "needs numbers" in fails(capsys, str(ref), str(ref), "--method", "city=ks")

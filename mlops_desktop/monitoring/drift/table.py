@@ -1,6 +1,11 @@
 """Tables for drift checks: CSV (delimiter sniffed), Parquet and JSON Lines files, or folders
 of them, read whole with pyarrow's multithreaded readers.
 
+Text files are checked first as the dataset readers check them (binary data, a first line over
+4 MiB, lines over 16 MiB, UTF-16/32 byte-order marks: see
+:mod:`mlops_desktop.datasets.text_files`); a CSV row with the wrong number of fields is
+refused naming its line.
+
 A :class:`Table` keeps the arrow table and hands out columns as NumPy arrays when asked:
 numeric columns (integers, floats, decimals) as float64 with NaN for missing values,
 the others (text, booleans, dates) as object arrays of text with None for missing values.
@@ -18,9 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
-import pyarrow.parquet as pq
 
-from mlops_desktop.core.errors import DriftError
+from mlops_desktop.core.errors import DatasetError, DriftError
+from mlops_desktop.datasets import text_files
+from mlops_desktop.datasets.readers import json_error_message, open_parquet
+from mlops_desktop.datasets.text_files import reason
 
 TABLE_SUFFIXES = {
     ".csv": "csv",
@@ -174,19 +181,18 @@ def _read_file(path: Path, name: str) -> pa.Table:
         if path.stat().st_size == 0:
             raise DriftError(f"{name} is empty (0 bytes): give a table with data.")
         if fmt == "parquet":
-            return pq.read_table(path, use_threads=True)
+            return open_parquet(path, name).read(use_threads=True)
         if fmt == "jsonl":
-            return pajson.read_json(path, read_options=pajson.ReadOptions(use_threads=True))
+            return _read_jsonl(path, name)
         return _read_csv(path, name, "\t" if fmt == "tsv" else None)
     except DriftError:
         raise
+    except DatasetError as e:
+        raise DriftError(str(e)) from None
     except PermissionError:
         raise DriftError(f"{name} cannot be read: permission denied.") from None
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DriftError(
-            f"{name} could not be read as {fmt.upper()}: {first.rstrip('.')}."
-        ) from None
+        raise DriftError(f"{name} could not be read as {fmt.upper()}: {reason(e)}.") from None
 
 
 def sniff_delimiter(head: str) -> str:
@@ -198,23 +204,94 @@ def sniff_delimiter(head: str) -> str:
         return max(_DELIMITERS, key=first.count) if first else ","
 
 
+class _Rows:
+    """What pyarrow told about bad rows of one read (see ``text_files`` for the hook)."""
+
+    def __init__(self) -> None:
+        self.fields: tuple[int, int] | None = None  # (expected, actual) of the first bad row
+        self.undecodable_row = False
+
+    def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
+        if self.fields is None:
+            self.fields = (row.expected_columns, row.actual_columns)
+        return "error"
+
+    def note_undecodable_row(self) -> None:
+        self.undecodable_row = True
+
+
+def _first_block(limit: int) -> int:
+    return min(16 << 20, limit)
+
+
+def _read_jsonl(path: Path, name: str) -> pa.Table:
+    if text_files.text_encoding(path, name, csv_header=False) != "utf8":
+        raise DriftError(f"{name} is not UTF-8 text: save it as UTF-8 JSON Lines.")
+    limit = text_files.LINE_LIMIT
+    block = _first_block(limit)
+    while True:
+        read = pajson.ReadOptions(use_threads=True, block_size=block)
+        try:
+            return pajson.read_json(path, read_options=read)
+        except pa.ArrowInvalid as e:
+            if "straddling" not in str(e):
+                raise DriftError(json_error_message(path, name, e)) from None
+            if block >= limit:
+                raise text_files.line_too_long(name) from None
+            block = min(block * 4, limit)
+
+
 def _read_csv(path: Path, name: str, delimiter: str | None) -> pa.Table:
+    encoding = text_files.text_encoding(path, name)
     if delimiter is None:
         with open(path, "rb") as f:
-            head = f.read(64 * 1024).decode("utf-8", errors="replace")
+            head = f.read(64 * 1024).decode(encoding.replace("utf8", "utf-8"), errors="replace")
         lines = head.splitlines()
         delimiter = sniff_delimiter("\n".join(lines[:20] if len(lines) > 1 else lines))
-    read = pacsv.ReadOptions(use_threads=True, block_size=16 << 20)
-    parse = pacsv.ParseOptions(delimiter=delimiter)
+    text_files.watch_undecodable_rows()
+    limit = text_files.LINE_LIMIT
+    block = _first_block(limit)
+    while True:
+        rows = _Rows()
+        read = pacsv.ReadOptions(use_threads=True, block_size=block, encoding=encoding)
+        parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=rows.on_invalid_row)
+        try:
+            return pacsv.read_csv(path, read_options=read, parse_options=parse)
+        except pa.ArrowInvalid as e:
+            msg = str(e)
+            if ("invalid UTF8" in msg or rows.undecodable_row) and encoding == "utf8":
+                encoding = "latin-1"
+            elif "straddling" in msg:
+                if block >= limit:
+                    raise text_files.line_too_long(name) from None
+                block = min(block * 4, limit)
+            elif "Empty CSV file" in msg:
+                raise DriftError(text_files.no_header_line(name)) from None
+            elif rows.fields is not None:
+                raise DriftError(_bad_row(path, name, encoding, delimiter, *rows.fields)) from None
+            else:
+                raise
+
+
+def _bad_row(
+    path: Path, name: str, encoding: str, delimiter: str, expected: int, actual: int
+) -> str:
+    """The refusal of a row with the wrong number of fields, naming its line when found."""
+    line = None
     try:
-        return pacsv.read_csv(path, read_options=read, parse_options=parse)
-    except pa.ArrowInvalid as e:
-        if "Empty CSV file" in str(e):
-            raise DriftError(f"{name} has no header line: it looks empty.") from None
-        if "invalid UTF8" not in str(e):
-            raise
-    read = pacsv.ReadOptions(use_threads=True, block_size=16 << 20, encoding="latin-1")
-    return pacsv.read_csv(path, read_options=read, parse_options=parse)
+        with open(path, encoding=encoding.replace("utf8", "utf-8"), errors="replace") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            for row in reader:
+                if row and len(row) == actual and reader.line_num > 1:
+                    line = reader.line_num
+                    break
+    except csv.Error:
+        pass
+    where = f" line {line}" if line else " a row"
+    return (
+        f"{name}{where} has {actual} fields where the header has {expected}; "
+        "fix or remove that row."
+    )
 
 
 def _concat(tables: list[pa.Table], name: str) -> pa.Table:
