@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.artifacts import blob_path_or_none
+from mlops_desktop.catalog.chunk_codec import decode_column
 from mlops_desktop.catalog.run_queries import resolve_run_id, summaries
 from mlops_desktop.catalog.schema import artifact_t, chunk_t, latest_t, run_input_t, run_t
 from mlops_desktop.core.errors import MetricNotFound, RunNotFound
@@ -94,13 +95,15 @@ def metric_series(s: Session, run_id: str, key: str) -> MetricSeries:
     """The whole series, concatenated from its chunks in sequence order (writable arrays)."""
     rid = resolve_run_id(s, run_id)
     rows = s.execute(
-        select(chunk_t.c.steps, chunk_t.c.timestamps, chunk_t.c["values"])
+        select(chunk_t.c.n, chunk_t.c.steps, chunk_t.c.timestamps, chunk_t.c["values"])
         .where(chunk_t.c.run_id == rid, chunk_t.c.key == key)
         .order_by(chunk_t.c.seq_first)
     ).all()
     if not rows:
         raise MetricNotFound(f"Run {rid[:8]} has no metric {key!r}.")
-    steps, times, values = zip(*rows)
+    steps = [decode_column(r.steps, r.n) for r in rows]
+    times = [decode_column(r.timestamps, r.n) for r in rows]
+    values = [decode_column(r.values, r.n) for r in rows]
     return MetricSeries(
         run_id=rid,
         key=key,

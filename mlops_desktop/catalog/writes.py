@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.chunk_codec import encode_column
 from mlops_desktop.catalog.lineage import DatasetResolver
 from mlops_desktop.catalog.schema import (
     artifact_t,
@@ -208,9 +209,9 @@ class _RunRows:
                 "key": key,
                 "seq_first": seq_first,
                 "n": n,
-                "steps": b"".join(steps),
-                "timestamps": b"".join(times),
-                "values": b"".join(values),
+                "steps": encode_column(b"".join(steps), n),
+                "timestamps": encode_column(b"".join(times), n),
+                "values": encode_column(b"".join(values), n),
             }
         )
 

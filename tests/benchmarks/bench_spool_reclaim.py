@@ -1,6 +1,6 @@
 """Disk per logged point after a run ends: catalog growth plus what is left of the spool.
 
-Run ``python tests/benchmarks/bench_spool_reclaim.py [--points N] [--keys K]`` (default
+Run ``python tests/benchmarks/bench_spool_reclaim.py [--points N] [--keys K] [--values V]`` (default
 10,000,000 points over 4 keys; a few minutes). It logs through the real tracking client,
 ingests, lets the spool go quiet, ingests again (which reclaims the spool), checkpoints the
 SQLite catalog and prints bytes per point: catalog growth, spool before and after (target: at
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import random
 import sqlite3
 import tempfile
 import time
@@ -54,6 +55,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--keys", type=int, default=4)
+    parser.add_argument(
+        "--values",
+        choices=("noisy", "smooth"),
+        default="noisy",
+        help="noisy: a decaying loss plus noise, as real training logs (the default); smooth: "
+        "exp(-step/1e5), which compresses far better",
+    )
     args = parser.parse_args()
     keys = [f"metric_{k}" for k in range(args.keys)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,9 +75,10 @@ def main() -> None:
             "bench", home=home, capture_env=False, capture_output=False, system_metrics=False
         ) as run:
             log = run.log_metrics
+            noise = random.Random(7).random if args.values == "noisy" else lambda: 0.0
             for step in range(args.points // len(keys)):
                 v = math.exp(-step / 1e5)
-                log(dict.fromkeys(keys, v), step=step)
+                log({key: v + 0.05 * noise() for key in keys}, step=step)
         points = (args.points // len(keys)) * len(keys)
         logged_s = time.perf_counter() - t0
         spool_before = dir_bytes(run.spool_dir)
