@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.ui.formatting import shown_text
+
 
 def monospace_font() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -62,8 +64,10 @@ class ReadOnlyTable(QTableWidget):
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                text = "" if value is None else str(value)
+                raw = "" if value is None else str(value)
+                text = shown_text(raw)  # control characters escaped; the value is kept as data
                 item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, raw)
                 if tooltips and len(text) > 30:
                     item.setToolTip(text)
                 self.setItem(r, c, item)

@@ -92,3 +92,13 @@ def test_changed_key_on_check_offers_to_accept_the_new_key(qtbot: Any, runner: A
     accept.click()
     qtbot.waitUntil(lambda: "Python 3.11.2" in dialog.result_label.text(), timeout=5000)
     assert service.rekeyed == [("gpu1", NEW)]  # exactly the fingerprint shown
+
+
+def test_a_hostile_host_name_is_shown_escaped_and_still_selected(qtbot: Any, runner: Any) -> None:
+    service = StubHosts()
+    service.known[0] = HostInfo("gpu1\x1b[31m", "ssh", "me@gpu1.lab", host_key=OLD)
+    dialog = _open(qtbot, runner, service)
+    shown = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert "gpu1\\x1b[31m" in shown and not any("\x1b" in t for t in shown)
+    dialog.select("gpu1\x1b[31m")
+    assert dialog.selected_name() == "gpu1\x1b[31m"

@@ -139,12 +139,12 @@ class HostsDialog(QDialog):
         if not rows:
             return None
         item = self.table.item(min(rows), 0)
-        return item.text() if item is not None else None
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
     def select(self, name: str) -> None:
         for row in range(self.table.rowCount()):
             item = self.table.item(row, 0)
-            if item is not None and item.text() == name:
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
                 self.table.selectRow(row)
 
     def open_add_dialog(self) -> AddHostDialog:
@@ -179,8 +179,8 @@ class HostsDialog(QDialog):
             return
         box = QMessageBox(QMessageBox.Icon.Question, "Remove the host", "", parent=self)
         box.setText(
-            f"Remove {host.name} ({host.address}) and forget its host key? Its runs and jobs "
-            "stay in the catalog; a host with running jobs is not removed."
+            f"Remove {shown_text(host.name)} ({shown_text(host.address)}) and forget its host "
+            "key? Its runs and jobs stay in the catalog; a host with running jobs is not removed."
         )
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -209,7 +209,7 @@ class HostsDialog(QDialog):
         box = QMessageBox(QMessageBox.Icon.Warning, "Host key changed", "", parent=self)
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setText(
-            f"<p>The host key of <b>{html.escape(name)}</b> has changed.</p>"
+            f"<p>The host key of <b>{html.escape(shown_text(name))}</b> has changed.</p>"
             f"<p>Stored: <code>{html.escape(exc.stored or 'unknown')}</code><br>"
             f"Offered now: <b><code>{html.escape(exc.offered)}</code></b></p>"
             "<p>Someone may be intercepting the connection. Accept the new key only if the "
