@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -64,7 +64,7 @@ class ArtifactsView(QWidget):
         item = self.table.item(rows[0].row(), 0)
         if item is None:
             return None
-        name = item.text()
+        name = item.data(Qt.ItemDataRole.UserRole)  # the stored name; the text is escaped
         return next((a for a in self._artifacts if a.name == name), None)
 
     def _on_selection_changed(self) -> None:
