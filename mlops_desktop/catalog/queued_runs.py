@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from mlops_desktop.catalog.schema import run_t
 from mlops_desktop.catalog.upsert import insert_ignore
 from mlops_desktop.catalog.writes import experiment_id
+from mlops_desktop.core.runs import RunStatus
 
-QUEUED = "queued"
+QUEUED = RunStatus.QUEUED.value
 # the run status a job's end leaves: a cancel is "killed", as the launcher records it
 RUN_STATUS_OF_JOB = {"cancelled": "killed", "failed": "failed", "lost": "killed"}
 
@@ -59,7 +60,7 @@ def end_run_of_job(
     status = RUN_STATUS_OF_JOB.get(job_state)
     if status is None:
         return False
-    waiting = [QUEUED, "running"] if mirrored else [QUEUED]
+    waiting = [QUEUED, RunStatus.RUNNING.value] if mirrored else [QUEUED]
     done: Any = s.execute(  # a CursorResult: rowcount
         update(run_t)
         .where(run_t.c.id == run_id, run_t.c.status.in_(waiting))

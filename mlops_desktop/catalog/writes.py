@@ -32,6 +32,7 @@ from mlops_desktop.catalog.schema import (
     tag_t,
 )
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
+from mlops_desktop.core.runs import RunStatus
 
 DEFAULT_EXPERIMENT = "Default"
 CHUNK_POINTS = 65_536  # consecutive lines of a key are joined into chunks up to about this
@@ -261,7 +262,7 @@ class _RunRows:
         if self.run_values:
             s.execute(update(run_t).where(run_t.c.id == run_id).values(**self.run_values))
         if self.started and "status" not in self.run_values:
-            queued = (run_t.c.id == run_id) & (run_t.c.status == "queued")
+            queued = (run_t.c.id == run_id) & (run_t.c.status == RunStatus.QUEUED.value)
             s.execute(update(run_t).where(queued).values(status="running"))
         if self.chunks:
             s.execute(insert(chunk_t), self.chunks)
@@ -279,7 +280,7 @@ def _queued_starts(session: Session, run_id: str, events: list[dict[str, Any]]) 
     if not any(e["type"] == "start" for e in events):
         return False
     status = session.execute(select(run_t.c.status).where(run_t.c.id == run_id)).scalar()
-    return status == "queued"
+    return status == RunStatus.QUEUED.value
 
 
 def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) -> Applied:
