@@ -14,7 +14,6 @@ per file, so a mirror of a remote spool still asks the host for the right offset
 from __future__ import annotations
 
 import json
-import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy import select, update
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.schema import ingest_state_t, run_t
 from mlops_desktop.core.compute import TERMINAL_STATES
+from mlops_desktop.tracking.atomic import write_bytes_atomic
 from mlops_desktop.tracking.home import RECLAIMED_FILENAME, reclaimed_bytes
 from mlops_desktop.tracking.spool import encode_event, parse_lines
 
@@ -38,6 +38,8 @@ MIN_BYTES = 4096  # smaller spools are not worth rewriting (a reclaimed one is o
 KEEP_LINE_MAX = 4096  # a last line up to this size is kept as it is
 SYNC_LOCK_FILENAME = ".sync.lock"
 ENDED = ("finished", "failed", "killed")
+
+SPOOL_MODE = 0o644  # as the spool writer creates its files
 
 
 @contextmanager
@@ -140,20 +142,13 @@ def _reclaim_one(catalog: Catalog, key: str, path: Path, torn: int) -> int:
         line = _last_line(path, size, torn, int(row[1]), run_id)
         removed = reclaimed_bytes(spool_dir)
         removed[path.name] = removed.get(path.name, 0) + size - len(line)
-        _write_atomically(path, line)  # first: a crash before the count re-mirrors, never skips
-        _write_atomically(spool_dir / RECLAIMED_FILENAME, json.dumps(removed).encode())
+        # the spool first: a crash before the count re-mirrors, never skips
+        write_bytes_atomic(path, line, SPOOL_MODE)
+        counts = json.dumps(removed).encode()
+        write_bytes_atomic(spool_dir / RECLAIMED_FILENAME, counts, SPOOL_MODE)
         s.execute(
             update(ingest_state_t)
             .where(ingest_state_t.c.run_id == key)
             .values(byte_offset=len(line), updated_at=time.time())
         )
     return size - len(line)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".reclaim")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

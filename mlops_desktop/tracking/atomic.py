@@ -28,13 +28,18 @@ def temp_file_in(folder: Path, prefix: str, suffix: str = "") -> Iterator[tuple[
         raise
 
 
-def write_text_atomic(path: Path, text: str, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text``: written and fsync'd in a temp file beside it, given
+def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data``: written and fsync'd in a temp file beside it, given
     ``mode``, then renamed over it."""
     with temp_file_in(path.parent, prefix=f".{path.name}.") as (fd, tmp):
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+
+
+def write_text_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+    """:func:`write_bytes_atomic` of ``text`` in UTF-8."""
+    write_bytes_atomic(path, text.encode("utf-8"), mode)
