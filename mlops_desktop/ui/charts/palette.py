@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -23,6 +26,41 @@ RUN_COLORS = (
 def run_color(index: int) -> QColor:
     """The colour of the ``index``-th run in a chart (cycles after ten)."""
     return QColor(RUN_COLORS[index % len(RUN_COLORS)])
+
+
+# A run's pinned colour, set by the person ("#rrggbb"); it wins over the colour from its id.
+PIN_COLOR_TAG = "mlops.color"
+
+# Twenty colours for colours from run ids: Tableau 10, then a darker or lighter sister of each,
+# so two runs rarely share one and each stays readable on light and dark backgrounds.
+STABLE_COLORS = (
+    *RUN_COLORS,
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
+)
+
+
+def stable_run_color(run_id: str, tags: Mapping[str, str] | None = None) -> QColor:
+    """A run's colour everywhere (table swatch, every chart, legend, parallel coordinates).
+
+    The pinned colour (tag ``mlops.color``) when it is a valid colour, else one picked from the
+    run id's hash: the same run has the same colour in every selection and every session.
+    """
+    pinned = (tags or {}).get(PIN_COLOR_TAG)
+    if pinned:
+        color = QColor(pinned)
+        if color.isValid():
+            return color
+    digest = hashlib.blake2b(run_id.encode("utf-8"), digest_size=4).digest()
+    return QColor(STABLE_COLORS[int.from_bytes(digest, "big") % len(STABLE_COLORS)])
 
 
 def run_label(name: str, run_id: str) -> str:
