@@ -313,6 +313,8 @@ def test_parallel_coordinates_numeric_and_categorical(qtbot) -> None:
     assert axes["params.lr"].log
     np.testing.assert_allclose(axes["params.lr"].positions, [0, 2 / 3, 1])
     assert math.isnan(axes["metrics.acc"].positions[2])
+    assert view.color_metric is None  # each run's own colour
+    view.color_combo.setCurrentIndex(view.color_combo.findData("metrics.acc"))
     assert view.color_metric == "metrics.acc"
     colors = view.line_colors()
     assert len(colors) == 3 and colors[0] != colors[1]

@@ -1,13 +1,15 @@
 """Axes of a parallel-coordinates chart, computed from runs without any Qt (easy to test).
 
 Every axis maps each run's value to a position in ``[0, 1]`` (NaN when the run has no usable
-value): numbers linearly, or logarithmically when they are positive and span three decades or
-more (learning rates); anything else as evenly spaced categories.
+value): numbers linearly, or logarithmically when they are positive and span two decades or
+more (learning rates, weight decays; the person may switch an axis either way); anything else as
+evenly spaced categories.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from mlops_desktop.core.runs import RunSummary
 
-_LOG_SPAN = 1000.0  # hi / lo ratio from which a positive numeric axis is drawn in log scale
+_LOG_SPAN = 100.0  # hi / lo ratio from which a positive numeric axis is drawn in log scale
 
 
 @dataclass
@@ -30,6 +32,9 @@ class ParallelAxis:
         categories: category names from bottom to top, or None for a numeric axis.
         low, high: the numeric range (unused for categorical axes).
         log: whether the numeric axis is logarithmic.
+        tick_positions: where the axis has labels, in ``[0, 1]``.
+        tick_labels: the label at each tick position (numeric axes; categories otherwise).
+        can_log: the axis is numeric with only positive values (a log scale is possible).
     """
 
     column: str
@@ -41,6 +46,8 @@ class ParallelAxis:
     high: float = math.nan
     log: bool = False
     tick_positions: list[float] = field(default_factory=list)
+    tick_labels: list[str] = field(default_factory=list)
+    can_log: bool = False
 
     @property
     def is_categorical(self) -> bool:
@@ -66,8 +73,15 @@ def default_columns(runs: list[RunSummary]) -> list[str]:
     return varying + metrics
 
 
-def build_axes(runs: list[RunSummary], columns: list[str]) -> list[ParallelAxis]:
-    """One axis per column that at least one run has a value for."""
+def build_axes(
+    runs: list[RunSummary], columns: list[str], log: Mapping[str, bool] | None = None
+) -> list[ParallelAxis]:
+    """One axis per column that at least one run has a value for.
+
+    Args:
+        log: per column, a log scale chosen by the person (True) or refused (False); columns
+            not named get a log scale when their positive values span two decades or more.
+    """
     titles = _titles(columns)
     axes = []
     for column in columns:
@@ -76,7 +90,8 @@ def build_axes(runs: list[RunSummary], columns: list[str]) -> list[ParallelAxis]
             continue
         numbers = _as_numbers(raw)
         if numbers is not None:
-            axes.append(_numeric_axis(column, titles[column], numbers))
+            choice = None if log is None else log.get(column)
+            axes.append(_numeric_axis(column, titles[column], numbers, choice))
         else:
             axes.append(_categorical_axis(column, titles[column], raw))
     return axes
@@ -132,22 +147,58 @@ def _as_numbers(raw: list[Any]) -> np.ndarray | None:
     return out
 
 
-def _numeric_axis(column: str, title: str, values: np.ndarray) -> ParallelAxis:
+def _numeric_axis(
+    column: str, title: str, values: np.ndarray, log_choice: bool | None = None
+) -> ParallelAxis:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return ParallelAxis(column, title, np.full(values.size, np.nan), values)
     low, high = float(finite.min()), float(finite.max())
-    log = low > 0 and high / low >= _LOG_SPAN
+    can_log = low > 0
+    log = (
+        can_log
+        and high > low
+        and (log_choice if log_choice is not None else high / low >= _LOG_SPAN)
+    )
     if high == low:
         positions = np.where(np.isfinite(values), 0.5, np.nan)
-        ticks = [0.5]
+        ticks, labels = [0.5], [format_number(low)]
     elif log:
-        positions = (np.log10(values) - math.log10(low)) / (math.log10(high) - math.log10(low))
-        ticks = [0.0, 1.0]
+        span = math.log10(high) - math.log10(low)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positions = (np.log10(values) - math.log10(low)) / span
+        ticks, labels = log_ticks(low, high)
     else:
         positions = (values - low) / (high - low)
-        ticks = [0.0, 1.0]
-    return ParallelAxis(column, title, positions, values, None, low, high, log, ticks)
+        ticks, labels = [0.0, 1.0], [format_number(low), format_number(high)]
+    return ParallelAxis(
+        column, title, positions, values, None, low, high, log, ticks, labels, can_log
+    )
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Ticks of a log axis from ``low`` to ``high``: every decade between them (``1e-3``), and
+    both ends where no decade is close to them."""
+    lo_log, hi_log = math.log10(low), math.log10(high)
+    span = hi_log - lo_log
+    ticks: list[float] = []
+    labels: list[str] = []
+    for exponent in range(math.ceil(lo_log - 1e-9), math.floor(hi_log + 1e-9) + 1):
+        ticks.append((exponent - lo_log) / span)
+        labels.append(decade_label(exponent))
+    for end, value in ((0.0, low), (1.0, high)):
+        if all(abs(end - tick) > 0.08 for tick in ticks):
+            ticks.append(end)
+            labels.append(format_number(value))
+    order = sorted(range(len(ticks)), key=ticks.__getitem__)
+    return [ticks[i] for i in order], [labels[i] for i in order]
+
+
+def decade_label(exponent: int) -> str:
+    """``10 ** exponent`` as a short label: ``0.01``, ``1``, ``1000``, ``1e-4``, ``1e+06``."""
+    if -2 <= exponent <= 3:
+        return format_number(10.0**exponent)
+    return f"1e{exponent:+d}" if exponent > 0 else f"1e{exponent}"
 
 
 def _categorical_axis(column: str, title: str, raw: list[Any]) -> ParallelAxis:

@@ -17,6 +17,7 @@ from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
+from mlops_desktop.ui.panes.experiments.brush_filter import BrushFilter
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
@@ -89,6 +90,7 @@ class ExperimentsPane(Pane):
         self.detail = RunDetailView(service, runner)
         self.charts = MetricPanel(service, runner)
         self.compare = CompareView()
+        self.brush = BrushFilter(self)  # the parallel-coordinates brush filtering the table
         self.tabs = QTabWidget()
         self.tabs.addTab(self.detail, "Detail")
         self.tabs.addTab(self.charts, "Charts")
@@ -97,6 +99,7 @@ class ExperimentsPane(Pane):
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(4, 4, 4, 0)
         center_layout.addWidget(self.filter_bar)
+        center_layout.addWidget(self.brush.bar)
         center_layout.addWidget(self.table, 1)
         self.vsplit = QSplitter(Qt.Orientation.Vertical)
         self.vsplit.addWidget(center)
@@ -134,6 +137,9 @@ class ExperimentsPane(Pane):
         self.experiments_list.experimentChosen.connect(self._on_experiment_chosen)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.compare.brushChanged.connect(self.brush.set_ids)
+        self.brush.changed.connect(lambda: self._load_runs(quiet=True, use_cache=True))
+        self.brush.cleared.connect(self.compare.parallel.clear_brushes)
         self.detail.notes.saved.connect(self._on_notes_saved)
         self.detail.datasetActivated.connect(self.navigator.show_dataset)
         self.detail.registerModelRequested.connect(self.navigator.register_model)
@@ -204,6 +210,7 @@ class ExperimentsPane(Pane):
         self.events.show_status(f"Cannot read the catalog: {failure}", 10000)
 
     def _on_runs_loaded(self, load: RunsLoad) -> None:
+        load = self.brush.apply(load)
         if load.fetched is not None:
             self._all_runs = load.fetched
             if load.fetched:
@@ -258,6 +265,7 @@ class ExperimentsPane(Pane):
     # --- user actions --------------------------------------------------------------------
     def _on_experiment_chosen(self, name: str | None) -> None:
         self._experiment = name
+        self.brush.clear()
         self._all_runs = None
         self._load_runs()
 
