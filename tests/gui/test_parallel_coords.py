@@ -91,6 +91,9 @@ def test_log_axis_for_values_spanning_decades_only() -> None:
     assert not axes["params.frac"].log
     ticks, labels = log_ticks(3e-5, 0.02)
     assert labels == ["3e-05", "1e-4", "1e-3", "0.01", "0.02"] and ticks[0] == 0.0
+    zero = build_axes([*runs, run("d", {"alpha": 0.0}, {})], ["params.alpha"])[0]
+    assert zero.log and zero.tick_labels[0] == "0" and zero.positions[3] == 0.0
+    assert 0.1 < zero.positions[0] < zero.positions[1] < zero.positions[2] == 1.0
     refused = build_axes(runs, ["params.alpha"], {"params.alpha": False})[0]
     assert not refused.log
 

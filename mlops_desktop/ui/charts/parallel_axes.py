@@ -1,9 +1,9 @@
 """Axes of a parallel-coordinates chart, computed from runs without any Qt (easy to test).
 
 Every axis maps each run's value to a position in ``[0, 1]`` (NaN when the run has no usable
-value): numbers linearly, or logarithmically when they are positive and span two decades or
-more (learning rates, weight decays; the person may switch an axis either way); anything else as
-evenly spaced categories.
+value): numbers linearly, or logarithmically when their positive values span two decades or
+more (learning rates, weight decays; zeros then sit at the bottom; the person may switch an
+axis either way); anything else as evenly spaced categories.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from mlops_desktop.core.runs import RunSummary
 
 _LOG_SPAN = 100.0  # hi / lo ratio from which a positive numeric axis is drawn in log scale
+_ZERO_GAP = 0.12  # on a log axis, zeros sit at 0 and the smallest positive value this high
 
 
 @dataclass
@@ -34,7 +35,8 @@ class ParallelAxis:
         log: whether the numeric axis is logarithmic.
         tick_positions: where the axis has labels, in ``[0, 1]``.
         tick_labels: the label at each tick position (numeric axes; categories otherwise).
-        can_log: the axis is numeric with only positive values (a log scale is possible).
+        can_log: the axis is numeric with no negative values (a log scale is possible; zeros
+            then sit at the bottom, below the smallest positive value).
     """
 
     column: str
@@ -154,26 +156,38 @@ def _numeric_axis(
     if finite.size == 0:
         return ParallelAxis(column, title, np.full(values.size, np.nan), values)
     low, high = float(finite.min()), float(finite.max())
-    can_log = low > 0
-    log = (
-        can_log
-        and high > low
-        and (log_choice if log_choice is not None else high / low >= _LOG_SPAN)
-    )
+    positive = finite[finite > 0]
+    can_log = low >= 0 and positive.size >= 2 and float(positive.max()) > float(positive.min())
+    wide = can_log and float(positive.max()) / float(positive.min()) >= _LOG_SPAN
+    log = can_log and (wide if log_choice is None else log_choice)
     if high == low:
         positions = np.where(np.isfinite(values), 0.5, np.nan)
         ticks, labels = [0.5], [format_number(low)]
     elif log:
-        span = math.log10(high) - math.log10(low)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            positions = (np.log10(values) - math.log10(low)) / span
-        ticks, labels = log_ticks(low, high)
+        positions, ticks, labels = _log_positions(values, float(positive.min()), high, low == 0)
     else:
         positions = (values - low) / (high - low)
         ticks, labels = [0.0, 1.0], [format_number(low), format_number(high)]
     return ParallelAxis(
         column, title, positions, values, None, low, high, log, ticks, labels, can_log
     )
+
+
+def _log_positions(
+    values: np.ndarray, low: float, high: float, has_zero: bool
+) -> tuple[np.ndarray, list[float], list[str]]:
+    """Positions and ticks of a log axis over ``low..high``; zeros (if any) sit at the
+    bottom, below a gap, as a log scale has no place for them."""
+    base = _ZERO_GAP if has_zero else 0.0
+    span = math.log10(high) - math.log10(low)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = base + (1 - base) * (np.log10(values) - math.log10(low)) / span
+    positions = np.where(values == 0, 0.0, scaled)
+    ticks, labels = log_ticks(low, high)
+    ticks = [base + (1 - base) * tick for tick in ticks]
+    if has_zero:
+        ticks, labels = [0.0, *ticks], ["0", *labels]
+    return positions, ticks, labels
 
 
 def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:

@@ -244,7 +244,7 @@ class ParallelCoordinatesView(QWidget):
         log_action = menu.addAction("Log scale")
         log_action.setCheckable(True)
         log_action.setChecked(axis.log)
-        log_action.setEnabled(axis.can_log and axis.high > axis.low)
+        log_action.setEnabled(axis.can_log)
         clear_action = menu.addAction("Clear brush")
         clear_action.setEnabled(axis.column in self._brushes)
         chosen = menu.exec(screen_pos.toPoint())
@@ -307,8 +307,7 @@ class ParallelCoordinatesView(QWidget):
             else:
                 pairs = list(zip(axis.tick_positions, axis.tick_labels))
             for position, label in pairs:
-                anchor_y = 0.0 if position > 0.95 else 1.0 if position < 0.05 else 0.5
-                tick = self._text(label, index, position, (0.0, anchor_y))
+                tick = self._text(label, index, position, (0.0, 0.5))
                 tick.setToolTip(label)
                 self._ticks.append((tick, index, position, label))
             if axis.log:
@@ -351,8 +350,9 @@ class ParallelCoordinatesView(QWidget):
         ]
         layout = layout_titles(width, widths, max(last_ticks, default=0.0))
         line_height = title_metrics.height() + pad
-        top = layout.rows * line_height + 10
-        bottom = tick_metrics.height() + pad + 6
+        half_tick = (tick_metrics.height() + pad) / 2 + 1  # ticks at 0 and 1 reach this far
+        top = half_tick + layout.rows * line_height + 4
+        bottom = half_tick + tick_metrics.height() + pad + 2
         sx = layout.spacing if count > 1 else 1.0
         sy = max(height - top - bottom, 10.0)
         if count > 1:
@@ -368,7 +368,7 @@ class ParallelCoordinatesView(QWidget):
             text = title_metrics.elidedText(full, Qt.TextElideMode.ElideRight, room)
             item.setText(text)
             row = index % layout.rows
-            item.setPos(index, 1 + (6 + row * line_height) / sy)
+            item.setPos(index, 1 + (half_tick + row * line_height) / sy)
         tick_room = (layout.spacing if count > 1 else width / 2) - pad - 10
         for item, index, position, full in self._ticks:
             if index == count - 1:
@@ -378,7 +378,7 @@ class ParallelCoordinatesView(QWidget):
             item.setText(text)
             item.setPos(index + 5 / sx, position)
         for item, index in self._notes:
-            item.setPos(index, -4 / sy)
+            item.setPos(index, -half_tick / sy)
         for column, band in self._bands.items():
             index = next(i for i, a in enumerate(self._axes) if a.column == column)
             low, high = self._brushes[column]

@@ -34,7 +34,7 @@ class CompareView(QWidget):
         splitter.addWidget(self.diff)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([300, 200])
+        splitter.setSizes([380, 140])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
