@@ -119,3 +119,7 @@ class CatalogNotWritable(CatalogUnavailable):
 
 class SandboxUnavailableError(UserFacingError):
     """No sandbox can isolate the model's loader here; loading it needs the person's consent."""
+
+
+class ArtifactUnreadable(UserFacingError):
+    """A run's artifact cannot be previewed or opened (gone, outside the store, unreadable)."""

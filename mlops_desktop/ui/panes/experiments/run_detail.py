@@ -141,7 +141,7 @@ class RunDetailView(QWidget):
         self.code = CodeView()
         self.environment = EnvironmentView()
         self.log = LogView(service, runner)
-        self.artifacts = ArtifactsView()
+        self.artifacts = ArtifactsView(runner)
         self.artifacts.registerRequested.connect(self._on_register_artifact)
         self.system = SystemView(service, runner)
         self.tabs = QTabWidget()
