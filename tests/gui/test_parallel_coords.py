@@ -173,3 +173,43 @@ def test_brush_filters_the_runs_table_and_clear_restores_it(qtbot, pane: Any) ->
     qtbot.waitUntil(lambda: pane.model.rowCount() == 6, timeout=5000)
     assert not pane.brush.bar.isVisible()
     assert parallel.brushed_ids() is None
+
+
+def send_mouse(widget: Any, kind: Any, pos: Any, buttons: Any) -> None:
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    local = QPointF(pos)
+    event = QMouseEvent(
+        kind, local, widget.mapToGlobal(local), Qt.MouseButton.LeftButton, buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def test_a_mouse_drag_along_an_axis_brushes_it(qtbot) -> None:
+    from PySide6.QtCore import QEvent, QPointF, Qt
+
+    view = ParallelCoordinatesView()
+    qtbot.addWidget(view)
+    view.resize(900, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_runs([run(f"r{i}", {"x": i, "y": 10 - i}, {"m": i / 10}) for i in range(5)])
+    view.grab()
+    canvas = view._canvas
+    viewport = canvas.viewport()
+
+    def at(x: float, y: float) -> QPointF:
+        scene = view._viewbox.mapViewToScene(QPointF(x, y))
+        return QPointF(canvas.mapFromScene(scene))
+
+    held, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    with qtbot.waitSignal(view.brushChanged) as got:
+        send_mouse(viewport, QEvent.Type.MouseButtonPress, at(0, 1.0), held)
+        for y in (0.9, 0.8, 0.7, 0.6, 0.45):
+            send_mouse(viewport, QEvent.Type.MouseMove, at(0.01, y), held)
+        send_mouse(viewport, QEvent.Type.MouseButtonRelease, at(0.01, 0.45), none)
+    assert got.args == [{"r2", "r3", "r4"}]
+    assert list(view.brushes()) == ["params.x"]

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, Qt
 
 NEAR_AXIS_PX = 24.0  # a drag starting this close to an axis brushes it
 MIN_BRUSH = 0.01  # a shorter drag is a click: it clears the axis's brush
+SNAP = 0.01  # a brush end this close to an end of the axis snaps to it
 
 BrushRange = tuple[float, float]
 
@@ -90,4 +91,7 @@ class BrushViewBox(pg.ViewBox):
 
 
 def _clamp(value: float) -> float:
-    return 0.0 if not math.isfinite(value) else min(1.0, max(0.0, value))
+    """A position within the axis; within 1 % of an end, that end (so its runs are inside)."""
+    if not math.isfinite(value) or value < SNAP:
+        return 0.0
+    return 1.0 if value > 1 - SNAP else value
