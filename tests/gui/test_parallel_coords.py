@@ -74,6 +74,9 @@ def test_titles_neither_overlap_nor_are_clipped_with_twelve_axes(qtbot, width: i
         assert view.title_items()[index].textItem.toPlainText()  # something readable
         for other in rects[index + 1 :]:
             assert not rect.intersects(other), (index, rect, other)
+    ticks = [(i, it.sceneBoundingRect()) for it, i, _p, _t in view._ticks if it.isVisible()]
+    for n, (axis, rect) in enumerate(ticks):
+        assert not any(a == axis and rect.intersects(r) for a, r in ticks[n + 1 :])
     tips = [item.toolTip() for item in view.title_items()]
     assert "metrics.validation/loss_smoothed" in tips  # the full key, even when elided
 
@@ -96,6 +99,20 @@ def test_log_axis_for_values_spanning_decades_only() -> None:
     assert 0.1 < zero.positions[0] < zero.positions[1] < zero.positions[2] == 1.0
     refused = build_axes(runs, ["params.alpha"], {"params.alpha": False})[0]
     assert not refused.log
+
+
+def test_crowded_tick_labels_are_thinned(qtbot) -> None:
+    view = ParallelCoordinatesView()
+    qtbot.addWidget(view)
+    view.resize(600, 260)
+    view.show()
+    view.set_runs([run("a", {"alpha": 0.0}, {}), run("b", {"alpha": 1e-4}, {}),
+                   run("c", {"alpha": 1e-2}, {})])  # fmt: skip
+    view.grab()
+    shown = [it for it, _i, _p, _t in view._ticks if it.isVisible()]
+    rects = [it.sceneBoundingRect() for it in shown]
+    assert all(not a.intersects(b) for n, a in enumerate(rects) for b in rects[n + 1 :])
+    assert {it.textItem.toPlainText() for it in shown} >= {"0", "0.01"}
 
 
 def test_axis_log_toggle(qtbot) -> None:

@@ -377,12 +377,24 @@ class ParallelCoordinatesView(QWidget):
                 text = tick_metrics.elidedText(full, Qt.TextElideMode.ElideRight, tick_room)
             item.setText(text)
             item.setPos(index + 5 / sx, position)
+        self._thin_ticks((tick_metrics.height() + pad) / sy)
         for item, index in self._notes:
             item.setPos(index, -half_tick / sy)
         for column, band in self._bands.items():
             index = next(i for i, a in enumerate(self._axes) if a.column == column)
             low, high = self._brushes[column]
             band.setRect(QRectF(index - 7 / sx, low, 14 / sx, high - low))
+
+    def _thin_ticks(self, height: float) -> None:
+        """Hide tick labels that would overlap another on their axis (the ends win)."""
+        kept: dict[int, list[float]] = {}
+        by_priority = sorted(self._ticks, key=lambda tick: min(tick[2], 1 - tick[2]))
+        for item, index, position, _full in by_priority:
+            near = kept.setdefault(index, [])
+            visible = all(abs(position - other) >= height for other in near)
+            item.setVisible(visible)
+            if visible:
+                near.append(position)
 
     def _draw_bands(self) -> None:
         for band in self._bands.values():
