@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -131,9 +132,10 @@ def test_corrupt_image_and_binary(qtbot: Any, view: ArtifactsView) -> None:
 
 
 def test_open_hands_a_copy_with_the_artifacts_name_to_the_viewer(
-    qtbot: Any, view: ArtifactsView, monkeypatch: Any
+    qtbot: Any, view: ArtifactsView, monkeypatch: Any, tmp_path: Path
 ) -> None:
     opened: list[QUrl] = []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     monkeypatch.setattr(run_artifacts.QDesktopServices, "openUrl", opened.append)
     choose(qtbot, view, "scores.csv")
     view.view_button.click()

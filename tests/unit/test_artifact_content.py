@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -65,11 +66,13 @@ def test_paths_outside_the_store_are_refused(tmp_path: Path) -> None:
         read_artifact(path, "a.txt", digest)
 
 
-def test_programs_are_never_handed_to_a_viewer(tmp_path: Path) -> None:
+def test_programs_are_never_handed_to_a_viewer(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     path, digest = store(tmp_path, b"#!/bin/sh\nrm -rf ~\n")
     with pytest.raises(ArtifactUnreadable, match="program or script"):
         copy_for_viewer(path, "tools/install.sh", digest)
     path, digest = store(tmp_path, b"a,b\n1,2\n")
     copy = copy_for_viewer(path, "tables/out.csv", digest)
     assert copy.name == "out.csv" and copy.read_bytes() == b"a,b\n1,2\n"
+    assert copy.is_relative_to(tmp_path / "tmp")
     assert not copy.stat().st_mode & 0o111  # never executable
