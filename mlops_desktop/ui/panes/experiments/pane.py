@@ -73,6 +73,7 @@ class ExperimentsPane(Pane):
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
         self._pending_run: str | None = None  # show_run of a run not listed yet
+        self._shown_ids: list[str] = []  # the selection Detail, Charts and Compare show
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
         self._connect(ingest)
@@ -211,7 +212,9 @@ class ExperimentsPane(Pane):
         self.filter_bar.clear_error()
         self._show_rows(load)
         self.filter_bar.set_count(len(load.runs))
-        if load.quiet and self.table.selected_runs() != self.compare.runs:
+        if [run.id for run in self.table.selected_runs()] != self._shown_ids:
+            self._on_selection_settled()  # a shown run left the table: the tabs follow it
+        elif load.quiet and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(COMPARE_TAB)
             self._on_tab_changed(self.tabs.currentIndex())
         if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
@@ -282,6 +285,7 @@ class ExperimentsPane(Pane):
 
     def _on_selection_settled(self) -> None:
         runs = self.table.selected_runs()
+        self._shown_ids = [run.id for run in runs]
         if len(runs) == 1:
             self.detail.show_run(runs[0].id)
         elif runs:
