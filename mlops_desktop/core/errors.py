@@ -119,3 +119,7 @@ class CatalogNotWritable(CatalogUnavailable):
 
 class SandboxUnavailableError(UserFacingError):
     """No sandbox can isolate the model's loader here; loading it needs the person's consent."""
+
+
+class DemoBuildFailed(UserFacingError):
+    """Building the demo catalog from the app failed (the message says how to see why)."""

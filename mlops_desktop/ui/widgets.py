@@ -154,6 +154,15 @@ class EmptyState(QWidget):
         row.addStretch(1)
         self._column.insertLayout(3, row)
 
+    def add_widgets(self, *widgets: QWidget) -> None:
+        """Put ``widgets`` in a centred row just above the footer (progress, a status line)."""
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for widget in widgets:
+            row.addWidget(widget)
+        row.addStretch(1)
+        self._column.insertLayout(self._column.indexOf(self.footer_label), row)
+
     def set_text(self, html: str) -> None:
         self.label.setText(html)
 

@@ -18,6 +18,7 @@ from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
+from mlops_desktop.ui.panes.experiments.first_run import FirstRunPage
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
 from mlops_desktop.ui.panes.experiments.run_filter import (
@@ -29,19 +30,7 @@ from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad, RunsLoader
 from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner
-from mlops_desktop.ui.widgets import EmptyState
 
-NO_RUNS_HTML = (
-    "<h2>No runs yet</h2>"
-    "<p>Build a demo catalog with <code>mlops-desktop demo</code>, "
-    "or log a run from any Python script:</p>"
-)
-NO_RUNS_CODE = (
-    "import mlops_desktop as mlops\n"
-    'with mlops.start_run(experiment="digits", params={"lr": 0.01}) as run:\n'
-    '    run.log_metric("acc", 0.93, step=1)'
-)
-NO_RUNS_FOOTER = "Runs appear here while they are running."
 GREET_WINDOW_S = 20.0
 CHARTS_TAB, COMPARE_TAB = 1, 2
 
@@ -110,7 +99,7 @@ class ExperimentsPane(Pane):
         self.hsplit.setStretchFactor(1, 1)
         self.hsplit.setSizes([210, 900])
         self.vsplit.setSizes([320, 400])
-        self.empty = EmptyState(NO_RUNS_HTML, NO_RUNS_CODE, NO_RUNS_FOOTER)
+        self.empty = FirstRunPage(self._home, runner)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.hsplit)
         self.stack.addWidget(self.empty)
@@ -136,6 +125,7 @@ class ExperimentsPane(Pane):
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.detail.notes.saved.connect(self._on_notes_saved)
+        self.empty.demoBuilt.connect(lambda _counts: self.refresh())
         self.detail.datasetActivated.connect(self.navigator.show_dataset)
         self.detail.registerModelRequested.connect(self.navigator.register_model)
         self.events.settingsChanged.connect(self.apply_settings)
