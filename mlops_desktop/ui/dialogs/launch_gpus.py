@@ -25,7 +25,7 @@ from mlops_desktop.core.compute import GpuInfo
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.formatting import count_noun, human_bytes
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 SLOW_MS = 8000  # after this, say that the target is slow to answer
@@ -181,7 +181,9 @@ class GpuPicker(QWidget):
         self.spinner.hide()
         self.gpus = gpus
         free = sum(1 for g in gpus if not g.leased_by)
-        self._set_status(f"{len(gpus)} GPUs, {free} free" if gpus else "No GPUs on this target")
+        self._set_status(
+            f"{count_noun(len(gpus), 'GPU')}, {free} free" if gpus else "No GPUs on this target"
+        )
         self.count_spin.setMaximum(max(len(gpus), 0) if gpus else 64)
         self._fill(gpus)
 

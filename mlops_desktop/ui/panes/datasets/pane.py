@@ -26,6 +26,7 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.register_dataset import RegisterDatasetDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.item_models.datasets_table import COL_NAME, DatasetsTableModel
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowDataset
@@ -225,7 +226,7 @@ class DatasetsPane(Pane):
         self.loaded = True
         chosen = self.detail.name
         self.model.set_datasets(datasets)
-        self.count_label.setText(f"{len(datasets)} datasets")
+        self.count_label.setText(count_noun(len(datasets), "dataset"))
         self.stack.setCurrentWidget(self.split if datasets else self.empty)
         pending, self._pending = self._pending, None
         target = pending or ((chosen, None) if chosen else None)
