@@ -20,6 +20,10 @@ from mlops_desktop.core.models import ModelVersion, VersionComparison
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_value, human_bytes
+from mlops_desktop.ui.panes.models.compare_colors import (
+    colour_metric_deltas,
+    highlight_different_params,
+)
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
@@ -160,7 +164,9 @@ class CompareView(QWidget):
         self.metrics.set_rows(
             (k, _cell(a), _cell(b), metric_delta(a, b)) for k, (a, b) in c.metrics.items()
         )
+        colour_metric_deltas(self.metrics, c.metrics)
         self.params.set_rows((k, _cell(a), _cell(b)) for k, (a, b) in c.params.items())
+        highlight_different_params(self.params, c.params)
         da, db = c.datasets
         names = sorted(set(da) | set(db))
         self.datasets.set_rows((n, "✓" if n in da else "", "✓" if n in db else "") for n in names)
