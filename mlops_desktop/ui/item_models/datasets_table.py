@@ -76,8 +76,8 @@ class DatasetsTableModel(RowsTableModel[DatasetSummary]):
     def tooltip(self, item: DatasetSummary, column: int) -> str | None:
         if column == COL_NAME and item.name in self._changed:
             return self._changed[item.name]
-        if column == COL_NAME and item.source_path:
-            return item.source_path
+        if column == COL_NAME:  # the whole name, which the list may elide, and its source
+            return "\n".join(t for t in (item.name, item.source_path) if t)
         if column == COL_LATEST:
             return count_noun(item.versions, "version")
         return None

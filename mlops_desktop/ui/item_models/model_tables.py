@@ -85,6 +85,8 @@ class ModelsListModel(RowsTableModel[ModelSummary]):
             return alias_text(self.aliases(item))
         if column == COL_UPDATED:
             return format_time(item.updated_at) or None
+        if column == COL_NAME:  # the whole name, which the list may elide
+            return "\n".join(t for t in (item.name, item.description[:300]) if t)
         return item.description[:300] or None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:

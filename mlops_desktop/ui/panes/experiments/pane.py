@@ -15,6 +15,7 @@ from mlops_desktop.settings import Settings
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
+from mlops_desktop.ui.list_sizing import content_width, fit_list_side
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
@@ -190,6 +191,7 @@ class ExperimentsPane(Pane):
         self._experiments_loaded = True
         self.stack.setCurrentWidget(self.hsplit if experiments else self.empty)
         self.experiments_list.set_experiments(experiments)  # may choose, which loads runs
+        fit_list_side(self.hsplit, content_width(self.experiments_list))
 
     def _on_experiments_failed(self, failure: Failure) -> None:
         self.events.show_status(f"Cannot read the catalog: {failure}", 10000)

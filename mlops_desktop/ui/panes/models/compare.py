@@ -102,6 +102,9 @@ class CompareView(QWidget):
         split.addWidget(left)
         split.addWidget(middle)
         split.addWidget(_titled("Packages", self.packages))
+        for index, share in enumerate((2, 1, 1)):  # metrics and params: the values compared
+            split.setStretchFactor(index, share)
+        split.setSizes([500, 250, 250])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
@@ -185,6 +188,8 @@ class CompareView(QWidget):
             header = table.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for table in (self.metrics, self.params):  # values whole; the last column stretches
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if not rows:
             self.status_label.setText("Same packages.")
         self.compared.emit()
