@@ -204,7 +204,7 @@ class ExperimentsPane(Pane):
         self.filter_bar.clear_error()
         self._show_rows(load)
         self.filter_bar.set_count(len(load.runs))
-        if [run.id for run in self.table.selected_runs()] != self._shown_ids:
+        if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
             self._on_selection_settled()  # a shown run left the table: the tabs follow it
         elif load.quiet and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(COMPARE_TAB)
