@@ -19,6 +19,8 @@ NOUNS = (
 )
 # "{n} runs" in an f-string: a count that reads "1 runs" when n is one
 BARE_COUNT = re.compile(r"\{[^{}]+\}(?: (?:logical|feature|labelled))? (?:" + NOUNS + r")\b")
+# a spin box's fixed plural suffix reads "1 days" at one: count_suffix follows the value
+PLURAL_SUFFIX = re.compile(r"setSuffix\(\" (?:" + NOUNS + r"|days|hours|minutes)\"\)")
 ALLOWED = (
     "runs selected",  # shown only for two runs or more
     "{title} files",  # "Added files (3)": a title, not a count
@@ -52,6 +54,7 @@ def test_no_count_is_shown_without_count_noun() -> None:
     for package in SCANNED:
         for path in sorted((PACKAGE / package).rglob("*.py")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if BARE_COUNT.search(line) and not any(a in line for a in ALLOWED):
+                bare = BARE_COUNT.search(line) or PLURAL_SUFFIX.search(line)
+                if bare and not any(a in line for a in ALLOWED):
                     found.append(f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}")
-    assert not found, "use count_noun(n, noun):\n" + "\n".join(found)
+    assert not found, "use count_noun(n, noun) or count_suffix:\n" + "\n".join(found)
