@@ -13,6 +13,7 @@ from mlops_desktop.core.datasets import (
     DatasetVersion,
     TableProfile,
 )
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.profile_codec import profile_to_json
 from mlops_desktop.core.text import printable
 
@@ -41,7 +42,7 @@ def added_text(r: AddResult) -> str:
         return f"unchanged: same content as {printable(str(r.version))}, no new version"
     return (
         f"{printable(r.dataset)} {printable(str(r.version))} registered "
-        f"({r.files} files, {human_bytes(r.bytes)})"
+        f"({count_noun(r.files, 'file')}, {human_bytes(r.bytes)})"
     )
 
 
@@ -63,8 +64,8 @@ def datasets_text(items: list[DatasetSummary]) -> str:
     if not items:
         return "No datasets yet. Register one with `mlops-desktop data add PATH --name N`."
     return "\n".join(
-        f"{printable(d.name)}\t{printable(str(d.latest))}\t{d.versions} versions\t"
-        f"{d.files} files\t{human_bytes(d.bytes)}"
+        f"{printable(d.name)}\t{printable(str(d.latest))}\t{count_noun(d.versions, 'version')}\t"
+        f"{count_noun(d.files, 'file')}\t{human_bytes(d.bytes)}"
         for d in items
     )
 
@@ -90,7 +91,8 @@ def versions_document(versions: list[DatasetVersion]) -> list[dict[str, Any]]:
 
 def versions_text(versions: list[DatasetVersion]) -> str:
     return "\n".join(
-        f"{v.version}\t{iso_time(v.created_at)}\t{v.files} files\t{human_bytes(v.bytes)}\t"
+        f"{v.version}\t{iso_time(v.created_at)}\t{count_noun(v.files, 'file')}\t"
+        f"{human_bytes(v.bytes)}\t"
         f"{v.fingerprint[:19]}\t{printable(v.message)}"
         for v in versions
     )
@@ -148,7 +150,7 @@ def diff_text(d: DatasetDiff) -> str:
         lines.append("  no file changed")
     for t in d.tables:
         lines.append(
-            f"  table {p(t.path)}: {t.rows_old} -> {t.rows_new} rows "
+            f"  table {p(t.path)}: {t.rows_old} -> {count_noun(t.rows_new, 'row')} "
             f"(+{t.rows_added} -{t.rows_removed})"
         )
         for c in t.columns:
@@ -170,7 +172,7 @@ def checkout_text(doc: dict[str, Any]) -> str:
     return (
         f"{printable(doc['dataset'])}@{printable(str(doc['version']))} restored into "
         f"{printable(str(doc['dest']))} "
-        f"({doc['files']} files, verified)"
+        f"({count_noun(doc['files'], 'file')}, verified)"
     )
 
 
@@ -189,8 +191,8 @@ def profiles_text(profiles: list[TableProfile]) -> str:
     lines = []
     for profile in profiles:
         lines.append(
-            f"{printable(profile.path)} ({profile.format}, {profile.rows} rows, "
-            f"{len(profile.columns)} columns)"
+            f"{printable(profile.path)} ({profile.format}, {count_noun(profile.rows, 'row')}, "
+            f"{count_noun(len(profile.columns), 'column')})"
         )
         for c in profile.columns:
             extra = f" mean={c.mean:.4g}" if isinstance(c.mean, float) else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlops_desktop.cli.output import printable, short_value, text_table
 from mlops_desktop.core.drift import DriftReport
+from mlops_desktop.core.plural import count_noun
 
 
 def report_text(report: DriftReport) -> str:
@@ -32,8 +33,10 @@ def report_text(report: DriftReport) -> str:
     lines = [
         text_table(rows),
         "",
-        f"{verdict}: {drifted} of {len(tested)} columns drifted ({report.drift_share:.0%}); "
-        f"reference {report.reference_rows} rows, current {report.current_rows} rows.",
+        f"{verdict}: {drifted} of {count_noun(len(tested), 'column')} drifted "
+        f"({report.drift_share:.0%}); "
+        f"reference {count_noun(report.reference_rows, 'row')}, "
+        f"current {count_noun(report.current_rows, 'row')}.",
     ]
     lines += [f"note: {printable(problem)}" for problem in report.problems]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.commands import Commands
 from mlops_desktop.cli.output import iso_time, printable
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.runs import Experiment
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def experiments_text(experiments: list[Experiment]) -> str:
             "No experiments yet. Run `mlops-desktop demo` or log a run with"
             " mlops_desktop.start_run()."
         )
-    return "\n".join(f"{printable(e.name)}\t{e.run_count} runs" for e in experiments)
+    return "\n".join(f"{printable(e.name)}\t{count_noun(e.run_count, 'run')}" for e in experiments)
 
 
 @EXPERIMENTS.reply(

@@ -11,6 +11,7 @@ from typing import Any
 from mlops_desktop.cli.output import human_bytes, text_table
 from mlops_desktop.core.errors import HostError
 from mlops_desktop.core.hardware import HostSample, HostUpdate, host_document
+from mlops_desktop.core.plural import count_noun
 
 PROCESSES_SHOWN = 15
 COMMAND_SHOWN = 48
@@ -90,7 +91,12 @@ def sample_text(sample: HostSample) -> str:
     title = sample.host + (f" ({sample.hostname})" if sample.hostname else "")
     if sample.demo:
         title += "  [demo data]"
-    head = [title, f"  CPU {_pct(sample.cpu_percent)} of {len(sample.cpu_per_core) or '?'} cores"]
+    n_cores = len(sample.cpu_per_core)
+    cores = count_noun(n_cores, "core") if n_cores else "? cores"
+    head = [
+        title,
+        f"  CPU {_pct(sample.cpu_percent)} of {cores}",
+    ]
     if sample.load is not None:
         head[-1] += f"  load {sample.load[0]:.2f}"
     if sample.memory_total:

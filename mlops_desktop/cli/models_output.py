@@ -20,6 +20,7 @@ from mlops_desktop.core.models import (
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.text import printable as p
 from mlops_desktop.core.text import printable_lines
 
@@ -47,7 +48,9 @@ def models_text(models: list[ModelSummary]) -> str:
     for m in models:
         aliases = " ".join(f"@{p(a)}={v}" for a, v in m.aliases.items())
         latest = f"v{m.latest}" if m.latest is not None else "-"
-        lines.append(f"{p(m.name)}\t{latest}\t{m.versions} versions\t{aliases}".rstrip())
+        lines.append(
+            f"{p(m.name)}\t{latest}\t{count_noun(m.versions, 'version')}\t{aliases}".rstrip()
+        )
     return "\n".join(lines)
 
 
@@ -96,8 +99,13 @@ def registered_document(v: ModelVersion) -> dict[str, Any]:
     return {"name": v.name, "version": v.version, "run": v.run_id, "fingerprint": v.fingerprint}
 
 
+def _bytes(size: object) -> str:
+    return count_noun(size, "byte", thousands=False) if isinstance(size, int) else "? bytes"
+
+
 def registered_text(v: ModelVersion) -> str:
-    return f"{p(v.name)}:{v.version} registered ({len(v.files)} files, {v.fingerprint[:19]})"
+    files = count_noun(len(v.files), "file")
+    return f"{p(v.name)}:{v.version} registered ({files}, {v.fingerprint[:19]})"
 
 
 def imported_text(v: ModelVersion) -> str:
@@ -149,7 +157,8 @@ def card_text(card: ModelCard) -> str:
     """A version's card for a person: files, origin, run, data, code, signature and history."""
     v = card.version
     lines = [f"{p(v.name)}:{v.version}" + (f"  @{p(' @'.join(v.aliases))}" if v.aliases else "")]
-    lines.append(f"  fingerprint {v.fingerprint}  ({len(v.files)} files, {human_bytes(v.size)})")
+    files = count_noun(len(v.files), "file")
+    lines.append(f"  fingerprint {v.fingerprint}  ({files}, {human_bytes(v.size)})")
     lines.append(f"  created {iso_time(v.created_at)} by {p(v.created_by)}; source {p(v.source)}")
     if v.archived:
         lines.append("  archived")
@@ -161,7 +170,7 @@ def card_text(card: ModelCard) -> str:
     if card.code:
         lines.append(
             f"  code {p(str(card.code.get('commit')))} ({p(str(card.code.get('branch')))}), "
-            f"dirty={card.code.get('dirty')}, diff {card.code.get('diff_bytes')} bytes"
+            f"dirty={card.code.get('dirty')}, diff {_bytes(card.code.get('diff_bytes'))}"
         )
     if card.signature:
         lines.append(f"  signature ({p(str(card.signature_source))}):")

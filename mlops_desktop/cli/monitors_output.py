@@ -14,6 +14,7 @@ from mlops_desktop.core.drift import (
 from mlops_desktop.core.drift import (
     alert_document as _alert_doc,
 )
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.text import printable
 
 
@@ -85,14 +86,19 @@ def show_document(
     return doc
 
 
+def _rows(rows: int) -> str:
+    """``rows`` counted, right-aligned so windows line up."""
+    return f"{count_noun(rows, 'row', thousands=False):>13}"
+
+
 def _window_line(w: DriftWindow) -> str:
     if w.report is None:
-        return f"  window {w.index:>3}  {w.rows:>8} rows  {p(w.source)}: {p(w.problem)}"
+        return f"  window {w.index:>3}  {_rows(w.rows)}  {p(w.source)}: {p(w.problem)}"
     drifted = [p(c.column) for c in w.report.columns if c.drifted]
     flag = "DRIFT" if w.report.dataset_drift else "ok"
     perf = " ".join(f"{p(k)}={v:.3f}" for k, v in w.performance.items())
     text = (
-        f"  window {w.index:>3}  {w.rows:>8} rows  {flag:<5} share {w.report.drift_share:.2f}"
+        f"  window {w.index:>3}  {_rows(w.rows)}  {flag:<5} share {w.report.drift_share:.2f}"
         f"  {p(w.source)}"
     )
     if drifted:

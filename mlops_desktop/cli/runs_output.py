@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from mlops_desktop.cli.output import iso_time, printable, short_value, text_table
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.run_documents import run_summary_dict
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
@@ -70,7 +71,8 @@ def run_detail_text(detail: RunDetail) -> str:
     if detail.artifacts:
         lines.append("artifacts:")
         lines += [
-            f"  {printable(a.name)}  {a.size} bytes  {a.digest[:19]}" for a in detail.artifacts
+            f"  {printable(a.name)}  {count_noun(a.size, 'byte', thousands=False)}  {a.digest[:19]}"
+            for a in detail.artifacts
         ]
     return "\n".join(lines)
 

@@ -123,3 +123,7 @@ class SandboxUnavailableError(UserFacingError):
 
 class ArtifactUnreadable(UserFacingError):
     """A run's artifact cannot be previewed or opened (gone, outside the store, unreadable)."""
+
+
+class DemoBuildFailed(UserFacingError):
+    """Building the demo catalog from the app failed (the message says how to see why)."""

@@ -23,6 +23,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from mlops_desktop.core.errors import DatasetError, OperationCancelled
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.datasets import text_files
 from mlops_desktop.datasets.arrays import npy_batches, npz_batches
 from mlops_desktop.datasets.csv_reader import csv_batches, grow_block
@@ -98,7 +99,7 @@ def scan(
         if state.bad_rows:
             where = f" (first at line {state.first_bad_line})" if state.first_bad_line else ""
             state.problems.append(
-                f"{state.rel}: {state.bad_rows} rows with the wrong number of fields "
+                f"{state.rel}: {count_noun(state.bad_rows, 'row')} with the wrong number of fields "
                 f"were skipped{where}."
             )
         return

@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.models.inspect_child import _load, _model_file, _short, apply_limits
 
 
@@ -56,7 +57,8 @@ def _feature_names(model: Any, table: Any, label: str, given: list[str] | None) 
     n_in = getattr(model, "n_features_in_", None)
     if isinstance(n_in, int) and n_in != len(names):
         raise ScoreProblem(
-            f"the model takes {n_in} features but the data has {len(names)} feature columns"
+            f"the model takes {n_in} features but the data has "
+            f"{count_noun(len(names), 'feature column')}"
         )
     return names
 

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from mlops_desktop.core.drift import DriftWindow
+from mlops_desktop.core.plural import count_noun
 
 
 def performance(
@@ -92,7 +93,8 @@ def evaluate(
             RaisedAlert(
                 "dataset_drift",
                 newest.index,
-                f"{name}: dataset drift in {len(hits)} of the last {len(last)} windows.",
+                f"{name}: dataset drift in {len(hits)} of the last "
+                f"{count_noun(len(last), 'window')}.",
                 {
                     "windows": [w.index for w in hits],
                     "drift_shares": [w.report.drift_share for w in hits if w.report],
@@ -114,7 +116,7 @@ def evaluate(
                     rule,
                     newest.index,
                     f"{name}: column {column} drifted in {len(col_hits)} of the last "
-                    f"{len(last)} windows.",
+                    f"{count_noun(len(last), 'window')}.",
                     {"windows": col_hits, "column": column},
                 )
             )

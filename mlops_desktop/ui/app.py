@@ -15,6 +15,7 @@ from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.failures import FailureReporter
+from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.icons import app_icon
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_window import MainWindow
@@ -44,7 +45,7 @@ def test_catalog_connection(home: Path, catalog_url: str) -> str:
     finally:
         service.close()
     runs = sum(e.run_count for e in experiments)
-    return f"Connected: {len(experiments)} experiments, {runs} runs."
+    return f"Connected: {count_noun(len(experiments), 'experiment')}, {count_noun(runs, 'run')}."
 
 
 def build_main_window(

@@ -1,5 +1,6 @@
-"""How values read on screen: times, durations, numbers with 4 significant digits, sizes, and
-user text with its control characters escaped (:func:`shown_text`, :func:`shown_lines`)."""
+"""How values read on screen: times, durations, numbers with 4 significant digits, sizes, counts
+with their noun (:func:`count_noun`: "1 run", "2 runs"), and user text with its control
+characters escaped (:func:`shown_text`, :func:`shown_lines`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,21 @@ import math
 import time
 from typing import Any
 
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.text import printable, printable_lines
+
+__all__ = [
+    "count_noun",
+    "format_duration",
+    "format_number",
+    "format_time",
+    "format_value",
+    "human_bytes",
+    "short_id",
+    "shown_html",
+    "shown_lines",
+    "shown_text",
+]
 
 
 def format_time(ts: float | None) -> str:

@@ -38,7 +38,9 @@ class MainMenus:
 
     def _file_menu(self, menu: QMenu) -> None:
         w = self._window
-        self._add(menu, "&Preferences…", w.open_preferences, QKeySequence.StandardKey.Preferences)
+        preferences = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        keys = preferences[0] if preferences else QKeySequence("Ctrl+,")  # none on Linux
+        self._add(menu, "&Preferences…", w.open_preferences, keys)
         self._add(menu, "Open &home folder", w.open_home_folder)
         menu.addSeparator()
         self._add(menu, "&Quit", w.close, QKeySequence("Ctrl+Q"))
@@ -47,7 +49,8 @@ class MainMenus:
         w = self._window
         for row, spec in enumerate(w.pane_specs):
             shortcut = QKeySequence(f"Ctrl+{row + 1}") if row < 9 else None
-            self._add(menu, spec.name, partial(w.show_pane_at, row), shortcut)
+            action = self._add(menu, spec.name, partial(w.show_pane_at, row), shortcut)
+            action.setStatusTip(f"Show {spec.name}")
         menu.addSeparator()
         self._add(menu, "&Refresh", w.refresh_current, QKeySequence("F5"))
         self._add(menu, "&Filter runs", w.focus_filter, QKeySequence("Ctrl+F"))
@@ -69,7 +72,10 @@ class MainMenus:
 
     def _help_menu(self, menu: QMenu) -> None:
         w = self._window
-        self._add(menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1"))
+        keys = self._add(
+            menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1")
+        )
+        keys.setStatusTip("This list")
         self._add(menu, "Open the app's &log", w.open_log)
         self._add(menu, "&About MLOps Desktop", partial(show_about, w))
 

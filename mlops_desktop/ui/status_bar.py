@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
+from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.tasks import TaskHandle
 
 
@@ -55,8 +56,9 @@ class AppStatusBar(QStatusBar):
         self.catalog_label.setToolTip(tooltip or text)
 
     def set_counts(self, runs: int, experiments: int) -> None:
-        exp = "experiment" if experiments == 1 else "experiments"
-        self.counts_label.setText(f"{runs:,} runs in {experiments:,} {exp}")
+        self.counts_label.setText(
+            f"{count_noun(runs, 'run')} in {count_noun(experiments, 'experiment')}"
+        )
 
     def set_last_ingest(self, when: float) -> None:
         self.ingest_label.setText("ingested " + time.strftime("%H:%M:%S", time.localtime(when)))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTableWidget,
@@ -24,6 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.ui.formatting import shown_text
+
+
+def count_suffix(spin: QSpinBox, noun: str, plural: str | None = None) -> None:
+    """Give ``spin`` the suffix " day" at 1 and " days" otherwise, following its value."""
+
+    def follow(value: int) -> None:
+        spin.setSuffix(" " + (noun if value == 1 else (plural or f"{noun}s")))
+
+    spin.valueChanged.connect(follow)
+    follow(spin.value())
 
 
 def monospace_font() -> QFont:
@@ -153,6 +164,15 @@ class EmptyState(QWidget):
             row.addWidget(button)
         row.addStretch(1)
         self._column.insertLayout(3, row)
+
+    def add_widgets(self, *widgets: QWidget) -> None:
+        """Put ``widgets`` in a centred row just above the footer (progress, a status line)."""
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for widget in widgets:
+            row.addWidget(widget)
+        row.addStretch(1)
+        self._column.insertLayout(self._column.indexOf(self.footer_label), row)
 
     def set_text(self, html: str) -> None:
         self.label.setText(html)

@@ -169,7 +169,7 @@ def test_empty_catalog_shows_how_to_log_a_run_until_one_arrives(
     widget = ExperimentsPane(service, runner, Settings(), home, ingest=ingest)
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: widget.stack.currentWidget() is widget.empty, timeout=5000)
-    assert "mlops-desktop demo" in widget.empty.text()
+    assert f"mlops-desktop --home {home} demo" in widget.empty.text()
     assert "start_run" in widget.empty.text()
     write_run(home, "first", "hello", metrics={"acc": [0.1]})
     ingest.ingest_now()

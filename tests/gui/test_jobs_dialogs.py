@@ -184,5 +184,5 @@ def test_hosts_dialog_lists_and_checks(qtbot: Any, runner: Any) -> None:
     dialog.select("hpc")
     dialog.check_button.click()
     qtbot.waitUntil(lambda: "Python 3.11.2" in dialog.result_label.text(), timeout=5000)
-    assert "1 GPUs: Fake A100" in dialog.result_label.text()
+    assert "1 GPU: Fake A100" in dialog.result_label.text()
     assert "100.0 GiB free disk" in dialog.result_label.text()

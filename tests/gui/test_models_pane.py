@@ -130,6 +130,9 @@ def test_set_alias_moves_it_and_the_audit_says_so(
     dialog.combo.setCurrentText("champion")
     assert "move from v1 to v2" in dialog.note.text()
     dialog.accept()
+    box = pane.model_actions.message_box
+    assert box is not None and "from v1 to v2" in box.text()
+    next(b for b in box.buttons() if b.text() == "Move to v2").click()
     qtbot.waitUntil(lambda: pane.detail.aliases() == {"champion": 2}, timeout=10000)
     qtbot.waitUntil(lambda: "champion: v1 → v2" in pane.detail.card.text(), timeout=10000)
     assert pane.list.model.row_at(0).aliases == {"champion": 2}

@@ -89,7 +89,7 @@ def test_undecodable_ragged_row_late_in_a_csv_is_read_as_latin1(tmp_path: Path) 
     prof = profile_table(path, "late.csv")
     assert prof.rows == 1001
     assert any("Latin-1" in p for p in prof.problems)
-    assert any("1 rows with the wrong number of fields" in p for p in prof.problems)
+    assert any("1 row with the wrong number of fields" in p for p in prof.problems)
 
 
 @pytest.mark.parametrize("read", ALL_READERS)

@@ -15,6 +15,7 @@ import numpy as np
 
 from mlops_desktop.core.drift import P_VALUE_METHODS, ColumnDrift, ColumnPlan, DriftReport
 from mlops_desktop.core.errors import DriftError
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.monitoring.drift import stats
 from mlops_desktop.monitoring.drift.methods import LARGE_SAMPLE
 from mlops_desktop.monitoring.drift.reference import (
@@ -210,7 +211,9 @@ def build_report(
     problems = []
     lacking = [c.column for c in columns if c.problem == "missing in the current data"]
     if lacking:
-        problems.append(f"The current data lacks {len(lacking)} columns: {', '.join(lacking)}.")
+        problems.append(
+            f"The current data lacks {count_noun(len(lacking), 'column')}: {', '.join(lacking)}."
+        )
     planned = {p.column for p in plans}
     extra = [n for n in current.names if n not in planned]
     if extra:

@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from mlops_desktop.core.errors import DatasetError, DriftError
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.datasets import text_files
 from mlops_desktop.datasets.readers import json_error_message, open_parquet
 from mlops_desktop.datasets.text_files import reason
@@ -146,7 +147,7 @@ def read_table(source: Source) -> Table:
 def _name(source: Source) -> str:
     if isinstance(source, str | Path):
         return str(source)
-    return f"{len(source)} files"
+    return count_noun(len(source), "file")
 
 
 def _table_paths(source: Source) -> list[tuple[Path, str]]:

@@ -1,22 +1,57 @@
-"""Help menu dialogs: About and the list of keyboard shortcuts."""
+"""Help menu dialogs: About and the list of keyboard shortcuts.
+
+The list is read from the window's own actions and shortcuts when it opens, so it cannot drift
+from the keys that work. An action or :class:`QShortcut` describes itself by its status tip (else
+its text, else its "What's this"); one that works only in part of the window says where in its
+``SHORTCUT_WHERE`` property ("in notes").
+"""
 
 from __future__ import annotations
 
+import html
 from importlib import metadata
 
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-SHORTCUTS: list[tuple[str, str]] = [
-    ("Ctrl+1 … Ctrl+4", "Show Experiments, Datasets, Models, Monitors"),
-    ("Ctrl+F", "Filter runs"),
-    ("Enter (in the filter)", "Apply the filter now"),
-    ("F5", "Refresh"),
-    ("Ctrl+S (in notes)", "Save the run's notes"),
-    ("Ctrl+Shift+T", "Toggle dark/light"),
-    ("Ctrl+,", "Preferences"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
-]
+SHORTCUT_WHERE = "shortcutWhere"
+NATIVE = QKeySequence.SequenceFormat.NativeText
+
+
+def shortcut_description(item: QAction | QShortcut) -> str:
+    """What a shortcut does, in a few words ("Preferences", "Save the run's notes")."""
+    text = (item.statusTip() or item.text()) if isinstance(item, QAction) else item.whatsThis()
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
+
+
+def window_shortcuts(window: QObject) -> list[tuple[str, str]]:
+    """(keys, what they do) for every action and shortcut of ``window`` that has keys."""
+    items: list[QAction | QShortcut] = [*window.findChildren(QAction)]
+    if isinstance(window, QWidget):
+        items += [a for a in window.actions() if a not in items]
+    items += window.findChildren(QShortcut)
+    rows: list[tuple[str, str]] = []
+    for item in items:
+        keys = primary_keys(item)
+        what = shortcut_description(item)
+        if not keys or not what:
+            continue
+        where = item.property(SHORTCUT_WHERE)
+        row = (f"{keys} ({where})" if where else keys, what)
+        if row not in rows:
+            rows.append(row)
+    return rows
+
+
+def primary_keys(item: QAction | QShortcut) -> str:
+    """The first key sequence of an action or a shortcut, as the platform writes it ("" if none).
+
+    A standard key may bring platform extras (Ctrl+S and the keyboard's Save key): the first
+    is the one people type.
+    """
+    sequences = item.shortcuts() if isinstance(item, QAction) else item.keys()
+    return next((s.toString(NATIVE) for s in sequences if not s.isEmpty()), "")
 
 
 def app_version() -> str:
@@ -36,17 +71,19 @@ def show_about(parent: QWidget) -> None:
     )
 
 
-def shortcuts_html() -> str:
+def shortcuts_html(shortcuts: list[tuple[str, str]]) -> str:
     rows = "".join(
-        f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in SHORTCUTS
+        f"<tr><td><b>{html.escape(keys)}</b></td><td>&nbsp;&nbsp;{html.escape(what)}</td></tr>"
+        for keys, what in shortcuts
     )
     return f"<table>{rows}</table>"
 
 
 def show_shortcuts(parent: QWidget) -> QMessageBox:
+    """The keyboard shortcuts of ``parent``'s window, as they are now."""
     box = QMessageBox(parent)
     box.setWindowTitle("Keyboard shortcuts")
-    box.setText(shortcuts_html())
+    box.setText(shortcuts_html(window_shortcuts(parent.window())))
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.open()
     return box

@@ -27,7 +27,7 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.host_add import AddHostDialog
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR, message_html
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes, shown_html, shown_text
+from mlops_desktop.ui.formatting import count_noun, human_bytes, shown_html, shown_text
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
@@ -65,7 +65,7 @@ def describe_check(name: str, result: dict[str, object]) -> str:
     gpus = result.get("gpus") or []
     if isinstance(gpus, list):
         names = ", ".join(html.escape(_gpu_text(g)) for g in gpus)
-        lines.append(f"{len(gpus)} GPUs" + (f": {names}" if names else ""))
+        lines.append(count_noun(len(gpus), "GPU") + (f": {names}" if names else ""))
     disk = result.get("disk_free")
     if isinstance(disk, int | float):
         lines.append(f"{human_bytes(disk)} free disk")

@@ -25,8 +25,9 @@ from mlops_desktop.core.compute import GpuInfo
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.formatting import count_noun, human_bytes
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import count_suffix
 
 SLOW_MS = 8000  # after this, say that the target is slow to answer
 
@@ -67,7 +68,7 @@ class GpuPicker(QWidget):
         group.addButton(self.these_radio)
         self.count_spin = QSpinBox()
         self.count_spin.setRange(0, 64)
-        self.count_spin.setSuffix(" GPUs")
+        count_suffix(self.count_spin, "GPU")
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["GPU", "Name", "Memory used", "Use", "Leased by"])
         self.table.verticalHeader().setVisible(False)
@@ -181,7 +182,9 @@ class GpuPicker(QWidget):
         self.spinner.hide()
         self.gpus = gpus
         free = sum(1 for g in gpus if not g.leased_by)
-        self._set_status(f"{len(gpus)} GPUs, {free} free" if gpus else "No GPUs on this target")
+        self._set_status(
+            f"{count_noun(len(gpus), 'GPU')}, {free} free" if gpus else "No GPUs on this target"
+        )
         self.count_spin.setMaximum(max(len(gpus), 0) if gpus else 64)
         self._fill(gpus)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import count_suffix
 
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 URL_PLACEHOLDER = "empty: SQLite in the home, or postgresql+psycopg://user@host/db"
@@ -103,7 +104,7 @@ class PreferencesDialog(QDialog):
         self.interval_spin.setValue(settings.ingest_interval_s)
         self.history_spin = QSpinBox()
         self.history_spin.setRange(1, 365)
-        self.history_spin.setSuffix(" days")
+        count_suffix(self.history_spin, "day")
         self.history_spin.setValue(settings.hw_history_days)
         self.history_spin.setToolTip(
             "How long the catalog keeps the per-minute hardware history that the Monitors "

@@ -27,7 +27,7 @@ from mlops_desktop.core.errors import OperationCancelled
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import format_duration, human_bytes, shown_html
+from mlops_desktop.ui.formatting import count_noun, format_duration, human_bytes, shown_html
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 SNAPSHOT_TEXT = "Snapshot (copy into the store so it can be restored)"
@@ -57,7 +57,7 @@ def describe_result(result: AddResult) -> str:
         head = f"{result.version} registered"
     else:
         head = f"Unchanged: same content as {result.version}"
-    details = f"{result.files:,} files, {human_bytes(result.bytes)}"
+    details = f"{count_noun(result.files, 'file')}, {human_bytes(result.bytes)}"
     if result.seconds:
         details += f", {format_duration(result.seconds)}"
     return f"{head} ({details})."
@@ -226,7 +226,7 @@ class RegisterDatasetDialog(ServiceDialog):
         self.message.setText(f"<b>{shown_html(describe_result(result))}</b>")
         if result.skipped:
             self.skipped_text.setPlainText(
-                f"Skipped {len(result.skipped)} files:\n" + "\n".join(result.skipped)
+                f"Skipped {count_noun(len(result.skipped), 'file')}:\n" + "\n".join(result.skipped)
             )
             self.skipped_text.setVisible(True)
         self.registered.emit(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 from mlops_desktop.core.datasets import DatasetUse, DatasetVersion, ManifestEntry
-from mlops_desktop.ui.formatting import format_time, human_bytes, short_id
+from mlops_desktop.ui.formatting import count_noun, format_time, human_bytes, short_id
 from mlops_desktop.ui.icons import STATUS_COLORS
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
@@ -103,7 +103,7 @@ class ManifestTableModel(RowsTableModel[ManifestEntry]):
         if column == FCOL_HASH:
             return item.hash
         if column == FCOL_SIZE:
-            return f"{item.size:,} bytes"
+            return count_noun(item.size, "byte")
         return None
 
 

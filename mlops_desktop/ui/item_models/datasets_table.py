@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from mlops_desktop.core.datasets import DatasetSummary
-from mlops_desktop.ui.formatting import format_time, human_bytes
+from mlops_desktop.ui.formatting import count_noun, format_time, human_bytes
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 COL_NAME = 0
@@ -76,10 +76,10 @@ class DatasetsTableModel(RowsTableModel[DatasetSummary]):
     def tooltip(self, item: DatasetSummary, column: int) -> str | None:
         if column == COL_NAME and item.name in self._changed:
             return self._changed[item.name]
-        if column == COL_NAME and item.source_path:
-            return item.source_path
+        if column == COL_NAME:  # the whole name, which the list may elide, and its source
+            return "\n".join(t for t in (item.name, item.source_path) if t)
         if column == COL_LATEST:
-            return f"{item.versions} versions"
+            return count_noun(item.versions, "version")
         return None
 
     def foreground(self, item: DatasetSummary, column: int) -> QColor | None:

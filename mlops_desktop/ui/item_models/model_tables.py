@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.core.models import ModelSummary, ModelVersion
-from mlops_desktop.ui.formatting import format_time, human_bytes, short_id
+from mlops_desktop.ui.formatting import count_noun, format_time, human_bytes, short_id
 from mlops_desktop.ui.icons import dot_icon
 from mlops_desktop.ui.item_models.dataset_versions import format_tags, short_fingerprint
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
@@ -85,6 +85,8 @@ class ModelsListModel(RowsTableModel[ModelSummary]):
             return alias_text(self.aliases(item))
         if column == COL_UPDATED:
             return format_time(item.updated_at) or None
+        if column == COL_NAME:  # the whole name, which the list may elide
+            return "\n".join(t for t in (item.name, item.description[:300]) if t)
         return item.description[:300] or None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
@@ -153,7 +155,7 @@ class ModelVersionsModel(RowsTableModel[ModelVersion]):
         if column == VCOL_RUN:
             return f"Run {item.run_id}" if item.run_id else f"Registered from {item.source}"
         if column == VCOL_SIZE:
-            return f"{item.size:,} bytes in {len(item.files)} files"
+            return f"{count_noun(item.size, 'byte')} in {count_noun(len(item.files), 'file')}"
         text = self.display(item, column)
         return text if len(text) > 20 else None
 

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from mlops_desktop.core.datasets import ColumnProfile, TablePreview
-from mlops_desktop.ui.formatting import format_value
+from mlops_desktop.ui.formatting import count_noun, format_value
 from mlops_desktop.ui.item_models.rows_table import RowsTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -82,7 +82,7 @@ class ProfileTableModel(RowsTableModel[ColumnProfile]):
 
     def tooltip(self, item: ColumnProfile, column: int) -> str | None:
         if column == PCOL_MISSING:
-            return f"{item.missing:,} of {item.count:,} values missing"
+            return f"{item.missing:,} of {count_noun(item.count, 'value')} missing"
         if column == PCOL_TYPE:
             return item.kind
         return None

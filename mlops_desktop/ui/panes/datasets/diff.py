@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.datasets import DatasetDiff, DatasetVersion, TableDiff
 from mlops_desktop.services.datasets import DatasetService
-from mlops_desktop.ui.formatting import format_value, shown_text
+from mlops_desktop.ui.formatting import count_noun, format_value, shown_text
 from mlops_desktop.ui.panes.datasets.tabs import VersionTab
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
@@ -133,9 +133,11 @@ class DiffTab(VersionTab):
         rows = f"rows {table.rows_old:,} → {table.rows_new:,}"
         node = self._item(parent, table.path, rows, CHANGED_COLOR)
         if table.rows_added:
-            self._item(node, f"+ {table.rows_added:,} rows added", "", ADDED_COLOR)
+            self._item(node, f"+ {count_noun(table.rows_added, 'row')} added", "", ADDED_COLOR)
         if table.rows_removed:
-            self._item(node, f"- {table.rows_removed:,} rows removed", "", REMOVED_COLOR)
+            self._item(
+                node, f"- {count_noun(table.rows_removed, 'row')} removed", "", REMOVED_COLOR
+            )
         for change in table.columns:
             color = {"added": ADDED_COLOR, "removed": REMOVED_COLOR}.get(
                 change.change, CHANGED_COLOR

@@ -26,8 +26,10 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.register_dataset import RegisterDatasetDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.item_models.datasets_table import COL_NAME, DatasetsTableModel
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
+from mlops_desktop.ui.list_sizing import content_width, elide_in_the_middle, fit_list_side
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowDataset
 from mlops_desktop.ui.panes.datasets.detail import DatasetDetailView
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
@@ -101,6 +103,7 @@ class DatasetsPane(Pane):
         self.list_view = make_table_view(self.proxy)
         self.list_view.setSortingEnabled(True)
         self.list_view.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        elide_in_the_middle(self.list_view)
         header = self.list_view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -225,8 +228,9 @@ class DatasetsPane(Pane):
         self.loaded = True
         chosen = self.detail.name
         self.model.set_datasets(datasets)
-        self.count_label.setText(f"{len(datasets)} datasets")
+        self.count_label.setText(count_noun(len(datasets), "dataset"))
         self.stack.setCurrentWidget(self.split if datasets else self.empty)
+        fit_list_side(self.split, content_width(self.list_view))
         pending, self._pending = self._pending, None
         target = pending or ((chosen, None) if chosen else None)
         if target and self.model.row_of(target[0]) is not None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import ColumnProfile, TableProfile
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.charts.distribution import DistributionChart
-from mlops_desktop.ui.formatting import format_duration, shown_html
+from mlops_desktop.ui.formatting import count_noun, format_duration, shown_html
 from mlops_desktop.ui.item_models.table_preview import PCOL_NAME, ProfileTableModel
 from mlops_desktop.ui.panes.datasets.tabs import VersionTab, make_table_view
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
@@ -114,7 +114,8 @@ class ProfileTab(VersionTab):
         self.model.set_rows(profile.columns)
         took = f", profiled in {format_duration(profile.seconds)}" if profile.seconds else ""
         self.summary_label.setText(
-            f"{profile.rows:,} rows, {len(profile.columns)} columns ({profile.format}){took}"
+            f"{count_noun(profile.rows, 'row')}, {count_noun(len(profile.columns), 'column')} "
+            f"({profile.format}){took}"
         )
         if profile.problems:
             self.set_message(shown_html("; ".join(profile.problems)))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.datasets import DatasetUse, ManifestEntry, TablePreview
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import human_bytes, shown_html
+from mlops_desktop.ui.formatting import count_noun, human_bytes, shown_html
 from mlops_desktop.ui.item_models.dataset_versions import (
     FCOL_PATH,
     ManifestTableModel,
@@ -161,7 +161,7 @@ class FilesTab(VersionTab):
     def _on_manifest(self, entries: list[ManifestEntry]) -> None:
         self.model.set_rows(sorted(entries, key=lambda e: e.path))
         total = sum(e.size for e in entries)
-        self.summary_label.setText(f"{len(entries):,} files, {human_bytes(total)}")
+        self.summary_label.setText(f"{count_noun(len(entries), 'file')}, {human_bytes(total)}")
         self.view.setColumnWidth(FCOL_PATH, max(260, self.view.width() // 2))
 
 
@@ -217,7 +217,7 @@ class PreviewTab(VersionTab):
     def _on_preview(self, preview: TablePreview) -> None:
         self.model.set_preview(preview)
         total = "" if preview.total_rows is None else f" of {preview.total_rows:,}"
-        self.rows_label.setText(f"first {len(preview.rows):,} rows{total}")
+        self.rows_label.setText(f"first {count_noun(len(preview.rows), 'row')}{total}")
         self.view.resizeColumnsToContents()
         for column in range(self.model.columnCount()):
             self.view.setColumnWidth(column, min(self.view.columnWidth(column), 240))
@@ -259,7 +259,7 @@ class UsedByTab(VersionTab):
     def _on_uses(self, uses: list[DatasetUse]) -> None:
         self.model.set_rows(uses)
         scope = "any version" if self.all_versions.isChecked() else self.version
-        self.count_label.setText(shown_html(f"{len(uses)} runs used {scope}"))
+        self.count_label.setText(shown_html(f"{count_noun(len(uses), 'run')} used {scope}"))
         if not uses:
             self.set_message("No run has recorded using it yet: call run.use_dataset(...).")
         for column in range(self.model.columnCount() - 1):

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from mlops_desktop.core.runs import Experiment
+from mlops_desktop.ui.list_sizing import elide_in_the_middle
 
 ALL_EXPERIMENTS = "All experiments"
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -29,6 +30,7 @@ class ExperimentsList(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
+        elide_in_the_middle(self)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -15,10 +15,12 @@ from mlops_desktop.settings import Settings
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
+from mlops_desktop.ui.list_sizing import content_width, fit_list_side
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.brush_filter import BrushFilter
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
+from mlops_desktop.ui.panes.experiments.first_run import FirstRunPage
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
 from mlops_desktop.ui.panes.experiments.run_filter import (
@@ -30,19 +32,7 @@ from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad, RunsLoader
 from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner
-from mlops_desktop.ui.widgets import EmptyState
 
-NO_RUNS_HTML = (
-    "<h2>No runs yet</h2>"
-    "<p>Build a demo catalog with <code>mlops-desktop demo</code>, "
-    "or log a run from any Python script:</p>"
-)
-NO_RUNS_CODE = (
-    "import mlops_desktop as mlops\n"
-    'with mlops.start_run(experiment="digits", params={"lr": 0.01}) as run:\n'
-    '    run.log_metric("acc", 0.93, step=1)'
-)
-NO_RUNS_FOOTER = "Runs appear here while they are running."
 GREET_WINDOW_S = 20.0
 CHARTS_TAB, COMPARE_TAB = 1, 2
 
@@ -74,6 +64,7 @@ class ExperimentsPane(Pane):
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
         self._pending_run: str | None = None  # show_run of a run not listed yet
+        self._shown_ids: list[str] = []  # the selection Detail, Charts and Compare show
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
         self._connect(ingest)
@@ -112,7 +103,7 @@ class ExperimentsPane(Pane):
         self.hsplit.setStretchFactor(1, 1)
         self.hsplit.setSizes([210, 900])
         self.vsplit.setSizes([320, 400])
-        self.empty = EmptyState(NO_RUNS_HTML, NO_RUNS_CODE, NO_RUNS_FOOTER)
+        self.empty = FirstRunPage(self._home, runner)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.hsplit)
         self.stack.addWidget(self.empty)
@@ -141,6 +132,7 @@ class ExperimentsPane(Pane):
         self.brush.changed.connect(lambda: self._load_runs(quiet=True, use_cache=True))
         self.brush.cleared.connect(self.compare.parallel.clear_brushes)
         self.detail.notes.saved.connect(self._on_notes_saved)
+        self.empty.demoBuilt.connect(lambda _counts: self.refresh())
         self.detail.datasetActivated.connect(self.navigator.show_dataset)
         self.detail.registerModelRequested.connect(self.navigator.register_model)
         self.events.settingsChanged.connect(self.apply_settings)
@@ -205,6 +197,7 @@ class ExperimentsPane(Pane):
         self._experiments_loaded = True
         self.stack.setCurrentWidget(self.hsplit if experiments else self.empty)
         self.experiments_list.set_experiments(experiments)  # may choose, which loads runs
+        fit_list_side(self.hsplit, content_width(self.experiments_list))
 
     def _on_experiments_failed(self, failure: Failure) -> None:
         self.events.show_status(f"Cannot read the catalog: {failure}", 10000)
@@ -218,7 +211,9 @@ class ExperimentsPane(Pane):
         self.filter_bar.clear_error()
         self._show_rows(load)
         self.filter_bar.set_count(len(load.runs))
-        if load.quiet and self.table.selected_runs() != self.compare.runs:
+        if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
+            self._on_selection_settled()  # a shown run left the table: the tabs follow it
+        elif load.quiet and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(COMPARE_TAB)
             self._on_tab_changed(self.tabs.currentIndex())
         if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
@@ -290,6 +285,7 @@ class ExperimentsPane(Pane):
 
     def _on_selection_settled(self) -> None:
         runs = self.table.selected_runs()
+        self._shown_ids = [run.id for run in runs]
         if len(runs) == 1:
             self.detail.show_run(runs[0].id)
         elif runs:

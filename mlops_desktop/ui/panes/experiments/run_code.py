@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QT
 from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from mlops_desktop.core.runs import GitInfo
-from mlops_desktop.ui.formatting import human_bytes
+from mlops_desktop.ui.formatting import count_noun, human_bytes
 from mlops_desktop.ui.widgets import monospace_font
 
 
@@ -54,7 +54,7 @@ def truncation_note(git: GitInfo) -> str:
     """``diff truncated at N of M bytes`` when the diff was capped, else empty."""
     if not git.diff_truncated:
         return ""
-    return f"diff truncated at {git.cap_bytes:,} of {git.diff_bytes:,} bytes"
+    return f"diff truncated at {git.cap_bytes:,} of {count_noun(git.diff_bytes, 'byte')}"
 
 
 class CodeView(QWidget):

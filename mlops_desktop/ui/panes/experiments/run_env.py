@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.widgets import FilterableTable
 
 
@@ -32,7 +33,7 @@ def describe_cpu(value: Any) -> str:
     if isinstance(value, dict):
         model = value.get("model") or "unknown CPU"
         logical = value.get("logical")
-        return f"{model}, {logical} logical cores" if logical else str(model)
+        return f"{model}, {count_noun(logical, 'logical core')}" if logical else str(model)
     return "—" if value is None else str(value)
 
 

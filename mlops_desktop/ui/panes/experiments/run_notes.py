@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.ui.dialogs.about import SHORTCUT_WHERE
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
@@ -44,6 +45,8 @@ class NotesEditor(QWidget):
         layout.addWidget(self.state_label)
         shortcut = QShortcut(QKeySequence.StandardKey.Save, self.edit)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.setWhatsThis("Save the run's notes")
+        shortcut.setProperty(SHORTCUT_WHERE, "in notes")
         shortcut.activated.connect(self.save)
         self.edit.document().modificationChanged.connect(self._on_modification_changed)
 

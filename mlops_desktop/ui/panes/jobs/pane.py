@@ -30,7 +30,7 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.hosts import HostsDialog
 from mlops_desktop.ui.dialogs.launch import LaunchDialog
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import short_id, shown_html, shown_text
+from mlops_desktop.ui.formatting import count_noun, short_id, shown_html, shown_text
 from mlops_desktop.ui.item_models import jobs_table as jt
 from mlops_desktop.ui.live import IngestLoop, JobsLoop
 from mlops_desktop.ui.navigation import (
@@ -246,7 +246,7 @@ class JobsPane(Pane):
         shown = [j for j in self._jobs if j.state not in TERMINAL_STATES] if active else self._jobs
         self.model.update_jobs(shown)
         running = sum(1 for j in self._jobs if j.state not in TERMINAL_STATES)
-        self.count_label.setText(f"{len(self._jobs)} jobs, {running} active")
+        self.count_label.setText(f"{count_noun(len(self._jobs), 'job')}, {running} active")
         self.empty.setVisible(not self._jobs)
         self.split.setVisible(bool(self._jobs))
         if self._select_when_listed and self.select_job(self._select_when_listed):

@@ -20,6 +20,7 @@ from mlops_desktop.ui.dialogs.model_register import RegisterModelDialog
 from mlops_desktop.ui.dialogs.task_progress import TaskProgressDialog
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import shown_text
+from mlops_desktop.ui.panes.models.alias_move import confirm_alias_move
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 
 ARCHIVE_FILTER = "Model archives (*.tar.gz *.tgz *.zip);;All files (*)"
@@ -163,16 +164,28 @@ class ModelActions(QObject):
         v = self._current()
         if v is None:
             return
-        dialog = SetAliasDialog(v.name, v.version, self._aliases(), self._parent)
-        dialog.accepted.connect(
-            lambda: self.run(
-                partial(self._service.set_alias, v.name, v.version, dialog.alias()),
-                done=f"{dialog.alias()} → {shown_text(v.name)} v{v.version}",
-                show=(v.name, v.version),
-            )
-        )
+        aliases = self._aliases()
+        dialog = SetAliasDialog(v.name, v.version, aliases, self._parent)
+        dialog.accepted.connect(lambda: self._confirm_alias(v, dialog.alias(), aliases))
         self.dialog = dialog
         dialog.open()
+
+    def _confirm_alias(self, v: ModelVersion, alias: str, aliases: dict[str, int]) -> None:
+        """Set ``alias`` on ``v``; an alias on another version moves only once confirmed."""
+        current = aliases.get(alias)
+        if current is None or current == v.version:
+            self.set_alias_now(v, alias)
+            return
+        self.message_box = confirm_alias_move(
+            self._parent, v.name, alias, current, v.version, lambda: self.set_alias_now(v, alias)
+        )
+
+    def set_alias_now(self, v: ModelVersion, alias: str) -> TaskHandle:
+        return self.run(
+            partial(self._service.set_alias, v.name, v.version, alias),
+            done=f"{alias} → {shown_text(v.name)} v{v.version}",
+            show=(v.name, v.version),
+        )
 
     def remove_alias(self, name: str, alias: str) -> TaskHandle:
         return self.run(

@@ -20,6 +20,10 @@ from mlops_desktop.core.models import ModelVersion, VersionComparison
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_value, human_bytes
+from mlops_desktop.ui.panes.models.compare_colors import (
+    colour_metric_deltas,
+    highlight_different_params,
+)
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
@@ -98,6 +102,9 @@ class CompareView(QWidget):
         split.addWidget(left)
         split.addWidget(middle)
         split.addWidget(_titled("Packages", self.packages))
+        for index, share in enumerate((2, 1, 1)):  # metrics and params: the values compared
+            split.setStretchFactor(index, share)
+        split.setSizes([500, 250, 250])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
@@ -160,7 +167,9 @@ class CompareView(QWidget):
         self.metrics.set_rows(
             (k, _cell(a), _cell(b), metric_delta(a, b)) for k, (a, b) in c.metrics.items()
         )
+        colour_metric_deltas(self.metrics, c.metrics)
         self.params.set_rows((k, _cell(a), _cell(b)) for k, (a, b) in c.params.items())
+        highlight_different_params(self.params, c.params)
         da, db = c.datasets
         names = sorted(set(da) | set(db))
         self.datasets.set_rows((n, "✓" if n in da else "", "✓" if n in db else "") for n in names)
@@ -179,6 +188,8 @@ class CompareView(QWidget):
             header = table.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for table in (self.metrics, self.params):  # values whole; the last column stretches
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if not rows:
             self.status_label.setText("Same packages.")
         self.compared.emit()

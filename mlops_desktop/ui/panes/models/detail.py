@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.models import ModelCard, ModelVersion
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import shown_text
+from mlops_desktop.ui.formatting import count_noun, shown_text
 from mlops_desktop.ui.item_models.model_tables import VCOL_TAGS, ModelVersionsModel
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 from mlops_desktop.ui.panes.models.card import CardView
@@ -182,7 +182,7 @@ class ModelDetailView(QWidget):
         view.setColumnWidth(VCOL_TAGS, min(view.columnWidth(VCOL_TAGS), 200))
         live = sum(not v.archived for v in self.versions)
         self.summary_label.setText(
-            f"{len(self.versions)} versions ({live} active) · aliases: "
+            f"{count_noun(len(self.versions), 'version')} ({live} active) · aliases: "
             + (
                 ", ".join(f"{shown_text(a)}→v{n}" for a, n in sorted(self.aliases().items()))
                 or "none"

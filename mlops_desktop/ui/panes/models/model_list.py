@@ -36,6 +36,7 @@ from mlops_desktop.ui.item_models.model_tables import (
     ModelsListModel,
 )
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE, SORT_ROLE
+from mlops_desktop.ui.list_sizing import elide_in_the_middle
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -130,6 +131,7 @@ class ModelsListView(QWidget):
         self.view.setItemDelegate(self.delegate)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        elide_in_the_middle(self.view)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -145,9 +147,9 @@ class ModelsListView(QWidget):
 
     def set_models(self, models: list[ModelSummary]) -> None:
         self.model.set_models(models)
-        self.view.resizeColumnToContents(COL_NAME)
+        self.view.resizeColumnToContents(COL_NAME)  # names whole first; badges take the rest
         width = self.view.columnWidth(COL_NAME)
-        self.view.setColumnWidth(COL_NAME, max(100, min(width + 12, 200)))
+        self.view.setColumnWidth(COL_NAME, max(100, min(width + 12, 260)))
 
     def current_name(self) -> str | None:
         index = self.view.currentIndex()

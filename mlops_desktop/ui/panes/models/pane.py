@@ -21,6 +21,8 @@ from mlops_desktop.core.models import ModelSummary, ModelVersion
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.ui.dialogs.model_register import RegisterModelDialog
 from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import count_noun
+from mlops_desktop.ui.list_sizing import content_width, fit_list_side
 from mlops_desktop.ui.navigation import AppEvents, Navigator, RegisterModel, ShowModel
 from mlops_desktop.ui.panes.models.actions import ModelActions
 from mlops_desktop.ui.panes.models.detail import ModelDetailView
@@ -161,8 +163,9 @@ class ModelsPane(Pane):
         self.loaded = True
         chosen = self.detail.name
         self.list.set_models(models)
-        self.count_label.setText(f"{len(models)} models")
+        self.count_label.setText(count_noun(len(models), "model"))
         self.stack.setCurrentWidget(self.split if models else self.empty)
+        fit_list_side(self.split, content_width(self.list.view))
         pending, self._pending = self._pending, None
         target = pending or ((chosen, None) if chosen else None)
         if target and self.list.summary(target[0]) is not None:

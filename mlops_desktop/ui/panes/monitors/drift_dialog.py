@@ -28,6 +28,7 @@ from mlops_desktop.core.drift import MonitorInfo, RetrainSpec
 from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
 from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
+from mlops_desktop.ui.widgets import count_suffix
 
 WATCH_MODEL, WATCH_REFERENCE = 0, 1
 FROM_FOLDER, FROM_DATASET, FROM_PREDICTIONS = 0, 1, 2
@@ -84,7 +85,7 @@ class NewMonitorDialog(ServiceDialog):
         self.rows_spin.setSingleStep(1000)
         self.rows_spin.setValue(1000)
         self.rows_spin.setSpecialValueText("each arrival")
-        self.rows_spin.setSuffix(" rows")
+        count_suffix(self.rows_spin, "row")
         self.after_spin = QSpinBox()
         self.after_spin.setRange(1, 100)
         self.after_spin.setValue(3)

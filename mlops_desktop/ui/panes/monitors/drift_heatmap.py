@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from mlops_desktop.core.drift import P_VALUE_METHODS, ColumnDrift, DriftWindow
+from mlops_desktop.ui.formatting import count_noun
 
 _Index = QModelIndex | QPersistentModelIndex
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # the cell's ColumnDrift (None: not tested)
@@ -71,7 +72,7 @@ def cell_tooltip(cell: ColumnDrift | None, window: DriftWindow) -> str:
     if cell is None:
         why = window.problem or "not in this window"
         return f"Window {window.index}: {why}"
-    lines = [f"<b>{cell.column}</b> · window {window.index} ({window.rows:,} rows)"]
+    lines = [f"<b>{cell.column}</b> · window {window.index} ({count_noun(window.rows, 'row')})"]
     if cell.problem:
         lines.append(cell.problem)
         return "<br>".join(lines)
@@ -145,7 +146,7 @@ class HeatmapModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and horizontal:
             w = self.windows[section]
             share = f"{w.report.drift_share:.0%} of columns drifted" if w.report else w.problem
-            return f"Window {w.index}: {w.rows:,} rows from {w.source or '?'}; {share}"
+            return f"Window {w.index}: {count_noun(w.rows, 'row')} from {w.source or '?'}; {share}"
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

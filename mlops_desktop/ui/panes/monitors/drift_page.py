@@ -31,7 +31,7 @@ from mlops_desktop.core.drift import (
     MonitorInfo,
 )
 from mlops_desktop.ui.failures import Failure
-from mlops_desktop.ui.formatting import shown_html, shown_text
+from mlops_desktop.ui.formatting import count_noun, shown_html, shown_text
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.monitors.drift_actions import AlertsPanel, ChallengersPanel
 from mlops_desktop.ui.panes.monitors.drift_charts import (
@@ -172,7 +172,7 @@ class MonitorPage(QWidget):
         )
         self.state_label.setToolTip(STATE_TEXT.get(info.state, ""))
         window = (
-            f"{info.window_rows:,} rows"
+            count_noun(info.window_rows, "row")
             if info.window_rows
             else f"{info.window_s:g} s"
             if info.window_s
@@ -183,7 +183,10 @@ class MonitorPage(QWidget):
             ("Reference", info.reference),
             ("Current data", info.current),
             ("Window", window),
-            ("Alert", f"{info.alert_after} of the last {info.alert_window} windows drifted"),
+            (
+                "Alert",
+                f"{info.alert_after} of the last {count_noun(info.alert_window, 'window')} drifted",
+            ),
         )
         self.facts.setText(" &nbsp;·&nbsp; ".join(f"<b>{k}</b> {shown_html(v)}" for k, v in facts))
         self.challengers.monitored_alias = monitored_alias(info.target)
