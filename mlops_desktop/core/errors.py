@@ -119,3 +119,7 @@ class CatalogNotWritable(CatalogUnavailable):
 
 class SandboxUnavailableError(UserFacingError):
     """No sandbox can isolate the model's loader here; loading it needs the person's consent."""
+
+
+class RunEditError(UserFacingError):
+    """A run cannot be renamed, tagged, moved to the trash or restored (the message says why)."""
