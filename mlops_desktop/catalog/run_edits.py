@@ -175,7 +175,7 @@ def delete_trashed(s: Session) -> EmptiedTrash:
     so an ingest in between never reads a spool again as a new run.
     """
     trashed = s.execute(
-        select(run_t.c.id, run_t.c.name).where(run_t.c.deleted_at.is_not(None))
+        select(run_t.c.id, run_t.c.name).where(run_t.c.deleted_at.is_not(None)).order_by(run_t.c.id)
     ).all()
     names = {rid: name or "" for rid, name in trashed}
     used: dict[str, list[str]] = {}
