@@ -216,3 +216,9 @@ def forget_ingest_state(s: Session, run_ids: Iterable[str]) -> None:
     ids = list(run_ids)
     if ids:
         s.execute(delete(ingest_state_t).where(ingest_state_t.c.run_id.in_(ids)))
+
+
+def command_and_folder(s: Session, run_id: str) -> tuple[str, str]:
+    """The command line a run recorded and the folder it ran in ("" when unknown)."""
+    row = s.execute(select(run_t.c.command, run_t.c.cwd).where(run_t.c.id == run_id)).first()
+    return ("", "") if row is None else (row[0] or "", row[1] or "")

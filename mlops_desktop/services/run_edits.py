@@ -6,13 +6,16 @@ so the Experiments pane reaches it through the service it already holds.
 
 from __future__ import annotations
 
+import dataclasses
+import shlex
 import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlops_desktop.catalog import run_edits
+from mlops_desktop.catalog import job_repo, run_edits, run_queries
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.compute import RunSpec
 from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.tracking.home import run_spool_dir
 
@@ -90,3 +93,28 @@ class RunEdits:
             with self.catalog.session_scope(write=True) as s:
                 run_edits.forget_ingest_state(s, gone)
         return emptied
+
+    def launch_spec(self, run_id: str) -> RunSpec:
+        """What to launch to run ``run_id`` again: the spec its job was launched with, else
+        the run's own command, folder, target and experiment (for the Launch dialog).
+
+        Raises:
+            RunNotFound: no such run.
+        """
+        with self.catalog.session_scope() as s:
+            rid = run_queries.resolve_run_id(s, run_id)
+            stored = job_repo.get_spec(s, rid)
+            run = run_queries.summaries(s, run_ids=[rid])[0]
+            command, cwd = run_edits.command_and_folder(s, rid)
+        names = {f.name for f in dataclasses.fields(RunSpec)}
+        fields = {k: v for k, v in stored.items() if k in names}
+        if not fields.get("command"):
+            try:
+                fields["command"] = shlex.split(command or "")
+            except ValueError:
+                fields["command"] = (command or "").split()
+            fields["target"] = run.target or "local"
+            fields["workdir"] = cwd or ""
+        fields.setdefault("experiment", run.experiment)
+        fields["name"] = None  # a new run: the launcher names it
+        return RunSpec(**fields)

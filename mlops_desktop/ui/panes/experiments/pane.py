@@ -18,6 +18,7 @@ from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
+from mlops_desktop.ui.panes.experiments.run_actions import install_run_management
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
 from mlops_desktop.ui.panes.experiments.run_filter import (
@@ -76,6 +77,7 @@ class ExperimentsPane(Pane):
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
         self._connect(ingest)
+        self.run_actions = install_run_management(self, service, runner)
         if settings.runs_columns:
             self.model.set_columns(settings.runs_columns)
         self.apply_settings()
