@@ -122,6 +122,9 @@ def test_delete_moves_to_the_trash_and_restore_brings_back(
     qtbot.waitUntil(lambda: trash.table.rowCount() == 1, timeout=5000)
     trash.table.selectRow(0)
     assert trash.selected_ids() == [a]
+    qtbot.waitUntil(  # Detail shows the trashed run, and says where it is
+        lambda: pane.detail.status_label.text() == "finished · in the trash", timeout=5000
+    )
     trash.restore_button.click()
     qtbot.waitUntil(lambda: trash.table.rowCount() == 0, timeout=5000)
     assert "Restored 1 run" in trash.message.text()

@@ -347,16 +347,23 @@ def install_run_management(pane: ExperimentsPane, service: Any, runner: TaskRunn
     stack = QStackedWidget()
     runs_view = pane.vsplit.widget(0)  # the filter bar and the runs table
     assert runs_view is not None
-    sizes = pane.vsplit.sizes()
+    stack.setSizePolicy(runs_view.sizePolicy())  # the splitter's stretch factor lives there
     pane.vsplit.replaceWidget(0, stack)
     stack.addWidget(runs_view)
     stack.addWidget(trash)
-    pane.vsplit.setSizes(sizes)
     actions.trash_view, actions.center_stack = trash, stack
 
     def show_trash() -> None:
         stack.setCurrentWidget(trash)
+        pane.table.clearSelection()  # Detail shows the trashed run chosen, not a hidden one
         trash.open()
+
+    def show_trashed_run() -> None:
+        ids = trash.selected_ids()
+        if len(ids) == 1:
+            pane.detail.show_run(ids[0])
+        else:
+            pane.detail.show_message()
 
     def reload() -> None:
         pane.refresh()
@@ -366,6 +373,7 @@ def install_run_management(pane: ExperimentsPane, service: Any, runner: TaskRunn
     pane.experiments_list.experimentChosen.connect(lambda _name: stack.setCurrentWidget(runs_view))
     pane.loader.experimentsLoaded.connect(lambda _experiments: trash.load())
     trash.countChanged.connect(pane.experiments_list.set_trash_count)
+    trash.table.itemSelectionChanged.connect(show_trashed_run)
     trash.changed.connect(reload)
     actions.changed.connect(reload)
     return actions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -107,6 +107,8 @@ class TrashView(QWidget):
             (r.name or r.id[:8], r.experiment, r.status, format_time(r.deleted_at), r.id)
             for r in runs
         )
+        self.table.sortItems(3, Qt.SortOrder.DescendingOrder)  # the latest moved first
+        self.table.resizeColumnsToContents()
         listing = (
             EMPTY_TEXT
             if not runs
