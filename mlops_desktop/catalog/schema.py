@@ -64,7 +64,7 @@ class RunRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     has_start: Mapped[bool] = mapped_column(default=False)
     # when the run was moved to the trash; NULL: not in the trash (listings skip trashed runs)
-    deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ParamRow(Base):
