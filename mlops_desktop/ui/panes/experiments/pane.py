@@ -18,7 +18,6 @@ from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
-from mlops_desktop.ui.panes.experiments.run_actions import install_run_management
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
 from mlops_desktop.ui.panes.experiments.run_filter import (
@@ -26,6 +25,7 @@ from mlops_desktop.ui.panes.experiments.run_filter import (
     default_columns,
     query_columns,
 )
+from mlops_desktop.ui.panes.experiments.run_management import install_run_management
 from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad, RunsLoader
 from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
