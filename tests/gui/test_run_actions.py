@@ -107,8 +107,7 @@ def test_delete_moves_to_the_trash_and_restore_brings_back(
     actions.delete.trigger()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 4, timeout=5000)
     assert any("Moved 2 runs to the trash" in text for text in seen)
-    trash_item = pane.experiments_list.trash_item()
-    qtbot.waitUntil(lambda: trash_item.text(1) == "2", timeout=5000)
+    qtbot.waitUntil(lambda: pane.experiments_list.trash_item().text(1) == "2", timeout=5000)
 
     actions.undo.trigger()  # Ctrl+Z
     qtbot.waitUntil(lambda: pane.model.rowCount() == 6, timeout=5000)

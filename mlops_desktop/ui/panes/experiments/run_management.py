@@ -34,7 +34,17 @@ def install_run_management(pane: ExperimentsPane, service: Any, runner: TaskRunn
 
     def show_trash() -> None:
         stack.setCurrentWidget(trash)
-        pane.table.clearSelection()  # Detail shows the trashed run chosen, not a hidden one
+        # Detail shows the trashed run chosen, not a hidden one: the runs table's selection
+        # goes quietly (the pane would otherwise clear Detail again a moment later)
+        selection = pane.table.selectionModel()
+        selection.blockSignals(True)
+        try:
+            pane.table.clearSelection()
+        finally:
+            selection.blockSignals(False)
+        pane.table.viewport().update()
+        pane._selection_timer.stop()  # a selection made just before must not follow either
+        pane.detail.show_message()
         trash.open()
 
     def show_trashed_run() -> None:
