@@ -14,6 +14,7 @@ from mlops_desktop.catalog.chunk_codec import decode_column
 from mlops_desktop.catalog.run_queries import resolve_run_id, summaries
 from mlops_desktop.catalog.schema import artifact_t, chunk_t, latest_t, run_input_t, run_t
 from mlops_desktop.core.errors import MetricNotFound, RunNotFound
+from mlops_desktop.core.run_errors import FAILED_STATUSES, LOG_TAIL_BYTES, run_error
 from mlops_desktop.core.runs import ArtifactRef, GitInfo, MetricSeries, RunDetail
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
@@ -38,9 +39,16 @@ def git_info(raw: Any) -> GitInfo | None:
 def run_detail(s: Session, home: Path, run_id: str) -> RunDetail:
     rid = resolve_run_id(s, run_id)
     summary = summaries(s, run_ids=[rid])[0]
-    command, notes, git, env, pid, host = s.execute(
+    command, notes, git, env, pid, host, stored_error, deleted_at = s.execute(
         select(
-            run_t.c.command, run_t.c.notes, run_t.c.git, run_t.c.env, run_t.c.pid, run_t.c.host
+            run_t.c.command,
+            run_t.c.notes,
+            run_t.c.git,
+            run_t.c.env,
+            run_t.c.pid,
+            run_t.c.host,
+            run_t.c.error,
+            run_t.c.deleted_at,
         ).where(run_t.c.id == rid)
     ).one()
     counts = dict(
@@ -79,7 +87,22 @@ def run_detail(s: Session, home: Path, run_id: str) -> RunDetail:
         log_path=str(log) if log.exists() else None,
         pid=pid,
         host=host,
+        error=run_error(stored_error, summary.status, _log_tail(log, summary.status)),
+        deleted_at=deleted_at,
     )
+
+
+def _log_tail(log: Path, status: str) -> str:
+    """The end of a failed or killed run's log (where its error is), else nothing."""
+    if status not in FAILED_STATUSES:
+        return ""
+    try:
+        with open(log, "rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - LOG_TAIL_BYTES))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def metric_keys(s: Session, run_ids: list[str]) -> list[str]:

@@ -43,7 +43,7 @@ def latest_value(value: float | None, nonfinite: str | None) -> float:
 
 def runs_query(experiment_id: int | None, run_ids: list[str] | None) -> tuple[Select[Any], Any]:
     """The select of the run rows, newest first, and what selects their ids for the child
-    tables (None: every run)."""
+    tables (None: every run). Trashed runs are left out unless ``run_ids`` names them."""
     runs: Select[Any] = select(
         run_t.c.id,
         experiment_t.c.name,
@@ -54,9 +54,13 @@ def runs_query(experiment_id: int | None, run_ids: list[str] | None) -> tuple[Se
         run_t.c.target,
     ).join(experiment_t, experiment_t.c.id == run_t.c.experiment_id)
     ids: Any = None
+    if run_ids is None:  # runs in the trash are listed only when asked for by id
+        runs = runs.where(run_t.c.deleted_at.is_(None))
     if experiment_id is not None:
         runs = runs.where(run_t.c.experiment_id == experiment_id)
-        ids = select(run_t.c.id).where(run_t.c.experiment_id == experiment_id)
+        ids = select(run_t.c.id).where(
+            run_t.c.experiment_id == experiment_id, run_t.c.deleted_at.is_(None)
+        )
     if run_ids is not None:
         runs = runs.where(run_t.c.id.in_(run_ids))
         ids = run_ids

@@ -31,12 +31,14 @@ __all__ = [
 
 
 def list_experiments(s: Session) -> list[Experiment]:
+    """Every experiment, by name, with its count of runs outside the trash."""
     counts = (
         select(
             run_t.c.experiment_id,
             func.count().label("n"),
             func.max(run_t.c.started_at).label("last"),
         )
+        .where(run_t.c.deleted_at.is_(None))
         .group_by(run_t.c.experiment_id)
         .subquery()
     )

@@ -41,7 +41,8 @@ class ExperimentRow(Base):
 
 
 class RunRow(Base):
-    """One run. ``has_start`` is false for a placeholder made before its start event arrived."""
+    """One run. ``has_start`` is false for a placeholder made before its start event arrived;
+    ``deleted_at`` is set while the run is in the trash."""
 
     __tablename__ = "run"
 
@@ -62,6 +63,8 @@ class RunRow(Base):
     env: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     has_start: Mapped[bool] = mapped_column(default=False)
+    # when the run was moved to the trash; NULL: not in the trash (listings skip trashed runs)
+    deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ParamRow(Base):

@@ -1,19 +1,33 @@
-"""The ``runs`` commands: list runs (filtered), show one in full, read one metric series."""
+"""The ``runs`` commands: list runs (filtered), show one in full, read one metric series, and
+manage runs: rename, tag, move to the trash, restore, list and empty the trash."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
-from mlops_desktop.cli.commands import Arg, Commands
+from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
 from mlops_desktop.cli.runs_output import (
+    RunsMoved,
+    RunTags,
+    emptied_document,
+    emptied_text,
     metric_document,
     metric_text,
+    moved_document,
+    moved_text,
+    renamed_text,
     run_detail_text,
+    run_tags_document,
+    run_tags_text,
     runs_document,
     runs_table,
+    trash_document,
+    trash_text,
 )
+from mlops_desktop.core.errors import RunEditError
 from mlops_desktop.core.run_documents import run_detail_dict
+from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
 if TYPE_CHECKING:
@@ -62,3 +76,86 @@ def read_metric(args: argparse.Namespace, services: Services) -> MetricSeries:
     """The whole series ``args.key`` of the run ``args.run``."""
     run_id = services.experiments.resolve_run_id(args.run)
     return services.experiments.metric_series(run_id, args.key)
+
+
+@RUNS.reply(
+    "rename",
+    help="give a run a new name",
+    document=run_tags_document,
+    text=renamed_text,
+    arguments=(RUN, Arg("name", help="the new name")),
+)
+def rename_run(args: argparse.Namespace, services: Services) -> RunTags:
+    run_id = services.experiments.rename_run(args.run, args.name)
+    return _tags_of(services, run_id)
+
+
+@RUNS.reply(
+    "tag",
+    help="set tags of a run (KEY=VALUE), or remove them (--remove KEY)",
+    document=run_tags_document,
+    text=run_tags_text,
+    arguments=(
+        RUN,
+        Arg("tags", nargs="*", metavar="KEY=VALUE", help="tags to add or replace"),
+        Arg("--remove", action="append", default=[], metavar="KEY", help="repeatable"),
+    ),
+)
+def tag_run(args: argparse.Namespace, services: Services) -> RunTags:
+    if not args.tags and not args.remove:
+        raise RunEditError("Give tags as KEY=VALUE, or --remove KEY to remove a tag.")
+    tags = key_value_pairs(args.tags, RunEditError)
+    run_id = services.experiments.tag_run(args.run, tags, args.remove)
+    return _tags_of(services, run_id)
+
+
+def _tags_of(services: Services, run_id: str) -> RunTags:
+    summary = services.experiments.get_run(run_id).summary
+    return RunTags(summary.id, summary.name, dict(summary.tags))
+
+
+@RUNS.reply(
+    "delete",
+    help="move runs to the trash (runs restore brings them back)",
+    document=moved_document,
+    text=moved_text,
+    arguments=(Arg("runs", nargs="+", metavar="RUN", help="run ids or unique prefixes"),),
+)
+def delete_runs(args: argparse.Namespace, services: Services) -> RunsMoved:
+    return RunsMoved("trashed", services.experiments.trash_runs(args.runs))
+
+
+@RUNS.reply(
+    "restore",
+    help="take runs out of the trash",
+    document=moved_document,
+    text=moved_text,
+    arguments=(Arg("runs", nargs="+", metavar="RUN", help="run ids or unique prefixes"),),
+)
+def restore_runs(args: argparse.Namespace, services: Services) -> RunsMoved:
+    return RunsMoved("restored", services.experiments.restore_runs(args.runs))
+
+
+def _trash_document(result: list[TrashedRun] | EmptiedTrash) -> object:
+    if isinstance(result, EmptiedTrash):
+        return emptied_document(result)
+    return trash_document(result)
+
+
+def _trash_text(result: list[TrashedRun] | EmptiedTrash) -> str:
+    if isinstance(result, EmptiedTrash):
+        return emptied_text(result)
+    return trash_text(result)
+
+
+@RUNS.reply(
+    "trash",
+    help="runs in the trash; --empty deletes them for good",
+    document=_trash_document,
+    text=_trash_text,
+    arguments=(Arg("--empty", action="store_true", help="delete the trashed runs for good"),),
+)
+def trash(args: argparse.Namespace, services: Services) -> list[TrashedRun] | EmptiedTrash:
+    if args.empty:
+        return services.experiments.empty_trash()
+    return services.experiments.trashed_runs()

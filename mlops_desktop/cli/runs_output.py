@@ -6,12 +6,14 @@ model cards use too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mlops_desktop.cli.output import iso_time, printable, short_value, text_table
 from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.run_documents import run_summary_dict
+from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
 TABLE_METRICS = 3
@@ -48,6 +50,12 @@ def run_detail_text(detail: RunDetail) -> str:
         f"  target      {printable(s.target)}",
         f"  command     {printable(detail.command)}",
     ]
+    if detail.error:
+        lines.append(f"  error       {printable(detail.error)}")
+    if detail.deleted_at is not None:
+        lines.append(
+            f"  in trash    since {iso_time(detail.deleted_at)} (runs restore RUN brings it back)"
+        )
     if detail.git is not None:
         dirty = " (uncommitted changes)" if detail.git.dirty else ""
         lines.append(
@@ -92,3 +100,99 @@ def metric_text(series: MetricSeries) -> str:
     return "\n".join(
         ["step\ttime\tvalue"] + [f"{s}\t{iso_time(t)}\t{v:.6g}" for s, t, v in _points(series)]
     )
+
+
+@dataclass(frozen=True)
+class RunTags:
+    """A run after ``runs rename`` or ``runs tag``: its id, name and every tag."""
+
+    id: str
+    name: str
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RunsMoved:
+    """Runs that ``runs delete`` moved to the trash (``trashed``) or ``runs restore`` took
+    out of it (``restored``)."""
+
+    action: str
+    ids: list[str]
+
+
+def run_tags_document(run: RunTags) -> dict[str, Any]:
+    """``runs rename|tag --json``: {id, name, tags}."""
+    return {"id": run.id, "name": run.name, "tags": dict(run.tags)}
+
+
+def renamed_text(run: RunTags) -> str:
+    return f"Run {run.id[:8]} is now named {printable(run.name)!r}."
+
+
+def run_tags_text(run: RunTags) -> str:
+    if not run.tags:
+        return f"Run {run.id[:8]} has no tags."
+    lines = [f"Tags of run {run.id[:8]}:"]
+    lines += [f"  {printable(k)} = {printable(v)}" for k, v in sorted(run.tags.items())]
+    return "\n".join(lines)
+
+
+def moved_document(moved: RunsMoved) -> dict[str, Any]:
+    """``runs delete --json``: {trashed: [ids]}; ``runs restore --json``: {restored: [ids]}."""
+    return {moved.action: list(moved.ids)}
+
+
+def _runs_word(n: int) -> str:
+    return "1 run" if n == 1 else f"{n} runs"
+
+
+def moved_text(moved: RunsMoved) -> str:
+    ids = ", ".join(i[:8] for i in moved.ids)
+    if moved.action == "trashed":
+        return (
+            f"Moved {_runs_word(len(moved.ids))} to the trash ({ids}); "
+            "`runs restore RUN` brings one back."
+        )
+    return f"Restored {_runs_word(len(moved.ids))} from the trash ({ids})."
+
+
+def trash_document(runs: list[TrashedRun]) -> list[dict[str, Any]]:
+    """``runs trash --json``: [{id, experiment, name, status, started_at, deleted_at}]."""
+    return [
+        {
+            "id": r.id,
+            "experiment": r.experiment,
+            "name": r.name,
+            "status": r.status,
+            "started_at": iso_time(r.started_at),
+            "deleted_at": iso_time(r.deleted_at),
+        }
+        for r in runs
+    ]
+
+
+def trash_text(runs: list[TrashedRun]) -> str:
+    if not runs:
+        return "The trash is empty."
+    rows = [["ID", "EXPERIMENT", "NAME", "STATUS", "TRASHED"]]
+    for r in runs:
+        trashed = datetime.fromtimestamp(r.deleted_at).strftime("%Y-%m-%d %H:%M")
+        rows.append([r.id[:8], r.experiment, r.name, r.status, trashed])
+    hint = "`runs restore RUN` brings one back; `runs trash --empty` deletes them for good."
+    return text_table(rows) + "\n" + hint
+
+
+def emptied_document(emptied: EmptiedTrash) -> dict[str, Any]:
+    """``runs trash --empty --json``: {deleted: [ids], kept: [{id, name, reason}]}."""
+    return {
+        "deleted": list(emptied.deleted),
+        "kept": [{"id": k.id, "name": k.name, "reason": k.reason} for k in emptied.kept],
+    }
+
+
+def emptied_text(emptied: EmptiedTrash) -> str:
+    lines = [f"Deleted {_runs_word(len(emptied.deleted))} for good."]
+    lines += [f"Kept run {k.id[:8]} ({printable(k.name)}): {k.reason}." for k in emptied.kept]
+    if emptied.deleted:
+        lines.append("Their artifact files are freed by `mlops-desktop models gc`.")
+    return "\n".join(lines)

@@ -127,3 +127,7 @@ class ArtifactUnreadable(UserFacingError):
 
 class DemoBuildFailed(UserFacingError):
     """Building the demo catalog from the app failed (the message says how to see why)."""
+
+
+class RunEditError(UserFacingError):
+    """A run cannot be renamed, tagged, moved to the trash or restored (the message says why)."""

@@ -72,7 +72,8 @@ def git_dict(git: GitInfo) -> dict[str, Any]:
 
 def run_detail_dict(detail: RunDetail) -> dict[str, Any]:
     """Everything about a run as plain data: its summary, then command, code, environment,
-    datasets, artifacts and where its log is."""
+    datasets, artifacts, where its log is, its error (one line, or None) and when it was moved
+    to the trash (None: not in the trash)."""
     doc = run_summary_dict(detail.summary)
     doc.update(
         {
@@ -89,6 +90,8 @@ def run_detail_dict(detail: RunDetail) -> dict[str, Any]:
             "log_path": detail.log_path,
             "pid": detail.pid,
             "host": detail.host,
+            "error": detail.error,
+            "deleted_at": iso_time(detail.deleted_at),
         }
     )
     return doc

@@ -101,6 +101,8 @@ class RunDetail:
     log_path: str | None
     pid: int | None = None
     host: str | None = None
+    error: str | None = None  # what failed: the stored error, else the log's last error line
+    deleted_at: float | None = None  # when the run was moved to the trash; None: not trashed
 
 
 @dataclass(frozen=True, slots=True)

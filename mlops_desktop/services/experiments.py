@@ -26,6 +26,7 @@ from mlops_desktop.core.hardware import (
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.log_text import read_log_text
+from mlops_desktop.services.run_edits import RunEdits
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 
 _log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class IngestReport:
     reclaimed_bytes: int = 0
 
 
-class ExperimentService(CatalogService):
+class ExperimentService(RunEdits, CatalogService):
     """Facade over the catalog for everything the Experiments pane and ``runs`` commands need.
 
     Thread-safe: every method opens its own catalog session. Methods are synchronous and may

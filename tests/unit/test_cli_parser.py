@@ -16,7 +16,16 @@ from mlops_desktop.core.errors import DatasetError
 WITH_JSON = {
     "gui": False,
     "demo": True,
-    "runs": {"list": True, "show": True, "metric": True},
+    "runs": {
+        "list": True,
+        "show": True,
+        "metric": True,
+        "rename": True,
+        "tag": True,
+        "delete": True,
+        "restore": True,
+        "trash": True,
+    },
     "experiments": True,
     "data": dict.fromkeys(
         ["add", "list", "versions", "diff", "checkout", "profile", "used-by"], True

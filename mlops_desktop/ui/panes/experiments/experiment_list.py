@@ -9,18 +9,24 @@ from mlops_desktop.core.runs import Experiment
 from mlops_desktop.ui.list_sizing import elide_in_the_middle
 
 ALL_EXPERIMENTS = "All experiments"
+TRASH = "Trash"
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+_TRASH_ROLE = Qt.ItemDataRole.UserRole + 2
 _NOTHING = object()  # no choice made yet
+_TRASH_CHOSEN = object()  # the Trash item is chosen
 
 
 class ExperimentsList(QTreeWidget):
     """Two columns (name, runs); choosing a row emits the experiment's name (None: all).
+    The last row is the Trash (runs moved to the trash).
 
     Signals:
         experimentChosen(object): an experiment name, or None for all experiments.
+        trashChosen(): the Trash row was chosen.
     """
 
     experimentChosen = Signal(object)
+    trashChosen = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +43,7 @@ class ExperimentsList(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self._experiments: list[Experiment] = []
         self._chosen: object = _NOTHING
+        self._trash_count = 0
         self.currentItemChanged.connect(self._on_current_item_changed)
 
     @property
@@ -46,7 +53,7 @@ class ExperimentsList(QTreeWidget):
     def current_experiment(self) -> str | None:
         """The chosen experiment's name; None for "All experiments" or nothing chosen."""
         item = self.currentItem()
-        if item is None:
+        if item is None or item.data(0, _TRASH_ROLE):
             return None
         value = item.data(0, _NAME_ROLE)
         return None if value is None or value == "" else str(value)
@@ -80,17 +87,49 @@ class ExperimentsList(QTreeWidget):
                 self.addTopLevelItem(item)
                 if exp.name == before:
                     chosen = item
-            self.setCurrentItem(chosen)
+            trash = self._add_trash_item()
+            self.setCurrentItem(trash if before is _TRASH_CHOSEN else chosen)
         finally:
             self.blockSignals(False)
+        if before is _TRASH_CHOSEN:
+            return
         self._chosen = self.current_experiment()
         if before is _NOTHING or before != self._chosen:
             self.experimentChosen.emit(self._chosen)
+
+    def _add_trash_item(self) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([TRASH, f"{self._trash_count:,}" if self._trash_count else ""])
+        item.setData(0, _TRASH_ROLE, True)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setToolTip(0, "Runs moved to the trash: restore them, or empty the trash")
+        font = item.font(0)
+        font.setItalic(True)
+        item.setFont(0, font)
+        self.addTopLevelItem(item)
+        return item
+
+    def set_trash_count(self, count: int) -> None:
+        """Show how many runs are in the trash beside the Trash row."""
+        self._trash_count = count
+        item = self.trash_item()
+        if item is not None:
+            item.setText(1, f"{count:,}" if count else "")
+
+    def trash_item(self) -> QTreeWidgetItem | None:
+        last = self.topLevelItem(self.topLevelItemCount() - 1)
+        return last if last is not None and last.data(0, _TRASH_ROLE) else None
+
+    def choose_trash(self) -> None:
+        item = self.trash_item()
+        if item is not None:
+            self.setCurrentItem(item)
 
     def choose(self, name: str | None) -> bool:
         """Choose an experiment by name (None: all); returns False when it is not listed."""
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)
+            if item is not None and item.data(0, _TRASH_ROLE):
+                continue
             if item is not None and (item.data(0, _NAME_ROLE) or None) == name:
                 self.setCurrentItem(item)
                 return True
@@ -100,6 +139,10 @@ class ExperimentsList(QTreeWidget):
         self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None
     ) -> None:
         if current is None:
+            return
+        if current.data(0, _TRASH_ROLE):
+            self._chosen = _TRASH_CHOSEN
+            self.trashChosen.emit()
             return
         name = self.current_experiment()
         if name != self._chosen:

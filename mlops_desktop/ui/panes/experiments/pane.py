@@ -28,6 +28,7 @@ from mlops_desktop.ui.panes.experiments.run_filter import (
     default_columns,
     query_columns,
 )
+from mlops_desktop.ui.panes.experiments.run_management import install_run_management
 from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad, RunsLoader
 from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
@@ -68,6 +69,7 @@ class ExperimentsPane(Pane):
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
         self._connect(ingest)
+        self.run_actions = install_run_management(self, service, runner)
         if settings.runs_columns:
             self.model.set_columns(settings.runs_columns)
         self.apply_settings()

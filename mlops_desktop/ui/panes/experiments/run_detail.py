@@ -37,6 +37,7 @@ from mlops_desktop.ui.panes.experiments.run_system import SystemView
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable, heading_label
 
+ERROR_COLOR = "#e5484d"  # readable on light and dark backgrounds
 NO_SELECTION_TEXT = "Select a run to see its details; select several to compare."
 _HEADER_FIELDS = (
     ("id", "ID"),
@@ -77,6 +78,7 @@ class RunDetailView(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(6, 6, 6, 0)
         column.addLayout(self._build_title())
+        column.addWidget(self.error_label)
         column.addLayout(self._build_header_grid())
         column.addWidget(self._build_tabs(service, runner), 1)
         self.stack = QStackedWidget()
@@ -95,6 +97,11 @@ class RunDetailView(QWidget):
         title_row.addWidget(self.name_label)
         title_row.addWidget(self.status_label)
         title_row.addStretch(1)
+        self.error_label = QLabel()  # a failed or killed run's error, in red under the title
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setVisible(False)
         return title_row
 
     def _build_header_grid(self) -> QGridLayout:
@@ -214,7 +221,12 @@ class RunDetailView(QWidget):
         run = detail.summary
         self.icon_label.setPixmap(status_icon(run.status).pixmap(16, 16))
         self.name_label.setText(shown_text(run.name))
-        self.status_label.setText(run.status)
+        in_trash = " · in the trash" if detail.deleted_at is not None else ""
+        self.status_label.setText(run.status + in_trash)
+        error = detail.error if run.status in ("failed", "killed") else None
+        self.error_label.setText(shown_text(error or ""))
+        self.error_label.setToolTip(shown_text(error or ""))
+        self.error_label.setVisible(bool(error))
         values = self.header_values
         values["id"].setText(run.id)
         values["experiment"].setText(shown_text(run.experiment))
