@@ -143,7 +143,7 @@ def moved_document(moved: RunsMoved) -> dict[str, Any]:
 
 
 def _runs_word(n: int) -> str:
-    return "1 run" if n == 1 else f"{n} runs"
+    return count_noun(n, "run")
 
 
 def moved_text(moved: RunsMoved) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from mlops_desktop.core.datasets import TablePreview
 from mlops_desktop.core.errors import ArtifactUnreadable, DatasetError
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.text import printable_lines
 from mlops_desktop.datasets.preview import preview_table
 from mlops_desktop.datasets.readers import table_format
@@ -209,7 +210,7 @@ def _table(blob: Path, name: str, size: int, rows: int) -> ArtifactContent:
     shown = len(preview.rows)
     note = ""
     if total is not None and total > shown:
-        note = f"Showing the first {shown:,} rows of {total:,}."
+        note = f"Showing the first {count_noun(shown, 'row')} of {total:,}."
     return ArtifactContent("table", name, size, table=preview, note=note)
 
 
@@ -274,4 +275,4 @@ def _bytes(size: int) -> str:
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if size >= scale:
             return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"
+    return count_noun(size, "byte")

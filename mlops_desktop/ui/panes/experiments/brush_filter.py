@@ -12,6 +12,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad
 
 BANNER_TEXT = "Filtered by parallel-coordinates brush"
@@ -36,7 +37,7 @@ class BrushFilterBar(QWidget):
         if count is None:
             self.setVisible(False)
             return
-        runs = "1 run" if count == 1 else f"{count:,} runs"
+        runs = count_noun(count, "run")
         self.label.setText(f"{BANNER_TEXT}: {runs} inside the brushed ranges")
         self.setVisible(True)
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.tracking.validate import tag_key_problem
 from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, stable_run_color
@@ -61,7 +62,7 @@ def parse_tag(text: str) -> tuple[str, str]:
 
 
 def _runs_word(n: int) -> str:
-    return "1 run" if n == 1 else f"{n} runs"
+    return count_noun(n, "run")
 
 
 def _rename(service: Any, run_id: str, name: str, *, state: TaskState) -> str:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_time
@@ -44,7 +45,7 @@ def _empty(service: Any, *, state: TaskState) -> EmptiedTrash:
 
 
 def _runs_word(n: int) -> str:
-    return "1 run" if n == 1 else f"{n} runs"
+    return count_noun(n, "run")
 
 
 class TrashView(QWidget):
