@@ -25,6 +25,7 @@ from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.tracking.validate import tag_key_problem
 from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, stable_run_color
+from mlops_desktop.ui.dialogs.about import SHORTCUT_WHERE
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.panes.experiments.run_trash import TrashView
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
@@ -142,6 +143,7 @@ class RunActions(QObject):
         if keys is not None:
             action.setShortcut(keys)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setProperty(SHORTCUT_WHERE, "in the runs table")  # listed so by F1
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
