@@ -217,6 +217,12 @@ class LaunchDialog(ServiceDialog):
             edit.setText(spec.slurm.get(key, ""))
         self.gpu_picker.set_choice(spec.gpus, spec.gpu_indices)
 
+    def prefill(self, spec: RunSpec) -> None:
+        """Fill the form from ``spec`` to launch it again with changes (command, target,
+        experiment, environment...); nothing starts until the user clicks Launch."""
+        self.set_spec(spec)
+        self.show_message("Check the command and its parameters, then Launch.")
+
     def start(self) -> None:
         """Launch the form's spec on the runner."""
         if self.is_running():
