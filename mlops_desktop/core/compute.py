@@ -7,6 +7,7 @@ table) so the app finds it again after a restart. Targets are written "local", "
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,3 +116,51 @@ class HostKeyChange:
     stored: str | None
     offered: str
     replaced: bool
+
+
+DEFAULT_PYTHON = "python3"
+_PYTHON_NAME = re.compile(r"python(\d+(\.\d+)*)?")
+
+
+def is_python_program(program: str) -> bool:
+    """True for a bare interpreter name a command may start with: python, python3, python3.11."""
+    return _PYTHON_NAME.fullmatch(program) is not None
+
+
+def chosen_python(spec: RunSpec) -> str | None:
+    """The interpreter the person chose for ``spec`` (``--python``, the dialog's Python field),
+    or None when they kept the default; a virtual environment's folder gives its bin/python."""
+    py = (spec.python or "").strip()
+    if not py or py == DEFAULT_PYTHON:
+        return None
+    if "python" not in py.rstrip("/").rsplit("/", 1)[-1]:
+        return py.rstrip("/") + "/bin/python"
+    return py
+
+
+def command_with_python(command: list[str], python: str | None) -> list[str]:
+    """``command`` with a leading python/python3 replaced by ``python`` (when one was chosen)."""
+    if python and command and is_python_program(command[0]):
+        return [python, *command[1:]]
+    return list(command)
+
+
+@dataclass(frozen=True, slots=True)
+class JobUsage:
+    """What a job's run used at its latest hardware sample (None: not sampled yet).
+
+    Attributes:
+        run_name: the run's name in the catalog ("" before its start arrived).
+        cpu_percent: of one core, summed over the run's processes.
+        rss_mb: resident memory of the run's processes, MiB.
+        gpu_util: mean utilisation of the run's GPUs, percent.
+        gpu_mem_mb: memory used on the run's GPUs, MiB in all.
+        sampled_at: when the latest sample was taken (epoch seconds).
+    """
+
+    run_name: str = ""
+    cpu_percent: float | None = None
+    rss_mb: float | None = None
+    gpu_util: float | None = None
+    gpu_mem_mb: float | None = None
+    sampled_at: float | None = None

@@ -119,3 +119,16 @@ class CatalogNotWritable(CatalogUnavailable):
 
 class SandboxUnavailableError(UserFacingError):
     """No sandbox can isolate the model's loader here; loading it needs the person's consent."""
+
+
+class LaunchCheckFailed(JobError):
+    """A launch was refused before anything started: its program, script or interpreter is
+    missing on the target.
+
+    Attributes:
+        field: the form field the sentence is about: "command" or "python".
+    """
+
+    def __init__(self, message: str, field: str = "command") -> None:
+        super().__init__(message)
+        self.field = field

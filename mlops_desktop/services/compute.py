@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.catalog import job_repo
+from mlops_desktop.catalog import job_repo, job_usage
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.compute.codeship import stage_code
 from mlops_desktop.core.compute import (
@@ -27,10 +27,17 @@ from mlops_desktop.core.compute import (
     HostInfo,
     HostKeyChange,
     JobInfo,
+    JobUsage,
     RunSpec,
 )
 from mlops_desktop.core.errors import HostError, JobError
-from mlops_desktop.services import compute_hosts, job_changes, launch_datasets, launch_runs
+from mlops_desktop.services import (
+    compute_hosts,
+    job_changes,
+    launch_checks,
+    launch_datasets,
+    launch_runs,
+)
 from mlops_desktop.services import compute_targets as targets
 from mlops_desktop.services.catalog_open import CatalogService, open_catalog
 from mlops_desktop.services.log_text import read_log_text
@@ -73,17 +80,24 @@ class JobService(CatalogService):
 
     # -- launching -------------------------------------------------------------------------
 
-    def launch(self, spec: RunSpec) -> JobInfo:
+    def launch(self, spec: RunSpec, check: bool = True) -> JobInfo:
         """Create the run id, stage the code, start the job; returns at once (state
         "queued", "starting" or "running"), the run in the catalog as "queued" already.
 
+        ``check``: refuse a command whose program, script or interpreter is missing on the
+        target (see :mod:`.launch_checks`) before anything starts.
+
         Raises:
+            LaunchCheckFailed: the check found the program, script or interpreter missing.
             JobError: a bad spec, or the target refused to start the job.
             HostError: the target's host is unknown or cannot be reached.
         """
         spec = launch_runs.checked_spec(spec, self.targets.validate)
-        if spec.target == "local":
-            launch_runs.check_local_command(spec)
+        if check:
+            command = launch_checks.check_on_target(spec, self.targets.executor(spec.target))
+        else:
+            command = launch_checks.unchecked_command(spec)
+        spec = dataclasses.replace(spec, command=command)
         if not spec.name:  # one name for the queued run, the job and the launcher
             spec = dataclasses.replace(spec, name=generate_run_name())
         datasets = self._datasets(spec)
@@ -361,3 +375,37 @@ class JobService(CatalogService):
 
             return list(list_gpus(self.targets.gpu_lock_dir))
         return targets.gpu_infos(self.check_host(name).get("gpus"))
+
+    # -- checks before a launch, following a launch, what jobs use ----------------------------
+
+    def check_command(self, spec: RunSpec) -> None:
+        """Check ``spec``'s program, script and interpreter on its target (ssh: one round trip).
+
+        Raises:
+            LaunchCheckFailed: one of them is missing there (the sentence says which).
+            JobError, HostError: a bad spec, an unknown or unreachable target.
+        """
+        spec = launch_runs.checked_spec(spec, self.targets.validate)
+        launch_checks.check_on_target(spec, self.targets.executor(spec.target))
+
+    def wait_running(self, run_id: str, timeout_s: float = 2.0) -> JobInfo:
+        """The job once it left "starting" and "queued" (running or ended), or after
+        ``timeout_s``: the launch dialog follows a job with it until it runs or fails."""
+        deadline = time.monotonic() + timeout_s
+        job = self.get(run_id)
+        pause = 0.05 if job.target == "local" else 0.5
+        while job.state in ("starting", "queued") and time.monotonic() < deadline:
+            time.sleep(pause)
+            self._update_all([job])
+            job = self.get(run_id)
+        return job
+
+    def log_tail(self, run_id: str, lines: int = 12) -> str:
+        """The last ``lines`` lines of the job's log (mirrored first for a remote job)."""
+        text, _offset = self.logs(run_id)
+        return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+    def jobs_usage(self, run_ids: list[str]) -> dict[str, JobUsage]:
+        """Run name and latest CPU, RAM and GPU use of these jobs' runs (one query)."""
+        with self.catalog.session_scope() as s:
+            return job_usage.jobs_usage(s, list(run_ids))

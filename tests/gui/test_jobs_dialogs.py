@@ -58,6 +58,12 @@ class StubJobs:
         self.launched.append(spec)
         return JobInfo("1234abcd" * 4, spec.target, "running", 1.0, command=spec.command)
 
+    def check_command(self, spec: RunSpec) -> None:
+        return None
+
+    def wait_running(self, run_id: str, timeout_s: float = 2.0) -> JobInfo:
+        return JobInfo(run_id, "local", "running", 1.0)
+
 
 @pytest.fixture
 def dialog_for(qtbot: Any, runner: Any, home: Path) -> Any:

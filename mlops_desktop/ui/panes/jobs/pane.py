@@ -188,6 +188,7 @@ class JobsPane(Pane):
             self._service, self._runner, self._home, parent=self, datasets=self._datasets
         )
         dialog.launched.connect(self._on_launched)
+        dialog.started.connect(self._on_started)
         self.launch_dialog = dialog
         dialog.open()
         return dialog
@@ -307,6 +308,12 @@ class JobsPane(Pane):
     def _on_launched(self, job: JobInfo) -> None:
         self._select_when_listed = job.run_id
         self._show_status(shown_text(f"Launched run {job.run_id} on {job.target}"))
+        self.loop.refresh_now()
+
+    def _on_started(self, job: JobInfo) -> None:
+        """The launch dialog stepped aside: show the job here, selected."""
+        self._select_when_listed = job.run_id
+        self.navigator.show_job(job.run_id)
         self.loop.refresh_now()
 
     def _on_cancelled(self, job: JobInfo) -> None:
