@@ -52,7 +52,7 @@ def test_a_missing_program_script_or_interpreter_is_refused_before_anything_star
 ) -> None:
     with pytest.raises(LaunchCheckFailed, match="nonexistent_cmd_xyz was not found on local"):
         jobs.launch(RunSpec(command=["nonexistent_cmd_xyz", "--x"], workdir=str(tmp_path)))
-    with pytest.raises(LaunchCheckFailed, match="The script missing.py does not exist in"):
+    with pytest.raises(LaunchCheckFailed, match=r"The script missing\.py does not exist in"):
         jobs.launch(RunSpec(command=["python3", "missing.py"], workdir=str(tmp_path)))
     with pytest.raises(LaunchCheckFailed, match="Python interpreter /nowhere/bin/python") as e:
         jobs.launch(RunSpec(command=["python", "-c", "1"], python="/nowhere/bin/python"))

@@ -41,6 +41,7 @@ from mlops_desktop.ui.navigation import (
     ShowJob,
 )
 from mlops_desktop.ui.panes.experiments.run_log import LogView
+from mlops_desktop.ui.panes.jobs.usage import JobsUsageFeed
 from mlops_desktop.ui.panes.jobs.views import JobLogSource, jobs_table_view
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
@@ -92,6 +93,7 @@ class JobsPane(Pane):
         self.loop = JobsLoop(service, runner, parent=self)
         self.model = jt.JobsTableModel(self)
         self.view = jobs_table_view(self.model)
+        self.usage = JobsUsageFeed(service, runner, self.model, self)
         self._build_toolbar()
         self._build_layout(LogView(JobLogSource(service), runner))
         self._tick = QTimer(self)
@@ -278,6 +280,7 @@ class JobsPane(Pane):
     def _on_jobs_listed(self, jobs: list[JobInfo]) -> None:
         self._jobs = jobs
         self._show_jobs()
+        self.usage.update(jobs)
         self.jobsShown.emit()
 
     def _on_jobs_changed(self, changed: list[JobInfo]) -> None:

@@ -15,6 +15,9 @@ COLUMN_WIDTHS = {
     jt.COL_ELAPSED: 80,
     jt.COL_EXIT: 50,
     jt.COL_GPUS: 60,
+    jt.COL_CPU: 60,
+    jt.COL_RAM: 80,
+    jt.COL_GPU_USE: 110,
 }
 
 
