@@ -8,6 +8,7 @@ table) so the app finds it again after a restart. Targets are written "local", "
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,9 @@ class HostInfo:
     Attributes:
         env: environment for the cluster's Slurm commands run on its login node, e.g.
             ``{"SLURM_CONF": "/etc/slurm/other.conf"}`` (applied as ``env K=V``, quoted).
+        added_at: when the person added it (epoch seconds; None for older entries and for
+            hosts the app found).
+        found_by: how the app found a host nobody added ("local Slurm (sinfo answered)").
     """
 
     name: str
@@ -97,6 +101,8 @@ class HostInfo:
     from_ssh_config: bool = False
     host_key: str | None = None  # "SHA256:..." once confirmed
     env: dict[str, str] = field(default_factory=dict)
+    added_at: float | None = None
+    found_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,3 +170,15 @@ class JobUsage:
     gpu_util: float | None = None
     gpu_mem_mb: float | None = None
     sampled_at: float | None = None
+
+
+def host_origin(host: HostInfo) -> str:
+    """Where a host in the list comes from, for people: "added by you on 2026-03-02",
+    "found in ~/.ssh/config", "found: local Slurm (sinfo answered)"."""
+    if host.found_by:
+        return f"found: {host.found_by}"
+    if host.from_ssh_config:
+        return "found in ~/.ssh/config"
+    if host.added_at:
+        return "added by you on " + time.strftime("%Y-%m-%d", time.localtime(host.added_at))
+    return "added by you"

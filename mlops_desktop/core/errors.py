@@ -132,3 +132,15 @@ class LaunchCheckFailed(JobError):
     def __init__(self, message: str, field: str = "command") -> None:
         super().__init__(message)
         self.field = field
+
+
+class SlurmNotAnswering(HostError):
+    """A Slurm cluster's command failed; the message is one sentence with the likely reason.
+
+    Attributes:
+        details: the command's raw output, for a details view or a tooltip.
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details

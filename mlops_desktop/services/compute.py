@@ -409,3 +409,9 @@ class JobService(CatalogService):
         """Run name and latest CPU, RAM and GPU use of these jobs' runs (one query)."""
         with self.catalog.session_scope() as s:
             return job_usage.jobs_usage(s, list(run_ids))
+
+    def local_slurm_problem(self) -> tuple[str, str] | None:
+        """(sentence, raw output) when a Slurm installed here does not answer ``sinfo`` (it is
+        then left out of :meth:`hosts`); None when it answers or none is installed."""
+        problem = self.targets.local_slurm_problem()
+        return None if problem is None else (str(problem), problem.details)

@@ -28,6 +28,9 @@ class StubJobs:
         self.launched: list[RunSpec] = []
         self.known: list[HostInfo] = [HostInfo("hpc", "slurm", "me@login.hpc")]
 
+    def local_slurm_problem(self) -> tuple[str, str] | None:
+        return None
+
     def hosts(self) -> list[HostInfo]:
         return list(self.known)
 
