@@ -131,22 +131,26 @@ def check_remote(spec: RunSpec, client: Any, target: str) -> None:
     if python is not None:
         probes.append(("x", _remote_path(python), _no_python(python, target)))
     program = command[0]
-    if not (python is not None and is_python_program(program)):
-        if "/" not in program or program.startswith(("/", "~")):
-            probes.append(("x", _remote_path(program), _not_found(program, target)))
-        elif spec.code != "none":  # a relative program travels with the shipped code
-            _local_program(program, spec, target)
+    shipped = spec.code != "none"  # relative paths travel with the code from the folder
+    runs_chosen_python = python is not None and is_python_program(program)
+    if not runs_chosen_python and ("/" not in program or program.startswith(("/", "~"))):
+        probes.append(("x", _remote_path(program), _not_found(program, target)))
     script = script_of(command)
-    if script is not None:
-        if script.startswith(("/", "~")):
-            missing = LaunchCheckFailed(
-                f"The script {script} does not exist on {target}: check the command."
-            )
-            probes.append(("f", _remote_path(script), missing))
-        elif spec.code != "none":
-            _check_local_script(command, spec)
-    if not probes:
-        return
+    if script is not None and script.startswith(("/", "~")):
+        missing = LaunchCheckFailed(
+            f"The script {script} does not exist on {target}: check the command."
+        )
+        probes.append(("f", _remote_path(script), missing))
+    if probes:
+        _probe(client, spec, probes)
+    if shipped and "/" in program and not program.startswith(("/", "~")):
+        _local_program(program, spec, target)
+    if shipped and script is not None and not script.startswith(("/", "~")):
+        _check_local_script(command, spec)
+
+
+def _probe(client: Any, spec: RunSpec, probes: list[tuple[str, str, LaunchCheckFailed]]) -> None:
+    """Run the probes in one round trip; raise the first one's error that failed."""
     lines = []
     path = spec.env.get("PATH")
     if path:
