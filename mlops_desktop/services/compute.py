@@ -393,7 +393,7 @@ class JobService(CatalogService):
         ``timeout_s``: the launch dialog follows a job with it until it runs or fails."""
         deadline = time.monotonic() + timeout_s
         job = self.get(run_id)
-        pause = 0.05 if job.target == "local" else 0.5
+        pause = 0.05 if job.target == "local" else 1.0  # ssh and Slurm polls cost a round trip
         while job.state in ("starting", "queued") and time.monotonic() < deadline:
             time.sleep(pause)
             self._update_all([job])

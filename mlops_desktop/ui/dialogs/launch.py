@@ -102,6 +102,7 @@ class LaunchDialog(ServiceDialog):
             edit.textChanged.connect(self._schedule_check)
         self.env_table.table.itemChanged.connect(self._schedule_check)
         self.code_combo.currentIndexChanged.connect(self._schedule_check)
+        self.target_combo.currentIndexChanged.connect(self._schedule_check)
         self._fill_recent(self._recent.load())
         self._on_command_changed()
         self._on_target_changed()
