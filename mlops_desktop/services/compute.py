@@ -388,13 +388,21 @@ class JobService(CatalogService):
         spec = launch_runs.checked_spec(spec, self.targets.validate)
         launch_checks.check_on_target(spec, self.targets.executor(spec.target))
 
-    def wait_running(self, run_id: str, timeout_s: float = 2.0) -> JobInfo:
-        """The job once it left "starting" and "queued" (running or ended), or after
-        ``timeout_s``: the launch dialog follows a job with it until it runs or fails."""
+    def wait_running(self, run_id: str, timeout_s: float = 2.0, settle_s: float = 0.0) -> JobInfo:
+        """The job once it left "starting" and "queued" (and, with ``settle_s``, has run that
+        many seconds, so a command that fails at once is seen failed), or after ``timeout_s``:
+        the launch dialog follows a job with it until it runs or fails."""
         deadline = time.monotonic() + timeout_s
         job = self.get(run_id)
         pause = 0.05 if job.target == "local" else 1.0  # ssh and Slurm polls cost a round trip
-        while job.state in ("starting", "queued") and time.monotonic() < deadline:
+
+        def waiting(job: JobInfo) -> bool:
+            if job.state in ("starting", "queued"):
+                return True
+            since = job.started_at if job.started_at is not None else job.submitted_at
+            return job.state == "running" and time.time() - since < settle_s
+
+        while waiting(job) and time.monotonic() < deadline:
             time.sleep(pause)
             self._update_all([job])
             job = self.get(run_id)

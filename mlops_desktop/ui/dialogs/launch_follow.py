@@ -6,6 +6,7 @@ launched job until it runs (then the dialog steps aside to the Jobs pane) or fai
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -19,6 +20,7 @@ from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 CHECK_PAUSE_MS = 700  # check the command this long after the last keystroke
 FOLLOW_STEP_S = 2.0  # one follow task waits at most this long for a state change
 LOG_TAIL_LINES = 12
+STARTED_AFTER_S = 1.0  # a job that ran this long did not fail at once: the dialog steps aside
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class FollowedJob:
 
 
 def _follow(service: JobService, run_id: str, *, state: TaskState) -> FollowedJob:
-    job = service.wait_running(run_id, FOLLOW_STEP_S)
+    job = service.wait_running(run_id, FOLLOW_STEP_S, STARTED_AFTER_S)
     if job.state in TERMINAL_STATES and job.state != "finished":
         return FollowedJob(job, service.log_tail(run_id, LOG_TAIL_LINES))
     return FollowedJob(job)
@@ -68,11 +70,13 @@ class JobFollower(QObject):
         self._runner = runner
         self.run_id: str | None = None
         self._handle: TaskHandle | None = None
+        self._running_seen: float | None = None  # when this follower first saw it running
 
     def follow(self, run_id: str) -> None:
         """Follow ``run_id`` (instead of any job followed before)."""
         self.stop()
         self.run_id = run_id
+        self._running_seen = None
         self._next()
 
     def stop(self) -> None:
@@ -99,7 +103,11 @@ class JobFollower(QObject):
             return
         self._handle = None
         job = found.job
-        if job.state in ("starting", "queued"):
+        if job.state == "running" and self._running_seen is None:
+            self._running_seen = time.monotonic()
+        if job.state in ("starting", "queued") or (
+            job.state == "running" and not self._settled(job)
+        ):
             self.waiting.emit(job)
             QTimer.singleShot(0, self._next)
         elif job.state in ("running", "finished"):
@@ -108,6 +116,14 @@ class JobFollower(QObject):
         else:
             self.run_id = None
             self.failed.emit(job, found.log_tail)
+
+    def _settled(self, job: JobInfo) -> bool:
+        """Running long enough not to have failed at once (by the job's clock, or by ours for
+        a host whose clock differs)."""
+        since = job.started_at if job.started_at is not None else job.submitted_at
+        seen = self._running_seen
+        ours = seen is not None and time.monotonic() - seen >= STARTED_AFTER_S
+        return ours or time.time() - since >= STARTED_AFTER_S
 
     def _on_failed(self, run_id: str, failure: Failure) -> None:
         if run_id == self.run_id:  # the job cannot be read now: try again on the next step
