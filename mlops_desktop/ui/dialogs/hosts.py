@@ -114,8 +114,9 @@ class HostsDialog(QDialog):
         for button in actions:
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.result_label = QLabel(
-            "Hosts come from ~/.ssh/config and from hosts added here. "
-            "Choose one and Check it: reachable, Python, GPUs, disk, rsync."
+            "The hosts you added (Add…) and those the app found (~/.ssh/config, a local "
+            "Slurm that answers), with where each came from. Choose one and Check it: "
+            "reachable, Python, GPUs, disk, rsync."
         )
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -310,7 +310,8 @@ class JobsPane(Pane):
 
     def _on_launched(self, job: JobInfo) -> None:
         self._select_when_listed = job.run_id
-        self._show_status(shown_text(f"Launched run {job.run_id} on {job.target}"))
+        who = job.name or short_id(job.run_id)
+        self._show_status(shown_text(f"Launched run {who} on {job.target}"))
         self.loop.refresh_now()
 
     def _on_started(self, job: JobInfo) -> None:
