@@ -87,3 +87,30 @@ def test_the_dialog_refuses_a_missing_program_on_the_host(
     assert dialog.command_problem.isVisible() and jobs.jobs() == []
     dialog.close()
     assert runner.shutdown()
+
+
+def test_slurm_checks_then_the_dialog_follows_queued_to_running(
+    qtbot: Any, jobs: JobService, slurm_env: Path, temp_home: Path, tmp_path: Path
+) -> None:
+    from mlops_desktop.ui.dialogs.launch import LaunchDialog
+    from mlops_desktop.ui.tasks import TaskRunner
+
+    with pytest.raises(LaunchCheckFailed, match="nonexistent_cmd_xyz was not found on slurm:local"):
+        jobs.check_command(RunSpec(command=["nonexistent_cmd_xyz"], target="slurm:local"))
+    runner = TaskRunner()
+    dialog = LaunchDialog(jobs, runner, temp_home)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.target_combo.findData("slurm:local") >= 0, timeout=10_000)
+    dialog.target_combo.setCurrentIndex(dialog.target_combo.findData("slurm:local"))
+    dialog.workdir_edit.setText(str(tmp_path))
+    dialog.code_combo.setCurrentIndex(dialog.code_combo.findData("folder"))
+    dialog.command_edit.setText(f"{sys.executable} -c 'import time; time.sleep(600)'")
+    states: list[str] = []
+    dialog.follower.waiting.connect(lambda job: states.append(job.state))
+    with qtbot.waitSignal(dialog.started, timeout=60_000) as blocker:
+        dialog.launch_button.click()
+    assert blocker.args[0].state == "running" and not dialog.isVisible()
+    assert set(states) <= {"starting", "queued", "running"}
+    dialog.close()
+    assert runner.shutdown()
