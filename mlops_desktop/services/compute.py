@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.catalog import job_repo, job_usage
+from mlops_desktop.catalog import job_repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.compute.codeship import stage_code
 from mlops_desktop.core.compute import (
@@ -27,7 +27,6 @@ from mlops_desktop.core.compute import (
     HostInfo,
     HostKeyChange,
     JobInfo,
-    JobUsage,
     RunSpec,
 )
 from mlops_desktop.core.errors import HostError, JobError
@@ -40,6 +39,7 @@ from mlops_desktop.services import (
 )
 from mlops_desktop.services import compute_targets as targets
 from mlops_desktop.services.catalog_open import CatalogService, open_catalog
+from mlops_desktop.services.compute_follow import JobFollowing
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 from mlops_desktop.tracking.names import generate_run_name
@@ -53,7 +53,7 @@ STARTING_LOST_S = 600.0  # a job with no handle this long after launch was never
 JOBS_DIRNAME = "jobs"
 
 
-class JobService(CatalogService):
+class JobService(CatalogService, JobFollowing):
     """Facade over executors, the jobs table and the host inventory. Thread-safe."""
 
     def __init__(self, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> None:
@@ -375,51 +375,3 @@ class JobService(CatalogService):
 
             return list(list_gpus(self.targets.gpu_lock_dir))
         return targets.gpu_infos(self.check_host(name).get("gpus"))
-
-    # -- checks before a launch, following a launch, what jobs use ----------------------------
-
-    def check_command(self, spec: RunSpec) -> None:
-        """Check ``spec``'s program, script and interpreter on its target (ssh: one round trip).
-
-        Raises:
-            LaunchCheckFailed: one of them is missing there (the sentence says which).
-            JobError, HostError: a bad spec, an unknown or unreachable target.
-        """
-        spec = launch_runs.checked_spec(spec, self.targets.validate)
-        launch_checks.check_on_target(spec, self.targets.executor(spec.target))
-
-    def wait_running(self, run_id: str, timeout_s: float = 2.0, settle_s: float = 0.0) -> JobInfo:
-        """The job once it left "starting" and "queued" (and, with ``settle_s``, has run that
-        many seconds, so a command that fails at once is seen failed), or after ``timeout_s``:
-        the launch dialog follows a job with it until it runs or fails."""
-        deadline = time.monotonic() + timeout_s
-        job = self.get(run_id)
-        pause = 0.05 if job.target == "local" else 1.0  # ssh and Slurm polls cost a round trip
-
-        def waiting(job: JobInfo) -> bool:
-            if job.state in ("starting", "queued"):
-                return True
-            since = job.started_at if job.started_at is not None else job.submitted_at
-            return job.state == "running" and time.time() - since < settle_s
-
-        while waiting(job) and time.monotonic() < deadline:
-            time.sleep(pause)
-            self._update_all([job])
-            job = self.get(run_id)
-        return job
-
-    def log_tail(self, run_id: str, lines: int = 12) -> str:
-        """The last ``lines`` lines of the job's log (mirrored first for a remote job)."""
-        text, _offset = self.logs(run_id)
-        return "\n".join(text.rstrip("\n").splitlines()[-lines:])
-
-    def jobs_usage(self, run_ids: list[str]) -> dict[str, JobUsage]:
-        """Run name and latest CPU, RAM and GPU use of these jobs' runs (one query)."""
-        with self.catalog.session_scope() as s:
-            return job_usage.jobs_usage(s, list(run_ids))
-
-    def local_slurm_problem(self) -> tuple[str, str] | None:
-        """(sentence, raw output) when a Slurm installed here does not answer ``sinfo`` (it is
-        then left out of :meth:`hosts`); None when it answers or none is installed."""
-        problem = self.targets.local_slurm_problem()
-        return None if problem is None else (str(problem), problem.details)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +30,13 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.hosts import list_hosts
 from mlops_desktop.ui.dialogs.launch_datasets import DatasetList
-from mlops_desktop.ui.dialogs.launch_follow import CommandChecker, JobFollower, failure_sentence
+from mlops_desktop.ui.dialogs.launch_follow import (
+    CommandChecker,
+    FieldProblems,
+    JobFollower,
+    failure_sentence,
+    log_tail_view,
+)
 from mlops_desktop.ui.dialogs.launch_gpus import GpuPicker
 from mlops_desktop.ui.dialogs.launch_parts import (
     EnvTable,
@@ -40,7 +45,7 @@ from mlops_desktop.ui.dialogs.launch_parts import (
     parse_command,
     spec_title,
 )
-from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog, message_html
+from mlops_desktop.ui.dialogs.service_dialog import PathField, ServiceDialog
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import monospace_font
@@ -128,13 +133,10 @@ class LaunchDialog(ServiceDialog):
         self.python_edit.setToolTip(
             "The interpreter on the target; a command starting with python or python3 runs with it."
         )
-        self.command_problem = self._problem_label()
-        self.python_problem = self._problem_label()
-        self.log_tail = QPlainTextEdit()
-        self.log_tail.setReadOnly(True)
-        self.log_tail.setFont(monospace_font())
-        self.log_tail.setMaximumHeight(150)
-        self.log_tail.hide()
+        self.problems = FieldProblems()
+        self.command_problem = self.problems.labels["command"]
+        self.python_problem = self.problems.labels["python"]
+        self.log_tail = log_tail_view()
         self.env_table = EnvTable()
         self.dataset_list = DatasetList(datasets, runner)
         self.experiment_edit = QLineEdit("Default")
@@ -342,13 +344,6 @@ class LaunchDialog(ServiceDialog):
 
     # --- checks and following ------------------------------------------------------------
 
-    @staticmethod
-    def _problem_label() -> QLabel:
-        label = QLabel()
-        label.setWordWrap(True)
-        label.hide()
-        return label
-
     def _schedule_check(self, *_args: object) -> None:
         self._on_checked("", "")
         try:
@@ -358,11 +353,7 @@ class LaunchDialog(ServiceDialog):
         self.checker.schedule(spec)
 
     def _on_checked(self, field: str, problem: str) -> None:
-        """Say ``problem`` next to its field (the command's or the Python's); clear the rest."""
-        for name, label in (("command", self.command_problem), ("python", self.python_problem)):
-            text = problem if name == field else ""
-            label.setText(message_html(text, error=True) if text else "")
-            label.setVisible(bool(text))
+        self.problems.show(field, problem)
 
     def _on_job_waiting(self, job: JobInfo) -> None:
         why = f" ({job.detail})" if job.detail else ""

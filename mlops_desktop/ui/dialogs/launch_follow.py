@@ -10,12 +10,15 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QPlainTextEdit
 
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo, RunSpec
 from mlops_desktop.core.errors import LaunchCheckFailed
 from mlops_desktop.services.compute import JobService
+from mlops_desktop.ui.dialogs.service_dialog import message_html
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
+from mlops_desktop.ui.widgets import monospace_font
 
 CHECK_PAUSE_MS = 700  # check the command this long after the last keystroke
 FOLLOW_STEP_S = 2.0  # one follow task waits at most this long for a state change
@@ -183,3 +186,34 @@ class CommandChecker(QObject):
     def _answer(self, generation: int, field: str, problem: str) -> None:
         if generation == self._generation:
             self.checked.emit(field, problem)
+
+
+class FieldProblems:
+    """The red sentences under the Command and Python fields (hidden while there is none)."""
+
+    FIELDS = ("command", "python")
+
+    def __init__(self) -> None:
+        self.labels: dict[str, QLabel] = {}
+        for field in self.FIELDS:
+            label = QLabel()
+            label.setWordWrap(True)
+            label.hide()
+            self.labels[field] = label
+
+    def show(self, field: str, problem: str) -> None:
+        """Say ``problem`` under ``field``'s input; clear the others ("" clears all)."""
+        for name, label in self.labels.items():
+            text = problem if name == field else ""
+            label.setText(message_html(text, error=True) if text else "")
+            label.setVisible(bool(text))
+
+
+def log_tail_view() -> QPlainTextEdit:
+    """The read-only box with a failed job's last log lines (hidden until one fails)."""
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setFont(monospace_font())
+    view.setMaximumHeight(150)
+    view.hide()
+    return view
