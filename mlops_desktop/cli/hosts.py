@@ -10,7 +10,7 @@ from mlops_desktop.cli.commands import Arg, Commands, key_value_pairs
 from mlops_desktop.cli.exit_codes import ExitCode
 from mlops_desktop.cli.output import dumps, key_value_text, printable, printable_lines
 from mlops_desktop.cli.session import open_services
-from mlops_desktop.core.compute import HostInfo, HostKeyChange
+from mlops_desktop.core.compute import HostInfo, HostKeyChange, host_origin
 from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed, JobError
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def host_document(host: HostInfo) -> dict[str, Any]:
         "remote_root": host.remote_root,
         "from_ssh_config": host.from_ssh_config,
         "host_key": host.host_key,
+        "origin": host_origin(host),
     }
 
 
@@ -43,7 +44,8 @@ def added_text(host: HostInfo) -> str:
 def hosts_text(hosts: list[HostInfo]) -> str:
     if not hosts:
         return "No hosts yet. Add one with `mlops-desktop hosts add NAME --ssh USER@HOST`."
-    return "\n".join("\t".join(map(printable, (h.name, h.kind, h.address))) for h in hosts)
+    rows = ((h.name, h.kind, h.address, host_origin(h)) for h in hosts)
+    return "\n".join("\t".join(map(printable, row)) for row in rows)
 
 
 @HOSTS.reply(

@@ -1,8 +1,10 @@
 """The ``launch`` command: start a run on this machine, an SSH host or a Slurm cluster.
 
-``launch --json`` prints {run, target, state}; ``jobs`` follows the run from there. ``launch``
-waits (a few seconds at most) until the job left "starting"; one that failed at once exits 2
-with the reason.
+``launch --json`` prints {run, target, state}; ``jobs`` follows the run from there. Before
+anything starts, the program, a ``python script.py``'s script and ``--python`` must exist on
+the target (``--no-check`` skips that); a leading ``python``/``python3`` runs with ``--python``
+on every target. ``launch`` waits (a few seconds at most) until the job left "starting"; one
+that failed at once exits 2 with the reason.
 """
 
 from __future__ import annotations
@@ -91,9 +93,18 @@ def launched_text(job: JobInfo) -> str:
         Arg("--code", choices=("cwd", "folder", "none"), default=None, help=CODE_HELP),
         Arg("--workdir", default=None, help="the code folder (default: current)"),
         Arg("--env", action="append", default=[], metavar="K=V", help="repeatable"),
-        Arg("--python", default="python3", help="interpreter or venv on the target"),
+        Arg(
+            "--python",
+            default="python3",
+            help="interpreter or venv on the target; a command's leading python runs with it",
+        ),
         Arg("--dataset", action="append", default=[], metavar="NAME@V"),
         Arg("--grace", type=float, default=30.0, help="cancel grace period, seconds"),
+        Arg(
+            "--no-check",
+            action="store_true",
+            help="skip checking that the program, script and --python exist on the target",
+        ),
         *(Arg(f"--{option}", default=None, help=f"Slurm {option}") for option in SLURM_OPTIONS),
         Arg("cmd", nargs=argparse.REMAINDER, help="-- then the command and arguments"),
     ),
@@ -105,7 +116,7 @@ def launch(args: argparse.Namespace, services: Services) -> JobInfo:
         JobError: the launch failed at once (a bad interpreter, a command that cannot start):
             the reason, with exit status 2.
     """
-    job = services.jobs.launch(spec_from_args(args))
+    job = services.jobs.launch(spec_from_args(args), check=not args.no_check)
     job = services.jobs.wait_started(job.run_id)
     if job.state in ("failed", "lost"):
         why = job.detail or job.state

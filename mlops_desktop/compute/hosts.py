@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -166,7 +167,10 @@ class HostInventory:
                     f"--accept-host-key {exc.fingerprint}",
                     exc.fingerprint,
                 ) from None
-        info = HostInfo(name=name, kind=kind, address=ssh, identity=ident, host_key=fp)
+        added_at = old.added_at if old is not None and old.added_at else time.time()
+        info = HostInfo(
+            name=name, kind=kind, address=ssh, identity=ident, host_key=fp, added_at=added_at
+        )
         kept_env = old.env if old is not None else {}
         info = replace(info, env=_checked_env(env if env is not None else kept_env))
         if remote_root:

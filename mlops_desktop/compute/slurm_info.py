@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mlops_desktop.core.errors import HostError
+from mlops_desktop.compute.slurm_problems import slurm_problem
+from mlops_desktop.core.errors import SlurmNotAnswering
 
 Runner = Callable[..., tuple[int, str, str]]
 
@@ -52,7 +53,10 @@ class SlurmInfo:
     def _check(self, argv: list[str]) -> str:
         rc, out, err = self.runner(argv)
         if rc != 0:
-            raise HostError(f"Slurm's {argv[0]} failed: {(err or out).strip() or rc}")
+            cluster = getattr(self, "cluster", None)
+            where = cluster.name if cluster is not None else "this machine"
+            raw = (err or out).strip()
+            raise SlurmNotAnswering(slurm_problem(where, argv[0], raw, rc), raw)
         return str(out)
 
     def cluster_info(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 
 import mlops_desktop
-from mlops_desktop.core.compute import RunSpec
+from mlops_desktop.core.compute import RunSpec, chosen_python
 from mlops_desktop.core.errors import JobError
 
 LAUNCHER_MODULE = "mlops_desktop.tracking.launcher"
@@ -111,7 +111,10 @@ def batch_script(
         if not _ENV_NAME.fullmatch(name):
             raise JobError(f"{name!r} is not a valid environment variable name")
         lines.append(f"export {name}={shlex.quote(str(value))}")
-    argv = [spec.python or "python3", "-m", LAUNCHER_MODULE, "--no-lease"]
+    python = chosen_python(spec)
+    argv = [python or spec.python or "python3", "-m", LAUNCHER_MODULE, "--no-lease"]
+    if python:  # the command's python is the one the launcher runs with
+        argv.append("--command-python")
     argv += ["--run-id", run_id, "--run-dir", str(run_dir), "--spool", str(spool_dir)]
     argv += ["--experiment", spec.experiment, "--target", target]
     if spec.name:

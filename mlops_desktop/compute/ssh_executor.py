@@ -20,7 +20,7 @@ from typing import Any
 
 from mlops_desktop.compute import ssh_remote
 from mlops_desktop.compute.ssh import SshClient
-from mlops_desktop.core.compute import GpuInfo, HostInfo, RunSpec
+from mlops_desktop.core.compute import GpuInfo, HostInfo, RunSpec, chosen_python
 from mlops_desktop.core.errors import HostError, HostKeyChanged, HostKeyUnconfirmed, JobError
 
 SPOOL_FILES = ssh_remote.SPOOL_FILES
@@ -165,6 +165,8 @@ class SshExecutor:
         args += ["--env-file", f"{run_dir}/env.json"]
         if spec.name:
             args += ["--name", spec.name]
+        if chosen_python(spec):  # the command's python is the one the launcher runs with
+            args.append("--command-python")
         if spec.gpu_indices:
             args += ["--gpu-indices", ",".join(str(int(i)) for i in spec.gpu_indices)]
         elif spec.gpus:

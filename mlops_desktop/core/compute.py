@@ -7,6 +7,8 @@ table) so the app finds it again after a restart. Targets are written "local", "
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +88,9 @@ class HostInfo:
     Attributes:
         env: environment for the cluster's Slurm commands run on its login node, e.g.
             ``{"SLURM_CONF": "/etc/slurm/other.conf"}`` (applied as ``env K=V``, quoted).
+        added_at: when the person added it (epoch seconds; None for older entries and for
+            hosts the app found).
+        found_by: how the app found a host nobody added ("local Slurm (sinfo answered)").
     """
 
     name: str
@@ -96,6 +101,8 @@ class HostInfo:
     from_ssh_config: bool = False
     host_key: str | None = None  # "SHA256:..." once confirmed
     env: dict[str, str] = field(default_factory=dict)
+    added_at: float | None = None
+    found_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,3 +122,63 @@ class HostKeyChange:
     stored: str | None
     offered: str
     replaced: bool
+
+
+DEFAULT_PYTHON = "python3"
+_PYTHON_NAME = re.compile(r"python(\d+(\.\d+)*)?")
+
+
+def is_python_program(program: str) -> bool:
+    """True for a bare interpreter name a command may start with: python, python3, python3.11."""
+    return _PYTHON_NAME.fullmatch(program) is not None
+
+
+def chosen_python(spec: RunSpec) -> str | None:
+    """The interpreter the person chose for ``spec`` (``--python``, the dialog's Python field),
+    or None when they kept the default; a virtual environment's folder gives its bin/python."""
+    py = (spec.python or "").strip()
+    if not py or py == DEFAULT_PYTHON:
+        return None
+    if "python" not in py.rstrip("/").rsplit("/", 1)[-1]:
+        return py.rstrip("/") + "/bin/python"
+    return py
+
+
+def command_with_python(command: list[str], python: str | None) -> list[str]:
+    """``command`` with a leading python/python3 replaced by ``python`` (when one was chosen)."""
+    if python and command and is_python_program(command[0]):
+        return [python, *command[1:]]
+    return list(command)
+
+
+@dataclass(frozen=True, slots=True)
+class JobUsage:
+    """What a job's run used at its latest hardware sample (None: not sampled yet).
+
+    Attributes:
+        run_name: the run's name in the catalog ("" before its start arrived).
+        cpu_percent: of one core, summed over the run's processes.
+        rss_mb: resident memory of the run's processes, MiB.
+        gpu_util: mean utilisation of the run's GPUs, percent.
+        gpu_mem_mb: memory used on the run's GPUs, MiB in all.
+        sampled_at: when the latest sample was taken (epoch seconds).
+    """
+
+    run_name: str = ""
+    cpu_percent: float | None = None
+    rss_mb: float | None = None
+    gpu_util: float | None = None
+    gpu_mem_mb: float | None = None
+    sampled_at: float | None = None
+
+
+def host_origin(host: HostInfo) -> str:
+    """Where a host in the list comes from, for people: "added by you on 2026-03-02",
+    "found in ~/.ssh/config", "found: local Slurm (sinfo answered)"."""
+    if host.found_by:
+        return f"found: {host.found_by}"
+    if host.from_ssh_config:
+        return "found in ~/.ssh/config"
+    if host.added_at:
+        return "added by you on " + time.strftime("%Y-%m-%d", time.localtime(host.added_at))
+    return "added by you"

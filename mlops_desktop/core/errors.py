@@ -131,3 +131,28 @@ class DemoBuildFailed(UserFacingError):
 
 class RunEditError(UserFacingError):
     """A run cannot be renamed, tagged, moved to the trash or restored (the message says why)."""
+
+
+class LaunchCheckFailed(JobError):
+    """A launch was refused before anything started: its program, script or interpreter is
+    missing on the target.
+
+    Attributes:
+        field: the form field the sentence is about: "command" or "python".
+    """
+
+    def __init__(self, message: str, field: str = "command") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SlurmNotAnswering(HostError):
+    """A Slurm cluster's command failed; the message is one sentence with the likely reason.
+
+    Attributes:
+        details: the command's raw output, for a details view or a tooltip.
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details

@@ -30,9 +30,16 @@ from mlops_desktop.core.compute import (
     RunSpec,
 )
 from mlops_desktop.core.errors import HostError, JobError
-from mlops_desktop.services import compute_hosts, job_changes, launch_datasets, launch_runs
+from mlops_desktop.services import (
+    compute_hosts,
+    job_changes,
+    launch_checks,
+    launch_datasets,
+    launch_runs,
+)
 from mlops_desktop.services import compute_targets as targets
 from mlops_desktop.services.catalog_open import CatalogService, open_catalog
+from mlops_desktop.services.compute_follow import JobFollowing
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 from mlops_desktop.tracking.names import generate_run_name
@@ -46,7 +53,7 @@ STARTING_LOST_S = 600.0  # a job with no handle this long after launch was never
 JOBS_DIRNAME = "jobs"
 
 
-class JobService(CatalogService):
+class JobService(CatalogService, JobFollowing):
     """Facade over executors, the jobs table and the host inventory. Thread-safe."""
 
     def __init__(self, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> None:
@@ -73,17 +80,24 @@ class JobService(CatalogService):
 
     # -- launching -------------------------------------------------------------------------
 
-    def launch(self, spec: RunSpec) -> JobInfo:
+    def launch(self, spec: RunSpec, check: bool = True) -> JobInfo:
         """Create the run id, stage the code, start the job; returns at once (state
         "queued", "starting" or "running"), the run in the catalog as "queued" already.
 
+        ``check``: refuse a command whose program, script or interpreter is missing on the
+        target (see :mod:`.launch_checks`) before anything starts.
+
         Raises:
+            LaunchCheckFailed: the check found the program, script or interpreter missing.
             JobError: a bad spec, or the target refused to start the job.
             HostError: the target's host is unknown or cannot be reached.
         """
         spec = launch_runs.checked_spec(spec, self.targets.validate)
-        if spec.target == "local":
-            launch_runs.check_local_command(spec)
+        if check:
+            command = launch_checks.check_on_target(spec, self.targets.executor(spec.target))
+        else:
+            command = launch_checks.unchecked_command(spec)
+        spec = dataclasses.replace(spec, command=command)
         if not spec.name:  # one name for the queued run, the job and the launcher
             spec = dataclasses.replace(spec, name=generate_run_name())
         datasets = self._datasets(spec)

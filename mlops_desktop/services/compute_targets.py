@@ -9,19 +9,24 @@ when such a target is used) and cached per target by :class:`TargetRegistry`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from mlops_desktop.compute.executor import Executor
 from mlops_desktop.core.compute import GpuInfo, HostInfo
-from mlops_desktop.core.errors import HostError, JobError
+from mlops_desktop.core.errors import HostError, JobError, SlurmNotAnswering
 
 LOCAL_CLUSTER = HostInfo(name="local", kind="slurm", address="local")
+FOUND_LOCAL_SLURM = "local Slurm (sinfo answered)"
+SLURM_PROBE_TTL_S = 30.0  # how long an answer of the local sinfo is trusted
+SLURM_PROBE_TIMEOUT_S = 10.0
 
 
 _log = logging.getLogger(__name__)
@@ -79,6 +84,7 @@ class TargetRegistry:
         self._executors: dict[str, Executor] = {}
         self._lock = threading.Lock()
         self._inventory: Any = None
+        self._slurm_probe: tuple[float, SlurmNotAnswering | None] | None = None
 
     def inventory(self) -> Any:
         """The :class:`~mlops_desktop.compute.hosts.HostInventory` of the home."""
@@ -147,16 +153,39 @@ class TargetRegistry:
             return self._executors.setdefault(target, built)
 
     def hosts(self) -> list[HostInfo]:
-        """Inventory hosts (added ones and ~/.ssh/config), plus the local Slurm if present."""
+        """Inventory hosts (added ones and ~/.ssh/config), plus the local Slurm when its
+        ``sinfo`` answers (installed but not running, it is not listed)."""
         try:
             hosts = list(self.inventory().list())
         except ImportError:
             hosts = []
-        if local_slurm_available() and not any(
-            h.kind == "slurm" and h.name == "local" for h in hosts
-        ):
-            hosts.append(LOCAL_CLUSTER)
+        listed = any(h.kind == "slurm" and h.name == "local" for h in hosts)
+        if not listed and local_slurm_available() and self.local_slurm_problem() is None:
+            hosts.append(dataclasses.replace(LOCAL_CLUSTER, found_by=FOUND_LOCAL_SLURM))
         return hosts
+
+    def local_slurm_problem(self) -> SlurmNotAnswering | None:
+        """Why the Slurm installed here does not answer ``sinfo`` (None: it answers, or none
+        is installed); the answer is kept :data:`SLURM_PROBE_TTL_S` seconds."""
+        if not local_slurm_available():
+            return None
+        now = time.monotonic()
+        if self._slurm_probe is not None and now - self._slurm_probe[0] < SLURM_PROBE_TTL_S:
+            return self._slurm_probe[1]
+        from mlops_desktop.compute.slurm import run_local
+        from mlops_desktop.compute.slurm_problems import slurm_problem
+
+        problem: SlurmNotAnswering | None = None
+        try:
+            rc, out, err = run_local(["sinfo", "-h", "-o", "%P"], SLURM_PROBE_TIMEOUT_S)
+        except HostError as exc:  # not installed, or no answer in time
+            problem = SlurmNotAnswering(f"Slurm on local does not answer: {exc}.", str(exc))
+        else:
+            if rc != 0:
+                raw = (err or out).strip()
+                problem = SlurmNotAnswering(slurm_problem("local", "sinfo", raw, rc), raw)
+        self._slurm_probe = (now, problem)
+        return problem
 
     def add_host(
         self,

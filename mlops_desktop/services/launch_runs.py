@@ -1,7 +1,7 @@
 """What ``JobService.launch`` checks and records around the executor's start.
 
-- A local command is checked before anything starts: its program must exist and be executable
-  (a bare name must be found on ``PATH``), so a typo fails at once with the reason.
+- The command is checked on its target before anything starts (see
+  :mod:`mlops_desktop.services.launch_checks`), so a typo fails at once with the reason.
 - The run is recorded as ``queued`` in the catalog before ``launch`` returns, and ended from
   its job's state when the job ends before the run's own end arrives (see
   :mod:`mlops_desktop.catalog.queued_runs`).
@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shlex
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,27 +52,6 @@ def checked_spec(spec: RunSpec, validate_target: Callable[[str], str]) -> RunSpe
     workdir = str(Path(spec.workdir or os.getcwd()).resolve())
     gpus = len(spec.gpu_indices) if spec.gpu_indices else spec.gpus
     return dataclasses.replace(spec, target=target, workdir=workdir, gpus=gpus)
-
-
-def check_local_command(spec: RunSpec) -> None:
-    """Refuse a local command whose program cannot be started.
-
-    Raises:
-        JobError: the program is not found, is a folder or is not executable.
-    """
-    program = spec.command[0]
-    cwd = spec.workdir or os.getcwd()
-    if os.sep in program:
-        path = Path(cwd, program)
-        if not path.exists():
-            raise JobError(f"The program {program} is not found: check the path.")
-        if path.is_dir() or not os.access(path, os.X_OK):
-            what = "a folder" if path.is_dir() else "not executable"
-            raise JobError(f"The program {program} is {what}: give a program that can run.")
-    elif shutil.which(program) is None:
-        raise JobError(
-            f"The program {program!r} is not found on PATH: give its full path or install it."
-        )
 
 
 def record_queued(catalog: Catalog, run_id: str, spec: RunSpec, at: float) -> None:

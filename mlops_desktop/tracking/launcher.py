@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -58,6 +59,7 @@ from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, appen
 
 QUEUE_POLL_S = 0.5
 RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"
+_PYTHON_NAME = re.compile(r"python(\d+(\.\d+)*)?")  # what --command-python replaces
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -90,12 +92,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--env-file", type=Path, help="JSON object of extra environment variables")
     p.add_argument("--sample-interval", type=float, default=5.0)
     p.add_argument("--cleanup-grace", type=float, default=10.0)
+    p.add_argument(
+        "--command-python",
+        action="store_true",
+        help="run a command starting with python/python3 with this launcher's interpreter",
+    )
     p.add_argument("command", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
     if args.command and args.command[0] == "--":
         args.command = args.command[1:]
     if not args.command:
         p.error("no command given after --")
+    if args.command_python and _PYTHON_NAME.fullmatch(args.command[0]):
+        args.command = [sys.executable, *args.command[1:]]
     return args
 
 

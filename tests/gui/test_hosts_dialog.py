@@ -25,6 +25,9 @@ class StubHosts:
         self.rekeyed: list[tuple[str, str | None]] = []
         self.key = NEW
 
+    def local_slurm_problem(self) -> tuple[str, str] | None:
+        return None
+
     def hosts(self) -> list[HostInfo]:
         return list(self.known)
 

@@ -28,6 +28,9 @@ class StubJobs:
         self.launched: list[RunSpec] = []
         self.known: list[HostInfo] = [HostInfo("hpc", "slurm", "me@login.hpc")]
 
+    def local_slurm_problem(self) -> tuple[str, str] | None:
+        return None
+
     def hosts(self) -> list[HostInfo]:
         return list(self.known)
 
@@ -57,6 +60,12 @@ class StubJobs:
     def launch(self, spec: RunSpec) -> JobInfo:
         self.launched.append(spec)
         return JobInfo("1234abcd" * 4, spec.target, "running", 1.0, command=spec.command)
+
+    def check_command(self, spec: RunSpec) -> None:
+        return None
+
+    def wait_running(self, run_id: str, timeout_s: float = 2.0) -> JobInfo:
+        return JobInfo(run_id, "local", "running", 1.0)
 
 
 @pytest.fixture

@@ -72,6 +72,9 @@ def test_cli_launch_with_a_missing_interpreter_exits_2(
 ) -> None:
     argv = ["launch", "--target", f"ssh:{ssh_host.name}", "--python", "/nonexistent/python"]
     assert main([*argv, "--workdir", str(tmp_path), "--", "python", "train.py"]) == 2
+    err = capsys.readouterr().err  # refused before it starts (issue 12)
+    assert f"/nonexistent/python was not found on ssh:{ssh_host.name}" in err, err
+    assert main([*argv, "--no-check", "--workdir", str(tmp_path), "--", "python", "t.py"]) == 2
     err = capsys.readouterr().err
     assert "failed at once" in err and "/nonexistent/python" in err, err
     assert "Traceback" not in err

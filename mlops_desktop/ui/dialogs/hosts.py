@@ -2,7 +2,10 @@
 removing one, and accepting a host's new key when a check finds it changed.
 
 Listing, adding, checking, removing and re-keying run on the TaskRunner: a host that hangs
-shows "Checking…" and never freezes the window. Removing asks first; a changed key shows both
+shows "Checking…" and never freezes the window. Each host says where it comes from (added by
+you, found in ~/.ssh/config, found because the local Slurm answered); a Slurm installed here
+that does not answer is not listed, and a line under the table says why (raw output in its
+tooltip), as a failed Slurm check does. Removing asks first; a changed key shows both
 fingerprints and is accepted only on "Accept new key", with exactly the fingerprint shown.
 """
 
@@ -21,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.compute import HostInfo, HostKeyChange
-from mlops_desktop.core.errors import HostKeyChanged
+from mlops_desktop.core.compute import HostInfo, HostKeyChange, host_origin
+from mlops_desktop.core.errors import HostKeyChanged, SlurmNotAnswering
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.dialogs.host_add import AddHostDialog
 from mlops_desktop.ui.dialogs.service_dialog import ERROR_COLOR, message_html
@@ -36,6 +39,12 @@ HEADERS = ["Name", "Address", "Kind", "Host key", "From"]
 
 def list_hosts(service: JobService, *, state: TaskState) -> list[HostInfo]:
     return list(service.hosts())
+
+
+def _hosts_and_slurm_note(
+    service: JobService, *, state: TaskState
+) -> tuple[list[HostInfo], tuple[str, str] | None]:
+    return list(service.hosts()), service.local_slurm_problem()
 
 
 def _check_host(service: JobService, name: str, *, state: TaskState) -> dict[str, object]:
@@ -105,15 +114,20 @@ class HostsDialog(QDialog):
         for button in actions:
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.result_label = QLabel(
-            "Hosts come from ~/.ssh/config and from hosts added here. "
-            "Choose one and Check it: reachable, Python, GPUs, disk, rsync."
+            "The hosts you added (Add…) and those the app found (~/.ssh/config, a local "
+            "Slurm that answers), with where each came from. Choose one and Check it: "
+            "reachable, Python, GPUs, disk, rsync."
         )
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setMinimumHeight(90)
+        self.slurm_note = QLabel()
+        self.slurm_note.setWordWrap(True)
+        self.slurm_note.hide()
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.slurm_note)
         layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
         self.add_button.clicked.connect(self.open_add_dialog)
@@ -128,9 +142,9 @@ class HostsDialog(QDialog):
     def refresh(self) -> None:
         self._runner.submit_when_idle(
             (self, "hosts"),
-            list_hosts,
+            _hosts_and_slurm_note,
             self._service,
-            on_done=self._on_hosts,
+            on_done=self._on_hosts_and_note,
             on_failed=self._on_hosts_failed,
         )
 
@@ -240,6 +254,13 @@ class HostsDialog(QDialog):
         )
 
     # --- slots ---------------------------------------------------------------------------
+    def _on_hosts_and_note(self, found: tuple[list[HostInfo], tuple[str, str] | None]) -> None:
+        hosts, note = found
+        self._on_hosts(hosts)
+        self.slurm_note.setText(message_html(note[0], error=True) if note else "")
+        self.slurm_note.setToolTip(shown_text(note[1]) if note else "")
+        self.slurm_note.setVisible(note is not None)
+
     def _on_hosts(self, hosts: list[HostInfo]) -> None:
         chosen = self.selected_name()
         self.hosts = hosts
@@ -250,7 +271,7 @@ class HostsDialog(QDialog):
                 h.address,
                 h.kind,
                 h.host_key or ("—" if h.address == "local" else "not confirmed"),
-                "~/.ssh/config" if h.from_ssh_config else "added here",
+                host_origin(h),
             )
             for h in hosts
         )
@@ -268,6 +289,7 @@ class HostsDialog(QDialog):
 
     def _on_checked(self, name: str, result: dict[str, object]) -> None:
         self.result_label.setText(describe_check(name, result))
+        self.result_label.setToolTip("")
 
     def _on_check_failed(self, name: str, failure: Failure) -> None:
         self._on_failed(f"Cannot check {shown_text(name)}", failure)
@@ -276,6 +298,8 @@ class HostsDialog(QDialog):
 
     def _on_failed(self, what: str, failure: Failure) -> None:
         self.result_label.setText(message_html(f"{what}: {failure}", error=True))
+        details = failure.exc.details if isinstance(failure.exc, SlurmNotAnswering) else ""
+        self.result_label.setToolTip(shown_text(details) if details else "")
 
     def _on_removed(self, name: str) -> None:
         self.result_label.setText(

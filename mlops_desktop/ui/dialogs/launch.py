@@ -1,6 +1,9 @@
 """Launch a run: where (local, an SSH host, a Slurm cluster; its GPUs), what (the command,
 its folder, code, environment, Python and datasets), and as which run. ``service.launch`` runs
-on the TaskRunner; the dialog stays open and reports the new run's id."""
+on the TaskRunner. The command is checked on the target after a pause in typing and again at
+launch (a missing program, script or interpreter is said next to its field); the dialog then
+follows the job: it steps aside (``started``) once the job runs, or shows the failure with
+its exit code and the log's last lines (see :mod:`.launch_follow`)."""
 
 from __future__ import annotations
 
@@ -22,10 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.compute import HostInfo, JobInfo, RunSpec
+from mlops_desktop.core.errors import LaunchCheckFailed
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.ui.dialogs.hosts import list_hosts
 from mlops_desktop.ui.dialogs.launch_datasets import DatasetList
+from mlops_desktop.ui.dialogs.launch_follow import (
+    CommandChecker,
+    FieldProblems,
+    JobFollower,
+    failure_sentence,
+    log_tail_view,
+)
 from mlops_desktop.ui.dialogs.launch_gpus import GpuPicker
 from mlops_desktop.ui.dialogs.launch_parts import (
     EnvTable,
@@ -56,9 +67,13 @@ class LaunchDialog(ServiceDialog):
 
     Signals:
         launched(JobInfo): the job ``service.launch`` returned.
+        started(JobInfo): the launched job runs (or already finished): the dialog closes.
+        failedAtOnce(JobInfo): the launched job ended badly before it ran.
     """
 
     launched = Signal(object)
+    started = Signal(object)
+    failedAtOnce = Signal(object)
 
     def __init__(
         self,
@@ -82,6 +97,17 @@ class LaunchDialog(ServiceDialog):
         self.command_edit.textChanged.connect(self._on_command_changed)
         self.launch_button.clicked.connect(self.start)
         self.buttons.rejected.connect(self.reject)
+        self.follower = JobFollower(service, runner, self)
+        self.follower.waiting.connect(self._on_job_waiting)
+        self.follower.started.connect(self._on_job_started)
+        self.follower.failed.connect(self._on_job_failed)
+        self.checker = CommandChecker(service, runner, self)
+        self.checker.checked.connect(self._on_checked)
+        for edit in (self.command_edit, self.python_edit, self.workdir_edit):
+            edit.textChanged.connect(self._schedule_check)
+        self.env_table.table.itemChanged.connect(self._schedule_check)
+        self.code_combo.currentIndexChanged.connect(self._schedule_check)
+        self.target_combo.currentIndexChanged.connect(self._schedule_check)
         self._fill_recent(self._recent.load())
         self._on_command_changed()
         self._on_target_changed()
@@ -104,6 +130,13 @@ class LaunchDialog(ServiceDialog):
             self.code_combo.addItem(label, mode)
         self.python_edit = QLineEdit("python3")
         self.python_edit.setPlaceholderText("python3, or a venv: ~/venvs/torch/bin/python")
+        self.python_edit.setToolTip(
+            "The interpreter on the target; a command starting with python or python3 runs with it."
+        )
+        self.problems = FieldProblems()
+        self.command_problem = self.problems.labels["command"]
+        self.python_problem = self.problems.labels["python"]
+        self.log_tail = log_tail_view()
         self.env_table = EnvTable()
         self.dataset_list = DatasetList(datasets, runner)
         self.experiment_edit = QLineEdit("Default")
@@ -138,10 +171,12 @@ class LaunchDialog(ServiceDialog):
         what = QGroupBox("What")
         what_form = QFormLayout(what)
         what_form.addRow("Command", self.command_edit)
+        what_form.addRow("", self.command_problem)
         what_form.addRow("Runs as", self.argv_label)
         what_form.addRow("Folder", self.workdir_edit)
         what_form.addRow("Code", self.code_combo)
         what_form.addRow("Python", self.python_edit)
+        what_form.addRow("", self.python_problem)
         what_form.addRow("Environment", self.env_table)
         what_form.addRow("Datasets", self.dataset_list)
         what_form.addRow("Experiment", self.experiment_edit)
@@ -159,6 +194,7 @@ class LaunchDialog(ServiceDialog):
         layout.addLayout(recent_row)
         layout.addLayout(columns, 1)
         layout.addWidget(self.message)
+        layout.addWidget(self.log_tail)
         layout.addWidget(self.buttons)
 
     # --- public --------------------------------------------------------------------------
@@ -217,6 +253,12 @@ class LaunchDialog(ServiceDialog):
             edit.setText(spec.slurm.get(key, ""))
         self.gpu_picker.set_choice(spec.gpus, spec.gpu_indices)
 
+    def prefill(self, spec: RunSpec) -> None:
+        """Fill the form from ``spec`` to launch it again with changes (command, target,
+        experiment, environment...); nothing starts until the user clicks Launch."""
+        self.set_spec(spec)
+        self.show_message("Check the command and its parameters, then Launch.")
+
     def start(self) -> None:
         """Launch the form's spec on the runner."""
         if self.is_running():
@@ -226,13 +268,16 @@ class LaunchDialog(ServiceDialog):
         except ValueError as exc:
             self.show_message(str(exc), error=True)
             return
-        self.show_message(f"Launching on {spec.target}…")
+        self.checker.schedule(None)
+        self.follower.stop()
+        self.log_tail.hide()
+        self.show_message(f"Checking the command and launching on {spec.target}…")
         self.run_task(
             _launch,
             self._service,
             spec,
             on_done=lambda job: self._on_launched(spec, job),
-            failure_text="Cannot launch",
+            on_failed=self._on_launch_failed,
             label="Launching a run",
         )
 
@@ -287,5 +332,46 @@ class LaunchDialog(ServiceDialog):
     def _on_launched(self, spec: RunSpec, job: JobInfo) -> None:
         self.launched_job = job
         self._fill_recent(self._recent.add(spec))
-        self.show_message(f"Launched run {job.run_id} on {job.target} ({job.state}).")
+        self.show_message(f"Launched run {job.name or job.run_id} on {job.target}: {job.state}…")
         self.launched.emit(job)
+        self.follower.follow(job.run_id)
+
+    def _on_launch_failed(self, failure: Failure) -> None:
+        exc = failure.exc
+        if isinstance(exc, LaunchCheckFailed):
+            self._on_checked(exc.field, str(failure))
+        self.show_failure(failure, "Cannot launch")
+
+    # --- checks and following ------------------------------------------------------------
+
+    def _schedule_check(self, *_args: object) -> None:
+        self._on_checked("", "")
+        try:
+            spec = self.spec()
+        except ValueError:
+            spec = None
+        self.checker.schedule(spec)
+
+    def _on_checked(self, field: str, problem: str) -> None:
+        self.problems.show(field, problem)
+
+    def _on_job_waiting(self, job: JobInfo) -> None:
+        why = f" ({job.detail})" if job.detail else ""
+        self.show_message(f"Run {job.name or job.run_id} on {job.target}: {job.state}{why}…")
+
+    def _on_job_started(self, job: JobInfo) -> None:
+        self.show_message(f"Started run {job.name or job.run_id}: see Jobs.")
+        self.started.emit(job)
+        self.accept()
+
+    def _on_job_failed(self, job: JobInfo, tail: str) -> None:
+        self.show_message(failure_sentence(job), error=True)
+        self.log_tail.setPlainText(tail or "(the log is empty)")
+        self.log_tail.show()
+        self.failedAtOnce.emit(job)
+
+    def done(self, result: int) -> None:
+        """Closing stops following the job and checking the command."""
+        self.follower.stop()
+        self.checker.schedule(None)
+        super().done(result)

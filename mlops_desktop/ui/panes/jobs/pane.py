@@ -41,6 +41,7 @@ from mlops_desktop.ui.navigation import (
     ShowJob,
 )
 from mlops_desktop.ui.panes.experiments.run_log import LogView
+from mlops_desktop.ui.panes.jobs.usage import JobsUsageFeed
 from mlops_desktop.ui.panes.jobs.views import JobLogSource, jobs_table_view
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
@@ -92,6 +93,7 @@ class JobsPane(Pane):
         self.loop = JobsLoop(service, runner, parent=self)
         self.model = jt.JobsTableModel(self)
         self.view = jobs_table_view(self.model)
+        self.usage = JobsUsageFeed(service, runner, self.model, self)
         self._build_toolbar()
         self._build_layout(LogView(JobLogSource(service), runner))
         self._tick = QTimer(self)
@@ -188,6 +190,7 @@ class JobsPane(Pane):
             self._service, self._runner, self._home, parent=self, datasets=self._datasets
         )
         dialog.launched.connect(self._on_launched)
+        dialog.started.connect(self._on_started)
         self.launch_dialog = dialog
         dialog.open()
         return dialog
@@ -277,6 +280,7 @@ class JobsPane(Pane):
     def _on_jobs_listed(self, jobs: list[JobInfo]) -> None:
         self._jobs = jobs
         self._show_jobs()
+        self.usage.update(jobs)
         self.jobsShown.emit()
 
     def _on_jobs_changed(self, changed: list[JobInfo]) -> None:
@@ -306,7 +310,14 @@ class JobsPane(Pane):
 
     def _on_launched(self, job: JobInfo) -> None:
         self._select_when_listed = job.run_id
-        self._show_status(shown_text(f"Launched run {job.run_id} on {job.target}"))
+        who = job.name or short_id(job.run_id)
+        self._show_status(shown_text(f"Launched run {who} on {job.target}"))
+        self.loop.refresh_now()
+
+    def _on_started(self, job: JobInfo) -> None:
+        """The launch dialog stepped aside: show the job here, selected."""
+        self._select_when_listed = job.run_id
+        self.navigator.show_job(job.run_id)
         self.loop.refresh_now()
 
     def _on_cancelled(self, job: JobInfo) -> None:

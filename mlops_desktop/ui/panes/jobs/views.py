@@ -8,13 +8,16 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.ui.item_models import jobs_table as jt
 
 COLUMN_WIDTHS = {
-    jt.COL_STATE: 120,
+    jt.COL_STATE: 105,
     jt.COL_RUN: 200,
-    jt.COL_TARGET: 130,
-    jt.COL_SUBMITTED: 150,
-    jt.COL_ELAPSED: 80,
-    jt.COL_EXIT: 50,
-    jt.COL_GPUS: 60,
+    jt.COL_TARGET: 110,
+    jt.COL_SUBMITTED: 140,
+    jt.COL_ELAPSED: 70,
+    jt.COL_EXIT: 45,
+    jt.COL_GPUS: 50,
+    jt.COL_CPU: 55,
+    jt.COL_RAM: 70,
+    jt.COL_GPU_USE: 90,
 }
 
 
