@@ -291,10 +291,10 @@ class RunActions(QObject):
 
     def _open_launch_dialog(self, spec: Any) -> None:
         dialog = self._pane.navigator.open_launch_dialog()
-        if dialog is None or not hasattr(dialog, "set_spec"):
+        if dialog is None or not hasattr(dialog, "prefill"):
             self._pane.events.show_status("The Launch dialog is not available here.", 8000)
             return
-        dialog.set_spec(spec)
+        dialog.prefill(spec)  # says to check the command and params; nothing starts yet
         self.launch_dialog = dialog
 
     def trash_selected(self) -> None:
