@@ -186,7 +186,7 @@ def test_launch_again_prefills_the_launch_dialog(
     class FakeDialog:
         spec: Any = None
 
-        def set_spec(self, spec: Any) -> None:
+        def prefill(self, spec: Any) -> None:
             self.spec = spec
 
     dialog = FakeDialog()
