@@ -32,6 +32,7 @@ from mlops_desktop.ui.formatting import (
     shown_text,
 )
 from mlops_desktop.ui.icons import idle_gpu_icon, status_icon
+from mlops_desktop.ui.item_models.run_swatch import run_swatch
 
 COL_STATUS = 0
 COL_NAME = 1
@@ -40,6 +41,8 @@ COL_STARTED = 3
 COL_DURATION = 4
 COL_TARGET = 5
 FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target")
+# Ids of the fixed columns in saved setups (pins, sort of a saved view); dynamic ones use the key.
+FIXED_IDS = ("status", "name", "id", "started", "duration", "target")
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -188,6 +191,25 @@ class RunsTableModel(QAbstractTableModel):
         offset = column - len(FIXED_HEADERS)
         return self._keys[offset] if 0 <= offset < len(self._keys) else None
 
+    def column_id(self, column: int) -> str:
+        """A name of ``column`` that survives column changes: its key, or e.g. ``"name"``."""
+        key = self.key_of_column(column)
+        if key is not None:
+            return key
+        return FIXED_IDS[column] if 0 <= column < len(FIXED_IDS) else ""
+
+    def column_of_id(self, column_id: str) -> int | None:
+        """The column shown for ``column_id`` (see :meth:`column_id`), None when not shown."""
+        if column_id in FIXED_IDS:
+            return FIXED_IDS.index(column_id)
+        if column_id in self._keys:
+            return len(FIXED_HEADERS) + self._keys.index(column_id)
+        return None
+
+    def sort_state(self) -> tuple[int, Qt.SortOrder]:
+        """The sorted column (-1 for none) and its order."""
+        return self._sort_column, self._sort_order
+
     def available_keys(self) -> tuple[list[str], list[str]]:
         """Param keys and metric keys present in the current rows, each sorted."""
         params: set[str] = set()
@@ -238,6 +260,8 @@ class RunsTableModel(QAbstractTableModel):
             return None if value is _MISSING else value
         if role == RUN_ID_ROLE:
             return run.id
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
+            return run_swatch(run.id, run.tags)
         if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
             if run.id in self._idle and run.status == "running":
                 return idle_gpu_icon()

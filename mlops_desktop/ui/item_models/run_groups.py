@@ -1,0 +1,349 @@
+"""Rows of the runs table grouped by a param or tag, with a header row per group.
+
+:class:`RunGroupsModel` sits between :class:`RunsTableModel` (the flat, sorted runs) and the
+view. Without grouping it is the identity: same rows, signals passed through, so live updates
+stay in place and cost nothing more. Grouped, each group shows a header row (the value, the
+count, and mean [min, max] of every shown metric column) followed by its runs in the table's
+sort order; a collapsed group shows only its header. Header rows cannot be selected, so the
+selection is always runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
+
+from mlops_desktop.core.runs import RunSummary
+from mlops_desktop.ui.formatting import format_number, format_value, shown_text
+from mlops_desktop.ui.item_models.runs_table import (
+    _MISSING,
+    COL_NAME,
+    RunsTableModel,
+    column_value,
+    sort_key,
+)
+
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 10
+NO_VALUE = "(none)"
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass
+class RunGroup:
+    """One group: runs sharing a value of the grouping key.
+
+    Attributes:
+        label: the value as shown ("adam", "0.01", or "(none)").
+        rows: the member runs' rows in the source model, in its order.
+        stats: per metric key, (mean, min, max) over the members' finite values; filled lazily.
+    """
+
+    label: str
+    rows: list[int]
+    stats: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
+
+
+def group_label(run: RunSummary, key: str) -> str:
+    value = column_value(run, -1, key)
+    return NO_VALUE if value is _MISSING or value is None else format_value(value)
+
+
+def aggregate(values: list[Any]) -> tuple[float, float, float] | None:
+    """(mean, min, max) of the finite numbers in ``values``; None when there is none."""
+    numbers = [
+        float(v)
+        for v in values
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    ]
+    if not numbers:
+        return None
+    return sum(numbers) / len(numbers), min(numbers), max(numbers)
+
+
+class RunGroupsModel(QAbstractTableModel):
+    """See the module docstring. Rows are either a group header or a run of the source."""
+
+    def __init__(self, source: RunsTableModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._key: str | None = None
+        self._groups: list[RunGroup] = []
+        self._entries: list[int] = []  # >= 0: a source row; < 0: group -(i + 1)
+        self._proxy_row: dict[int, int] = {}  # source row -> row here (shown runs only)
+        self._collapsed: set[str] = set()
+        self._stale = False
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(0)
+        self._rebuild_timer.timeout.connect(self._relayout)
+        self._saved: list[tuple[QModelIndex, str | None, str | None, int]] = []
+        s = source
+        s.dataChanged.connect(self._on_data_changed)
+        s.headerDataChanged.connect(self.headerDataChanged)
+        s.modelAboutToBeReset.connect(self.beginResetModel)
+        s.modelReset.connect(self._on_reset)
+        s.layoutAboutToBeChanged.connect(self._before_layout)
+        s.layoutChanged.connect(self._after_layout)
+        s.rowsAboutToBeInserted.connect(self._on_rows_about_to_be_inserted)
+        s.rowsInserted.connect(self._on_rows_inserted)
+        s.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
+        s.rowsRemoved.connect(self._on_rows_removed)
+
+    # --- grouping ------------------------------------------------------------------------
+    def source(self) -> RunsTableModel:
+        return self._source
+
+    def group_by(self) -> str | None:
+        return self._key
+
+    def set_group_by(self, key: str | None) -> None:
+        """Group by ``key`` (``"params.opt"``, ``"tags.team"``), or stop grouping (None)."""
+        key = key or None
+        if key == self._key:
+            return
+        self.beginResetModel()
+        self._key = key
+        self._collapsed.clear()
+        self._build()
+        self.endResetModel()
+
+    def groups(self) -> list[RunGroup]:
+        return list(self._groups)
+
+    def is_group_row(self, row: int) -> bool:
+        return self._key is not None and 0 <= row < len(self._entries) and self._entries[row] < 0
+
+    def set_collapsed(self, label: str, collapsed: bool) -> None:
+        """Collapse (only the header row shows) or expand the group ``label``."""
+        if self._key is None or (label in self._collapsed) == collapsed:
+            return
+        self._before_layout()
+        if collapsed:
+            self._collapsed.add(label)
+        else:
+            self._collapsed.discard(label)
+        self._after_layout()
+
+    def toggle_group_at(self, row: int) -> bool:
+        """Collapse or expand the group whose header is ``row``; False when it is a run."""
+        if not self.is_group_row(row):
+            return False
+        label = self._groups[-self._entries[row] - 1].label
+        self.set_collapsed(label, label not in self._collapsed)
+        return True
+
+    def set_stale(self, stale: bool) -> None:
+        """Grey every row: they are the result of an older filter than the one typed."""
+        if stale == self._stale:
+            return
+        self._stale = stale
+        if self.rowCount() and self.columnCount():
+            last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.ForegroundRole])
+
+    def is_stale(self) -> bool:
+        return self._stale
+
+    # --- rows <-> runs -------------------------------------------------------------------
+    def source_row(self, row: int) -> int | None:
+        """The source row of a run row; None for a group header or a row out of range."""
+        if self._key is None:
+            return row if 0 <= row < self._source.rowCount() else None
+        if not 0 <= row < len(self._entries) or self._entries[row] < 0:
+            return None
+        return self._entries[row]
+
+    def run_at(self, row: int) -> RunSummary | None:
+        source = self.source_row(row)
+        return None if source is None else self._source.run_at(source)
+
+    def row_of(self, run_id: str, expand: bool = False) -> int | None:
+        """The row showing ``run_id``; a run in a collapsed group has none unless ``expand``."""
+        source = self._source.row_of(run_id)
+        if source is None or self._key is None:
+            return source
+        row = self._proxy_row.get(source)
+        if row is None and expand:
+            run = self._source.run_at(source)
+            self.set_collapsed(group_label(run, self._key), False)
+            row = self._proxy_row.get(source)
+        return row
+
+    # --- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid():
+            return 0
+        return self._source.rowCount() if self._key is None else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._source.columnCount()
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        return self._source.headerData(section, orientation, role)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if self.is_group_row(index.row()):
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+        return self._source.flags(self._source.index(index.row(), index.column()))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._source.sort(column, order)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if self.is_group_row(row):
+            return self._group_data(self._groups[-self._entries[row] - 1], column, role)
+        source = self.source_row(row)
+        if source is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and self._stale:
+            return QGuiApplication.palette().color(
+                QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
+            )
+        return self._source.data(self._source.index(source, column), role)
+
+    def _group_data(self, group: RunGroup, column: int, role: int) -> Any:
+        key = self._source.key_of_column(column)
+        if role == GROUP_ROLE:
+            return group.label
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QGuiApplication.palette().color(QPalette.ColorRole.Midlight)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        if column == COL_NAME:
+            arrow = "▸" if group.label in self._collapsed else "▾"
+            runs = f"{len(group.rows):,} run" + ("" if len(group.rows) == 1 else "s")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return shown_text(f"{self._key} = {group.label}: {runs} (click to fold)")
+            return shown_text(f"{arrow} {group.label} · {runs}")
+        if key is None or not key.startswith("metrics."):
+            return None
+        stats = self.group_stats(group, key)
+        if stats is None:
+            return None
+        mean, low, high = stats
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return shown_text(
+                f"{key} over {len(group.rows)} runs: mean {format_number(mean)}, "
+                f"min {format_number(low)}, max {format_number(high)}"
+            )
+        return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
+
+    def group_stats(self, group: RunGroup, key: str) -> tuple[float, float, float] | None:
+        """(mean, min, max) of ``key`` over the group's runs (cached until they change)."""
+        if key not in group.stats:
+            values = [column_value(self._source.run_at(r), -1, key) for r in group.rows]
+            group.stats[key] = aggregate(values)
+        return group.stats[key]
+
+    # --- building ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self._groups, self._entries, self._proxy_row = [], [], {}
+        if self._key is None:
+            return
+        by_label: dict[str, RunGroup] = {}
+        order: dict[str, Any] = {}
+        for row, run in enumerate(self._source.runs()):
+            label = group_label(run, self._key)
+            group = by_label.get(label)
+            if group is None:
+                group = by_label[label] = RunGroup(label, [])
+                order[label] = sort_key(column_value(run, -1, self._key))
+            group.rows.append(row)
+        labels = sorted(by_label, key=lambda lb: (order[lb] is None, order[lb] or (0, 0)))
+        for number, label in enumerate(labels):
+            group = by_label[label]
+            self._groups.append(group)
+            self._entries.append(-(number + 1))
+            if label in self._collapsed:
+                continue
+            for source in group.rows:
+                self._proxy_row[source] = len(self._entries)
+                self._entries.append(source)
+
+    def _on_reset(self) -> None:
+        self._build()
+        self.endResetModel()
+
+    def _before_layout(self) -> None:
+        """Remember what every persistent index shows (a run id or a group label)."""
+        self.layoutAboutToBeChanged.emit()
+        self._saved = []
+        for persistent in self.persistentIndexList():
+            row = persistent.row()
+            run = self.run_at(row)
+            label = self._groups[-self._entries[row] - 1].label if self.is_group_row(row) else None
+            self._saved.append(
+                (persistent, run.id if run is not None else None, label, persistent.column())
+            )
+
+    def _after_layout(self) -> None:
+        self._build()
+        rows_of_labels = {
+            self._groups[-e - 1].label: r for r, e in enumerate(self._entries) if e < 0
+        }
+        for persistent, run_id, label, column in self._saved:
+            row = self.row_of(run_id) if run_id is not None else rows_of_labels.get(label or "")
+            new = self.index(row, column) if row is not None else QModelIndex()
+            self.changePersistentIndex(persistent, new)
+        self._saved = []
+        self.layoutChanged.emit()
+
+    def _relayout(self) -> None:
+        self._before_layout()
+        self._after_layout()
+
+    def _on_data_changed(self, top: QModelIndex, bottom: QModelIndex, roles: Any = ()) -> None:
+        if self._key is None:
+            self.dataChanged.emit(
+                self.index(top.row(), top.column()),
+                self.index(bottom.row(), bottom.column()),
+                list(roles or []),
+            )
+            return
+        self._rebuild_timer.start()  # a run may have moved group, and aggregates change
+
+    def _on_rows_about_to_be_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._key is None:
+            self.beginInsertRows(QModelIndex(), first, last)
+        else:
+            self._before_layout()
+
+    def _on_rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._key is None:
+            self.endInsertRows()
+        else:
+            self._after_layout()
+
+    def _on_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._key is None:
+            self.beginRemoveRows(QModelIndex(), first, last)
+        else:
+            self._before_layout()
+
+    def _on_rows_removed(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._key is None:
+            self.endRemoveRows()
+        else:
+            self._after_layout()
