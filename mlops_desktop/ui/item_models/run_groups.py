@@ -36,6 +36,7 @@ from mlops_desktop.ui.item_models.runs_table import (
 
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 10
 NO_VALUE = "(none)"
+RANGE_DASH = "\u2013"  # an en dash: a group row reads "mean (min to max)" with it
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -57,6 +58,11 @@ class RunGroup:
 def group_label(run: RunSummary, key: str) -> str:
     value = column_value(run, -1, key)
     return NO_VALUE if value is _MISSING or value is None else format_value(value)
+
+
+def _compact(number: float) -> str:
+    """Three significant digits: a group row shows mean (min to max) in a narrow column."""
+    return f"{number:.3g}"
 
 
 def aggregate(values: list[Any]) -> tuple[float, float, float] | None:
@@ -228,7 +234,9 @@ class RunGroupsModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QGuiApplication.palette().color(QPalette.ColorRole.Midlight)
+            return QGuiApplication.palette().color(QPalette.ColorRole.Button)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QGuiApplication.palette().color(QPalette.ColorRole.ButtonText)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if column == COL_NAME:
@@ -236,7 +244,8 @@ class RunGroupsModel(QAbstractTableModel):
             runs = f"{len(group.rows):,} run" + ("" if len(group.rows) == 1 else "s")
             if role == Qt.ItemDataRole.ToolTipRole:
                 return shown_text(f"{self._key} = {group.label}: {runs} (click to fold)")
-            return shown_text(f"{arrow} {group.label} · {runs}")
+            short = (self._key or "").split(".", 1)[-1]
+            return shown_text(f"{arrow} {short} = {group.label} · {runs}")
         if key is None or not key.startswith("metrics."):
             return None
         stats = self.group_stats(group, key)
@@ -248,7 +257,7 @@ class RunGroupsModel(QAbstractTableModel):
                 f"{key} over {len(group.rows)} runs: mean {format_number(mean)}, "
                 f"min {format_number(low)}, max {format_number(high)}"
             )
-        return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
+        return f"{_compact(mean)} ({_compact(low)}{RANGE_DASH}{_compact(high)})"
 
     def group_stats(self, group: RunGroup, key: str) -> tuple[float, float, float] | None:
         """(mean, min, max) of ``key`` over the group's runs (cached until they change)."""

@@ -95,7 +95,10 @@ class RunFilterBar(QWidget):
         self.columns_button.setMenu(self.columns_menu)
         self.group_combo = QComboBox()
         self.group_combo.setToolTip("Group the runs by a param or tag, with mean [min, max]")
-        self.group_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.group_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.group_combo.setMinimumContentsLength(14)
         self.views_button = QToolButton()
         self.views_button.setText("Views")
         self.views_button.setToolTip("Save the filter, columns, sort and grouping as a view")

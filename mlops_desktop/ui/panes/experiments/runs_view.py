@@ -33,6 +33,7 @@ DEFAULT_WIDTHS = {
     COL_TARGET: 64,
 }
 DYNAMIC_WIDTH = 96
+GROUPED_METRIC_WIDTH = 140  # a group row shows mean (min to max) there
 
 
 class RunsTableView(QTableView):
@@ -91,8 +92,10 @@ class RunsTableView(QTableView):
             for column in range(self._model.columnCount()):
                 name = self._column_name(column)
                 default = DEFAULT_WIDTHS.get(column, DYNAMIC_WIDTH)
-                if self._model.key_of_column(column) is not None:
-                    default = DYNAMIC_WIDTH
+                key = self._model.key_of_column(column)
+                if key is not None:
+                    grouped = self.groups.group_by() is not None and key.startswith("metrics.")
+                    default = GROUPED_METRIC_WIDTH if grouped else DYNAMIC_WIDTH
                 self.setColumnWidth(column, self._widths.get(name, default))
         finally:
             self._applying = False
