@@ -214,16 +214,18 @@ class RunGroupsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if self.is_group_row(row):
-            return self._group_data(self._groups[-self._entries[row] - 1], column, role)
-        source = self.source_row(row)
-        if source is None:
-            return None
+        if self._key is not None:
+            entry = self._entries[row] if row < len(self._entries) else None
+            if entry is None:
+                return None
+            if entry < 0:
+                return self._group_data(self._groups[-entry - 1], column, role)
+            row = entry
         if role == Qt.ItemDataRole.ForegroundRole and self._stale:
             return QGuiApplication.palette().color(
                 QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
             )
-        return self._source.data(self._source.index(source, column), role)
+        return self._source.cell_data(row, column, role)
 
     def _group_data(self, group: RunGroup, column: int, role: int) -> Any:
         key = self._source.key_of_column(column)

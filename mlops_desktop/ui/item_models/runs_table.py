@@ -248,10 +248,16 @@ class RunsTableModel(QAbstractTableModel):
         )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._runs):
+        if not index.isValid():
             return None
-        run = self._runs[index.row()]
-        column = index.column()
+        return self.cell_data(index.row(), index.column(), role)
+
+    def cell_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers for a cell, without building an index (views over this
+        model, such as the grouped rows, call it for every painted cell)."""
+        if not 0 <= row < len(self._runs):
+            return None
+        run = self._runs[row]
         key = self.key_of_column(column)
         if role == Qt.ItemDataRole.DisplayRole:
             return shown_text(self._display(run, column, key))

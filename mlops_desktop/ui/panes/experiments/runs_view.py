@@ -146,7 +146,9 @@ class RunsTableView(QTableView):
         last = self.groups.columnCount() - 1
         first_index = None
         for run_id in run_ids:
-            row = self.groups.row_of(run_id, expand=True)
+            self.groups.row_of(run_id, expand=True)  # unfold its group first: rows move
+        for run_id in run_ids:
+            row = self.groups.row_of(run_id)
             if row is None:
                 continue
             left = self.groups.index(row, 0)

@@ -42,15 +42,18 @@ def run_keys(runs: Iterable[RunSummary]) -> tuple[list[str], list[str], list[str
     return sorted(params), sorted(metrics), sorted(tags)
 
 
-def columns_of_runs(runs: Iterable[RunSummary]) -> list[str]:
-    """Every params./metrics. column the runs could show."""
-    params, metrics, _tags = run_keys(runs)
+RunKeys = tuple[list[str], list[str], list[str]]
+
+
+def columns_of_keys(keys: RunKeys) -> list[str]:
+    """Every params./metrics. column runs with these keys could show."""
+    params, metrics, _tags = keys
     return [f"metrics.{k}" for k in metrics] + [f"params.{k}" for k in params]
 
 
-def default_columns_of(runs: Iterable[RunSummary]) -> list[str]:
+def default_columns_of_keys(keys: RunKeys) -> list[str]:
     """A first look at an experiment: a few of its own metrics (not ``sys/``) and params."""
-    params, metrics, _tags = run_keys(runs)
+    params, metrics, _tags = keys
     metrics = [k for k in metrics if not k.startswith(SYSTEM_PREFIX)]
     chosen = [f"metrics.{k}" for k in metrics[:AUTO_METRIC_COLUMNS]]
     return chosen + [f"params.{k}" for k in params[:AUTO_PARAM_COLUMNS]]
@@ -80,7 +83,7 @@ class RunsTableSetup(QObject):
         self._table = table
         self._bar = filter_bar
         self._experiment: str | None = None
-        self._all_runs: list[RunSummary] = []
+        self._keys: RunKeys = ([], [], [])  # of the experiment's runs, read once per fetch
         self._group_keys: list[str] = []
         table.pinsChanged.connect(self._on_pins_changed)
         table.groupByRequested.connect(self.set_group_by)
@@ -98,7 +101,7 @@ class RunsTableSetup(QObject):
     def set_experiment(self, experiment: str | None) -> None:
         """Show ``experiment``'s pins and grouping (its columns follow when its runs load)."""
         self._experiment = experiment
-        self._all_runs = []
+        self._keys = ([], [], [])
         setup = self.current()
         self._table.set_pinned_columns(setup.pinned)
         self._table.set_group_by(setup.group_by or None)
@@ -107,14 +110,12 @@ class RunsTableSetup(QObject):
     def columns_for(self, all_runs: list[RunSummary] | None, query: str) -> list[str]:
         """The columns to show for the experiment's runs and the filter ``query``."""
         if all_runs is not None:
-            self._all_runs = all_runs
+            self._keys = run_keys(all_runs)
             self._fill_group_combo()
         setup = self.current()
-        known = columns_of_runs(self._all_runs)
+        known = columns_of_keys(self._keys)
         if setup.columns is None:
-            columns = default_columns_of(self._all_runs) if self._all_runs else []
-            if not columns:
-                columns = self._model.columns()
+            columns = default_columns_of_keys(self._keys)
             self._bar.set_new_keys([])
         else:
             columns = list(setup.columns)
@@ -127,7 +128,7 @@ class RunsTableSetup(QObject):
         """The person chose these columns for the experiment shown: remember them."""
         setup = self.current()
         setup.columns = list(keys)
-        setup.seen = columns_of_runs(self._all_runs)
+        setup.seen = columns_of_keys(self._keys)
         self._bar.set_new_keys([])
         self._save()
 
@@ -152,7 +153,7 @@ class RunsTableSetup(QObject):
         self.set_group_by(data if isinstance(data, str) else "")
 
     def _fill_group_combo(self) -> None:
-        params, _metrics, tags = run_keys(self._all_runs)
+        params, _metrics, tags = self._keys
         keys = [f"params.{k}" for k in params] + [f"tags.{k}" for k in tags]
         group_by = self.current().group_by
         if group_by and group_by not in keys:
