@@ -121,7 +121,9 @@ class RunFilterBar(QWidget):
         self.error_label.setVisible(False)
         self.stale_label = QLabel(STALE_TEXT)
         self.stale_label.setObjectName("filterStale")
-        self.stale_label.setStyleSheet("color: palette(placeholder-text); font-style: italic;")
+        italic = self.stale_label.font()
+        italic.setItalic(True)
+        self.stale_label.setFont(italic)
         self.stale_label.setVisible(False)
 
         row = QHBoxLayout()
