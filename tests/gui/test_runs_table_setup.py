@@ -135,6 +135,17 @@ def test_grouping_from_the_combo_shows_groups_and_keeps_selection_working(
     pane.table.clicked.emit(groups.index(0, 1))  # a click on a group row folds it
     assert groups.rowCount() < 10 + len(groups.groups())
 
+    depth = pane.model.column_of_id("params.depth")
+    menu = pane.table.pinned.header_menu(depth)
+    texts = [a.text() for a in menu.actions()]
+    assert texts == ["Pin column", "Group by this column", "Hide column"]
+    menu.actions()[1].trigger()
+    assert groups.group_by() == "params.depth"
+    assert pane.filter_bar.group_combo.currentData() == "params.depth"
+    assert pane.table_setup.current().group_by == "params.depth"
+    menu.actions()[2].trigger()
+    assert "params.depth" not in pane.model.columns()
+
 
 def test_completion_offers_fields_then_values(
     qtbot: Any, pane: Any, home: Path, service: Any

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 
 GROUPABLE_PREFIXES = ("params.", "tags.")
+MIN_SCROLLED_PX = 80  # however many columns are pinned, this much of the table still scrolls
 
 
 def _arrange(header: QHeaderView, count: int, pinned: list[int]) -> None:
@@ -114,6 +115,7 @@ class PinnedColumns:
         """Lay the frozen view over the pinned columns (after a resize or a scroll)."""
         table, frozen = self._table, self.view
         width = sum(table.columnWidth(c) for c in self.pinned_columns())
+        width = min(width, max(0, table.viewport().width() - MIN_SCROLLED_PX))
         frame = table.frameWidth()
         header_height = table.horizontalHeader().height()
         frozen.setGeometry(frame, frame, width, table.viewport().height() + header_height)
