@@ -164,3 +164,28 @@ def test_ids_of_rows_stay_those_of_the_source_without_grouping() -> None:
     groups = RunGroupsModel(source)
     ids = [groups.data(groups.index(r, 0), RUN_ID_ROLE) for r in range(groups.rowCount())]
     assert ids == [source.run_at(r).id for r in range(source.rowCount())]
+
+
+def test_right_click_on_a_pinned_cell_reaches_the_table(qtbot: Any) -> None:
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication
+
+    rows: list[int] = []
+
+    class Table(RunsTableView):
+        def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+            rows.append(self.indexAt(event.pos()).row())
+
+    view = Table(_model())
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    frozen = view.pinned.view
+    rect = frozen.visualRect(frozen.model().index(2, COL_NAME))
+    local = rect.center()
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, local, frozen.viewport().mapToGlobal(local)
+    )
+    QApplication.sendEvent(frozen.viewport(), event)
+    assert rows == [2]

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QMenu, QTableView
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QHeaderView,
+    QMenu,
+    QTableView,
+)
 
 from mlops_desktop.services.table_views import DEFAULT_PINNED
 
@@ -32,10 +40,15 @@ def _arrange(header: QHeaderView, count: int, pinned: list[int]) -> None:
         header.moveSection(header.visualIndex(logical), position)
 
 
-class PinnedColumns:
-    """The frozen view and the header menu of one :class:`RunsTableView`."""
+class PinnedColumns(QObject):
+    """The frozen view and the header menu of one :class:`RunsTableView`.
+
+    A right-click on a pinned cell is handed to the table, so the table's context menu works
+    the same on every column.
+    """
 
     def __init__(self, table: RunsTableView) -> None:
+        super().__init__(table)
         self._table = table
         self._ids: list[str] = list(DEFAULT_PINNED)
         frozen = QTableView(table)
@@ -77,9 +90,19 @@ class PinnedColumns:
         frozen.clicked.connect(table.clicked)
         frozen.doubleClicked.connect(table.doubleClicked)
         self.view = frozen
+        frozen.viewport().installEventFilter(self)
         table.viewport().stackUnder(frozen)
         table.model().layoutChanged.connect(self.place)
         table.model().rowsInserted.connect(self.place)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+            target = self._table.viewport()
+            pos = target.mapFromGlobal(event.globalPos())
+            forwarded = QContextMenuEvent(event.reason(), pos, event.globalPos(), event.modifiers())
+            QApplication.sendEvent(target, forwarded)
+            return True
+        return super().eventFilter(watched, event)
 
     def pinned(self) -> list[str]:
         return list(self._ids)
