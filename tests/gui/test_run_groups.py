@@ -189,3 +189,34 @@ def test_right_click_on_a_pinned_cell_reaches_the_table(qtbot: Any) -> None:
     )
     QApplication.sendEvent(frozen.viewport(), event)
     assert rows == [2]
+
+
+class _MovingModel(RunsTableModel):
+    """Moves a row as a live update that re-sorts one run does."""
+
+    def move_row(self, row: int, to: int) -> None:
+        from PySide6.QtCore import QModelIndex
+
+        assert self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), to)
+        runs = self._runs
+        run = runs.pop(row)
+        runs.insert(to if to < row else to - 1, run)
+        self._reindex()
+        self.endMoveRows()
+
+
+def test_rows_moved_in_the_source_keep_selection_grouped_or_not(qtbot: Any) -> None:
+    source = _MovingModel()
+    source.set_columns(["metrics.acc"])
+    source.set_runs(_runs())
+    view = RunsTableView(source)
+    qtbot.addWidget(view)
+    for group_by in (None, "params.opt"):
+        view.set_group_by(group_by)
+        view.select_run_ids(["a1"])
+        first = source.run_at(0).id
+        source.move_row(0, source.rowCount())
+        assert source.run_at(source.rowCount() - 1).id == first
+        assert [r.id for r in view.selected_runs()] == ["a1"]
+        ids = [view.groups.run_at(r) for r in range(view.groups.rowCount())]
+        assert sorted(r.id for r in ids if r is not None) == sorted(r.id for r in _runs())

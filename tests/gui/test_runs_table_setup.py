@@ -205,3 +205,13 @@ def test_enter_on_a_bad_query_tells_at_once(qtbot: Any, pane: Any) -> None:
     bar.edit.setText("params.lr = = 1")
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
     assert bar.error_label.isVisible() and bar.is_stale()
+
+
+def test_a_live_update_of_some_runs_adds_their_new_keys(qtbot: Any, pane: Any) -> None:
+    from gui_spools import summary
+
+    choose(qtbot, pane, "cifar", 3)
+    fresh = summary("x1", experiment="cifar", params={"lr": 0.1, "warmup": 5}, tags={"t": "a"})
+    columns = pane.table_setup.columns_after_change([fresh], "")
+    assert "params.warmup" in columns and "params.lr" in columns
+    assert pane.filter_bar.group_combo.findData("tags.t") > 0

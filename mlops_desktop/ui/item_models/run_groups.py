@@ -105,6 +105,8 @@ class RunGroupsModel(QAbstractTableModel):
         s.rowsInserted.connect(self._on_rows_inserted)
         s.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
         s.rowsRemoved.connect(self._on_rows_removed)
+        s.rowsAboutToBeMoved.connect(self._on_rows_about_to_be_moved)
+        s.rowsMoved.connect(self._on_rows_moved)
 
     # --- grouping ------------------------------------------------------------------------
     def source(self) -> RunsTableModel:
@@ -356,5 +358,19 @@ class RunGroupsModel(QAbstractTableModel):
     def _on_rows_removed(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         if self._key is None:
             self.endRemoveRows()
+        else:
+            self._after_layout()
+
+    def _on_rows_about_to_be_moved(
+        self, _parent: QModelIndex, first: int, last: int, _dest: QModelIndex, row: int
+    ) -> None:
+        if self._key is None:
+            self.beginMoveRows(QModelIndex(), first, last, QModelIndex(), row)
+        else:
+            self._before_layout()
+
+    def _on_rows_moved(self, *_args: Any) -> None:
+        if self._key is None:
+            self.endMoveRows()
         else:
             self._after_layout()

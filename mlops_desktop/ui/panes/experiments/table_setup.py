@@ -124,6 +124,20 @@ class RunsTableSetup(QObject):
         extra = [c for c in query_columns(query) if c not in columns]
         return columns + extra
 
+    def columns_after_change(self, changed: Iterable[RunSummary], query: str) -> list[str]:
+        """:meth:`columns_for` after a live update of only ``changed`` runs: their keys join
+        those already known (costs the changed runs, not the experiment)."""
+        params, metrics, tags = (set(keys) for keys in self._keys)
+        before = (len(params), len(metrics), len(tags))
+        for run in changed:
+            params.update(run.params)
+            metrics.update(run.metrics)
+            tags.update(run.tags)
+        if (len(params), len(metrics), len(tags)) != before:
+            self._keys = (sorted(params), sorted(metrics), sorted(tags))
+            self._fill_group_combo()
+        return self.columns_for(None, query)
+
     def choose_columns(self, keys: list[str]) -> None:
         """The person chose these columns for the experiment shown: remember them."""
         setup = self.current()
