@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gui_spools import write_run
+from gui_spools import summary, write_run
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
@@ -208,8 +208,6 @@ def test_enter_on_a_bad_query_tells_at_once(qtbot: Any, pane: Any) -> None:
 
 
 def test_a_live_update_of_some_runs_adds_their_new_keys(qtbot: Any, pane: Any) -> None:
-    from gui_spools import summary
-
     choose(qtbot, pane, "cifar", 3)
     fresh = summary("x1", experiment="cifar", params={"lr": 0.1, "warmup": 5}, tags={"t": "a"})
     columns = pane.table_setup.columns_after_change([fresh], "")
