@@ -116,10 +116,15 @@ class RunsTableModel(QAbstractTableModel):
                 index = self.index(row, COL_STATUS)
                 self.dataChanged.emit(index, index)
 
-    def set_runs(self, runs: Iterable[RunSummary]) -> None:
-        """Replace every row (a new experiment or filter)."""
+    def set_runs(self, runs: Iterable[RunSummary], columns: Iterable[str] | None = None) -> None:
+        """Replace every row (a new experiment or filter), and the dynamic columns when
+        ``columns`` is given (one reset and one sort for both)."""
         self.beginResetModel()
         self._runs = list(runs)
+        if columns is not None:
+            self._keys = [k for k in dict.fromkeys(columns) if k.startswith(DYNAMIC_PREFIXES)]
+            if self._sort_column >= len(FIXED_HEADERS) + len(self._keys):
+                self._sort_column = -1
         self._apply_sort()
         self.endResetModel()
 

@@ -223,13 +223,14 @@ class ExperimentsPane(Pane):
 
     def _show_rows(self, load: RunsLoad) -> None:
         """Put the runs in the table (in place when quiet) and choose its columns."""
+        columns = self.table_setup.columns_for(load.fetched, load.query)
         if load.quiet:
             self.model.update_runs(load.runs, remove_missing=True)
+            self.model.set_columns(columns)
         else:
             keep = [run.id for run in self.table.selected_runs()]
-            self.model.set_runs(load.runs)
+            self.model.set_runs(load.runs, columns)
             self.table.select_run_ids(keep)
-        self.model.set_columns(self.table_setup.columns_for(load.fetched, load.query))
         self.filter_bar.set_chosen_columns(self.model.columns())
 
     def _show_live_run(self, runs: list[RunSummary]) -> bool:
