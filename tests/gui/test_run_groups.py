@@ -83,6 +83,13 @@ def test_grouped_rows_follow_live_updates_and_sort(qtbot: Any) -> None:
     source.update_runs([summary("f6", params={"opt": "sgd"}, metrics={"acc": 0.2})])
     qtbot.waitUntil(lambda: len(view.groups.groups()[1].rows) == 2)
     assert [r.id for r in view.selected_runs()] == ["b2"]
+    source.update_runs([summary("b2", params={"opt": "zeta"}, metrics={"acc": 0.7})])
+    qtbot.waitUntil(lambda: len(view.groups.groups()) == 4)  # b2 moved to a new group
+    assert [g.label for g in view.groups.groups()] == ["adam", "sgd", "zeta", "(none)"]
+    assert view.groups.run_at(view.groups.rowCount() - 3).id == "b2"  # past the source rows
+    assert [r.id for r in view.selected_runs()] == ["b2"]
+    source.update_runs([summary("b2", params={"opt": "adam"}, metrics={"acc": 0.7})])
+    qtbot.waitUntil(lambda: len(view.groups.groups()) == 3)
     view.sortByColumn(len(FIXED_HEADERS), Qt.SortOrder.AscendingOrder)  # acc, ascending
     adam_rows = [view.groups.run_at(r) for r in range(1, 4)]
     assert [run.id for run in adam_rows if run is not None] == ["b2", "d4", "a1"]

@@ -207,7 +207,10 @@ class RunGroupsModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         if self.is_group_row(index.row()):
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
-        return self._source.flags(self._source.index(index.row(), index.column()))
+        source = self.source_row(index.row())
+        if source is None:
+            return Qt.ItemFlag.NoItemFlags
+        return self._source.flags(self._source.index(source, index.column()))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._source.sort(column, order)
