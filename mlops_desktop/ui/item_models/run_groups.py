@@ -38,6 +38,11 @@ GROUP_ROLE = Qt.ItemDataRole.UserRole + 10
 NO_VALUE = "(none)"
 RANGE_DASH = "\u2013"  # an en dash: a group row reads "mean (min to max)" with it
 _Index = QModelIndex | QPersistentModelIndex
+_RUN_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
+_GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren  # not selectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 
 @dataclass
@@ -167,7 +172,7 @@ class RunGroupsModel(QAbstractTableModel):
     def source_row(self, row: int) -> int | None:
         """The source row of a run row; None for a group header or a row out of range."""
         if self._key is None:
-            return row if 0 <= row < self._source.rowCount() else None
+            return row if 0 <= row < self._source.row_count() else None
         if not 0 <= row < len(self._entries) or self._entries[row] < 0:
             return None
         return self._entries[row]
@@ -192,7 +197,7 @@ class RunGroupsModel(QAbstractTableModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid():
             return 0
-        return self._source.rowCount() if self._key is None else len(self._entries)
+        return self._source.row_count() if self._key is None else len(self._entries)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._source.columnCount()
@@ -203,34 +208,31 @@ class RunGroupsModel(QAbstractTableModel):
         return self._source.headerData(section, orientation, role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        if self.is_group_row(index.row()):
-            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
-        source = self.source_row(index.row())
-        if source is None:
-            return Qt.ItemFlag.NoItemFlags
-        return self._source.flags(self._source.index(source, index.column()))
+        row = index.row()  # -1 for an invalid index
+        if self._key is None:
+            return _RUN_FLAGS if 0 <= row < self._source.row_count() else _NO_FLAGS
+        if not 0 <= row < len(self._entries):
+            return _NO_FLAGS
+        return _GROUP_FLAGS if self._entries[row] < 0 else _RUN_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._source.sort(column, order)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, column = index.row(), index.column()
+        # Called for every role of every painted cell: kept short on purpose.
+        row = index.row()  # -1 for an invalid index, which cell_data answers with None
         if self._key is not None:
-            entry = self._entries[row] if row < len(self._entries) else None
-            if entry is None:
+            if not 0 <= row < len(self._entries):
                 return None
+            entry = self._entries[row]
             if entry < 0:
-                return self._group_data(self._groups[-entry - 1], column, role)
+                return self._group_data(self._groups[-entry - 1], index.column(), role)
             row = entry
-        if role == Qt.ItemDataRole.ForegroundRole and self._stale:
+        if self._stale and role == Qt.ItemDataRole.ForegroundRole:
             return QGuiApplication.palette().color(
                 QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
             )
-        return self._source.cell_data(row, column, role)
+        return self._source.cell_data(row, index.column(), role)
 
     def _group_data(self, group: RunGroup, column: int, role: int) -> Any:
         key = self._source.key_of_column(column)

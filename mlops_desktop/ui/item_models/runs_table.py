@@ -179,6 +179,10 @@ class RunsTableModel(QAbstractTableModel):
     def runs(self) -> list[RunSummary]:
         return list(self._runs)
 
+    def row_count(self) -> int:
+        """The number of rows (runs), without going through Qt."""
+        return len(self._runs)
+
     def run_at(self, row: int) -> RunSummary:
         return self._runs[row]
 
