@@ -80,6 +80,12 @@ def test_grouped_rows_follow_live_updates_and_sort(qtbot: Any) -> None:
     qtbot.addWidget(view)
     view.set_group_by("params.opt")
     view.select_run_ids(["b2"])
+    layouts: list[int] = []
+    view.groups.layoutChanged.connect(lambda *_: layouts.append(1))
+    source.update_runs([summary("a1", params={"opt": "adam"}, metrics={"acc": 1.0}, started_at=1)])
+    header = view.groups.data(view.groups.index(0, len(FIXED_HEADERS)))
+    assert header == f"0.833 (0.7{RANGE_DASH}1)"  # the aggregate follows, in place
+    assert not layouts
     source.update_runs([summary("f6", params={"opt": "sgd"}, metrics={"acc": 0.2})])
     qtbot.waitUntil(lambda: len(view.groups.groups()[1].rows) == 2)
     assert [r.id for r in view.selected_runs()] == ["b2"]

@@ -92,6 +92,8 @@ class RunGroupsModel(QAbstractTableModel):
         self._groups: list[RunGroup] = []
         self._entries: list[int] = []  # >= 0: a source row; < 0: group -(i + 1)
         self._proxy_row: dict[int, int] = {}  # source row -> row here (shown runs only)
+        self._group_of_source: list[int] = []  # source row -> its group's number
+        self._header_row: list[int] = []  # group number -> the row of its header
         self._collapsed: set[str] = set()
         self._stale = False
         self._rebuild_timer = QTimer(self)
@@ -278,6 +280,7 @@ class RunGroupsModel(QAbstractTableModel):
     # --- building ------------------------------------------------------------------------
     def _build(self) -> None:
         self._groups, self._entries, self._proxy_row = [], [], {}
+        self._group_of_source, self._header_row = [], []
         if self._key is None:
             return
         by_label: dict[str, RunGroup] = {}
@@ -290,10 +293,14 @@ class RunGroupsModel(QAbstractTableModel):
                 order[label] = sort_key(column_value(run, -1, self._key))
             group.rows.append(row)
         labels = sorted(by_label, key=lambda lb: (order[lb] is None, order[lb] or (0, 0)))
+        self._group_of_source = [0] * self._source.row_count()
         for number, label in enumerate(labels):
             group = by_label[label]
             self._groups.append(group)
+            self._header_row.append(len(self._entries))
             self._entries.append(-(number + 1))
+            for source in group.rows:
+                self._group_of_source[source] = number
             if label in self._collapsed:
                 continue
             for source in group.rows:
@@ -340,7 +347,29 @@ class RunGroupsModel(QAbstractTableModel):
                 list(roles or []),
             )
             return
-        self._rebuild_timer.start()  # a run may have moved group, and aggregates change
+        if self._rebuild_timer.isActive():
+            return  # a relayout is due anyway
+        last = self.columnCount() - 1
+        changed: list[int] = []
+        for source in range(top.row(), bottom.row() + 1):
+            number = self._group_of_source[source] if source < len(self._group_of_source) else -1
+            run = self._source.run_at(source) if 0 <= source < self._source.row_count() else None
+            if (
+                run is None
+                or number < 0
+                or group_label(run, self._key) != (self._groups[number].label)
+            ):
+                self._rebuild_timer.start()  # the run changed group: lay the groups out again
+                return
+            changed.append(source)
+        for source in changed:
+            number = self._group_of_source[source]
+            self._groups[number].stats.clear()  # its aggregates change
+            header = self._header_row[number]
+            self.dataChanged.emit(self.index(header, 0), self.index(header, last))
+            row = self._proxy_row.get(source)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def _on_rows_about_to_be_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         if self._key is None:
