@@ -10,8 +10,6 @@ selection is always runs.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
@@ -25,17 +23,17 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from mlops_desktop.core.runs import RunSummary
-from mlops_desktop.ui.formatting import format_number, format_value, shown_text
-from mlops_desktop.ui.item_models.runs_table import (
-    _MISSING,
-    COL_NAME,
-    RunsTableModel,
-    column_value,
-    sort_key,
+from mlops_desktop.ui.formatting import format_number, shown_text
+from mlops_desktop.ui.item_models.run_group_layout import (
+    GroupLayout,
+    RunGroup,
+    aggregate,
+    group_label,
+    layout_groups,
 )
+from mlops_desktop.ui.item_models.runs_table import COL_NAME, RunsTableModel, column_value
 
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 10
-NO_VALUE = "(none)"
 RANGE_DASH = "\u2013"  # an en dash: a group row reads "mean (min to max)" with it
 _Index = QModelIndex | QPersistentModelIndex
 _RUN_FLAGS = (
@@ -45,41 +43,9 @@ _GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren  # n
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 
-@dataclass
-class RunGroup:
-    """One group: runs sharing a value of the grouping key.
-
-    Attributes:
-        label: the value as shown ("adam", "0.01", or "(none)").
-        rows: the member runs' rows in the source model, in its order.
-        stats: per metric key, (mean, min, max) over the members' finite values; filled lazily.
-    """
-
-    label: str
-    rows: list[int]
-    stats: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
-
-
-def group_label(run: RunSummary, key: str) -> str:
-    value = column_value(run, -1, key)
-    return NO_VALUE if value is _MISSING or value is None else format_value(value)
-
-
 def _compact(number: float) -> str:
     """Three significant digits: a group row shows mean (min to max) in a narrow column."""
     return f"{number:.3g}"
-
-
-def aggregate(values: list[Any]) -> tuple[float, float, float] | None:
-    """(mean, min, max) of the finite numbers in ``values``; None when there is none."""
-    numbers = [
-        float(v)
-        for v in values
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    ]
-    if not numbers:
-        return None
-    return sum(numbers) / len(numbers), min(numbers), max(numbers)
 
 
 class RunGroupsModel(QAbstractTableModel):
@@ -279,33 +245,14 @@ class RunGroupsModel(QAbstractTableModel):
 
     # --- building ------------------------------------------------------------------------
     def _build(self) -> None:
-        self._groups, self._entries, self._proxy_row = [], [], {}
-        self._group_of_source, self._header_row = [], []
-        if self._key is None:
-            return
-        by_label: dict[str, RunGroup] = {}
-        order: dict[str, Any] = {}
-        for row, run in enumerate(self._source.runs()):
-            label = group_label(run, self._key)
-            group = by_label.get(label)
-            if group is None:
-                group = by_label[label] = RunGroup(label, [])
-                order[label] = sort_key(column_value(run, -1, self._key))
-            group.rows.append(row)
-        labels = sorted(by_label, key=lambda lb: (order[lb] is None, order[lb] or (0, 0)))
-        self._group_of_source = [0] * self._source.row_count()
-        for number, label in enumerate(labels):
-            group = by_label[label]
-            self._groups.append(group)
-            self._header_row.append(len(self._entries))
-            self._entries.append(-(number + 1))
-            for source in group.rows:
-                self._group_of_source[source] = number
-            if label in self._collapsed:
-                continue
-            for source in group.rows:
-                self._proxy_row[source] = len(self._entries)
-                self._entries.append(source)
+        layout = (
+            layout_groups(self._source.runs(), self._key, self._collapsed)
+            if self._key is not None
+            else GroupLayout()
+        )
+        self._groups, self._entries = layout.groups, layout.entries
+        self._proxy_row, self._group_of_source = layout.proxy_row, layout.group_of_source
+        self._header_row = layout.header_row
 
     def _on_reset(self) -> None:
         self._build()
