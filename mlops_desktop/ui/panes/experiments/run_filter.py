@@ -94,7 +94,10 @@ class RunFilterBar(QWidget):
         self.columns_menu = QMenu(self.columns_button)
         self.columns_button.setMenu(self.columns_menu)
         self.group_combo = QComboBox()
-        self.group_combo.setToolTip("Group the runs by a param or tag, with mean [min, max]")
+        self.group_combo.setToolTip(
+            "Group the runs by a param or tag: each group shows its count and the mean,\n"
+            "min and max of each metric column"
+        )
         self.group_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
