@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QMenu,
     QTableView,
+    QWidget,
 )
 
 from mlops_desktop.services.table_views import DEFAULT_PINNED
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
 
 GROUPABLE_PREFIXES = ("params.", "tags.")
+EDGE_PX = 1
 MIN_SCROLLED_PX = 80  # however many columns are pinned, this much of the table still scrolls
 
 
@@ -87,9 +89,17 @@ class PinnedColumns(QObject):
             )
         frozen.verticalScrollBar().valueChanged.connect(table.verticalScrollBar().setValue)
         table.verticalScrollBar().valueChanged.connect(frozen.verticalScrollBar().setValue)
+        # A sideways scroll moves the table's pixels under the pinned view: paint it again
+        # once the table has painted (an X11 window otherwise kept a sliver of scrolled text).
+        table.horizontalScrollBar().valueChanged.connect(self._repaint_soon)
         frozen.clicked.connect(table.clicked)
         frozen.doubleClicked.connect(table.doubleClicked)
         self.view = frozen
+        # A line at the pinned view's right edge: columns scrolled sideways pass under it.
+        self.edge = QWidget(table)
+        self.edge.setObjectName("pinnedColumnsEdge")
+        self.edge.setBackgroundRole(QPalette.ColorRole.Mid)
+        self.edge.setAutoFillBackground(True)
         frozen.viewport().installEventFilter(self)
         table.viewport().stackUnder(frozen)
         table.model().layoutChanged.connect(self.place)
@@ -103,6 +113,9 @@ class PinnedColumns(QObject):
             QApplication.sendEvent(target, forwarded)
             return True
         return super().eventFilter(watched, event)
+
+    def _repaint_soon(self, _value: int) -> None:
+        QTimer.singleShot(0, self.view.viewport().update)
 
     def pinned(self) -> list[str]:
         return list(self._ids)
@@ -141,7 +154,11 @@ class PinnedColumns(QObject):
         width = min(width, max(0, table.viewport().width() - MIN_SCROLLED_PX))
         frame = table.frameWidth()
         header_height = table.horizontalHeader().height()
-        frozen.setGeometry(frame, frame, width, table.viewport().height() + header_height)
+        height = table.viewport().height() + header_height
+        frozen.setGeometry(frame, frame, width, height)
+        self.edge.setGeometry(frame + width, frame, EDGE_PX, height)
+        self.edge.setVisible(not frozen.isHidden() and width > 0)
+        self.edge.raise_()
         frozen.horizontalHeader().setFixedHeight(header_height)
         frozen.verticalScrollBar().setValue(table.verticalScrollBar().value())
 
