@@ -49,7 +49,10 @@ class Settings:
         theme: "system", "light" or "dark".
         chart_smoothing: default smoothing weight of metric charts, 0 to 0.99.
         ingest_interval_s: how often the app looks for new points in local spools.
-        runs_columns: extra param/metric columns shown in the runs table, e.g. "params.lr".
+        runs_columns: extra param/metric columns of the runs table, e.g. "params.lr", as
+            older versions saved them for every experiment; now each experiment keeps its own
+            (``HOME/runs_table.json``) and this is read as the choice of "All experiments"
+            until one is made there.
         hw_history_days: how many days of per-minute hardware history the catalog keeps.
         keep_spools: keep the raw spool files of ended runs; by default their events are
             removed once they are in the catalog (the runs' logs always stay).

@@ -32,6 +32,7 @@ from mlops_desktop.ui.formatting import (
     shown_text,
 )
 from mlops_desktop.ui.icons import idle_gpu_icon, status_icon
+from mlops_desktop.ui.item_models.run_swatch import run_swatch
 
 COL_STATUS = 0
 COL_NAME = 1
@@ -40,6 +41,8 @@ COL_STARTED = 3
 COL_DURATION = 4
 COL_TARGET = 5
 FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target")
+# Ids of the fixed columns in saved setups (pins, sort of a saved view); dynamic ones use the key.
+FIXED_IDS = ("status", "name", "id", "started", "duration", "target")
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -113,10 +116,15 @@ class RunsTableModel(QAbstractTableModel):
                 index = self.index(row, COL_STATUS)
                 self.dataChanged.emit(index, index)
 
-    def set_runs(self, runs: Iterable[RunSummary]) -> None:
-        """Replace every row (a new experiment or filter)."""
+    def set_runs(self, runs: Iterable[RunSummary], columns: Iterable[str] | None = None) -> None:
+        """Replace every row (a new experiment or filter), and the dynamic columns when
+        ``columns`` is given (one reset and one sort for both)."""
         self.beginResetModel()
         self._runs = list(runs)
+        if columns is not None:
+            self._keys = [k for k in dict.fromkeys(columns) if k.startswith(DYNAMIC_PREFIXES)]
+            if self._sort_column >= len(FIXED_HEADERS) + len(self._keys):
+                self._sort_column = -1
         self._apply_sort()
         self.endResetModel()
 
@@ -171,6 +179,10 @@ class RunsTableModel(QAbstractTableModel):
     def runs(self) -> list[RunSummary]:
         return list(self._runs)
 
+    def row_count(self) -> int:
+        """The number of rows (runs), without going through Qt."""
+        return len(self._runs)
+
     def run_at(self, row: int) -> RunSummary:
         return self._runs[row]
 
@@ -187,6 +199,25 @@ class RunsTableModel(QAbstractTableModel):
         """The dynamic key shown in ``column``, or None for a fixed column."""
         offset = column - len(FIXED_HEADERS)
         return self._keys[offset] if 0 <= offset < len(self._keys) else None
+
+    def column_id(self, column: int) -> str:
+        """A name of ``column`` that survives column changes: its key, or e.g. ``"name"``."""
+        key = self.key_of_column(column)
+        if key is not None:
+            return key
+        return FIXED_IDS[column] if 0 <= column < len(FIXED_IDS) else ""
+
+    def column_of_id(self, column_id: str) -> int | None:
+        """The column shown for ``column_id`` (see :meth:`column_id`), None when not shown."""
+        if column_id in FIXED_IDS:
+            return FIXED_IDS.index(column_id)
+        if column_id in self._keys:
+            return len(FIXED_HEADERS) + self._keys.index(column_id)
+        return None
+
+    def sort_state(self) -> tuple[int, Qt.SortOrder]:
+        """The sorted column (-1 for none) and its order."""
+        return self._sort_column, self._sort_order
 
     def available_keys(self) -> tuple[list[str], list[str]]:
         """Param keys and metric keys present in the current rows, each sorted."""
@@ -226,10 +257,16 @@ class RunsTableModel(QAbstractTableModel):
         )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._runs):
+        if not index.isValid():
             return None
-        run = self._runs[index.row()]
-        column = index.column()
+        return self.cell_data(index.row(), index.column(), role)
+
+    def cell_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers for a cell, without building an index (views over this
+        model, such as the grouped rows, call it for every painted cell)."""
+        if not 0 <= row < len(self._runs):
+            return None
+        run = self._runs[row]
         key = self.key_of_column(column)
         if role == Qt.ItemDataRole.DisplayRole:
             return shown_text(self._display(run, column, key))
@@ -238,6 +275,8 @@ class RunsTableModel(QAbstractTableModel):
             return None if value is _MISSING else value
         if role == RUN_ID_ROLE:
             return run.id
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
+            return run_swatch(run.id, run.tags)
         if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
             if run.id in self._idle and run.status == "running":
                 return idle_gpu_icon()

@@ -20,17 +20,15 @@ from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.experiments.brush_filter import BrushFilter
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
+from mlops_desktop.ui.panes.experiments.filter_completion import FilterCompleter
 from mlops_desktop.ui.panes.experiments.first_run import FirstRunPage
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
-from mlops_desktop.ui.panes.experiments.run_filter import (
-    RunFilterBar,
-    default_columns,
-    query_columns,
-)
+from mlops_desktop.ui.panes.experiments.run_filter import RunFilterBar
 from mlops_desktop.ui.panes.experiments.run_management import install_run_management
 from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoad, RunsLoader
 from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
+from mlops_desktop.ui.panes.experiments.table_setup import RunsTableSetup
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskRunner
 
@@ -70,8 +68,6 @@ class ExperimentsPane(Pane):
         self._build(service, runner)
         self._connect(ingest)
         self.run_actions = install_run_management(self, service, runner)
-        if settings.runs_columns:
-            self.model.set_columns(settings.runs_columns)
         self.apply_settings()
         self.refresh()
 
@@ -80,6 +76,10 @@ class ExperimentsPane(Pane):
         self.filter_bar = RunFilterBar()
         self.model = RunsTableModel(self)
         self.table = RunsTableView(self.model)
+        self.table_setup = RunsTableSetup(
+            self._home, self._settings.runs_columns, self.model, self.table, self.filter_bar, self
+        )
+        self.completer = FilterCompleter(self.filter_bar.edit, self.model.runs)
         self.detail = RunDetailView(service, runner)
         self.charts = MetricPanel(service, runner)
         self.compare = CompareView()
@@ -124,7 +124,7 @@ class ExperimentsPane(Pane):
         self.loader.runsFailed.connect(self._on_runs_failed)
         self.loader.busyChanged.connect(self.filter_bar.set_busy)
         self.filter_bar.set_column_source(self.model.available_keys)
-        self.filter_bar.set_chosen_columns(self._settings.runs_columns or [])
+        self.table_setup.saveFailed.connect(self.events.show_status)
         self.filter_bar.queryChanged.connect(self._on_query_changed)
         self.filter_bar.columnsChosen.connect(self._on_columns_chosen)
         self.experiments_list.experimentChosen.connect(self._on_experiment_chosen)
@@ -210,7 +210,7 @@ class ExperimentsPane(Pane):
             self._all_runs = load.fetched
             if load.fetched:
                 self.stack.setCurrentWidget(self.hsplit)  # runs exist: never the empty page
-        self.filter_bar.clear_error()
+        self.filter_bar.applied(load.query)
         self._show_rows(load)
         self.filter_bar.set_count(len(load.runs))
         if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
@@ -227,17 +227,14 @@ class ExperimentsPane(Pane):
 
     def _show_rows(self, load: RunsLoad) -> None:
         """Put the runs in the table (in place when quiet) and choose its columns."""
+        columns = self.table_setup.columns_for(load.fetched, load.query)
         if load.quiet:
             self.model.update_runs(load.runs, remove_missing=True)
+            self.model.set_columns(columns)
         else:
             keep = [run.id for run in self.table.selected_runs()]
-            self.model.set_runs(load.runs)
+            self.model.set_runs(load.runs, columns)
             self.table.select_run_ids(keep)
-        columns = self.model.columns()
-        if self._settings.runs_columns is None and not columns and load.runs:
-            columns = default_columns(self.model)
-        extra = [c for c in query_columns(load.query) if c not in columns]
-        self.model.set_columns(columns + extra)
         self.filter_bar.set_chosen_columns(self.model.columns())
 
     def _show_live_run(self, runs: list[RunSummary]) -> bool:
@@ -264,6 +261,7 @@ class ExperimentsPane(Pane):
         self._experiment = name
         self.brush.clear()
         self._all_runs = None
+        self.table_setup.set_experiment(name)
         self._load_runs()
 
     def _on_query_changed(self, query: str) -> None:
@@ -276,11 +274,8 @@ class ExperimentsPane(Pane):
         keep = [run.id for run in self.table.selected_runs()]
         self.model.set_columns(keys)
         self.table.select_run_ids(keep, scroll=False)
-        self._settings.runs_columns = list(keys)
-        try:
-            self._settings.save(self._home)
-        except OSError as exc:
-            self.events.show_status(f"Cannot save settings: {exc.strerror}")
+        self.filter_bar.set_chosen_columns(keys)
+        self.table_setup.choose_columns(keys)
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._selection_timer.start()

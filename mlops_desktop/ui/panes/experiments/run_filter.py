@@ -1,4 +1,6 @@
-"""The filter bar above the runs table: query box, error line, busy bar, Columns… menu."""
+"""The filter bar above the runs table: query box with completion, error line shown after a
+pause in typing, a note when the rows are of an older filter, busy bar, Group by, Views…,
+Columns…."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,8 +27,10 @@ from mlops_desktop.ui.item_models.runs_table import DYNAMIC_PREFIXES, RunsTableM
 
 FILTER_PLACEHOLDER = "Filter, e.g.  metrics.acc > 0.9 and params.lr = 0.01"
 DEBOUNCE_MS = 300
-AUTO_METRIC_COLUMNS = 4
-AUTO_PARAM_COLUMNS = 3
+ERROR_PAUSE_MS = 600  # a malformed query is told only after this pause in typing (or on Enter)
+AUTO_METRIC_COLUMNS = 6
+AUTO_PARAM_COLUMNS = 6
+STALE_TEXT = "Showing the runs of the last valid filter: fix the filter or clear it."
 _INVALID_STYLE = "QLineEdit { border: 2px solid #d0312d; border-radius: 3px; padding: 1px; }"
 
 
@@ -47,16 +52,30 @@ def query_columns(query: str) -> list[str]:
     return sorted(f for f in fields if f.startswith(DYNAMIC_PREFIXES))
 
 
+def _error_of(query: str) -> QueryError | None:
+    try:
+        parse_query(query)
+    except QueryError as exc:
+        return exc
+    return None
+
+
 class RunFilterBar(QWidget):
-    """Emits a query 300 ms after typing stops, or at once on Enter.
+    """Emits a valid query 300 ms after typing stops, or at once on Enter.
+
+    A malformed query is not applied: its error shows after a 600 ms pause or on Enter, and the
+    rows, still those of the last valid filter, are marked stale until a valid one applies.
 
     Signals:
         queryChanged(str): the query to apply (may be empty: every run).
         columnsChosen(list): the dynamic columns picked in the Columns… menu.
+        staleChanged(bool): the rows shown are (True) or are no longer (False) those of an
+            older filter than the one typed.
     """
 
     queryChanged = Signal(str)
     columnsChosen = Signal(list)
+    staleChanged = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +93,21 @@ class RunFilterBar(QWidget):
         self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.columns_menu = QMenu(self.columns_button)
         self.columns_button.setMenu(self.columns_menu)
+        self.group_combo = QComboBox()
+        self.group_combo.setToolTip(
+            "Group the runs by a param or tag: each group shows its count and the mean,\n"
+            "min and max of each metric column"
+        )
+        self.group_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.group_combo.setMinimumContentsLength(14)
+        self.views_button = QToolButton()
+        self.views_button.setText("Views")
+        self.views_button.setToolTip("Save the filter, columns, sort and grouping as a view")
+        self.views_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.views_menu = QMenu(self.views_button)
+        self.views_button.setMenu(self.views_menu)
         self.count_label = QLabel()
         self.count_label.setMinimumWidth(90)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -88,11 +122,19 @@ class RunFilterBar(QWidget):
         self.error_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.setVisible(False)
+        self.stale_label = QLabel(STALE_TEXT)
+        self.stale_label.setObjectName("filterStale")
+        italic = self.stale_label.font()
+        italic.setItalic(True)
+        self.stale_label.setFont(italic)
+        self.stale_label.setVisible(False)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
         row.addWidget(self.count_label)
+        row.addWidget(self.group_combo)
+        row.addWidget(self.views_button)
         row.addWidget(self.columns_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -100,15 +142,22 @@ class RunFilterBar(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.busy)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.stale_label)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_debounced)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.setInterval(ERROR_PAUSE_MS)
+        self._error_timer.timeout.connect(self._on_paused)
+        self._stale = False
         self.edit.textEdited.connect(self._on_text_edited)
         self.edit.returnPressed.connect(self._on_return_pressed)
         self.columns_menu.aboutToShow.connect(self._on_columns_menu_about_to_show)
         self._chosen: list[str] = []
+        self._new: set[str] = set()
         self._provider: Callable[[], tuple[list[str], list[str]]] | None = None
 
     def query(self) -> str:
@@ -121,17 +170,39 @@ class RunFilterBar(QWidget):
         self.count_label.setText(f"{shown:,} run" + ("" if shown == 1 else "s"))
 
     def show_error(self, error: QueryError | str) -> None:
-        """Show why the query failed; the box turns red, the table keeps its rows."""
+        """Show why the query failed; the box turns red, the table keeps its rows (stale)."""
         self.error_label.setText(str(error))
         self.error_label.setVisible(True)
         self.edit.setStyleSheet(_INVALID_STYLE)
         self.edit.setProperty("invalid", True)
+        self.set_stale(True)
 
     def clear_error(self) -> None:
         self.error_label.clear()
         self.error_label.setVisible(False)
         self.edit.setStyleSheet("")
         self.edit.setProperty("invalid", False)
+
+    def applied(self, query: str) -> None:
+        """The rows now match ``query``: clear the error and the stale note if it is the
+        query in the box (a live reload of an older query changes nothing)."""
+        if query == self.query() or _error_of(self.query()) is None:
+            self.clear_error()
+            self.set_stale(False)
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self._stale:
+            self._stale = stale
+            self.stale_label.setVisible(stale)
+            self.staleChanged.emit(stale)
+
+    def is_stale(self) -> bool:
+        return self._stale
+
+    def set_query(self, query: str) -> None:
+        """Put ``query`` in the box and apply it now (a saved view)."""
+        self.edit.setText(query)
+        self._on_return_pressed()
 
     def has_error(self) -> bool:
         return self.error_label.isVisibleTo(self)
@@ -143,15 +214,38 @@ class RunFilterBar(QWidget):
     def set_chosen_columns(self, keys: Iterable[str]) -> None:
         self._chosen = list(keys)
 
+    def set_new_keys(self, keys: Iterable[str]) -> None:
+        """Columns that appeared since the person chose: offered as "new" in Columns…."""
+        self._new = set(keys)
+        count = len(self._new)
+        self.columns_button.setText(f"Columns… ({count} new)" if count else "Columns…")
+
+    def new_keys(self) -> list[str]:
+        return sorted(self._new)
+
     def _on_text_edited(self, _text: str) -> None:
+        if self.has_error():
+            self.clear_error()  # never red while typing; the stale note stays
         self._timer.start()
+        self._error_timer.start()
 
     def _on_return_pressed(self) -> None:
         self._timer.stop()
+        self._error_timer.stop()
+        error = _error_of(self.query())
+        if error is not None:
+            self.show_error(error)
+            return
         self.queryChanged.emit(self.query())
 
     def _on_debounced(self) -> None:
-        self.queryChanged.emit(self.query())
+        if _error_of(self.query()) is None:
+            self.queryChanged.emit(self.query())
+
+    def _on_paused(self) -> None:
+        error = _error_of(self.query())
+        if error is not None:
+            self.show_error(error)
 
     def _on_columns_menu_about_to_show(self) -> None:
         params, metrics = self._provider() if self._provider is not None else ([], [])
@@ -167,7 +261,7 @@ class RunFilterBar(QWidget):
                 menu.addAction("(none in these runs)").setEnabled(False)
             for key in keys:
                 full = prefix + key
-                action = menu.addAction(key)
+                action = menu.addAction(f"{key}  (new)" if full in self._new else key)
                 action.setCheckable(True)
                 action.setChecked(full in chosen)
                 action.toggled.connect(lambda on, k=full: self._on_column_toggled(k, on))

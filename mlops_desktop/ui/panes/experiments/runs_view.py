@@ -1,11 +1,18 @@
-"""The runs table view: row selection, header sorting, remembered column widths."""
+"""The runs table view: row selection, header sorting, remembered column widths, pinned columns
+kept at the left while scrolling, and group header rows that fold on a click.
+
+The view shows a :class:`RunGroupsModel` over the flat :class:`RunsTableModel`: without grouping
+its rows are the flat model's rows.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from mlops_desktop.core.runs import RunSummary
+from mlops_desktop.ui.item_models.run_groups import RunGroupsModel
 from mlops_desktop.ui.item_models.runs_table import (
     COL_DURATION,
     COL_ID,
@@ -15,6 +22,7 @@ from mlops_desktop.ui.item_models.runs_table import (
     COL_TARGET,
     RunsTableModel,
 )
+from mlops_desktop.ui.panes.experiments.pinned_columns import PinnedColumns
 
 DEFAULT_WIDTHS = {
     COL_STATUS: 92,
@@ -25,17 +33,29 @@ DEFAULT_WIDTHS = {
     COL_TARGET: 64,
 }
 DYNAMIC_WIDTH = 96
+GROUPED_METRIC_WIDTH = 140  # a group row shows mean (min to max) there
 
 
 class RunsTableView(QTableView):
-    """A QTableView over :class:`RunsTableModel` (no per-row widgets: fine for 10,000 rows)."""
+    """A QTableView over :class:`RunsTableModel` (no per-row widgets: fine for 10,000 rows).
+
+    Signals:
+        pinsChanged(list): the ids of the pinned columns, after the person pinned or unpinned.
+        groupByRequested(str): "Group by this column" (a key), or "" to stop grouping.
+        hideColumnRequested(str): "Hide column" on a param, metric or tag column (its key).
+    """
+
+    pinsChanged = Signal(list)
+    groupByRequested = Signal(str)
+    hideColumnRequested = Signal(str)
 
     def __init__(self, model: RunsTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
+        self.groups = RunGroupsModel(model, self)
         self._widths: dict[str, int] = {}
         self._applying = False
-        self.setModel(model)
+        self.setModel(self.groups)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
@@ -56,7 +76,9 @@ class RunsTableView(QTableView):
         header.sectionResized.connect(self._on_section_resized)
         self.setSortingEnabled(True)
         self.sortByColumn(COL_STARTED, Qt.SortOrder.DescendingOrder)
-        model.modelReset.connect(self.apply_column_widths)
+        self.pinned = PinnedColumns(self)
+        self.groups.modelReset.connect(self.apply_column_widths)
+        self.clicked.connect(self._on_clicked)
         self.apply_column_widths()
 
     def _column_name(self, column: int) -> str:
@@ -70,32 +92,67 @@ class RunsTableView(QTableView):
             for column in range(self._model.columnCount()):
                 name = self._column_name(column)
                 default = DEFAULT_WIDTHS.get(column, DYNAMIC_WIDTH)
-                if self._model.key_of_column(column) is not None:
-                    default = DYNAMIC_WIDTH
+                key = self._model.key_of_column(column)
+                if key is not None:
+                    grouped = self.groups.group_by() is not None and key.startswith("metrics.")
+                    default = GROUPED_METRIC_WIDTH if grouped else DYNAMIC_WIDTH
                 self.setColumnWidth(column, self._widths.get(name, default))
         finally:
             self._applying = False
+        self.pinned.apply()
 
     def _on_section_resized(self, column: int, _old: int, new: int) -> None:
         if not self._applying and new > 0:
             self._widths[self._column_name(column)] = new
+        self.pinned.place()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.pinned.place()
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        self.groups.toggle_group_at(index.row())
+
+    def set_pinned_columns(self, column_ids: list[str]) -> None:
+        """Keep these columns (ids such as ``"name"`` or ``"metrics.acc"``) at the left."""
+        self.pinned.set_pinned(column_ids)
+
+    def pinned_columns(self) -> list[str]:
+        return self.pinned.pinned()
+
+    def set_group_by(self, key: str | None) -> None:
+        """Group the rows by a param or tag key, or stop grouping (None or "")."""
+        keep = [run.id for run in self.selected_runs()]
+        self.groups.set_group_by(key)
+        self.select_run_ids(keep, scroll=False)
+
+    def set_stale(self, stale: bool) -> None:
+        """Grey the rows: they are the result of an older filter than the one typed."""
+        self.groups.set_stale(stale)
+
+    def run_at_row(self, row: int) -> RunSummary | None:
+        """The run shown in ``row`` of this view (None for a group header row)."""
+        return self.groups.run_at(row)
 
     def selected_runs(self) -> list[RunSummary]:
         """The selected runs in table order."""
         rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
-        return [self._model.run_at(row) for row in rows]
+        runs = (self.groups.run_at(row) for row in rows)
+        return [run for run in runs if run is not None]
 
     def select_run_ids(self, run_ids: list[str], scroll: bool = True) -> None:
         """Select the rows of these runs (unknown ids are ignored)."""
         selection = QItemSelection()
-        last = self._model.columnCount() - 1
+        last = self.groups.columnCount() - 1
         first_index = None
         for run_id in run_ids:
-            row = self._model.row_of(run_id)
+            self.groups.row_of(run_id, expand=True)  # unfold its group first: rows move
+        for run_id in run_ids:
+            row = self.groups.row_of(run_id)
             if row is None:
                 continue
-            left = self._model.index(row, 0)
-            selection.select(left, self._model.index(row, last))
+            left = self.groups.index(row, 0)
+            selection.select(left, self.groups.index(row, last))
             first_index = first_index or left
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
         self.selectionModel().select(selection, flags)
