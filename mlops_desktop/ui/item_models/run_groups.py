@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from mlops_desktop.core.runs import RunSummary
-from mlops_desktop.ui.formatting import format_number, shown_text
+from mlops_desktop.ui.formatting import count_noun, format_number, shown_text
 from mlops_desktop.ui.item_models.run_group_layout import (
     GroupLayout,
     RunGroup,
@@ -231,7 +231,7 @@ class RunGroupsModel(QAbstractTableModel):
         mean, low, high = stats
         if role == Qt.ItemDataRole.ToolTipRole:
             return shown_text(
-                f"{key} over {len(group.rows)} runs: mean {format_number(mean)}, "
+                f"{key} over {count_noun(len(group.rows), 'run')}: mean {format_number(mean)}, "
                 f"min {format_number(low)}, max {format_number(high)}"
             )
         return f"{_compact(mean)} ({_compact(low)}{RANGE_DASH}{_compact(high)})"
