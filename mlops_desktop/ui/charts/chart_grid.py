@@ -73,7 +73,9 @@ class _Section(QWidget):
         self.header.setChecked(group != SYSTEM_PREFIX)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setAutoRaise(True)
-        self.header.setStyleSheet("QToolButton { font-weight: 600; }")
+        bold = self.header.font()
+        bold.setBold(True)
+        self.header.setFont(bold)
         self.header.toggled.connect(self._on_toggled)
         self.body = QWidget()
         self.grid = QGridLayout(self.body)
@@ -164,7 +166,7 @@ class ChartGrid(QWidget):
 
     # -- charts -------------------------------------------------------------------------------
 
-    def keys(self) -> list[str]:
+    def chart_keys(self) -> list[str]:
         """Every key with a chart, in display order."""
         return [key for _group, keys in ordered_groups(self._charts) for key in keys]
 
@@ -209,7 +211,7 @@ class ChartGrid(QWidget):
 
     def visible_keys(self) -> list[str]:
         """Keys that pass the filter, in display order (in folded sections too)."""
-        return [k for k in self.keys() if self._filter in k.lower()]
+        return [k for k in self.chart_keys() if self._filter in k.lower()]
 
     # -- full size ----------------------------------------------------------------------------
 

@@ -119,7 +119,9 @@ class MetricChart(QWidget):
         self._empty.setWordWrap(True)
         self._empty.setStyleSheet("color: #777; font-size: 14px;")
         self.title_label = QLabel()
-        self.title_label.setStyleSheet("font-weight: 600;")
+        bold = self.title_label.font()
+        bold.setBold(True)
+        self.title_label.setFont(bold)  # a font, not a style sheet: the palette stays in charge
         self.expand_button = QToolButton()
         self.expand_button.setText("⤢")
         self.expand_button.setAutoRaise(True)

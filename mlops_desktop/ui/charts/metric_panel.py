@@ -258,7 +258,7 @@ class MetricPanel(QWidget):
         wanted = set(run_ids)
         if not wanted <= set(self._run_ids):
             return  # the selection changed meanwhile
-        for key in self.grid.set_keys(set(self.grid.keys()) | set(keys)):
+        for key in self.grid.set_keys(set(self.grid.chart_keys()) | set(keys)):
             self._configure(self.grid.chart(key))
         for (run_id, key), (points, cursor) in loaded.items():
             self._cursors[(run_id, key)] = cursor
