@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,71 +20,30 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.runs import MetricSeries
 from mlops_desktop.ui.charts.chart_axes import ReadableAxis, compact_number
+from mlops_desktop.ui.charts.chart_data import Bounds, RunData
 from mlops_desktop.ui.charts.chart_marks import EdgeMarks, nonfinite_positions
 from mlops_desktop.ui.charts.crosshair import Crosshair, ReadoutRow
 from mlops_desktop.ui.charts.palette import chart_background, chart_foreground, stable_run_color
-from mlops_desktop.ui.charts.smoothing import MAX_WEIGHT, EmaState, smooth_ema_from
+from mlops_desktop.ui.charts.smoothing import MAX_WEIGHT
 
 EMPTY_TEXT = "Select runs to chart their metrics"
 X_AXIS_MODES = ("step", "time", "relative")
+DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled points per pixel column: min and max of each
+LIVE_HEADROOM = 0.1  # room kept right of a live run's last point, as a fraction of the x span
 _X_LABELS = {"step": ("step", None), "time": ("time", None), "relative": ("relative time", "s")}
 
 
 @dataclass
 class _Run:
-    """One run's raw points (logging order), what is drawn, and its curves."""
+    """One run in this chart: its data and its pyqtgraph items."""
 
     label: str
     color: QColor
-    main: pg.PlotDataItem  # smoothed (or raw when not smoothing): solid
-    shadow: pg.PlotDataItem  # raw, faint, only when smoothing
-    marks: EdgeMarks
-    steps: np.ndarray = field(default_factory=lambda: np.empty(0))
-    times: np.ndarray = field(default_factory=lambda: np.empty(0))
-    values: np.ndarray = field(default_factory=lambda: np.empty(0))
-    x: np.ndarray = field(default_factory=lambda: np.empty(0))  # increasing
-    y: np.ndarray = field(default_factory=lambda: np.empty(0))  # raw, in x order
-    shown: np.ndarray = field(default_factory=lambda: np.empty(0))  # main curve's y
-    ema: EmaState = field(default_factory=EmaState)
-    sorted_as_logged: bool = True
-    bounds: _Bounds | None = None  # of every point with a finite x and y
-
-
-@dataclass(frozen=True)
-class _Bounds:
-    """Data bounds of some points: x, y, and the smallest positive y (for log scale)."""
-
-    x_lo: float
-    x_hi: float
-    y_lo: float
-    y_hi: float
-    positive_lo: float  # inf when no y is positive
-
-    @staticmethod
-    def of(x: np.ndarray, y: np.ndarray) -> _Bounds | None:
-        good_x = x[np.isfinite(x)]
-        if good_x.size == 0:
-            return None
-        good_y = y[np.isfinite(y) & np.isfinite(x)]
-        positive = good_y[good_y > 0]
-        return _Bounds(
-            float(good_x.min()),
-            float(good_x.max()),
-            float(good_y.min()) if good_y.size else np.inf,
-            float(good_y.max()) if good_y.size else -np.inf,
-            float(positive.min()) if positive.size else np.inf,
-        )
-
-    def union(self, other: _Bounds | None) -> _Bounds:
-        if other is None:
-            return self
-        return _Bounds(
-            min(self.x_lo, other.x_lo),
-            max(self.x_hi, other.x_hi),
-            min(self.y_lo, other.y_lo),
-            max(self.y_hi, other.y_hi),
-            min(self.positive_lo, other.positive_lo),
-        )
+    data: RunData
+    main: pg.PlotDataItem | None = None  # solid: smoothed or raw; made when first drawn
+    shadow: pg.PlotDataItem | None = None  # raw, faint, made when first smoothing
+    marks: EdgeMarks | None = None  # made at the first NaN or infinity
+    dirty: bool = True  # pyqtgraph has not been given the latest points
 
 
 class MetricChart(QWidget):
@@ -113,6 +72,7 @@ class MetricChart(QWidget):
         self._x_mode = "step"
         self._compact = compact
         self._follow_data = True  # until the person pans or zooms: ranges fit the data
+        self._refit = False  # fit the ranges exactly at the next flush
 
         self._empty = QLabel(EMPTY_TEXT)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -211,12 +171,13 @@ class MetricChart(QWidget):
 
     def curve_data(self, run_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the run's solid curve as given to pyqtgraph (smoothed when smoothing)."""
-        run = self._runs[run_id]
-        return run.x, run.shown
+        data = self._runs[run_id].data
+        return data.x, data.shown
 
     def nonfinite_marks(self, run_id: str) -> dict[str, np.ndarray]:
         """The x of the run's edge markers by kind (``+inf``, ``-inf``, ``nan``)."""
-        return self._runs[run_id].marks.positions
+        marks = self._runs[run_id].marks
+        return marks.positions if marks is not None else {}
 
     def set_key(self, key: str) -> None:
         """Show ``key`` as the chart title."""
@@ -238,27 +199,40 @@ class MetricChart(QWidget):
 
         A run without a colour in ``colors`` gets its stable colour from its id.
         """
+        self.set_run_data([(one.run_id, RunData.of(one)) for one in series], labels, colors)
+
+    def set_run_data(
+        self,
+        runs: list[tuple[str, RunData]],
+        labels: dict[str, str],
+        colors: dict[str, QColor] | None = None,
+    ) -> None:
+        """:meth:`set_series` for data already computed (in a worker) for this chart's mode."""
         self.clear()
         self._labels = dict(labels)
-        for one in series:
-            given = (colors or {}).get(one.run_id)
-            color = QColor(given) if given is not None else stable_run_color(one.run_id)
-            self._add_run(one, color)
-        self._fit()
-        self._update_empty_state()
-        self._refresh_readout()
+        for run_id, data in runs:
+            given = (colors or {}).get(run_id)
+            color = QColor(given) if given is not None else stable_run_color(run_id)
+            if (data.mode, data.smoothing) != (self._x_mode, self.smoothing):
+                data.compute(self._x_mode, self.smoothing)
+            label = self._labels.get(run_id, run_id[:8])
+            self._runs[run_id] = _Run(label, QColor(color), data)
+        self._follow_data = True
+        self._changed(refit=True)
 
     def update_series(self, series: MetricSeries, color: QColor | None = None) -> None:
         """Replace (or add) one run's whole curve, leaving the others untouched."""
         run = self._runs.get(series.run_id)
         if run is None:
-            self._add_run(series, QColor(color) if color else stable_run_color(series.run_id))
+            data = RunData.of(series, self._x_mode, self.smoothing)
+            label = self._labels.get(series.run_id, series.run_id[:8])
+            given = QColor(color) if color else stable_run_color(series.run_id)
+            self._runs[series.run_id] = _Run(label, given, data)
         else:
-            run.steps, run.times, run.values = _columns(series)
-            self._draw(run)
-        self._apply_range()
-        self._update_empty_state()
-        self._refresh_readout()
+            run.data = RunData.of(series)
+            run.data.compute(self._x_mode, self.smoothing)
+            run.dirty = True
+        self._changed()
 
     def append_points(self, series: MetricSeries, color: QColor | None = None) -> None:
         """Add the new points ``series`` of a shown run (live): only they are smoothed anew."""
@@ -268,38 +242,27 @@ class MetricChart(QWidget):
             return
         if len(series.values) == 0:
             return
-        steps, times, values = _columns(series)
-        run.steps = np.concatenate((run.steps, steps))
-        run.times = np.concatenate((run.times, times))
-        run.values = np.concatenate((run.values, values))
-        x_new = self._x_of(steps, times, run.times)
-        if not run.sorted_as_logged or not _follows(run.x, x_new):
-            self._draw(run)  # out of order: sort and smooth the whole series again
-            self._apply_range()
-            self._refresh_readout()
-            return
-        run.x = np.concatenate((run.x, x_new))
-        run.y = run.values
-        new_bounds = _Bounds.of(x_new, values)
-        if new_bounds is not None:
-            run.bounds = new_bounds.union(run.bounds)
-        if self.smoothing > 0.0:
-            smoothed, run.ema = smooth_ema_from(values, self.smoothing, run.ema)
-            run.shown = np.concatenate((run.shown, smoothed))
-        else:
-            run.shown = run.y
-        self._set_curves(run)
-        self._apply_range()
-        self._refresh_readout()
+        run.data.append(series, self._x_mode, self.smoothing)
+        run.dirty = True
+        self._changed()
 
     def clear(self) -> None:
         """Remove every curve and show the empty-state text."""
         for run in self._runs.values():
             for item in (run.main, run.shadow, run.marks):
-                self._item.removeItem(item)
+                if item is not None:
+                    self._item.removeItem(item)
         self._runs.clear()
         self._crosshair.hide()
         self._update_empty_state()
+
+    def flush(self) -> None:
+        """Give pyqtgraph the points it has not drawn yet, and fit the ranges to them."""
+        self._apply_range()
+        for run in self._runs.values():
+            if run.dirty:
+                self._set_curves(run)
+        self._refresh_readout()
 
     def set_smoothing(self, weight: float) -> None:
         """Debiased EMA weight in ``[0, 0.99]``; above 0 the raw line stays as a faint shadow."""
@@ -307,13 +270,13 @@ class MetricChart(QWidget):
         if weight != self._smoothing:
             self._smoothing = weight
             if self._smoothable:
-                self._redraw_all()
+                self._recompute_all()
 
     def set_smoothable(self, smoothable: bool) -> None:
         """Whether the smoothing applies here (system metrics are always drawn raw)."""
         if bool(smoothable) != self._smoothable:
             self._smoothable = bool(smoothable)
-            self._redraw_all()
+            self._recompute_all()
 
     def set_log_y(self, enabled: bool) -> None:
         """Log-scale y axis with decade ticks; zero and negative values become gaps."""
@@ -321,8 +284,10 @@ class MetricChart(QWidget):
         if enabled != self._log_y:
             self._log_y = enabled
             self._item.setLogMode(x=False, y=enabled)
-            self._redraw_all()
-            self._fit()
+            for run in self._runs.values():
+                run.dirty = True
+            self._follow_data = True
+            self._changed(refit=True)
 
     def set_x_axis(self, mode: str) -> None:
         """Plot against ``"step"``, wall-clock ``"time"`` or ``"relative"`` time (s) per run."""
@@ -331,13 +296,16 @@ class MetricChart(QWidget):
         if mode != self._x_mode:
             self._x_mode = mode
             self._install_bottom_axis()
-            self._redraw_all()
-            self._fit()
+            self._follow_data = True
+            self._recompute_all(refit=True)
 
     def set_compact(self, compact: bool) -> None:
         """Small multiple (swatches and values only, no axis title) or full size."""
         self._compact = bool(compact)
         self.expand_button.setVisible(self._compact)
+        for run in self._runs.values():  # thin lines in small charts: faster and clearer
+            if run.main is not None:
+                run.main.setPen(pg.mkPen(run.color, width=1.0 if self._compact else 2.0))
         if self._compact:  # a fixed strip: hovering never resizes the plot
             lines = self.readout_label.fontMetrics().lineSpacing()
             self.readout_label.setFixedHeight(2 * lines + 2)
@@ -362,62 +330,66 @@ class MetricChart(QWidget):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _add_run(self, series: MetricSeries, color: QColor) -> None:
-        label = self._labels.get(series.run_id, series.run_id[:8])
-        faint = QColor(color)
-        faint.setAlpha(70)
-        shadow = pg.PlotDataItem(pen=pg.mkPen(faint, width=1))
-        main = pg.PlotDataItem(pen=pg.mkPen(color, width=2 if not self._compact else 1.5))
-        for curve in (shadow, main):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-        marks = EdgeMarks(color)
-        self._item.addItem(shadow)
-        self._item.addItem(main)
-        self._item.addItem(marks)
-        run = _Run(label, QColor(color), main, shadow, marks)
-        run.steps, run.times, run.values = _columns(series)
-        self._runs[series.run_id] = run
-        self._draw(run)
+    def _curve(self, color: QColor, width: float) -> pg.PlotDataItem:
+        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=width))
+        self._item.addItem(curve)  # takes the plot's downsampling and clipping to the view
+        curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
+        return curve
 
-    def _redraw_all(self) -> None:
+    def _recompute_all(self, refit: bool = False) -> None:
         for run in self._runs.values():
-            self._draw(run)
-        self._refresh_readout()
+            run.data.compute(self._x_mode, self.smoothing)
+            run.dirty = True
+        self._changed(refit=refit)
 
-    def _draw(self, run: _Run) -> None:
-        x = self._x_of(run.steps, run.times, run.times)
-        y = run.values
-        run.sorted_as_logged = x.size < 2 or bool(np.all(x[1:] >= x[:-1]))
-        if not run.sorted_as_logged:
-            order = np.argsort(x, kind="stable")  # clipping to the view needs increasing x
-            x, y = x[order], y[order]
-        run.x, run.y = x, y
-        run.bounds = _Bounds.of(x, y)
-        if self.smoothing > 0.0:
-            run.shown, run.ema = smooth_ema_from(y, self.smoothing, EmaState())
+    def _changed(self, refit: bool = False) -> None:
+        """After a data change: draw now if the chart is on screen, else when it is painted."""
+        self._refit = self._refit or refit
+        self._update_empty_state()
+        if self.isVisible() and not self.visibleRegion().isEmpty():
+            self.flush()
         else:
-            run.shown, run.ema = y, EmaState()
-        self._set_curves(run)
+            self.update()  # paintEvent flushes once the chart shows
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._refit or any(run.dirty for run in self._runs.values()):
+            self.flush()
+        super().paintEvent(event)
 
     def _set_curves(self, run: _Run) -> None:
+        data = run.data
+        run.dirty = False
+        if run.main is None:
+            run.main = self._curve(run.color, 2.0 if not self._compact else 1.0)
         if self.smoothing > 0.0:
-            self._set_curve(run.shadow, run.x, run.y)
+            if run.shadow is None:
+                faint = QColor(run.color)
+                faint.setAlpha(70)
+                run.shadow = self._curve(faint, 1.0)
+                run.shadow.setZValue(-1)
+            self._set_curve(run.shadow, data.x, data.y, data.finite)
             run.shadow.show()
-        else:
+        elif run.shadow is not None:
             run.shadow.setData(x=np.empty(0), y=np.empty(0))
             run.shadow.hide()
-        self._set_curve(run.main, run.x, run.shown)
-        lone = run.x.size <= 2
+        self._set_curve(run.main, data.x, data.shown, data.finite)
+        lone = data.x.size <= 2
         if lone != (run.main.opts["symbol"] is not None):  # a point or two: draw them as dots
             run.main.setSymbol("o" if lone else None)
             run.main.setSymbolSize(6)
             run.main.setSymbolBrush(run.color)
             run.main.setSymbolPen(run.color)
-        run.marks.set_positions(nonfinite_positions(run.x, run.y))
+        if not data.finite or run.marks is not None:
+            if run.marks is None:
+                run.marks = EdgeMarks(run.color)
+                self._item.addItem(run.marks)
+                run.marks.follow_view(*self._item.vb.viewRange()[1])
+            run.marks.set_positions(nonfinite_positions(data.x, data.y) if not data.finite else {})
 
-    def _set_curve(self, curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
-        drawable = bool(np.isfinite(y).all() and np.isfinite(x).all())
+    def _set_curve(
+        self, curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, finite: bool
+    ) -> None:
+        drawable = finite and bool(np.isfinite(y[-1:]).all())
         if drawable and self._log_y:
             drawable = bool((y > 0).all())
         if drawable:  # the common case: no per-draw finite checks on a million points
@@ -425,33 +397,22 @@ class MetricChart(QWidget):
         else:
             curve.setData(x=x, y=y, connect="finite", skipFiniteCheck=False)
 
-    def _x_of(self, steps: np.ndarray, times: np.ndarray, all_times: np.ndarray) -> np.ndarray:
-        """x of points in the current mode; relative time counts from the run's first time."""
-        if self._x_mode == "step":
-            return steps.astype(np.float64)
-        if self._x_mode == "time" or all_times.size == 0:
-            return times
-        finite = np.flatnonzero(np.isfinite(all_times))
-        return times - all_times[finite[0]] if finite.size else times
-
     def fit_to_data(self) -> None:
         """Fit both ranges to this chart's data again, and keep them fitted as points arrive."""
         self._follow_data = True
+        self._refit = True
         self._apply_range()
-
-    def _fit(self) -> None:
-        """Recompute both ranges from this chart's own data (never keep a previous range)."""
-        self.fit_to_data()
 
     def _on_manual_range(self, *_args: object) -> None:
         self._follow_data = False
 
     def data_bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
         """(x range, y range) of every drawable point, in view coordinates (log10 for log y)."""
-        total: _Bounds | None = None
+        total: Bounds | None = None
         for run in self._runs.values():
-            if run.bounds is not None:
-                total = run.bounds if total is None else total.union(run.bounds)
+            bounds = run.data.log_bounds() if self._log_y else run.data.bounds
+            if bounds is not None:
+                total = bounds.union(total)
         if total is None:
             return None
         if self._log_y:
@@ -466,24 +427,38 @@ class MetricChart(QWidget):
         return _widen(total.x_lo, total.x_hi), _widen(float(y_lo), float(y_hi))
 
     def _apply_range(self) -> None:
+        """Fit the view to the data: exactly after a refit, else only when points fall outside
+        it, with room to the right so a live run does not move the view at every update."""
+        refit, self._refit = self._refit, False
         if not self._follow_data:
             return
         bounds = self.data_bounds()
         if bounds is None:
             return
         (x_lo, x_hi), (y_lo, y_hi) = bounds
-        self._item.vb.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=0.04)
+        vb = self._item.vb
+        if refit:
+            vb.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=0.04)
+            return
+        (vx_lo, vx_hi), (vy_lo, vy_hi) = vb.viewRange()
+        if x_lo >= vx_lo and x_hi <= vx_hi and y_lo >= vy_lo and y_hi <= vy_hi:
+            return  # the view still holds every point
+        pad_y = (y_hi - y_lo) * 0.04
+        vb.setRange(
+            xRange=(x_lo - (x_hi - x_lo) * 0.02, x_hi + (x_hi - x_lo) * LIVE_HEADROOM),
+            yRange=(y_lo - pad_y, y_hi + pad_y),
+            padding=0.0,
+        )
 
     def _follow_y_range(self, _vb: object, y_range: tuple[float, float]) -> None:
         for run in self._runs.values():
-            run.marks.follow_view(float(y_range[0]), float(y_range[1]))
+            if run.marks is not None:
+                run.marks.follow_view(float(y_range[0]), float(y_range[1]))
 
     def _readout_rows(self, x: float) -> list[ReadoutRow]:
         rows = []
         for run_id, run in self._runs.items():
-            at = int(np.searchsorted(run.x, x, side="right")) - 1
-            value = float(run.shown[at]) if at >= 0 else None
-            raw = float(run.y[at]) if at >= 0 else None
+            value, raw = run.data.value_at(x)
             label = run.label if not self._compact else ""
             rows.append(ReadoutRow(run_id, label, run.color, value, raw))
         return rows
@@ -546,24 +521,9 @@ class MetricChart(QWidget):
         self._stack.setCurrentWidget(self._plot_page if self._runs else self._empty)
 
 
-def _columns(series: MetricSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (
-        np.asarray(series.steps),
-        np.asarray(series.timestamps, dtype=np.float64),
-        np.asarray(series.values, dtype=np.float64),
-    )
-
-
 def _widen(low: float, high: float) -> tuple[float, float]:
     """A range around a single value, so a one-point series still shows."""
     if high > low:
         return low, high
     half = abs(low) * 0.05 or 0.5
     return low - half, high + half
-
-
-def _follows(x: np.ndarray, new: np.ndarray) -> bool:
-    """Whether ``new`` continues the increasing ``x`` in order."""
-    if new.size > 1 and not bool(np.all(new[1:] >= new[:-1])):
-        return False
-    return x.size == 0 or new.size == 0 or bool(new[0] >= x[-1])

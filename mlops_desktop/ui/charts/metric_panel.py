@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import MetricNotFound, RunNotFound
 from mlops_desktop.core.runs import MetricSeries, RunSummary
+from mlops_desktop.ui.charts.chart_data import RunData
 from mlops_desktop.ui.charts.chart_grid import ChartGrid, is_system_key
 from mlops_desktop.ui.charts.chart_legend import RunLegend
 from mlops_desktop.ui.charts.metric_chart import EMPTY_TEXT, MetricChart
@@ -37,6 +38,7 @@ from mlops_desktop.ui.tasks import TaskRunner, TaskState
 X_AXIS_CHOICES = (("Step", "step"), ("Wall time", "time"), ("Relative time", "relative"))
 Cursor = tuple[int, int]
 Loaded = dict[tuple[str, str], tuple[MetricSeries, Cursor]]  # (run id, key) -> points, cursor
+Computed = dict[tuple[str, str], tuple[RunData, Cursor]]
 
 
 class MetricSource(Protocol):
@@ -59,18 +61,30 @@ def choose_key(keys: list[str], preferred: str | None) -> str | None:
 
 
 def load_selection(
-    source: MetricSource, run_ids: list[str], *, state: TaskState
-) -> tuple[list[str], Loaded]:
-    """Every key of the runs and each run's whole series of each key (worker thread)."""
+    source: MetricSource,
+    run_ids: list[str],
+    modes: dict[str, str],
+    mode: str,
+    smoothing: float,
+    *,
+    state: TaskState,
+) -> tuple[list[str], Computed]:
+    """Every key of the runs and each run's whole series of each key (worker thread).
+
+    The curves are computed here too, for the x-axis mode of each key's chart (``modes``,
+    else ``mode``) and the smoothing (never for ``sys/`` keys), so the GUI thread only draws.
+    """
     keys = source.metric_keys(run_ids)
-    loaded: Loaded = {}
+    loaded: Computed = {}
     for key in keys:
+        weight = 0.0 if is_system_key(key) else smoothing
         for run_id in run_ids:
             state.check()
             try:
-                loaded[(run_id, key)] = source.metric_series_after(run_id, key, None)
+                series, cursor = source.metric_series_after(run_id, key, None)
             except (MetricNotFound, RunNotFound):
                 continue
+            loaded[(run_id, key)] = (RunData.of(series, modes.get(key) or mode, weight), cursor)
     return keys, loaded
 
 
@@ -204,10 +218,14 @@ class MetricPanel(QWidget):
             self._show_message(EMPTY_TEXT)
             self.grid.set_keys([])
             return
+        modes = {key: chart.x_override for key, chart in self.grid.charts().items()}
         self._runner.submit(
             load_selection,
             self._service,
             list(self._run_ids),
+            {key: mode for key, mode in modes.items() if mode},
+            self._x_mode,
+            self._smoothing,
             key=(self, "series"),
             on_done=self._on_selection,
             on_failed=self._on_failed,
@@ -235,7 +253,7 @@ class MetricPanel(QWidget):
         self._stale.clear()
         self._runner.cancel((self, "refresh"))
 
-    def _on_selection(self, result: tuple[list[str], Loaded]) -> None:
+    def _on_selection(self, result: tuple[list[str], Computed]) -> None:
         keys, loaded = result
         self._cursors = {pair: cursor for pair, (_s, cursor) in loaded.items()}
         if not keys:
@@ -244,9 +262,10 @@ class MetricPanel(QWidget):
             return
         self.grid.set_keys(keys)
         for key, chart in self.grid.charts().items():
+            chart.clear()  # the last selection's curves need no recomputing
             self._configure(chart)
-            series = [loaded[(r, key)][0] for r in self._run_ids if (r, key) in loaded]
-            chart.set_series(series, self._labels, self._colors)
+            runs = [(r, loaded[(r, key)][0]) for r in self._run_ids if (r, key) in loaded]
+            chart.set_run_data(runs, self._labels, self._colors)
         self._body_stack.setCurrentWidget(self.grid)
         self._set_main_key(choose_key([k for k in keys if not is_system_key(k)], self._key))
         if self._stale:
