@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MetricNotFound, RunNotFound
 from mlops_desktop.core.runs import MetricSeries, RunSummary
 from mlops_desktop.ui.charts.chart_data import RunData
-from mlops_desktop.ui.charts.chart_grid import ChartGrid, is_system_key
+from mlops_desktop.ui.charts.chart_grid import ChartGrid, is_system_key, ordered_groups
 from mlops_desktop.ui.charts.chart_legend import RunLegend
 from mlops_desktop.ui.charts.metric_chart import EMPTY_TEXT, MetricChart
 from mlops_desktop.ui.charts.palette import run_label, stable_run_color
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
+FIRST_CHARTS = 6  # charts loaded and drawn before the others: what the tab shows first
+LOADING_TEXT = "Loading…"
 X_AXIS_CHOICES = (("Step", "step"), ("Wall time", "time"), ("Relative time", "relative"))
 Cursor = tuple[int, int]
 Loaded = dict[tuple[str, str], tuple[MetricSeries, Cursor]]  # (run id, key) -> points, cursor
@@ -66,17 +68,32 @@ def load_selection(
     modes: dict[str, str],
     mode: str,
     smoothing: float,
+    keys: list[str] | None = None,
     *,
     state: TaskState,
-) -> tuple[list[str], Computed]:
-    """Every key of the runs and each run's whole series of each key (worker thread).
+) -> tuple[list[str], Computed, list[str]]:
+    """Whole series of the runs' keys, first the charts seen first (worker thread).
 
-    The curves are computed here too, for the x-axis mode of each key's chart (``modes``,
-    else ``mode``) and the smoothing (never for ``sys/`` keys), so the GUI thread only draws.
+    With ``keys`` None, every key of the runs is listed and the first :data:`FIRST_CHARTS` in
+    display order are loaded; the others are returned to be loaded next. With ``keys``, those
+    are loaded. The curves are computed here too, for the x-axis mode of each key's chart
+    (``modes``, else ``mode``) and the smoothing (never for ``sys/`` keys), so the GUI thread
+    only draws.
+
+    Returns:
+        Every key, the loaded (run, key) data with its cursor, and the keys left to load.
     """
-    keys = source.metric_keys(run_ids)
+    if keys is None:
+        every = [
+            key
+            for _group, group_keys in ordered_groups(source.metric_keys(run_ids))
+            for key in group_keys
+        ]
+        now, later = every[:FIRST_CHARTS], every[FIRST_CHARTS:]
+    else:
+        every, now, later = list(keys), list(keys), []
     loaded: Computed = {}
-    for key in keys:
+    for key in now:
         weight = 0.0 if is_system_key(key) else smoothing
         for run_id in run_ids:
             state.check()
@@ -85,7 +102,7 @@ def load_selection(
             except (MetricNotFound, RunNotFound):
                 continue
             loaded[(run_id, key)] = (RunData.of(series, modes.get(key) or mode, weight), cursor)
-    return keys, loaded
+    return every, loaded, later
 
 
 def load_new_points(
@@ -218,16 +235,21 @@ class MetricPanel(QWidget):
             self._show_message(EMPTY_TEXT)
             self.grid.set_keys([])
             return
-        modes = {key: chart.x_override for key, chart in self.grid.charts().items()}
+        self._load(None)
+
+    def _load(self, keys: list[str] | None) -> None:
+        """Load the series of ``keys`` (None: list the keys, load the first charts)."""
+        overrides = {key: chart.x_override for key, chart in self.grid.charts().items()}
         self._runner.submit(
             load_selection,
             self._service,
             list(self._run_ids),
-            {key: mode for key, mode in modes.items() if mode},
+            {key: mode for key, mode in overrides.items() if mode},
             self._x_mode,
             self._smoothing,
+            keys,
             key=(self, "series"),
-            on_done=self._on_selection,
+            on_done=self._on_selection if keys is None else self._on_more,
             on_failed=self._on_failed,
         )
 
@@ -253,23 +275,42 @@ class MetricPanel(QWidget):
         self._stale.clear()
         self._runner.cancel((self, "refresh"))
 
-    def _on_selection(self, result: tuple[list[str], Computed]) -> None:
-        keys, loaded = result
-        self._cursors = {pair: cursor for pair, (_s, cursor) in loaded.items()}
+    def _on_selection(self, result: tuple[list[str], Computed, list[str]]) -> None:
+        keys, loaded, later = result
+        self._cursors = {}
         if not keys:
             self._show_message("No metrics logged yet")
             self.grid.set_keys([])
             return
         self.grid.set_keys(keys)
-        for key, chart in self.grid.charts().items():
+        for chart in self.grid.charts().values():
             chart.clear()  # the last selection's curves need no recomputing
+            chart.set_empty_text(LOADING_TEXT)
             self._configure(chart)
-            runs = [(r, loaded[(r, key)][0]) for r in self._run_ids if (r, key) in loaded]
-            chart.set_run_data(runs, self._labels, self._colors)
+        self._show_loaded(loaded)
         self._body_stack.setCurrentWidget(self.grid)
         self._set_main_key(choose_key([k for k in keys if not is_system_key(k)], self._key))
+        if later:
+            self._load(later)
+        elif self._stale:
+            QTimer.singleShot(0, self._refresh_stale)  # once this load is off the runner
+
+    def _refresh_stale(self) -> None:
+        self.refresh_runs(())
+
+    def _on_more(self, result: tuple[list[str], Computed, list[str]]) -> None:
+        self._show_loaded(result[1])
+        for chart in self.grid.charts().values():
+            chart.set_empty_text("No points logged yet")
         if self._stale:
-            self.refresh_runs(())
+            QTimer.singleShot(0, self._refresh_stale)  # once this load is off the runner
+
+    def _show_loaded(self, loaded: Computed) -> None:
+        self._cursors.update({pair: cursor for pair, (_d, cursor) in loaded.items()})
+        charts = self.grid.charts()
+        for key in {key for _run, key in loaded}:
+            runs = [(r, loaded[(r, key)][0]) for r in self._run_ids if (r, key) in loaded]
+            charts[key].set_run_data(runs, self._labels, self._colors)
 
     def _on_new_points(self, run_ids: list[str], result: tuple[list[str], Loaded]) -> None:
         keys, loaded = result
