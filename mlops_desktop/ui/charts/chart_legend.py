@@ -15,6 +15,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 COLLAPSED_RUNS = 8  # runs named while the legend is collapsed
 
 
+def unbroken(text: str) -> str:
+    """``text`` as HTML that never wraps inside (non-breaking spaces and hyphens)."""
+    return html.escape(text).replace(" ", "&nbsp;").replace("-", "\u2011")
+
+
 class RunLegend(QWidget):
     """Swatch + name per run, wrapped over as many lines as needed; collapsible."""
 
@@ -61,8 +66,8 @@ class RunLegend(QWidget):
             hidden = len(shown) - COLLAPSED_RUNS
             shown = shown[:COLLAPSED_RUNS]
         parts = [
-            f'<span style="color:{color.name()}">■</span>&nbsp;'
-            f"{html.escape(label).replace(' ', '&nbsp;')}"
+            f'<span style="white-space:nowrap"><span style="color:{color.name()}">■</span>'
+            f"&nbsp;{unbroken(label)}</span>"
             for label, color in shown
         ]
         if hidden:

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from mlops_desktop.ui.charts.chart_axes import compact_number
+from mlops_desktop.ui.charts.chart_legend import unbroken
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def readout_html(x_text: str, rows: list[ReadoutRow]) -> str:
         text = value_text(row.value)
         if row.label and _differs(row.raw, row.value):
             text += f" (raw {value_text(row.raw)})"
-        name = f"{html.escape(row.label)} " if row.label else ""
+        name = f"{unbroken(row.label)} " if row.label else ""
         parts.append(
             f'<span style="color:{row.color.name()}">■</span>&nbsp;{name}<b>{text}</b>'.replace(
                 " <b>", "&nbsp;<b>"
