@@ -73,6 +73,7 @@ class MetricChart(QWidget):
         self._compact = compact
         self._follow_data = True  # until the person pans or zooms: ranges fit the data
         self._refit = False  # fit the ranges exactly at the next flush
+        self._spare: list[pg.PlotDataItem] = []  # solid curves of runs no longer shown
 
         self._empty = QLabel(EMPTY_TEXT)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -249,7 +250,11 @@ class MetricChart(QWidget):
     def clear(self) -> None:
         """Remove every curve and show the empty-state text."""
         for run in self._runs.values():
-            for item in (run.main, run.shadow, run.marks):
+            if run.main is not None:  # kept for the next runs: making curves is the slow part
+                run.main.setData(x=np.empty(0), y=np.empty(0))
+                run.main.hide()
+                self._spare.append(run.main)
+            for item in (run.shadow, run.marks):
                 if item is not None:
                     self._item.removeItem(item)
         self._runs.clear()
@@ -331,6 +336,12 @@ class MetricChart(QWidget):
     # -- drawing ------------------------------------------------------------------------------
 
     def _curve(self, color: QColor, width: float) -> pg.PlotDataItem:
+        if self._spare:
+            curve = self._spare.pop()
+            curve.setPen(pg.mkPen(color, width=width))
+            curve.setZValue(0)
+            curve.show()
+            return curve
         curve = pg.PlotDataItem(pen=pg.mkPen(color, width=width))
         self._item.addItem(curve)  # takes the plot's downsampling and clipping to the view
         curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
