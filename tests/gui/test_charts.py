@@ -449,6 +449,65 @@ def test_live_refresh_reads_and_appends_only_new_points(qtbot, runner: TaskRunne
     assert service.calls_on_gui_thread == 0
 
 
+def test_first_charts_load_first_then_the_rest(qtbot, runner: TaskRunner) -> None:
+    from mlops_desktop.ui.charts.metric_panel import FIRST_CHARTS, load_selection
+    from mlops_desktop.ui.tasks import TaskState
+
+    data = {"r1": {f"k{i:02d}": [float(i), 1.0] for i in range(FIRST_CHARTS + 3)}}
+    service = FakeService(data)
+    keys, loaded, later = load_selection(
+        service, ["r1"], {}, "step", 0.0, state=TaskState(lambda *_: None)
+    )
+    assert len(keys) == FIRST_CHARTS + 3 and len(later) == 3
+    assert {key for _run, key in loaded} == set(keys[:FIRST_CHARTS])
+    panel = MetricPanel(service, runner)
+    qtbot.addWidget(panel)
+    panel.set_runs([run("r1")])
+    qtbot.waitUntil(lambda: all(charted(panel, k, ["r1"]) for k in keys))
+
+
+def test_charts_out_of_view_draw_when_shown_and_reuse_curves(qtbot, runner: TaskRunner) -> None:
+    data = {"r1": {f"k{i:02d}": [float(i), 2.0, 3.0] for i in range(10)}}
+    data["r2"] = {key: [1.0] for key in data["r1"]}
+    panel = MetricPanel(FakeService(data), runner)
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    panel.set_runs([run("r1"), run("r2")])
+    qtbot.waitUntil(lambda: all(charted(panel, k, ["r1", "r2"]) for k in data["r1"]))
+    qtbot.waitUntil(lambda: runner.active_count() == 0)
+    last = panel.grid.chart("k09")
+    assert last.visibleRegion().isEmpty()  # scrolled out of view
+    assert last._runs["r1"].main is None  # nothing handed to pyqtgraph yet
+    panel.grid.scroll_area.ensureWidgetVisible(last)
+    qtbot.waitUntil(lambda: last._runs["r1"].main is not None)
+    x, _y = last._runs["r1"].main.getOriginalDataset()
+    np.testing.assert_allclose(x, [0, 10, 20])
+    first = panel.grid.chart("k00")
+    qtbot.waitUntil(lambda: first._runs["r1"].main is not None)
+    items = len(first.plot_item.listDataItems())
+    panel.set_runs([run("r2"), run("r1")])
+    qtbot.waitUntil(lambda: charted(panel, "k00", ["r2", "r1"]))
+    panel.grid.scroll_area.ensureWidgetVisible(first)
+    qtbot.waitUntil(lambda: first._runs["r2"].main is not None)
+    assert len(first.plot_item.listDataItems()) == items  # curves reused, not made anew
+
+
+def test_grid_columns_follow_the_width(qtbot) -> None:
+    from mlops_desktop.ui.charts.chart_grid import ChartGrid
+
+    grid = ChartGrid()
+    qtbot.addWidget(grid)
+    grid.set_keys(["a", "b", "c"])
+    grid.resize(800, 600)
+    grid.show()
+    qtbot.waitUntil(lambda: grid._columns == 2)
+    grid.resize(1200, 600)
+    qtbot.waitUntil(lambda: grid._columns == 3)
+    section = grid.section("")
+    assert section.grid.getItemPosition(section.grid.indexOf(grid.chart("c")))[:2] == (0, 2)
+
+
 def test_panel_drops_stale_results(qtbot, runner: TaskRunner) -> None:
     gate = threading.Event()
 
