@@ -449,6 +449,36 @@ def test_live_refresh_reads_and_appends_only_new_points(qtbot, runner: TaskRunne
     assert service.calls_on_gui_thread == 0
 
 
+def test_live_points_from_the_catalog_are_appended(qtbot, home, service, runner) -> None:
+    from catalog_spools import SpoolBuilder
+
+    b = SpoolBuilder(home).start(name="live")
+    b.series("train/loss", [4.0, 3.0]).series("sys/cpu_percent", [5.0]).write()
+    service.ingest()
+    (summary,) = service.list_runs()
+    panel = MetricPanel(service, runner)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_runs([summary])
+    qtbot.waitUntil(lambda: charted(panel, "train/loss", [b.run_id]))
+    reads: list[tuple[str, object]] = []
+    real = service.metric_series_after
+
+    def counted(run_id, key, after=None):  # type: ignore[no-untyped-def]
+        got = real(run_id, key, after)
+        reads.append((key, len(got[0].values)))
+        return got
+
+    service.metric_series_after = counted
+    b.series("train/loss", [2.0, 1.0], first_step=2).write()
+    report = service.ingest()
+    panel.refresh_runs(report.changed_runs)
+    chart = panel.grid.chart("train/loss")
+    qtbot.waitUntil(lambda: len(chart.curve_data(b.run_id)[1]) == 4)
+    np.testing.assert_allclose(chart.curve_data(b.run_id)[1], [4.0, 3.0, 2.0, 1.0])
+    assert sorted(reads) == [("sys/cpu_percent", 0), ("train/loss", 2)]  # only new points
+
+
 def test_first_charts_load_first_then_the_rest(qtbot, runner: TaskRunner) -> None:
     from mlops_desktop.ui.charts.metric_panel import FIRST_CHARTS, load_selection
     from mlops_desktop.ui.tasks import TaskState
