@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import pyqtgraph as pg
 
@@ -29,6 +30,15 @@ def decade_label(exponent: float) -> str:
             return compact_number(10.0**nearest)
         return "10" + str(nearest).translate(_SUPERSCRIPT)
     return compact_number(10.0**exponent, 2)
+
+
+def x_text(mode: str, x: float) -> str:
+    """The x under the crosshair: ``step 1,200``, ``12.5 s`` or a date and time."""
+    if mode == "time":
+        return datetime.fromtimestamp(x).strftime("%Y-%m-%d %H:%M:%S")
+    if mode == "relative":
+        return f"{compact_number(x)} s"
+    return f"step {x:,.0f}" if abs(x) < 1e15 else f"step {compact_number(x)}"
 
 
 class ReadableAxis(pg.AxisItem):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
@@ -19,31 +16,17 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.runs import MetricSeries
-from mlops_desktop.ui.charts.chart_axes import ReadableAxis, compact_number
-from mlops_desktop.ui.charts.chart_data import Bounds, RunData
-from mlops_desktop.ui.charts.chart_marks import EdgeMarks, nonfinite_positions
+from mlops_desktop.ui.charts.chart_axes import ReadableAxis, x_text
+from mlops_desktop.ui.charts.chart_data import RunData
+from mlops_desktop.ui.charts.chart_range import Ranges, fit_view, view_bounds
 from mlops_desktop.ui.charts.crosshair import Crosshair, ReadoutRow
 from mlops_desktop.ui.charts.palette import chart_background, chart_foreground, stable_run_color
+from mlops_desktop.ui.charts.run_curves import THIN, WIDE, CurvePool, RunCurves
 from mlops_desktop.ui.charts.smoothing import MAX_WEIGHT
 
 EMPTY_TEXT = "Select runs to chart their metrics"
 X_AXIS_MODES = ("step", "time", "relative")
-DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled points per pixel column: min and max of each
-LIVE_HEADROOM = 0.1  # room kept right of a live run's last point, as a fraction of the x span
 _X_LABELS = {"step": ("step", None), "time": ("time", None), "relative": ("relative time", "s")}
-
-
-@dataclass
-class _Run:
-    """One run in this chart: its data and its pyqtgraph items."""
-
-    label: str
-    color: QColor
-    data: RunData
-    main: pg.PlotDataItem | None = None  # solid: smoothed or raw; made when first drawn
-    shadow: pg.PlotDataItem | None = None  # raw, faint, made when first smoothing
-    marks: EdgeMarks | None = None  # made at the first NaN or infinity
-    dirty: bool = True  # pyqtgraph has not been given the latest points
 
 
 class MetricChart(QWidget):
@@ -63,7 +46,7 @@ class MetricChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, compact: bool = False) -> None:
         super().__init__(parent)
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, RunCurves] = {}
         self._labels: dict[str, str] = {}
         self._key = ""
         self._smoothing = 0.0
@@ -73,7 +56,6 @@ class MetricChart(QWidget):
         self._compact = compact
         self._follow_data = True  # until the person pans or zooms: ranges fit the data
         self._refit = False  # fit the ranges exactly at the next flush
-        self._spare: list[pg.PlotDataItem] = []  # solid curves of runs no longer shown
 
         self._empty = QLabel(EMPTY_TEXT)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -98,6 +80,7 @@ class MetricChart(QWidget):
         self._item.setDownsampling(auto=True, mode="peak")
         self._item.setClipToView(True)
         self._item.hideButtons()
+        self._pool = CurvePool(self._item)
         self._install_bottom_axis()
         self._crosshair = Crosshair(
             self._item, self.readout_label, self._readout_rows, self._x_text
@@ -217,7 +200,7 @@ class MetricChart(QWidget):
             if (data.mode, data.smoothing) != (self._x_mode, self.smoothing):
                 data.compute(self._x_mode, self.smoothing)
             label = self._labels.get(run_id, run_id[:8])
-            self._runs[run_id] = _Run(label, QColor(color), data)
+            self._runs[run_id] = RunCurves(label, QColor(color), data)
         self._follow_data = True
         self._changed(refit=True)
 
@@ -228,7 +211,7 @@ class MetricChart(QWidget):
             data = RunData.of(series, self._x_mode, self.smoothing)
             label = self._labels.get(series.run_id, series.run_id[:8])
             given = QColor(color) if color else stable_run_color(series.run_id)
-            self._runs[series.run_id] = _Run(label, given, data)
+            self._runs[series.run_id] = RunCurves(label, given, data)
         else:
             run.data = RunData.of(series)
             run.data.compute(self._x_mode, self.smoothing)
@@ -250,13 +233,7 @@ class MetricChart(QWidget):
     def clear(self) -> None:
         """Remove every curve and show the empty-state text."""
         for run in self._runs.values():
-            if run.main is not None:  # kept for the next runs: making curves is the slow part
-                run.main.setData(x=np.empty(0), y=np.empty(0))
-                run.main.hide()
-                self._spare.append(run.main)
-            for item in (run.shadow, run.marks):
-                if item is not None:
-                    self._item.removeItem(item)
+            run.release(self._pool, self._item)
         self._runs.clear()
         self._crosshair.hide()
         self._update_empty_state()
@@ -266,7 +243,13 @@ class MetricChart(QWidget):
         self._apply_range()
         for run in self._runs.values():
             if run.dirty:
-                self._set_curves(run)
+                run.draw(
+                    self._pool,
+                    self._item,
+                    self.smoothing,
+                    self._log_y,
+                    THIN if self._compact else WIDE,
+                )
         self._refresh_readout()
 
     def set_smoothing(self, weight: float) -> None:
@@ -309,8 +292,7 @@ class MetricChart(QWidget):
         self._compact = bool(compact)
         self.expand_button.setVisible(self._compact)
         for run in self._runs.values():  # thin lines in small charts: faster and clearer
-            if run.main is not None:
-                run.main.setPen(pg.mkPen(run.color, width=1.0 if self._compact else 2.0))
+            run.set_width(THIN if self._compact else WIDE)
         if self._compact:  # a fixed strip: hovering never resizes the plot
             lines = self.readout_label.fontMetrics().lineSpacing()
             self.readout_label.setFixedHeight(2 * lines + 2)
@@ -335,18 +317,6 @@ class MetricChart(QWidget):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _curve(self, color: QColor, width: float) -> pg.PlotDataItem:
-        if self._spare:
-            curve = self._spare.pop()
-            curve.setPen(pg.mkPen(color, width=width))
-            curve.setZValue(0)
-            curve.show()
-            return curve
-        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=width))
-        self._item.addItem(curve)  # takes the plot's downsampling and clipping to the view
-        curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
-        return curve
-
     def _recompute_all(self, refit: bool = False) -> None:
         for run in self._runs.values():
             run.data.compute(self._x_mode, self.smoothing)
@@ -367,47 +337,6 @@ class MetricChart(QWidget):
             self.flush()
         super().paintEvent(event)
 
-    def _set_curves(self, run: _Run) -> None:
-        data = run.data
-        run.dirty = False
-        if run.main is None:
-            run.main = self._curve(run.color, 2.0 if not self._compact else 1.0)
-        if self.smoothing > 0.0:
-            if run.shadow is None:
-                faint = QColor(run.color)
-                faint.setAlpha(70)
-                run.shadow = self._curve(faint, 1.0)
-                run.shadow.setZValue(-1)
-            self._set_curve(run.shadow, data.x, data.y, data.finite)
-            run.shadow.show()
-        elif run.shadow is not None:
-            run.shadow.setData(x=np.empty(0), y=np.empty(0))
-            run.shadow.hide()
-        self._set_curve(run.main, data.x, data.shown, data.finite)
-        lone = data.x.size <= 2
-        if lone != (run.main.opts["symbol"] is not None):  # a point or two: draw them as dots
-            run.main.setSymbol("o" if lone else None)
-            run.main.setSymbolSize(6)
-            run.main.setSymbolBrush(run.color)
-            run.main.setSymbolPen(run.color)
-        if not data.finite or run.marks is not None:
-            if run.marks is None:
-                run.marks = EdgeMarks(run.color)
-                self._item.addItem(run.marks)
-                run.marks.follow_view(*self._item.vb.viewRange()[1])
-            run.marks.set_positions(nonfinite_positions(data.x, data.y) if not data.finite else {})
-
-    def _set_curve(
-        self, curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, finite: bool
-    ) -> None:
-        drawable = finite and bool(np.isfinite(y[-1:]).all())
-        if drawable and self._log_y:
-            drawable = bool((y > 0).all())
-        if drawable:  # the common case: no per-draw finite checks on a million points
-            curve.setData(x=x, y=y, connect="all", skipFiniteCheck=True)
-        else:
-            curve.setData(x=x, y=y, connect="finite", skipFiniteCheck=False)
-
     def fit_to_data(self) -> None:
         """Fit both ranges to this chart's data again, and keep them fitted as points arrive."""
         self._follow_data = True
@@ -417,49 +346,17 @@ class MetricChart(QWidget):
     def _on_manual_range(self, *_args: object) -> None:
         self._follow_data = False
 
-    def data_bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    def data_bounds(self) -> Ranges | None:
         """(x range, y range) of every drawable point, in view coordinates (log10 for log y)."""
-        total: Bounds | None = None
-        for run in self._runs.values():
-            bounds = run.data.log_bounds() if self._log_y else run.data.bounds
-            if bounds is not None:
-                total = bounds.union(total)
-        if total is None:
-            return None
-        if self._log_y:
-            if not np.isfinite(total.positive_lo):
-                y_lo = y_hi = 0.0
-            else:
-                y_lo, y_hi = np.log10(total.positive_lo), np.log10(max(total.y_hi, 1e-300))
-        elif total.y_lo > total.y_hi:
-            y_lo = y_hi = 0.0  # no finite value at all: only edge markers
-        else:
-            y_lo, y_hi = total.y_lo, total.y_hi
-        return _widen(total.x_lo, total.x_hi), _widen(float(y_lo), float(y_hi))
+        runs = self._runs.values()
+        bounds = [r.data.log_bounds() if self._log_y else r.data.bounds for r in runs]
+        return view_bounds([b for b in bounds if b is not None], self._log_y)
 
     def _apply_range(self) -> None:
-        """Fit the view to the data: exactly after a refit, else only when points fall outside
-        it, with room to the right so a live run does not move the view at every update."""
         refit, self._refit = self._refit, False
-        if not self._follow_data:
-            return
-        bounds = self.data_bounds()
-        if bounds is None:
-            return
-        (x_lo, x_hi), (y_lo, y_hi) = bounds
-        vb = self._item.vb
-        if refit:
-            vb.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=0.04)
-            return
-        (vx_lo, vx_hi), (vy_lo, vy_hi) = vb.viewRange()
-        if x_lo >= vx_lo and x_hi <= vx_hi and y_lo >= vy_lo and y_hi <= vy_hi:
-            return  # the view still holds every point
-        pad_y = (y_hi - y_lo) * 0.04
-        vb.setRange(
-            xRange=(x_lo - (x_hi - x_lo) * 0.02, x_hi + (x_hi - x_lo) * LIVE_HEADROOM),
-            yRange=(y_lo - pad_y, y_hi + pad_y),
-            padding=0.0,
-        )
+        ranges = self.data_bounds() if self._follow_data else None
+        if ranges is not None:
+            fit_view(self._item.vb, ranges, exactly=refit)
 
     def _follow_y_range(self, _vb: object, y_range: tuple[float, float]) -> None:
         for run in self._runs.values():
@@ -481,11 +378,7 @@ class MetricChart(QWidget):
             self._crosshair.show_last()
 
     def _x_text(self, x: float) -> str:
-        if self._x_mode == "time":
-            return datetime.fromtimestamp(x).strftime("%Y-%m-%d %H:%M:%S")
-        if self._x_mode == "relative":
-            return f"{compact_number(x)} s"
-        return f"step {x:,.0f}" if abs(x) < 1e15 else f"step {compact_number(x)}"
+        return x_text(self._x_mode, x)
 
     def _on_scene_clicked(self, event: object) -> None:
         if getattr(event, "double", lambda: False)():
@@ -530,11 +423,3 @@ class MetricChart(QWidget):
 
     def _update_empty_state(self) -> None:
         self._stack.setCurrentWidget(self._plot_page if self._runs else self._empty)
-
-
-def _widen(low: float, high: float) -> tuple[float, float]:
-    """A range around a single value, so a one-point series still shows."""
-    if high > low:
-        return low, high
-    half = abs(low) * 0.05 or 0.5
-    return low - half, high + half
