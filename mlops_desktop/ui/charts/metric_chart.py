@@ -7,10 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPaintEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QStackedLayout,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.runs import MetricSeries
 from mlops_desktop.ui.charts.chart_axes import ReadableAxis, x_text
 from mlops_desktop.ui.charts.chart_data import RunData
+from mlops_desktop.ui.charts.chart_header import ChartHeader
 from mlops_desktop.ui.charts.chart_range import Ranges, fit_view, view_bounds
 from mlops_desktop.ui.charts.crosshair import Crosshair, ReadoutRow
 from mlops_desktop.ui.charts.palette import chart_background, chart_foreground, stable_run_color
@@ -61,18 +60,11 @@ class MetricChart(QWidget):
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
         self._empty.setStyleSheet("color: #777; font-size: 14px;")
-        self.title_label = QLabel()
-        bold = self.title_label.font()
-        bold.setBold(True)
-        self.title_label.setFont(bold)  # a font, not a style sheet: the palette stays in charge
-        self.expand_button = QToolButton()
-        self.expand_button.setText("⤢")
-        self.expand_button.setAutoRaise(True)
-        self.expand_button.setToolTip("Show this chart full size (or double-click it)")
+        self.header = ChartHeader()
+        self.title_label = self.header.title_label
+        self.expand_button = self.header.expand_button
+        self.readout_label = self.header.readout_label
         self.expand_button.clicked.connect(self.expandRequested)
-        self.readout_label = QLabel(" ")
-        self.readout_label.setTextFormat(Qt.TextFormat.RichText)
-        self.readout_label.setWordWrap(True)
         self.x_override = ""  # this chart's own x-axis mode, "" to follow the others
         self._plot = pg.PlotWidget(axisItems={"left": ReadableAxis("left")})
         self._item = self._plot.getPlotItem()
@@ -91,21 +83,11 @@ class MetricChart(QWidget):
         self._plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._apply_palette()
 
-        header = QWidget()
-        top = QVBoxLayout(header)
-        top.setContentsMargins(6, 2, 2, 0)
-        top.setSpacing(0)
-        title_row = QHBoxLayout()
-        title_row.setContentsMargins(0, 0, 0, 0)
-        title_row.addWidget(self.title_label, 1)
-        title_row.addWidget(self.expand_button)
-        top.addLayout(title_row)
-        top.addWidget(self.readout_label)
         plot_page = QWidget()
         page = QVBoxLayout(plot_page)
         page.setContentsMargins(0, 0, 0, 0)
         page.setSpacing(0)
-        page.addWidget(header)
+        page.addWidget(self.header)
         page.addWidget(self._plot, 1)
         self._stack = QStackedLayout(self)
         self._stack.setContentsMargins(0, 0, 0, 0)
@@ -290,15 +272,9 @@ class MetricChart(QWidget):
     def set_compact(self, compact: bool) -> None:
         """Small multiple (swatches and values only, no axis title) or full size."""
         self._compact = bool(compact)
-        self.expand_button.setVisible(self._compact)
+        self.header.set_compact(self._compact)
         for run in self._runs.values():  # thin lines in small charts: faster and clearer
             run.set_width(THIN if self._compact else WIDE)
-        if self._compact:  # a fixed strip: hovering never resizes the plot
-            lines = self.readout_label.fontMetrics().lineSpacing()
-            self.readout_label.setFixedHeight(2 * lines + 2)
-        else:
-            self.readout_label.setMinimumHeight(0)
-            self.readout_label.setMaximumHeight(16777215)
         text, units = _X_LABELS[self._x_mode]
         fg = chart_foreground(self).name()
         self._item.getAxis("bottom").setLabel(
