@@ -43,25 +43,26 @@ class Bounds:
 
 
 def bounds_of(x: np.ndarray, y: np.ndarray, finite: bool, increasing: bool) -> Bounds | None:
-    """Bounds of points with a finite x and y; ``finite``: every x and y is finite."""
-    if not finite:
-        good = np.isfinite(x) & np.isfinite(y)
-        x_ok = x[np.isfinite(x)]
-        if x_ok.size == 0:
-            return None
-        x_lo, x_hi = float(x_ok.min()), float(x_ok.max())
-        y = y[good]
-    elif x.size == 0:
+    """Bounds of points with a finite x and y; ``finite``: every x and y is finite.
+
+    No copy of the points is made: masked reductions skip the non-finite ones.
+    """
+    if x.size == 0:
         return None
-    elif increasing:
-        x_lo, x_hi = float(x[0]), float(x[-1])
+    if finite:
+        good = None
+        x_lo, x_hi = (float(x[0]), float(x[-1])) if increasing else (x.min(), x.max())
     else:
-        x_lo, x_hi = float(x.min()), float(x.max())
-    if y.size == 0:
-        return Bounds(x_lo, x_hi, np.inf, -np.inf, np.inf)
-    y_lo, y_hi = float(y.min()), float(y.max())
+        good_x = np.isfinite(x)
+        if not good_x.any():
+            return None
+        x_lo = float(np.min(x, where=good_x, initial=np.inf))
+        x_hi = float(np.max(x, where=good_x, initial=-np.inf))
+        good = good_x & np.isfinite(y)
+    y_lo = float(np.min(y, where=good, initial=np.inf)) if good is not None else float(y.min())
+    y_hi = float(np.max(y, where=good, initial=-np.inf)) if good is not None else float(y.max())
     # the smallest positive value costs a pass of its own: found when log scale asks for it
-    return Bounds(x_lo, x_hi, y_lo, y_hi, y_lo if y_lo > 0 else np.nan)
+    return Bounds(float(x_lo), float(x_hi), y_lo, y_hi, y_lo if y_lo > 0 else np.nan)
 
 
 def x_values(mode: str, steps: np.ndarray, times: np.ndarray, t0: float) -> np.ndarray:
@@ -131,8 +132,7 @@ class RunData:
         """Everything from the raw points (a new series, or a new mode or smoothing)."""
         self._growing.clear()
         self.mode, self.smoothing = mode, smoothing
-        finite_times = np.flatnonzero(np.isfinite(self.times))
-        self.t0 = float(self.times[finite_times[0]]) if finite_times.size else 0.0
+        self.t0 = _first_finite(self.times)
         x = x_values(mode, self.steps, self.times, self.t0)
         y = self.values
         self.in_order = x.size < 2 or bool(np.all(x[1:] >= x[:-1]))
@@ -199,6 +199,13 @@ class RunData:
         if at < 0:
             return None, None
         return float(self.shown[at]), float(self.y[at])
+
+
+def _first_finite(values: np.ndarray) -> float:
+    if values.size and np.isfinite(values[0]):
+        return float(values[0])
+    finite = np.flatnonzero(np.isfinite(values))
+    return float(values[finite[0]]) if finite.size else 0.0
 
 
 def _follows(x: np.ndarray, new: np.ndarray) -> bool:
