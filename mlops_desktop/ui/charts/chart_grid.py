@@ -186,6 +186,8 @@ class ChartGrid(QWidget):
     def set_keys(self, keys: Iterable[str]) -> list[str]:
         """Have exactly one chart per key (reusing existing ones); returns the new keys."""
         wanted = set(keys)
+        if wanted == set(self._charts):
+            return []  # as they are (a live update): no new layout
         if self._expanded is not None and self._expanded not in wanted:
             self.collapse()
         for key in [k for k in self._charts if k not in wanted]:
