@@ -507,12 +507,19 @@ def test_charts_out_of_view_draw_when_shown_and_reuse_curves(qtbot, runner: Task
     qtbot.waitUntil(lambda: all(charted(panel, k, ["r1", "r2"]) for k in data["r1"]))
     qtbot.waitUntil(lambda: runner.active_count() == 0)
     last = panel.grid.chart("k09")
-    assert last.visibleRegion().isEmpty()  # scrolled out of view
-    assert last._runs["r1"].main is None  # nothing handed to pyqtgraph yet
-    panel.grid.scroll_area.ensureWidgetVisible(last)
+    assert last.visibleRegion().isEmpty()  # scrolled out of view: drawn in the background
     qtbot.waitUntil(lambda: last._runs["r1"].main is not None)
     x, _y = last._runs["r1"].main.getOriginalDataset()
     np.testing.assert_allclose(x, [0, 10, 20])
+    # a chart not on screen waits: nothing handed to pyqtgraph until it shows
+    hidden = MetricChart()
+    qtbot.addWidget(hidden)
+    with qtbot.waitSignal(hidden.drawingDeferred):
+        hidden.set_series([series("a", [1.0, 2.0])], {"a": "run"})
+    assert hidden.pending and hidden._runs["a"].main is None
+    hidden.show()
+    hidden.grab()
+    assert not hidden.pending and hidden._runs["a"].main is not None
     first = panel.grid.chart("k00")
     qtbot.waitUntil(lambda: first._runs["r1"].main is not None)
     items = len(first.plot_item.listDataItems())

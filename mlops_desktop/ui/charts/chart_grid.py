@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +34,7 @@ SYSTEM_GROUP_TITLE = "System (sys/): CPU, memory, GPU; never smoothed"
 CHART_HEIGHT = 230
 MIN_CHART_WIDTH = 340
 MAX_COLUMNS = 4
+DRAW_INTERVAL_MS = 30  # between two charts drawn in the background
 SAME_AS_ALL = "Same as all charts"
 
 
@@ -160,6 +161,10 @@ class ChartGrid(QWidget):
         self._stack.setContentsMargins(0, 0, 0, 0)
         self._stack.addWidget(self.scroll_area)
         self._stack.addWidget(self._expanded_page)
+        self._drawer = QTimer(self)  # draws deferred charts: on screen first, then the rest
+        self._drawer.setInterval(DRAW_INTERVAL_MS)
+        self._drawer.timeout.connect(self._draw_deferred)
+        self.scroll_area.verticalScrollBar().valueChanged.connect(self._draw_soon)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.collapse)
@@ -201,6 +206,7 @@ class ChartGrid(QWidget):
             chart.set_smoothable(not is_system_key(key))
             chart.setMinimumHeight(CHART_HEIGHT)
             chart.expandRequested.connect(lambda key=key: self.expand(key))
+            chart.drawingDeferred.connect(self._draw_soon)
             self._charts[key] = chart
             added.append(key)
         self._relayout()
@@ -257,6 +263,22 @@ class ChartGrid(QWidget):
     def _fit_expanded(self) -> None:
         if self._expanded is not None:
             self._charts[self._expanded].fit_to_data()
+
+    # -- deferred drawing ---------------------------------------------------------------------
+
+    def _draw_soon(self) -> None:
+        if not self._drawer.isActive():
+            self._drawer.start()
+
+    def _draw_deferred(self) -> None:
+        """Draw every waiting chart on screen; else one waiting chart off screen per tick."""
+        waiting = [chart for chart in self._charts.values() if chart.pending]
+        if not waiting:
+            self._drawer.stop()
+            return
+        on_screen = [chart for chart in waiting if chart.on_screen()]
+        for chart in on_screen or waiting[:1]:
+            chart.flush()
 
     # -- layout -------------------------------------------------------------------------------
 

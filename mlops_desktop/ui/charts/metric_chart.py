@@ -42,6 +42,7 @@ class MetricChart(QWidget):
     """
 
     expandRequested = Signal()
+    drawingDeferred = Signal()  # new points wait until the chart shows (or draw_pending)
 
     def __init__(self, parent: QWidget | None = None, *, compact: bool = False) -> None:
         super().__init__(parent)
@@ -303,13 +304,23 @@ class MetricChart(QWidget):
         """After a data change: draw now if the chart is on screen, else when it is painted."""
         self._refit = self._refit or refit
         self._update_empty_state()
-        if self.isVisible() and not self.visibleRegion().isEmpty():
+        if self.on_screen():
             self.flush()
         else:
             self.update()  # paintEvent flushes once the chart shows
+            self.drawingDeferred.emit()
+
+    def on_screen(self) -> bool:
+        """Whether some of the chart is on screen (not scrolled away nor folded)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    @property
+    def pending(self) -> bool:
+        """Whether points or a range fit wait to be handed to pyqtgraph."""
+        return self._refit or any(run.dirty for run in self._runs.values())
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._refit or any(run.dirty for run in self._runs.values()):
+        if self.pending:
             self.flush()
         super().paintEvent(event)
 
