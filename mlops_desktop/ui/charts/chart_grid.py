@@ -175,6 +175,11 @@ class ChartGrid(QWidget):
         """Every key with a chart, in display order."""
         return [key for _group, keys in ordered_groups(self._charts) for key in keys]
 
+    @property
+    def columns(self) -> int:
+        """Charts side by side at the grid's width."""
+        return self._columns
+
     def chart(self, key: str) -> MetricChart:
         return self._charts[key]
 

@@ -35,7 +35,8 @@ from mlops_desktop.ui.charts.palette import run_label, stable_run_color
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
-FIRST_CHARTS = 6  # charts loaded and drawn before the others: what the tab shows first
+FIRST_CHARTS = 6  # charts loaded before the others (at most): what the tab shows first
+FIRST_ROWS = 2  # rows of charts the tab shows first
 LOADING_TEXT = "Loading…"
 X_AXIS_CHOICES = (("Step", "step"), ("Wall time", "time"), ("Relative time", "relative"))
 Cursor = tuple[int, int]
@@ -69,13 +70,14 @@ def load_selection(
     mode: str,
     smoothing: float,
     keys: list[str] | None = None,
+    first: int = FIRST_CHARTS,
     *,
     state: TaskState,
 ) -> tuple[list[str], Computed, list[str]]:
     """Whole series of the runs' keys, first the charts seen first (worker thread).
 
-    With ``keys`` None, every key of the runs is listed and the first :data:`FIRST_CHARTS` in
-    display order are loaded; the others are returned to be loaded next. With ``keys``, those
+    With ``keys`` None, every key of the runs is listed and the ``first`` ones in display
+    order are loaded; the others are returned to be loaded next. With ``keys``, those
     are loaded. The curves are computed here too, for the x-axis mode of each key's chart
     (``modes``, else ``mode``) and the smoothing (never for ``sys/`` keys), so the GUI thread
     only draws.
@@ -89,7 +91,7 @@ def load_selection(
             for _group, group_keys in ordered_groups(source.metric_keys(run_ids))
             for key in group_keys
         ]
-        now, later = every[:FIRST_CHARTS], every[FIRST_CHARTS:]
+        now, later = every[:first], every[first:]
     else:
         every, now, later = list(keys), list(keys), []
     loaded: Computed = {}
@@ -222,6 +224,10 @@ class MetricPanel(QWidget):
             return None
         return self.grid.chart(self._key)
 
+    def first_charts(self) -> int:
+        """How many charts load first: the first rows at the grid's width."""
+        return min(FIRST_CHARTS, FIRST_ROWS * self.grid.columns)
+
     def set_runs(self, runs: list[RunSummary]) -> None:
         """Chart every metric of ``runs`` (each in its stable colour); loads in background."""
         self._run_ids = [run.id for run in runs]
@@ -248,6 +254,7 @@ class MetricPanel(QWidget):
             self._x_mode,
             self._smoothing,
             keys,
+            self.first_charts(),
             key=(self, "series"),
             on_done=self._on_selection if keys is None else self._on_more,
             on_failed=self._on_failed,
