@@ -136,6 +136,55 @@ def metric_series(s: Session, run_id: str, key: str) -> MetricSeries:
     )
 
 
+# Where a chart stopped reading a series: (seq_first, n) of the last chunk it read.
+MetricCursor = tuple[int, int]
+
+
+def metric_series_after(
+    s: Session, run_id: str, key: str, after: MetricCursor | None = None
+) -> tuple[MetricSeries, MetricCursor]:
+    """The points of a series logged after ``after``, and the cursor to read on from.
+
+    ``after=None`` reads the whole series. Chunks are written once and never grow, so only
+    chunks that start after the cursor's chunk are read; should that chunk ever hold more
+    points than when it was read (``n`` grew), it is read again and only its new points kept.
+    With nothing new, the series is empty and the cursor unchanged.
+
+    Raises:
+        RunNotFound: no such run.
+        MetricNotFound: ``after`` is None and the run has no such metric.
+    """
+    rid = resolve_run_id(s, run_id)
+    query = select(
+        chunk_t.c.seq_first, chunk_t.c.n, chunk_t.c.steps, chunk_t.c.timestamps, chunk_t.c["values"]
+    ).where(chunk_t.c.run_id == rid, chunk_t.c.key == key)
+    if after is not None:
+        last_seq, last_n = after
+        query = query.where(
+            (chunk_t.c.seq_first > last_seq)
+            | ((chunk_t.c.seq_first == last_seq) & (chunk_t.c.n > last_n))
+        )
+    rows = s.execute(query.order_by(chunk_t.c.seq_first)).all()
+    if not rows and after is None:
+        raise MetricNotFound(f"Run {rid[:8]} has no metric {key!r}.")
+    steps, times, values = bytearray(), bytearray(), bytearray()
+    for r in rows:
+        skip = after[1] if after is not None and r.seq_first == after[0] else 0
+        steps += memoryview(decode_column(r.steps, r.n))[skip * 8 :]
+        times += memoryview(decode_column(r.timestamps, r.n))[skip * 8 :]
+        values += memoryview(decode_column(r.values, r.n))[skip * 8 :]
+    cursor = (int(rows[-1].seq_first), int(rows[-1].n)) if rows else after
+    assert cursor is not None
+    series = MetricSeries(
+        run_id=rid,
+        key=key,
+        steps=np.frombuffer(steps, dtype="<i8"),
+        timestamps=np.frombuffer(times, dtype="<f8"),
+        values=np.frombuffer(values, dtype="<f8"),
+    )
+    return series, cursor
+
+
 def set_notes(s: Session, run_id: str, notes: str) -> None:
     rid = resolve_run_id(s, run_id)
     result = s.execute(update(run_t).where(run_t.c.id == rid).values(notes=notes))

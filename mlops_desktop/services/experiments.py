@@ -176,6 +176,18 @@ class ExperimentService(RunEdits, CatalogService):
         with self.catalog.session_scope() as s:
             return run_detail.metric_series(s, run_id, key)
 
+    def metric_series_after(
+        self, run_id: str, key: str, after: run_detail.MetricCursor | None = None
+    ) -> tuple[MetricSeries, run_detail.MetricCursor]:
+        """The points of a series stored after the cursor ``after`` (all with None), and the
+        cursor to pass next time: a live chart reads only what is new.
+
+        Raises:
+            RunNotFound, MetricNotFound (only when ``after`` is None).
+        """
+        with self.catalog.session_scope() as s:
+            return run_detail.metric_series_after(s, run_id, key, after)
+
     def system_metrics(self, run_id: str) -> RunSystemMetrics:
         """A run's ``sys/`` series (CPU, RAM, each leased GPU) and its energy with its source.
 

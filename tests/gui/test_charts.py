@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from mlops_desktop.core.errors import MetricNotFound
 from mlops_desktop.core.runs import MetricSeries, RunSummary
@@ -90,24 +90,23 @@ def test_empty_state_text(chart: MetricChart) -> None:
     assert chart._stack.currentWidget() is chart._empty
     assert chart._empty.text() == EMPTY_TEXT
     chart.set_series([series("a", [1, 2, 3])], {"a": "first"})
-    assert chart._stack.currentWidget() is chart._plot
+    assert chart._stack.currentWidget() is chart._plot_page
     chart.clear()
     assert chart._stack.currentWidget() is chart._empty
     assert chart.run_ids() == []
 
 
-def test_legend_labels_and_update_series(chart: MetricChart) -> None:
+def test_update_and_append_series(chart: MetricChart) -> None:
     chart.set_key("loss")
     chart.set_series([series("a", [1, 2]), series("b", [3, 4])], {"a": "alpha", "b": "beta"})
-    names = [label.text for _sample, label in chart.plot_item.legend.items]
-    assert names == ["alpha", "beta"]
-    other = chart._curves["b"].main
+    assert chart.plot_item.legend is None  # the run legend is shared, outside the plots
+    other = chart._runs["b"].main
     chart.update_series(series("a", [1, 2, 3, 4, 5]))
     assert len(chart.curve_data("a")[1]) == 5
-    assert chart._curves["b"].main is other  # the other run's curve is untouched
+    assert chart._runs["b"].main is other  # the other run's curve is untouched
     chart.update_series(series("c", [7]))
     assert chart.run_ids() == ["a", "b", "c"]
-    assert chart.plot_item.titleLabel.text == "loss"
+    assert chart.title_label.text() == "loss"
 
 
 def test_nan_inf_and_negative_on_log_scale_are_gaps(qtbot, chart: MetricChart) -> None:
@@ -119,7 +118,7 @@ def test_nan_inf_and_negative_on_log_scale_are_gaps(qtbot, chart: MetricChart) -
     (x_low, x_high), (y_low, y_high) = chart.plot_item.vb.viewRange()
     assert all(math.isfinite(v) for v in (x_low, x_high, y_low, y_high))
     assert y_low > -1.5 and y_high < 4.5  # log10 range of the positive finite values (0..3)
-    item = chart._curves["a"].main
+    item = chart._runs["a"].main
     assert item.opts["connect"] == "finite"
     _x, shown = item.getData()
     assert np.isnan(shown[[1, 3, 4]]).all()  # non-finite raw values stay gaps when smoothed
@@ -127,14 +126,103 @@ def test_nan_inf_and_negative_on_log_scale_are_gaps(qtbot, chart: MetricChart) -
     chart.set_smoothing(0.0)
     chart.grab()
     (_xl, _xh), (y_low, y_high) = chart.plot_item.vb.viewRange()
-    assert -100 < y_low < -5 and 1000 < y_high < 1100  # inf did not poison the autorange
+    assert -100 < y_low < -5 and 1000 < y_high < 1100  # inf did not poison the range
+
+
+def test_nan_and_inf_get_markers_at_the_edges(qtbot, chart: MetricChart) -> None:
+    # the demo's sgd-exploding-lr: growing loss, then +inf twice, then NaN
+    values = [40.0, 1.6e3, 6.4e4, 2.56e6, 1e12, 1e21, np.inf, np.inf, np.nan, np.nan, -np.inf]
+    chart.set_series([series("a", values)], {"a": "exploding"})
+    marks = chart.nonfinite_marks("a")
+    np.testing.assert_allclose(marks["+inf"], [60, 70])  # steps are 10 apart
+    np.testing.assert_allclose(marks["nan"], [80, 90])
+    np.testing.assert_allclose(marks["-inf"], [100])
+    spots = chart._runs["a"].marks.data
+    (_x0, _x1), (y_low, y_high) = chart.plot_item.vb.viewRange()
+    ups = [s for s in spots if s["symbol"] == "t1"]
+    assert ups and all(y_low < s["y"] <= y_high and s["y"] > (y_low + y_high) / 2 for s in ups)
+    assert chart._runs["a"].marks.opts["pen"].color() == chart.run_color("a")
+    x_low, x_high = chart.plot_item.vb.viewRange()[0]
+    assert x_low <= 0 and x_high >= 100  # the x range reaches the last (non-finite) point
+    rows = chart.show_crosshair_at(75.0)
+    assert [r.value for r in rows] == [math.inf]
+    assert "inf" in chart.readout_label.text()
+    chart.show_crosshair_at(95.0)
+    assert "nan" in chart.readout_label.text()
+
+
+def test_log_axis_labels_have_no_si_prefix(qtbot, chart: MetricChart) -> None:
+    from mlops_desktop.ui.charts.chart_axes import decade_label
+
+    chart.set_series([series("a", [1e-3, 1.0, 1e6, 1e21])], {"a": "run"})
+    left = chart.plot_item.getAxis("left")
+    chart.grab()
+    assert left.labelString().find("x1e") < 0 and left.autoSIPrefixScale == 1.0
+    assert left.tickStrings([0.0, 5e20, 1e21], 1.0, 5e20) == ["0", "5e20", "1e21"]
+    chart.set_log_y(True)
+    chart.grab()
+    assert left.autoSIPrefixScale == 1.0
+    assert left.tickStrings([-3.0, 0.0, 6.0, 21.0], 1.0, 3.0) == ["0.001", "1", "10⁶", "10²¹"]
+    assert decade_label(-6) == "10⁻⁶"
+    _x, (y_low, y_high) = chart.plot_item.vb.viewRange()
+    assert -4.5 < y_low < -2.9 and 21 < y_high < 23  # decades of the data, not (x1e+21)
+
+
+def test_crosshair_readout_at_the_mouse(qtbot, chart: MetricChart) -> None:
+    a = series("a", [1.0, 2.0, 3.0, 4.0])  # steps 0, 10, 20, 30
+    b = series("b", [10.0, 20.0])  # steps 0, 10
+    chart.set_series([a, b], {"a": "alpha", "b": "beta"})
+    chart.grab()
+    vb = chart.plot_item.vb
+    scene_pos = vb.mapViewToScene(QPointF(25.0, 2.0))
+    chart.plot_item.scene().sigMouseMoved.emit(scene_pos)
+    assert chart.crosshair.visible
+    assert chart.crosshair.line.value() == pytest.approx(25.0, abs=0.5)
+    got = {r.run_id: r.value for r in chart.crosshair.rows}
+    assert got == {"a": 3.0, "b": 20.0}  # the last point at or before x, per run
+    text = chart.readout_label.text()
+    assert "alpha" in text and "beta" in text and chart.run_color("a").name() in text
+    chart.plot_item.scene().sigMouseMoved.emit(QPointF(-50.0, -50.0))  # off the plot
+    assert not chart.crosshair.visible
+    assert [r.value for r in chart.crosshair.rows] == [4.0, 20.0]  # the strip shows last values
+    before = chart.show_crosshair_at(-5.0)
+    assert [r.value for r in before] == [None, None]
+
+
+def test_range_is_recomputed_when_switching_x_mode(chart: MetricChart) -> None:
+    steps = np.arange(1000, dtype=np.int64)
+    times = 1.7e9 + np.arange(1000) * 1e-8  # the whole run took 10 microseconds
+    chart.set_series([MetricSeries("a", "loss", steps, times, np.linspace(1, 2, 1000))], {})
+    chart.grab()
+    assert chart.plot_item.vb.viewRange()[0][1] > 900
+    chart.set_x_axis("relative")
+    chart.grab()
+    x_low, x_high = chart.plot_item.vb.viewRange()[0]
+    assert x_low <= 0.0 and 9e-6 < x_high < 2e-5  # not the step range kept, nor a collapsed one
+    chart.set_x_axis("step")
+    chart.grab()
+    assert chart.plot_item.vb.viewRange()[0][1] > 900
+
+
+def test_live_append_continues_the_smoothing(chart: MetricChart) -> None:
+    raw = np.random.default_rng(3).normal(size=600)
+    chart.set_smoothing(0.8)
+    whole = series("a", raw)
+    first = MetricSeries("a", "loss", whole.steps[:500], whole.timestamps[:500], raw[:500])
+    rest = MetricSeries("a", "loss", whole.steps[500:], whole.timestamps[500:], raw[500:])
+    chart.set_series([first], {"a": "run"})
+    chart.append_points(rest)
+    x, y = chart.curve_data("a")
+    np.testing.assert_allclose(x, whole.steps)
+    np.testing.assert_allclose(y, reference_ema(raw.tolist(), 0.8), rtol=1e-9)
+    assert chart.plot_item.vb.viewRange()[0][1] >= 5990  # the range followed the new points
 
 
 def test_smoothing_draws_raw_shadow_and_smoothed_main(chart: MetricChart) -> None:
     raw = np.array([1.0, 5.0, 2.0, 8.0, 3.0])
     chart.set_series([series("a", raw)], {"a": "run"})
     chart.set_smoothing(0.6)
-    curves = chart._curves["a"]
+    curves = chart._runs["a"]
     assert curves.shadow.isVisible()
     np.testing.assert_allclose(curves.shadow.getOriginalDataset()[1], raw)
     np.testing.assert_allclose(chart.curve_data("a")[1], reference_ema(raw.tolist(), 0.6))
@@ -183,7 +271,7 @@ def test_million_points_draw(chart: MetricChart) -> None:
     chart.grab()
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0, f"1M points took {elapsed:.2f} s"  # the benchmark checks < 200 ms
-    _x, shown = chart._curves["big"].main.getData()
+    _x, shown = chart._runs["big"].main.getData()
     assert len(shown) < 100_000  # downsampled for display
 
 
@@ -191,12 +279,13 @@ def test_million_points_draw(chart: MetricChart) -> None:
 
 
 class FakeService:
-    """In-memory stand-in for ExperimentService's two metric methods."""
+    """In-memory stand-in for ExperimentService's metric methods (cursor = points read)."""
 
     def __init__(self, data: dict[str, dict[str, list[float]]]) -> None:
         self.data = data
         self.gui_thread = threading.current_thread()
         self.calls_on_gui_thread = 0
+        self.points_read = 0
 
     def _note_thread(self) -> None:
         if threading.current_thread() is self.gui_thread:
@@ -206,12 +295,21 @@ class FakeService:
         self._note_thread()
         return sorted({key for rid in run_ids for key in self.data.get(rid, {})})
 
-    def metric_series(self, run_id: str, key: str) -> MetricSeries:
+    def metric_series_after(
+        self, run_id: str, key: str, after: tuple[int, int] | None = None
+    ) -> tuple[MetricSeries, tuple[int, int]]:
         self._note_thread()
         try:
-            return series(run_id, self.data[run_id][key], key)
+            values = self.data[run_id][key]
         except KeyError:
             raise MetricNotFound(f"{run_id} has no {key}") from None
+        start = 0 if after is None else after[1]
+        whole = series(run_id, values, key)
+        self.points_read += len(values) - start
+        tail = MetricSeries(
+            run_id, key, whole.steps[start:], whole.timestamps[start:], whole.values[start:]
+        )
+        return tail, (0, len(values))
 
 
 def test_choose_key() -> None:
@@ -221,44 +319,230 @@ def test_choose_key() -> None:
     assert choose_key(["acc", "f1", "loss"], "f1") == "f1"
 
 
-def test_panel_loads_keys_and_series_off_the_gui_thread(qtbot, runner: TaskRunner) -> None:
-    service = FakeService(
-        {"r1": {"acc": [0.1, 0.5], "loss": [3, 2, 1]}, "r2": {"acc": [0.2], "loss": [4, 3]}}
-    )
+def charted(panel: MetricPanel, key: str, run_ids: list[str]) -> bool:
+    """Whether the panel's chart of ``key`` exists and shows exactly ``run_ids``."""
+    charts = panel.grid.charts()
+    return key in charts and charts[key].run_ids() == run_ids
+
+
+def grid_data() -> dict[str, dict[str, list[float]]]:
+    return {
+        "r1": {
+            "acc": [0.1, 0.5],
+            "train/loss": [3, 2, 1],
+            "train/acc": [0.2, 0.4],
+            "val/loss": [4, 3],
+            "sys/cpu_percent": [0.0, 0.0, 100.0, 0.0],
+        },
+        "r2": {"acc": [0.2], "train/loss": [4, 3]},
+    }
+
+
+def test_grid_has_one_chart_per_key_grouped_by_prefix(qtbot, runner: TaskRunner) -> None:
+    service = FakeService(grid_data())
     panel = MetricPanel(service, runner)
     qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
     with qtbot.waitSignal(panel.keyChanged) as blocker:
         panel.set_runs([run("r1", "first"), run("r2")])
-    assert blocker.args == ["loss"]
-    qtbot.waitUntil(lambda: panel.chart.run_ids() == ["r1", "r2"])
-    assert [panel.key_combo.itemText(i) for i in range(panel.key_combo.count())] == ["acc", "loss"]
-    names = [label.text for _s, label in panel.chart.plot_item.legend.items]
-    assert names == ["first (r1)", "r2"]
+    assert blocker.args == ["train/loss"]
+    grid = panel.grid
+    qtbot.waitUntil(lambda: charted(panel, "train/loss", ["r1", "r2"]))
+    assert service.calls_on_gui_thread == 0
+    assert grid.groups() == ["", "train/", "val/", "sys/"]  # no prefix first, sys/ last
+    assert grid.chart_keys() == ["acc", "train/acc", "train/loss", "val/loss", "sys/cpu_percent"]
+    assert grid.section("train/").keys == ["train/acc", "train/loss"]
+    assert grid.section("train/").header.text().startswith("train/")
+    assert grid.section("train/").open and not grid.section("sys/").open  # sys/ folded
+    assert [e[0] for e in panel.legend.entries()] == ["first (r1)", "r2"]
+    # the search box filters the charts
+    panel.search.setText("loss")
+    assert grid.visible_keys() == ["train/loss", "val/loss"]
+    assert not grid.section("").isVisibleTo(panel)
+    panel.search.setText("")
+    # expand one chart, then Esc back to the grid
+    grid.chart("val/loss").expandRequested.emit()
+    assert grid.expanded_key == "val/loss" and panel.current_key == "val/loss"
+    assert grid.chart("val/loss").isVisibleTo(panel)
+    qtbot.keyClick(grid.back_button, Qt.Key.Key_Escape)
+    assert grid.expanded_key is None
+    # per-chart x axis, while the others follow the global choice
+    grid.expand("train/loss")
+    grid.x_override.setCurrentIndex(grid.x_override.findData("relative"))
+    grid.collapse()
+    panel.x_combo.setCurrentIndex(panel.x_combo.findData("time"))
+    assert grid.chart("train/loss").x_axis_mode == "relative"
+    assert grid.chart("acc").x_axis_mode == "time"
+    panel.log_check.setChecked(True)
+    assert all(chart.log_y for chart in grid.charts().values())
+    panel.set_runs([])
+    assert grid.chart_keys() == [] and panel.legend.entries() == []
+
+
+def test_system_metrics_are_never_smoothed(qtbot, runner: TaskRunner) -> None:
+    panel = MetricPanel(FakeService(grid_data()), runner)
+    qtbot.addWidget(panel)
+    panel.set_runs([run("r1")])
+    qtbot.waitUntil(lambda: "sys/cpu_percent" in panel.grid.chart_keys())
+    panel.smoothing_slider.setValue(60)
+    assert panel.smoothing_label.text() == "0.60"
+    assert panel.grid.chart("train/loss").smoothing == 0.6
+    cpu = panel.grid.chart("sys/cpu_percent")
+    assert cpu.smoothing == 0.0 and not cpu.smoothable
+    np.testing.assert_allclose(cpu.curve_data("r1")[1], [0.0, 0.0, 100.0, 0.0])  # raw
+
+
+def test_run_colours_do_not_depend_on_selection_order(qtbot, runner: TaskRunner) -> None:
+    from mlops_desktop.ui.charts.palette import stable_run_color
+
+    panel = MetricPanel(FakeService(grid_data()), runner)
+    qtbot.addWidget(panel)
+    panel.set_runs([run("r1"), run("r2", tags={"mlops.color": "#123456"})])
+    qtbot.waitUntil(lambda: charted(panel, "acc", ["r1", "r2"]))
+    first = {r: panel.grid.chart("acc").run_color(r).name() for r in ("r1", "r2")}
+    panel.set_runs([run("r2", tags={"mlops.color": "#123456"}), run("r1")])
+    qtbot.waitUntil(lambda: charted(panel, "acc", ["r2", "r1"]))
+    second = {r: panel.grid.chart("acc").run_color(r).name() for r in ("r1", "r2")}
+    assert first == second == {"r1": stable_run_color("r1").name(), "r2": "#123456"}
+    legend = dict((label, color.name()) for label, color in panel.legend.entries())
+    assert legend == {"r1": first["r1"], "r2": "#123456"}
+    assert first["r1"] in panel.legend.label.text()
+
+
+def test_theme_switch_recolours_legend_titles_and_axes(qtbot, runner: TaskRunner, qapp) -> None:
+    from PySide6.QtGui import QPalette
+
+    from mlops_desktop.ui.theme import dark_palette
+
+    panel = MetricPanel(FakeService(grid_data()), runner)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_runs([run("r1")])
+    qtbot.waitUntil(lambda: "acc" in panel.grid.chart_keys())
+    chart = panel.grid.chart("acc")
+    role = QPalette.ColorRole.WindowText
+    light = panel.legend.label.palette().color(role).name()
+    qapp.setPalette(dark_palette())
+    dark = dark_palette().color(role).name()
+    qtbot.waitUntil(lambda: panel.legend.label.palette().color(role).name() == dark)
+    assert dark != light
+    assert chart.title_label.palette().color(role).name() == dark
+    assert chart.readout_label.palette().color(role).name() == dark
+    assert chart.plot_item.getAxis("left").textPen().color().name() == dark
+
+
+def test_live_refresh_reads_and_appends_only_new_points(qtbot, runner: TaskRunner) -> None:
+    service = FakeService(grid_data())
+    panel = MetricPanel(service, runner)
+    qtbot.addWidget(panel)
+    panel.set_runs([run("r1"), run("r2")])
+    qtbot.waitUntil(lambda: charted(panel, "acc", ["r1", "r2"]))
+    read_before = service.points_read
+    service.data["r2"]["acc"] = [0.2, 0.3, 0.4]
+    service.data["r2"]["val/loss"] = [9.0]  # a key new to this run
+    panel.refresh_runs({"r2", "not-shown"})
+    qtbot.waitUntil(lambda: len(panel.grid.chart("acc").curve_data("r2")[1]) == 3)
+    qtbot.waitUntil(lambda: "r2" in panel.grid.chart("val/loss").run_ids())
+    assert service.points_read - read_before == 3  # two new acc points and the new key's one
+    np.testing.assert_allclose(panel.grid.chart("acc").curve_data("r2")[1], [0.2, 0.3, 0.4])
     assert service.calls_on_gui_thread == 0
 
-    with qtbot.waitSignal(panel.keyChanged) as blocker:
-        panel.key_combo.setCurrentIndex(0)
-    assert blocker.args == ["acc"]
-    qtbot.waitUntil(lambda: len(panel.chart.curve_data("r1")[1]) == 2)
 
-    # the chosen key is remembered for the next selection
-    panel.set_runs([run("r2")])
-    qtbot.waitUntil(lambda: panel.chart.run_ids() == ["r2"])
-    assert panel.current_key == "acc"
+def test_live_points_from_the_catalog_are_appended(qtbot, home, service, runner) -> None:
+    from catalog_spools import SpoolBuilder
 
-    # live refresh: new points of a shown run
-    service.data["r2"]["acc"] = [0.2, 0.3, 0.4]
-    panel.refresh_runs({"r2", "not-shown"})
-    qtbot.waitUntil(lambda: len(panel.chart.curve_data("r2")[1]) == 3)
+    b = SpoolBuilder(home).start(name="live")
+    b.series("train/loss", [4.0, 3.0]).series("sys/cpu_percent", [5.0]).write()
+    service.ingest()
+    (summary,) = service.list_runs()
+    panel = MetricPanel(service, runner)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_runs([summary])
+    qtbot.waitUntil(lambda: charted(panel, "train/loss", [b.run_id]))
+    reads: list[tuple[str, object]] = []
+    real = service.metric_series_after
 
-    panel.smoothing_slider.setValue(60)
-    assert panel.smoothing_label.text() == "0.60" and panel.chart.smoothing == 0.6
-    panel.log_check.setChecked(True)
-    assert panel.chart.log_y
-    panel.x_combo.setCurrentIndex(2)
-    assert panel.chart.x_axis_mode == "relative"
-    panel.set_runs([])
-    assert panel.chart.run_ids() == [] and panel.key_combo.count() == 0
+    def counted(run_id, key, after=None):  # type: ignore[no-untyped-def]
+        got = real(run_id, key, after)
+        reads.append((key, len(got[0].values)))
+        return got
+
+    service.metric_series_after = counted
+    b.series("train/loss", [2.0, 1.0], first_step=2).write()
+    report = service.ingest()
+    panel.refresh_runs(report.changed_runs)
+    chart = panel.grid.chart("train/loss")
+    qtbot.waitUntil(lambda: len(chart.curve_data(b.run_id)[1]) == 4)
+    np.testing.assert_allclose(chart.curve_data(b.run_id)[1], [4.0, 3.0, 2.0, 1.0])
+    assert sorted(reads) == [("sys/cpu_percent", 0), ("train/loss", 2)]  # only new points
+
+
+def test_first_charts_load_first_then_the_rest(qtbot, runner: TaskRunner) -> None:
+    from mlops_desktop.ui.charts.metric_panel import FIRST_CHARTS, load_selection
+    from mlops_desktop.ui.tasks import TaskState
+
+    data = {"r1": {f"k{i:02d}": [float(i), 1.0] for i in range(FIRST_CHARTS + 3)}}
+    service = FakeService(data)
+    keys, loaded, later = load_selection(
+        service, ["r1"], {}, "step", 0.0, state=TaskState(lambda *_: None)
+    )
+    assert len(keys) == FIRST_CHARTS + 3 and len(later) == 3
+    assert {key for _run, key in loaded} == set(keys[:FIRST_CHARTS])
+    panel = MetricPanel(service, runner)
+    qtbot.addWidget(panel)
+    panel.set_runs([run("r1")])
+    qtbot.waitUntil(lambda: all(charted(panel, k, ["r1"]) for k in keys))
+
+
+def test_charts_out_of_view_draw_when_shown_and_reuse_curves(qtbot, runner: TaskRunner) -> None:
+    data = {"r1": {f"k{i:02d}": [float(i), 2.0, 3.0] for i in range(10)}}
+    data["r2"] = {key: [1.0] for key in data["r1"]}
+    panel = MetricPanel(FakeService(data), runner)
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    panel.set_runs([run("r1"), run("r2")])
+    qtbot.waitUntil(lambda: all(charted(panel, k, ["r1", "r2"]) for k in data["r1"]))
+    qtbot.waitUntil(lambda: runner.active_count() == 0)
+    last = panel.grid.chart("k09")
+    assert last.visibleRegion().isEmpty()  # scrolled out of view: drawn in the background
+    qtbot.waitUntil(lambda: last._runs["r1"].main is not None)
+    x, _y = last._runs["r1"].main.getOriginalDataset()
+    np.testing.assert_allclose(x, [0, 10, 20])
+    # a chart not on screen waits: nothing handed to pyqtgraph until it shows
+    hidden = MetricChart()
+    qtbot.addWidget(hidden)
+    with qtbot.waitSignal(hidden.drawingDeferred):
+        hidden.set_series([series("a", [1.0, 2.0])], {"a": "run"})
+    assert hidden.pending and hidden._runs["a"].main is None
+    hidden.show()
+    hidden.grab()
+    assert not hidden.pending and hidden._runs["a"].main is not None
+    first = panel.grid.chart("k00")
+    qtbot.waitUntil(lambda: first._runs["r1"].main is not None)
+    items = len(first.plot_item.listDataItems())
+    panel.set_runs([run("r2"), run("r1")])
+    qtbot.waitUntil(lambda: charted(panel, "k00", ["r2", "r1"]))
+    panel.grid.scroll_area.ensureWidgetVisible(first)
+    qtbot.waitUntil(lambda: first._runs["r2"].main is not None)
+    assert len(first.plot_item.listDataItems()) == items  # curves reused, not made anew
+
+
+def test_grid_columns_follow_the_width(qtbot) -> None:
+    from mlops_desktop.ui.charts.chart_grid import ChartGrid
+
+    grid = ChartGrid()
+    qtbot.addWidget(grid)
+    grid.set_keys(["a", "b", "c"])
+    grid.resize(800, 600)
+    grid.show()
+    qtbot.waitUntil(lambda: grid._columns == 2)
+    grid.resize(1200, 600)
+    qtbot.waitUntil(lambda: grid._columns == 3)
+    section = grid.section("")
+    assert section.grid.getItemPosition(section.grid.indexOf(grid.chart("c")))[:2] == (0, 2)
 
 
 def test_panel_drops_stale_results(qtbot, runner: TaskRunner) -> None:
@@ -275,10 +559,11 @@ def test_panel_drops_stale_results(qtbot, runner: TaskRunner) -> None:
     qtbot.addWidget(panel)
     panel.set_runs([run("slow")])
     panel.set_runs([run("fast")])
-    qtbot.waitUntil(lambda: panel.chart.run_ids() == ["fast"])
+    qtbot.waitUntil(lambda: "loss" in panel.grid.chart_keys())
+    qtbot.waitUntil(lambda: charted(panel, "loss", ["fast"]))
     gate.set()
     qtbot.waitUntil(lambda: runner.active_count() == 0)
-    assert panel.chart.run_ids() == ["fast"]
+    assert panel.grid.chart("loss").run_ids() == ["fast"]
 
 
 def test_panel_shows_load_errors(qtbot, runner: TaskRunner) -> None:
@@ -289,7 +574,7 @@ def test_panel_shows_load_errors(qtbot, runner: TaskRunner) -> None:
     panel = MetricPanel(BrokenService({}), runner)
     qtbot.addWidget(panel)
     panel.set_runs([run("r1")])
-    qtbot.waitUntil(lambda: "catalog is locked" in panel.chart._empty.text())
+    qtbot.waitUntil(lambda: "catalog is locked" in panel.message.text())
 
 
 # -- ParallelCoordinatesView ------------------------------------------------------------------

@@ -10,6 +10,7 @@ double precision. A 1,000,000-point series smooths in a few tens of milliseconds
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,23 +33,52 @@ def smooth_ema(values: np.ndarray, weight: float) -> np.ndarray:
     Returns:
         A new float64 array as long as ``values``.
     """
+    return smooth_ema_from(values, weight, EmaState())[0]
+
+
+@dataclass(frozen=True)
+class EmaState:
+    """Where a debiased EMA stopped: the biased average and how many finite values entered it.
+
+    Carrying it lets a live chart smooth only the points that arrived, not the whole series.
+    """
+
+    biased: float = 0.0
+    count: int = 0
+
+
+def smooth_ema_from(
+    values: np.ndarray, weight: float, state: EmaState
+) -> tuple[np.ndarray, EmaState]:
+    """:func:`smooth_ema` of ``values`` continuing from ``state`` (the series' earlier points).
+
+    ``smooth_ema_from(b, w, s)`` where ``s`` is the state after ``a`` equals the tail of
+    ``smooth_ema(concat(a, b), w)``.
+
+    Returns:
+        The smoothed values and the state after them.
+    """
     y = np.array(values, dtype=np.float64, copy=True)
     weight = min(max(float(weight), 0.0), MAX_WEIGHT)
     if weight == 0.0 or y.size == 0:
-        return y
+        return y, state
     finite = np.isfinite(y)
     all_finite = bool(finite.all())
     v = y if all_finite else y[finite]
     if v.size == 0:
-        return y
+        return y, state
     ema = _ema_from_zero(v, weight)
+    counts = np.arange(state.count + 1, state.count + v.size + 1, dtype=np.float64)
     with np.errstate(under="ignore"):
-        debias = -np.expm1(np.arange(1, v.size + 1, dtype=np.float64) * math.log(weight))
+        if state.count:
+            ema += state.biased * np.power(weight, np.arange(1, v.size + 1, dtype=np.float64))
+        debias = -np.expm1(counts * math.log(weight))
+    after = EmaState(float(ema[-1]), state.count + int(v.size))
     smoothed = ema / debias
     if all_finite:
-        return smoothed
+        return smoothed, after
     y[finite] = smoothed
-    return y
+    return y, after
 
 
 def _ema_from_zero(v: np.ndarray, w: float) -> np.ndarray:
