@@ -385,6 +385,7 @@ def test_system_metrics_are_never_smoothed(qtbot, runner: TaskRunner) -> None:
     qtbot.addWidget(panel)
     panel.set_runs([run("r1")])
     qtbot.waitUntil(lambda: "sys/cpu_percent" in panel.grid.chart_keys())
+    qtbot.waitUntil(lambda: "r1" in panel.grid.chart("sys/cpu_percent").run_ids())  # loads last
     panel.smoothing_slider.setValue(60)
     assert panel.smoothing_label.text() == "0.60"
     assert panel.grid.chart("train/loss").smoothing == 0.6

@@ -8,6 +8,7 @@ from typing import Any
 from gui_spools import write_run
 
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.ui.charts.chart_grid import ordered_groups
 from mlops_desktop.ui.charts.metric_panel import load_selection
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
 from mlops_desktop.ui.panes.experiments.run_system import chart_specs
@@ -62,13 +63,17 @@ def test_a_run_without_system_metrics_says_how_to_get_them(
     assert view.system.stack.currentWidget() is view.system.empty
 
 
-def test_system_keys_stay_out_of_the_metric_charts(home: Path, service: ExperimentService) -> None:
+def test_system_keys_come_last_in_their_own_group_and_unsmoothed(
+    home: Path, service: ExperimentService
+) -> None:
     run_id = write_run(home, metrics={"loss": [1.0, 0.5], **SYSTEM})
     service.ingest()
-    keys, key, _series = load_selection(
-        service, [run_id], None, state=TaskState(lambda _f, _m: None)
+    keys, _computed, _later = load_selection(
+        service, [run_id], {}, "step", 0.9, state=TaskState(lambda _f, _m: None)
     )
-    assert keys == ["loss"] and key == "loss"
+    assert keys[0] == "loss"
+    assert keys[1:] and all(key.startswith("sys/") for key in keys[1:])
+    assert [group for group, _keys in ordered_groups(keys)][-1] == "sys/"
 
 
 def test_unknown_system_keys_get_a_chart_of_their_own() -> None:
