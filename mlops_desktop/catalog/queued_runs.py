@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.schema import run_t
 from mlops_desktop.catalog.upsert import insert_ignore
-from mlops_desktop.catalog.writes import experiment_id
+from mlops_desktop.catalog.writes import experiment_id, next_color_index
 from mlops_desktop.core.runs import RunStatus
 
 QUEUED = RunStatus.QUEUED.value
@@ -37,9 +37,11 @@ def insert_queued_run(
     at: float,
 ) -> None:
     """Record a launched run as queued (a write session; nothing when it exists already)."""
+    exp_id = experiment_id(s, experiment)
     row = {
         "id": run_id,
-        "experiment_id": experiment_id(s, experiment),
+        "experiment_id": exp_id,
+        "color_index": next_color_index(exp_id),
         "name": name,
         "status": QUEUED,
         "started_at": at,

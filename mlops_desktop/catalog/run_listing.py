@@ -52,6 +52,7 @@ def runs_query(experiment_id: int | None, run_ids: list[str] | None) -> tuple[Se
         run_t.c.started_at,
         run_t.c.ended_at,
         run_t.c.target,
+        run_t.c.color_index,
     ).join(experiment_t, experiment_t.c.id == run_t.c.experiment_id)
     ids: Any = None
     if run_ids is None:  # runs in the trash are listed only when asked for by id
@@ -180,8 +181,9 @@ def assemble(rows: Iterable[tuple[Any, ...]], children: Children) -> list[RunSum
             params(rid) or {},
             metrics(rid) or {},
             tags(rid) or {},
+            color_index,
         )
-        for rid, exp, name, status, started, ended, target in rows
+        for rid, exp, name, status, started, ended, target, color_index in rows
     ]
 
 
@@ -196,6 +198,7 @@ class _Tested(NamedTuple):
     started_at: float
     ended_at: float | None
     target: str
+    color_index: int | None
     params: dict[str, Any]
     metrics: dict[str, float]
     tags: dict[str, str]

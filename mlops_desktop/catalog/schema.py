@@ -65,6 +65,8 @@ class RunRow(Base):
     has_start: Mapped[bool] = mapped_column(default=False)
     # when the run was moved to the trash; NULL: not in the trash (listings skip trashed runs)
     deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the run's place among its experiment's runs (0, 1, ...): its colour in every chart
+    color_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ParamRow(Base):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.chunk_codec import encode_column
@@ -73,6 +73,17 @@ class Applied:
     new_run: bool = False
 
 
+def next_color_index(experiment: int) -> Any:
+    """The ``color_index`` of a run added to ``experiment`` now: one past its runs' highest
+    (a scalar subquery, evaluated in the insert itself)."""
+    highest = func.max(run_t.c.color_index)
+    return (
+        select(func.coalesce(highest + 1, 0))
+        .where(run_t.c.experiment_id == experiment)
+        .scalar_subquery()
+    )
+
+
 def _ensure_run(session: Session, run_id: str, events: list[dict[str, Any]]) -> bool:
     """Create a placeholder run unless it exists; returns True when it was created."""
     exists = session.execute(select(run_t.c.id).where(run_t.c.id == run_id)).first()
@@ -81,9 +92,11 @@ def _ensure_run(session: Session, run_id: str, events: list[dict[str, Any]]) -> 
     start = next((e for e in events if e["type"] == "start"), None)
     exp = start["experiment"] if start else DEFAULT_EXPERIMENT
     started = start.get("started_at") if start else None
+    exp_id = experiment_id(session, exp)
     row = {
         "id": run_id,
-        "experiment_id": experiment_id(session, exp),
+        "experiment_id": exp_id,
+        "color_index": next_color_index(exp_id),
         "name": "",
         "status": "running",
         "started_at": float(started) if isinstance(started, (int, float)) else time.time(),

@@ -56,6 +56,7 @@ class RunSummary:
     params: dict[str, ParamValue] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    color_index: int | None = None  # its place among its experiment's runs: its colour
 
     @property
     def duration(self) -> float | None:

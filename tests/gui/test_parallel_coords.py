@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF
 
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.settings import Settings
-from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, stable_run_color
+from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, color_of_run
 from mlops_desktop.ui.charts.parallel_axes import build_axes, log_ticks
 from mlops_desktop.ui.charts.parallel_coords import ParallelCoordinatesView
 from mlops_desktop.ui.panes.experiments.pane import COMPARE_TAB, ExperimentsPane
@@ -134,7 +134,7 @@ def test_lines_have_the_runs_stable_colours(qtbot) -> None:
     ]
     view.set_runs(runs)
     assert view.color_metric is None
-    expected = [stable_run_color(r.id, r.tags).name() for r in runs]
+    expected = [color_of_run(r).name() for r in runs]
     assert [c.name() for c in view.line_colors()] == expected
     assert expected[1] == "#123456"
 

@@ -16,7 +16,7 @@ from mlops_desktop.services.table_views import (
     TableView,
     TableViewsStore,
 )
-from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, stable_run_color
+from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, color_of_run, stable_run_color
 from mlops_desktop.ui.item_models.run_groups import RANGE_DASH, RunGroupsModel
 from mlops_desktop.ui.item_models.runs_table import (
     COL_NAME,
@@ -111,7 +111,7 @@ def test_name_shows_a_swatch_of_the_run_colour() -> None:
         icon = model.data(model.index(row, COL_NAME), Qt.ItemDataRole.DecorationRole)
         assert isinstance(icon, QIcon)
         image = icon.pixmap(10, 10).toImage()
-        assert image.pixelColor(5, 5).name() == stable_run_color(run.id, run.tags).name()
+        assert image.pixelColor(5, 5).name() == color_of_run(run).name()
     assert stable_run_color("p1", pinned.tags).name() == "#123456"
 
 

@@ -48,7 +48,9 @@ def test_upgrade_from_0001_keeps_runs(
         assert experiments.catalog.schema_upgraded
         with experiments.catalog.engine.connect() as conn:
             assert current_revision(conn) == HEAD
-        assert [r.id for r in experiments.list_runs()] == ["run2", "run1", "run0"]
+        runs = experiments.list_runs()
+        assert [r.id for r in runs] == ["run2", "run1", "run0"]
+        assert [r.color_index for r in runs] == [2, 1, 0]  # 0009 numbers them by start
         assert experiments.get_run("run0").datasets == [
             {"name": "legacy", "version": None, "path": None}
         ]

@@ -31,7 +31,7 @@ from mlops_desktop.ui.charts.chart_data import RunData
 from mlops_desktop.ui.charts.chart_grid import ChartGrid, is_system_key, ordered_groups
 from mlops_desktop.ui.charts.chart_legend import RunLegend
 from mlops_desktop.ui.charts.metric_chart import EMPTY_TEXT, MetricChart
-from mlops_desktop.ui.charts.palette import run_label, stable_run_color
+from mlops_desktop.ui.charts.palette import color_of_run, run_label
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
@@ -232,7 +232,7 @@ class MetricPanel(QWidget):
         """Chart every metric of ``runs`` (each in its stable colour); loads in background."""
         self._run_ids = [run.id for run in runs]
         self._labels = {run.id: run_label(run.name, run.id) for run in runs}
-        self._colors = {run.id: stable_run_color(run.id, run.tags) for run in runs}
+        self._colors = {run.id: color_of_run(run) for run in runs}
         self.legend.set_runs([(self._labels[r], self._colors[r]) for r in self._run_ids])
         self._forget_refreshes()
         self._cursors.clear()

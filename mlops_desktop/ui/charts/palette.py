@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Protocol
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
@@ -48,19 +49,43 @@ STABLE_COLORS = (
 )
 
 
-def stable_run_color(run_id: str, tags: Mapping[str, str] | None = None) -> QColor:
+def stable_run_color(
+    run_id: str, tags: Mapping[str, str] | None = None, index: int | None = None
+) -> QColor:
     """A run's colour everywhere (table swatch, every chart, legend, parallel coordinates).
 
-    The pinned colour (tag ``mlops.color``) when it is a valid colour, else one picked from the
-    run id's hash: the same run has the same colour in every selection and every session.
+    The pinned colour (tag ``mlops.color``) when it is a valid colour; else the colour of the
+    run's place among its experiment's runs (``index``, the catalog's ``color_index``), so
+    twenty runs started one after another all differ; else one picked from the run id's hash.
+    Either way the same run has the same colour in every selection and every session.
     """
     pinned = (tags or {}).get(PIN_COLOR_TAG)
     if pinned:
         color = QColor(pinned)
         if color.isValid():
             return color
+    if index is not None and index >= 0:
+        return QColor(STABLE_COLORS[index % len(STABLE_COLORS)])
     digest = hashlib.blake2b(run_id.encode("utf-8"), digest_size=4).digest()
     return QColor(STABLE_COLORS[int.from_bytes(digest, "big") % len(STABLE_COLORS)])
+
+
+class ColoredRun(Protocol):
+    """What a run's colour is made of (a :class:`RunSummary` has it)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+    @property
+    def color_index(self) -> int | None: ...
+
+
+def color_of_run(run: ColoredRun) -> QColor:
+    """:func:`stable_run_color` of a listed run: pinned, else by its place, else by its id."""
+    return stable_run_color(run.id, run.tags, run.color_index)
 
 
 def run_label(name: str, run_id: str) -> str:

@@ -32,9 +32,9 @@ from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.ui.charts.palette import (
     chart_background,
     chart_foreground,
+    color_of_run,
     label_fill,
     run_label,
-    stable_run_color,
 )
 from mlops_desktop.ui.charts.parallel_axes import (
     ParallelAxis,
@@ -425,7 +425,7 @@ class ParallelCoordinatesView(QWidget):
         column = self.color_combo.currentData()
         axis = next((a for a in self._axes if a.column == column), None)
         if axis is None or not math.isfinite(axis.low):
-            return [stable_run_color(run.id, run.tags) for run in self._runs]
+            return [color_of_run(run) for run in self._runs]
         low, high = axis.low, axis.high
         self._colorbar = pg.ColorBarItem(
             values=(low, high if high > low else low + 1.0),

@@ -28,11 +28,15 @@ def _swatch_icon(rgb: str) -> QIcon:
     return QIcon(pixmap)
 
 
-def run_swatch_color(run_id: str, tags: Mapping[str, str] | None = None) -> QColor:
+def run_swatch_color(
+    run_id: str, tags: Mapping[str, str] | None = None, index: int | None = None
+) -> QColor:
     """The colour the swatch shows: :func:`stable_run_color`, as in every chart."""
-    return stable_run_color(run_id, tags)
+    return stable_run_color(run_id, tags, index)
 
 
-def run_swatch(run_id: str, tags: Mapping[str, str] | None = None) -> QIcon:
+def run_swatch(
+    run_id: str, tags: Mapping[str, str] | None = None, index: int | None = None
+) -> QIcon:
     """The swatch icon of a run (cached per colour)."""
-    return _swatch_icon(run_swatch_color(run_id, tags).name())
+    return _swatch_icon(run_swatch_color(run_id, tags, index).name())

@@ -276,7 +276,7 @@ class RunsTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return run.id
         if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
-            return run_swatch(run.id, run.tags)
+            return run_swatch(run.id, run.tags, run.color_index)
         if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
             if run.id in self._idle and run.status == "running":
                 return idle_gpu_icon()

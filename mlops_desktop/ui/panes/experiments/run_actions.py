@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.tracking.validate import tag_key_problem
-from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, stable_run_color
+from mlops_desktop.ui.charts.palette import PIN_COLOR_TAG, color_of_run
 from mlops_desktop.ui.dialogs.about import SHORTCUT_WHERE
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.panes.experiments.run_trash import TrashView
@@ -235,7 +235,7 @@ class RunActions(QObject):
         runs = self.selected()
         if not runs:
             return
-        color = ask_color(self._pane, stable_run_color(runs[0].id, runs[0].tags))
+        color = ask_color(self._pane, color_of_run(runs[0]))
         if color is None:
             return
         ids = [r.id for r in runs]
