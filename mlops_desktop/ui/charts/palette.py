@@ -32,20 +32,22 @@ def run_color(index: int) -> QColor:
 # A run's pinned colour, set by the person ("#rrggbb"); it wins over the colour from its id.
 PIN_COLOR_TAG = "mlops.color"
 
-# Twenty colours for colours from run ids: Tableau 10, then a darker or lighter sister of each,
-# so two runs rarely share one and each stays readable on light and dark backgrounds.
+# Twenty colours for runs: Tableau 10, then a lighter sister of each; readable on light and
+# dark backgrounds.
 STABLE_COLORS = (
     *RUN_COLORS,
-    "#aec7e8",
-    "#ffbb78",
-    "#98df8a",
-    "#ff9896",
+    # the lighter sisters, rotated by five so that the 11th run's colour is not a paler copy
+    # of the 1st's (nor the 12th's of the 2nd's...)
     "#c5b0d5",
     "#c49c94",
     "#f7b6d2",
     "#c7c7c7",
     "#dbdb8d",
     "#9edae5",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
 )
 
 
