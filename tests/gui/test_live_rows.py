@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from mlops_desktop.settings import Settings
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
+from mlops_desktop.ui.panes.experiments.runs_loader import RunsLoader
 
 SWEEP_RUNS = 8
 
@@ -207,3 +209,60 @@ def test_update_rows_moves_inserts_and_removes_only_given_rows(qtbot: Any) -> No
     assert all(model.row_of(run_id) == row for row, run_id in enumerate(order))
     model.update_rows([summary("nan", metrics={})])  # no value: sorted last
     assert model.row_of("nan") == model.rowCount() - 1
+
+
+class GatedService:
+    """A service whose whole listing waits for a gate; records the runs read one by one."""
+
+    def __init__(self, runs: list[Any]) -> None:
+        self.runs = runs
+        self.gate = threading.Event()
+        self.live_gate = threading.Event()
+        self.live_gate.set()
+        self.read: list[set[str]] = []
+
+    def list_runs(self, experiment: str | None, query: str | None) -> list[Any]:
+        self.gate.wait(5)
+        return list(self.runs)
+
+    def run_summaries(self, run_ids: Any) -> list[Any]:
+        self.read.append(set(run_ids))
+        self.live_gate.wait(5)
+        return [run for run in self.runs if run.id in run_ids]
+
+
+def test_changes_during_a_load_are_read_after_it_once_and_survive_a_new_filter(
+    qtbot: Any, runner: Any
+) -> None:
+    service = GatedService([summary("a", metrics={"acc": 0.1}), summary("b")])
+    loader = RunsLoader(service, runner)  # type: ignore[arg-type]
+    loads: list[Any] = []
+    rows: list[Any] = []
+    loader.runsLoaded.connect(loads.append)
+    loader.rowsChanged.connect(rows.append)
+    assert not loader.load_changed_runs({"a"})  # nothing shown yet: a whole load is needed
+    loader.load_runs("exp", "")
+    assert loader.load_changed_runs({"a"}) and loader.load_changed_runs({"b"})
+    service.runs[0] = summary("a", metrics={"acc": 0.9})
+    service.gate.set()
+    qtbot.waitUntil(lambda: len(rows) == 1 and not loader.is_loading(), timeout=5000)
+    assert len(loads) == 1 and service.read == [{"a", "b"}]  # after the load, once for both
+    assert rows[0].fetched[0].metrics == {"acc": 0.9}
+    # a new filter over the runs fetched supersedes a live update in flight: its runs are
+    # read again after the filter, with the new filter
+    service.live_gate.clear()
+    service.runs[0] = summary("a", metrics={"acc": 0.95})
+    loader.load_changed_runs({"a"})
+    qtbot.waitUntil(lambda: len(service.read) == 2, timeout=5000)  # in flight, at the gate
+    loader.load_runs("exp", "metrics.acc > 0.5", cached=rows[0].fetched)
+    qtbot.waitUntil(lambda: len(loads) == 2, timeout=5000)
+    assert [run.id for run in loads[1].runs] == ["a"]
+    service.live_gate.set()
+    qtbot.waitUntil(lambda: len(rows) == 2 and not loader.is_loading(), timeout=5000)
+    assert len(service.read) == 3
+    assert rows[1].query == "metrics.acc > 0.5" and rows[1].changed[0].metrics == {"acc": 0.95}
+    service.runs[0] = summary("a", metrics={"acc": 0.2})
+    loader.load_changed_runs({"a"})
+    qtbot.waitUntil(lambda: len(rows) == 3 and not loader.is_loading(), timeout=5000)
+    assert rows[2].gone == {"a"} and not rows[2].changed
+    assert rows[2].fetched[0].metrics == {"acc": 0.2}  # still among the runs fetched
