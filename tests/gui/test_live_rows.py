@@ -193,6 +193,23 @@ def test_a_changed_row_moves_under_a_metric_sort_and_stays_selected(
     assert values == sorted(values, reverse=True)
 
 
+def test_a_brushed_table_keeps_only_the_brushed_runs_on_live_updates(
+    qtbot: Any, pane: Any, home: Path, live_run: SpoolBuilder
+) -> None:
+    brushed = {run.id for run in pane.model.runs() if run.id != live_run.run_id}
+    brushed = set(sorted(brushed)[:3])
+    pane.brush.set_ids(brushed)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 3 and not pane.is_loading(), timeout=5000)
+    live_run.series("acc", [0.6], first_step=1).write()
+    fresh = write_run(home, "sweep", "fresh", metrics={"acc": [0.99]}, started_at=2e9)
+    with qtbot.waitSignal(pane.loader.rowsChanged, timeout=5000):
+        pane.ingest_loop.ingest_now()
+    assert {run.id for run in pane.model.runs()} == brushed
+    pane.brush.clear()  # the runs read live are in the runs kept for a new filter
+    qtbot.waitUntil(lambda: pane.model.rowCount() == SWEEP_RUNS + 2, timeout=5000)
+    assert shown(pane, fresh) is not None and shown(pane, live_run.run_id).metrics["acc"] == 0.6
+
+
 def test_update_rows_moves_inserts_and_removes_only_given_rows(qtbot: Any) -> None:
     model = RunsTableModel()
     model.set_columns(["metrics.acc"])

@@ -9,7 +9,7 @@ inserts or removes only those rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlops_desktop.core.query import parse_query
 from mlops_desktop.core.runs import RunSummary
@@ -35,6 +35,15 @@ class LiveRows:
     changed: list[RunSummary]
     gone: frozenset[str]
     query: str
+
+    def within(self, run_ids: frozenset[str] | None) -> LiveRows:
+        """These rows with only the runs ``run_ids`` kept (None: all), as a parallel-coordinates
+        brush keeps them; the other changed runs leave."""
+        if run_ids is None:
+            return self
+        kept = [run for run in self.changed if run.id in run_ids]
+        left = {run.id for run in self.changed if run.id not in run_ids}
+        return replace(self, changed=kept, gone=self.gone | left)
 
 
 def patch_runs(

@@ -328,6 +328,7 @@ class ExperimentsPane(Pane):
         self._all_runs = rows.fetched
         if rows.fetched:
             self.stack.setCurrentWidget(self.hsplit)
+        rows = rows.within(self.brush.ids)
         self.model.update_rows(rows.changed, rows.gone)
         if not self.model.columns() and self._settings.runs_columns is None and rows.changed:
             self.model.set_columns(default_columns(self.model))  # the first runs arrived

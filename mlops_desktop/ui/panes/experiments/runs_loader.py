@@ -93,6 +93,7 @@ class RunsLoader(QObject):
         self._running: TaskHandle | None = None  # the load of runs in flight
         self._running_ids: frozenset[str] = frozenset()  # the runs a live update in flight reads
         self._waiting: Callable[[], object] | None = None  # a quiet reload after the one in flight
+        self._waiting_reads = False  # it reads the catalog (not only filters the runs fetched)
         self._changed_ids: set[str] = set()  # changed runs a live update will read
         # what the table shows: experiment, filter and the experiment's runs as fetched
         self._shown: tuple[str | None, str, list[RunSummary]] | None = None
@@ -120,21 +121,23 @@ class RunsLoader(QObject):
             quiet: a live or F5 reload: waits for a load in flight and shows no busy state.
             cached: the experiment's runs already fetched: only filter them.
         """
-        fn: Callable[..., RunsLoad]
-        args: tuple[object, ...]
-        if cached is not None:
-            fn, args = filter_runs, (cached, query, quiet)
-        else:
-            fn, args = list_runs, (self._service, experiment, query, quiet)
+        runs = cached  # the runs filtered: the freshest copy when the load starts
 
         def done(load: RunsLoad) -> None:
-            fetched = load.fetched if load.fetched is not None else cached
+            fetched = load.fetched if load.fetched is not None else runs
             self._shown = None if fetched is None else (experiment, load.query, fetched)
             self.runsLoaded.emit(load)
 
         def start(label: str | None = None) -> TaskHandle:
-            if cached is None:
+            nonlocal runs
+            if runs is None:
                 self._changed_ids.clear()  # a whole read covers the changes so far
+                fn: Callable[..., RunsLoad] = list_runs
+                args: tuple[object, ...] = (self._service, experiment, query, quiet)
+            else:
+                if self._shown is not None and self._shown[0] == experiment:
+                    runs = self._shown[2]  # as live updates patched it since the request
+                fn, args = filter_runs, (runs, query, quiet)
             return self._start(fn, args, done, label)
 
         if quiet:
@@ -142,6 +145,7 @@ class RunsLoader(QObject):
                 start()
             else:
                 self._waiting = start
+                self._waiting_reads = cached is None
             return
         self._waiting = None
         if cached is not None:  # only filtering: what a live update in flight reads still counts
@@ -159,7 +163,7 @@ class RunsLoader(QObject):
         """
         if self._shown is None and self._running is None:
             return False
-        if self._waiting is None:  # a quiet reload waiting reads them anyway
+        if self._waiting is None or not self._waiting_reads:  # a waiting reload reads them
             self._changed_ids.update(run_ids)
             if self._running is None:
                 self._start_live()
