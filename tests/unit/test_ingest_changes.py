@@ -62,11 +62,11 @@ def test_report_tells_keys_and_seq_ranges_per_run_for_two_passes(
         svc.close()
 
 
-def test_run_summaries_reads_only_the_given_runs(temp_home: Path) -> None:
+def test_run_summaries_reads_only_the_given_runs(temp_home: Path, catalog_url: str | None) -> None:
     builders = [SpoolBuilder(temp_home).start(experiment="e", name=f"r{i}") for i in range(3)]
     for b in builders:
         b.series("acc", [0.5]).end().write()
-    svc = ExperimentService.open(temp_home)
+    svc = ExperimentService.open(temp_home, catalog_url)
     try:
         svc.ingest()
         wanted = [builders[0].run_id, builders[2].run_id, "no-such-run"]
