@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlops_desktop.catalog import run_detail, run_queries
+from mlops_desktop.catalog import run_detail, run_listing, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
 from mlops_desktop.core.errors import CatalogNotWritable, RunNotFound
@@ -228,7 +228,8 @@ class ExperimentService(RunEdits, CatalogService):
 
     # --- live updates: read only what an ingest changed ----------------------------------
     def run_summaries(self, run_ids: Iterable[str]) -> list[RunSummary]:
-        """The summaries of these runs alone, newest first (ids of no run are left out).
+        """The summaries of these runs alone as listings show them, newest first (ids of no
+        run, and runs in the trash, are left out).
 
         What a live update of the runs table reads instead of the whole experiment.
         """
@@ -236,4 +237,4 @@ class ExperimentService(RunEdits, CatalogService):
         if not ids:
             return []
         with self.catalog.session_scope() as s:
-            return run_queries.summaries(s, run_ids=ids)
+            return run_listing.listed_summaries(s, ids)

@@ -74,5 +74,7 @@ def test_run_summaries_reads_only_the_given_runs(temp_home: Path, catalog_url: s
         assert {r.id for r in got} == {builders[0].run_id, builders[2].run_id}
         assert all(r.metrics == {"acc": 0.5} for r in got)
         assert svc.run_summaries([]) == []
+        svc.trash_runs([builders[2].run_id])  # listings leave runs in the trash out
+        assert [r.id for r in svc.run_summaries(wanted)] == [builders[0].run_id]
     finally:
         svc.close()

@@ -334,7 +334,9 @@ class ExperimentsPane(Pane):
             self.model.set_columns(default_columns(self.model))  # the first runs arrived
             self.filter_bar.set_chosen_columns(self.model.columns())
         self.filter_bar.set_count(self.model.rowCount())
-        if self.table.selected_runs() != self.compare.runs:
+        if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
+            self._on_selection_settled()  # a shown run left the table: the tabs follow it
+        elif self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(COMPARE_TAB)
             self._on_tab_changed(self.tabs.currentIndex())
         if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
