@@ -160,8 +160,8 @@ def main() -> int:
             from live_phase import run_live_phase
 
             out = run_live_phase(args.child, info, args.live_seconds, args.live_rate)
-            print(json.dumps(out))
-            return 0
+            print(json.dumps(out), flush=True)
+            os._exit(0)  # measured and said: no interpreter teardown (Qt may crash in it)
         print(json.dumps(child(args.child, info)))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,8 +226,9 @@ def main() -> int:
 def live(args: argparse.Namespace, home: Path, env: dict[str, str]) -> bool:
     """Run the live phase (and its "before" peer); print the figures; True when one missed."""
     sys.path.insert(0, str(HERE))
-    from live_phase import forget_run, summarize
+    from live_phase import forget_runs, summarize
 
+    forget_runs(home, "bench-live")  # left by a try that failed
     sources = [("after", None)] + ([("before", args.before_src)] if args.before_src else [])
     figures = {}
     for label, src in sources:
@@ -258,7 +259,7 @@ def live(args: argparse.Namespace, home: Path, env: dict[str, str]) -> bool:
                 print(out.stderr, file=sys.stderr)
                 return True
             result = json.loads(out.stdout.strip().splitlines()[-1])
-            forget_run(home, result["run_id"])
+            forget_runs(home, "bench-live")
             results.append(result)
         figures[label] = summarize(results)
         figures[label]["_points"] = {"median": statistics.median(r["points"] for r in results)}

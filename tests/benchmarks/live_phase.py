@@ -164,9 +164,8 @@ def run_live_phase(
 
     wait(finished)
     wait(lambda: not pane.is_loading())
-    for _ in range(50):  # let the last chart refresh land
-        app.processEvents()
-        time.sleep(0.01)
+    settle = time.perf_counter() + 0.5  # let the last chart refresh land
+    wait(lambda: time.perf_counter() > settle)
     clock.on = False
     watchdog.stop()
     out = {
@@ -182,11 +181,11 @@ def run_live_phase(
     return out
 
 
-def forget_run(home: Path, run_id: str) -> None:
-    """Delete the writer's run from the benchmark catalog, so every try starts the same."""
+def forget_runs(home: Path, name: str) -> None:
+    """Delete the writer's runs (by name) from the benchmark catalog: every try starts the same."""
     import shutil
 
-    from sqlalchemy import delete
+    from sqlalchemy import delete, select
 
     from mlops_desktop.catalog.schema import (
         artifact_t,
@@ -203,14 +202,15 @@ def forget_run(home: Path, run_id: str) -> None:
 
     catalog = open_catalog(home, None)
     with catalog.session_scope(write=True) as s:
+        ids = list(s.execute(select(run_t.c.id).where(run_t.c.name == name)).scalars())
         for table in (artifact_t, chunk_t, latest_t, param_t, run_input_t, tag_t):
-            s.execute(delete(table).where(table.c.run_id == run_id))
-        s.execute(
-            delete(ingest_state_t).where(ingest_state_t.c.run_id.in_([run_id, run_id + "/system"]))
-        )
-        s.execute(delete(run_t).where(run_t.c.id == run_id))
+            s.execute(delete(table).where(table.c.run_id.in_(ids)))
+        states = ids + [run_id + "/system" for run_id in ids]
+        s.execute(delete(ingest_state_t).where(ingest_state_t.c.run_id.in_(states)))
+        s.execute(delete(run_t).where(run_t.c.id.in_(ids)))
     catalog.dispose()
-    shutil.rmtree(run_spool_dir(home, run_id), ignore_errors=True)
+    for run_id in ids:
+        shutil.rmtree(run_spool_dir(home, run_id), ignore_errors=True)
 
 
 def part(name: str) -> str | None:
