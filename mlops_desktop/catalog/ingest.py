@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.catalog.ingest_changes import ChangeLog
 from mlops_desktop.catalog.schema import ingest_state_t, run_t, tag_t
 from mlops_desktop.catalog.spool_reclaim import reclaim_spools
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
@@ -59,13 +60,17 @@ def parse_spool_bytes(data: bytes, base_offset: int) -> SpoolRead:
 
 @dataclass
 class IngestResult:
-    """What one pass did (the service turns it into an ``IngestReport``)."""
+    """What one pass did (the service turns it into an ``IngestReport``).
+
+    ``changes`` tells, per run, the keys stored and each metric key's new sequence range.
+    """
 
     changed_runs: set[str] = field(default_factory=set)
     new_runs: set[str] = field(default_factory=set)
     points: int = 0
     problems: list[str] = field(default_factory=list)
     reclaimed_bytes: int = 0
+    changes: ChangeLog = field(default_factory=ChangeLog)
 
 
 class Ingester:
@@ -210,6 +215,7 @@ class Ingester:
                 result.changed_runs.add(run_id)
                 if applied.new_run:
                     result.new_runs.add(run_id)
+                result.changes.stored(run_id, fresh, applied.new_run)
                 last_seq = max(last_seq, max(e["seq"] + e["n"] - 1 for e in fresh))
             offset = max(offset, end_offset)
             s.execute(
@@ -285,11 +291,13 @@ class Ingester:
                 if torn and getattr(marked, "rowcount", 0):
                     row = {"run_id": run_id, "key": TORN_TAG, "value": str(torn)}
                     upsert(s, tag_t, [row], ["run_id", "key"])
+                    result.changes.status_changed([run_id], [TORN_TAG])
                     result.problems.append(
                         f"spool {run_id}: the run's process died while writing; its "
                         f"incomplete last line ({torn} bytes) was not ingested"
                     )
         result.changed_runs.update(dead)
+        result.changes.status_changed(dead)
 
 
 def _size(path: Path) -> int:

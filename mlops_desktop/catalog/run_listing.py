@@ -268,3 +268,15 @@ def filtered_summaries(
     if len(kept) * 2 < len(rows):  # read theirs by id, else scan the lot
         ids = [row[0] for row in kept]
     return assemble(kept, {scope: read_children(s, scope, ids) for scope in SCOPES})
+
+
+def listed_summaries(s: Session, run_ids: list[str]) -> list[RunSummary]:
+    """The summaries of these runs as listings show them (runs in the trash left out), newest
+    first: what a live update of a listing reads instead of the whole listing."""
+    kept = [
+        rid
+        for (rid,) in s.execute(
+            select(run_t.c.id).where(run_t.c.id.in_(run_ids), run_t.c.deleted_at.is_(None))
+        )
+    ]
+    return summaries(s, run_ids=kept) if kept else []

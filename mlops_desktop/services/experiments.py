@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlops_desktop.catalog import run_detail, run_queries
+from mlops_desktop.catalog import run_detail, run_listing, run_queries
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest import Ingester
 from mlops_desktop.core.errors import CatalogNotWritable, RunNotFound
@@ -23,6 +23,7 @@ from mlops_desktop.core.hardware import (
     RunProcess,
     RunSystemMetrics,
 )
+from mlops_desktop.core.run_changes import IngestChanges
 from mlops_desktop.core.runs import Experiment, MetricSeries, RunDetail, RunSummary
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.log_text import read_log_text
@@ -53,6 +54,7 @@ class IngestReport:
         points: metric points stored.
         problems: one sentence per skipped spool line or unreadable spool.
         reclaimed_bytes: spool bytes of ended runs removed once ingested.
+        changes: per changed run, the keys stored and each metric key's new sequence range.
     """
 
     changed_runs: frozenset[str] = frozenset()
@@ -60,6 +62,7 @@ class IngestReport:
     points: int = 0
     problems: list[str] = field(default_factory=list)
     reclaimed_bytes: int = 0
+    changes: IngestChanges = field(default_factory=IngestChanges)
 
 
 class ExperimentService(RunEdits, CatalogService):
@@ -111,6 +114,7 @@ class ExperimentService(RunEdits, CatalogService):
             points=r.points,
             problems=r.problems,
             reclaimed_bytes=r.reclaimed_bytes,
+            changes=r.changes.freeze(),
         )
 
     def list_experiments(self) -> list[Experiment]:
@@ -233,3 +237,16 @@ class ExperimentService(RunEdits, CatalogService):
         except Exception:
             rid = run_id
         return read_log_text(run_spool_dir(self.home, rid) / LOG_FILENAME, offset, max_bytes)
+
+    # --- live updates: read only what an ingest changed ----------------------------------
+    def run_summaries(self, run_ids: Iterable[str]) -> list[RunSummary]:
+        """The summaries of these runs alone as listings show them, newest first (ids of no
+        run, and runs in the trash, are left out).
+
+        What a live update of the runs table reads instead of the whole experiment.
+        """
+        ids = sorted(set(run_ids))
+        if not ids:
+            return []
+        with self.catalog.session_scope() as s:
+            return run_listing.listed_summaries(s, ids)

@@ -38,12 +38,15 @@ class IngestLoop(PollingLoop):
     Signals:
         runsChanged(frozenset[str]): runs that got new events (new runs included).
         newRuns(frozenset[str]): runs seen for the first time.
+        changes(IngestChanges): per changed run, the keys stored and each metric key's new
+            sequence range (after ``newRuns`` and ``runsChanged``).
         ingested(float): an ingest pass ended at this time (seconds since the epoch).
         problem(str): a sentence for the status bar (skipped spool lines, a failed poll).
     """
 
     runsChanged = Signal(object)
     newRuns = Signal(object)
+    changes = Signal(object)
     ingested = Signal(float)
 
     def __init__(
@@ -72,6 +75,8 @@ class IngestLoop(PollingLoop):
             self.newRuns.emit(frozenset(result.new_runs))
         if result.changed_runs:
             self.runsChanged.emit(frozenset(result.changed_runs))
+        if result.changes:
+            self.changes.emit(result.changes)
         if result.problems:
             more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
             self.problem.emit(f"Ingest skipped data: {result.problems[0]}{more}")

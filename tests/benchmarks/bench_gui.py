@@ -10,9 +10,16 @@ painted:
 - filter: pressing Enter on a three-clause query to the table showing the matches (< 200 ms);
 - chart: selecting the run with the 1,000,000-point series, Charts tab open, to the curve drawn
   (< 200 ms; includes reading the series from the catalog);
-- memory: resident set size of the app process at the end (target < 400 MB).
+- memory: resident set size of the app process at the end (target < 400 MB);
+- live: while a run logs 1,000 points a second into the shown 6,000-run experiment (Charts
+  open, the run and nine others selected), the GUI-thread time of each live update of the
+  runs table (target < 30 ms) and of the charts (target < 20 ms), the worker time of the
+  table's read, and GUI-thread stalls (see ``live_phase.py``).
 
-Options: ``--home DIR`` reuses (or builds once) a catalog there; ``--repeats N``.
+Options: ``--home DIR`` reuses (or builds once) a catalog there; ``--repeats N``;
+``--live-seconds S`` (0: no live phase); ``--only live`` skips the other figures;
+``--before-src DIR`` also runs the live phase on an older source tree (e.g. ``git archive
+main``) and prints its figures next to these.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 MARKER = "bench-catalog.json"
 TARGETS = {"window_s": 2.0, "table_ms": 500, "filter_ms": 200, "chart_ms": 200, "rss_mb": 400}
+LIVE_TARGETS = {"gui table": 30.0, "gui charts": 20.0}
 
 
 def ensure_catalog(home: Path) -> dict[str, object]:
@@ -138,10 +146,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--live-seconds", type=float, default=10.0)
+    parser.add_argument("--live-rate", type=int, default=1000, help="points a second")
+    parser.add_argument("--only", choices=["live"])
+    parser.add_argument("--before-src", type=Path)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         info = json.loads((args.child / MARKER).read_text())
+        if args.phase == "live":
+            sys.path.insert(0, str(HERE))
+            from live_phase import run_live_phase
+
+            out = run_live_phase(args.child, info, args.live_seconds, args.live_rate)
+            print(json.dumps(out), flush=True)
+            os._exit(0)  # measured and said: no interpreter teardown (Qt may crash in it)
         print(json.dumps(child(args.child, info)))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,6 +174,11 @@ def main() -> int:
             f"(ready in {time.perf_counter() - t0:.1f} s) at {home}"
         )
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MLOPS_DESKTOP_HOME=str(home))
+        failed = False
+        if args.live_seconds > 0:
+            failed |= live(args, home, env)
+        if args.only == "live":
+            return 1 if failed else 0
         results = []
         for _ in range(args.repeats):
             out = subprocess.run(
@@ -186,7 +211,6 @@ def main() -> int:
         ("rss_mb", "resident memory at the end", "MB", "rss_mb"),
     ]
     print(f"median of {args.repeats} fresh app processes (offscreen Qt, {os.cpu_count()} CPUs):")
-    failed = False
     for key, label, unit, target_key in rows:
         value = statistics.median(r[key] for r in results)
         target = TARGETS[target_key]
@@ -197,6 +221,83 @@ def main() -> int:
             f"  {'met' if ok else 'MISSED'}"
         )
     return 1 if failed else 0
+
+
+def live(args: argparse.Namespace, home: Path, env: dict[str, str]) -> bool:
+    """Run the live phase (and its "before" peer); print the figures; True when one missed."""
+    sys.path.insert(0, str(HERE))
+    from live_phase import forget_runs, summarize
+
+    forget_runs(home, "bench-live")  # left by a try that failed
+    sources = [("after", None)] + ([("before", args.before_src)] if args.before_src else [])
+    figures = {}
+    for label, src in sources:
+        run_env = dict(env)
+        if src is not None:
+            run_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+        results = []
+        for _ in range(args.repeats):
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(home),
+                    "--phase",
+                    "live",
+                    "--live-seconds",
+                    str(args.live_seconds),
+                    "--live-rate",
+                    str(args.live_rate),
+                ],
+                env=run_env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                print(out.stderr, file=sys.stderr)
+                return True
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            forget_runs(home, "bench-live")
+            results.append(result)
+        figures[label] = summarize(results)
+        figures[label]["_points"] = {"median": statistics.median(r["points"] for r in results)}
+        figures[label]["_rows"] = {"median": results[0]["rows"]}
+    after = figures["after"]
+    print(
+        f"live: a run logs {args.live_rate:,} points/s for {args.live_seconds:g} s into the shown "
+        f"{after['_rows']['median']:,.0f}-run experiment, Charts open, 10 runs selected; "
+        f"ingest every second; {args.repeats} app processes; ms over every update"
+    )
+    labels = sorted(k for k in after if not k.startswith("_"))
+    failed = False
+    for key in labels:
+        a = after[key]
+        line = (
+            f"  {key:36s} median {a['median']:6.2f}  p95 {a['p95']:6.2f}  max {a['max']:6.1f}"
+            f"  n {a['n']:4.0f}"
+        )
+        before = figures.get("before", {}).get(key)
+        if before is not None:
+            line += (
+                f"  | before: median {before['median']:6.2f}  p95 {before['p95']:6.2f}"
+                f"  max {before['max']:6.1f}"
+            )
+        target = LIVE_TARGETS.get(key)
+        if target is not None:
+            ok = a["p95"] < target
+            failed |= not ok
+            line += f"  target < {target:g} ms  {'met' if ok else 'MISSED'}"
+        print(line)
+    for key in sorted(set(figures.get("before", {})) - set(after)):
+        if not key.startswith("_"):
+            b = figures["before"][key]
+            print(
+                f"  {key:36s} {'':43s}  | before: median {b['median']:6.2f}  p95 {b['p95']:6.2f}"
+                f"  max {b['max']:6.1f}"
+            )
+    return failed
 
 
 if __name__ == "__main__":

@@ -372,3 +372,77 @@ class RunsTableModel(QAbstractTableModel):
             if other_key is None or (other_key < key if descending else other_key > key):
                 return row
         return len(self._runs)
+
+    # --- live updates: only the rows an ingest changed ------------------------------------
+    def update_rows(self, runs: Iterable[RunSummary], removed: Iterable[str] = ()) -> None:
+        """Change, move, insert or remove only the rows of these runs; others stay untouched.
+
+        A known run's row changes in place and, under a sort whose key for it changed, moves
+        to its new place; an unknown run is inserted where the sort puts it; the rows of
+        ``removed`` leave. Selection and persistent indexes follow the rows (no reset).
+        """
+        root = QModelIndex()
+        for run_id in removed:
+            row = self._row_of.get(run_id)
+            if row is None:
+                continue
+            self.beginRemoveRows(root, row, row)
+            del self._runs[row]
+            del self._row_of[run_id]
+            self._reindex_rows(row, len(self._runs))
+            self.endRemoveRows()
+        last_col = self.columnCount() - 1
+        for run in runs:
+            row = self._row_of.get(run.id)
+            if row is None:
+                row = self._sorted_position(run)
+                self.beginInsertRows(root, row, row)
+                self._runs.insert(row, run)
+                self._reindex_rows(row, len(self._runs))
+                self.endInsertRows()
+                continue
+            old = self._runs[row]
+            if old == run:
+                continue
+            self._runs[row] = run
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+            if self._sort_column >= 0 and self._key_for(old) != self._key_for(run):
+                self._move_to_sorted_position(row)
+
+    def _move_to_sorted_position(self, row: int) -> None:
+        target = self._sorted_position(self._runs[row], skip=row)
+        if target == row:
+            return
+        root = QModelIndex()
+        # beginMoveRows counts the destination in the rows before the move
+        if not self.beginMoveRows(root, row, row, root, target if target < row else target + 1):
+            return
+        run = self._runs.pop(row)
+        self._runs.insert(target, run)
+        self._reindex_rows(min(row, target), max(row, target) + 1)
+        self.endMoveRows()
+
+    def _sorted_position(self, run: RunSummary, skip: int | None = None) -> int:
+        """Where ``run`` goes among the rows (without row ``skip``): after its equals, by a
+        binary search over the sorted rows (missing values last)."""
+        count = len(self._runs) - (skip is not None)
+        if self._sort_column < 0:
+            return 0  # unsorted: the service lists newest first, so new runs go on top
+        key = self._key_for(run)
+        if key is None:
+            return count
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        lo, hi = 0, count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            other = self._key_for(self._runs[mid if skip is None or mid < skip else mid + 1])
+            if other is None or (other < key if descending else other > key):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def _reindex_rows(self, first: int, end: int) -> None:
+        runs, row_of = self._runs, self._row_of
+        for row in range(first, end):
+            row_of[runs[row].id] = row

@@ -62,8 +62,11 @@ class ExperimentsList(QTreeWidget):
         """Show ``experiments`` and keep the choice; the first call chooses "All experiments".
 
         ``experimentChosen`` fires only when the effective choice changes (the first time, or
-        when the chosen experiment vanished and "All experiments" took its place).
+        when the chosen experiment vanished and "All experiments" took its place). When only
+        run counts changed (a live update), the rows keep their items and only the counts change.
         """
+        if self._update_counts(experiments):
+            return
         before = self._chosen
         self._experiments = list(experiments)
         align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -123,6 +126,20 @@ class ExperimentsList(QTreeWidget):
         item = self.trash_item()
         if item is not None:
             self.setCurrentItem(item)
+
+    def _update_counts(self, experiments: list[Experiment]) -> bool:
+        """Change the counts in place when the experiments are the same; False when not."""
+        if self._chosen is _NOTHING or [e.name for e in experiments] != [
+            e.name for e in self._experiments
+        ]:
+            return False
+        self._experiments = list(experiments)
+        counts = [sum(e.run_count for e in experiments)] + [e.run_count for e in experiments]
+        for row, count in enumerate(counts):
+            item = self.topLevelItem(row)
+            if item is not None and item.text(1) != f"{count:,}":
+                item.setText(1, f"{count:,}")
+        return True
 
     def choose(self, name: str | None) -> bool:
         """Choose an experiment by name (None: all); returns False when it is not listed."""

@@ -22,6 +22,7 @@ from mlops_desktop.ui.panes.experiments.brush_filter import BrushFilter
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
 from mlops_desktop.ui.panes.experiments.filter_completion import FilterCompleter
 from mlops_desktop.ui.panes.experiments.first_run import FirstRunPage
+from mlops_desktop.ui.panes.experiments.live_rows import LiveRows
 from mlops_desktop.ui.panes.experiments.run_compare import CompareView
 from mlops_desktop.ui.panes.experiments.run_detail import RunDetailView
 from mlops_desktop.ui.panes.experiments.run_filter import RunFilterBar
@@ -122,6 +123,7 @@ class ExperimentsPane(Pane):
         self.loader.experimentsFailed.connect(self._on_experiments_failed)
         self.loader.runsLoaded.connect(self._on_runs_loaded)
         self.loader.runsFailed.connect(self._on_runs_failed)
+        self.loader.rowsChanged.connect(self._on_live_rows)
         self.loader.busyChanged.connect(self.filter_bar.set_busy)
         self.filter_bar.set_column_source(self.model.available_keys)
         self.table_setup.saveFailed.connect(self.events.show_status)
@@ -309,19 +311,40 @@ class ExperimentsPane(Pane):
 
     # --- live updates --------------------------------------------------------------------
     def _on_new_runs(self, _ids: frozenset[str]) -> None:
-        self.loader.load_experiments()
-        if self._experiments_loaded:
-            self._load_runs(quiet=True)
+        self.loader.load_experiments()  # the counts; the rows come with runsChanged
 
     def _on_runs_changed(self, ids: frozenset[str]) -> None:
-        shown = {run_id for run_id in ids if self.model.row_of(run_id) is not None}
-        if shown:
+        # only the changed runs are read again (live_rows), never the whole experiment
+        if not self.loader.load_changed_runs(ids) and self._experiments_loaded:
             self._load_runs(quiet=True)
         if self.detail.run_id in ids:
             self.detail.refresh()
         selected = {run.id for run in self.table.selected_runs()} & set(ids)
         if selected and self.tabs.currentIndex() == CHARTS_TAB:
             self.charts.refresh_runs(selected)
+
+    def _on_live_rows(self, rows: LiveRows) -> None:
+        """Change, insert or remove only the rows of the runs an ingest changed."""
+        self._all_runs = rows.fetched
+        if rows.fetched:
+            self.stack.setCurrentWidget(self.hsplit)
+        rows = rows.within(self.brush.ids)
+        self.model.update_rows(rows.changed, rows.gone)
+        if not self.model.columns() and self._settings.runs_columns is None and rows.changed:
+            self.model.set_columns(default_columns(self.model))  # the first runs arrived
+            self.filter_bar.set_chosen_columns(self.model.columns())
+        self.filter_bar.set_count(self.model.rowCount())
+        if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
+            self._on_selection_settled()  # a shown run left the table: the tabs follow it
+        elif self.table.selected_runs() != self.compare.runs:
+            self._dirty_tabs.add(COMPARE_TAB)
+            self._on_tab_changed(self.tabs.currentIndex())
+        if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
+            self.table.select_run_ids([self._pending_run])
+            self._pending_run = None
+            self._greeted = True
+        if not self._greeted and time.monotonic() < self._greet_until:
+            self._greeted = self._show_live_run(rows.changed)
 
 
 def _create(context: PaneContext) -> ExperimentsPane:
