@@ -15,7 +15,8 @@ def test_runs_of_an_experiment_get_distinct_colours_that_never_change(
 ) -> None:
     first = [write_run(home, experiment="sweep", started_at=100.0 + i) for i in range(3)]
     service.ingest()
-    later = [write_run(home, experiment="sweep", started_at=200.0 + i) for i in range(12)]
+    for i in range(12):
+        write_run(home, experiment="sweep", started_at=200.0 + i)
     other = write_run(home, experiment="other")
     service.ingest()
     runs = {run.id: run for run in service.list_runs("sweep")}
