@@ -330,8 +330,11 @@ class ExperimentsPane(Pane):
             self.stack.setCurrentWidget(self.hsplit)
         rows = rows.within(self.brush.ids)
         self.model.update_rows(rows.changed, rows.gone)
-        if not self.model.columns() and self._settings.runs_columns is None and rows.changed:
-            self.model.set_columns(default_columns(self.model))  # the first runs arrived
+        columns = self.table_setup.columns_after_change(rows.changed, rows.query)
+        if columns != self.model.columns():  # a new key: the selection outlives the reset
+            keep = [run.id for run in self.table.selected_runs()]
+            self.model.set_columns(columns)
+            self.table.select_run_ids(keep, scroll=False)
             self.filter_bar.set_chosen_columns(self.model.columns())
         self.filter_bar.set_count(self.model.rowCount())
         if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
