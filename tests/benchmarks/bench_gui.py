@@ -68,7 +68,6 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     proc = psutil.Process()
     started = proc.create_time()
 
-    from PySide6.QtCore import QItemSelectionModel, Qt
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.services.bundle import Services
@@ -124,18 +123,17 @@ def child(home: Path, info: dict[str, object]) -> dict[str, float]:
     wait(lambda: not pane.is_loading() and pane.model.rowCount() == total)
 
     pane.tabs.setCurrentIndex(1)
-    big = str(info["big_run_id"])
-    row = pane.model.row_of(big)
-    chart = pane.charts.chart
+    big, key = str(info["big_run_id"]), str(info["big_key"])
+
+    def drawn_points() -> int:
+        chart = pane.charts.grid.charts().get(key)
+        return 0 if chart is None or big not in chart.run_ids() else len(chart.curve_data(big)[0])
+
     t0 = time.perf_counter()
-    pane.table.selectionModel().select(
-        pane.model.index(row, 0),
-        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-    )
-    wait(lambda: big in chart.run_ids() and len(chart.curve_data(big)[0]) >= 1_000_000)
-    chart.grab()
+    pane.table.select_run_ids([big])
+    wait(lambda: drawn_points() >= 1_000_000)
+    pane.charts.grab()
     out["chart_ms"] = (time.perf_counter() - t0) * 1e3
-    del Qt
     out["rss_mb"] = proc.memory_info().rss / 2**20
     window.shutdown()
     services.close()
@@ -162,8 +160,8 @@ def main() -> int:
             out = run_live_phase(args.child, info, args.live_seconds, args.live_rate)
             print(json.dumps(out), flush=True)
             os._exit(0)  # measured and said: no interpreter teardown (Qt may crash in it)
-        print(json.dumps(child(args.child, info)))
-        return 0
+        print(json.dumps(child(args.child, info)), flush=True)
+        os._exit(0)  # as above
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp)
         home.mkdir(parents=True, exist_ok=True)

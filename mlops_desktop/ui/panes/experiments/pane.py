@@ -330,8 +330,8 @@ class ExperimentsPane(Pane):
             self.stack.setCurrentWidget(self.hsplit)
         rows = rows.within(self.brush.ids)
         self.model.update_rows(rows.changed, rows.gone)
-        columns = self.table_setup.columns_after_change(rows.changed, self._query)
-        if rows.changed and columns != self.model.columns():  # new keys of the changed runs
+        columns = self.table_setup.columns_after_change(rows.changed, rows.query)
+        if columns != self.model.columns():  # a new key: the selection outlives the reset
             keep = [run.id for run in self.table.selected_runs()]
             self.model.set_columns(columns)
             self.table.select_run_ids(keep, scroll=False)
