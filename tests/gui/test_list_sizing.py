@@ -45,9 +45,16 @@ def test_experiments_list_shows_a_long_name_whole(
     qtbot.addWidget(pane)
     pane.resize(1145, 680)  # the pane at 1280x720
     pane.show()
-    qtbot.waitUntil(lambda: pane.experiments_list.topLevelItemCount() == 2, timeout=5000)
     listing = pane.experiments_list
-    item = listing.topLevelItem(1)
+
+    def long_item() -> Any:
+        for row in range(listing.topLevelItemCount()):
+            if listing.topLevelItem(row).text(0) == LONG:
+                return listing.topLevelItem(row)
+        return None
+
+    qtbot.waitUntil(lambda: long_item() is not None, timeout=5000)  # after All and before Trash
+    item = long_item()
     assert listing.textElideMode() == Qt.TextElideMode.ElideMiddle
     assert item.toolTip(0) == LONG
     qtbot.waitUntil(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.hardware import SYSTEM_PREFIX
 from mlops_desktop.ui.charts.metric_chart import MetricChart
+from mlops_desktop.ui.dialogs.about import SHORTCUT_WHERE
 
 PLAIN_GROUP = ""  # keys without a prefix
 PLAIN_GROUP_TITLE = "Metrics"
@@ -167,6 +168,8 @@ class ChartGrid(QWidget):
         self.scroll_area.verticalScrollBar().valueChanged.connect(self._draw_soon)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.setWhatsThis("Back to all charts")
+        escape.setProperty(SHORTCUT_WHERE, "in an expanded chart")  # listed so by F1
         escape.activated.connect(self.collapse)
 
     # -- charts -------------------------------------------------------------------------------
