@@ -20,7 +20,6 @@ from mlops_desktop.core.datasets import TablePreview
 from mlops_desktop.core.errors import ArtifactUnreadable, DatasetError
 from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.text import printable_lines
-from mlops_desktop.datasets.preview import preview_table
 from mlops_desktop.datasets.readers import table_format
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"})
@@ -201,6 +200,8 @@ def _table(blob: Path, name: str, size: int, rows: int) -> ArtifactContent:
         if delimiter not in (None, ","):
             preview = _delimited_head(blob, name, rows, str(delimiter))
         else:
+            from mlops_desktop.datasets.preview import preview_table  # pyarrow: not at start-up
+
             preview = preview_table(blob, name, rows=rows)
     except DatasetError as exc:
         raise ArtifactUnreadable(f"{name} cannot be shown as a table: {exc}") from None
