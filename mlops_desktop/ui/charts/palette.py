@@ -36,8 +36,18 @@ PIN_COLOR_TAG = "mlops.color"
 # dark backgrounds.
 STABLE_COLORS = (
     *RUN_COLORS,
-    # the lighter sisters, rotated by five so that the 11th run's colour is not a paler copy
-    # of the 1st's (nor the 12th's of the 2nd's...)
+    # each lighter sister ten places after its colour: as far as twenty colours allow
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
+)
     "#c5b0d5",
     "#c49c94",
     "#f7b6d2",
