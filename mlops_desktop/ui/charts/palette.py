@@ -48,17 +48,6 @@ STABLE_COLORS = (
     "#dbdb8d",
     "#9edae5",
 )
-    "#c5b0d5",
-    "#c49c94",
-    "#f7b6d2",
-    "#c7c7c7",
-    "#dbdb8d",
-    "#9edae5",
-    "#aec7e8",
-    "#ffbb78",
-    "#98df8a",
-    "#ff9896",
-)
 
 
 def stable_run_color(
