@@ -215,9 +215,13 @@ class ExperimentsPane(Pane):
         self.filter_bar.applied(load.query)
         self._show_rows(load)
         self.filter_bar.set_count(len(load.runs))
+        self._after_rows_changed(load.runs, compare_may_lag=load.quiet)
+
+    def _after_rows_changed(self, runs: list[RunSummary], compare_may_lag: bool) -> None:
+        """Tabs follow the table; a run asked for or running (``runs``) gets selected."""
         if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
             self._on_selection_settled()  # a shown run left the table: the tabs follow it
-        elif load.quiet and self.table.selected_runs() != self.compare.runs:
+        elif compare_may_lag and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(COMPARE_TAB)
             self._on_tab_changed(self.tabs.currentIndex())
         if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
@@ -225,7 +229,7 @@ class ExperimentsPane(Pane):
             self._pending_run = None
             self._greeted = True
         if not self._greeted and time.monotonic() < self._greet_until:
-            self._greeted = self._show_live_run(load.runs)
+            self._greeted = self._show_live_run(runs)
 
     def _show_rows(self, load: RunsLoad) -> None:
         """Put the runs in the table (in place when quiet) and choose its columns."""
@@ -337,17 +341,7 @@ class ExperimentsPane(Pane):
             self.table.select_run_ids(keep, scroll=False)
             self.filter_bar.set_chosen_columns(self.model.columns())
         self.filter_bar.set_count(self.model.rowCount())
-        if {run.id for run in self.table.selected_runs()} != set(self._shown_ids):
-            self._on_selection_settled()  # a shown run left the table: the tabs follow it
-        elif self.table.selected_runs() != self.compare.runs:
-            self._dirty_tabs.add(COMPARE_TAB)
-            self._on_tab_changed(self.tabs.currentIndex())
-        if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
-            self.table.select_run_ids([self._pending_run])
-            self._pending_run = None
-            self._greeted = True
-        if not self._greeted and time.monotonic() < self._greet_until:
-            self._greeted = self._show_live_run(rows.changed)
+        self._after_rows_changed(rows.changed, compare_may_lag=True)
 
 
 def _create(context: PaneContext) -> ExperimentsPane:
