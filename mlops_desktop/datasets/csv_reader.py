@@ -7,6 +7,8 @@ Choices worth knowing:
   problem note naming the first bad line, rather than refused. A file with a UTF-16/32 byte-order
   mark is read in that encoding; binary data (NUL bytes), a first line longer than 4 MiB and any
   line longer than 16 MiB may be refused (see :mod:`~mlops_desktop.datasets.text_files`).
+* The delimiter (",", ";", tab or "|") and a decimal comma are detected from the head of a CSV
+  file (see :mod:`~mlops_desktop.datasets.csv_dialect`); a TSV file is always tab-separated.
 * CSV rows with the wrong number of fields are skipped and counted in a problem note.
 * When a later CSV block does not fit the type guessed from the first block, the column is read
   again as float64 (numbers) or as text, with a problem note.
@@ -24,6 +26,7 @@ import pyarrow.csv as pacsv
 
 from mlops_desktop.core.errors import DatasetError
 from mlops_desktop.datasets import text_files
+from mlops_desktop.datasets.csv_dialect import detect_dialect
 from mlops_desktop.datasets.read_state import ReadState, RestartRead, empty_batch
 
 _CONVERSION = re.compile(
@@ -35,10 +38,13 @@ def open_csv(state: ReadState, f: pa.NativeFile) -> pacsv.CSVStreamingReader:
     read = pacsv.ReadOptions(
         block_size=state.block_size, use_threads=state.threads, encoding=state.encoding
     )
-    parse = pacsv.ParseOptions(
-        delimiter="\t" if state.fmt == "tsv" else ",", invalid_row_handler=state.on_invalid_row
+    delimiter = state.delimiter or ("\t" if state.fmt == "tsv" else ",")
+    parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=state.on_invalid_row)
+    convert = pacsv.ConvertOptions(
+        column_types=state.column_types,
+        strings_can_be_null=False,
+        decimal_point=state.decimal_point,
     )
-    convert = pacsv.ConvertOptions(column_types=state.column_types, strings_can_be_null=False)
     return pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
 
 
@@ -48,6 +54,8 @@ def csv_batches(state: ReadState) -> Iterator[pa.RecordBatch]:
     if not state.sniffed:
         state.encoding = text_files.text_encoding(state.path, state.rel)
         state.block_size = min(state.block_size, text_files.LINE_LIMIT)
+        dialect = detect_dialect(state.path, state.encoding, state.fmt, state.delimiter)
+        state.delimiter, state.decimal_point = dialect.delimiter, dialect.decimal_point
         state.sniffed = True
     text_files.watch_undecodable_rows()
     with pa.OSFile(str(state.path)) as f:

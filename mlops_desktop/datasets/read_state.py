@@ -33,6 +33,8 @@ class ReadState:
     first_bad_line: int | None = None
     sniffed: bool = False  # the encoding was chosen and the head of the file checked
     undecodable_row: bool = False  # an invalid row was not UTF-8 (see text_files)
+    delimiter: str | None = None  # CSV: given by the caller, else detected (csv_dialect)
+    decimal_point: str = "."  # CSV: "," for numbers written "7,4" (detected)
 
     def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
         self.bad_rows += 1

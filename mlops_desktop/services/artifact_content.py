@@ -7,8 +7,6 @@ comes back with its control characters escaped, and a path outside the store is 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import shutil
@@ -196,63 +194,19 @@ def _json(name: str, size: int, head: bytes, limit: int) -> ArtifactContent:
 def _table(blob: Path, name: str, size: int, rows: int) -> ArtifactContent:
     fmt = table_format(name)
     try:
-        delimiter = _sniff_delimiter(blob) if fmt == "csv" else None
-        if delimiter not in (None, ","):
-            preview = _delimited_head(blob, name, rows, str(delimiter))
-        else:
-            from mlops_desktop.datasets.preview import preview_table  # pyarrow: not at start-up
+        from mlops_desktop.datasets.preview import preview_table  # pyarrow: not at start-up
 
-            preview = preview_table(blob, name, rows=rows)
+        preview = preview_table(blob, name, rows=rows)
     except DatasetError as exc:
         raise ArtifactUnreadable(f"{name} cannot be shown as a table: {exc}") from None
     total = preview.total_rows
-    if total is None and table_format(name) in ("csv", "tsv", "jsonl"):
-        total = _count_lines(blob, header=table_format(name) != "jsonl")
+    if total is None and fmt in ("csv", "tsv", "jsonl"):
+        total = _count_lines(blob, header=fmt != "jsonl")
     shown = len(preview.rows)
     note = ""
     if total is not None and total > shown:
         note = f"Showing the first {count_noun(shown, 'row')} of {total:,}."
     return ArtifactContent("table", name, size, table=preview, note=note)
-
-
-def _sniff_delimiter(blob: Path) -> str:
-    """The delimiter of a CSV file from its first lines: ",", ";", tab or "|"."""
-    with blob.open("rb") as fh:
-        head = fh.read(64 << 10).decode("utf-8", errors="replace")
-    lines = head.splitlines()[:20]
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
-    except csv.Error:
-        first = lines[0] if lines else ""
-        return max(",;\t|", key=first.count) if first else ","
-
-
-def _delimited_head(blob: Path, name: str, rows: int, delimiter: str) -> TablePreview:
-    """The first ``rows`` rows of a CSV file whose delimiter is not a comma, read lazily."""
-    with blob.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text, delimiter=delimiter)
-        header = next(reader, [])
-        body: list[list[str]] = []
-        for record in reader:
-            if len(body) >= rows:
-                break
-            body.append([*record[: len(header)], *[""] * (len(header) - len(record))])
-    types = ["double" if _all_numbers(body, i) else "string" for i in range(len(header))]
-    return TablePreview(path=name, columns=header, types=types, rows=body, total_rows=None)
-
-
-def _all_numbers(rows: list[list[str]], column: int) -> bool:
-    seen = False
-    for row in rows:
-        if row[column] == "":
-            continue
-        try:
-            float(row[column])
-        except ValueError:
-            return False
-        seen = True
-    return seen
 
 
 def _count_lines(blob: Path, header: bool) -> int:

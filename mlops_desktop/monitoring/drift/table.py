@@ -1,4 +1,4 @@
-"""Tables for drift checks: CSV (delimiter sniffed), Parquet and JSON Lines files, or folders
+"""Tables for drift checks: CSV (delimiter detected), Parquet and JSON Lines files, or folders
 of them, read whole with pyarrow's multithreaded readers.
 
 Text files are checked first as the dataset readers check them (binary data, a first line over
@@ -27,6 +27,7 @@ import pyarrow.json as pajson
 from mlops_desktop.core.errors import DatasetError, DriftError
 from mlops_desktop.core.plural import count_noun
 from mlops_desktop.datasets import text_files
+from mlops_desktop.datasets.csv_dialect import detect_dialect
 from mlops_desktop.datasets.readers import json_error_message, open_parquet
 from mlops_desktop.datasets.text_files import reason
 
@@ -39,7 +40,6 @@ TABLE_SUFFIXES = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-_DELIMITERS = ",;\t|"
 FileItem = str | Path | tuple[Path, str]  # a path, or (a path, the name telling its format)
 Source = str | Path | Sequence[FileItem]
 
@@ -185,7 +185,7 @@ def _read_file(path: Path, name: str) -> pa.Table:
             return open_parquet(path, name).read(use_threads=True)
         if fmt == "jsonl":
             return _read_jsonl(path, name)
-        return _read_csv(path, name, "\t" if fmt == "tsv" else None)
+        return _read_csv(path, name, fmt)
     except DriftError:
         raise
     except DatasetError as e:
@@ -194,15 +194,6 @@ def _read_file(path: Path, name: str) -> pa.Table:
         raise DriftError(f"{name} cannot be read: permission denied.") from None
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as e:
         raise DriftError(f"{name} could not be read as {fmt.upper()}: {reason(e)}.") from None
-
-
-def sniff_delimiter(head: str) -> str:
-    """The most likely delimiter of a CSV from its first lines (",", ";", tab or "|")."""
-    try:
-        return csv.Sniffer().sniff(head, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        first = head.splitlines()[0] if head else ""
-        return max(_DELIMITERS, key=first.count) if first else ","
 
 
 class _Rows:
@@ -242,13 +233,11 @@ def _read_jsonl(path: Path, name: str) -> pa.Table:
             block = min(block * 4, limit)
 
 
-def _read_csv(path: Path, name: str, delimiter: str | None) -> pa.Table:
+def _read_csv(path: Path, name: str, fmt: str) -> pa.Table:
     encoding = text_files.text_encoding(path, name)
-    if delimiter is None:
-        with open(path, "rb") as f:
-            head = f.read(64 * 1024).decode(encoding.replace("utf8", "utf-8"), errors="replace")
-        lines = head.splitlines()
-        delimiter = sniff_delimiter("\n".join(lines[:20] if len(lines) > 1 else lines))
+    dialect = detect_dialect(path, encoding, fmt)
+    delimiter = dialect.delimiter
+    convert = pacsv.ConvertOptions(decimal_point=dialect.decimal_point)
     text_files.watch_undecodable_rows()
     limit = text_files.LINE_LIMIT
     block = _first_block(limit)
@@ -257,7 +246,9 @@ def _read_csv(path: Path, name: str, delimiter: str | None) -> pa.Table:
         read = pacsv.ReadOptions(use_threads=True, block_size=block, encoding=encoding)
         parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=rows.on_invalid_row)
         try:
-            return pacsv.read_csv(path, read_options=read, parse_options=parse)
+            return pacsv.read_csv(
+                path, read_options=read, parse_options=parse, convert_options=convert
+            )
         except pa.ArrowInvalid as e:
             msg = str(e)
             if ("invalid UTF8" in msg or rows.undecodable_row) and encoding == "utf8":
