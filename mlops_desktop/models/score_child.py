@@ -27,7 +27,7 @@ class ScoreProblem(Exception):
 
 
 def _read_table(path: Path) -> Any:
-    """A pyarrow Table of a CSV, Parquet or JSON-lines file."""
+    """A pyarrow Table of a CSV (delimiter detected), TSV, Parquet or JSON-lines file."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
@@ -39,7 +39,14 @@ def _read_table(path: Path) -> Any:
         return pajson.read_json(path)
     import pyarrow.csv as pacsv
 
-    return pacsv.read_csv(path)
+    from mlops_desktop.datasets.csv_dialect import detect_dialect
+
+    dialect = detect_dialect(path, fmt="tsv" if suffix in (".tsv", ".tab") else "csv")
+    return pacsv.read_csv(
+        path,
+        parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
+        convert_options=pacsv.ConvertOptions(decimal_point=dialect.decimal_point),
+    )
 
 
 def _feature_names(model: Any, table: Any, label: str, given: list[str] | None) -> list[str]:

@@ -102,3 +102,19 @@ def test_missing_table(tmp_path: Path) -> None:
     (tmp_path / "model.joblib").write_bytes(b"")
     with pytest.raises(ModelError, match="no data to score on"):
         score_model(tmp_path / "model.joblib", tmp_path / "nope.csv", "label")
+
+
+def test_a_semicolon_csv_with_decimal_commas_is_scored(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    data = _data()
+    model = LogisticRegression().fit(np.column_stack([data["a"], data["b"]]), data["label"])
+    joblib.dump(model, tmp_path / "model.joblib")
+    names = list(data)
+    rows = zip(*(data[n] for n in names), strict=True)
+    lines = [";".join(names)] + [";".join(str(v).replace(".", ",") for v in r) for r in rows]
+    table = tmp_path / "window.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    metrics = score_model(tmp_path / "model.joblib", table, "label", ["a", "b"])
+    expected = model.score(np.column_stack([data["a"], data["b"]]), data["label"])
+    assert metrics["accuracy"] == pytest.approx(expected)
