@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.commands import Arg, Commands
+from mlops_desktop.cli.output import printable_lines
 from mlops_desktop.core.plural import count_noun
 
 if TYPE_CHECKING:
@@ -28,15 +30,13 @@ def import_document(report: ImportReport) -> dict[str, Any]:
 
 
 def import_text(report: ImportReport) -> str:
-    """What was added, or that everything was already there; then each problem met."""
+    """What was added, or that everything was already there."""
     if report.runs or report.metrics_points:
-        line = (
+        return (
             f"Imported {count_noun(report.runs, 'new run')} and"
             f" {count_noun(report.metrics_points, 'metric point')}."
         )
-    else:
-        line = "Nothing new: these logs are already in the catalog."
-    return "\n".join([line, *(f"warning: {p}" for p in report.problems)])
+    return "Nothing new: these logs are already in the catalog."
 
 
 @IMPORT.reply(
@@ -52,12 +52,9 @@ def import_text(report: ImportReport) -> str:
     ),
 )
 def import_tensorboard_logs(args: argparse.Namespace, services: Services) -> ImportReport:
-    import sys
-
     from mlops_desktop.services.tensorboard_import import import_tensorboard
 
     report = import_tensorboard(services.catalog, Path(args.dir), args.experiment)
-    if args.json:
-        for problem in report.problems:
-            print(f"warning: {problem}", file=sys.stderr)
+    for problem in report.problems:  # damaged records: said, skipped, the rest imported
+        print(f"warning: {printable_lines(problem)}", file=sys.stderr)
     return report
