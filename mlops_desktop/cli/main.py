@@ -25,6 +25,7 @@ from mlops_desktop.cli.exit_codes import EXIT_STATUS_HELP, ExitCode
 from mlops_desktop.cli.experiments import EXPERIMENTS
 from mlops_desktop.cli.hosts import HOSTS
 from mlops_desktop.cli.hw import HW
+from mlops_desktop.cli.importing import IMPORT
 from mlops_desktop.cli.jobs import JOBS
 from mlops_desktop.cli.launch import LAUNCH
 from mlops_desktop.cli.models import MODELS
@@ -36,7 +37,20 @@ from mlops_desktop.settings import Settings, home_from
 from mlops_desktop.tracking.home import HOME_ENV
 
 PROG = "mlops-desktop"
-COMMAND_GROUPS = (APP, RUNS, EXPERIMENTS, DATA, DRIFT, MODELS, LAUNCH, JOBS, HOSTS, HW, MONITORS)
+COMMAND_GROUPS = (
+    APP,
+    RUNS,
+    EXPERIMENTS,
+    DATA,
+    DRIFT,
+    MODELS,
+    LAUNCH,
+    JOBS,
+    HOSTS,
+    HW,
+    MONITORS,
+    IMPORT,
+)
 """The commands of each module, in the order ``--help`` lists them."""
 
 

@@ -156,3 +156,7 @@ class SlurmNotAnswering(HostError):
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message)
         self.details = details
+
+
+class TensorBoardImportError(UserFacingError):
+    """TensorBoard logs cannot be imported: the folder is missing or holds no event files."""
