@@ -110,14 +110,15 @@ def start_run(
     own = (experiment, name, params, home, capture_env, capture_output, system_metrics)
     side_by_side = any(arg is not None for arg in own)
     if run_id is not None:
-        resumed = _resume(run_id, home)
+        resumed = next((run for run in lifecycle.active_runs() if run.id == run_id), None)
         if resumed is not None:
             if resumed not in stack:
                 stack.append(resumed)
             return resumed
-        _refuse_unknown_run(run_id, home)
-        experiment = run_id if experiment is None else experiment  # start_run("experiment")
-        side_by_side = True
+        if run_id != start.launched_run_id() or not start.attaches_next():
+            _refuse_unknown_run(run_id, home)
+            experiment = run_id if experiment is None else experiment  # start_run("experiment")
+            side_by_side = True
     if stack and not nested and not side_by_side:
         raise RuntimeError(
             f"Run {stack[-1].id} is already active. End it with end_run() first, or start "
@@ -148,16 +149,6 @@ def start_run(
     )
     stack.append(run)
     return run
-
-
-def _resume(run_id: str, home: str | os.PathLike[str] | None) -> Run | None:
-    """The run ``run_id`` when it is active in this process or the launcher's, else None."""
-    for run in lifecycle.active_runs():
-        if run.id == run_id:
-            return run
-    if run_id == start.launched_run_id() and start.attaches_next():
-        return start.start_run(home=home)
-    return None
 
 
 def _refuse_unknown_run(run_id: Any, home: str | os.PathLike[str] | None) -> None:
