@@ -7,16 +7,58 @@ The package itself exposes the tracking API a training script uses::
     with mlops.start_run(experiment="digits", params={"lr": 0.01}) as run:
         run.log_metric("loss", 0.42, step=1)
 
+MLflow's module-level functions work too (``import mlops_desktop as mlflow``):
+``set_experiment``, ``start_run(run_name=..., nested=...)``, ``log_param(s)``,
+``log_metric(s)``, ``set_tag(s)``, ``log_artifact(s)``, ``log_dict``, ``log_text``,
+``active_run`` and ``end_run``.
+
 It imports only :mod:`mlops_desktop.tracking` (standard library only), so it can be shipped
 to SSH hosts and Slurm nodes without the app's dependencies.
 """
 
 from __future__ import annotations
 
-from mlops_desktop.tracking import Run, active_run, start_run
+from mlops_desktop.tracking import (
+    Experiment,
+    Run,
+    active_run,
+    end_run,
+    log_artifact,
+    log_artifacts,
+    log_dict,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    log_text,
+    set_experiment,
+    set_tag,
+    set_tags,
+    start_run,
+)
 from mlops_desktop.tracking.datasets_manifest import dataset_path
 from mlops_desktop.tracking.predictions import log_predictions
 
 __version__ = "0.1.0"
 
-__all__ = ["Run", "__version__", "active_run", "dataset_path", "log_predictions", "start_run"]
+__all__ = [
+    "Experiment",
+    "Run",
+    "__version__",
+    "active_run",
+    "dataset_path",
+    "end_run",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_predictions",
+    "log_text",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "start_run",
+]

@@ -131,3 +131,27 @@ def files_to_log(path: str | os.PathLike[str], name: str | None) -> list[tuple[P
             rel = full.relative_to(src).as_posix()
             found.append((full, check_artifact_name(f"{base}/{rel}")))
     return found
+
+
+def folder_files(local_dir: str | os.PathLike[str], folder: str | None) -> list[tuple[Path, str]]:
+    """The files under ``local_dir`` named ``<folder>/<relative path>`` (or just the relative
+    path), as MLflow's ``log_artifacts`` names them.
+
+    Raises:
+        FileNotFoundError: ``local_dir`` is not a folder.
+        ValueError: a bad ``folder``.
+    """
+    src = Path(local_dir)
+    if not src.is_dir():
+        raise FileNotFoundError(
+            f"cannot log artifacts from {os.fspath(local_dir)!r}: no such folder"
+        )
+    prefix = f"{check_artifact_name(folder)}/" if folder is not None else ""
+    found = []
+    for path, dirs, files in os.walk(src):
+        dirs.sort()
+        for file in sorted(files):
+            full = Path(path) / file
+            if full.is_file():
+                found.append((full, check_artifact_name(prefix + full.relative_to(src).as_posix())))
+    return found

@@ -8,20 +8,17 @@ import threading
 import time
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from mlops_desktop.tracking import lifecycle
-from mlops_desktop.tracking.artifacts import files_to_log, store_file
 from mlops_desktop.tracking.capture import capture_environment
 from mlops_desktop.tracking.datasets_manifest import launched_version
-from mlops_desktop.tracking.home import (
-    EVENTS_FILENAME,
-    LOG_FILENAME,
-    artifact_root,
-)
+from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
 from mlops_desktop.tracking.output import OutputCapture
+from mlops_desktop.tracking.run_artifacts import ArtifactLogging
 from mlops_desktop.tracking.spool import END_STATUSES
 from mlops_desktop.tracking.validate import (
     MAX_STEP,
@@ -40,10 +37,29 @@ from mlops_desktop.tracking.validate import (
 from mlops_desktop.tracking.writer import WAKE_AT, BufferedSpool, leave_signals_to_main_thread
 
 CAPTURE_WAIT_S = 10.0
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """MLflow's ``run.info``: ``run.info.run_id`` is :attr:`Run.id`; ``status`` is in
+    MLflow's spelling ("RUNNING", "FINISHED", "FAILED", "KILLED")."""
+
+    run_id: str
+    run_name: str
+    experiment_id: str
+    status: str
+
+
+def end_status(status: Any) -> Any:
+    """A status in the spool's spelling: MLflow's "FINISHED", "FAILED" and "KILLED" (any case)
+    become "finished", "failed" and "killed"; anything else is returned as it is."""
+    return status.lower() if isinstance(status, str) else status
+
+
 _time = time.time
 
 
-class Run:
+class Run(ArtifactLogging):
     """One run of a training script. Create it with :func:`start_run`.
 
     Logging methods validate their arguments at once (raising TypeError or ValueError at the
@@ -87,6 +103,11 @@ class Run:
     @property
     def log_path(self) -> Path:
         return self.spool_dir / LOG_FILENAME
+
+    @property
+    def info(self) -> RunInfo:
+        """The run's id, name, experiment and status as MLflow's ``run.info`` has them."""
+        return RunInfo(self.id, self.name, self.experiment, self.status.upper())
 
     @property
     def ended(self) -> bool:
@@ -227,27 +248,6 @@ class Run:
             version = launched_version(name)
         self._put({"type": "dataset", "name": name, "version": version, "path": None, "at": now})
 
-    def log_artifact(self, path: str | os.PathLike[str], name: str | None = None) -> list[str]:
-        """Copy a file (or every file under a folder) into the artifact store and record it.
-
-        Returns:
-            the digests (``sha256:<hex>``) of the files logged, in order.
-
-        Raises:
-            FileNotFoundError: ``path`` does not exist.
-            ValueError: ``name`` is absolute or contains ``..``.
-        """
-        if not self._events_open:
-            raise RuntimeError(f"run {self.id} has ended")
-        digests = []
-        root = artifact_root(self.home)
-        for file, label in files_to_log(path, name):
-            hex_digest, size = store_file(file, root)
-            digest = f"sha256:{hex_digest}"
-            self._put({"type": "artifact", "name": label, "digest": digest, "size": size})
-            digests.append(digest)
-        return digests
-
     def flush(self, timeout: float | None = None) -> None:
         """Return once everything logged before the call is written and fsync'd.
 
@@ -263,8 +263,11 @@ class Run:
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """End the run: record the status, write and fsync everything, restore the streams.
 
+        ``status`` is "finished", "failed" or "killed", in any case (MLflow's "FAILED" too).
+
         Ending an ended run does nothing.
         """
+        status = end_status(status)
         if status not in END_STATUSES:
             raise ValueError(f"status must be one of {sorted(END_STATUSES)}, got {status!r}")
         with self._lock:

@@ -111,6 +111,16 @@ def start_run(
     return run
 
 
+def attaches_next() -> bool:
+    """Whether the next run started in this process attaches to the launcher's run."""
+    return bool(os.environ.get(RUN_ID_ENV, "").strip()) and not _attached
+
+
+def launched_run_id() -> str | None:
+    """The run id the launcher gave this process (``MLOPS_DESKTOP_RUN_ID``), or None."""
+    return os.environ.get(RUN_ID_ENV, "").strip() or None
+
+
 def _system_interval() -> float:
     try:
         seconds = float(os.environ.get(SYSTEM_INTERVAL_ENV, DEFAULT_SYSTEM_INTERVAL))
