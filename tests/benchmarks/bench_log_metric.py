@@ -1,6 +1,7 @@
 """How long the tracking hot path takes: ``python tests/benchmarks/bench_log_metric.py``.
 
-Prints microseconds per ``log_metric`` call (median of a few repeats of 1,000,000 calls), per
+Prints microseconds per ``log_metric`` call (median of a few repeats of 1,000,000 calls), the
+same through the module-level ``mlops_desktop.log_metric`` (MLflow's way), per
 ``log_metrics`` call with 5 keys, and the time ``flush()`` then takes to write and fsync the
 backlog. When MLflow is importable it also times ``mlflow.log_metric`` on a temp SQLite store
 for a few hundred calls and prints both side by side.
@@ -42,17 +43,25 @@ def bench_tracking(calls: int, repeats: int) -> dict[str, float]:
         for i in range(n):
             log_metric("loss", i * 0.001)
 
+    module_log_metric = mlops.log_metric  # MLflow's way: the active run, found per call
+
+    def module_level(n: int) -> None:
+        for i in range(n):
+            module_log_metric("loss", i * 0.001)
+
     def five_keys(n: int) -> None:
         for i in range(n):
             v = i * 0.001
             log_metrics({"loss": v, "acc": v, "f1": v, "lr": v, "grad_norm": v})
 
-    single, multi, flushes = [], [], []
+    single, multi, flushes, module = [], [], [], []
     for _ in range(repeats):
         single.append(_time_calls(one_key, calls))
         start = time.perf_counter()
         run.flush()
         flushes.append(time.perf_counter() - start)
+        module.append(_time_calls(module_level, calls))
+        run.flush()
         multi.append(_time_calls(five_keys, calls // 5))
         run.flush()
     start = time.perf_counter()
@@ -63,6 +72,7 @@ def bench_tracking(calls: int, repeats: int) -> dict[str, float]:
     return {
         "log_metric_us": statistics.median(single),
         "log_metrics5_us": statistics.median(multi),
+        "module_log_metric_us": statistics.median(module),
         "flush_backlog_s": statistics.median(flushes),
         "flush_one_point_ms": small_flush * 1e3,
         "spool_mb": os.path.getsize(run.events_path) / 1e6,
@@ -137,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"log_metric          {r['log_metric_us']:8.3f} us/call (median of {args.repeats} x {n:,})"
     )
+    print(f"mlops.log_metric    {r['module_log_metric_us']:8.3f} us/call (module level, {n:,})")
     print(f"log_metrics, 5 keys {r['log_metrics5_us']:8.3f} us/call ({n // 5:,} calls)")
     print(f"flush of backlog    {r['flush_backlog_s'] * 1e3:8.1f} ms    (after {n:,} calls)")
     print(f"flush of one point  {r['flush_one_point_ms']:8.2f} ms")
@@ -147,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"mlflow.log_metric   {mlflow_us:8.1f} us/call  ({args.mlflow_calls} calls, sqlite)")
         print(f"speed-up            {mlflow_us / r['log_metric_us']:8.0f} x")
-    ok = r["log_metric_us"] < TARGET_US
-    print(f"target < {TARGET_US} us per log_metric: {'met' if ok else 'MISSED'}")
+    ok = max(r["log_metric_us"], r["module_log_metric_us"]) < TARGET_US
+    print(f"target < {TARGET_US} us per log_metric (both): {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 
 
