@@ -13,7 +13,7 @@ from mlops_desktop.core.plural import count_noun
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
-    from mlops_desktop.services.tensorboard_import import ImportReport
+    from mlops_desktop.services.import_progress import ImportReport
 
 IMPORT = Commands("import", help="bring TensorBoard logs into the catalog")
 
@@ -24,8 +24,8 @@ def import_document(report: ImportReport) -> dict[str, Any]:
         "experiments": report.experiments,
         "runs": report.runs,
         "metrics_points": report.metrics_points,
-        "models": 0,
-        "versions": 0,
+        "models": report.models,
+        "versions": report.versions,
     }
 
 

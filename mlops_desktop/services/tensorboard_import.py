@@ -14,7 +14,6 @@ import os
 import struct
 import time
 from array import array
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +24,12 @@ from mlops_desktop.catalog.schema import experiment_t, ingest_state_t, run_t
 from mlops_desktop.catalog.upsert import insert_ignore
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.core.errors import TensorBoardImportError
+from mlops_desktop.services.import_progress import ImportReport
 from mlops_desktop.services.tensorboard_events import DecodedEvents, decode_event
 from mlops_desktop.services.tensorboard_records import read_record_blocks
 
 EVENT_FILE_MARK = "tfevents"
 SOURCE_TAG = "mlops.imported_from"
-
-
-@dataclass
-class ImportReport:
-    """What one import added (``--json``: experiments, runs, metrics_points, models, versions)."""
-
-    experiments: int = 0
-    runs: int = 0
-    metrics_points: int = 0
-    problems: list[str] = field(default_factory=list)
 
 
 def event_folders(log_dir: Path) -> dict[Path, list[str]]:
