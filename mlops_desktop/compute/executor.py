@@ -10,7 +10,8 @@ to the run, in its run directory ``RUN_DIR``:
   ``{"state": "queued"|"running", "pid", "pgid", "start_ticks", "host", "gpus": [..],
   "queued_at", "started_at", "detail"}``;
 - ``RUN_DIR/exit.json``: written atomically when the command ends:
-  ``{"exit_code", "signal", "ended_at"}``.
+  ``{"exit_code", "signal", "ended_at", "detail"}`` (``detail`` also goes to job.json right
+  after; a poll in between reads it here).
 
 ``handle`` is the executor's own JSON-able record of a job (pid, start ticks, run dir, host,
 Slurm job id...) that the service stores in the catalog, so a job is found again after the

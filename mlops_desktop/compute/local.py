@@ -147,7 +147,7 @@ class LocalExecutor:
         if ended is not None:
             code = ended.get("exit_code")
             state = job.get("state") if job.get("state") in ("cancelled", "failed") else None
-            detail = str(job.get("detail") or "")
+            detail = str(job.get("detail") or ended.get("detail") or "")
             if state == "cancelled":
                 return "cancelled", code, detail
             if code == 0:

@@ -94,6 +94,7 @@ def poll_result(handle: dict[str, Any], out: bytes) -> tuple[str, int | None, st
             return "cancelled", code, detail
         if code == 0:
             return "finished", 0, detail
+        detail = detail or str(exit_rec.get("detail") or "")
         if not detail and exit_rec.get("signal"):
             detail = f"killed by signal {exit_rec['signal']}"
         return "failed", code, detail

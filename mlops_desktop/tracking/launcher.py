@@ -336,7 +336,12 @@ class Launcher:
             self.lease = None
         write_json_atomic(
             self.run_dir / "exit.json",
-            {"exit_code": None if sig is not None else code, "signal": sig, "ended_at": ended},
+            {
+                "exit_code": None if sig is not None else code,
+                "signal": sig,
+                "ended_at": ended,
+                "detail": error or "",  # job.json gets it next: a poll between sees it here
+            },
             sync=True,
         )
         self.set_state(state, detail=error)
