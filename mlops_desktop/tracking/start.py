@@ -55,6 +55,8 @@ def start_run(
     capture_env: bool = True,
     capture_output: bool = True,
     system_metrics: bool = True,
+    parent_run_id: str | None = None,
+    experiment_from_parent: bool = False,
 ) -> Run:
     """Start a run (use it as a context manager to end it).
 
@@ -77,6 +79,9 @@ def start_run(
             ``MLOPS_DESKTOP_SYSTEM_INTERVAL`` seconds (default 1) while the run lasts.
             ``MLOPS_DESKTOP_SYSTEM_METRICS=0`` turns it off too. A run the app launched is
             sampled by its launcher instead, never twice.
+        parent_run_id: the run this one is a child of (recorded in the start event).
+        experiment_from_parent: the caller named no experiment: the catalog puts the run in
+            its parent's experiment when it knows the parent (``experiment`` is the fallback).
     """
     global _attached
     home_dir = resolve_home(home)
@@ -105,7 +110,11 @@ def start_run(
         run_id = uuid.uuid4().hex
         spool_dir = run_spool_dir(home_dir, run_id)
     run = Run(run_id, experiment, name, spool_dir, home_dir)
-    run._start(_start_event(experiment, name), params, tags, capture_env, capture_output)
+    event = _start_event(experiment, name)
+    if parent_run_id:
+        event["parent_run_id"] = parent_run_id
+        event["experiment_from_parent"] = experiment_from_parent
+    run._start(event, params, tags, capture_env, capture_output)
     if system_metrics and not attaching and os.environ.get(SYSTEM_METRICS_ENV, "1") != "0":
         run._start_system_metrics(_system_interval())
     return run
