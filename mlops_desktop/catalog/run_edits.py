@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -89,7 +90,9 @@ def _sync_parent(s: Session, rid: str) -> None:
             )
         ).all()
     )
-    s.execute(update(run_t).where(run_t.c.id == rid).values(parent_run_id=parent_from_tags(rid, tags)))
+    s.execute(
+        update(run_t).where(run_t.c.id == rid).values(parent_run_id=parent_from_tags(rid, tags))
+    )
 
 
 def remove_tags(s: Session, run_id: str, keys: Iterable[str]) -> str:
@@ -127,7 +130,7 @@ def descendants(s: Session, run_ids: Iterable[str], trashed_at: float | None = N
     found: list[str] = []
     level = list(seen)
     while level:
-        where = [run_t.c.parent_run_id.in_(level)]
+        where: list[Any] = [run_t.c.parent_run_id.in_(level)]
         if trashed_at is None:
             where.append(run_t.c.deleted_at.is_(None))
         else:

@@ -69,9 +69,7 @@ class RunRow(Base):
     color_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # the run this one is a child of (a nested run); not a foreign key: a child may be
     # ingested before its parent, and a parent may be imported later or never
-    parent_run_id: Mapped[str | None] = mapped_column(
-        String(RUN_ID_LEN), nullable=True, index=True
-    )
+    parent_run_id: Mapped[str | None] = mapped_column(String(RUN_ID_LEN), nullable=True, index=True)
 
 
 class ParamRow(Base):

@@ -132,6 +132,8 @@ def read_changed_runs(
     # nested runs under a filter: which parents the matching children need (one filter pass)
     rows, now = with_parents(parsed.filter(patched), patched)
     shown = {run.id for run in rows}
-    changed = [run for run in rows if run.id in run_ids or (run.id in now and run.id not in context)]
+    changed = [
+        run for run in rows if run.id in run_ids or (run.id in now and run.id not in context)
+    ]
     gone = (run_ids | context) - shown
     return LiveRows(patched, changed, gone, query, now)

@@ -57,7 +57,7 @@ def _run_link(run_id: str, name: str) -> str:
 
 
 def family_html(detail: RunDetail) -> str:
-    """"child of <parent>" and "Children (n): <a>, <b>…" as links; "" for a lone run."""
+    """ "child of <parent>" and "Children (n): <a>, <b>…" as links; "" for a lone run."""
     parts = []
     parent = detail.summary.parent_run_id
     if parent is not None:
