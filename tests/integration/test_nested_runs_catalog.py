@@ -26,9 +26,11 @@ def test_children_link_to_their_parent_on_both_databases(
     temp_home: Path, catalog_url: str | None
 ) -> None:
     with mlops.start_run(experiment="sweep", name="parent", capture_env=False) as parent:
-        with mlops.start_run(run_name="a", nested=True, capture_env=False) as a:
-            with mlops.start_run(run_name="a1", nested=True, capture_env=False) as a1:
-                mlops.log_metric("loss", 0.1)
+        with (
+            mlops.start_run(run_name="a", nested=True, capture_env=False) as a,
+            mlops.start_run(run_name="a1", nested=True, capture_env=False) as a1,
+        ):
+            mlops.log_metric("loss", 0.1)
         with mlops.start_run(run_name="b", nested=True, capture_env=False) as b:
             pass
     # an MLflow-style child that names its parent by tag only, in another experiment
