@@ -130,7 +130,9 @@ def start_run(
     )
     parent_id = parent_run_id or (parent.id if parent is not None else None)
     from_parent = experiment is None and parent_id is not None
-    if experiment is None and not start.attaches_next():
+    # a child of the launched run (say, in a worker process of the job) is a run of its own
+    attach = parent_id is None or parent_id != start.launched_run_id()
+    if experiment is None and not (attach and start.attaches_next()):
         experiment = parent.experiment if parent is not None else _experiment
     all_tags = dict(tags or {})
     if parent_id:
@@ -150,6 +152,7 @@ def start_run(
         else log_system_metrics,
         parent_run_id=parent_id,
         experiment_from_parent=from_parent,
+        attach=attach,
     )
     stack.append(run)
     return run

@@ -57,6 +57,7 @@ def start_run(
     system_metrics: bool = True,
     parent_run_id: str | None = None,
     experiment_from_parent: bool = False,
+    attach: bool = True,
 ) -> Run:
     """Start a run (use it as a context manager to end it).
 
@@ -82,13 +83,16 @@ def start_run(
         parent_run_id: the run this one is a child of (recorded in the start event).
         experiment_from_parent: the caller named no experiment: the catalog puts the run in
             its parent's experiment when it knows the parent (``experiment`` is the fallback).
+        attach: False never attaches to the launcher's run (a child of it, started in a
+            process of the launched job, is a run of its own).
     """
     global _attached
     home_dir = resolve_home(home)
     env_id = os.environ.get(RUN_ID_ENV, "").strip()
-    attaching = bool(env_id) and not _attached
-    if experiment is None:
-        experiment = (os.environ.get(EXPERIMENT_ENV) if attaching else None) or DEFAULT_EXPERIMENT
+    attaching = attach and bool(env_id) and not _attached
+    if experiment is None:  # the launch's, for its run and for children of it
+        of_launch = attaching or (parent_run_id is not None and parent_run_id == env_id)
+        experiment = (os.environ.get(EXPERIMENT_ENV) if of_launch else None) or DEFAULT_EXPERIMENT
     if name is None:
         name = (os.environ.get(RUN_NAME_ENV) if attaching else None) or generate_run_name()
     check_key(experiment, "experiment")
