@@ -75,6 +75,7 @@ def run_detail(s: Session, home: Path, run_id: str) -> RunDetail:
         blob = blob_path_or_none(home, digest)
         artifacts.append(ArtifactRef(name, digest, int(size), str(blob) if blob else ""))
     log = run_spool_dir(Path(home), rid) / LOG_FILENAME
+    parent_name, children = _family(s, rid, summary.parent_run_id)
     return RunDetail(
         summary=summary,
         command=command or "",
@@ -89,7 +90,25 @@ def run_detail(s: Session, home: Path, run_id: str) -> RunDetail:
         host=host,
         error=run_error(stored_error, summary.status, _log_tail(log, summary.status)),
         deleted_at=deleted_at,
+        parent_name=parent_name,
+        children=children,
     )
+
+
+def _family(
+    s: Session, rid: str, parent: str | None
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The parent's name (None when it is not in the catalog) and the (id, name) of the
+    run's children outside the trash, oldest first."""
+    parent_name = None
+    if parent is not None:
+        parent_name = s.execute(select(run_t.c.name).where(run_t.c.id == parent)).scalar()
+    rows = s.execute(
+        select(run_t.c.id, run_t.c.name)
+        .where(run_t.c.parent_run_id == rid, run_t.c.deleted_at.is_(None))
+        .order_by(run_t.c.started_at, run_t.c.id)
+    ).all()
+    return parent_name, tuple((str(cid), name or "") for cid, name in rows)
 
 
 def _log_tail(log: Path, status: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from mlops_desktop.catalog.schema import (
     tag_t,
 )
 from mlops_desktop.catalog.upsert import upsert
+from mlops_desktop.catalog.writes import PARENT_TAGS, parent_from_tags
 from mlops_desktop.core.errors import RunEditError
 from mlops_desktop.core.run_edits import ENDED_STATUSES, EmptiedTrash, KeptRun, TrashedRun
 from mlops_desktop.tracking.validate import tag_key_problem
@@ -74,7 +76,23 @@ def set_tags(s: Session, run_id: str, tags: dict[str, str]) -> str:
     rid = resolve_run_id(s, run_id)
     rows = [{"run_id": rid, "key": k, "value": str(v)} for k, v in tags.items()]
     upsert(s, tag_t, rows, ["run_id", "key"])
+    if any(key in PARENT_TAGS for key in tags):
+        _sync_parent(s, rid)
     return rid
+
+
+def _sync_parent(s: Session, rid: str) -> None:
+    """Set ``run.parent_run_id`` from the run's parent tags after they changed."""
+    tags = dict(
+        s.execute(
+            select(tag_t.c.key, tag_t.c.value).where(
+                tag_t.c.run_id == rid, tag_t.c.key.in_(PARENT_TAGS)
+            )
+        ).all()
+    )
+    s.execute(
+        update(run_t).where(run_t.c.id == rid).values(parent_run_id=parent_from_tags(rid, tags))
+    )
 
 
 def remove_tags(s: Session, run_id: str, keys: Iterable[str]) -> str:
@@ -95,6 +113,8 @@ def remove_tags(s: Session, run_id: str, keys: Iterable[str]) -> str:
     if missing:
         raise RunEditError(f"Run {rid[:8]} has no tag {missing[0]!r}; see its tags with runs show.")
     s.execute(delete(tag_t).where(tag_t.c.run_id == rid, tag_t.c.key.in_(wanted)))
+    if any(key in PARENT_TAGS for key in wanted):
+        _sync_parent(s, rid)
     return rid
 
 
@@ -102,24 +122,47 @@ def _resolve_all(s: Session, run_ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(resolve_run_id(s, r) for r in run_ids))
 
 
+def descendants(s: Session, run_ids: Iterable[str], trashed_at: float | None = None) -> list[str]:
+    """The ids of the children of these runs, their children and so on (not the runs
+    themselves), parents before children: those outside the trash, or with ``trashed_at``
+    those moved to the trash at that time."""
+    seen = set(run_ids)
+    found: list[str] = []
+    level = list(seen)
+    while level:
+        where: list[Any] = [run_t.c.parent_run_id.in_(level)]
+        if trashed_at is None:
+            where.append(run_t.c.deleted_at.is_(None))
+        else:
+            where.append(run_t.c.deleted_at == trashed_at)
+        rows = s.execute(select(run_t.c.id).where(*where).order_by(run_t.c.started_at, run_t.c.id))
+        level = [rid for (rid,) in rows if rid not in seen]
+        seen.update(level)
+        found.extend(level)
+    return found
+
+
 def move_to_trash(s: Session, run_ids: Iterable[str], now: float | None = None) -> list[str]:
-    """Move ended runs to the trash (all or none); returns their full ids.
+    """Move ended runs and their child runs to the trash (all or none); returns their full
+    ids, the runs named first, then the children that go with them.
 
     Runs already in the trash stay there with their first time.
 
     Raises:
         RunNotFound: one of the runs does not exist.
-        RunEditError: one of the runs has not ended yet.
+        RunEditError: one of the runs or of their children has not ended yet.
     """
-    ids = _resolve_all(s, run_ids)
+    named = _resolve_all(s, run_ids)
+    ids = named + [rid for rid in descendants(s, named) if rid not in named]
     rows = s.execute(
         select(run_t.c.id, run_t.c.name, run_t.c.status).where(run_t.c.id.in_(ids))
     ).all()
     for rid, name, status in rows:
         if status not in ENDED_STATUSES:
+            child = "" if rid in named else ", a child of a run to move with it,"
             raise RunEditError(
-                f"Run {_label(rid, name)} is still {status}; stop it first (or wait until it "
-                "ends), then move it to the trash."
+                f"Run {_label(rid, name)}{child} is still {status}; stop it first (or wait "
+                "until it ends), then move it to the trash."
             )
     when = time.time() if now is None else now
     s.execute(
@@ -131,18 +174,22 @@ def move_to_trash(s: Session, run_ids: Iterable[str], now: float | None = None) 
 
 
 def restore(s: Session, run_ids: Iterable[str]) -> list[str]:
-    """Take runs out of the trash (all or none); returns their full ids.
+    """Take runs out of the trash (all or none), with the child runs that went to the trash
+    with them; returns their full ids, the runs named first.
 
     Raises:
         RunNotFound: one of the runs does not exist.
         RunEditError: one of the runs is not in the trash.
     """
-    ids = _resolve_all(s, run_ids)
+    named = _resolve_all(s, run_ids)
     rows = s.execute(
-        select(run_t.c.id, run_t.c.name).where(run_t.c.id.in_(ids), run_t.c.deleted_at.is_(None))
+        select(run_t.c.id, run_t.c.name).where(run_t.c.id.in_(named), run_t.c.deleted_at.is_(None))
     ).first()
     if rows is not None:
         raise RunEditError(f"Run {_label(rows[0], rows[1])} is not in the trash.")
+    ids = list(named)
+    for rid, when in s.execute(select(run_t.c.id, run_t.c.deleted_at).where(run_t.c.id.in_(named))):
+        ids += [c for c in descendants(s, [rid], trashed_at=when) if c not in ids]
     s.execute(update(run_t).where(run_t.c.id.in_(ids)).values(deleted_at=None))
     return ids
 

@@ -53,6 +53,7 @@ def runs_query(experiment_id: int | None, run_ids: list[str] | None) -> tuple[Se
         run_t.c.ended_at,
         run_t.c.target,
         run_t.c.color_index,
+        run_t.c.parent_run_id,
     ).join(experiment_t, experiment_t.c.id == run_t.c.experiment_id)
     ids: Any = None
     if run_ids is None:  # runs in the trash are listed only when asked for by id
@@ -182,8 +183,9 @@ def assemble(rows: Iterable[tuple[Any, ...]], children: Children) -> list[RunSum
             metrics(rid) or {},
             tags(rid) or {},
             color_index,
+            parent,
         )
-        for rid, exp, name, status, started, ended, target, color_index in rows
+        for rid, exp, name, status, started, ended, target, color_index, parent in rows
     ]
 
 
@@ -199,6 +201,7 @@ class _Tested(NamedTuple):
     ended_at: float | None
     target: str
     color_index: int | None
+    parent_run_id: str | None
     params: dict[str, Any]
     metrics: dict[str, float]
     tags: dict[str, str]

@@ -67,6 +67,9 @@ class RunRow(Base):
     deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     # the run's place among its experiment's runs (0, 1, ...): its colour in every chart
     color_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the run this one is a child of (a nested run); not a foreign key: a child may be
+    # ingested before its parent, and a parent may be imported later or never
+    parent_run_id: Mapped[str | None] = mapped_column(String(RUN_ID_LEN), nullable=True, index=True)
 
 
 class ParamRow(Base):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.catalog.chunk_codec import encode_column
 from mlops_desktop.catalog.lineage import DatasetResolver
 from mlops_desktop.catalog.schema import (
+    RUN_ID_LEN,
     artifact_t,
     chunk_t,
     experiment_t,
@@ -35,6 +36,8 @@ from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.core.runs import RunStatus
 
 DEFAULT_EXPERIMENT = "Default"
+# tags naming a run's parent: ours first, then MLflow's (see tracking.fluent.parent_run_id)
+PARENT_TAGS = ("mlops.parent_run_id", "mlflow.parentRunId")
 CHUNK_POINTS = 65_536  # consecutive lines of a key are joined into chunks up to about this
 _BIG_ENDIAN = sys.byteorder == "big"
 
@@ -110,11 +113,45 @@ def _ensure_run(session: Session, run_id: str, events: list[dict[str, Any]]) -> 
     return True
 
 
-def _start_values(session: Session, e: dict[str, Any]) -> dict[str, Any]:
+def _valid_parent(run_id: str, parent: Any) -> str | None:
+    """``parent`` as a ``run.parent_run_id`` (None when it is no run id, or the run itself)."""
+    if not isinstance(parent, str) or not parent.strip() or parent == run_id:
+        return None
+    return parent.strip()[:RUN_ID_LEN]
+
+
+def parent_from_tags(run_id: str, tags: dict[str, Any]) -> str | None:
+    """The parent that a run's tags name (ours before MLflow's), or None."""
+    for key in PARENT_TAGS:
+        parent = _valid_parent(run_id, tags.get(key))
+        if parent is not None:
+            return parent
+    return None
+
+
+def _parent_experiment(session: Session, parent: str | None) -> int | None:
+    """The experiment id of the run ``parent`` when the catalog has it, else None."""
+    if parent is None:
+        return None
+    found = session.execute(select(run_t.c.experiment_id).where(run_t.c.id == parent)).scalar()
+    return None if found is None else int(found)
+
+
+def _start_values(session: Session, run_id: str, e: dict[str, Any]) -> dict[str, Any]:
+    """The ``run`` columns a start event sets.
+
+    A child run that named no experiment itself (``experiment_from_parent``) joins its
+    parent's experiment when the catalog has the parent, whatever the child's process guessed
+    (a launched job's script may not know the experiment the app put its run in).
+    """
+    parent = _valid_parent(run_id, e.get("parent_run_id"))
+    exp_id = _parent_experiment(session, parent) if e.get("experiment_from_parent") else None
     vals: dict[str, Any] = {
-        "experiment_id": experiment_id(session, e["experiment"]),
+        "experiment_id": exp_id if exp_id is not None else experiment_id(session, e["experiment"]),
         "has_start": True,
     }
+    if parent is not None:
+        vals["parent_run_id"] = parent
     for key, kind in (("name", str), ("command", str), ("cwd", str), ("target", str)):
         if isinstance(e.get(key), kind):
             vals[key] = e[key]
@@ -236,10 +273,13 @@ class _RunRows:
     def add_tags(self, e: dict[str, Any]) -> None:
         for key, value in e["tags"].items():
             self.tags[str(key)] = value if isinstance(value, str) else json.dumps(value)
+        parent = parent_from_tags(self.run_id, self.tags)
+        if parent is not None:
+            self.run_values["parent_run_id"] = parent
 
     def add_start(self, e: dict[str, Any]) -> None:
         self.started = True
-        self.run_values.update(_start_values(self.session, e))
+        self.run_values.update(_start_values(self.session, self.run_id, e))
         self.inputs.extend(_command_inputs(self.resolver, self.run_id, e))
 
     def add_env(self, e: dict[str, Any]) -> None:

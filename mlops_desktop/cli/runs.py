@@ -116,13 +116,19 @@ def _tags_of(services: Services, run_id: str) -> RunTags:
 
 @RUNS.reply(
     "delete",
-    help="move runs to the trash (runs restore brings them back)",
+    help="move runs, with their child runs, to the trash (runs restore brings them back)",
     document=moved_document,
     text=moved_text,
     arguments=(Arg("runs", nargs="+", metavar="RUN", help="run ids or unique prefixes"),),
 )
 def delete_runs(args: argparse.Namespace, services: Services) -> RunsMoved:
-    return RunsMoved("trashed", services.experiments.trash_runs(args.runs))
+    """Trash the runs named, and their child runs with them (said in the reply)."""
+    return _moved("trashed", services.experiments.trash_runs(args.runs), args.runs, services)
+
+
+def _moved(action: str, ids: list[str], asked: list[str], services: Services) -> RunsMoved:
+    named = {services.experiments.resolve_run_id(run) for run in asked}
+    return RunsMoved(action, ids, [rid for rid in ids if rid not in named])
 
 
 @RUNS.reply(
@@ -133,7 +139,7 @@ def delete_runs(args: argparse.Namespace, services: Services) -> RunsMoved:
     arguments=(Arg("runs", nargs="+", metavar="RUN", help="run ids or unique prefixes"),),
 )
 def restore_runs(args: argparse.Namespace, services: Services) -> RunsMoved:
-    return RunsMoved("restored", services.experiments.restore_runs(args.runs))
+    return _moved("restored", services.experiments.restore_runs(args.runs), args.runs, services)
 
 
 def _trash_document(result: list[TrashedRun] | EmptiedTrash) -> object:

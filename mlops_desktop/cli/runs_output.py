@@ -6,7 +6,7 @@ model cards use too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
 TABLE_METRICS = 3
+CHILDREN_LISTED = 10  # `runs show` lists the ids of at most this many children
 
 
 def runs_document(runs: list[RunSummary]) -> list[dict[str, Any]]:
@@ -50,6 +51,13 @@ def run_detail_text(detail: RunDetail) -> str:
         f"  target      {printable(s.target)}",
         f"  command     {printable(detail.command)}",
     ]
+    if s.parent_run_id is not None:
+        parent = printable(detail.parent_name or "") or "not in this catalog"
+        lines.append(f"  parent      {s.parent_run_id[:8]} ({parent})")
+    if detail.children:
+        shown = ", ".join(cid[:8] for cid, _ in detail.children[:CHILDREN_LISTED])
+        more = ", ..." if len(detail.children) > CHILDREN_LISTED else ""
+        lines.append(f"  children    {len(detail.children)} ({shown}{more})")
     if detail.error:
         lines.append(f"  error       {printable(detail.error)}")
     if detail.deleted_at is not None:
@@ -114,10 +122,12 @@ class RunTags:
 @dataclass(frozen=True)
 class RunsMoved:
     """Runs that ``runs delete`` moved to the trash (``trashed``) or ``runs restore`` took
-    out of it (``restored``)."""
+    out of it (``restored``); ``children``: those of ``ids`` that went along with their
+    parent."""
 
     action: str
     ids: list[str]
+    children: list[str] = field(default_factory=list)
 
 
 def run_tags_document(run: RunTags) -> dict[str, Any]:
@@ -138,8 +148,10 @@ def run_tags_text(run: RunTags) -> str:
 
 
 def moved_document(moved: RunsMoved) -> dict[str, Any]:
-    """``runs delete --json``: {trashed: [ids]}; ``runs restore --json``: {restored: [ids]}."""
-    return {moved.action: list(moved.ids)}
+    """``runs delete --json``: {trashed: [ids], children: [ids]}; ``runs restore --json``:
+    {restored: [ids], children: [ids]}; ``children`` are those of the ids that went along
+    with their parent."""
+    return {moved.action: list(moved.ids), "children": list(moved.children)}
 
 
 def _runs_word(n: int) -> str:
@@ -147,13 +159,18 @@ def _runs_word(n: int) -> str:
 
 
 def moved_text(moved: RunsMoved) -> str:
-    ids = ", ".join(i[:8] for i in moved.ids)
+    named = [i for i in moved.ids if i not in moved.children]
+    ids = ", ".join(i[:8] for i in named)
+    along = ""
+    if moved.children:
+        kids = count_noun(len(moved.children), "child run")
+        along = f" with their {kids}" if len(named) > 1 else f" with its {kids}"
     if moved.action == "trashed":
         return (
-            f"Moved {_runs_word(len(moved.ids))} to the trash ({ids}); "
-            "`runs restore RUN` brings one back."
+            f"Moved {_runs_word(len(named))} to the trash ({ids}){along}; "
+            "`runs restore RUN` brings one back" + (" with its children." if along else ".")
         )
-    return f"Restored {_runs_word(len(moved.ids))} from the trash ({ids})."
+    return f"Restored {_runs_word(len(named))} from the trash ({ids}){along}."
 
 
 def trash_document(runs: list[TrashedRun]) -> list[dict[str, Any]]:

@@ -27,7 +27,17 @@ Predicate = Callable[[RunSummary], bool]
 Test = Callable[[Any], bool]
 
 SCOPES = ("params", "metrics", "tags")
-RUN_FIELDS = ("status", "name", "started_at", "ended_at", "experiment", "target", "id", "duration")
+RUN_FIELDS = (
+    "status",
+    "name",
+    "started_at",
+    "ended_at",
+    "experiment",
+    "target",
+    "id",
+    "duration",
+    "parent_run_id",
+)
 MEMO_VALUES = 100_000  # text values whose test answers one comparison remembers
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,

@@ -25,6 +25,7 @@ RUN_SUMMARY_KEYS = (
     "started_at",
     "ended_at",
     "target",
+    "parent_run_id",
 )
 """The keys of a run in ``runs list --json``, in their order."""
 
@@ -55,6 +56,7 @@ def run_summary_dict(run: RunSummary, keys: Sequence[str] = RUN_SUMMARY_KEYS) ->
         "started_at": iso_time(run.started_at),
         "ended_at": iso_time(run.ended_at),
         "target": run.target,
+        "parent_run_id": run.parent_run_id,
     }
     return {key: full[key] for key in keys}
 
@@ -72,8 +74,8 @@ def git_dict(git: GitInfo) -> dict[str, Any]:
 
 def run_detail_dict(detail: RunDetail) -> dict[str, Any]:
     """Everything about a run as plain data: its summary, then command, code, environment,
-    datasets, artifacts, where its log is, its error (one line, or None) and when it was moved
-    to the trash (None: not in the trash)."""
+    datasets, artifacts, where its log is, its error (one line, or None), when it was moved
+    to the trash (None: not in the trash), its parent's name and its child runs."""
     doc = run_summary_dict(detail.summary)
     doc.update(
         {
@@ -92,6 +94,8 @@ def run_detail_dict(detail: RunDetail) -> dict[str, Any]:
             "host": detail.host,
             "error": detail.error,
             "deleted_at": iso_time(detail.deleted_at),
+            "parent_name": detail.parent_name,
+            "children": [{"id": cid, "name": name} for cid, name in detail.children],
         }
     )
     return doc

@@ -57,6 +57,7 @@ class RunSummary:
     metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     color_index: int | None = None  # its place among its experiment's runs: its colour
+    parent_run_id: str | None = None  # the run this one is a child of (a nested run)
 
     @property
     def duration(self) -> float | None:
@@ -104,6 +105,8 @@ class RunDetail:
     host: str | None = None
     error: str | None = None  # what failed: the stored error, else the log's last error line
     deleted_at: float | None = None  # when the run was moved to the trash; None: not trashed
+    parent_name: str | None = None  # the parent's name, when the run is a child and it exists
+    children: tuple[tuple[str, str], ...] = ()  # (id, name) of its child runs, oldest first
 
 
 @dataclass(frozen=True, slots=True)

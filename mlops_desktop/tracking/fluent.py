@@ -128,11 +128,15 @@ def start_run(
     experiment = next(
         (e for e in (experiment, experiment_name, experiment_id) if e is not None), None
     )
-    if experiment is None and not start.attaches_next():
+    parent_id = parent_run_id or (parent.id if parent is not None else None)
+    from_parent = experiment is None and parent_id is not None
+    # a child of the launched run (say, in a worker process of the job) is a run of its own
+    attach = parent_id is None or parent_id != start.launched_run_id()
+    if experiment is None and not (attach and start.attaches_next()):
         experiment = parent.experiment if parent is not None else _experiment
     all_tags = dict(tags or {})
-    if parent is not None or parent_run_id:
-        all_tags[PARENT_TAG] = parent_run_id or (parent.id if parent is not None else "")
+    if parent_id:
+        all_tags[PARENT_TAG] = parent_id
     if description is not None:
         all_tags[NOTE_TAG] = description
     run = start.start_run(
@@ -146,6 +150,9 @@ def start_run(
         system_metrics=(system_metrics is not False)
         if log_system_metrics is None
         else log_system_metrics,
+        parent_run_id=parent_id,
+        experiment_from_parent=from_parent,
+        attach=attach,
     )
     stack.append(run)
     return run

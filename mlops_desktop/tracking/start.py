@@ -55,6 +55,9 @@ def start_run(
     capture_env: bool = True,
     capture_output: bool = True,
     system_metrics: bool = True,
+    parent_run_id: str | None = None,
+    experiment_from_parent: bool = False,
+    attach: bool = True,
 ) -> Run:
     """Start a run (use it as a context manager to end it).
 
@@ -77,13 +80,19 @@ def start_run(
             ``MLOPS_DESKTOP_SYSTEM_INTERVAL`` seconds (default 1) while the run lasts.
             ``MLOPS_DESKTOP_SYSTEM_METRICS=0`` turns it off too. A run the app launched is
             sampled by its launcher instead, never twice.
+        parent_run_id: the run this one is a child of (recorded in the start event).
+        experiment_from_parent: the caller named no experiment: the catalog puts the run in
+            its parent's experiment when it knows the parent (``experiment`` is the fallback).
+        attach: False never attaches to the launcher's run (a child of it, started in a
+            process of the launched job, is a run of its own).
     """
     global _attached
     home_dir = resolve_home(home)
     env_id = os.environ.get(RUN_ID_ENV, "").strip()
-    attaching = bool(env_id) and not _attached
-    if experiment is None:
-        experiment = (os.environ.get(EXPERIMENT_ENV) if attaching else None) or DEFAULT_EXPERIMENT
+    attaching = attach and bool(env_id) and not _attached
+    if experiment is None:  # the launch's, for its run and for children of it
+        of_launch = attaching or (parent_run_id is not None and parent_run_id == env_id)
+        experiment = (os.environ.get(EXPERIMENT_ENV) if of_launch else None) or DEFAULT_EXPERIMENT
     if name is None:
         name = (os.environ.get(RUN_NAME_ENV) if attaching else None) or generate_run_name()
     check_key(experiment, "experiment")
@@ -105,7 +114,11 @@ def start_run(
         run_id = uuid.uuid4().hex
         spool_dir = run_spool_dir(home_dir, run_id)
     run = Run(run_id, experiment, name, spool_dir, home_dir)
-    run._start(_start_event(experiment, name), params, tags, capture_env, capture_output)
+    event = _start_event(experiment, name)
+    if parent_run_id:
+        event["parent_run_id"] = parent_run_id
+        event["experiment_from_parent"] = experiment_from_parent
+    run._start(event, params, tags, capture_env, capture_output)
     if system_metrics and not attaching and os.environ.get(SYSTEM_METRICS_ENV, "1") != "0":
         run._start_system_metrics(_system_interval())
     return run

@@ -59,7 +59,7 @@ def test_rename_and_tag_refuse_bad_input(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_delete_restore_and_trash(capsys: pytest.CaptureFixture[str]) -> None:
     a, b = two_runs()
-    assert cli_json(capsys, "runs", "delete", a[:6]) == {"trashed": [a]}
+    assert cli_json(capsys, "runs", "delete", a[:6]) == {"trashed": [a], "children": []}
     listed = cli_json(capsys, "runs", "list")
     assert isinstance(listed, list) and [r["id"] for r in listed] == [b]
     trash = cli_json(capsys, "runs", "trash")
@@ -69,7 +69,7 @@ def test_delete_restore_and_trash(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(shown, dict) and shown["deleted_at"] == trash[0]["deleted_at"]
     assert main(["runs", "show", a]) == 0
     assert "in trash" in capsys.readouterr().out
-    assert cli_json(capsys, "runs", "restore", a) == {"restored": [a]}
+    assert cli_json(capsys, "runs", "restore", a) == {"restored": [a], "children": []}
     assert "not in the trash" in refused(capsys, "runs", "restore", a)
     assert main(["runs", "delete", a, b]) == 0
     assert "Moved 2 runs to the trash" in capsys.readouterr().out

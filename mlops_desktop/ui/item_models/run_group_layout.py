@@ -13,6 +13,7 @@ from typing import Any
 
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.ui.formatting import format_value
+from mlops_desktop.ui.item_models.run_tree_layout import RunTree, nest_rows
 from mlops_desktop.ui.item_models.runs_table import _MISSING, column_value, sort_key
 
 NO_VALUE = "(none)"
@@ -60,6 +61,8 @@ class GroupLayout:
         proxy_row: source row -> its row here, for the runs of unfolded groups.
         group_of_source: source row -> the number of its group.
         header_row: group number -> the row of its header.
+        depth: source row -> how deep a nested run is (0, not stored, for top runs).
+        kids: source row -> how many child runs a parent has among the rows.
     """
 
     groups: list[RunGroup] = field(default_factory=list)
@@ -67,11 +70,32 @@ class GroupLayout:
     proxy_row: dict[int, int] = field(default_factory=dict)
     group_of_source: list[int] = field(default_factory=list)
     header_row: list[int] = field(default_factory=list)
+    depth: dict[int, int] = field(default_factory=dict)
+    kids: dict[int, int] = field(default_factory=dict)
 
 
-def layout_groups(runs: Sequence[RunSummary], key: str, collapsed: set[str]) -> GroupLayout:
+def layout_tree(runs: Sequence[RunSummary], tree: RunTree, expanded: set[str]) -> GroupLayout:
+    """The rows of ``runs`` (in table order) with children under their parents, no groups;
+    only the children of ``expanded`` parents (run ids) show."""
+    nested = nest_rows(range(len(runs)), tree, runs, expanded)
+    return GroupLayout(
+        entries=nested.order,
+        proxy_row={source: row for row, source in enumerate(nested.order)},
+        depth=nested.depth,
+        kids=nested.kids,
+    )
+
+
+def layout_groups(
+    runs: Sequence[RunSummary],
+    key: str,
+    collapsed: set[str],
+    tree: RunTree | None = None,
+    expanded: set[str] | None = None,
+) -> GroupLayout:
     """Group ``runs`` (in table order) by ``key``; folded groups (``collapsed`` labels) show
-    only their header row. Runs keep their order within a group."""
+    only their header row. Runs keep their order within a group; with a ``tree``, child runs
+    follow their parent when it is in the same group (see :func:`layout_tree`)."""
     by_label: dict[str, RunGroup] = {}
     order: dict[str, Any] = {}
     for row, run in enumerate(runs):
@@ -92,7 +116,13 @@ def layout_groups(runs: Sequence[RunSummary], key: str, collapsed: set[str]) -> 
             layout.group_of_source[source] = number
         if label in collapsed:
             continue
-        for source in group.rows:
+        shown: Sequence[int] = group.rows
+        if tree is not None:
+            nested = nest_rows(group.rows, tree, runs, expanded or set())
+            shown = nested.order
+            layout.depth.update(nested.depth)
+            layout.kids.update(nested.kids)
+        for source in shown:
             layout.proxy_row[source] = len(layout.entries)
             layout.entries.append(source)
     return layout

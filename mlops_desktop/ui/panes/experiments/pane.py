@@ -137,6 +137,7 @@ class ExperimentsPane(Pane):
         self.brush.cleared.connect(self.compare.parallel.clear_brushes)
         self.detail.notes.saved.connect(self._on_notes_saved)
         self.empty.demoBuilt.connect(lambda _counts: self.refresh())
+        self.detail.runActivated.connect(self.show_run)
         self.detail.datasetActivated.connect(self.navigator.show_dataset)
         self.detail.registerModelRequested.connect(self.navigator.register_model)
         self.events.settingsChanged.connect(self.apply_settings)
@@ -214,7 +215,7 @@ class ExperimentsPane(Pane):
                 self.stack.setCurrentWidget(self.hsplit)  # runs exist: never the empty page
         self.filter_bar.applied(load.query)
         self._show_rows(load)
-        self.filter_bar.set_count(len(load.runs))
+        self.filter_bar.set_count(len(load.runs) - len(load.context))
         self._after_rows_changed(load.runs, compare_may_lag=load.quiet)
 
     def _after_rows_changed(self, runs: list[RunSummary], compare_may_lag: bool) -> None:
@@ -234,6 +235,7 @@ class ExperimentsPane(Pane):
     def _show_rows(self, load: RunsLoad) -> None:
         """Put the runs in the table (in place when quiet) and choose its columns."""
         columns = self.table_setup.columns_for(load.fetched, load.query)
+        self.table.groups.set_context_runs(load.context)
         if load.quiet:
             self.model.update_runs(load.runs, remove_missing=True)
             self.model.set_columns(columns)
@@ -334,13 +336,14 @@ class ExperimentsPane(Pane):
             self.stack.setCurrentWidget(self.hsplit)
         rows = rows.within(self.brush.ids)
         self.model.update_rows(rows.changed, rows.gone)
+        self.table.groups.set_context_runs(rows.context)
         columns = self.table_setup.columns_after_change(rows.changed, rows.query)
         if columns != self.model.columns():  # a new key: the selection outlives the reset
             keep = [run.id for run in self.table.selected_runs()]
             self.model.set_columns(columns)
             self.table.select_run_ids(keep, scroll=False)
             self.filter_bar.set_chosen_columns(self.model.columns())
-        self.filter_bar.set_count(self.model.rowCount())
+        self.filter_bar.set_count(self.model.rowCount() - len(rows.context))
         self._after_rows_changed(rows.changed, compare_may_lag=True)
 
 

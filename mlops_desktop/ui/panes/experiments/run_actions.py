@@ -301,19 +301,25 @@ class RunActions(QObject):
         runs = self.selected()
         if not runs or not self.delete.isEnabled():
             return
+        asked = [r.id for r in runs]
         self._runner.submit(
             _trash,
             self._service,
-            [r.id for r in runs],
-            on_done=self._on_trashed,
+            asked,
+            on_done=lambda ids: self._on_trashed(ids, len(asked)),
             on_failed=self._on_failed,
         )
 
-    def _on_trashed(self, ids: list[str]) -> None:
+    def _on_trashed(self, ids: list[str], asked: int) -> None:
+        """``ids``: the runs trashed, the ``asked`` selected ones first, then their children."""
         self.last_trashed = list(ids)
         self.undo.setEnabled(True)
+        kids = len(ids) - asked
+        along = ""
+        if kids > 0:
+            along = f" with {'its' if asked == 1 else 'their'} {count_noun(kids, 'child run')}"
         self._pane.events.show_status(
-            f"Moved {_runs_word(len(ids))} to the trash. Ctrl+Z brings them back "
+            f"Moved {_runs_word(asked)}{along} to the trash. Ctrl+Z brings them back "
             "(or Restore in Trash, under the experiments).",
             10000,
         )

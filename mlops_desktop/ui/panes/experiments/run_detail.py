@@ -39,6 +39,8 @@ from mlops_desktop.ui.widgets import EmptyState, ReadOnlyTable, heading_label
 
 ERROR_COLOR = "#e5484d"  # readable on light and dark backgrounds
 NO_SELECTION_TEXT = "Select a run to see its details; select several to compare."
+RUN_LINK = "run:"  # the href of a link to another run: run:<id>
+CHILD_LINKS = 20  # the header links at most this many children ("and 7 more")
 _HEADER_FIELDS = (
     ("id", "ID"),
     ("experiment", "Experiment"),
@@ -47,6 +49,27 @@ _HEADER_FIELDS = (
     ("target", "Target"),
     ("command", "Command"),
 )
+
+
+def _run_link(run_id: str, name: str) -> str:
+    text = html.escape(shown_text(name) or run_id[:8])
+    return f'<a href="{RUN_LINK}{quote(run_id, safe="")}" title="{run_id}">{text}</a>'
+
+
+def family_html(detail: RunDetail) -> str:
+    """ "child of <parent>" and "Children (n): <a>, <b>…" as links; "" for a lone run."""
+    parts = []
+    parent = detail.summary.parent_run_id
+    if parent is not None:
+        known = detail.parent_name is not None
+        link = _run_link(parent, detail.parent_name or "") if known else html.escape(parent[:8])
+        parts.append(f"child of {link}" + ("" if known else " (not in this catalog)"))
+    if detail.children:
+        links = [_run_link(cid, name) for cid, name in detail.children[:CHILD_LINKS]]
+        more = len(detail.children) - len(links)
+        tail = f" and {more} more" if more > 0 else ""
+        parts.append(f"<b>Children ({len(detail.children)})</b>&nbsp; " + ", ".join(links) + tail)
+    return "&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts)
 
 
 def _get_run(service: ExperimentService, run_id: str, *, state: TaskState) -> RunDetail:
@@ -58,9 +81,11 @@ class RunDetailView(QWidget):
 
     Signals:
         detailShown(str): the detail of this run id is on screen.
+        runActivated(str): the person followed the link to the run's parent or a child.
     """
 
     detailShown = Signal(str)
+    runActivated = Signal(str)  # a link to the parent or a child run: select that run
     datasetActivated = Signal(str, str)
     registerModelRequested = Signal(str, str)  # run id, artifact name
 
@@ -78,6 +103,7 @@ class RunDetailView(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(6, 6, 6, 0)
         column.addLayout(self._build_title())
+        column.addWidget(self.family_label)
         column.addWidget(self.error_label)
         column.addLayout(self._build_header_grid())
         column.addWidget(self._build_tabs(service, runner), 1)
@@ -102,6 +128,11 @@ class RunDetailView(QWidget):
         self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.setVisible(False)
+        self.family_label = QLabel()  # "child of <parent>" and the children, as links
+        self.family_label.setTextFormat(Qt.TextFormat.RichText)
+        self.family_label.setWordWrap(True)
+        self.family_label.setVisible(False)
+        self.family_label.linkActivated.connect(self._on_run_link)
         return title_row
 
     def _build_header_grid(self) -> QGridLayout:
@@ -227,6 +258,9 @@ class RunDetailView(QWidget):
         self.error_label.setText(shown_text(error or ""))
         self.error_label.setToolTip(shown_text(error or ""))
         self.error_label.setVisible(bool(error))
+        family = family_html(detail)
+        self.family_label.setText(family)
+        self.family_label.setVisible(bool(family))
         values = self.header_values
         values["id"].setText(run.id)
         values["experiment"].setText(shown_text(run.experiment))
@@ -288,6 +322,10 @@ class RunDetailView(QWidget):
     def _on_register_artifact(self, artifact: str) -> None:
         if self._run_id is not None:
             self.registerModelRequested.emit(self._run_id, artifact)
+
+    def _on_run_link(self, href: str) -> None:
+        if href.startswith(RUN_LINK):
+            self.runActivated.emit(unquote(href.removeprefix(RUN_LINK)))
 
     def _on_dataset_link(self, href: str) -> None:
         name, _, version = href.removeprefix("dataset:").partition("/")

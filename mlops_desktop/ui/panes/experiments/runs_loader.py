@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from mlops_desktop.core.query import parse_query
 from mlops_desktop.core.runs import Experiment, RunSummary
 from mlops_desktop.services.experiments import ExperimentService
-from mlops_desktop.ui.panes.experiments.live_rows import LiveRows, read_changed_runs
+from mlops_desktop.ui.panes.experiments.live_rows import LiveRows, read_changed_runs, with_parents
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 
 
@@ -33,12 +33,14 @@ class RunsLoad:
         runs: the runs matching the filter, newest first.
         query: the filter they match.
         quiet: a live or F5 reload (rows updated in place, selection kept).
+        context: runs among ``runs`` shown only as the parents of matching child runs.
     """
 
     fetched: list[RunSummary] | None
     runs: list[RunSummary]
     query: str
     quiet: bool
+    context: frozenset[str] = frozenset()
 
 
 def list_experiments(service: ExperimentService, *, state: TaskState) -> list[Experiment]:
@@ -55,12 +57,14 @@ def list_runs(
     parsed = parse_query(query)
     runs = service.list_runs(experiment, None)
     state.check()
-    return RunsLoad(runs, parsed.filter(runs), query, quiet)
+    rows, context = with_parents(parsed.filter(runs), runs)
+    return RunsLoad(runs, rows, query, quiet, context)
 
 
 def filter_runs(runs: list[RunSummary], query: str, quiet: bool, *, state: TaskState) -> RunsLoad:
     """Filter runs already in memory: a new query does not read the catalog again."""
-    return RunsLoad(None, parse_query(query).filter(runs), query, quiet)
+    rows, context = with_parents(parse_query(query).filter(runs), runs)
+    return RunsLoad(None, rows, query, quiet, context)
 
 
 class RunsLoader(QObject):
@@ -97,6 +101,7 @@ class RunsLoader(QObject):
         self._changed_ids: set[str] = set()  # changed runs a live update will read
         # what the table shows: experiment, filter and the experiment's runs as fetched
         self._shown: tuple[str | None, str, list[RunSummary]] | None = None
+        self._context: frozenset[str] = frozenset()  # parents shown as a filter's context
 
     def load_experiments(self) -> None:
         """List the experiments (after the listing in flight, if any)."""
@@ -126,6 +131,7 @@ class RunsLoader(QObject):
         def done(load: RunsLoad) -> None:
             fetched = load.fetched if load.fetched is not None else runs
             self._shown = None if fetched is None else (experiment, load.query, fetched)
+            self._context = load.context
             self.runsLoaded.emit(load)
 
         def start(label: str | None = None) -> TaskHandle:
@@ -194,13 +200,14 @@ class RunsLoader(QObject):
         if self._shown is None or not ids:
             return
         experiment, query, fetched = self._shown
-        args = (self._service, experiment, query, fetched, ids)
+        args = (self._service, experiment, query, fetched, ids, self._context)
         self._start(read_changed_runs, args, self._on_rows_read)
         self._running_ids = ids
 
     def _on_rows_read(self, rows: LiveRows) -> None:
         if self._shown is not None:
             self._shown = (self._shown[0], self._shown[1], rows.fetched)
+        self._context = rows.context
         self.rowsChanged.emit(rows)
 
     def _on_finished(self, handle: TaskHandle) -> None:

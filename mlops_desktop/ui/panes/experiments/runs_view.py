@@ -8,11 +8,11 @@ its rows are the flat model's rows.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 from mlops_desktop.core.runs import RunSummary
-from mlops_desktop.ui.item_models.run_groups import RunGroupsModel
+from mlops_desktop.ui.item_models.run_groups import NEST_INDENT, RunGroupsModel
 from mlops_desktop.ui.item_models.runs_table import (
     COL_DURATION,
     COL_ID,
@@ -112,6 +112,36 @@ class RunsTableView(QTableView):
 
     def _on_clicked(self, index: QModelIndex) -> None:
         self.groups.toggle_group_at(index.row())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A press on a parent's triangle folds or unfolds its children (no selection)."""
+        index = self.indexAt(event.position().toPoint())
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and index.isValid()
+            and index.column() == COL_NAME
+            and self.groups.is_parent_row(index.row())
+            and event.position().x() <= self.triangle_right(index.row())
+        ):
+            self.groups.toggle_children_at(index.row())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def triangle_right(self, row: int) -> int:
+        """The x (in the viewport) where the triangle of the parent in ``row`` ends: the
+        swatch, the indent of its depth and the triangle itself."""
+        rect = self.visualRect(self.groups.index(row, COL_NAME))
+        lead = NEST_INDENT * self.groups.depth_at(row) + "▸ "
+        icon = self.iconSize().width()
+        if icon <= 0:
+            icon = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        return rect.left() + icon + 10 + self.fontMetrics().horizontalAdvance(lead)
+
+    def toggle_children(self, run_id: str) -> bool:
+        """Fold or unfold the children of a parent run; False when it shows none."""
+        row = self.groups.row_of(run_id)
+        return row is not None and self.groups.toggle_children_at(row)
 
     def set_pinned_columns(self, column_ids: list[str]) -> None:
         """Keep these columns (ids such as ``"name"`` or ``"metrics.acc"``) at the left."""
