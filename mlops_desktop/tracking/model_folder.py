@@ -150,7 +150,7 @@ def _mlflow_schema(value: Any) -> list[dict[str, Any]]:
 
 def from_mlflow(data: dict[str, Any]) -> dict[str, Any]:
     """MLflow's own MLmodel in this package's shape (what the card and inspect show)."""
-    flavors = data.get("flavors") if isinstance(data.get("flavors"), dict) else {}
+    flavors = mapping_field(data, "flavors")
     pyfunc = flavors.get("python_function") or {}
     names = [k for k in flavors if k != "python_function"] or list(flavors)
     flavor = names[0] if names else ""
@@ -187,6 +187,12 @@ def from_mlflow(data: dict[str, Any]) -> dict[str, Any]:
         "created_at": data.get("utc_time_created"),
         "written_by": f"MLflow {data.get('mlflow_version', '')}".strip(),
     }
+
+
+def mapping_field(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a mapping, else {}."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def read_requirements(folder: Path) -> list[str]:

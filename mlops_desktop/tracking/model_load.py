@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.tracking.model_flavors import EXPORTED_FILE, SCRIPTED_FILE, STATE_DICT_FILE
-from mlops_desktop.tracking.model_folder import ModelFolderError, read_description
+from mlops_desktop.tracking.model_folder import (
+    ModelFolderError,
+    mapping_field,
+    read_description,
+)
 
 
 def load_folder(folder: Path, flavor: str | None = None, *, model: Any = None) -> Any:
@@ -35,7 +39,7 @@ def load_folder(folder: Path, flavor: str | None = None, *, model: Any = None) -
             f"{folder} holds a {kind or 'model of unknown'} flavour model, not {flavor}; "
             "load it with mlops_desktop.load_model."
         )
-    files = description.get("files") if isinstance(description.get("files"), dict) else {}
+    files = mapping_field(description, "files")
     if kind == "sklearn":
         joblib = importlib.import_module("joblib")
         return joblib.load(folder / str(files.get("model", "model.joblib")))
