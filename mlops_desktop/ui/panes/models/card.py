@@ -175,7 +175,7 @@ def _model_folder_section(card: ModelCard) -> list[str]:
     if not rows:
         return []
     cells = [(_h(label), _h(text)) for label, text in rows]
-    return ["<h3>Model folder (MLmodel)</h3>", _rows(cells, ("", ""))]
+    return ["<h3>Model folder (MLmodel)</h3>", _rows(cells, ("field", "value"))]
 
 
 def _signature_section(card: ModelCard) -> list[str]:
