@@ -8,7 +8,9 @@ service pulls in the catalog).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli import models_output as out
@@ -23,6 +25,7 @@ from mlops_desktop.core.models import (
     ModelVersion,
     VersionComparison,
 )
+from mlops_desktop.tracking.model_folder import DESCRIPTION_FILE
 from mlops_desktop.tracking.validate import refuse_bad_tag_keys
 
 if TYPE_CHECKING:
@@ -275,7 +278,7 @@ def import_archive(args: argparse.Namespace, services: Services) -> ModelVersion
     document=out.inspect_document,
     text=out.inspect_text,
     arguments=(
-        Arg("ref"),
+        Arg("ref", help="N[@ALIAS|:VERSION], or a model file or folder"),
         Arg("--timeout", type=float, default=30.0, help="seconds (default 30)"),
         Arg(
             "--no-sandbox",
@@ -285,7 +288,26 @@ def import_archive(args: argparse.Namespace, services: Services) -> ModelVersion
     ),
 )
 def inspect_model(args: argparse.Namespace, services: Services) -> InspectResult:
+    """A registered version, or a model file or folder on disk (a path with a separator, a
+    model file's suffix, or a folder with an ``MLmodel`` file)."""
+    if _is_model_path(args.ref):
+        return services.models.inspect_path(
+            args.ref, args.timeout, allow_unsandboxed=args.no_sandbox
+        )
     return services.models.inspect(args.ref, args.timeout, allow_unsandboxed=args.no_sandbox)
+
+
+def _is_model_path(ref: str) -> bool:
+    path = Path(ref).expanduser()
+    if not path.exists():
+        return False
+    suffixes = (".joblib", ".pkl", ".pickle", ".pt", ".pth")
+    return (
+        os.sep in ref
+        or "/" in ref
+        or ref.lower().endswith(suffixes)
+        or (path / DESCRIPTION_FILE).is_file()
+    )
 
 
 @MODELS.reply(

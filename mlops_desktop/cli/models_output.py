@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_desktop.cli.output import human_bytes, iso_time, key_value_text, short_value
-from mlops_desktop.core.model_documents import card_dict, version_dict
+from mlops_desktop.core.model_documents import card_dict, description_rows, version_dict
 from mlops_desktop.core.models import (
     AuditEntry,
     GcReport,
@@ -23,6 +23,8 @@ from mlops_desktop.core.models import (
 from mlops_desktop.core.plural import count_noun
 from mlops_desktop.core.text import printable as p
 from mlops_desktop.core.text import printable_lines
+
+DESCRIPTION_LABEL = "MLmodel"
 
 
 def models_document(models: list[ModelSummary]) -> list[dict[str, Any]]:
@@ -172,6 +174,10 @@ def card_text(card: ModelCard) -> str:
             f"  code {p(str(card.code.get('commit')))} ({p(str(card.code.get('branch')))}), "
             f"dirty={card.code.get('dirty')}, diff {_bytes(card.code.get('diff_bytes'))}"
         )
+    rows = description_rows(card.model_description)
+    if rows:
+        lines.append(f"  model folder ({DESCRIPTION_LABEL}):")
+        lines += [f"    {p(label)}: {printable_lines(text)}" for label, text in rows]
     if card.signature:
         lines.append(f"  signature ({p(str(card.signature_source))}):")
         lines += [f"    {p(c)}: {p(t)}" for c, t in card.signature]
@@ -224,11 +230,19 @@ def inspect_document(r: InspectResult) -> dict[str, Any]:
         "params": r.params,
         "summary": r.summary,
         "seconds": r.seconds,
+        "flavor": r.flavor or None,
+        "model_description": r.description,
     }
 
 
 def inspect_text(r: InspectResult) -> str:
-    return f"{p(r.module)}.{p(r.type)}\n{printable_lines(r.summary)}\n" + key_value_text(r.params)
+    what = f"{p(r.module)}.{p(r.type)}" if r.module else p(r.type)
+    text = f"{what}\n{printable_lines(r.summary)}\n" + key_value_text(r.params)
+    rows = description_rows(r.description)
+    if rows:
+        text += f"\nmodel folder ({DESCRIPTION_LABEL}):\n"
+        text += "\n".join(f"  {p(label)}: {printable_lines(value)}" for label, value in rows)
+    return text
 
 
 def gc_document(r: GcReport) -> dict[str, Any]:

@@ -58,6 +58,8 @@ def card_dict(card: ModelCard) -> dict[str, Any]:
         "environment": card.environment,
         "signature": [[c, t] for c, t in card.signature],
         "signature_source": card.signature_source,
+        "flavor": card.model_description.get("flavor"),
+        "model_description": dict(card.model_description),
         "lineage": lineage_dict(card.lineage),
         "history": [
             {
@@ -70,3 +72,51 @@ def card_dict(card: ModelCard) -> dict[str, Any]:
             for e in card.history
         ],
     }
+
+
+def _entry_text(entry: Any) -> str:
+    if not isinstance(entry, dict):
+        return str(entry)
+    name = entry.get("name")
+    kind = str(entry.get("type", "?"))
+    shape = entry.get("shape")
+    text = f"{kind} {shape}" if isinstance(shape, list) else kind
+    return f"{name}: {text}" if name not in (None, "") else text
+
+
+def description_rows(description: dict[str, Any]) -> list[tuple[str, str]]:
+    """A model folder's description as (label, text) rows for a person: flavour, loader,
+    class, Python, packages, requirements, signature inputs and outputs, input example."""
+    if not description:
+        return []
+    rows: list[tuple[str, str]] = []
+    for label, key in (
+        ("flavour", "flavor"),
+        ("loader", "loader"),
+        ("class", "model_class"),
+        ("python", "python_version"),
+        ("written by", "written_by"),
+    ):
+        if description.get(key):
+            rows.append((label, str(description[key])))
+    files = description.get("files")
+    if isinstance(files, dict) and files:
+        rows.append(("files", ", ".join(f"{k}={v}" for k, v in files.items())))
+    packages = description.get("packages")
+    if isinstance(packages, dict) and packages:
+        rows.append(("packages", ", ".join(f"{k} {v}" for k, v in packages.items())))
+    requirements = description.get("requirements")
+    if isinstance(requirements, list) and requirements:
+        rows.append(("requirements", ", ".join(map(str, requirements))))
+    signature = description.get("signature")
+    if isinstance(signature, dict):
+        for label, key in (("inputs", "inputs"), ("outputs", "outputs")):
+            entries = signature.get(key)
+            if isinstance(entries, list) and entries:
+                rows.append((label, ", ".join(_entry_text(e) for e in entries)))
+    example = description.get("input_example")
+    if isinstance(example, dict) and example.get("file"):
+        rows.append(("input example", f"{example['file']} ({example.get('kind') or '?'})"))
+    if description.get("input_example_preview"):
+        rows.append(("example", str(description["input_example_preview"])))
+    return rows

@@ -95,9 +95,11 @@ class Lineage:
 class ModelCard:
     """Everything the card of a version shows.
 
-    ``signature`` lists (column, type) from an input example logged with the model or from
-    the training dataset's schema; ``signature_source`` says which ("input example", "dataset
-    wine@v3") or is empty when unknown.
+    ``signature`` lists (column, type) from the model folder's description, an input example
+    logged with the model or the training dataset's schema; ``signature_source`` says which
+    ("model description (MLmodel)", "input example", "dataset wine@v3") or is empty when
+    unknown. ``model_description`` is the folder's ``MLmodel`` (flavour, loader,
+    requirements, signature, input example...) or {}.
     """
 
     version: ModelVersion
@@ -109,6 +111,7 @@ class ModelCard:
     signature_source: str
     lineage: Lineage
     history: list[AuditEntry]
+    model_description: dict[str, Any] = field(default_factory=dict)  # a model folder's MLmodel
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +150,5 @@ class InspectResult:
     params: dict[str, Any]
     summary: str
     seconds: float
+    flavor: str = ""  # of a model folder: "sklearn", "pytorch", "files"
+    description: dict[str, Any] = field(default_factory=dict)  # its MLmodel file

@@ -18,6 +18,12 @@ from typing import Any
 from mlops_desktop.core.errors import ModelError
 from mlops_desktop.core.models import InspectResult
 from mlops_desktop.models.sandbox import run_sandboxed
+from mlops_desktop.tracking.model_folder import (
+    DESCRIPTION_FILE,
+    ModelFolderError,
+    read_description,
+    read_requirements,
+)
 
 
 def _last_json(stdout: str) -> dict[str, Any] | None:
@@ -41,7 +47,8 @@ def _last_line(text: str) -> str:
 def inspect_model(
     path: Path, timeout_s: float = 30.0, *, allow_unsandboxed: bool = False
 ) -> InspectResult:
-    """Load a ``.joblib``/``.pkl``/``.pickle`` model (or the first one in a folder) elsewhere.
+    """Load a model file (``.joblib``, ``.pkl``, ``.pickle``, ``.pt``, ``.pth``) or a model
+    folder (``MLmodel``) elsewhere and describe it.
 
     Args:
         path: the model file or folder.
@@ -69,13 +76,30 @@ def inspect_model(
             why = f"the loader was killed by signal {-returncode} ({why})"
         raise ModelError(f"The model could not be loaded: {why}")
     params = answer.get("params")
+    description = _description(path)
     return InspectResult(
         type=str(answer["type"]),
         module=str(answer.get("module", "")),
         params=params if isinstance(params, dict) else {},
         summary=str(answer.get("summary", "")),
         seconds=seconds,
+        flavor=str(description.get("flavor") or ""),
+        description=description,
     )
+
+
+def _description(path: Path) -> dict[str, Any]:
+    """The ``MLmodel`` description of a model folder (JSON or simple YAML: read here, safely),
+    with its requirements file's lines when the description has none; {} for a bare file."""
+    if not (path.is_dir() and (path / DESCRIPTION_FILE).is_file()):
+        return {}
+    try:
+        description = read_description(path)
+    except (ModelFolderError, OSError):
+        return {}
+    if not description.get("requirements"):
+        description["requirements"] = read_requirements(path)
+    return description
 
 
 def _run_child(

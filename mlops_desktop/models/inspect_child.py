@@ -5,6 +5,11 @@ Run only by :func:`mlops_desktop.models.inspect.inspect_model`, never imported b
 whoever made it, which is why this happens here, in the sandbox of
 :mod:`mlops_desktop.models.sandbox`, and not in the GUI.
 
+A model folder (``MLmodel``) is loaded by its flavour: ``sklearn`` with joblib, ``pytorch``
+from its ``state_dict.pt`` with ``torch.load(weights_only=True)`` (tensors only: no arbitrary
+object is unpickled), ``files`` by listing them. A bare ``.pt``/``.pth`` file is read the same
+way as a state_dict, and refused when it holds more than tensors.
+
 Output (the last line of stdout): ``{"type", "module", "params", "summary", "pid"}``, or
 ``{"error": "..."}`` with exit status 1.
 """
@@ -17,7 +22,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlops_desktop.tracking.model_folder import (
+    DESCRIPTION_FILE,
+    mapping_field,
+    read_description,
+)
+
 SUFFIXES = (".joblib", ".pkl", ".pickle")
+TORCH_SUFFIXES = (".pt", ".pth")
 LIMITS_ENV = "MLOPS_DESKTOP_CHILD_LIMITS"  # mlops_desktop.models.sandbox.LIMITS_ENV
 MAX_PARAMS = 200
 MAX_REPR = 500
@@ -48,16 +60,17 @@ def apply_limits() -> None:
 
 def _model_file(path: Path) -> Path:
     if path.is_dir():
-        for folder, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                if name.lower().endswith(SUFFIXES):
-                    return Path(folder) / name
-        raise ValueError(f"{path} holds no .joblib, .pkl or .pickle file")
+        for suffixes in (SUFFIXES, TORCH_SUFFIXES):
+            for folder, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(suffixes):
+                        return Path(folder) / name
+        raise ValueError(f"{path} holds no .joblib, .pkl, .pickle, .pt or .pth file")
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
-    if not path.name.lower().endswith(SUFFIXES):
-        raise ValueError(f"{path.name} is not a .joblib, .pkl or .pickle file")
+    if not path.name.lower().endswith(SUFFIXES + TORCH_SUFFIXES):
+        raise ValueError(f"{path.name} is not a .joblib, .pkl, .pickle, .pt or .pth file")
     return path
 
 
@@ -142,25 +155,45 @@ def _summary(model: Any) -> str:
         return name
 
 
+def describe(path: Path) -> dict[str, Any]:
+    """What the model at ``path`` (file or folder) is: {type, module, params, summary}."""
+    from mlops_desktop.models.inspect_torch import describe_weights, folder_files, torch_file
+
+    if path.is_dir() and (path / DESCRIPTION_FILE).is_file():
+        description = read_description(path)
+        flavor = description.get("flavor")
+        files = mapping_field(description, "files")
+        if flavor == "pytorch":
+            return describe_weights(torch_file(path, files))
+        if flavor == "files":
+            return folder_files(path)
+        if isinstance(files.get("model"), str) and (path / files["model"]).is_file():
+            path = path / files["model"]
+    file = _model_file(path)
+    if file.name.lower().endswith(TORCH_SUFFIXES):
+        return describe_weights(file)
+    model = _load(file)
+    return {
+        "type": type(model).__name__,
+        "module": type(model).__module__,
+        "params": _params(model),
+        "summary": _summary(model),
+    }
+
+
 def main(argv: list[str]) -> int:
     """Load ``argv[0]`` and print one JSON line; 0 on success, 1 on a failure."""
     apply_limits()
     try:
         if len(argv) != 1:
             raise ValueError("usage: python -m mlops_desktop.models.inspect_child PATH")
-        model = _load(_model_file(Path(argv[0])))
-        result = {
-            "type": type(model).__name__,
-            "module": type(model).__module__,
-            "params": _params(model),
-            "summary": _summary(model),
-            "pid": os.getpid(),
-        }
+        result = {**describe(Path(argv[0])), "pid": os.getpid()}
     except MemoryError:
         print(json.dumps({"error": "Loading the model needed more memory than allowed."}))
         return 1
     except BaseException as exc:  # report anything the pickle raised
-        message = f"{type(exc).__name__}: {exc}".strip()
+        refused = type(exc).__name__ == "InspectRefused"  # a sentence of our own
+        message = (str(exc) if refused else f"{type(exc).__name__}: {exc}").strip()
         print(json.dumps({"error": _short(message.splitlines()[-1] if message else "failed")}))
         return 1
     sys.stdout.flush()

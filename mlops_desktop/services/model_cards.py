@@ -25,8 +25,17 @@ from mlops_desktop.core.models import (
     VersionComparison,
 )
 from mlops_desktop.core.runs import RunDetail
+from mlops_desktop.tracking.model_folder import (
+    DESCRIPTION_FILE,
+    MAX_DESCRIPTION_BYTES,
+    REQUIREMENTS_FILE,
+    ModelFolderError,
+    parse_description,
+)
+from mlops_desktop.tracking.model_signature import describe_entry
 
 INPUT_EXAMPLE = "input_example."
+EXAMPLE_PREVIEW = 500  # characters of a model folder's input example shown on its card
 
 
 def run_of(s: Session, home: Path, version: ModelVersion) -> RunDetail | None:
@@ -131,11 +140,63 @@ def _example_signature(home: Path, candidates: list[tuple[str, str]]) -> list[tu
     return []
 
 
+def _blob_text(home: Path, version: ModelVersion, name: str, limit: int) -> str | None:
+    """The text of the version's file ``name`` (its first ``limit`` bytes), or None."""
+    found = next((f for f in version.files if f.path == name), None)
+    blob = blob_path_or_none(home, found.digest) if found is not None else None
+    if blob is None or not blob.is_file():
+        return None
+    with open(blob, "rb") as fh:
+        return fh.read(limit).decode("utf-8", "replace")
+
+
+def description_of(home: Path, version: ModelVersion) -> dict[str, Any]:
+    """The ``MLmodel`` description of a version logged as a model folder (read as JSON or
+    simple YAML, never unpickled), with ``requirements`` from ``requirements.txt`` when it
+    has none and ``input_example_preview`` (the example's first characters); {} otherwise."""
+    text = _blob_text(home, version, DESCRIPTION_FILE, MAX_DESCRIPTION_BYTES)
+    if text is None:
+        return {}
+    try:
+        description = parse_description(text)
+    except ModelFolderError:
+        return {}
+    if not description.get("requirements"):
+        lines = (_blob_text(home, version, REQUIREMENTS_FILE, 64 << 10) or "").splitlines()
+        description["requirements"] = [
+            ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")
+        ]
+    example = description.get("input_example")
+    if isinstance(example, dict) and isinstance(example.get("file"), str):
+        preview = _blob_text(home, version, example["file"], EXAMPLE_PREVIEW + 1)
+        if preview is not None:
+            cut = len(preview) > EXAMPLE_PREVIEW
+            description["input_example_preview"] = preview[:EXAMPLE_PREVIEW] + ("…" if cut else "")
+    return description
+
+
+def description_signature(description: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, type) of each input of a description's signature."""
+    signature = description.get("signature")
+    inputs = signature.get("inputs") if isinstance(signature, dict) else None
+    if not isinstance(inputs, list):
+        return []
+    return [describe_entry(e) for e in inputs if isinstance(e, dict)]
+
+
 def signature_of(
-    home: Path, version: ModelVersion, run: RunDetail | None, datasets: Any
+    home: Path,
+    version: ModelVersion,
+    run: RunDetail | None,
+    datasets: Any,
+    description: dict[str, Any] | None = None,
 ) -> tuple[list[tuple[str, str]], str]:
-    """(signature, its source): an input example of the model or run, else the first table
-    of the run's first dataset version (through ``datasets``, a DatasetService)."""
+    """(signature, its source): the model folder's description, an input example of the
+    model or run, else the first table of the run's first dataset version (through
+    ``datasets``, a DatasetService)."""
+    described = description_signature(description or {})
+    if described:
+        return described, f"model description ({DESCRIPTION_FILE})"
     candidates = [
         (f.path, f.digest)
         for f in version.files

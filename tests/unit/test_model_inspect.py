@@ -101,5 +101,5 @@ def test_missing_library_is_reported(tmp_path: Path) -> None:
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "model.onnx"
     path.write_bytes(b"x")
-    with pytest.raises(ModelError, match=r"not a \.joblib, \.pkl or \.pickle file"):
+    with pytest.raises(ModelError, match=r"not a \.joblib, \.pkl, \.pickle, \.pt or \.pth file"):
         inspect_model(path)

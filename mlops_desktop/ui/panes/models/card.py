@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
+from mlops_desktop.core.model_documents import description_rows
 from mlops_desktop.core.models import AuditEntry, ModelCard
 from mlops_desktop.ui.formatting import (
     format_time,
@@ -85,6 +86,7 @@ def card_html(card: ModelCard) -> str:
         _datasets_section,
         _code_section,
         _environment_section,
+        _model_folder_section,
         _signature_section,
         _files_section,
         _history_section,
@@ -165,6 +167,15 @@ def _environment_section(card: ModelCard) -> list[str]:
         f"{_h(str(env.get('platform') or '?'))} · {len(packages)} packages "
         "(listed on the right)</p>",
     ]
+
+
+def _model_folder_section(card: ModelCard) -> list[str]:
+    """Flavour, loader, requirements, signature and input example of a model folder."""
+    rows = description_rows(card.model_description)
+    if not rows:
+        return []
+    cells = [(_h(label), _h(text)) for label, text in rows]
+    return ["<h3>Model folder (MLmodel)</h3>", _rows(cells, ("field", "value"))]
 
 
 def _signature_section(card: ModelCard) -> list[str]:
