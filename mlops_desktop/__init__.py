@@ -10,13 +10,16 @@ The package itself exposes the tracking API a training script uses::
 MLflow's module-level functions work too (``import mlops_desktop as mlflow``):
 ``set_experiment``, ``start_run(run_name=..., nested=...)``, ``log_param(s)``,
 ``log_metric(s)``, ``set_tag(s)``, ``log_artifact(s)``, ``log_dict``, ``log_text``,
-``active_run``, ``end_run`` and ``autolog``.
+``active_run``, ``end_run``, ``autolog``, ``log_model`` and ``load_model`` (the latter
+imported on first use, as it needs the catalog).
 
 It imports only :mod:`mlops_desktop.tracking` (standard library only), so it can be shipped
 to SSH hosts and Slurm nodes without the app's dependencies.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mlops_desktop.tracking import (
     Experiment,
@@ -28,6 +31,7 @@ from mlops_desktop.tracking import (
     log_dict,
     log_metric,
     log_metrics,
+    log_model,
     log_param,
     log_params,
     log_text,
@@ -42,6 +46,17 @@ from mlops_desktop.tracking.predictions import log_predictions
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> Any:
+    """``load_model`` needs the catalog: imported on first use, so ``import mlops_desktop``
+    stays standard library only."""
+    if name == "load_model":
+        from mlops_desktop.model_loading import load_model
+
+        return load_model
+    raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")
+
+
 __all__ = [
     "Experiment",
     "Run",
@@ -50,11 +65,13 @@ __all__ = [
     "autolog",
     "dataset_path",
     "end_run",
+    "load_model",
     "log_artifact",
     "log_artifacts",
     "log_dict",
     "log_metric",
     "log_metrics",
+    "log_model",
     "log_param",
     "log_params",
     "log_predictions",
