@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -65,7 +67,11 @@ def test_grid_search_logs_a_parent_and_a_child_run_per_candidate(temp_home: Path
 
         detail = svc.get_run(parent.id)
         stored = {a.name: Path(a.path) for a in detail.artifacts}
-        assert "model/model.joblib" in stored
+        assert {"model/model.joblib", "model/MLmodel", "model/requirements.txt"} <= set(stored)
+        description = json.loads(stored["model/MLmodel"].read_text())
+        assert description["flavor"] == "sklearn"
+        assert description["model_class"].endswith("LogisticRegression")  # the best estimator
+        assert len(description["signature"]["inputs"]) == 4
         table = json.loads(stored["cv_results.json"].read_text())
         columns = table["columns"]
         assert {"params", "param_C", "mean_test_score", "rank_test_score"} <= set(columns)
@@ -148,7 +154,8 @@ def test_plain_fits_implicit_runs_an_active_run_and_disable(temp_home: Path) -> 
         assert clf.metrics["training_accuracy_score"] > 0.9
         assert 0 < clf.metrics["training_log_loss"] < 1
         assert clf.metrics["training_score"] == clf.metrics["training_accuracy_score"]
-        assert {a.name for a in svc.get_run(clf.id).artifacts} == {"model/model.joblib"}
+        files = {a.name for a in svc.get_run(clf.id).artifacts}
+        assert files == {"model/model.joblib", "model/MLmodel", "model/requirements.txt"}
 
         reg = by_estimator["LinearRegression"]
         m = reg.metrics
@@ -248,3 +255,48 @@ def test_bad_max_tuning_runs_is_refused_in_one_sentence() -> None:
         mlops.autolog(max_tuning_runs=-1)
     with pytest.raises(ValueError, match="exclusion_flavors: 'xgboost'"):
         mlops.autolog(exclusion_flavors=["xgboost"])
+
+
+REGISTERED = textwrap.dedent(
+    """
+    import mlops_desktop.sklearn
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    mlops_desktop.sklearn.autolog(log_input_examples=True, registered_model_name="iris-tree")
+    X, y = load_iris(return_X_y=True)
+    DecisionTreeClassifier(max_depth=2).fit(X, y)
+    """
+)
+
+
+def test_sklearn_autolog_stores_an_input_example_and_registers_the_model(
+    temp_home: Path,
+) -> None:
+    run_script(REGISTERED, temp_home)
+    svc, runs = catalog_runs(temp_home)
+    try:
+        (run,) = runs
+        stored = {a.name: Path(a.path) for a in svc.get_run(run.id).artifacts}
+        example = json.loads(stored["model/input_example.json"].read_text())
+        assert len(example["inputs"]) == 5 and len(example["inputs"][0]) == 4
+        assert run.params["max_depth"] == 2
+    finally:
+        svc.close()
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlops_desktop",
+            "--home",
+            str(temp_home),
+            "models",
+            "list",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [m["name"] for m in json.loads(listed.stdout)] == ["iris-tree"]

@@ -5,7 +5,8 @@ own), the hyperparameters (``pl_module.hparams``, ``epochs``, ``optimizer_name``
 optimizer's defaults such as ``lr``) when training starts and every value of
 ``trainer.callback_metrics`` at the end of each epoch (``step`` = the epoch); after the fit,
 the best checkpoint of the ``ModelCheckpoint`` callback is logged as
-``checkpoints/<file>``. Only the process of global rank 0 logs.
+``checkpoints/<file>`` and the trained module as the model folder ``model`` (PyTorch flavour:
+its ``state_dict``). Only the process of global rank 0 logs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from mlops_desktop.tracking.autolog.callbacks import EpochMetrics, fit_with_callback
+from mlops_desktop.tracking.autolog.models import log_fitted_model
 from mlops_desktop.tracking.autolog.patching import FitGuard, on_import, patch_method, unpatch_all
 from mlops_desktop.tracking.autolog.session import AutologConfig, AutologSession, loggable_params
 
@@ -43,13 +45,13 @@ def autolog(
     arguments; ``log_every_n_epoch`` and ``registered_model_name`` are accepted and unused).
 
     Args:
-        log_models: log the best checkpoint (``checkpoint`` too must be true).
+        log_models: log the trained module as the model folder ``model``.
         disable: undo the patching.
         exclusive: log nothing into runs the user started, only into autolog's own runs.
         disable_for_unsupported_versions: accepted for MLflow's sake.
         silent: no warnings from autologging.
         extra_tags: tags added to the runs autologging starts.
-        checkpoint: log the best checkpoint.
+        checkpoint: log the best checkpoint of the ``ModelCheckpoint`` callback.
     """
     global _config
     if disable:
@@ -57,7 +59,9 @@ def autolog(
         unpatch_all(FLAVOR)
         return
     _config = AutologConfig(
-        log_models=log_models and checkpoint,
+        log_models=log_models,
+        log_model_signatures=False,
+        log_checkpoints=checkpoint,
         exclusive=exclusive,
         silent=silent,
         extra_tags=dict(extra_tags or {}),
@@ -139,9 +143,10 @@ def _log_params(session: AutologSession, trainer: Any, pl_module: Any) -> None:
 
 
 def _after_fit(session: AutologSession, trainer: Any, callback: Any) -> None:
-    if not session.config.log_models:
-        return
     checkpoint = getattr(trainer, "checkpoint_callback", None)
     path = getattr(checkpoint, "best_model_path", None) or ""
-    if path and os.path.isfile(path):
-        session.run.log_artifact(path, CHECKPOINT_FOLDER)
+    if session.config.log_checkpoints and path and os.path.isfile(path):
+        session.attempt("the best checkpoint", session.run.log_artifact, path, CHECKPOINT_FOLDER)
+    module = getattr(trainer, "lightning_module", None)
+    if session.config.log_models and module is not None:
+        session.attempt("the model", log_fitted_model, session, module, None, "pytorch")

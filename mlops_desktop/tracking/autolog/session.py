@@ -36,6 +36,7 @@ class AutologConfig:
     max_tuning_runs: int | None = 5
     extra_tags: Mapping[str, Any] = field(default_factory=dict)
     registered_model_name: str | None = None
+    log_checkpoints: bool = True
 
 
 def loggable_params(params: Mapping[Any, Any]) -> dict[str, Any]:

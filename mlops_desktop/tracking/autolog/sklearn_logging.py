@@ -47,7 +47,7 @@ def log_after_fit(session: AutologSession, estimator: Any, x: Any, y: Any, weigh
         sklearn_search.log_search(session, estimator)
         model = getattr(estimator, "best_estimator_", estimator)
     if session.config.log_models:
-        session.attempt("the model", log_fitted_model, session, model, x)
+        session.attempt("the model", log_fitted_model, session, model, x, "sklearn")
 
 
 class _Once:
