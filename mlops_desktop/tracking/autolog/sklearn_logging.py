@@ -84,9 +84,13 @@ def training_metrics(estimator: Any, x: Any, y: Any, weight: Any) -> dict[str, C
     predicted = _Once(lambda: estimator.predict(x))
     if base.is_classifier(estimator):
         out["training_accuracy_score"] = lambda: metrics.accuracy_score(y, predicted(), **sw)
-        for name in ("precision", "recall", "f1"):
-            score = getattr(metrics, f"{name}_score")
-            out[f"training_{name}_score"] = _weighted_score(score, y, predicted, sw)
+        prf = _Once(
+            lambda: metrics.precision_recall_fscore_support(
+                y, predicted(), average="weighted", **sw
+            )
+        )  # one confusion matrix for the three
+        for position, name in enumerate(("precision", "recall", "f1")):
+            out[f"training_{name}_score"] = _item(prf, position)
         if hasattr(estimator, "predict_proba"):
             proba = _Once(lambda: estimator.predict_proba(x))
             out["training_log_loss"] = lambda: metrics.log_loss(y, proba(), **sw)
@@ -102,11 +106,9 @@ def training_metrics(estimator: Any, x: Any, y: Any, weight: Any) -> dict[str, C
     return out
 
 
-def _weighted_score(
-    score: Callable[..., Any], y: Any, predicted: Callable[[], Any], sw: dict[str, Any]
-) -> Callable[[], float]:
-    """A weighted precision, recall or F1 on the training data."""
-    return lambda: score(y, predicted(), average="weighted", **sw)
+def _item(scores: Callable[[], Any], position: int) -> Callable[[], float]:
+    """The ``position``-th of the values ``scores()`` returns."""
+    return lambda: float(scores()[position])
 
 
 def _roc_auc(metrics: Any, y: Any, proba: Any, sw: dict[str, Any]) -> float:
