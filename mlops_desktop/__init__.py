@@ -10,8 +10,8 @@ The package itself exposes the tracking API a training script uses::
 MLflow's module-level functions work too (``import mlops_desktop as mlflow``):
 ``set_experiment``, ``start_run(run_name=..., nested=...)``, ``log_param(s)``,
 ``log_metric(s)``, ``set_tag(s)``, ``log_artifact(s)``, ``log_dict``, ``log_text``,
-``active_run``, ``end_run``, ``log_model`` and ``load_model`` (the latter imported on first
-use, as it needs the catalog).
+``active_run``, ``end_run``, ``autolog``, ``log_model`` and ``load_model`` (the latter
+imported on first use, as it needs the catalog).
 
 It imports only :mod:`mlops_desktop.tracking` (standard library only), so it can be shipped
 to SSH hosts and Slurm nodes without the app's dependencies.
@@ -41,6 +41,7 @@ from mlops_desktop.tracking import (
     set_tags,
     start_run,
 )
+from mlops_desktop.tracking.autolog import autolog
 from mlops_desktop.tracking.datasets_manifest import dataset_path
 from mlops_desktop.tracking.predictions import log_predictions
 
@@ -60,6 +61,7 @@ __all__ = [
     "Run",
     "__version__",
     "active_run",
+    "autolog",
     "dataset_path",
     "end_run",
     "load_model",

@@ -1,4 +1,4 @@
-"""MLflow's ``mlflow.pytorch``: ``log_model`` and ``load_model`` for PyTorch modules.
+"""MLflow's ``mlflow.pytorch``: ``log_model``, ``load_model`` and ``autolog`` (PyTorch Lightning).
 
 The model folder holds the module's ``state_dict`` (``state_dict.pt``, loadable with
 ``weights_only=True``) and, for a TorchScript module or an exported program (or with
@@ -12,12 +12,13 @@ import os
 from typing import Any
 
 from mlops_desktop.model_flavor_api import load_flavored, log_flavored
+from mlops_desktop.tracking.autolog.lightning import autolog
 from mlops_desktop.tracking.model_log import ModelInfo
 from mlops_desktop.tracking.model_signature import infer_signature
 
 FLAVOR_NAME = "pytorch"
 
-__all__ = ["FLAVOR_NAME", "infer_signature", "load_model", "log_model"]
+__all__ = ["FLAVOR_NAME", "autolog", "infer_signature", "load_model", "log_model"]
 
 
 def log_model(

@@ -1,4 +1,4 @@
-"""MLflow's ``mlflow.sklearn`` for scikit-learn models: ``log_model`` and ``load_model``.
+"""MLflow's ``mlflow.sklearn``: ``log_model``, ``load_model`` and ``autolog`` for scikit-learn.
 
 ``import mlops_desktop.sklearn`` is as light as ``import mlops_desktop``: scikit-learn and joblib
 are used only through the model given; loading imports the app's services at call time.
@@ -10,12 +10,13 @@ import os
 from typing import Any
 
 from mlops_desktop.model_flavor_api import load_flavored, log_flavored
+from mlops_desktop.tracking.autolog.sklearn import autolog
 from mlops_desktop.tracking.model_log import ModelInfo
 from mlops_desktop.tracking.model_signature import infer_signature
 
 FLAVOR_NAME = "sklearn"
 
-__all__ = ["FLAVOR_NAME", "infer_signature", "load_model", "log_model"]
+__all__ = ["FLAVOR_NAME", "autolog", "infer_signature", "load_model", "log_model"]
 
 
 def log_model(
