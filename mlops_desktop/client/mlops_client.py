@@ -245,8 +245,9 @@ class MlopsClient:
         found = sort_runs(found, plan)
         if max_results is not None:
             found = found[: max(0, int(max_results))]
-        runs = [run_record(r, ids) for r in found]
-        return runs_frame(runs) if output_format == "pandas" else runs
+        if output_format == "pandas":
+            return runs_frame(found, ids)
+        return [run_record(r, ids) for r in found]
 
     @staticmethod
     def _experiment_names(
@@ -283,13 +284,11 @@ class MlopsClient:
         service = self._runs()
         with _as_lookup_errors():
             series = service.metric_series(service.resolve_run_id(run_id), key)
+        millis = (series.timestamps * 1000).round().astype("int64").tolist()
         return [
-            Metric(key, value, round(ts * 1000), step)
-            for step, ts, value in zip(
-                series.steps.tolist(),
-                series.timestamps.tolist(),
-                series.values.tolist(),
-                strict=True,
+            Metric(key, value, ms, step)
+            for step, ms, value in zip(
+                series.steps.tolist(), millis, series.values.tolist(), strict=True
             )
         ]
 

@@ -4,6 +4,8 @@ A :class:`Run` has ``.info`` and ``.data`` as ``mlflow.entities.Run`` has; times
 milliseconds since the epoch and statuses upper case, as in MLflow, with the app's own lower
 case spelling beside them (``info.state``). Lookups of things that do not exist raise
 subclasses of :class:`LookupError` (and of the app's own error classes) with one sentence.
+Runs and metric points are plain (not frozen) records, quicker to make by the 100,000; they
+are copies: changing one changes nothing stored.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from mlops_desktop.core.errors import (
     RunNotFound,
     UserFacingError,
 )
+from mlops_desktop.core.runs import RunSummary
 
+RUN_NAME_TAG = "mlflow.runName"
+PARENT_TAG = "mlops.parent_run_id"
+MLFLOW_PARENT_TAG = "mlflow.parentRunId"
 MLFLOW_STATUS = {"queued": "SCHEDULED", "running": "RUNNING", "finished": "FINISHED"}
 MLFLOW_STATUS |= {"failed": "FAILED", "killed": "KILLED"}
 STATE_OF_MLFLOW = {upper: lower for lower, upper in MLFLOW_STATUS.items()}
@@ -54,7 +60,7 @@ def param_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunInfo:
     """A run's identity and life cycle.
 
@@ -86,7 +92,7 @@ class RunInfo:
         return self.run_id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunData:
     """What a run logged: params as text (as MLflow has them), each metric's last value and
     the tags."""
@@ -96,12 +102,53 @@ class RunData:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
 class Run:
-    """One run: ``run.info.run_id``, ``run.data.metrics["acc"]``."""
+    """One run: ``run.info.run_id``, ``run.data.metrics["acc"]``.
 
-    info: RunInfo
-    data: RunData
+    A run found by a search keeps the listing's row and makes ``info`` and ``data`` when first
+    read, so that a search of 10,000 runs costs little more than the listing.
+    """
+
+    __slots__ = ("_data", "_deleted", "_experiment_id", "_info", "_summary")
+
+    def __init__(self, info: RunInfo, data: RunData) -> None:
+        self._info: RunInfo | None = info
+        self._data: RunData | None = data
+        self._summary: RunSummary | None = None
+        self._experiment_id = info.experiment_id
+        self._deleted = info.lifecycle_stage == "deleted"
+
+    @classmethod
+    def of_summary(cls, summary: RunSummary, experiment_id: str, deleted: bool = False) -> Run:
+        """The record of a listed run (``info`` and ``data`` made when first read)."""
+        run = cls.__new__(cls)
+        run._info = run._data = None
+        run._summary, run._experiment_id, run._deleted = summary, experiment_id, deleted
+        return run
+
+    @property
+    def info(self) -> RunInfo:
+        if self._info is None:
+            assert self._summary is not None
+            self._info = _info_of(self._summary, self._experiment_id, self._deleted, self.data)
+        return self._info
+
+    @property
+    def data(self) -> RunData:
+        if self._data is None:
+            assert self._summary is not None
+            self._data = _data_of(self._summary)
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+        return (self.info, self.data) == (other.info, other.data)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Run(info={self.info!r}, data={self.data!r})"
 
     def to_dictionary(self) -> dict[str, Any]:
         """The run as plain data: ``{"info": {...}, "data": {...}}``."""
@@ -115,7 +162,38 @@ class Run:
         }
 
 
-@dataclass(frozen=True, slots=True)
+def _data_of(summary: RunSummary) -> RunData:
+    """What a run logged, as MLflow has it: params as text, the run's name and parent also as
+    MLflow's tags ``mlflow.runName`` and ``mlflow.parentRunId``."""
+    tags = dict(summary.tags)
+    if summary.name and RUN_NAME_TAG not in tags:
+        tags[RUN_NAME_TAG] = summary.name
+    parent = tags.get(PARENT_TAG)
+    if parent and MLFLOW_PARENT_TAG not in tags:
+        tags[MLFLOW_PARENT_TAG] = parent
+    params = {k: v if type(v) is str else param_text(v) for k, v in summary.params.items()}
+    return RunData(params, dict(summary.metrics), tags)
+
+
+def _info_of(summary: RunSummary, experiment_id: str, deleted: bool, data: RunData) -> RunInfo:
+    status = summary.status
+    return RunInfo(
+        summary.id,
+        summary.name,
+        experiment_id,
+        summary.experiment,
+        MLFLOW_STATUS.get(status) or status.upper(),
+        status,
+        to_ms(summary.started_at) or 0,
+        to_ms(summary.ended_at),
+        "runs:/" + summary.id,
+        "deleted" if deleted else "active",
+        data.tags.get("mlflow.user", ""),
+        summary.target,
+    )
+
+
+@dataclass(slots=True)
 class Metric:
     """One logged point: ``timestamp`` in milliseconds since the epoch."""
 

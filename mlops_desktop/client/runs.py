@@ -15,12 +15,10 @@ from typing import Any
 
 from mlops_desktop.client.records import (
     MLFLOW_STATUS,
+    RUN_NAME_TAG,
     STATE_OF_MLFLOW,
     Run,
-    RunData,
-    RunInfo,
     param_text,
-    to_ms,
 )
 from mlops_desktop.core.errors import QueryError, UserFacingError
 from mlops_desktop.core.query import Query, parse_query
@@ -38,8 +36,6 @@ ATTRIBUTES = {
 }
 MS_FIELDS = ("start_time", "end_time")  # MLflow's milliseconds: our fields hold seconds
 SCOPE_SINGULAR = {"metric": "metrics", "param": "params", "tag": "tags"}
-RUN_NAME_TAG = "mlflow.runName"
-PARENT_TAGS = ("mlops.parent_run_id", "mlflow.parentRunId")
 
 
 def _field_text(token: Token) -> tuple[str, str | None]:
@@ -207,33 +203,13 @@ def sort_runs(runs: list[RunSummary], plan: OrderPlan) -> list[RunSummary]:
 
 def run_record(summary: RunSummary, experiment_ids: dict[str, int], deleted: bool = False) -> Run:
     """The read API's record of a run summary."""
-    tags = dict(summary.tags)
-    if summary.name and RUN_NAME_TAG not in tags:
-        tags[RUN_NAME_TAG] = summary.name
-    parent = next((tags[t] for t in PARENT_TAGS if tags.get(t)), None)
-    if parent is not None:
-        tags.setdefault("mlflow.parentRunId", parent)
-    info = RunInfo(
-        run_id=summary.id,
-        run_name=summary.name,
-        experiment_id=str(experiment_ids.get(summary.experiment, "")),
-        experiment_name=summary.experiment,
-        status=MLFLOW_STATUS.get(summary.status, summary.status.upper()),
-        state=summary.status,
-        start_time=to_ms(summary.started_at) or 0,
-        end_time=to_ms(summary.ended_at),
-        artifact_uri=f"runs:/{summary.id}",
-        lifecycle_stage="deleted" if deleted else "active",
-        user_id=tags.get("mlflow.user", ""),
-        target=summary.target,
-    )
-    params = {k: param_text(v) for k, v in summary.params.items()}
-    return Run(info, RunData(params, dict(summary.metrics), tags))
+    return Run.of_summary(summary, str(experiment_ids.get(summary.experiment, "")), deleted)
 
 
-def runs_frame(runs: Sequence[Run]) -> Any:
+def runs_frame(runs: Sequence[RunSummary], experiment_ids: dict[str, int]) -> Any:
     """The runs as a pandas DataFrame with MLflow's columns: run_id, experiment_id, status,
-    artifact_uri, start_time, end_time (UTC datetimes), then metrics.*, params.*, tags.*.
+    artifact_uri, start_time, end_time (UTC datetimes), then metrics.*, params.* (as text),
+    tags.* (with ``tags.mlflow.runName``), made straight from the listing's rows.
 
     Raises:
         UserFacingError: pandas is not installed.
@@ -246,20 +222,29 @@ def runs_frame(runs: Sequence[Run]) -> Any:
             "output_format='list'."
         ) from None
     columns: dict[str, list[Any]] = {
-        "run_id": [r.info.run_id for r in runs],
-        "experiment_id": [r.info.experiment_id for r in runs],
-        "status": [r.info.status for r in runs],
-        "artifact_uri": [r.info.artifact_uri for r in runs],
-        "start_time": [r.info.start_time for r in runs],
-        "end_time": [r.info.end_time for r in runs],
+        "run_id": [r.id for r in runs],
+        "experiment_id": [str(experiment_ids.get(r.experiment, "")) for r in runs],
+        "status": [MLFLOW_STATUS.get(r.status) or r.status.upper() for r in runs],
+        "artifact_uri": ["runs:/" + r.id for r in runs],
+        "start_time": [r.started_at for r in runs],
+        "end_time": [r.ended_at for r in runs],
     }
-    for scope, missing in (("metrics", math.nan), ("params", None), ("tags", None)):
+    tags = [r.tags if RUN_NAME_TAG in r.tags else {**r.tags, RUN_NAME_TAG: r.name} for r in runs]
+    scopes = (
+        ("metrics", [r.metrics for r in runs], math.nan),
+        ("params", [r.params for r in runs], None),
+        ("tags", tags, None),
+    )
+    for scope, values, missing in scopes:
         keys: dict[str, None] = {}
-        for r in runs:
-            keys.update(dict.fromkeys(getattr(r.data, scope)))
+        for mapping in values:
+            keys.update(dict.fromkeys(mapping))
         for key in keys:
-            columns[f"{scope}.{key}"] = [getattr(r.data, scope).get(key, missing) for r in runs]
+            column = [mapping.get(key, missing) for mapping in values]
+            if scope == "params":
+                column = [v if v is None or type(v) is str else param_text(v) for v in column]
+            columns[f"{scope}.{key}"] = column
     frame = pd.DataFrame(columns)
     for name in ("start_time", "end_time"):
-        frame[name] = pd.to_datetime(frame[name], unit="ms", utc=True)
+        frame[name] = pd.to_datetime(frame[name], unit="s", utc=True)
     return frame
