@@ -98,6 +98,11 @@ class ModelCard:
     ``signature`` lists (column, type) from an input example logged with the model or from
     the training dataset's schema; ``signature_source`` says which ("input example", "dataset
     wine@v3") or is empty when unknown.
+
+    ``from_archive`` is None unless the version was imported from an archive whose source run
+    is not in this catalog: then run, datasets, code, environment, signature and lineage are
+    the archive's, and it says so: ``{"archive": path, "model": "name:version" exported,
+    "run": run id, "fields": [the fields filled from the archive]}``.
     """
 
     version: ModelVersion
@@ -109,6 +114,7 @@ class ModelCard:
     signature_source: str
     lineage: Lineage
     history: list[AuditEntry]
+    from_archive: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
