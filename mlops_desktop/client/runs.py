@@ -157,15 +157,6 @@ def _order_getter(item: str) -> SortKey:
     return lambda run: getattr(run, field)
 
 
-def _sortable(value: Any) -> tuple[int, Any] | None:
-    """A value as a sort key that orders numbers before text; None for a missing or NaN one."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, (int, float)):
-        return (0, value)
-    return (1, str(value))
-
-
 OrderPlan = list[tuple[SortKey, bool]]
 
 
@@ -187,14 +178,24 @@ def order_plan(order_by: str | Sequence[str] | None) -> OrderPlan:
 
 
 def sort_runs(runs: list[RunSummary], plan: OrderPlan) -> list[RunSummary]:
-    """``runs`` in the order of ``plan``; a missing or NaN value sorts last either way; ties
-    keep the given order (newest first)."""
+    """``runs`` in the order of ``plan``: numbers before text (after it, descending), a missing
+    or NaN value last either way; ties keep the given order (newest first)."""
     ordered = runs
     for get, descending in reversed(plan):
-        keyed = [(_sortable(get(run)), run) for run in ordered]
-        present = [pair for pair in keyed if pair[0] is not None]
-        present.sort(key=lambda pair: pair[0], reverse=descending)  # type: ignore[arg-type,return-value]
-        ordered = [run for _, run in present] + [run for key, run in keyed if key is None]
+        values = list(map(get, ordered))
+        numbers, texts, missing = [], [], []
+        for i, v in enumerate(values):
+            if v is None or v != v:  # None or NaN
+                missing.append(i)
+            elif type(v) in (int, float, bool):
+                numbers.append(i)
+            else:
+                texts.append(i)
+                values[i] = v if type(v) is str else str(v)
+        numbers.sort(key=values.__getitem__, reverse=descending)
+        texts.sort(key=values.__getitem__, reverse=descending)
+        first, then = (texts, numbers) if descending else (numbers, texts)
+        ordered = [ordered[i] for i in (*first, *then, *missing)]
     return ordered
 
 
