@@ -84,18 +84,20 @@ def main() -> None:
             print("(pandas is not installed: the DataFrame output is not timed)")
         with MlopsClient(home) as client:
             client.search_experiments()  # open the catalog once, as a notebook's first call
-            print(f"{'call':44} {'median':>9} {'answer':>8}  target")
-            worst = 0.0
+            print(f"{'call':44} {'median':>9} {'answer':>8} {'vs listing':>10}  target")
+            worst, baseline = 0.0, 0.0
             for label, call in calls:
                 ms, got = median_ms(lambda call=call: call(client), args.tries)  # type: ignore[misc]
                 size = len(got) if hasattr(got, "__len__") else 1  # type: ignore[arg-type]
                 searched = label.startswith("search_runs")
                 if label.startswith("baseline"):
-                    print(f"{label:44} {ms:7.1f} ms {size:>8,}  (what runs list reads)")
+                    baseline = ms
+                    print(f"{label:44} {ms:7.1f} ms {size:>8,} {'':>10}  (what runs list reads)")
                     continue
                 verdict = ("ok" if ms <= TARGET_MS else "OVER") if searched else ""
+                ratio = f"{ms / baseline:9.2f}x" if searched and baseline else ""
                 worst = max(worst, ms) if searched else worst
-                print(f"{label:44} {ms:7.1f} ms {size:>8,}  {verdict}")
+                print(f"{label:44} {ms:7.1f} ms {size:>8,} {ratio:>10}  {verdict}")
         print(f"slowest search_runs: {worst:.1f} ms (target {TARGET_MS:.0f} ms)")
 
 
