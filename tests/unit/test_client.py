@@ -328,9 +328,11 @@ def test_import_mlops_desktop_loads_neither_the_client_nor_sqlalchemy() -> None:
 def test_child_runs_carry_mlflows_parent_tag_and_order_puts_missing_last(
     api: MlopsClient, logged: Logged
 ) -> None:
-    with mlops.start_run(experiment="wine", run_name="parent", capture_env=False) as parent:
-        with mlops.start_run(run_name="child", nested=True, capture_env=False) as child:
-            child.log_param("lr", "auto")
+    with (
+        mlops.start_run(experiment="wine", run_name="parent", capture_env=False) as parent,
+        mlops.start_run(run_name="child", nested=True, capture_env=False) as child,
+    ):
+        child.log_param("lr", "auto")
     got = api.get_run(child.id)
     assert got.data.tags["mlflow.parentRunId"] == parent.id
     assert got.info.experiment_name == "wine"
