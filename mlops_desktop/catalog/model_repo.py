@@ -309,7 +309,36 @@ def history(s: Session, name: str, number: int | None = None) -> list[AuditEntry
             model=name,
             version=r.version,
             action=r.action,
-            detail=r.detail if isinstance(r.detail, dict) else {},
+            detail=_shown_detail(r.detail),
         )
         for r in rows
     ]
+
+
+ARCHIVED_CARD = "card"
+"""The key of an "imported" audit entry's detail that keeps the archive's card and lineage."""
+
+
+def _shown_detail(detail: Any) -> dict[str, Any]:
+    """An audit entry's detail as the history shows it (the archive's card left out)."""
+    if not isinstance(detail, dict):
+        return {}
+    return {k: v for k, v in detail.items() if k != ARCHIVED_CARD}
+
+
+def archived_card(s: Session, name: str, number: int) -> dict[str, Any] | None:
+    """The card and lineage the archive a version was imported from recorded, or None (not
+    imported, or imported before the card was kept)."""
+    mid = _require_model(s, name)
+    detail = s.execute(
+        select(model_audit_t.c.detail)
+        .where(
+            model_audit_t.c.model_id == mid,
+            model_audit_t.c.version == number,
+            model_audit_t.c.action == "imported",
+        )
+        .order_by(model_audit_t.c.id.desc())
+        .limit(1)
+    ).scalar()
+    card = detail.get(ARCHIVED_CARD) if isinstance(detail, dict) else None
+    return card if isinstance(card, dict) else None

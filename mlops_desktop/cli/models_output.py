@@ -143,13 +143,22 @@ def history_text(entries: list[AuditEntry]) -> str:
 
 def card_document(card: ModelCard) -> dict[str, Any]:
     """``models show --json``: the card's plain data, with the source run, datasets and code
-    also under ``lineage`` and the audit trail as ``models history`` writes it."""
+    also under ``lineage`` and the audit trail as ``models history`` writes it.
+
+    For a version imported without its source run, ``run``, ``run_summary``, ``datasets``,
+    ``code``, ``environment``, ``signature`` and ``lineage`` hold the archive's values and
+    ``lineage.from_archive`` says so (``{archive, model, run, fields}``; None otherwise).
+    """
     doc = card_dict(card)
+    archived = card.from_archive
+    run = card.version.run_id or (archived.get("run") if archived else None)
+    doc["run"] = run
     doc["lineage"] = {
-        "run": card.version.run_id,
+        "run": run,
         "datasets": [dict(d) for d in card.datasets],
         "code": card.code,
         **doc["lineage"],
+        "from_archive": dict(archived) if archived else None,
     }
     doc["history"] = history_document(card.history)
     return doc
@@ -166,7 +175,8 @@ def card_text(card: ModelCard) -> str:
         lines.append("  archived")
     if card.run is not None:
         run = card.run
-        lines.append(f"  run {p(run.id[:8])} {p(run.experiment)}/{p(run.name)}")
+        where = "  (from archive: not in this catalog)" if card.from_archive else ""
+        lines.append(f"  run {p(run.id[:8])} {p(run.experiment)}/{p(run.name)}{where}")
         lines += [f"    {p(k)} = {short_value(x)}" for k, x in run.metrics.items()]
     lines += [f"  dataset {p(str(d['name']))}@{p(str(d.get('version')))}" for d in card.datasets]
     if card.code:

@@ -100,6 +100,11 @@ class ModelCard:
     ("model description (MLmodel)", "input example", "dataset wine@v3") or is empty when
     unknown. ``model_description`` is the folder's ``MLmodel`` (flavour, loader,
     requirements, signature, input example...) or {}.
+
+    ``from_archive`` is None unless the version was imported from an archive whose source run
+    is not in this catalog: then run, datasets, code, environment, signature and lineage are
+    the archive's, and it says so: ``{"archive": path, "model": "name:version" exported,
+    "run": run id, "fields": [the fields filled from the archive]}``.
     """
 
     version: ModelVersion
@@ -112,6 +117,7 @@ class ModelCard:
     lineage: Lineage
     history: list[AuditEntry]
     model_description: dict[str, Any] = field(default_factory=dict)  # a model folder's MLmodel
+    from_archive: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

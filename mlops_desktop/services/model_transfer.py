@@ -1,6 +1,7 @@
 """Moving model files in and out: a path into the artifact store, archives out and in.
 
-Used by :class:`~mlops_desktop.services.models.ModelService`. Import extracts into a temp
+Used by :class:`~mlops_desktop.services.models.ModelService`. Import keeps the archive's card
+and lineage (see :mod:`~mlops_desktop.services.model_archive_cards`). Import extracts into a temp
 folder that is always removed; only after the archive was fully checked are its files copied
 into the artifact store and the version registered (one transaction), so a refused archive
 writes nothing to the catalog or the store.
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.catalog.artifacts import blob_path
+from mlops_desktop.catalog.model_repo import ARCHIVED_CARD
 from mlops_desktop.core.errors import ArchiveError, ModelError
 from mlops_desktop.core.models import ModelFile, ModelVersion
+from mlops_desktop.services.model_archive_cards import card_to_keep
 from mlops_desktop.tracking.artifacts import check_artifact_name, sha256_file, store_file
 from mlops_desktop.tracking.home import artifact_root
 
@@ -148,6 +151,7 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         _check_extracted(file, contents.files, meta.get("fingerprint"))
         extracted = [(path, rel) for rel, path, _, _ in contents.files]
         files = _store_files(service.home, extracted, archive=file)
+        kept = card_to_keep(contents.card, contents.lineage, meta, file.resolve())
     origin = f"{meta.get('name')}:{meta.get('version')}" if meta.get("name") else ""
     tags = meta.get("tags") or {}
     return service._add(
@@ -158,7 +162,12 @@ def import_version(service: ModelService, file: Path, name: str | None) -> Model
         str(meta.get("description") or ""),
         {str(k): str(v) for k, v in tags.items()},
         action="imported",
-        detail={"archive": str(file.resolve()), "from": origin, "source_run": meta.get("run")},
+        detail={
+            "archive": str(file.resolve()),
+            "from": origin,
+            "source_run": meta.get("run"),
+            **({ARCHIVED_CARD: kept} if kept else {}),
+        },
     )
 
 

@@ -31,6 +31,7 @@ from mlops_desktop.core.models import (
 )
 from mlops_desktop.services import model_cards, model_transfer
 from mlops_desktop.services.catalog_open import CatalogService
+from mlops_desktop.services.model_archive_cards import card_with_archive, lineage_with_archive
 from mlops_desktop.services.model_refs import (
     check_alias,
     check_model_name,
@@ -245,11 +246,12 @@ class ModelService(CatalogService):
             version = model_repo.find(s, name, number, alias)[1]
             run = model_cards.run_of(s, self.home, version)
             history = model_repo.history(s, name, version.version)
+            kept = None if run else model_repo.archived_card(s, name, version.version)
         description = model_cards.description_of(self.home, version)
         signature, sig_source = model_cards.signature_of(
             self.home, version, run, DatasetService(self.catalog, self.home), description
         )
-        return ModelCard(
+        card = ModelCard(
             version=version,
             run=run.summary if run is not None else None,
             datasets=[dict(d) for d in run.datasets] if run is not None else [],
@@ -261,12 +263,16 @@ class ModelService(CatalogService):
             history=history,
             model_description=description,
         )
+        return card_with_archive(card, kept)
 
     def lineage(self, ref: str) -> Lineage:
         name, number, alias = parse_ref(ref)
         with self.catalog.session_scope() as s:
             version = model_repo.find(s, name, number, alias)[1]
-            return model_cards.lineage_of(version, model_cards.run_of(s, self.home, version))
+            run = model_cards.run_of(s, self.home, version)
+            lineage = model_cards.lineage_of(version, run)
+            kept = None if run else model_repo.archived_card(s, name, version.version)
+        return lineage if kept is None else lineage_with_archive(lineage, kept)
 
     def compare(self, name: str, a: int, b: int) -> VersionComparison:
         with self.catalog.session_scope() as s:

@@ -245,3 +245,26 @@ def test_a_version_with_an_open_drift_alert_gets_a_badge_and_says_why(qtmodeltes
     assert not badged.data(Qt.ItemDataRole.DecorationRole).isNull()
     assert "drift in 2 of the last 3" in badged.data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, VCOL_VERSION).data(Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_card_marks_what_came_from_an_archive_and_links_no_absent_run(qtbot: Any) -> None:
+    import dataclasses
+
+    archived = {
+        "archive": "/tmp/wine-clf-3.tar.gz",
+        "model": "wine-clf:3",
+        "run": "abcdef0123456789",
+        "fields": ["run", "datasets", "code", "environment", "signature", "lineage"],
+    }
+    card = dataclasses.replace(make_card(), from_archive=archived)
+    html_text = card_html(card)
+    for section in ("Source run", "Datasets", "Code", "Environment", "Input signature"):
+        assert f"{section} <small><i>(from archive)</i></small>" in html_text
+    assert 'href="run:' not in html_text and 'href="dataset:' not in html_text
+    assert "<h3>Source run</h3>" in card_html(make_card())  # a live run: no mark
+    view = CardView()
+    qtbot.addWidget(view)
+    view.set_card(card)
+    plain = view.text()
+    assert "Imported from /tmp/wine-clf-3.tar.gz (exported as wine-clf:3)" in plain
+    assert "rf-7" in plain and "wine@v1" in plain and "0123abc" in plain and "3.11.9" in plain

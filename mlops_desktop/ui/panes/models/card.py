@@ -78,10 +78,32 @@ def _esc(value: Any) -> str:
     return _h(format_value(value))
 
 
+FROM_ARCHIVE = " <small><i>(from archive)</i></small>"
+
+
+def _archived(card: ModelCard, field: str) -> str:
+    """The "(from archive)" mark of a section whose values came from an imported archive."""
+    fields = (card.from_archive or {}).get("fields") or []
+    return FROM_ARCHIVE if field in fields else ""
+
+
+def _archive_note(card: ModelCard) -> list[str]:
+    if not card.from_archive:
+        return []
+    archived = card.from_archive
+    return [
+        "<p><small>Imported from "
+        f"{_h(archived.get('archive') or 'an archive')} (exported as "
+        f"{_h(archived.get('model') or '?')}): the parts marked <i>from archive</i> are as the "
+        "archive recorded them; their runs and datasets are not in this catalog.</small></p>"
+    ]
+
+
 def card_html(card: ModelCard) -> str:
     """The whole card (everything but the package list) as HTML."""
     sections = (
         _header_section,
+        _archive_note,
         _run_section,
         _datasets_section,
         _code_section,
@@ -123,11 +145,12 @@ def _run_section(card: ModelCard) -> list[str]:
             f"<p>Registered from a file: {_h(card.version.source)}</p>",
         ]
     title = _h(run.name or short_id(run.id))
-    link = f'<a href="run:{_h(run.id)}">{title}</a>'
+    archived = _archived(card, "run")
+    link = title if archived else f'<a href="run:{_h(run.id)}">{title}</a>'
     metrics = [(_h(k), _esc(x)) for k, x in sorted(run.metrics.items())]
     params = [(_h(k), _esc(x)) for k, x in sorted(run.params.items())]
     return [
-        "<h3>Source run</h3>",
+        f"<h3>Source run{archived}</h3>",
         f"<p>{link} in {_h(run.experiment)} · {_h(run.status)} · <small>{_h(run.id)}</small></p>",
         "<p><b>Metrics</b></p>" + _rows(metrics, ("metric", "value")),
         "<p><b>Params</b></p>" + _rows(params, ("param", "value")),
@@ -135,12 +158,14 @@ def _run_section(card: ModelCard) -> list[str]:
 
 
 def _datasets_section(card: ModelCard) -> list[str]:
+    archived = _archived(card, "datasets")
     links = []
     for entry in card.datasets:
         name, version = str(entry.get("name") or ""), str(entry.get("version") or "")
         text = _h(f"{name}@{version}" if version else name)
-        links.append(f'<a href="{dataset_href(name, version)}">{text}</a>')
-    return ["<h3>Datasets</h3>", "<p>" + (", ".join(links) or "<i>None recorded</i>") + "</p>"]
+        links.append(text if archived else f'<a href="{dataset_href(name, version)}">{text}</a>')
+    shown = ", ".join(links) or "<i>None recorded</i>"
+    return [f"<h3>Datasets{archived}</h3>", f"<p>{shown}</p>"]
 
 
 def _code_section(card: ModelCard) -> list[str]:
@@ -150,7 +175,7 @@ def _code_section(card: ModelCard) -> list[str]:
     dirty = code.get("diff_bytes") or 0
     state = f"uncommitted diff {human_bytes(dirty)}" if code.get("dirty") else "clean"
     return [
-        "<h3>Code</h3>",
+        f"<h3>Code{_archived(card, 'code')}</h3>",
         f"<p>commit <code>{_h(str(code.get('commit') or '—'))}</code> on "
         f"{_h(str(code.get('branch') or '—'))} · {state}</p>",
     ]
@@ -162,7 +187,7 @@ def _environment_section(card: ModelCard) -> list[str]:
     if not (env.get("python") or env.get("platform") or packages):
         return ["<h3>Environment</h3>", NOT_RECORDED]
     return [
-        "<h3>Environment</h3>",
+        f"<h3>Environment{_archived(card, 'environment')}</h3>",
         f"<p>Python {_h(str(env.get('python') or '?'))} · "
         f"{_h(str(env.get('platform') or '?'))} · {len(packages)} packages "
         "(listed on the right)</p>",
@@ -186,7 +211,8 @@ def _signature_section(card: ModelCard) -> list[str]:
         ]
     rows = [(_h(c), _h(t)) for c, t in card.signature]
     source = _h(card.signature_source or "unknown")
-    return ["<h3>Input signature</h3>", f"<p>from {source}</p>" + _rows(rows, ("column", "type"))]
+    title = f"<h3>Input signature{_archived(card, 'signature')}</h3>"
+    return [title, f"<p>from {source}</p>" + _rows(rows, ("column", "type"))]
 
 
 def _files_section(card: ModelCard) -> list[str]:
