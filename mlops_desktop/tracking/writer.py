@@ -256,16 +256,17 @@ class BufferedSpool:
     def _encode_points(self, points: list[tuple[Any, ...]], keys: list[str]) -> None:
         for lo in range(0, len(points), MAX_POINTS_PER_LINE):
             chunk = points[lo : lo + MAX_POINTS_PER_LINE]
+            cols = _group(chunk, keys[lo : lo + MAX_POINTS_PER_LINE])
             line = {
                 "v": FORMAT_VERSION,
                 "type": "metrics",
                 "run": self.run_id,
                 "seq": self._next_seq,
                 "n": len(chunk),
-                "cols": _group(chunk, keys[lo : lo + MAX_POINTS_PER_LINE]),
+                "cols": cols,
             }
             latest = self.latest_metrics
-            for key, col in line["cols"].items():
+            for key, col in cols.items():
                 latest[key] = col[2][-1]
             self._pending.append(encode_event(line))
             self._next_seq += len(chunk)
