@@ -12,13 +12,16 @@ MLflow's module-level functions work too (``import mlops_desktop as mlflow``):
 ``log_metric(s)``, ``set_tag(s)``, ``log_artifact(s)``, ``log_dict``, ``log_text``,
 ``log_figure``, ``log_image``, ``log_table``, ``log_input``, ``active_run``,
 ``last_active_run``, ``end_run``, ``get_tracking_uri``/``set_tracking_uri``,
-``get_experiment_by_name`` and ``get_artifact_uri``.
+``get_experiment_by_name``, ``get_artifact_uri``, ``log_model`` and ``load_model`` (the
+latter imported on first use, as it needs the catalog).
 
 It imports only :mod:`mlops_desktop.tracking` (standard library only), so it can be shipped
 to SSH hosts and Slurm nodes without the app's dependencies.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mlops_desktop.tracking import (
     Experiment,
@@ -40,6 +43,7 @@ from mlops_desktop.tracking import (
     log_input,
     log_metric,
     log_metrics,
+    log_model,
     log_param,
     log_params,
     log_table,
@@ -55,6 +59,17 @@ from mlops_desktop.tracking.predictions import log_predictions
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> Any:
+    """``load_model`` needs the catalog: imported on first use, so ``import mlops_desktop``
+    stays standard library only."""
+    if name == "load_model":
+        from mlops_desktop.model_loading import load_model
+
+        return load_model
+    raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")
+
+
 __all__ = [
     "Experiment",
     "Run",
@@ -69,6 +84,7 @@ __all__ = [
     "get_experiment_by_name",
     "get_tracking_uri",
     "last_active_run",
+    "load_model",
     "log_artifact",
     "log_artifacts",
     "log_dict",
@@ -77,6 +93,7 @@ __all__ = [
     "log_input",
     "log_metric",
     "log_metrics",
+    "log_model",
     "log_param",
     "log_params",
     "log_predictions",

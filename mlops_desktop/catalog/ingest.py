@@ -212,6 +212,7 @@ class Ingester:
             if fresh:
                 applied = apply_events(s, run_id, fresh)
                 result.points += applied.points
+                result.problems.extend(applied.problems)
                 result.changed_runs.add(run_id)
                 if applied.new_run:
                     result.new_runs.add(run_id)

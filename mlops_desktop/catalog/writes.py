@@ -13,7 +13,7 @@ import sys
 import time
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.chunk_codec import encode_column
 from mlops_desktop.catalog.lineage import DatasetResolver
+from mlops_desktop.catalog.model_events import register_logged_model
 from mlops_desktop.catalog.schema import (
     artifact_t,
     chunk_t,
@@ -72,6 +73,7 @@ class Applied:
 
     points: int = 0
     new_run: bool = False
+    problems: list[str] = field(default_factory=list)
 
 
 def next_color_index(experiment: int) -> Any:
@@ -174,6 +176,8 @@ class _RunRows:
         self.tags: dict[str, str] = {}
         self.artifacts: dict[str, dict[str, Any]] = {}
         self.inputs: list[dict[str, Any]] = []
+        self.models: list[dict[str, Any]] = []
+        self.problems: list[str] = []
         self.chunks: list[dict[str, Any]] = []
         self.latest: dict[str, dict[str, Any]] = {}
         self.open_chunks: dict[str, list[Any]] = {}  # key -> [seq_first, n, steps, times, values]
@@ -186,6 +190,7 @@ class _RunRows:
             "env": self.add_env,
             "artifact": self.add_artifact,
             "dataset": self.add_dataset,
+            "model": self.models.append,
             "end": self.add_end,
         }
 
@@ -294,6 +299,10 @@ class _RunRows:
         upsert(s, artifact_t, list(self.artifacts.values()), ["run_id", "name"])
         if self.inputs:
             s.execute(insert(run_input_t), self.inputs)
+        for event in self.models:  # after the artifacts: the version's files are among them
+            problem = register_logged_model(s, run_id, event)
+            if problem is not None:
+                self.problems.append(problem)
 
 
 def _queued_starts(session: Session, run_id: str, events: list[dict[str, Any]]) -> bool:
@@ -314,4 +323,4 @@ def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) ->
         if add is not None:
             add(e)
     rows.write()
-    return Applied(points=rows.points, new_run=new_run)
+    return Applied(points=rows.points, new_run=new_run, problems=rows.problems)

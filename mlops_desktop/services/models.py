@@ -37,12 +37,13 @@ from mlops_desktop.services.model_refs import (
     parse_ref,
     parse_version,
 )
+from mlops_desktop.tracking.model_folder import DESCRIPTION_FILE
 from mlops_desktop.tracking.validate import refuse_bad_tag_keys
 
 # the ``models`` commands read refs and versions with the service's own grammar
 __all__ = ["ModelService", "local_user", "parse_ref", "parse_version"]
 
-MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle")
+MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle", ".pt", ".pth")
 
 
 def local_user() -> str:
@@ -99,6 +100,12 @@ class ModelService(CatalogService):
             files, root = model_transfer.store_path(self.home, path)
             source = str(root)
         return self._add(name, files, rid, source, description, tags or {})
+
+    def run_model_files(self, run_id: str, artifact: str) -> list[ModelFile]:
+        """The files of a run's artifact (a file, or a folder such as a logged model)."""
+        with self.catalog.session_scope() as s:
+            rid = run_queries.resolve_run_id(s, run_id)
+        return self._run_files(rid, artifact)
 
     def _run_files(self, rid: str, artifact: str) -> list[ModelFile]:
         with self.catalog.session_scope() as s:
@@ -301,10 +308,17 @@ class ModelService(CatalogService):
                 (ask the person, then call again with it true).
         """
         from mlops_desktop.models.inspect import inspect_model
+        from mlops_desktop.services.model_uris import link_files
 
         version = self.get(ref)
         if not version.files:
             raise ModelError(f"{version.name}:{version.version} has no files to inspect.")
+        if any(f.path == DESCRIPTION_FILE for f in version.files):  # a model folder
+            scratch = self.home / "tmp"
+            scratch.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix="inspect-", dir=scratch) as tmp:
+                folder = link_files(self.home, list(version.files), Path(tmp) / "model")
+                return inspect_model(folder, timeout_s, allow_unsandboxed=allow_unsandboxed)
         main = next(
             (f for f in version.files if f.path.lower().endswith(MODEL_SUFFIXES)), version.files[0]
         )
@@ -320,6 +334,14 @@ class ModelService(CatalogService):
 
                 shutil.copyfile(blob, target)
             return inspect_model(target, timeout_s, allow_unsandboxed=allow_unsandboxed)
+
+    def inspect_path(
+        self, path: str | Path, timeout_s: float = 30.0, *, allow_unsandboxed: bool = False
+    ) -> InspectResult:
+        """:meth:`inspect` of a model file or folder on disk (not registered)."""
+        from mlops_desktop.models.inspect import inspect_model
+
+        return inspect_model(Path(path), timeout_s, allow_unsandboxed=allow_unsandboxed)
 
     def gc(self, dry_run: bool = True, grace_s: float = 3600.0) -> GcReport:
         """Artifacts no run, dataset or model version references (deleted unless a dry run).

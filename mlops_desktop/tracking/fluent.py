@@ -13,13 +13,16 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.tracking import lifecycle, start
 from mlops_desktop.tracking.home import resolve_home, run_spool_dir
 from mlops_desktop.tracking.run import Run, end_status
 from mlops_desktop.tracking.tracking_uri import tracking_home
 from mlops_desktop.tracking.validate import check_key
+
+if TYPE_CHECKING:
+    from mlops_desktop.tracking.model_log import ModelInfo
 
 PARENT_TAG = "mlops.parent_run_id"
 MLFLOW_PARENT_TAG = "mlflow.parentRunId"
@@ -277,3 +280,35 @@ def log_dict(dictionary: Mapping[str, Any], artifact_file: str) -> None:
 def log_text(text: str, artifact_file: str) -> None:
     """Store text in the active run's artifact ``artifact_file``."""
     _current().log_text(text, artifact_file)
+
+
+def log_model(
+    model: Any,
+    name: str | None = None,
+    *,
+    flavor: str | None = None,
+    input_example: Any = None,
+    signature: Any = None,
+    registered_model_name: str | None = None,
+    requirements: Any = None,
+    export: bool = False,
+    artifact_path: str | None = None,
+) -> ModelInfo:
+    """Log ``model`` as the model folder ``name/`` of the active run (MLflow's older
+    ``artifact_path=`` names it too); see :func:`mlops_desktop.tracking.model_log.log_model`."""
+    from mlops_desktop.tracking.model_log import log_model as log_to_run
+
+    folder = name if name is not None else artifact_path
+    if folder is None:
+        raise TypeError("log_model needs the model folder's name, e.g. log_model(model, 'model')")
+    return log_to_run(
+        _current(),
+        model,
+        folder,
+        flavor=flavor,
+        input_example=input_example,
+        signature=signature,
+        registered_model_name=registered_model_name,
+        requirements=requirements,
+        export=export,
+    )

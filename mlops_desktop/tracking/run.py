@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.tracking import lifecycle
 from mlops_desktop.tracking.capture import capture_environment
@@ -42,6 +42,9 @@ from mlops_desktop.tracking.validate import (
     param_value,
 )
 from mlops_desktop.tracking.writer import WAKE_AT, BufferedSpool, leave_signals_to_main_thread
+
+if TYPE_CHECKING:
+    from mlops_desktop.tracking.model_log import ModelInfo
 
 CAPTURE_WAIT_S = 10.0
 
@@ -255,6 +258,13 @@ class Run(ArtifactLogging, MediaLogging, DatasetInputs):
         if clean:
             self._put({"type": "tags", "tags": clean})
             self._tags.update(clean)
+
+    def log_model(self, model: Any, name: str, **options: Any) -> ModelInfo:
+        """Log ``model`` as the model folder ``name/`` of this run; see
+        :func:`mlops_desktop.tracking.model_log.log_model` for the options."""
+        from mlops_desktop.tracking.model_log import log_model
+
+        return log_model(self, model, name, **options)
 
     def flush(self, timeout: float | None = None) -> None:
         """Return once everything logged before the call is written and fsync'd.

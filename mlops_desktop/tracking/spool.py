@@ -19,6 +19,8 @@ Event types and their fields (besides the common ones):
              (the reader hands cols out as (array("q"), array("d"), array("d")) tuples)
 ``artifact`` name, digest ("sha256:<hex>"), size
 ``dataset``  name, version (str or null), path (str or null), at (epoch seconds; optional)
+``model``    name (the model folder's artifact name), registered_model_name, flavor, user:
+             register the folder as a new version of that model
 ``end``      status ("finished" | "failed" | "killed"), ended_at, error (str or null)
 
 NaN and +/-Infinity are written as JSON's ``NaN``/``Infinity`` extension (Python's default).
@@ -40,7 +42,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT_VERSION = 1
-EVENT_TYPES = frozenset({"start", "env", "params", "tags", "metrics", "artifact", "dataset", "end"})
+EVENT_TYPES = frozenset(
+    {"start", "env", "params", "tags", "metrics", "artifact", "dataset", "model", "end"}
+)
 END_STATUSES = frozenset({"finished", "failed", "killed"})
 EVENT_START = b'{"v"'  # how every line the writers encode begins: where a reader resynchronises
 _MIN_STEP, _MAX_STEP = -(2**63), 2**63 - 1
@@ -175,6 +179,10 @@ def validate_event(event: Any, notes: list[str] | None = None) -> str | None:
         isinstance(event.get("name"), str) and isinstance(event.get("digest"), str)
     ):
         return "artifact event without name and digest"
+    if kind == "model" and not (
+        isinstance(event.get("name"), str) and isinstance(event.get("registered_model_name"), str)
+    ):
+        return "model event without name and registered_model_name"
     return None
 
 

@@ -47,7 +47,9 @@ def dataset_events(run: mlflow.Run) -> list[tuple[str, str | None]]:
 
 def test_an_unknown_dataset_or_version_is_an_error_at_the_call(services: Services) -> None:
     with mlflow.start_run(run_name="checked", capture_env=False) as run:
-        with pytest.raises(mlflow.UnknownDatasetError, match=r"No dataset is named 'no-such'.*wine"):
+        with pytest.raises(
+            mlflow.UnknownDatasetError, match=r"No dataset is named 'no-such'.*wine"
+        ):
             run.use_dataset("no-such")
         with pytest.raises(ValueError, match=r"has no version 'v9' \(its versions: v1, v2\)"):
             run.use_dataset("wine", version="v9")
