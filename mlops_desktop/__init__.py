@@ -21,6 +21,7 @@ to SSH hosts and Slurm nodes without the app's dependencies.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from mlops_desktop.tracking import (
@@ -60,13 +61,20 @@ from mlops_desktop.tracking.predictions import log_predictions
 __version__ = "0.1.0"
 
 
+_SUBMODULES = frozenset({"sklearn", "pytorch", "models"})  # mlflow.sklearn.log_model(...)
+
+
 def __getattr__(name: str) -> Any:
     """``load_model`` needs the catalog: imported on first use, so ``import mlops_desktop``
-    stays standard library only."""
+    stays standard library only. ``sklearn``, ``pytorch`` and ``models`` are imported on
+    first use too, so ``mlflow.sklearn.log_model`` works after ``import mlops_desktop as
+    mlflow`` alone, as it does after ``import mlflow``."""
     if name == "load_model":
         from mlops_desktop.model_loading import load_model
 
         return load_model
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")
 
 
