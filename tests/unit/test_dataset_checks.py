@@ -101,15 +101,20 @@ def test_an_old_spool_with_an_unknown_version_is_flagged_not_invented(
 def test_the_check_is_a_warning_when_the_catalog_cannot_be_read(
     temp_home: Path,
 ) -> None:
-    with mlflow.start_run(run_name="no-catalog", capture_env=False) as run:
-        with pytest.warns(UserWarning, match="wine@v9 was recorded unchecked: there is no catalog"):
-            run.use_dataset("wine", version="v9")
+    unchecked = "wine@v9 was recorded unchecked: there is no catalog"
+    with (
+        mlflow.start_run(run_name="no-catalog", capture_env=False) as run,
+        pytest.warns(UserWarning, match=unchecked),
+    ):
+        run.use_dataset("wine", version="v9")
     (temp_home / "settings.json").write_text(
         json.dumps({"catalog_url": "postgresql+psycopg://lab@db/catalog"})
     )
-    with mlflow.start_run(run_name="server", capture_env=False) as run:
-        with pytest.warns(UserWarning, match="unchecked: the catalog is a postgresql server"):
-            run.use_dataset("wine")
+    with (
+        mlflow.start_run(run_name="server", capture_env=False) as run,
+        pytest.warns(UserWarning, match="unchecked: the catalog is a postgresql server"),
+    ):
+        run.use_dataset("wine")
     assert dataset_events(run) == [("wine", None)]
 
 
@@ -125,9 +130,11 @@ def test_the_check_reads_a_sqlite_catalog_named_in_settings(
     copy.close()
     (temp_home / "settings.json").write_text(json.dumps({"catalog_url": f"sqlite:///{other}"}))
     (temp_home / "catalog.db").unlink()
-    with mlflow.start_run(run_name="settings", capture_env=False) as run:
-        with pytest.raises(ValueError, match="its versions: v1, v2"):
-            run.use_dataset("wine", version="v3")
+    with (
+        mlflow.start_run(run_name="settings", capture_env=False) as run,
+        pytest.raises(ValueError, match="its versions: v1, v2"),
+    ):
+        run.use_dataset("wine", version="v3")
 
 
 def test_the_check_stays_fast_while_a_writer_holds_the_catalog(

@@ -56,7 +56,7 @@ def test_a_resumed_launched_run_keeps_the_params_its_spool_holds(
     monkeypatch.setenv("MLOPS_DESKTOP_SPOOL", str(spool / "relaunched1"))
     with mlflow.start_run(run_id="relaunched1", capture_env=False) as run:
         mlflow.log_param("lr", 0.01)
-        with pytest.raises(ValueError, match="already logged with value='0.01'"):
+        with pytest.raises(ValueError, match=r"already logged with value='0\.01'"):
             mlflow.log_param("lr", 0.1)
         assert run.data.params == {"lr": "0.01"}
 
