@@ -2,7 +2,8 @@
 
 A ``dataset`` event names a registered dataset (and maybe a version) or carries a path. A name
 without a version resolves to the newest version created at or before the event's ``at`` (the
-time ``use_dataset`` was called; the ingest time for older spools). A path resolves to the
+time ``use_dataset`` was called; the ingest time for older spools); an unknown dataset or
+version is stored without a version and flagged on the run. A path resolves to the
 dataset whose source path equals it or is a folder containing it. A run's command line is
 scanned too: an argument that is an existing path of a registered dataset records that dataset.
 """
@@ -27,6 +28,7 @@ class DatasetResolver:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._sources: list[tuple[str, str]] | None = None
+        self._versions: dict[str, list[int] | None] = {}
 
     def sources(self) -> list[tuple[str, str]]:
         if self._sources is None:
@@ -44,23 +46,52 @@ class DatasetResolver:
                 best = (len(src), name)
         return None if best is None else best[1]
 
+    def versions(self, name: str) -> list[int] | None:
+        """The version numbers of ``name`` (None: not registered), read once per ingest."""
+        if name not in self._versions:
+            ds_id = dataset_repo.dataset_id(self.session, name)
+            self._versions[name] = (
+                None
+                if ds_id is None
+                else [v.number for v in dataset_repo.list_versions(self.session, name)]
+            )
+        return self._versions[name]
+
     def resolve(
         self, name: str, version: Any, path: str | None, at: float | None
-    ) -> tuple[str, str | None]:
-        """(dataset name, version label) to store for one ``dataset`` event."""
+    ) -> tuple[str, str | None, str | None]:
+        """(dataset name, version label, problem) to store for one ``dataset`` event.
+
+        A registered dataset's version that the registry lacks (an old script's
+        ``use_dataset("wine", version="v9")``), or a name no dataset has, is stored without
+        a version and ``problem`` says why, for the run's flag; a version is never invented.
+        """
+        registered = True
         if path:
             matched = self.match_path(path)
             if matched is not None:
                 name = matched
             elif not version:
-                return name, None
+                return name, None, None
+            else:
+                registered = False  # an unregistered path: its version is the script's label
         try:
             number = dataset_repo.parse_version(None if version is None else str(version))
         except DatasetNotFound:
-            return name, str(version)
-        if number is not None:
-            return name, dataset_repo.version_label(number)
-        return name, dataset_repo.version_at(self.session, name, at)
+            number = -1
+        if number is None:
+            if registered and self.versions(name) is None:
+                return name, None, f"No dataset named {name!r} is registered."
+            return name, dataset_repo.version_at(self.session, name, at), None
+        if not registered:
+            return name, dataset_repo.version_label(number) if number >= 0 else str(version), None
+        known = self.versions(name)
+        if known is None:
+            return name, None, f"No dataset named {name!r} is registered."
+        if number not in known:
+            listed = ", ".join(dataset_repo.version_label(n) for n in sorted(known)) or "none"
+            return name, None, f"Dataset {name!r} has no version {version!s} (it has {listed})."
+        return name, dataset_repo.version_label(number), None
 
     def from_command(
         self, command: Any, cwd: str, at: float | None

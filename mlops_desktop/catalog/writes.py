@@ -35,6 +35,7 @@ from mlops_desktop.catalog.schema import (
 )
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.core.runs import RunStatus
+from mlops_desktop.tracking.run_inputs import UNRESOLVED_KEY, input_tag
 
 DEFAULT_EXPERIMENT = "Default"
 # tags naming a run's parent: ours first, then MLflow's (see tracking.fluent.parent_run_id)
@@ -170,12 +171,16 @@ def _start_values(session: Session, run_id: str, e: dict[str, Any]) -> dict[str,
     return vals
 
 
-def _dataset_input(resolver: DatasetResolver, run_id: str, e: dict[str, Any]) -> dict[str, Any]:
-    """The ``run_input`` row of a ``dataset`` event, its version resolved in the registry."""
+def _dataset_input(
+    resolver: DatasetResolver, run_id: str, e: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """The ``run_input`` row of a ``dataset`` event, its version resolved in the registry, and
+    why the dataset or version is unknown (None when it is known)."""
     path = e.get("path") if isinstance(e.get("path"), str) else None
     at = e.get("at") if isinstance(e.get("at"), (int, float)) else None
-    name, version = resolver.resolve(str(e.get("name", "")), e.get("version"), path, at)
-    return {"run_id": run_id, "dataset": name, "version": version, "path": path, "seq": e["seq"]}
+    name, version, problem = resolver.resolve(str(e.get("name", "")), e.get("version"), path, at)
+    row = {"run_id": run_id, "dataset": name, "version": version, "path": path, "seq": e["seq"]}
+    return row, problem
 
 
 def _command_inputs(
@@ -302,7 +307,10 @@ class _RunRows:
         }
 
     def add_dataset(self, e: dict[str, Any]) -> None:
-        self.inputs.append(_dataset_input(self.resolver, self.run_id, e))
+        row, problem = _dataset_input(self.resolver, self.run_id, e)
+        self.inputs.append(row)
+        if problem:  # flagged on the run: mlops.input.<dataset>.unresolved
+            self.tags[input_tag(row["dataset"], UNRESOLVED_KEY)] = problem
 
     def add_end(self, e: dict[str, Any]) -> None:
         ended = e.get("ended_at")

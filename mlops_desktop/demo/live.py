@@ -56,7 +56,7 @@ def main(epochs: int = 60, batch: int = 64, pause_s: float = 0.12) -> None:
     }
     tags = {"dataset": "digits", "family": "neural", "demo": "live"}
     with mlops.start_run("digits-mlp-live", name="mlp-live", params=params, tags=tags) as run:
-        run.use_dataset("sklearn:digits")
+        run.use_dataset("digits", strict=False)  # the demo registers it; warn if not
         clf = MLPClassifier(
             hidden_layer_sizes=HIDDEN, learning_rate_init=LEARNING_RATE, random_state=SEED
         )

@@ -34,6 +34,7 @@ PROGRAM_SUFFIXES = frozenset(
 )  # fmt: skip
 MAX_IMAGE_BYTES = 32 << 20
 MAX_TEXT_BYTES = 256 << 10
+MAX_JSON_TABLE_BYTES = 32 << 20  # a log_table file up to this size is shown as a table
 PREVIEW_ROWS = 1000
 _SNIFF_BYTES = 8192
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -119,7 +120,8 @@ def read_artifact(
             return _table(blob, name, size, rows)
         head = _head(blob, text_bytes)
         if kind == "json":
-            return _json(name, size, head, text_bytes)
+            table = _json_table(blob, name, size, head, rows)
+            return table or _json(name, size, head, text_bytes)
         if kind == "text" or (kind == "binary" and _looks_like_text(head[:_SNIFF_BYTES])):
             return _text("text", name, size, head, text_bytes)
     except OSError as exc:
@@ -189,6 +191,63 @@ def _json(name: str, size: int, head: bytes, limit: int) -> ArtifactContent:
         )
     pretty = json.dumps(value, indent=2, ensure_ascii=False)
     return ArtifactContent("json", name, size, text=printable_lines(pretty))
+
+
+def _json_table(blob: Path, name: str, size: int, head: bytes, rows: int) -> ArtifactContent | None:
+    """A ``log_table`` file (MLflow's ``{"columns": [...], "data": [[...]]}``) as a table;
+    None when the JSON is something else."""
+    if not head.lstrip()[:16].replace(b" ", b"").startswith(b'{"columns"') or (
+        size > MAX_JSON_TABLE_BYTES
+    ):
+        return None
+    try:
+        value = json.loads(blob.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    table = json_table_preview(value, name, rows)
+    if table is None:
+        return None
+    note = ""
+    total = table.total_rows or 0
+    if total > len(table.rows):
+        note = f"Showing the first {count_noun(len(table.rows), 'row')} of {total:,}."
+    return ArtifactContent("table", name, size, table=table, note=note)
+
+
+def json_table_preview(value: object, name: str, rows: int) -> TablePreview | None:
+    """The first ``rows`` rows of a parsed ``{"columns": [...], "data": [[...]]}`` table,
+    values as strings (null as ""); None when ``value`` is not such a table."""
+    if not isinstance(value, dict) or set(value) - {"columns", "data", "index"}:
+        return None
+    columns, data = value.get("columns"), value.get("data")
+    if not (isinstance(columns, list) and isinstance(data, list)):
+        return None
+    width = len(columns)
+    if not all(isinstance(r, list) and len(r) == width for r in data):
+        return None
+    shown = data[:rows]
+    types = [_json_column_type([r[i] for r in shown]) for i in range(width)]
+    cells = [["" if v is None else _cell(v) for v in r] for r in shown]
+    return TablePreview(name, [str(c) for c in columns], types, cells, total_rows=len(data))
+
+
+def _json_column_type(values: list[object]) -> str:
+    kinds = {type(v) for v in values if v is not None}
+    if not kinds:
+        return "null"
+    if kinds <= {bool}:
+        return "bool"
+    if kinds <= {int}:
+        return "int64"
+    if kinds <= {int, float}:
+        return "double"
+    return "string"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _table(blob: Path, name: str, size: int, rows: int) -> ArtifactContent:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.tracking import lifecycle, start
 from mlops_desktop.tracking.home import resolve_home, run_spool_dir
 from mlops_desktop.tracking.run import Run, end_status
+from mlops_desktop.tracking.tracking_uri import tracking_home
 from mlops_desktop.tracking.validate import check_key
 
 if TYPE_CHECKING:
@@ -29,15 +30,36 @@ NOTE_TAG = "mlflow.note.content"
 
 _local = threading.local()
 _experiment: str | None = None
+_known_experiments: set[str] = set()  # set, created or run in by this process
+_last_started: Run | None = None
 
 
 @dataclass(frozen=True)
 class Experiment:
     """What :func:`set_experiment` returns; ``experiment_id`` is the name, which
-    ``start_run(experiment_id=...)`` accepts."""
+    ``start_run(experiment_id=...)`` accepts. ``artifact_location`` is MLflow's reference
+    form (artifacts live in the home's content-addressed store)."""
 
     experiment_id: str
     name: str
+    artifact_location: str = ""
+    lifecycle_stage: str = "active"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def experiment_named(name: str) -> Experiment:
+    """The :class:`Experiment` record of ``name``."""
+    return Experiment(name, name, f"experiments:/{name}")
+
+
+def known_experiments() -> set[str]:
+    """Names of experiments this process set, created or started runs in."""
+    return _known_experiments
+
+
+def last_started_run() -> Run | None:
+    """The run this process started last (ended or not), or None."""
+    return _last_started
 
 
 def _stack() -> list[Run]:
@@ -68,7 +90,8 @@ def set_experiment(
     if name is None:
         raise ValueError("set_experiment needs an experiment_name")
     _experiment = check_key(name, "experiment")
-    return Experiment(_experiment, _experiment)
+    _known_experiments.add(_experiment)
+    return experiment_named(_experiment)
 
 
 def start_run(
@@ -109,6 +132,7 @@ def start_run(
         RuntimeError: a run is already active in this thread and ``nested`` is not set.
         ValueError: ``run_id`` names no run this process can resume.
     """
+    global _last_started
     stack = _live_stack()
     own = (experiment, name, params, home, capture_env, capture_output, system_metrics)
     side_by_side = any(arg is not None for arg in own)
@@ -119,7 +143,7 @@ def start_run(
                 stack.append(resumed)
             return resumed
         if run_id != start.launched_run_id() or not start.attaches_next():
-            _refuse_unknown_run(run_id, home)
+            _refuse_unknown_run(run_id, home if home is not None else tracking_home())
             experiment = run_id if experiment is None else experiment  # start_run("experiment")
             side_by_side = True
     if stack and not nested and not side_by_side:
@@ -137,6 +161,8 @@ def start_run(
     attach = parent_id is None or parent_id != start.launched_run_id()
     if experiment is None and not (attach and start.attaches_next()):
         experiment = parent.experiment if parent is not None else _experiment
+    if home is None:
+        home = tracking_home()
     all_tags = dict(tags or {})
     if parent_id:
         all_tags[PARENT_TAG] = parent_id
@@ -158,6 +184,8 @@ def start_run(
         attach=attach,
     )
     stack.append(run)
+    _known_experiments.add(run.experiment)
+    _last_started = run
     return run
 
 

@@ -8,17 +8,24 @@ import threading
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.tracking import lifecycle
 from mlops_desktop.tracking.capture import capture_environment
-from mlops_desktop.tracking.datasets_manifest import launched_version
 from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
 from mlops_desktop.tracking.output import OutputCapture
 from mlops_desktop.tracking.run_artifacts import ArtifactLogging
+from mlops_desktop.tracking.run_info import (
+    RunData,
+    RunInfo,
+    artifact_uri,
+    changed_param_message,
+    param_text,
+)
+from mlops_desktop.tracking.run_inputs import DatasetInputs
+from mlops_desktop.tracking.run_media import MediaLogging
 from mlops_desktop.tracking.spool import END_STATUSES
 from mlops_desktop.tracking.validate import (
     MAX_STEP,
@@ -42,17 +49,6 @@ if TYPE_CHECKING:
 CAPTURE_WAIT_S = 10.0
 
 
-@dataclass(frozen=True)
-class RunInfo:
-    """MLflow's ``run.info``: ``run.info.run_id`` is :attr:`Run.id`; ``status`` is in
-    MLflow's spelling ("RUNNING", "FINISHED", "FAILED", "KILLED")."""
-
-    run_id: str
-    run_name: str
-    experiment_id: str
-    status: str
-
-
 def end_status(status: Any) -> Any:
     """A status in the spool's spelling: MLflow's "FINISHED", "FAILED" and "KILLED" (any case)
     become "finished", "failed" and "killed"; anything else is returned as it is."""
@@ -62,7 +58,7 @@ def end_status(status: Any) -> Any:
 _time = time.time
 
 
-class Run(ArtifactLogging):
+class Run(ArtifactLogging, MediaLogging, DatasetInputs):
     """One run of a training script. Create it with :func:`start_run`.
 
     Logging methods validate their arguments at once (raising TypeError or ValueError at the
@@ -95,9 +91,13 @@ class Run(ArtifactLogging):
         self._capture_thread: threading.Thread | None = None
         self._output: OutputCapture | None = None
         self._sampler: Any = None  # a SystemSampler for a run started by hand
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
         spool_dir.mkdir(parents=True, exist_ok=True)
         self._spool = BufferedSpool(spool_dir / EVENTS_FILENAME, run_id)
         self._buffer: Any = self._spool.buffer
+        self._params: dict[str, Any] = dict(self._spool.resumed_params)
+        self._tags: dict[str, str] = {}
 
     @property
     def events_path(self) -> Path:
@@ -109,8 +109,29 @@ class Run(ArtifactLogging):
 
     @property
     def info(self) -> RunInfo:
-        """The run's id, name, experiment and status as MLflow's ``run.info`` has them."""
-        return RunInfo(self.id, self.name, self.experiment, self.status.upper())
+        """The run's id, name, experiment, status and times as MLflow's ``run.info`` has them."""
+        return RunInfo(
+            self.id,
+            self.name,
+            self.experiment,
+            self.status.upper(),
+            start_time=None if self.started_at is None else int(self.started_at * 1000),
+            end_time=None if self.ended_at is None else int(self.ended_at * 1000),
+            artifact_uri=artifact_uri(self.id),
+            user_id=os.environ.get("USER") or os.environ.get("USERNAME") or "",
+        )
+
+    @property
+    def data(self) -> RunData:
+        """What this process logged, as MLflow's ``run.data``: params and tags (strings) and
+        the last value of each metric (waits until the points logged so far are written)."""
+        if self._events_open:
+            self._spool.flush(5.0)
+        return RunData(
+            params={k: param_text(v) for k, v in self._params.items()},
+            metrics=dict(self._spool.latest_metrics),
+            tags=dict(self._tags),
+        )
 
     @property
     def ended(self) -> bool:
@@ -206,15 +227,25 @@ class Run(ArtifactLogging):
         self._spool.put_event(event)
 
     def log_param(self, key: str, value: Any) -> None:
-        """Record a parameter (str, int, float, bool or None; anything else as its str)."""
+        """Record a parameter (str, int, float, bool or None; anything else as its str).
+
+        Raises:
+            ValueError: ``key`` was logged to this run before with another value (as in
+                MLflow; the same value again is fine).
+        """
         self.log_params({key: value})
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        """Record several parameters at once."""
+        """Record several parameters at once (none when one would change a logged value)."""
         check_mapping(params, "params")
         clean = {check_key(k, "param"): param_value(k, v) for k, v in params.items()}
+        logged = self._params
+        for key, value in clean.items():
+            if key in logged and param_text(logged[key]) != param_text(value):
+                raise ValueError(changed_param_message(self.id, key, logged[key], value))
         if clean:
             self._put({"type": "params", "params": clean})
+            logged.update(clean)
 
     def set_tag(self, key: str, value: Any) -> None:
         """Set a tag; the value is stored as a string."""
@@ -226,30 +257,7 @@ class Run(ArtifactLogging):
         clean = {check_tag_key(k): str(v) for k, v in tags.items()}
         if clean:
             self._put({"type": "tags", "tags": clean})
-
-    def use_dataset(self, name: str | os.PathLike[str], version: str | None = None) -> None:
-        """Record that this run used a dataset: a registered name (and version) or a path.
-
-        A path-like object, or a string with a path separator or a leading ``~`` or ``.``,
-        is taken as a path and recorded as an absolute path, named after its last part. In a
-        run launched with datasets, a name without a version records the launched version.
-        """
-        if version is not None and not isinstance(version, str):
-            version = str(version)
-        now = time.time()  # the ingester resolves "latest" to the version current at this time
-        if isinstance(name, os.PathLike) or (
-            isinstance(name, str) and (os.sep in name or "/" in name or name[:1] in "~.")
-        ):
-            path = os.path.abspath(os.path.expanduser(os.fspath(name)))
-            label = os.path.basename(path.rstrip(os.sep)) or path
-            self._put(
-                {"type": "dataset", "name": label, "version": version, "path": path, "at": now}
-            )
-            return
-        check_key(name, "dataset")
-        if version is None:  # a dataset the run was launched with: exactly that version
-            version = launched_version(name)
-        self._put({"type": "dataset", "name": name, "version": version, "path": None, "at": now})
+            self._tags.update(clean)
 
     def log_model(self, model: Any, name: str, **options: Any) -> ModelInfo:
         """Log ``model`` as the model folder ``name/`` of this run; see
@@ -305,7 +313,8 @@ class Run(ArtifactLogging):
             self._events_open = False
             self._buffer = EndedBuffer(self.id)
             self.status = status
-            end = {"type": "end", "status": status, "ended_at": _time(), "error": error}
+            self.ended_at = _time()
+            end = {"type": "end", "status": status, "ended_at": self.ended_at, "error": error}
             self._spool.put_event(end)
         done = self._spool.close(timeout=10.0 if from_signal else 60.0, wake=not from_signal)
         if self._output is not None:
@@ -353,6 +362,8 @@ class Run(ArtifactLogging):
         capture_output: bool,
     ) -> None:
         self._put(start_event)
+        started = start_event.get("started_at")
+        self.started_at = started if isinstance(started, float) else _time()
         if params:
             self.log_params(params)
         if tags:

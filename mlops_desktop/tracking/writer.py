@@ -47,14 +47,20 @@ _FEW_KEYS = 16
 _first = itemgetter(0)
 
 
-def _resume_seq(path: str) -> int:
-    """The next free sequence number of an existing spool (0 for a new one)."""
+def _resume(path: str) -> tuple[int, dict[str, Any]]:
+    """The next free sequence number of an existing spool (0 for a new one), and the params
+    its events logged (a resumed run refuses to change them, as MLflow does)."""
     try:
         if os.path.getsize(path) == 0:
-            return 0
-        return max_seq(read_spool(path).events) + 1
+            return 0, {}
+        events = read_spool(path).events
     except OSError:
-        return 0
+        return 0, {}
+    params: dict[str, Any] = {}
+    for event in events:
+        if event["type"] == "params":
+            params.update(event["params"])
+    return max_seq(events) + 1, params
 
 
 def _group(points: list[tuple[Any, ...]], keys: list[str]) -> dict[str, list[Any]]:
@@ -99,7 +105,8 @@ class BufferedSpool:
         self.run_id = run_id
         self.buffer: list[tuple[Any, ...]] = []
         self.error: BaseException | None = None
-        self._next_seq = _resume_seq(self.path)
+        self._next_seq, self.resumed_params = _resume(self.path)
+        self.latest_metrics: dict[str, float] = {}  # each key's last value written
         self._spool = SpoolWriter(self.path)
         self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()
         self._wake_flag = False  # set by wake(), cleared by the writer: spares most puts
@@ -249,14 +256,18 @@ class BufferedSpool:
     def _encode_points(self, points: list[tuple[Any, ...]], keys: list[str]) -> None:
         for lo in range(0, len(points), MAX_POINTS_PER_LINE):
             chunk = points[lo : lo + MAX_POINTS_PER_LINE]
+            cols = _group(chunk, keys[lo : lo + MAX_POINTS_PER_LINE])
             line = {
                 "v": FORMAT_VERSION,
                 "type": "metrics",
                 "run": self.run_id,
                 "seq": self._next_seq,
                 "n": len(chunk),
-                "cols": _group(chunk, keys[lo : lo + MAX_POINTS_PER_LINE]),
+                "cols": cols,
             }
+            latest = self.latest_metrics
+            for key, col in cols.items():
+                latest[key] = col[2][-1]
             self._pending.append(encode_event(line))
             self._next_seq += len(chunk)
 

@@ -37,9 +37,14 @@ def models(service: Any, home: Path) -> ModelService:
 
 
 @pytest.fixture
-def registered(tmp_path: Path, home: Path, service: Any, models: ModelService) -> str:
+def registered(
+    tmp_path: Path, home: Path, services: Any, service: Any, models: ModelService
+) -> str:
     """wine-clf v1 (from a run that used wine@v1, accuracy 0.93) and v2 (from a file)."""
     path = write_model(tmp_path / "m")
+    (tmp_path / "wine").mkdir()
+    (tmp_path / "wine" / "wine.csv").write_text("alcohol;quality\n9.4;5\n")
+    services.datasets.add(tmp_path / "wine", "wine")  # use_dataset checks it exists
     run = mlops_desktop.start_run(
         "wine",
         "rf-5",
