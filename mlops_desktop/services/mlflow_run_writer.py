@@ -9,7 +9,9 @@ A run keeps MLflow's run id, so importing again finds it. What a second import a
 - ``ingest_state`` row ``<run id>/mlflow`` keeps the run's last event sequence number.
 
 Runs are written many to a transaction (up to :data:`FLUSH_POINTS` points or
-:data:`FLUSH_RUNS` runs), and ``should_stop`` is asked after each transaction.
+:data:`FLUSH_RUNS` runs), and ``should_stop`` is asked after each transaction. A run new to the
+catalog goes in as rows in bulk (:mod:`mlflow_new_runs`, the rows ``apply_events`` would
+write); a known run gets what is new as spool-format events through ``apply_events``.
 
 An MLflow run still RUNNING (or SCHEDULED) has no process here that could ever end it: it is
 imported as "killed" with the tag ``mlops.imported_status`` = ``RUNNING``, and a later import
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from mlops_desktop.catalog.schema import (
 from mlops_desktop.catalog.upsert import upsert
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.services.import_progress import ImportCancelled, ImportReport
+from mlops_desktop.services.mlflow_new_runs import NewRunRows
 from mlops_desktop.services.mlflow_records import OUR_STATUS, MlflowRun, MlflowStore
 from mlops_desktop.tracking.artifacts import store_file
 from mlops_desktop.tracking.home import artifact_root
@@ -97,7 +100,9 @@ class RunWriter:
         self.progress = progress
         self.pending: list[tuple[str, list[dict[str, Any]]]] = []
         self.pending_points = 0
-        self.pending_runs = 0
+        self.new = NewRunRows()
+        self.new_runs = 0
+        self.last_seq: dict[str, int] = {}  # run id -> its last event number, to keep
         self.trash: dict[str, float] = {}
         self.untag: list[str] = []
         self.seq: dict[str, int] = {}
@@ -108,20 +113,82 @@ class RunWriter:
     def run_all(self) -> None:
         self.total = self.store.run_count()
         self.progress(0, self.total)
+        group: list[MlflowRun] = []
         for run in self.store.runs():
-            self._import_run(run)
-            self.done += 1
-            self.pending_runs += 1
-            if self.pending_runs >= FLUSH_RUNS:
-                self._flush()
-        self._flush()
+            group.append(run)
+            if len(group) >= FLUSH_RUNS:
+                self._import_group(group)
+                group = []
+        self._import_group(group)
         for scheme, n in sorted(self.remote.items()):
             self.report.problems.append(
                 f"{n} run(s) keep their artifacts at {scheme}: URIs, which are not on this"
                 " disk; their artifacts were not copied."
             )
 
-    # -- one run --------------------------------------------------------------------------------
+    def _import_group(self, runs: list[MlflowRun]) -> None:
+        """Import ``runs`` (new ones in bulk), then write what is pending."""
+        with self.catalog.session_scope() as s:
+            ids = [r.id for r in runs]
+            known = set(s.execute(select(run_t.c.id).where(run_t.c.id.in_(ids))).scalars())
+        for run in runs:
+            if run.id in known:
+                self._import_run(run)
+            else:
+                self._import_new_run(run)
+            self.done += 1
+        self._flush()
+
+    def _tags(self, run: MlflowRun) -> dict[str, str]:
+        tags = dict(run.tags)
+        tags[SOURCE_TAG] = "mlflow"
+        tags[STORE_TAG] = self.store.location
+        if run.status.upper() not in OUR_STATUS:
+            tags[STATUS_TAG] = run.status.upper()
+        return tags
+
+    def _import_new_run(self, run: MlflowRun) -> None:
+        """A run the catalog does not have: its rows straight into :class:`NewRunRows`."""
+        rid, rows = run.id, self.new
+        status, ended = our_status(run)
+        tags = self._tags(run)
+        deleted = None
+        if run.deleted:
+            deleted = run.deleted_time / 1000.0 if run.deleted_time else time.time()
+        row = {
+            "id": rid,
+            "name": (run.name or tags.get("mlflow.runName", ""))[:255],
+            "status": status,
+            "started_at": run.start_time / 1000.0 if run.start_time is not None else ended,
+            "ended_at": ended,
+            "target": "local",
+            "command": "",
+            "cwd": "",
+            "notes": "",
+            "has_start": True,
+            "deleted_at": deleted,
+            "error": None,
+        }
+        rows.add_run(row, self.experiment_names[run.experiment_id])
+        rows.add_params(rid, run.params)
+        rows.add_tags(rid, tags)
+        seq = 3  # 0 start, 1 params, 2 tags, as the events would be numbered
+        for used in run.inputs:
+            rows.add_input(rid, used.name, DATASET_VERSION_PREFIX + used.digest, seq)
+            seq += 1
+        self.new_runs += 1
+        for batch in self.store.metrics(run, {}):
+            rows.add_metrics(rid, batch, seq)
+            seq += len(batch.values)
+            if rows.points >= FLUSH_POINTS:
+                self.last_seq[rid] = seq - 1
+                self._flush()
+        for name, digest, size in self._copy_artifacts(run, {}):
+            rows.add_artifact(rid, name, digest, size)
+            seq += 1
+        self.last_seq[rid] = seq  # the end event's number
+
+    # -- a run the catalog has: what is new, as events ------------------------------------------
 
     def _known(self, run_id: str) -> _Known:
         known = _Known()
@@ -192,12 +259,8 @@ class RunWriter:
         rid = run.id
         self.seq[rid] = known.last_seq
         status, ended = our_status(run)
-        tags = dict(run.tags)
-        tags[SOURCE_TAG] = "mlflow"
-        tags[STORE_TAG] = self.store.location
-        running = run.status.upper() not in OUR_STATUS
-        if running:
-            tags[STATUS_TAG] = run.status.upper()
+        tags = self._tags(run)
+        running = STATUS_TAG in tags
         if not known.exists:
             start = run.start_time / 1000.0 if run.start_time is not None else ended
             self._add(
@@ -233,11 +296,16 @@ class RunWriter:
             self.pending_points += len(batch.values)
             if self.pending_points >= FLUSH_POINTS:
                 self._flush()
-        self._artifacts(run, known)
+        for name, digest, size in self._copy_artifacts(run, known.artifacts):
+            self._add(rid, {"type": "artifact", "name": name, "digest": digest, "size": size})
         if known.status is None or known.status != (status, ended):
             self._add(rid, {"type": "end", "status": status, "ended_at": ended, "error": None})
 
-    def _artifacts(self, run: MlflowRun, known: _Known) -> None:
+    def _copy_artifacts(
+        self, run: MlflowRun, have: dict[str, int]
+    ) -> Iterator[tuple[str, str, int]]:
+        """(name, digest, size) of each artifact file copied into the store, leaving out
+        those in ``have`` with the same size (imported before)."""
         folder = self.store.artifact_folder(run)
         if folder is None:
             scheme = run.artifact_uri.split(":", 1)[0] if "://" in run.artifact_uri else ""
@@ -252,8 +320,7 @@ class RunWriter:
                     self.report.problems.append(f"{path} is a link and was not copied.")
                     continue
                 try:
-                    size = path.stat().st_size
-                    if known.artifacts.get(rel) == size:
+                    if have.get(rel) == path.stat().st_size:
                         continue
                     hexd, size = store_file(path, self.artifacts)
                 except OSError as exc:
@@ -261,26 +328,27 @@ class RunWriter:
                         f"{path} could not be copied ({exc.strerror or exc}) and was skipped."
                     )
                     continue
-                event = {"type": "artifact", "name": rel, "digest": f"sha256:{hexd}", "size": size}
-                self._add(run.id, event)
                 self.report.artifacts += 1
+                yield rel, f"sha256:{hexd}", size
 
     # -- writing --------------------------------------------------------------------------------
 
     def _flush(self) -> None:
         """Write what is pending in one transaction; then stop if asked to."""
-        if self.pending:
+        if self.pending or self.new:
             with self.catalog.session_scope(write=True) as s:
                 self._write(s)
-            self.pending, self.pending_points, self.pending_runs = [], 0, 0
-            self.trash, self.untag = {}, []
+            self.pending, self.pending_points = [], 0
+            self.trash, self.untag, self.last_seq = {}, [], {}
         self.progress(self.done, self.total)
         if self.should_stop():
             raise ImportCancelled(self.report)
 
     def _write(self, s: Session) -> None:
-        new_runs = points = 0
-        last: dict[str, int] = {}
+        new_runs, points = self.new_runs, self.new.points
+        self.new.write(s)
+        self.new_runs = 0
+        last = dict(self.last_seq)
         for run_id, events in self.pending:
             applied = apply_events(s, run_id, events)
             new_runs += applied.new_run

@@ -159,22 +159,47 @@ class MlflowSqlStore:
             cols = self.columns("metrics")
             step = "step" if "step" in cols else "0"
             is_nan = "is_nan" if "is_nan" in cols else "0"
-            order = "key, step, timestamp, value" if "step" in cols else "key, timestamp, value"
-            select = f"key, {step}, timestamp, value, {is_nan}"
-            self._metric_rows = self._per_run("metrics", select, order)
-        skip = dict(imported)
-        rows = self._metric_rows(run.id)
-        while chunk := _take(rows, FETCH_ROWS):
-            yield from _batches(chunk, skip)
+            order = "step, timestamp, value" if "step" in cols else "timestamp, value"
+            self._metric_select = f"{step}, timestamp, value, {is_nan}"
+            self._metric_order = order
+            if "metrics" not in self.tables or self._indexed_by_run("metrics"):
+                self._metric_rows = self._metrics_by_key
+            else:
+                rows = self._per_run("metrics", f"key, {self._metric_select}", f"key, {order}")
+                self._metric_rows = lambda run_id, skip: _merged_batches(rows(run_id), skip)
+        yield from self._metric_rows(run.id, dict(imported))
+
+    def _metrics_by_key(self, run_id: str, skip: dict[str, int]) -> Iterator[MetricBatch]:
+        """A query per key of the run: no key column to decode on every row."""
+        if "metrics" not in self.tables:
+            return
+        keys = [
+            str(k)
+            for (k,) in self.db.execute(
+                "SELECT DISTINCT key FROM metrics WHERE run_uuid = ? ORDER BY key", (run_id,)
+            ).fetchall()
+        ]
+        query = (
+            f"SELECT {self._metric_select} FROM metrics WHERE run_uuid = ? AND key = ?"
+            f" ORDER BY {self._metric_order}"
+        )
+        for key in keys:
+            cursor = self.db.execute(query, (run_id, key))
+            drop = skip.get(key, 0)
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                if drop:
+                    cut = min(drop, len(rows))
+                    rows, drop = rows[cut:], drop - cut
+                    if not rows:
+                        continue
+                steps, times, values, nans = zip(*rows)
+                yield MetricBatch(key, array("q", steps), _seconds(times), _values(values, nans))
 
     def artifact_folder(self, run: MlflowRun) -> str | None:
         path = local_path(run.artifact_uri)
         if path is None:
             return None
-        folder = Path(path)
-        if not folder.is_absolute():
-            folder = self.path.parent / folder
-        return str(folder) if folder.is_dir() else None
+        return moved_folder(Path(path), self.path.parent)
 
     # -- model registry -----------------------------------------------------------------------
 
@@ -243,6 +268,21 @@ class MlflowSqlStore:
         return local_path(str(row[0])) if row and row[0] else None
 
 
+def moved_folder(folder: Path, base: Path) -> str | None:
+    """``folder`` when it exists; else, for a store moved since (with its artifacts beside
+    it), the folder under ``base`` that ends with the longest tail of ``folder``'s parts."""
+    if not folder.is_absolute():
+        folder = base / folder
+    if folder.is_dir():
+        return str(folder)
+    parts = folder.parts
+    for start in range(1, len(parts) - 1):
+        candidate = base.joinpath(*parts[start:])
+        if candidate.is_dir():
+            return str(candidate)
+    return None
+
+
 class _OrderedRows:
     """One scan ordered by run id, handed out run by run (runs asked for in the same order)."""
 
@@ -289,6 +329,11 @@ def _int(value: Any) -> int | None:
         return None if value is None else int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _merged_batches(rows: Iterator[tuple[Any, ...]], skip: dict[str, int]) -> Iterator[MetricBatch]:
+    while chunk := _take(rows, FETCH_ROWS):
+        yield from _batches(chunk, skip)
 
 
 def _batches(rows: list[tuple[Any, ...]], skip: dict[str, int]) -> Iterator[MetricBatch]:
