@@ -131,3 +131,141 @@ def test_a_second_import_adds_nothing(stores: Path, capsys: pytest.CaptureFixtur
     assert len(versions) == 4  # two per store: the second store's get numbers 3 and 4
     counts = cli_json(capsys, "runs", "list", "--json")
     assert len(counts) == 8
+
+
+def write_file_store(root: Path, run_id: str, status: int = 3) -> Path:
+    """A hand-written ``mlruns`` with one run; returns the run's folder."""
+    exp = root / "7"
+    exp.mkdir(parents=True)
+    (exp / "meta.yaml").write_text(
+        "artifact_location: ''\nexperiment_id: '7'\nlifecycle_stage: active\n"
+        "name: 'hand: ''written'''\n"
+    )
+    run = exp / run_id
+    (run / "metrics" / "val").mkdir(parents=True)
+    (run / "meta.yaml").write_text(
+        f"artifact_uri: ''\nend_time: {T0 + 9000}\nexperiment_id: '7'\nlifecycle_stage: active\n"
+        f"run_id: {run_id}\nrun_name: a long run name that PyYAML folds onto a second\n"
+        f"  line\nstart_time: {T0}\nstatus: {status}\ntags: []\n"
+    )
+    return run
+
+
+def test_all_three_metric_line_forms(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_id = "ab" * 16
+    run = write_file_store(tmp_path / "mlruns", run_id)
+    (run / "metrics" / "val" / "loss").write_text(
+        f"{T0} 0.5\n"  # ts value: step 0
+        f"{T0 + 1000} nan 3\n"  # ts value step
+        f"{T0 + 2000} -inf 4 eval_set 1a2b3c4d\n"  # the step is kept (MLflow's reader says 0)
+        f"{T0 + 3000} oops\n"  # not a point: said and skipped
+        f"{T0 + 4000} 2"  # a last line without its newline
+    )
+    capsys.readouterr()
+    assert main(["import", "mlflow", str(tmp_path / "mlruns"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["metrics_points"] == 4
+    assert "line 4 is not a metric point" in captured.err
+    points = cli_json(capsys, "runs", "metric", run_id, "val/loss", "--json")["points"]
+    assert points == [
+        [0, T0 / 1000, 0.5],
+        [3, T0 / 1000 + 1, "NaN"],
+        [4, T0 / 1000 + 2, "-Infinity"],
+        [0, T0 / 1000 + 4, 2.0],
+    ]
+    shown = cli_json(capsys, "runs", "show", run_id, "--json")
+    assert shown["experiment"] == "hand: 'written'"
+    assert shown["name"] == "a long run name that PyYAML folds onto a second line"
+
+
+def test_a_second_import_adds_what_mlflow_added_since(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = "cd" * 16
+    run = write_file_store(tmp_path / "mlruns", run_id, status=1)  # RUNNING
+    metric = run / "metrics" / "val" / "loss"
+    metric.write_text(f"{T0} 1.0 0\n{T0 + 1} 0.5 1\n")
+    store = str(tmp_path / "mlruns")
+    assert cli_json(capsys, "import", "mlflow", store, "--json")["metrics_points"] == 2
+    shown = cli_json(capsys, "runs", "show", run_id, "--json")
+    assert shown["status"] == "killed" and shown["tags"]["mlops.imported_status"] == "RUNNING"
+    with metric.open("a") as fh:
+        fh.write(f"{T0 + 2} 0.25 2\n")
+    (run / "params").mkdir()
+    (run / "params" / "lr").write_text("0.1")
+    meta = (run / "meta.yaml").read_text().replace("status: 1", "status: 3")
+    (run / "meta.yaml").write_text(meta)
+    doc = cli_json(capsys, "import", "mlflow", store, "--json")
+    assert doc == {"experiments": 0, "runs": 0, "metrics_points": 1, "models": 0, "versions": 0}
+    shown = cli_json(capsys, "runs", "show", run_id, "--json")
+    assert shown["status"] == "finished" and "mlops.imported_status" not in shown["tags"]
+    assert shown["params"] == {"lr": "0.1"}
+    points = cli_json(capsys, "runs", "metric", run_id, "val/loss", "--json")["points"]
+    assert [p[2] for p in points] == [1.0, 0.5, 0.25]
+
+
+@pytest.mark.parametrize("split", ["between runs", "inside a run"])
+def test_cancel_midway_then_import_again_completes(
+    stores: Path,
+    split: str,
+    temp_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mlops_desktop.services import mlflow_run_writer
+    from mlops_desktop.services.bundle import Services
+    from mlops_desktop.services.import_progress import ImportCancelled, ImportProgress
+    from mlops_desktop.services.mlflow_import import import_mlflow
+
+    if split == "between runs":
+        monkeypatch.setattr(mlflow_run_writer, "FLUSH_RUNS", 1)
+    else:
+        monkeypatch.setattr(mlflow_run_writer, "FLUSH_POINTS", 2)
+    seen: list[ImportProgress] = []
+    with Services.open(temp_home) as services:
+        with pytest.raises(ImportCancelled) as cancelled:
+            import_mlflow(
+                services,
+                str(stores / "mlflow.db"),
+                on_progress=seen.append,
+                should_stop=lambda: True,  # at the first safe point: after the first transaction
+            )
+        first = cancelled.value.report
+        assert 0 < first.runs < 5 and first.metrics_points < 11
+        assert [p.phase for p in seen][:2] == ["experiments", "runs"]
+        second = import_mlflow(services, str(stores / "mlflow.db"))
+    assert first.runs + second.runs == 5
+    assert first.metrics_points + second.metrics_points == 11
+    assert second.versions == 2
+    runs = runs_by_name(capsys, "wine")
+    parent = cli_json(capsys, "runs", "show", runs["parent"]["id"], "--json")
+    assert parent["metric_counts"] == {"acc": 3, "loss": 6}
+    assert len(parent["artifacts"]) == 3 and len(parent["datasets"]) == 1
+    assert runs["running"]["status"] == "killed" and runs["child"]["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        ("missing-folder", "does not exist"),
+        ("empty", "is not an MLflow file store"),
+        ("not-sqlite.db", "is not a SQLite file"),
+        ("other.db", "not an MLflow tracking database"),
+        ("postgresql://me@db/mlflow", "only MLflow file stores"),
+    ],
+)
+def test_a_bad_source_is_one_sentence(
+    tmp_path: Path, source: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "not-sqlite.db").write_text("hello")
+    sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE t (x)").connection.close()
+    arg = source if "://" in source else str(tmp_path / source)
+    capsys.readouterr()
+    assert main(["import", "mlflow", arg, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert says in captured.err and "Traceback" not in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
