@@ -156,7 +156,7 @@ class MlflowFileStore:
             dataset = _read_meta(datasets / str(meta.get("source_id")) / "meta.yaml")
             if not dataset:
                 continue
-            tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
+            tags = meta["tags"] if isinstance(meta.get("tags"), dict) else {}
             context = str(tags.get("mlflow.data.context") or "")
             name, digest = str(dataset.get("name") or ""), str(dataset.get("digest") or "")
             found.append(MlflowInput(name, digest, context))
@@ -224,8 +224,8 @@ class MlflowFileStore:
                 description=str(meta.get("description") or ""),
                 tags=_files_under(folder / "tags"),
             )
-            aliases = meta.get("aliases") if isinstance(meta.get("aliases"), dict) else {}
-            aliases = {**_files_under(folder / "aliases"), **aliases}
+            listed = meta["aliases"] if isinstance(meta.get("aliases"), dict) else {}
+            aliases = {**_files_under(folder / "aliases"), **listed}
             model.aliases = {
                 str(a): v for a, v in ((a, _int(str(v).strip())) for a, v in aliases.items()) if v
             }

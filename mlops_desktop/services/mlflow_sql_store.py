@@ -98,6 +98,7 @@ class MlflowSqlStore:
         params = self._per_run("params", "key, value")
         tags = self._per_run("tags", "key, value")
         inputs = self._inputs_query()
+        gone = {e.id for e in self.experiments() if e.deleted}
         cursor = self.db.execute(query)
         while rows := cursor.fetchmany(500):
             for rid, exp, name, status, start, end, stage, deleted, uri in rows:
@@ -108,7 +109,7 @@ class MlflowSqlStore:
                     status=str(status or "FINISHED"),
                     start_time=_int(start),
                     end_time=_int(end),
-                    deleted=stage == "deleted",
+                    deleted=stage == "deleted" or str(exp) in gone,
                     deleted_time=_int(deleted),
                     artifact_uri=str(uri or ""),
                 )
