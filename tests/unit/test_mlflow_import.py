@@ -269,3 +269,53 @@ def test_a_bad_source_is_one_sentence(
     assert captured.out == ""
     assert says in captured.err and "Traceback" not in captured.err
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_an_old_schema_without_indexes_steps_or_datasets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An MLflow 1.0-era database: no step or is_nan column, no run_uuid index, no registry."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+        INSERT INTO alembic_version VALUES ('ff01da956556');
+        CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name VARCHAR(256),
+            artifact_location VARCHAR(256), lifecycle_stage VARCHAR(32));
+        CREATE TABLE runs (run_uuid VARCHAR(32) PRIMARY KEY, name VARCHAR(250),
+            status VARCHAR(20), start_time BIGINT, end_time BIGINT,
+            lifecycle_stage VARCHAR(20), artifact_uri VARCHAR(200), experiment_id INTEGER);
+        CREATE TABLE metrics (key VARCHAR(250), value FLOAT, timestamp BIGINT,
+            run_uuid VARCHAR(32), PRIMARY KEY (key, timestamp, run_uuid, value));
+        CREATE TABLE params (key VARCHAR(250), value VARCHAR(250), run_uuid VARCHAR(32),
+            PRIMARY KEY (key, run_uuid));
+        CREATE TABLE tags (key VARCHAR(250), value VARCHAR(250), run_uuid VARCHAR(32),
+            PRIMARY KEY (key, run_uuid));
+        INSERT INTO experiments VALUES (0, 'Default', '', 'active'), (1, 'gone', '', 'deleted');
+        """
+    )
+    ids = [f"{i:032x}" for i in (3, 1, 2)]
+    for i, rid in enumerate(ids):
+        db.execute(
+            "INSERT INTO runs VALUES (?, ?, 'FINISHED', ?, ?, 'active', '', ?)",
+            (rid, f"r{i}", T0, T0 + 1, 1 if i == 2 else 0),
+        )
+        db.execute("INSERT INTO params VALUES ('i', ?, ?)", (str(i), rid))
+        db.execute("INSERT INTO tags VALUES ('mlflow.user', 'ana', ?)", (rid,))
+        for t in range(3):
+            db.execute("INSERT INTO metrics VALUES ('m', ?, ?, ?)", (t + i / 10, T0 + t, rid))
+    db.commit()
+    db.close()
+    doc = cli_json(capsys, "import", "mlflow", str(path), "--json")
+    assert doc == {"experiments": 2, "runs": 3, "metrics_points": 9, "models": 0, "versions": 0}
+    runs = runs_by_name(capsys, "Default")
+    assert sorted(runs) == ["r0", "r1"]
+    for name, run in runs.items():
+        shown = cli_json(capsys, "runs", "show", run["id"], "--json")
+        assert shown["params"] == {"i": name[1]} and shown["tags"]["mlflow.user"] == "ana"
+        points = cli_json(capsys, "runs", "metric", run["id"], "m", "--json")["points"]
+        assert points == [[0, (T0 + t) / 1000, t + int(name[1]) / 10] for t in range(3)]
+    assert [t["name"] for t in cli_json(capsys, "runs", "trash", "--json")] == ["r2"]
