@@ -1,9 +1,10 @@
 """What the MLflow store readers hand the writer: plain records, the same for both stores.
 
 A reader (:mod:`mlflow_file_store`, :mod:`mlflow_sql_store`) implements :class:`MlflowStore`;
-the writer (:mod:`mlflow_writer`) never knows which store it reads. Times are MLflow's
-milliseconds since the epoch; metric batches hold one key's points in MLflow's order
-(step, timestamp, value), NaN and infinities already restored.
+the writers (:mod:`mlflow_run_writer`, :mod:`mlflow_model_writer`) never know which store
+they read. Times are MLflow's milliseconds since the epoch, but a metric batch's are seconds;
+a batch holds one key's points in the store's order (file order, or by step), NaN and
+infinities already restored.
 """
 
 from __future__ import annotations

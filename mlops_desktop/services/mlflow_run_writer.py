@@ -5,7 +5,8 @@ A run keeps MLflow's run id, so importing again finds it. What a second import a
 - a new run: everything; a known run: its new params, changed tags, new dataset inputs, new
   artifact files, its status when MLflow's changed, and the metric points past those already
   imported (per key, the first ``metric_latest.count`` points in MLflow's order are skipped:
-  file order for a file store, step then timestamp for a SQL store);
+  file order for a file store; for a SQL store, by step, then in the order MLflow stored
+  them);
 - ``ingest_state`` row ``<run id>/mlflow`` keeps the run's last event sequence number.
 
 Runs are written many to a transaction (up to :data:`FLUSH_POINTS` points or
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.engine import Catalog
@@ -68,7 +69,6 @@ class _Known:
     """What the catalog already holds of one run (empty for a new run)."""
 
     def __init__(self) -> None:
-        self.exists = False
         self.status: tuple[str, float | None] | None = None
         self.last_seq = -1
         self.counts: dict[str, int] = {}
@@ -103,7 +103,6 @@ class RunWriter:
         self.new = NewRunRows()
         self.new_runs = 0
         self.last_seq: dict[str, int] = {}  # run id -> its last event number, to keep
-        self.trash: dict[str, float] = {}
         self.untag: list[str] = []
         self.seq: dict[str, int] = {}
         self.remote: dict[str, int] = {}  # artifact URI scheme -> runs whose files are elsewhere
@@ -128,16 +127,19 @@ class RunWriter:
 
     def _import_group(self, runs: list[MlflowRun]) -> None:
         """Import ``runs`` (new ones in bulk), then write what is pending."""
-        with self.catalog.session_scope() as s:
-            ids = [r.id for r in runs]
-            known = set(s.execute(select(run_t.c.id).where(run_t.c.id.in_(ids))).scalars())
+        known = self._known_runs([r.id for r in runs])
         for run in runs:
             if run.id in known:
-                self._import_run(run)
+                self._import_run(run, known[run.id])
             else:
                 self._import_new_run(run)
             self.done += 1
         self._flush()
+
+    def experiment_name(self, run: MlflowRun) -> str:
+        """The name of the run's experiment here (MLflow's id when the store lacks it)."""
+        found = self.experiment_names.get(run.experiment_id)
+        return found if found is not None else f"mlflow experiment {run.experiment_id}"
 
     def _tags(self, run: MlflowRun) -> dict[str, str]:
         tags = dict(run.tags)
@@ -169,7 +171,7 @@ class RunWriter:
             "deleted_at": deleted,
             "error": None,
         }
-        rows.add_run(row, self.experiment_names[run.experiment_id])
+        rows.add_run(row, self.experiment_name(run))
         rows.add_params(rid, run.params)
         rows.add_tags(rid, tags)
         seq = 3  # 0 start, 1 params, 2 tags, as the events would be numbered
@@ -190,60 +192,68 @@ class RunWriter:
 
     # -- a run the catalog has: what is new, as events ------------------------------------------
 
-    def _known(self, run_id: str) -> _Known:
-        known = _Known()
+    def _known_runs(self, ids: list[str]) -> dict[str, _Known]:
+        """What the catalog holds of each run of ``ids`` it has (a query per table)."""
+        found: dict[str, _Known] = {}
+        if not ids:
+            return found
         with self.catalog.session_scope() as s:
-            row = s.execute(
-                select(run_t.c.status, run_t.c.ended_at).where(run_t.c.id == run_id)
-            ).first()
-            if row is None:
-                return known
-            known.exists = True
-            known.status = (str(row.status), row.ended_at)
-            state = s.execute(
-                select(ingest_state_t.c.last_seq).where(
-                    ingest_state_t.c.run_id == run_id + STATE_SUFFIX
+            for rid, status, ended in s.execute(
+                select(run_t.c.id, run_t.c.status, run_t.c.ended_at).where(run_t.c.id.in_(ids))
+            ).all():
+                known = found[rid] = _Known()
+                known.status = (str(status), ended)
+            ids = list(found)
+            if not ids:
+                return found
+            for key, last in s.execute(
+                select(ingest_state_t.c.run_id, ingest_state_t.c.last_seq).where(
+                    ingest_state_t.c.run_id.in_([r + STATE_SUFFIX for r in ids])
                 )
-            ).scalar()
-            known.last_seq = int(state) if state is not None else -1
-            known.counts = dict(
-                s.execute(
-                    select(latest_t.c.key, latest_t.c.count).where(latest_t.c.run_id == run_id)
-                ).all()
+            ).all():
+                found[key[: -len(STATE_SUFFIX)]].last_seq = int(last)
+            for rid, key, count in s.execute(
+                select(latest_t.c.run_id, latest_t.c.key, latest_t.c.count).where(
+                    latest_t.c.run_id.in_(ids)
+                )
+            ).all():
+                found[rid].counts[key] = int(count)
+            for rid, key in s.execute(
+                select(param_t.c.run_id, param_t.c.key).where(param_t.c.run_id.in_(ids))
+            ).all():
+                found[rid].params.add(key)
+            for rid, key, value in s.execute(
+                select(tag_t.c.run_id, tag_t.c.key, tag_t.c.value).where(tag_t.c.run_id.in_(ids))
+            ).all():
+                found[rid].tags[key] = value
+            for rid, dataset, version in s.execute(
+                select(run_input_t.c.run_id, run_input_t.c.dataset, run_input_t.c.version).where(
+                    run_input_t.c.run_id.in_(ids)
+                )
+            ).all():
+                found[rid].inputs.add((str(dataset), version))
+            for rid, name, size in s.execute(
+                select(artifact_t.c.run_id, artifact_t.c.name, artifact_t.c.size).where(
+                    artifact_t.c.run_id.in_(ids)
+                )
+            ).all():
+                found[rid].artifacts[name] = int(size)
+            for rid, known in found.items():
+                if known.last_seq < 0:  # a run of ours, or imported before without the state
+                    known.last_seq = self._highest_seq(s, rid)
+        return found
+
+    @staticmethod
+    def _highest_seq(s: Session, run_id: str) -> int:
+        top = s.execute(
+            select(func.max(chunk_t.c.seq_first + chunk_t.c.n - 1)).where(
+                chunk_t.c.run_id == run_id
             )
-            known.params = set(
-                s.execute(select(param_t.c.key).where(param_t.c.run_id == run_id)).scalars()
-            )
-            known.tags = dict(
-                s.execute(select(tag_t.c.key, tag_t.c.value).where(tag_t.c.run_id == run_id)).all()
-            )
-            known.inputs = {
-                (str(d), v)
-                for d, v in s.execute(
-                    select(run_input_t.c.dataset, run_input_t.c.version).where(
-                        run_input_t.c.run_id == run_id
-                    )
-                ).all()
-            }
-            known.artifacts = dict(
-                s.execute(
-                    select(artifact_t.c.name, artifact_t.c.size).where(
-                        artifact_t.c.run_id == run_id
-                    )
-                ).all()
-            )
-        if known.last_seq < 0:  # a run of ours, or imported before without the state row
-            with self.catalog.session_scope() as s:
-                top = s.execute(
-                    select(func.max(chunk_t.c.seq_first + chunk_t.c.n - 1)).where(
-                        chunk_t.c.run_id == run_id
-                    )
-                ).scalar()
-                seqs = s.execute(
-                    select(func.max(run_input_t.c.seq)).where(run_input_t.c.run_id == run_id)
-                ).scalar()
-            known.last_seq = max(int(top or 0), int(seqs or 0))
-        return known
+        ).scalar()
+        seqs = s.execute(
+            select(func.max(run_input_t.c.seq)).where(run_input_t.c.run_id == run_id)
+        ).scalar()
+        return max(int(top or 0), int(seqs or 0))
 
     def _add(self, run_id: str, event: dict[str, Any], n: int = 1) -> None:
         seq = self.seq[run_id]
@@ -254,31 +264,14 @@ class RunWriter:
         else:
             self.pending.append((run_id, [event]))
 
-    def _import_run(self, run: MlflowRun) -> None:
-        known = self._known(run.id)
+    def _import_run(self, run: MlflowRun, known: _Known) -> None:
+        """A run the catalog has: what MLflow has that it lacks, as events."""
         rid = run.id
         self.seq[rid] = known.last_seq
         status, ended = our_status(run)
         tags = self._tags(run)
         running = STATUS_TAG in tags
-        if not known.exists:
-            start = run.start_time / 1000.0 if run.start_time is not None else ended
-            self._add(
-                rid,
-                {
-                    "type": "start",
-                    "experiment": self.experiment_names[run.experiment_id],
-                    "name": run.name or tags.get("mlflow.runName", ""),
-                    "started_at": start,
-                    "command": "",
-                    "cwd": "",
-                    "target": "local",
-                },
-            )
-            if run.deleted:
-                deleted = run.deleted_time / 1000.0 if run.deleted_time else time.time()
-                self.trash[rid] = deleted
-        elif STATUS_TAG in known.tags and not running:
+        if STATUS_TAG in known.tags and not running:
             self.untag.append(rid)
         params = {k: v for k, v in run.params.items() if k not in known.params}
         if params:
@@ -339,7 +332,7 @@ class RunWriter:
             with self.catalog.session_scope(write=True) as s:
                 self._write(s)
             self.pending, self.pending_points = [], 0
-            self.trash, self.untag, self.last_seq = {}, [], {}
+            self.untag, self.last_seq = [], {}
         self.progress(self.done, self.total)
         if self.should_stop():
             raise ImportCancelled(self.report)
@@ -360,8 +353,6 @@ class RunWriter:
             for r, q in last.items()
         ]
         upsert(s, ingest_state_t, rows, ["run_id"])
-        for run_id, when in self.trash.items():
-            s.execute(update(run_t).where(run_t.c.id == run_id).values(deleted_at=when))
         if self.untag:
             s.execute(
                 delete(tag_t).where(tag_t.c.run_id.in_(self.untag), tag_t.c.key == STATUS_TAG)

@@ -61,6 +61,13 @@ class MlflowSqlStore:
             return set()
         return {r[1] for r in self.db.execute(f'PRAGMA table_info("{table}")')}
 
+    def _has_rowid(self, table: str) -> bool:
+        try:
+            self.db.execute(f'SELECT rowid FROM "{table}" LIMIT 1').fetchall()
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table
+            return False
+        return True
+
     def _indexed_by_run(self, table: str) -> bool:
         """Whether an index of ``table`` starts with ``run_uuid`` (per-run queries are cheap)."""
         for index in self.db.execute(f'PRAGMA index_list("{table}")').fetchall():
@@ -160,7 +167,10 @@ class MlflowSqlStore:
             cols = self.columns("metrics")
             step = "step" if "step" in cols else "0"
             is_nan = "is_nan" if "is_nan" in cols else "0"
-            order = "step, timestamp, value" if "step" in cols else "timestamp, value"
+            # step, then the order MLflow stored them (rowid): with MLflow's index on
+            # (run_uuid, key, step) SQLite then reads in index order and sorts nothing
+            tie = "rowid" if self._has_rowid("metrics") else "timestamp, value"
+            order = f"step, {tie}" if "step" in cols else f"timestamp, {tie}"
             self._metric_select = f"{step}, timestamp, value, {is_nan}"
             self._metric_order = order
             if "metrics" not in self.tables or self._indexed_by_run("metrics"):
@@ -182,17 +192,11 @@ class MlflowSqlStore:
         ]
         query = (
             f"SELECT {self._metric_select} FROM metrics WHERE run_uuid = ? AND key = ?"
-            f" ORDER BY {self._metric_order}"
+            f" ORDER BY {self._metric_order} LIMIT -1 OFFSET ?"
         )
-        for key in keys:
-            cursor = self.db.execute(query, (run_id, key))
-            drop = skip.get(key, 0)
+        for key in keys:  # the points imported before are skipped by SQLite, not fetched
+            cursor = self.db.execute(query, (run_id, key, skip.get(key, 0)))
             while rows := cursor.fetchmany(FETCH_ROWS):
-                if drop:
-                    cut = min(drop, len(rows))
-                    rows, drop = rows[cut:], drop - cut
-                    if not rows:
-                        continue
                 steps, times, values, nans = zip(*rows)
                 yield MetricBatch(key, array("q", steps), _seconds(times), _values(values, nans))
 

@@ -157,6 +157,10 @@ with Services.open(home) as services:
     if profiler is not None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
+    t = time.perf_counter()
+    again = import_mlflow(services, db)
+    assert again.runs == again.metrics_points == 0, again
+    print(f"importing again (nothing new) took {time.perf_counter() - t:.1f} s")
 import resource
 use = resource.getrusage(resource.RUSAGE_SELF)
 print(f"{elapsed} {report.runs} {report.metrics_points} {use.ru_utime + use.ru_stime}")
@@ -183,8 +187,7 @@ def main() -> None:
         ).stdout
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         lines = out.strip().splitlines()
-        if args.profile:
-            print("\n".join(lines[:-1]))
+        print("\n".join(lines[:-1]))
         elapsed, runs, points, cpu = lines[-1].split()
         seconds = float(elapsed)
         print(
