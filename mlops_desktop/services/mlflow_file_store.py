@@ -211,6 +211,13 @@ class MlflowFileStore:
         here = Path(run.folder) / "artifacts"
         return str(here) if here.is_dir() else None  # the store was moved since
 
+    def logged_model_folder(self, model_id: str) -> str | None:
+        for _exp, folder in self._experiment_folders():
+            here = folder / "models" / model_id / "artifacts"
+            if here.is_dir():
+                return str(here)
+        return None
+
     def models(self) -> Iterator[MlflowModel]:
         registry = self.root / "models"
         if not registry.is_dir():

@@ -126,10 +126,9 @@ def import_mlflow(
             with services.catalog.session_scope() as s:
                 after = set(s.execute(select(experiment_t.c.name)).scalars())
             report.experiments = len((after - before) & set(names.values()))
-            report.problems.extend(getattr(store, "problems", []))
+            report.problems.extend(store.problems)
         models = list(store.models())
-        logged = getattr(store, "logged_model_folder", lambda _id: None)
-        model_writer = ModelWriter(services.catalog, services.home, store, report, logged)
+        model_writer = ModelWriter(services.catalog, services.home, store, report)
         for done, model in enumerate(models):
             progress(ImportProgress("models", done, len(models), model.name))
             model_writer.import_model(model)

@@ -13,7 +13,6 @@ the version). Aliases are set unless this registry already has the alias.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, insert, select
@@ -58,13 +57,11 @@ class ModelWriter:
         home: Path,
         store: MlflowStore,
         report: ImportReport,
-        logged_model_folder: Callable[[str], str | None],
     ) -> None:
         self.catalog = catalog
         self.home = home
         self.store = store
         self.report = report
-        self.logged_model_folder = logged_model_folder
 
     def import_model(self, model: MlflowModel) -> None:
         with self.catalog.session_scope() as s:
@@ -160,7 +157,7 @@ class ModelWriter:
                     return files
             folder = None
             if where.startswith("models:/m-"):
-                folder = self.logged_model_folder(where[len("models:/") :].split("/", 1)[0])
+                folder = self.store.logged_model_folder(where[len("models:/") :].split("/", 1)[0])
             elif local_path(where):
                 folder = local_path(where)
             if folder and Path(folder).exists():

@@ -93,6 +93,7 @@ class MlflowStore(Protocol):
     """What the writer reads from an MLflow store."""
 
     location: str  # the folder or file, for messages and the runs' source tag
+    problems: list[str]  # what was skipped while reading, one sentence each
 
     def experiments(self) -> list[MlflowExperiment]: ...
 
@@ -109,6 +110,10 @@ class MlflowStore(Protocol):
         ...
 
     def models(self) -> Iterator[MlflowModel]: ...
+
+    def logged_model_folder(self, model_id: str) -> str | None:
+        """The local folder of an MLflow 3 logged model (``models:/m-...``), if any."""
+        ...
 
     def close(self) -> None: ...
 

@@ -40,6 +40,7 @@ class MlflowSqlStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.location = str(path)
+        self.problems: list[str] = []
         self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         self.db.execute("PRAGMA query_only = 1")
         self.tables = {
