@@ -26,10 +26,10 @@ from mlops_desktop.services.mlflow_records import (
     MlflowExperiment,
     MlflowInput,
     MlflowModel,
-    MlflowModelVersion,
     MlflowRun,
     local_path,
 )
+from mlops_desktop.services.mlflow_sql_registry import registered_models
 
 FETCH_ROWS = 50_000
 
@@ -210,59 +210,7 @@ class MlflowSqlStore:
     # -- model registry -----------------------------------------------------------------------
 
     def models(self) -> Iterator[MlflowModel]:
-        if "registered_models" not in self.tables or "model_versions" not in self.tables:
-            return
-        cols = self.columns("model_versions")
-        storage = "storage_location" if "storage_location" in cols else "NULL"
-        stage = "current_stage" if "current_stage" in cols else "NULL"
-        names = [r[0] for r in self.db.execute("SELECT name FROM registered_models ORDER BY name")]
-        for name in names:
-            row = self.db.execute(
-                "SELECT description FROM registered_models WHERE name = ?", (name,)
-            ).fetchone()
-            model = MlflowModel(name=name, description=str(row[0] or ""))
-            if "registered_model_tags" in self.tables:
-                model.tags = dict(
-                    self.db.execute(
-                        "SELECT key, value FROM registered_model_tags WHERE name = ?", (name,)
-                    ).fetchall()
-                )
-            if "registered_model_aliases" in self.tables:
-                model.aliases = {
-                    str(a): int(v)
-                    for a, v in self.db.execute(
-                        "SELECT alias, version FROM registered_model_aliases WHERE name = ?",
-                        (name,),
-                    )
-                }
-            for version, created, user, desc, run_id, source, where, st in self.db.execute(
-                f"SELECT version, creation_time, user_id, description, run_id, source, {storage},"
-                f" {stage} FROM model_versions WHERE name = ? ORDER BY version",
-                (name,),
-            ).fetchall():
-                tags: dict[str, str] = {}
-                if "model_version_tags" in self.tables:
-                    tags = dict(
-                        self.db.execute(
-                            "SELECT key, value FROM model_version_tags"
-                            " WHERE name = ? AND version = ?",
-                            (name, version),
-                        ).fetchall()
-                    )
-                model.versions.append(
-                    MlflowModelVersion(
-                        version=int(version),
-                        creation_time=_int(created),
-                        user=str(user or ""),
-                        description=str(desc or ""),
-                        run_id=str(run_id) if run_id else None,
-                        source=str(source or ""),
-                        storage_location=str(where or ""),
-                        stage=str(st or ""),
-                        tags=tags,
-                    )
-                )
-            yield model
+        return registered_models(self.db, self.tables, self.columns)
 
     def logged_model_folder(self, model_id: str) -> str | None:
         """The local artifact folder of an MLflow 3 logged model (``models:/m-...``)."""
