@@ -18,15 +18,18 @@ import numpy as np
 _LEVEL = 6
 
 
-def encode_column(raw: bytes, n: int) -> bytes:
-    """``raw`` (``n`` 8-byte numbers) in its smaller form: encoded, or raw as given."""
+def encode_column(raw: bytes, n: int, level: int = _LEVEL) -> bytes:
+    """``raw`` (``n`` 8-byte numbers) in its smaller form: encoded, or raw as given.
+
+    ``level`` is zlib's (1 is fastest; any level decodes alike).
+    """
     if n < 4 or len(raw) != 8 * n:
         return raw
     bits = np.frombuffer(raw, dtype="<i8")
     with np.errstate(over="ignore"):
         deltas = np.diff(bits, prepend=np.int64(0))
     planes = deltas.astype("<i8", copy=False).view(np.uint8).reshape(n, 8).T.tobytes()
-    packed = zlib.compress(planes, _LEVEL)
+    packed = zlib.compress(planes, level)
     return packed if len(packed) < len(raw) else raw
 
 

@@ -58,7 +58,7 @@ WITH_JSON = {
     "monitors": dict.fromkeys(
         ["add", "list", "show", "check", "ack", "remove", "retrain", "scores", "promote"], True
     ),
-    "import": {"tensorboard": True},
+    "import": {"tensorboard": True, "mlflow": True},
 }
 """Every command and action, in --help order, and whether it takes --json."""
 
