@@ -19,7 +19,7 @@ import numpy as np
 
 HEADER = 12  # length (8) + its masked CRC (4)
 FOOTER = 4
-BLOCK_BYTES = 64 << 20  # read this much of a file at a time
+BLOCK_BYTES = 4 << 20  # read this much of a file at a time (progress and stops between reads)
 _CRC_BATCH = 1 << 15  # records per vectorised CRC pass (bounds the index arrays)
 _MASK_DELTA = 0xA282EAD8
 _unpack_length = struct.Struct("<QI").unpack_from
