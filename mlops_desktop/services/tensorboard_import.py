@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import struct
 import time
 from array import array
 from pathlib import Path
@@ -35,7 +34,8 @@ from mlops_desktop.services.import_progress import (
     ProgressCallback,
     StopCheck,
 )
-from mlops_desktop.services.tensorboard_events import DecodedEvents, decode_event
+from mlops_desktop.services.tensorboard_decoder import EventDecoder
+from mlops_desktop.services.tensorboard_events import DecodedEvents
 from mlops_desktop.services.tensorboard_records import read_record_blocks
 
 EVENT_FILE_MARK = "tfevents"
@@ -168,6 +168,7 @@ def _import_folder(
         ).all()
     state = {key: (int(off), int(seq)) for key, off, seq in rows} if exists else {}
     last_seq = state.get(run_id + "/tb", (0, -1))[1]
+    decoder = EventDecoder()
     for file_name, key in zip(files, keys):
         offset = state.get(key, (0, -1))[0]
         path = os.path.join(folder, file_name)
@@ -179,16 +180,12 @@ def _import_folder(
             for block in blocks:
                 if stop():
                     raise ImportCancelled(report)
-                decoded = DecodedEvents()
-                for at, record in block.records:
-                    try:
-                        decode_event(record, decoded)
-                    except (ValueError, IndexError, struct.error):
-                        report.problems.append(
-                            f"{path}: the record at byte {at} is not a TensorBoard event and"
-                            " was skipped."
-                        )
+                decoded, bad = decoder.decode_block(block.records)
                 report.problems.extend(block.problems)
+                report.problems.extend(
+                    f"{path}: the record at byte {at} is not a TensorBoard event and was skipped."
+                    for at in bad
+                )
                 events, last_seq = _events(
                     run_id, experiment, name, folder, decoded, last_seq, exists
                 )
