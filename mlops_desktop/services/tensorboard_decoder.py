@@ -45,8 +45,12 @@ class EventDecoder:
                 if buf[0] == _WALL_TIME and buf[9] == _STEP:
                     step = buf[10]
                     pos = 11
-                    if step >= 0x80:
-                        step, pos = _varint(buf, 10)
+                    if step >= 0x80:  # steps of 128 to 16,383 take two bytes
+                        high = buf[11]
+                        if high < 0x80:
+                            step, pos = (step & 0x7F) | (high << 7), 12
+                        else:
+                            step, pos = _varint(buf, 10)
                     tag = floats.get(buf[pos:-4])
                     if tag is not None:
                         value = unpack_float(buf, len(buf) - 4)[0]
