@@ -160,3 +160,7 @@ class SlurmNotAnswering(HostError):
 
 class TensorBoardImportError(UserFacingError):
     """TensorBoard logs cannot be imported: the folder is missing or holds no event files."""
+
+
+class MlflowImportError(UserFacingError):
+    """An MLflow store cannot be imported: the path or URI is not a store this app reads."""
