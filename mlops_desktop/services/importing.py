@@ -9,12 +9,10 @@ that received runs, so the GUI can open the first one.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.services.import_progress import (
     ImportCancelled,
     ImportReport,
@@ -26,12 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from mlops_desktop.services.bundle import Services
-
-MLFLOW_IMPORTER = "mlops_desktop.services.mlflow_import"
-
-
-class MlflowImportUnavailable(UserFacingError):
-    """This build of the app has no MLflow importer."""
 
 
 @dataclass(frozen=True)
@@ -102,32 +94,24 @@ class ImportService:
         experiments named ``experiment_prefix`` + their MLflow name.
 
         Raises:
-            UserFacingError: the source is not an MLflow store (the importer's sentence).
+            MlflowImportError: the source is not an MLflow store this app reads.
         """
-        try:
-            module = importlib.import_module(MLFLOW_IMPORTER)
-        except ModuleNotFoundError as exc:
-            if exc.name != MLFLOW_IMPORTER:
-                raise
-            raise MlflowImportUnavailable(
-                "This version of MLOps Desktop cannot import MLflow stores yet: update it, or"
-                " use `mlops-desktop import tensorboard` for TensorBoard logs."
-            ) from None
+        from mlops_desktop.services.mlflow_import import import_mlflow
+
         before = self._run_counts()
 
         def run() -> ImportReport:
-            report: ImportReport = module.import_mlflow(
+            return import_mlflow(
                 self._services,
                 str(source),
                 experiment_prefix=experiment_prefix or None,
                 on_progress=on_progress,
                 should_stop=should_stop,
             )
-            return report
 
         outcome = _outcome_of(run)
         after = self._run_counts()
-        grown = [name for name, count in after.items() if count > before.get(name, -1)]
+        grown = [name for name, count in after.items() if count > before.get(name, 0)]
         return ImportOutcome(outcome.report, outcome.cancelled, grown)
 
     def _run_counts(self) -> dict[str, int]:

@@ -164,14 +164,68 @@ def test_a_bad_folder_is_one_sentence(qtbot: Any, window: Any, tmp_path: Path) -
     assert not dialog.import_button.isEnabled()
 
 
-def test_the_mlflow_dialog_asks_for_a_store_file_or_folder(
+def write_mlruns(root: Path) -> None:
+    """A small MLflow file store, as MLflow writes it: 2 experiments, 3 runs of 4 points."""
+    for exp_id, name, runs in (("1", "wine", ["r1", "r2"]), ("2", "digits", ["r3"])):
+        folder = root / exp_id
+        folder.mkdir(parents=True)
+        (folder / "meta.yaml").write_text(
+            f"experiment_id: '{exp_id}'\nname: {name}\nlifecycle_stage: active\n"
+        )
+        for run in runs:
+            run_dir = folder / f"{run}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            (run_dir / "metrics").mkdir(parents=True)
+            (run_dir / "params").mkdir()
+            (run_dir / "tags").mkdir()
+            (run_dir / "meta.yaml").write_text(
+                f"run_id: {run_dir.name}\nrun_name: {run}\nexperiment_id: '{exp_id}'\n"
+                "status: 3\nstart_time: 1700000000000\nend_time: 1700000060000\n"
+                "lifecycle_stage: active\n"
+            )
+            lines = [f"{1700000000000 + k * 1000} {1.0 / (k + 1)} {k}" for k in range(4)]
+            (run_dir / "metrics" / "loss").write_text("\n".join(lines) + "\n")
+            (run_dir / "params" / "alpha").write_text("0.5")
+            (run_dir / "tags" / "mlflow.runName").write_text(run)
+
+
+def test_mlflow_import_through_the_dialog(
+    qtbot: Any, window: Any, tmp_path: Path, services: Services
+) -> None:
+    write_mlruns(tmp_path / "mlruns")
+    dialog = open_dialog(qtbot, window, "mlflow")
+    assert dialog.windowTitle() == "Import from MLflow"
+    assert dialog.source_edit.file_button.isVisibleTo(dialog)  # mlflow.db
+    assert dialog.source_edit.folder_button.isVisibleTo(dialog)  # mlruns
+    assert dialog.name_edit.placeholderText() == "None: keep MLflow's experiment names"
+    messages: list[str] = []
+    with qtbot.waitSignal(dialog.imported, timeout=30000) as blocker:
+        start(qtbot, dialog, tmp_path / "mlruns", "mlflow/")
+        assert dialog._handle is not None
+        dialog._handle.progress.connect(lambda _f, message: messages.append(message))
+    outcome = blocker.args[0]
+    assert (outcome.report.runs, outcome.report.metrics_points) == (3, 12)
+    assert sorted(outcome.experiments) == ["mlflow/digits", "mlflow/wine"]
+    assert (
+        dialog.message.text() == "<b>Imported 3 runs and 12 metric points into 2 experiments.</b>"
+    )
+    assert any(m.startswith("Importing runs:") for m in messages), messages
+    runs = services.experiments.list_runs("mlflow/wine")
+    assert sorted(r.name for r in runs) == ["r1", "r2"]
+    pane = window.panes["Experiments"]
+    qtbot.waitUntil(
+        lambda: "mlflow/wine" in [e.name for e in pane.experiments_list.experiments], timeout=5000
+    )
+    first = outcome.experiments[0]
+    dialog.open_button.click()
+    assert pane.experiments_list.current_experiment() == first
+
+
+def test_the_mlflow_dialog_says_what_is_not_a_store(
     qtbot: Any, window: Any, tmp_path: Path
 ) -> None:
     dialog = open_dialog(qtbot, window, "mlflow")
-    assert dialog.windowTitle() == "Import from MLflow"
-    assert dialog.source_edit.file_button.isVisibleTo(dialog)
-    assert dialog.source_edit.folder_button.isVisibleTo(dialog)
-    assert dialog.name_edit.placeholderText() == "None: keep MLflow's experiment names"
-    start(qtbot, dialog, tmp_path / "no-such-store")
+    (tmp_path / "plain").mkdir()
+    start(qtbot, dialog, tmp_path / "plain")
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10000)
-    assert "Cannot import:" in dialog.message.text() and "#d62728" in dialog.message.text()
+    text = dialog.message.text()
+    assert "Cannot import:" in text and "#d62728" in text and "Traceback" not in text
