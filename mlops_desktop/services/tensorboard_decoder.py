@@ -31,6 +31,11 @@ class EventDecoder:
         self._float_layouts: dict[bytes, str] = {}  # layout bytes -> tag; value: last 4 bytes
         self._double_layouts: dict[bytes, str] = {}  # value: last 8 bytes
 
+    @property
+    def known_layouts(self) -> int:
+        """How many layouts the decoder reads by look-up."""
+        return len(self._float_layouts) + len(self._double_layouts)
+
     def decode_block(self, records: Iterable[tuple[int, bytes]]) -> tuple[DecodedEvents, list[int]]:
         """The scalars and hparams of ``records`` ((file offset, record) pairs), and the offsets
         of the records that are not well-formed Events."""
