@@ -15,6 +15,7 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.services.hardware import HardwareService
+from mlops_desktop.services.importing import ImportService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
 
@@ -32,6 +33,7 @@ class Services:
         jobs: launching and following runs on local GPUs, SSH hosts and Slurm; hosts.
         hardware: live hardware of every machine, mapped to runs, and its stored history.
         monitors: drift monitors of models and datasets, their windows and alerts.
+        imports: MLflow stores and TensorBoard logs brought into the catalog.
     """
 
     home: Path
@@ -75,6 +77,11 @@ class Services:
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
         )
+
+    @property
+    def imports(self) -> ImportService:
+        """Importers of other tools' history (they write through the other services)."""
+        return ImportService(self)
 
     def close(self) -> None:
         """Close the executors' connections and dispose of the shared catalog (twice is

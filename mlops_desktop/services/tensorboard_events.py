@@ -82,8 +82,8 @@ def _fields(buf: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _tensor_scalar(buf: bytes, start: int, end: int) -> float | None:
-    """The one float or double of a scalar ``TensorProto``, else None."""
+def _tensor_scalar(buf: bytes, start: int, end: int) -> tuple[float, int, int] | None:
+    """The one float or double of a scalar ``TensorProto`` and where its bytes are, else None."""
     dtype, values, has_dims = 0, [], False
     for key, a, b in _fields(buf, start, end):
         if key == 0x08:  # dtype
@@ -110,10 +110,10 @@ def _tensor_scalar(buf: bytes, start: int, end: int) -> float | None:
             kind = "d"
         else:
             return None
-    if kind == "f" and dtype in (0, _DT_FLOAT):
-        return float(_float(buf, a)[0])
-    if kind == "d" and dtype in (0, _DT_DOUBLE):
-        return float(_double(buf, a)[0])
+    if kind == "f" and dtype in (0, _DT_FLOAT) and b - a == 4:
+        return float(_float(buf, a)[0]), a, b
+    if kind == "d" and dtype in (0, _DT_DOUBLE) and b - a == 8:
+        return float(_double(buf, a)[0]), a, b
     return None
 
 
@@ -157,8 +157,11 @@ def _map_entry(buf: bytes, start: int, end: int) -> tuple[str | None, Any]:
     return name, value
 
 
-def decode_event(buf: bytes, into: DecodedEvents) -> None:
+def decode_event(buf: bytes, into: DecodedEvents) -> list[tuple[str, int, int]]:
     """Add the scalars (and hparams) of one ``Event`` record to ``into``.
+
+    Returns:
+        (tag, start, end) of each scalar added: where its value's bytes are in ``buf``.
 
     Raises:
         ValueError, IndexError, struct.error: the record is not a well-formed Event.
@@ -182,17 +185,18 @@ def decode_event(buf: bytes, into: DecodedEvents) -> None:
             pos = _skip(buf, pos, key & 7)
     if pos != end:
         raise ValueError("a field runs past the record")
+    added: list[tuple[str, int, int]] = []
     if summary is None:
-        return
+        return added
     for key, a, b in _fields(buf, *summary):
         if key != 0x0A:
             continue
-        tag, value, tensor = None, None, None
+        tag, found, tensor = None, None, None
         for k, va, vb in _fields(buf, a, b):
             if k == 0x0A:
                 tag = buf[va:vb].decode("utf-8", "replace")
             elif k == 0x15:
-                value = float(_float(buf, va)[0])
+                found = (float(_float(buf, va)[0]), va, vb)
             elif k == 0x42:
                 tensor = (va, vb)
         if tag is None:
@@ -200,18 +204,21 @@ def decode_event(buf: bytes, into: DecodedEvents) -> None:
         if tag == HPARAMS_TAG:
             into.hparams.update(_hparams(buf, a, b))
             continue
-        if value is None and tensor is not None:
-            value = _tensor_scalar(buf, *tensor)
-        if value is None:
+        if found is None and tensor is not None:
+            found = _tensor_scalar(buf, *tensor)
+        if found is None:
             continue
+        value, va, vb = found
         column = into.scalars.get(tag)
         if column is None:
             column = into.scalars[tag] = ([], [], [])
         column[0].append(step)
         column[1].append(wall_time)
         column[2].append(value)
+        added.append((tag, va, vb))
         into.count += 1
         if into.first_wall_time is None or wall_time < into.first_wall_time:
             into.first_wall_time = wall_time
         if into.last_wall_time is None or wall_time > into.last_wall_time:
             into.last_wall_time = wall_time
+    return added

@@ -19,11 +19,13 @@ import numpy as np
 
 HEADER = 12  # length (8) + its masked CRC (4)
 FOOTER = 4
-BLOCK_BYTES = 64 << 20  # read this much of a file at a time
+BLOCK_BYTES = 4 << 20  # read this much of a file at a time (progress and stops between reads)
 _CRC_BATCH = 1 << 15  # records per vectorised CRC pass (bounds the index arrays)
+_CRC_BATCH_BYTES = 1 << 22  # bytes per vectorised CRC pass of long records
 _MASK_DELTA = 0xA282EAD8
 _unpack_length = struct.Struct("<QI").unpack_from
 _unpack_crc = struct.Struct("<I").unpack_from
+_unpack_length_only = struct.Struct("<Q").unpack_from
 
 
 def _crc32c_table() -> np.ndarray:
@@ -57,12 +59,18 @@ def _masked_crcs(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray
     """Masked CRC32C of ``buf[s:s+length]`` for every start ``s`` (same length for all)."""
     crc = np.full(len(starts), 0xFFFFFFFF, dtype=np.uint32)
     if length:
-        rows = buf[starts[:, None] + np.arange(length)]
-        for j in range(length):
-            crc = _TABLE[(crc ^ rows[:, j]) & 0xFF] ^ (crc >> 8)
+        columns = np.ascontiguousarray(buf[starts[None, :] + np.arange(length)[:, None]])
+        table = _TABLE
+        for column in columns:  # byte j of every record at once
+            crc = table[(crc ^ column) & 0xFF] ^ (crc >> 8)
     crc ^= np.uint32(0xFFFFFFFF)
     rotated = (crc >> np.uint32(15)) | (crc << np.uint32(17))
     return rotated + np.uint32(_MASK_DELTA)  # uint32 wraps around
+
+
+def _stored_crcs(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The little-endian uint32 at each offset of ``at``."""
+    return buf[at[:, None] + np.arange(4)].view("<u4").ravel()
 
 
 @dataclass
@@ -74,16 +82,21 @@ class RecordBlock:
     end_offset: int = 0  # just after the last complete record: where the next read starts
 
 
-def _frame(data: bytes, start: int) -> tuple[list[tuple[int, int]], int]:
-    """(record start, data length) pairs from ``start`` until data runs out or a torn record."""
-    frames, pos, size = [], start, len(data)
+def _frame(data: bytes, start: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Record starts and data lengths from ``start`` until data runs out or a torn record."""
+    starts: list[int] = []
+    lengths: list[int] = []
+    add_start, add_length = starts.append, lengths.append
+    unpack, pos, size = _unpack_length_only, start, len(data)
     while pos + HEADER <= size:
-        length, _ = _unpack_length(data, pos)
-        if pos + HEADER + length + FOOTER > size:
+        (length,) = unpack(data, pos)
+        after = pos + HEADER + length + FOOTER
+        if after > size:
             break
-        frames.append((pos, length))
-        pos += HEADER + length + FOOTER
-    return frames, pos
+        add_start(pos)
+        add_length(length)
+        pos = after
+    return np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), pos
 
 
 def _resync(data: bytes, start: int) -> int:
@@ -104,40 +117,37 @@ def _torn_length_damaged(data: bytes, end: int) -> bool:
     return masked(crc32c(data[end : end + 8])) != stored
 
 
-def _check_lengths(data: bytes, buf: np.ndarray, frames: list[tuple[int, int]]) -> int:
-    """Index of the first frame whose length CRC is wrong (``len(frames)`` when none is)."""
-    for first in range(0, len(frames), _CRC_BATCH):
-        batch = frames[first : first + _CRC_BATCH]
-        starts = np.fromiter((p for p, _ in batch), dtype=np.int64, count=len(batch))
-        stored = np.frombuffer(b"".join(data[p + 8 : p + 12] for p, _ in batch), dtype="<u4")
-        bad = np.flatnonzero(_masked_crcs(buf, starts, 8) != stored)
+def _check_lengths(buf: np.ndarray, starts: np.ndarray) -> int:
+    """Index of the first record whose length CRC is wrong (``len(starts)`` when none is)."""
+    for first in range(0, len(starts), _CRC_BATCH):
+        batch = starts[first : first + _CRC_BATCH]
+        bad = np.flatnonzero(_masked_crcs(buf, batch, 8) != _stored_crcs(buf, batch + 8))
         if len(bad):
             return first + int(bad[0])
-    return len(frames)
+    return len(starts)
 
 
-def _check_data(data: bytes, buf: np.ndarray, frames: list[tuple[int, int]]) -> set[int]:
-    """Indexes of the frames whose data CRC is wrong."""
-    by_length: dict[int, list[int]] = {}
-    for i, (_, length) in enumerate(frames):
-        by_length.setdefault(length, []).append(i)
+def _check_data(data: bytes, buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> set[int]:
+    """Indexes of the records whose data CRC is wrong, records of one length at a time."""
+    order = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[order]
+    edges = np.flatnonzero(np.diff(sorted_lengths)) + 1
     bad: set[int] = set()
-    for length, indexes in by_length.items():
-        if len(indexes) < 4 and length > 256:  # a few long records: byte by byte is cheaper
-            for i in indexes:
-                pos = frames[i][0] + HEADER
+    for group in np.split(order, edges) if len(order) else []:
+        length = int(lengths[group[0]])
+        if len(group) < 4 and length > 256:  # a few long records: byte by byte is cheaper
+            for i in group.tolist():
+                pos = int(starts[i]) + HEADER
                 stored = _unpack_crc(data, pos + length)[0]
                 if masked(crc32c(data[pos : pos + length])) != stored:
                     bad.add(i)
             continue
-        for first in range(0, len(indexes), _CRC_BATCH):
-            batch = indexes[first : first + _CRC_BATCH]
-            starts = np.fromiter((frames[i][0] + HEADER for i in batch), np.int64, len(batch))
-            stored = np.frombuffer(
-                b"".join(data[s + length : s + length + 4] for s in starts.tolist()), dtype="<u4"
-            )
-            wrong = np.flatnonzero(_masked_crcs(buf, starts, length) != stored)
-            bad.update(batch[int(k)] for k in wrong)
+        batch_size = max(1, min(_CRC_BATCH, _CRC_BATCH_BYTES // max(length, 1)))
+        for first in range(0, len(group), batch_size):
+            batch = group[first : first + batch_size]
+            at = starts[batch] + HEADER
+            wrong = np.flatnonzero(_masked_crcs(buf, at, length) != _stored_crcs(buf, at + length))
+            bad.update(batch[wrong].tolist())
     return bad
 
 
@@ -147,27 +157,30 @@ def split_records(data: bytes, base_offset: int, name: str) -> RecordBlock:
     buf = np.frombuffer(data, dtype=np.uint8)
     pos = 0
     while True:
-        frames, end = _frame(data, pos)
-        first_bad = _check_lengths(data, buf, frames)
-        good = frames[:first_bad]
-        bad_data = _check_data(data, buf, good)
-        for i, (start, length) in enumerate(good):
+        starts, lengths, end = _frame(data, pos)
+        first_bad = _check_lengths(buf, starts)
+        good_starts, good_lengths = starts[:first_bad], lengths[:first_bad]
+        bad_data = _check_data(data, buf, good_starts, good_lengths)
+        pairs = zip(good_starts.tolist(), good_lengths.tolist())
+        if not bad_data:
+            base = base_offset
+            block.records += [(base + p, data[p + HEADER : p + HEADER + n]) for p, n in pairs]
+        for i, (start, length) in enumerate(pairs if bad_data else ()):
             if i in bad_data:
                 block.problems.append(
                     f"{name}: the record at byte {base_offset + start} is damaged (its checksum"
                     " does not match) and was skipped."
                 )
             else:
-                block.records.append(
-                    (base_offset + start, data[start + HEADER : start + HEADER + length])
-                )
-        if first_bad == len(frames):
+                at = start + HEADER
+                block.records.append((base_offset + start, data[at : at + length]))
+        if first_bad == len(starts):
             if not _torn_length_damaged(data, end):
                 block.end_offset = base_offset + end
                 return block
             bad_at = end
         else:
-            bad_at = frames[first_bad][0]
+            bad_at = int(starts[first_bad])
         pos = _resync(data, bad_at)
         block.problems.append(
             f"{name}: the record at byte {base_offset + bad_at} has a damaged length; bytes"

@@ -43,6 +43,14 @@ class MainMenus:
         self._add(menu, "&Preferences…", w.open_preferences, keys)
         self._add(menu, "Open &home folder", w.open_home_folder)
         menu.addSeparator()
+        imports = menu.addMenu("&Import")
+        mlflow = self._add(imports, "&MLflow…", partial(w.open_import_dialog, "mlflow"))
+        mlflow.setStatusTip("Import an MLflow store (an mlruns folder or an mlflow.db file)")
+        tensorboard = self._add(
+            imports, "&TensorBoard…", partial(w.open_import_dialog, "tensorboard")
+        )
+        tensorboard.setStatusTip("Import TensorBoard event files (a log folder)")
+        menu.addSeparator()
         self._add(menu, "&Quit", w.close, QKeySequence("Ctrl+Q"))
 
     def _view_menu(self, menu: QMenu) -> None:

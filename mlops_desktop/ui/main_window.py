@@ -22,6 +22,7 @@ from mlops_desktop.core.runs import Experiment
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
+from mlops_desktop.ui.dialogs.import_history import ImportDialog, ImportKind
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.icons import app_icon, load_icon
@@ -190,6 +191,16 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_import_dialog(self, kind: ImportKind) -> ImportDialog:
+        """File > Import > MLflow… or TensorBoard…: the panes reload after an import."""
+        dialog = ImportDialog(
+            kind, self.services.imports, self.runner, self._window_state(), parent=self
+        )
+        dialog.imported.connect(self._on_imported)
+        dialog.openExperimentRequested.connect(self.navigator.show_experiment)
+        dialog.open()
+        return dialog
+
     def open_home_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.home)))
 
@@ -246,6 +257,11 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(row)
 
     def _on_new_runs(self, _ids: frozenset[str]) -> None:
+        self.refresh_counts()
+
+    def _on_imported(self, _outcome: object) -> None:
+        for pane in self.panes.values():
+            pane.refresh()
         self.refresh_counts()
 
     def _on_counts(self, experiments: list[Experiment]) -> None:

@@ -22,6 +22,13 @@ _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class ShowExperiment:
+    """The Experiments pane with one experiment chosen."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class ShowRun:
     """The Experiments pane with one run selected."""
 
@@ -70,7 +77,14 @@ class OpenHostsDialog:
 
 
 Request = (
-    ShowRun | ShowDataset | ShowModel | ShowJob | RegisterModel | OpenLaunchDialog | OpenHostsDialog
+    ShowExperiment
+    | ShowRun
+    | ShowDataset
+    | ShowModel
+    | ShowJob
+    | RegisterModel
+    | OpenLaunchDialog
+    | OpenHostsDialog
 )
 R = TypeVar("R")
 
@@ -115,6 +129,9 @@ class Navigator(QObject):
         return answer
 
     # --- the places, by name -------------------------------------------------------------
+    def show_experiment(self, name: str) -> None:
+        self.go(ShowExperiment(name))
+
     def show_run(self, run_id: str) -> None:
         self.go(ShowRun(run_id))
 

@@ -17,7 +17,7 @@ from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.list_sizing import content_width, fit_list_side
 from mlops_desktop.ui.live import IngestLoop
-from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowExperiment, ShowRun
 from mlops_desktop.ui.panes.experiments.brush_filter import BrushFilter
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
 from mlops_desktop.ui.panes.experiments.filter_completion import FilterCompleter
@@ -64,6 +64,7 @@ class ExperimentsPane(Pane):
         self._dirty_tabs: set[int] = set()
         self._all_runs: list[RunSummary] | None = None  # the experiment's runs, unfiltered
         self._pending_run: str | None = None  # show_run of a run not listed yet
+        self._pending_experiment: str | None = None  # show_experiment of one not listed yet
         self._shown_ids: list[str] = []  # the selection Detail, Charts and Compare show
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
@@ -177,6 +178,14 @@ class ExperimentsPane(Pane):
         else:
             self._load_runs()
 
+    def show_experiment(self, name: str) -> None:
+        """Choose the experiment ``name``; one not listed yet (just imported) is chosen when
+        the experiments are next loaded."""
+        self._pending_experiment = None
+        if not self.experiments_list.choose(name):
+            self._pending_experiment = name
+            self.loader.load_experiments()
+
     def is_loading(self) -> bool:
         return self.loader.is_loading()
 
@@ -203,6 +212,9 @@ class ExperimentsPane(Pane):
         self.stack.setCurrentWidget(self.hsplit if experiments else self.empty)
         self.experiments_list.set_experiments(experiments)  # may choose, which loads runs
         fit_list_side(self.hsplit, content_width(self.experiments_list))
+        pending = self._pending_experiment
+        if pending is not None and self.experiments_list.choose(pending):
+            self._pending_experiment = None
 
     def _on_experiments_failed(self, failure: Failure) -> None:
         self.events.show_status(f"Cannot read the catalog: {failure}", 10000)
@@ -358,6 +370,9 @@ def _create(context: PaneContext) -> ExperimentsPane:
         events=context.events,
     )
     context.navigator.serve(ShowRun, pane, lambda request: pane.show_run(request.run_id))
+    context.navigator.serve(
+        ShowExperiment, pane, lambda request: pane.show_experiment(request.name)
+    )
     return pane
 
 
