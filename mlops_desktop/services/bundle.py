@@ -17,6 +17,7 @@ from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.services.hardware import HardwareService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
+from mlops_desktop.services.palette_index import PaletteIndexService
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Services:
         jobs: launching and following runs on local GPUs, SSH hosts and Slurm; hosts.
         hardware: live hardware of every machine, mapped to runs, and its stored history.
         monitors: drift monitors of models and datasets, their windows and alerts.
+        palette: the names the command palette (Ctrl+K) finds.
     """
 
     home: Path
@@ -42,6 +44,7 @@ class Services:
     jobs: JobService
     hardware: HardwareService
     monitors: MonitorService
+    palette: PaletteIndexService
 
     @classmethod
     def open(
@@ -74,6 +77,7 @@ class Services:
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
+            palette=PaletteIndexService(catalog, home, jobs),
         )
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
 from mlops_desktop.ui.list_sizing import content_width, fit_list_side
 from mlops_desktop.ui.live import IngestLoop
-from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowExperiment, ShowRun
 from mlops_desktop.ui.panes.experiments.brush_filter import BrushFilter
 from mlops_desktop.ui.panes.experiments.experiment_list import ExperimentsList
 from mlops_desktop.ui.panes.experiments.filter_completion import FilterCompleter
@@ -358,6 +358,9 @@ def _create(context: PaneContext) -> ExperimentsPane:
         events=context.events,
     )
     context.navigator.serve(ShowRun, pane, lambda request: pane.show_run(request.run_id))
+    context.navigator.serve(
+        ShowExperiment, pane, lambda request: pane.experiments_list.choose(request.name)
+    )
     return pane
 
 
