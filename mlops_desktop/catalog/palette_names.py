@@ -81,7 +81,9 @@ def model_entries(s: Session) -> list[PaletteEntry]:
         entries.append(PaletteEntry(p.MODEL, name, newest, name))
         for number, archived in numbers:
             detail = f"{name} version {number}" + (" · archived" if archived else "")
-            entries.append(PaletteEntry(p.MODEL_VERSION, f"{name} v{number}", detail, name, str(number)))
+            entries.append(
+                PaletteEntry(p.MODEL_VERSION, f"{name} v{number}", detail, name, str(number))
+            )
     for name, alias, number in aliases:
         entries.append(
             PaletteEntry(p.MODEL_ALIAS, f"{name}@{alias}", f"→ v{number}", name, str(number))

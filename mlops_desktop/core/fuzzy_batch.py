@@ -120,7 +120,11 @@ class FuzzyIndex:
         return _Step(query, rows, best, fold, exact, gain)
 
     def rank(
-        self, query: str, limit: int, boosts: np.ndarray | None = None
+        self,
+        query: str,
+        limit: int,
+        boosts: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[tuple[int, int]]:
         """The ``limit`` best (row, score) for ``query``, best first.
 
@@ -129,8 +133,12 @@ class FuzzyIndex:
 
         Args:
             boosts: per row, 0 to 1023 (None: all 0).
+            allowed: per row, whether it may be returned (None: all).
         """
         rows, scores = self.scores(query)
+        if allowed is not None and len(rows):
+            keep = allowed[rows]
+            rows, scores = rows[keep], scores[keep]
         if not len(rows) or limit <= 0:
             return []
         key = scores.astype(np.int64) - NO_MATCH  # >= 0

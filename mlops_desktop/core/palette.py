@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from mlops_desktop.core.fuzzy import fuzzy_match
+from mlops_desktop.core.fuzzy_batch import MATCHED_CHARS, FuzzyIndex
+
+MAX_RECENT = 50
+
 RUN = "run"
 EXPERIMENT = "experiment"
 DATASET = "dataset"
@@ -73,3 +80,60 @@ def split_kind_prefix(query: str) -> tuple[tuple[str, ...] | None, str]:
         if lowered.startswith(prefix):
             return kinds, stripped[len(prefix) :].strip()
     return None, query.strip()
+
+
+@dataclass(frozen=True)
+class PaletteHit:
+    """One result: the entry, its score and the name's matched characters (to highlight)."""
+
+    entry: PaletteEntry
+    score: int
+    positions: tuple[int, ...]
+
+
+class PaletteSearch:
+    """Entries prepared for fuzzy search (built on a worker: 10,000 runs take a few 10s of ms).
+
+    Args:
+        entries: in the order an empty query lists them (after recent picks).
+    """
+
+    def __init__(self, entries: list[PaletteEntry]) -> None:
+        self.entries = entries
+        self._index = FuzzyIndex([e.name for e in entries])
+        self._rows = {e.identity: row for row, e in enumerate(entries)}
+        kinds = np.array([e.kind for e in entries], dtype=object)
+        self._kind_masks = {kind: kinds == kind for kind in KIND_LABELS}
+        self._boosts = np.zeros(len(entries), dtype=np.int64)
+        self._recent: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def set_recent(self, recent: list[str]) -> None:
+        """Identities of recent picks, the latest first: they come first among equal scores."""
+        if tuple(recent) == self._recent:
+            return
+        self._recent = tuple(recent)
+        self._boosts[:] = 0
+        for rank, identity in enumerate(recent[:MAX_RECENT]):
+            row = self._rows.get(identity)
+            if row is not None:
+                self._boosts[row] = MAX_RECENT - rank
+
+    def search(self, query: str, limit: int = 50) -> list[PaletteHit]:
+        """The best ``limit`` entries for ``query`` (a kind prefix such as ``>`` first
+        restricts the kinds), best first."""
+        kinds, text = split_kind_prefix(query)
+        allowed = None
+        if kinds is not None:
+            allowed = np.zeros(len(self.entries), dtype=bool)
+            for kind in kinds:
+                allowed |= self._kind_masks[kind]
+        hits = []
+        for row, score in self._index.rank(text, limit, self._boosts, allowed):
+            entry = self.entries[row]
+            match = fuzzy_match(text, entry.name[:MATCHED_CHARS]) if text else None
+            positions = match.positions if match is not None else ()
+            hits.append(PaletteHit(entry, score, positions))
+        return hits

@@ -72,6 +72,11 @@ class MainMenus:
 
     def _help_menu(self, menu: QMenu) -> None:
         w = self._window
+        palette = self._add(
+            menu, "&Command Palette…", w.open_command_palette, QKeySequence("Ctrl+K")
+        )
+        palette.setStatusTip("Find runs, experiments, datasets, models, hosts, monitors, actions")
+        self.palette_action = palette
         keys = self._add(
             menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1")
         )
