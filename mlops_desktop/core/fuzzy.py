@@ -8,7 +8,8 @@ Of all the ways they can, the best-scoring one counts:
   (:data:`BONUS_FIRST`), one after a separator such as ``-`` ``_`` ``.`` ``/`` or a space
   (:data:`BONUS_BOUNDARY`), an upper-case letter after a lower-case one or a digit after a
   letter (:data:`BONUS_CAMEL`); the query's first character counts its bonus twice;
-- a character right after the previous matched one scores :data:`BONUS_CONSECUTIVE`;
+- a character right after the previous matched one scores :data:`BONUS_CONSECUTIVE` (more
+  than a word start after a one-character gap nets, so "run" prefers "run-3" to "r-u-n");
 - skipping characters between two matched ones costs :data:`PENALTY_GAP_START` plus
   :data:`PENALTY_GAP_EXTENSION` per skipped character after the first;
 - a character typed in the same case as the name's scores :data:`BONUS_CASE`.
@@ -26,7 +27,7 @@ SCORE_MATCH = 16
 BONUS_FIRST = 10
 BONUS_BOUNDARY = 8
 BONUS_CAMEL = 7
-BONUS_CONSECUTIVE = 4
+BONUS_CONSECUTIVE = 6
 BONUS_CASE = 1
 FIRST_CHAR_MULTIPLIER = 2
 PENALTY_GAP_START = 3

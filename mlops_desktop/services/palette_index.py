@@ -13,6 +13,7 @@ from mlops_desktop.catalog import palette_names
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core import palette as p
 from mlops_desktop.core.compute import HostInfo
+from mlops_desktop.core.errors import HostError
 from mlops_desktop.core.palette import PaletteEntry
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.compute import JobService
@@ -44,7 +45,7 @@ class PaletteIndexService(CatalogService):
             return []
         try:
             hosts: list[HostInfo] = list(self._jobs.targets.inventory().list())
-        except (ImportError, OSError, ValueError) as exc:  # an unreadable ~/.ssh/config
+        except (ImportError, OSError, HostError) as exc:  # an unreadable hosts.json
             _log.info("Hosts left out of the palette: %s", exc)
             return []
         return [PaletteEntry(p.HOST, h.name, _host_detail(h), h.name) for h in hosts]
