@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -37,6 +37,7 @@ from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.navigation import Navigator
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
+PALETTE_KEYS = "Ctrl+K"
 RESULT_LIMIT = 50
 VISIBLE_ROWS = 12
 RECENT_FILE = "palette.ini"
@@ -122,6 +123,7 @@ class CommandPalette(QFrame):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus_changed)
+            app.installEventFilter(self)  # line edits take Ctrl+K (delete to the end) first
 
     # --- public --------------------------------------------------------------------------
     def open(self) -> None:
@@ -289,12 +291,23 @@ class CommandPalette(QFrame):
             self.hide()  # clicked or tabbed elsewhere: that widget keeps the focus
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self._is_palette_key(watched, event):
+            event.ignore()  # not the line edit's: the window's shortcut opens the palette
+            return True
         if watched is self._window and event.type() == QEvent.Type.Resize and self.isVisible():
             self._place()
         elif watched is self.edit and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             return self._on_key(event)
         return super().eventFilter(watched, event)
+
+    def _is_palette_key(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget):
+            return False
+        pressed = QKeySequence(event.keyCombination())
+        return pressed.matches(
+            QKeySequence(PALETTE_KEYS)
+        ) == QKeySequence.SequenceMatch.ExactMatch and (watched.window() is self._window)
 
     def _on_key(self, event: QKeyEvent) -> bool:
         key = event.key()
