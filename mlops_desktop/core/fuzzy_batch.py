@@ -81,6 +81,7 @@ class FuzzyIndex:
         """
         query = query.replace("\0", " ")
         if not query:
+            self._steps.clear()
             return np.arange(len(self.names)), np.zeros(len(self.names), dtype=np.int32)
         if len(query) > self._width or not self.names:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
