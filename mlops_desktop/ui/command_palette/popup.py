@@ -183,6 +183,8 @@ class CommandPalette(QFrame):
         self.hint.setText(HINT if rows or not self.edit.text() else "Nothing matches.")
         if rows:
             self._choose(0)
+        if self.isVisible():
+            self._place()
 
     def current_row(self) -> int:
         index = self.list.currentIndex()
@@ -248,7 +250,8 @@ class CommandPalette(QFrame):
         window = self._window
         width = min(720, max(320, window.width() - 80))
         row_height = self.list.sizeHintForRow(0) if self.model.rowCount() else 30
-        height = 8 + self.edit.sizeHint().height() + 6 + row_height * VISIBLE_ROWS + 6
+        shown = min(VISIBLE_ROWS, max(1, self.model.rowCount()))  # no empty rows below
+        height = 8 + self.edit.sizeHint().height() + 6 + row_height * shown + 6
         height += self.hint.sizeHint().height() + 8
         height = min(height, max(160, window.height() - 120))
         top = window.menuBar().height() + 24
