@@ -18,6 +18,7 @@ from mlops_desktop.services.hardware import HardwareService
 from mlops_desktop.services.importing import ImportService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
+from mlops_desktop.services.palette_index import PaletteIndexService
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Services:
         jobs: launching and following runs on local GPUs, SSH hosts and Slurm; hosts.
         hardware: live hardware of every machine, mapped to runs, and its stored history.
         monitors: drift monitors of models and datasets, their windows and alerts.
+        palette: the names the command palette (Ctrl+K) finds.
         imports: MLflow stores and TensorBoard logs brought into the catalog.
     """
 
@@ -44,6 +46,7 @@ class Services:
     jobs: JobService
     hardware: HardwareService
     monitors: MonitorService
+    palette: PaletteIndexService
 
     @classmethod
     def open(
@@ -76,6 +79,7 @@ class Services:
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
+            palette=PaletteIndexService(catalog, home, jobs),
         )
 
     @property

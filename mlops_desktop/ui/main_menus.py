@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from mlops_desktop.ui.command_palette.popup import PALETTE_KEYS
 from mlops_desktop.ui.dialogs.about import show_about, show_shortcuts
 
 if TYPE_CHECKING:
@@ -80,6 +81,11 @@ class MainMenus:
 
     def _help_menu(self, menu: QMenu) -> None:
         w = self._window
+        palette = self._add(
+            menu, "&Command Palette…", w.open_command_palette, QKeySequence(PALETTE_KEYS)
+        )
+        palette.setStatusTip("Find runs, experiments, datasets, models, hosts, monitors, actions")
+        self.palette_action = palette
         keys = self._add(
             menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1")
         )

@@ -22,6 +22,7 @@ from mlops_desktop.core.runs import Experiment
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
+from mlops_desktop.ui.command_palette import CommandPalette
 from mlops_desktop.ui.dialogs.import_history import ImportDialog, ImportKind
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
 from mlops_desktop.ui.failures import Failure
@@ -86,6 +87,9 @@ class MainWindow(QMainWindow):
         self.pane_specs: list[PaneSpec] = []
         self._build_panes()
         self.menus = MainMenus(self)
+        self.command_palette = CommandPalette(
+            self, services.palette, runner, self.navigator, home=self.home
+        )
         self._connect()
         self.theme.set_theme(settings.theme)
         self._restore_window_state()
@@ -144,6 +148,7 @@ class MainWindow(QMainWindow):
             self.ingest.ingested.connect(self.status.set_last_ingest)
             self.ingest.problem.connect(self.status.show_problem)
             self.ingest.newRuns.connect(self._on_new_runs)
+            self.ingest.newRuns.connect(self.command_palette.on_catalog_changed)
 
     # --- public actions ------------------------------------------------------------------
     def show_pane_at(self, row: int) -> None:
@@ -168,6 +173,11 @@ class MainWindow(QMainWindow):
         if self.ingest is not None:
             self.ingest.ingest_now()
         self.refresh_counts()
+
+    def open_command_palette(self) -> CommandPalette:
+        """Ctrl+K: find anything by name and go there."""
+        self.command_palette.open()
+        return self.command_palette
 
     def focus_filter(self) -> None:
         pane = self.current_pane()

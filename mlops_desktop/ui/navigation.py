@@ -36,6 +36,13 @@ class ShowRun:
 
 
 @dataclass(frozen=True)
+class ShowMonitor:
+    """The Monitors pane's Drift tab with one monitor selected."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class ShowDataset:
     """The Datasets pane with one dataset chosen, at ``version`` (None: the latest)."""
 
@@ -73,12 +80,15 @@ class OpenLaunchDialog:
 
 @dataclass(frozen=True)
 class OpenHostsDialog:
-    """The Jobs pane's host manager (Run > Hosts…)."""
+    """The Jobs pane's host manager (Run > Hosts…), with ``host`` selected if given."""
+
+    host: str = ""
 
 
 Request = (
-    ShowExperiment
-    | ShowRun
+    ShowRun
+    | ShowExperiment
+    | ShowMonitor
     | ShowDataset
     | ShowModel
     | ShowJob
@@ -129,11 +139,14 @@ class Navigator(QObject):
         return answer
 
     # --- the places, by name -------------------------------------------------------------
+    def show_run(self, run_id: str) -> None:
+        self.go(ShowRun(run_id))
+
     def show_experiment(self, name: str) -> None:
         self.go(ShowExperiment(name))
 
-    def show_run(self, run_id: str) -> None:
-        self.go(ShowRun(run_id))
+    def show_monitor(self, name: str) -> None:
+        self.go(ShowMonitor(name))
 
     def show_dataset(self, name: str, version: str | None = None) -> None:
         self.go(ShowDataset(name, version or None))
@@ -150,8 +163,8 @@ class Navigator(QObject):
     def open_launch_dialog(self) -> object | None:
         return self.go(OpenLaunchDialog())
 
-    def open_hosts_dialog(self) -> object | None:
-        return self.go(OpenHostsDialog())
+    def open_hosts_dialog(self, host: str = "") -> object | None:
+        return self.go(OpenHostsDialog(host))
 
 
 class AppEvents(QObject):

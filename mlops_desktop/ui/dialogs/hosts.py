@@ -102,6 +102,7 @@ class HostsDialog(QDialog):
         self.add_dialog: AddHostDialog | None = None
         self.message_box: QMessageBox | None = None
         self.loaded = False
+        self._pending_select: str | None = None
         self.table = ReadOnlyTable(HEADERS)
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
@@ -156,6 +157,10 @@ class HostsDialog(QDialog):
         return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
     def select(self, name: str) -> None:
+        """Select the host ``name`` (once the list is loaded, if it is not yet)."""
+        if not self.loaded:
+            self._pending_select = name
+            return
         for row in range(self.table.rowCount()):
             item = self.table.item(row, 0)
             if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
@@ -262,7 +267,8 @@ class HostsDialog(QDialog):
         self.slurm_note.setVisible(note is not None)
 
     def _on_hosts(self, hosts: list[HostInfo]) -> None:
-        chosen = self.selected_name()
+        chosen = self._pending_select or self.selected_name()
+        self._pending_select = None
         self.hosts = hosts
         self.loaded = True
         self.table.set_rows(

@@ -195,8 +195,11 @@ class JobsPane(Pane):
         dialog.open()
         return dialog
 
-    def open_hosts_dialog(self) -> HostsDialog:
+    def open_hosts_dialog(self, host: str = "") -> HostsDialog:
+        """The host manager, with ``host`` selected once listed (if given)."""
         dialog = HostsDialog(self._service, self._runner, parent=self)
+        if host:
+            dialog.select(host)
         self.hosts_dialog = dialog
         dialog.open()
         return dialog
@@ -348,7 +351,7 @@ def _create(context: PaneContext) -> JobsPane:
     navigator = context.navigator
     navigator.serve(ShowJob, pane, lambda request: pane.select_job(request.run_id))
     navigator.serve(OpenLaunchDialog, pane, lambda _request: pane.open_launch_dialog())
-    navigator.serve(OpenHostsDialog, pane, lambda _request: pane.open_hosts_dialog())
+    navigator.serve(OpenHostsDialog, pane, lambda request: pane.open_hosts_dialog(request.host))
     return pane
 
 

@@ -86,6 +86,7 @@ class DriftView(QWidget):
         self._events = events
         self.notified: set[int] = set()
         self._selecting = False
+        self._pending_select: str | None = None
         self.model = MonitorsTableModel(self)
         self.table = self._monitor_table()
         self.page = MonitorPage(source, runner, navigator, events)
@@ -198,6 +199,8 @@ class DriftView(QWidget):
         self.openAlertsChanged.emit(sum(m.open_alerts for m in monitors))
         self.check_all_button.setEnabled(bool(monitors))
         name = selected.name if selected is not None else _most_urgent(self.model.rows())
+        if self._pending_select is not None and self.model.row_of(self._pending_select) >= 0:
+            name, self._pending_select = self._pending_select, None
         if name:
             self.select_monitor(name, reload_page=selected is None or selected.name != name)
         self.monitorsShown.emit(n)
@@ -211,8 +214,10 @@ class DriftView(QWidget):
         return info if isinstance(info, MonitorInfo) else None
 
     def select_monitor(self, name: str, reload_page: bool = True) -> None:
+        """Select the monitor ``name``; one not listed yet is selected once it is."""
         row = self.model.row_of(name)
         if row < 0:
+            self._pending_select = name
             return
         info = self.model.row_at(row)
         self._selecting = True

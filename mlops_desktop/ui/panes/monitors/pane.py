@@ -14,7 +14,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
-from mlops_desktop.ui.navigation import AppEvents, Navigator
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowMonitor
 from mlops_desktop.ui.panes.monitors.drift import DriftView
 from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.panes.monitors.hardware import HardwareView
@@ -55,6 +55,12 @@ class MonitorsPane(Pane):
         self._idle_notes: dict[str, str] = {}
         self.events.themeChanged.connect(self._on_theme_changed)
         self.hardware.updatesShown.connect(self._check_idle)
+
+    def show_monitor(self, name: str) -> None:
+        """The Drift tab with the monitor ``name`` selected (once listed)."""
+        if self.drift is not None:
+            self.tabs.setCurrentWidget(self.drift)
+            self.drift.select_monitor(name)
 
     def _on_theme_changed(self, _dark: bool) -> None:
         self.hardware.redraw_all()
@@ -130,13 +136,15 @@ def _create(context: PaneContext) -> MonitorsPane:
 
     apply_settings()
     context.events.settingsChanged.connect(apply_settings)
-    return MonitorsPane(
+    pane = MonitorsPane(
         context.services.hardware,
         context.runner,
         navigator=context.navigator,
         events=context.events,
         drift=context.services.monitors,
     )
+    context.navigator.serve(ShowMonitor, pane, lambda request: pane.show_monitor(request.name))
+    return pane
 
 
 register_pane("Monitors", "monitors", 40, _create)
