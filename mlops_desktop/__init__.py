@@ -23,7 +23,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
-    from mlops_desktop.model_loading import load_model
     from mlops_desktop.tracking import (
         Experiment,
         Run,
