@@ -26,7 +26,6 @@ import os
 import socket
 import struct
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,13 +86,15 @@ def instance_address(home: Path, catalog_option: str | None = None) -> str:
     and a ``--catalog`` URL given on the command line (None: the home's own catalog).
 
     The socket lives in ``$XDG_RUNTIME_DIR`` (private to the user) when there is one, else in
-    the temp folder; the name carries the user id, so two users never meet there.
+    ``$TMPDIR`` or ``/tmp``; the name carries the user id, and a socket of another user is
+    never talked to (its owner is checked with ``SO_PEERCRED``).
     """
     key = f"{os.path.realpath(home)}\n{catalog_option or ''}"
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
     uid = os.getuid() if hasattr(os, "getuid") else 0
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    folder = runtime if runtime and os.path.isdir(runtime) else tempfile.gettempdir()
+    folder = runtime if runtime and os.path.isdir(runtime) else os.environ.get("TMPDIR") or "/tmp"
+
     return os.path.join(folder, f"mlops-desktop-{uid}-{digest}")
 
 
