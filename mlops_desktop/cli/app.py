@@ -8,8 +8,8 @@ import sys
 
 from mlops_desktop.cli.commands import Arg, Commands
 from mlops_desktop.cli.exit_codes import ExitCode
-from mlops_desktop.cli.gui_start import GUI_OPTIONS, request_from
 from mlops_desktop.cli.output import dumps
+from mlops_desktop.entry import GUI_OPTIONS, request_from
 from mlops_desktop.single_instance import instance_address
 
 APP = Commands()

@@ -127,7 +127,7 @@ def test_second_start_hands_over_and_the_first_shows_the_run(
 
     # The hand-over path imports neither the catalog nor Qt, and shows the pane asked for.
     script = (
-        "import json, sys; from mlops_desktop.cli import main; "
+        "import json, sys; from mlops_desktop.entry import main; "
         f"code = main(['--home', {str(home)!r}, 'gui', '--pane', 'Jobs']); "
         f"print(json.dumps([code, [m for m in {HEAVY_MODULES!r} if m in sys.modules]]))"
     )

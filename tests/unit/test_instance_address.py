@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_desktop.cli.gui_start import hand_over_early, parse_gui_start
+from mlops_desktop.entry import hand_over_early, parse_gui_start
 from mlops_desktop.single_instance import (
     ShowRequest,
     StartClaim,

@@ -1,9 +1,10 @@
-"""The ``gui`` command's options, and the early hand-over to an app already running.
+"""The ``mlops-desktop`` console script's entry point, and the ``gui`` command's options.
 
-:func:`hand_over_early` runs before the rest of the command line is imported: when the command
-opens the app and an app already runs on the same home, it hands the request over and the
-process exits, having imported only the standard library (see
-:mod:`mlops_desktop.single_instance`). Standard library imports only, here.
+:func:`main` first tries :func:`hand_over_early`: when the command opens the app and an app
+already runs on the same home, it hands the request over and the process exits, having imported
+only the standard library (see :mod:`mlops_desktop.single_instance`); otherwise it runs the
+command line (:func:`mlops_desktop.cli.main`), imported only then. Standard library imports
+only, here.
 """
 
 from __future__ import annotations
@@ -91,3 +92,14 @@ def hand_over_early(argv: Sequence[str]) -> int | None:
         _log.exception("The check for a running app failed; starting a new one")
         return None
     return 0 if claim is None else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mlops-desktop`` and ``python -m mlops_desktop``; the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    handed_over = hand_over_early(args)
+    if handed_over is not None:
+        return handed_over
+    from mlops_desktop.cli import main as run_command_line
+
+    return run_command_line(args)
