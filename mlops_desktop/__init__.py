@@ -13,68 +13,85 @@ MLflow's module-level functions work too (``import mlops_desktop as mlflow``):
 ``log_figure``, ``log_image``, ``log_table``, ``log_input``, ``active_run``,
 ``last_active_run``, ``end_run``, ``get_tracking_uri``/``set_tracking_uri``,
 ``get_experiment_by_name``, ``get_artifact_uri``, ``autolog``, ``log_model`` and
-``load_model`` (the latter imported on first use, as it needs the catalog).
+``load_model``; and ``mlflow.sklearn``, ``mlflow.pytorch`` and ``mlflow.models``.
 
-It imports only :mod:`mlops_desktop.tracking` (standard library only), so it can be shipped
-to SSH hosts and Slurm nodes without the app's dependencies.
+Every name is imported on first use: ``import mlops_desktop`` (which every ``mlops-desktop``
+command does first) costs nothing until a name is used, so a second start of the app hands
+over to the first quickly. The tracking names come from :mod:`mlops_desktop.tracking`
+(standard library only), so scripts can run on SSH hosts and Slurm nodes without the app's
+dependencies; ``load_model`` needs the catalog.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.tracking import (
-    Experiment,
-    Run,
-    UnknownDatasetError,
-    active_run,
-    create_experiment,
-    end_run,
-    get_artifact_uri,
-    get_experiment,
-    get_experiment_by_name,
-    get_tracking_uri,
-    last_active_run,
-    log_artifact,
-    log_artifacts,
-    log_dict,
-    log_figure,
-    log_image,
-    log_input,
-    log_metric,
-    log_metrics,
-    log_model,
-    log_param,
-    log_params,
-    log_table,
-    log_text,
-    set_experiment,
-    set_tag,
-    set_tags,
-    set_tracking_uri,
-    start_run,
-)
-from mlops_desktop.tracking.autolog import autolog
-from mlops_desktop.tracking.datasets_manifest import dataset_path
-from mlops_desktop.tracking.predictions import log_predictions
+if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
+    from mlops_desktop.tracking import (
+        Experiment,
+        Run,
+        UnknownDatasetError,
+        active_run,
+        create_experiment,
+        end_run,
+        get_artifact_uri,
+        get_experiment,
+        get_experiment_by_name,
+        get_tracking_uri,
+        last_active_run,
+        log_artifact,
+        log_artifacts,
+        log_dict,
+        log_figure,
+        log_image,
+        log_input,
+        log_metric,
+        log_metrics,
+        log_model,
+        log_param,
+        log_params,
+        log_table,
+        log_text,
+        set_experiment,
+        set_tag,
+        set_tags,
+        set_tracking_uri,
+        start_run,
+    )
+    from mlops_desktop.tracking.autolog import autolog
+    from mlops_desktop.tracking.datasets_manifest import dataset_path
+    from mlops_desktop.tracking.predictions import log_predictions
 
 __version__ = "0.1.0"
 
+_HOME_OF = {
+    "autolog": "mlops_desktop.tracking.autolog",
+    "dataset_path": "mlops_desktop.tracking.datasets_manifest",
+    "log_predictions": "mlops_desktop.tracking.predictions",
+    # needs the catalog; by name, so the layers below that import this package stay clear
+    "load_model": "mlops_desktop.model_loading",
+}
+"""Where each public name lives when it is not in :mod:`mlops_desktop.tracking`."""
 
 _SUBMODULES = frozenset({"sklearn", "pytorch", "models"})  # mlflow.sklearn.log_model(...)
 
 
 def __getattr__(name: str) -> Any:
-    """``load_model`` needs the catalog: imported on first use, so ``import mlops_desktop``
-    stays standard library only. ``sklearn``, ``pytorch`` and ``models`` are imported on
-    first use too, so ``mlflow.sklearn.log_model`` works after ``import mlops_desktop as
-    mlflow`` alone, as it does after ``import mlflow``."""
-    if name == "load_model":  # through importlib: the layering contract sees no import
-        return importlib.import_module(f"{__name__}.model_loading").load_model
+    """The public names and MLflow's submodules (``mlflow.sklearn``...), imported on first
+    use."""
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")
+    if name not in __all__ or name == "__version__":
+        raise AttributeError(f"module 'mlops_desktop' has no attribute {name!r}")
+    module = importlib.import_module(_HOME_OF.get(name, "mlops_desktop.tracking"))
+    value = getattr(module, name)
+    globals()[name] = value  # the next use is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -1,5 +1,5 @@
 """``python -m mlops_desktop``: the same as the ``mlops-desktop`` command."""
 
-from mlops_desktop.cli import main
+from mlops_desktop.entry import main
 
 raise SystemExit(main())

@@ -9,17 +9,31 @@ import sys
 from mlops_desktop.cli.commands import Arg, Commands
 from mlops_desktop.cli.exit_codes import ExitCode
 from mlops_desktop.cli.output import dumps
+from mlops_desktop.entry import GUI_OPTIONS, request_from
+from mlops_desktop.single_instance import instance_address
 
 APP = Commands()
 LIVE_STOP_GRACE_S = 10
 
 
-@APP.handler("gui", help="open the app (the default)")
+@APP.handler(
+    "gui",
+    help="open the app (the default); when it already runs on this home, bring its window "
+    "forward and show what is asked there",
+    arguments=tuple(Arg(*flags, **options) for flags, options in GUI_OPTIONS),
+)
 def open_app(args: argparse.Namespace) -> int:
     """Open the desktop app on ``--home`` and ``--catalog``; its exit status."""
     from mlops_desktop.ui.app import run_gui  # Qt loads only for the app
 
-    return run_gui(args.home, args.catalog, sys.argv, settings=args.settings)
+    return run_gui(
+        args.home,
+        args.catalog,
+        sys.argv,
+        settings=args.settings,
+        request=request_from(args),
+        address=instance_address(args.home, getattr(args, "catalog_option", None)),
+    )
 
 
 @APP.handler(

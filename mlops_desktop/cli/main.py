@@ -99,6 +99,7 @@ def run_command(args: argparse.Namespace) -> int:
     """
     try:
         args.settings = _load_settings(args.home)
+        args.catalog_option = args.catalog  # as given: the GUI's one-app-per-home key
         args.catalog = _catalog_url(args.settings, args.catalog)
         status: int = args.handler(args)
         return status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Sequence
@@ -14,9 +15,17 @@ from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
+from mlops_desktop.single_instance import (
+    InstanceNotAnswering,
+    ShowRequest,
+    StartClaim,
+    claim_or_hand_over,
+    instance_address,
+)
 from mlops_desktop.ui.failures import FailureReporter
 from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.icons import app_icon
+from mlops_desktop.ui.instance_server import InstanceServer, show_request
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.tasks import TaskRunner
@@ -24,6 +33,7 @@ from mlops_desktop.ui.tasks import TaskRunner
 APP_DISPLAY_NAME = "MLOps Desktop"
 ORGANIZATION = "mlops-desktop"
 _PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*@")
+_log = logging.getLogger(__name__)
 
 
 def describe_catalog(home: Path, catalog_url: str | None) -> str:
@@ -100,22 +110,55 @@ def _application(argv: Sequence[str]) -> QApplication:
 
 
 def run_gui(
-    home: Path, catalog_url: str | None, argv: Sequence[str], settings: Settings | None = None
+    home: Path,
+    catalog_url: str | None,
+    argv: Sequence[str],
+    settings: Settings | None = None,
+    request: ShowRequest | None = None,
+    address: str | None = None,
 ) -> int:
     """Open the app on ``home`` and run it until the window closes; returns the exit status.
 
+    When the app already runs on ``home``, hand ``request`` over to it and return 0 at once.
+
     Args:
         settings: the home's settings when already loaded (None: load them).
+        request: what to show once the window is up (a run, a model, a pane).
+        address: where the app of this home listens (None: derived from home and catalog).
     """
+    request = request or ShowRequest()
+    claim = _claim(address or instance_address(home, catalog_url), request)
+    if claim is None:
+        return 0
     app = _application(argv)
     setup_logging(home)
     log_env_summary()
+    server = InstanceServer(app)
+    server.listen(claim)  # releases the claim; without a server the app runs on alone
     reporter = FailureReporter(app)
     reporter.install()
     try:
-        return _run_window(app, home, catalog_url, settings or Settings.load(home), reporter)
+        return _run_window(
+            app, home, catalog_url, settings or Settings.load(home), reporter, server, request
+        )
     finally:
         reporter.uninstall()
+        server.close()
+
+
+def _claim(address: str, request: ShowRequest) -> StartClaim | None:
+    """This start's claim on its home; None when a running app took ``request``.
+
+    Raises:
+        InstanceNotAnswering: an app runs on this home but does not answer.
+    """
+    try:
+        return claim_or_hand_over(address, request)
+    except InstanceNotAnswering:
+        raise
+    except Exception:  # the single-instance layer never keeps the app from starting
+        _log.exception("The check for a running app failed; starting a new one")
+        return StartClaim(address, None)
 
 
 def _run_window(
@@ -124,6 +167,8 @@ def _run_window(
     catalog_url: str | None,
     settings: Settings,
     reporter: FailureReporter,
+    server: InstanceServer,
+    request: ShowRequest,
 ) -> int:
     url = catalog_url or settings.catalog_url or None
     try:
@@ -134,6 +179,9 @@ def _run_window(
     try:
         window = build_main_window(services, settings, url, reporter=reporter)
         window.show()
+        server.requestReceived.connect(lambda asked: show_request(window, asked))
+        if request != ShowRequest():
+            show_request(window, request)
         code = app.exec()
         window.shutdown()
         return int(code)

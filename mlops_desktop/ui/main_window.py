@@ -34,9 +34,9 @@ from mlops_desktop.ui.panes.registry import Pane, PaneContext, PaneSpec, discove
 from mlops_desktop.ui.status_bar import AppStatusBar
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.theme import ThemeController
+from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, WindowStateKeeper
 
 DEFAULT_SIZE = QSize(1280, 800)
-WINDOW_STATE_FILE = "window.ini"
 
 
 def _list_experiments(service: ExperimentService, *, state: TaskState) -> list[Experiment]:
@@ -92,9 +92,13 @@ class MainWindow(QMainWindow):
         )
         self._connect()
         self.theme.set_theme(settings.theme)
-        self._restore_window_state()
         if self.nav.count():
             self.nav.setCurrentRow(0)
+        self.window_state = WindowStateKeeper(
+            self, self.panes, self.home / WINDOW_STATE_FILE, self.current_pane_name, self.show_pane
+        )
+        self.window_state.restore()
+        self.nav.currentRowChanged.connect(self.window_state.schedule_save)
         if settings.problems:  # the first on the bar, all of them in its tooltip and the log
             self.status.show_problem("\n".join(settings.problems))
         self.refresh_counts()
@@ -166,6 +170,20 @@ class MainWindow(QMainWindow):
         widget = self.stack.currentWidget()
         return widget if isinstance(widget, Pane) else None
 
+    def current_pane_name(self) -> str | None:
+        pane = self.current_pane()
+        return next((name for name, shown in self.panes.items() if shown is pane), None)
+
+    def bring_forward(self) -> None:
+        """Show the window in front, un-minimized, with the keyboard focus (a second start of
+        the app asked for it); the taskbar entry asks for attention where focus is refused."""
+        if self.isMinimized():
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        QApplication.alert(self)
+
     def refresh_current(self) -> None:
         pane = self.current_pane()
         if pane is not None:
@@ -204,7 +222,11 @@ class MainWindow(QMainWindow):
     def open_import_dialog(self, kind: ImportKind) -> ImportDialog:
         """File > Import > MLflow… or TensorBoard…: the panes reload after an import."""
         dialog = ImportDialog(
-            kind, self.services.imports, self.runner, self._window_state(), parent=self
+            kind,
+            self.services.imports,
+            self.runner,
+            QSettings(str(self.home / WINDOW_STATE_FILE), QSettings.Format.IniFormat),
+            parent=self,
         )
         dialog.imported.connect(self._on_imported)
         dialog.openExperimentRequested.connect(self.navigator.show_experiment)
@@ -299,27 +321,9 @@ class MainWindow(QMainWindow):
             self.status.show_problem(f"Cannot save settings in {self.home}: {exc.strerror}")
 
     # --- window state --------------------------------------------------------------------
-    def _window_state(self) -> QSettings:
-        return QSettings(str(self.home / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
-
-    def _restore_window_state(self) -> None:
-        state = self._window_state()
-        geometry = state.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
-        for name, pane in self.panes.items():
-            saved = state.value(f"panes/{name}")
-            if saved is not None:
-                pane.restore_state(str(saved))
-
     def save_window_state(self) -> None:
-        state = self._window_state()
-        state.setValue("geometry", self.saveGeometry())
-        for name, pane in self.panes.items():
-            saved = pane.save_state()
-            if saved is not None:
-                state.setValue(f"panes/{name}", saved)
-        state.sync()
+        """Write the geometry, splitters, shown pane and selections to ``HOME/window.ini``."""
+        self.window_state.save()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_window_state()

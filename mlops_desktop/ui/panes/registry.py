@@ -13,9 +13,9 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from mlops_desktop.ui.navigation import AppEvents, Navigator
@@ -34,7 +34,13 @@ class Pane(QWidget):
         navigator: where the pane asks to show another pane's place (a fresh one, serving
             nothing, when the pane runs without a main window).
         events: theme and settings changes, and the way to the status bar.
+
+    Signals:
+        selectionChanged(): what :meth:`selection_state` returns may have changed (the window
+            saves its state a moment later).
     """
+
+    selectionChanged = Signal()
 
     def __init__(
         self,
@@ -76,6 +82,14 @@ class Pane(QWidget):
         if len(parts) == len(splitters):
             for splitter, part in zip(splitters, parts):
                 splitter.restoreState(QByteArray.fromBase64(part.encode()))
+
+    def selection_state(self) -> dict[str, Any]:
+        """What is chosen in the pane (plain JSON values), to choose again next time."""
+        return {}
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        """Choose again what :meth:`selection_state` returned; what no longer exists (or a
+        value of the wrong type) is passed over quietly."""
 
 
 @dataclass

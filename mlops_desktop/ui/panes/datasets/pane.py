@@ -8,6 +8,7 @@ banner that offers to record a new version. Dropping a file or folder opens the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
@@ -133,6 +134,7 @@ class DatasetsPane(Pane):
         self.detail.recordRequested.connect(self._on_record_requested)
         self.detail.restoreRequested.connect(self._on_restore_requested)
         self.detail.runActivated.connect(self._on_run_activated)
+        self.detail.versionShown.connect(lambda _name, _version: self.selectionChanged.emit())
         self.refresh()
 
     # --- public (main window) ------------------------------------------------------------
@@ -186,6 +188,15 @@ class DatasetsPane(Pane):
 
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split]
+
+    def selection_state(self) -> dict[str, Any]:
+        version = self.detail.current_version()
+        return {"dataset": self.detail.name, "version": version.version if version else None}
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        name, version = state.get("dataset"), state.get("version")
+        if isinstance(name, str) and name:
+            self.select_dataset(name, version if isinstance(version, str) else None)
 
     def shutdown(self) -> None:
         self.check_timer.stop()

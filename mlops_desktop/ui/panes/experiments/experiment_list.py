@@ -43,6 +43,7 @@ class ExperimentsList(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self._experiments: list[Experiment] = []
         self._chosen: object = _NOTHING
+        self._preferred: str | None = None  # chosen at the first listing, when listed
         self._trash_count = 0
         self.currentItemChanged.connect(self._on_current_item_changed)
 
@@ -88,7 +89,7 @@ class ExperimentsList(QTreeWidget):
                 item.setTextAlignment(1, align)
                 item.setToolTip(0, exp.name)
                 self.addTopLevelItem(item)
-                if exp.name == before:
+                if exp.name == before or (before is _NOTHING and exp.name == self._preferred):
                     chosen = item
             trash = self._add_trash_item()
             self.setCurrentItem(trash if before is _TRASH_CHOSEN else chosen)
@@ -140,6 +141,10 @@ class ExperimentsList(QTreeWidget):
             if item is not None and item.text(1) != f"{count:,}":
                 item.setText(1, f"{count:,}")
         return True
+
+    def prefer(self, name: str | None) -> None:
+        """Choose ``name`` at the first listing instead of "All experiments" (when listed)."""
+        self._preferred = name
 
     def choose(self, name: str | None) -> bool:
         """Choose an experiment by name (None: all); returns False when it is not listed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
@@ -66,6 +67,7 @@ class ExperimentsPane(Pane):
         self._pending_run: str | None = None  # show_run of a run not listed yet
         self._pending_experiment: str | None = None  # show_experiment of one not listed yet
         self._shown_ids: list[str] = []  # the selection Detail, Charts and Compare show
+        self._restored_runs: list[str] = []  # runs selected last session, chosen once listed
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
         self._connect(ingest)
@@ -192,6 +194,25 @@ class ExperimentsPane(Pane):
     def layout_splitters(self) -> list[QSplitter]:
         return [self.hsplit, self.vsplit]
 
+    def selection_state(self) -> dict[str, Any]:
+        return {
+            "experiment": self.experiments_list.current_experiment(),
+            "runs": list(self._shown_ids),
+            "tab": self.tabs.currentIndex(),
+        }
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        experiment, runs, tab = state.get("experiment"), state.get("runs"), state.get("tab")
+        if isinstance(experiment, str) and experiment:
+            if self._experiments_loaded:
+                self.experiments_list.choose(experiment)
+            else:
+                self.experiments_list.prefer(experiment)
+        if isinstance(runs, list):
+            self._restored_runs = [run for run in runs if isinstance(run, str)]
+        if type(tab) is int and 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
     def shutdown(self) -> None:
         self._selection_timer.stop()
         self.detail.shutdown()
@@ -237,6 +258,11 @@ class ExperimentsPane(Pane):
         elif compare_may_lag and self.table.selected_runs() != self.compare.runs:
             self._dirty_tabs.add(COMPARE_TAB)
             self._on_tab_changed(self.tabs.currentIndex())
+        restored, self._restored_runs = self._restored_runs, []
+        listed = [run_id for run_id in restored if self.model.row_of(run_id) is not None]
+        if listed and not self.table.selected_runs():
+            self.table.select_run_ids(listed)
+            self._greeted = True
         if self._pending_run is not None and self.model.row_of(self._pending_run) is not None:
             self.table.select_run_ids([self._pending_run])
             self._pending_run = None
@@ -313,8 +339,10 @@ class ExperimentsPane(Pane):
             self.detail.show_message()
         self._dirty_tabs = {CHARTS_TAB, COMPARE_TAB}
         self._on_tab_changed(self.tabs.currentIndex())
+        self.selectionChanged.emit()
 
     def _on_tab_changed(self, index: int) -> None:
+        self.selectionChanged.emit()
         if index not in self._dirty_tabs:
             return
         self._dirty_tabs.discard(index)

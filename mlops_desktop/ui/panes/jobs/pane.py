@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
@@ -151,6 +152,7 @@ class JobsPane(Pane):
         self.loop.problem.connect(self._show_status)
         self.filter_combo.currentIndexChanged.connect(self._on_filter_changed)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.view.selectionModel().selectionChanged.connect(self.selectionChanged)
         self.view.doubleClicked.connect(self._on_double_clicked)
 
     def _tool(self, text: str, tip: str, slot: Callable[[], object]) -> QAction:
@@ -233,6 +235,15 @@ class JobsPane(Pane):
 
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split]
+
+    def selection_state(self) -> dict[str, Any]:
+        job = self.selected_job()
+        return {"run": job.run_id if job else None}
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        run_id = state.get("run")
+        if isinstance(run_id, str) and run_id and not self.select_job(run_id):
+            self._select_when_listed = run_id  # when the jobs are listed, if it is still there
 
     # --- internals -----------------------------------------------------------------------
     def _start_cancel(self, run_id: str) -> None:

@@ -7,6 +7,7 @@ Every service call goes through the TaskRunner (list here; versions, cards and c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import (
@@ -158,6 +159,15 @@ class ModelsPane(Pane):
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split]
 
+    def selection_state(self) -> dict[str, Any]:
+        version = self.detail.current_version()
+        return {"model": self.detail.name, "version": version.version if version else None}
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        name, version = state.get("model"), state.get("version")
+        if isinstance(name, str) and name:
+            self.select_model(name, version if type(version) is int else None)
+
     # --- slots ---------------------------------------------------------------------------
     def _on_models(self, models: list[ModelSummary]) -> None:
         self.loaded = True
@@ -186,6 +196,7 @@ class ModelsPane(Pane):
     def _on_version_chosen(self, _version: ModelVersion | None) -> None:
         self.model_actions.update_enabled()
         self.remove_alias_button.setEnabled(self.model_actions.remove_alias_menu.isEnabled())
+        self.selectionChanged.emit()
 
     def _on_changed(self, name: str, version: int) -> None:
         self._pending = (name, version or None)
