@@ -93,17 +93,23 @@ class ThemeController(QObject):
         if isinstance(app, QApplication):
             palette = dark_palette() if dark else app.style().standardPalette()
             app.setPalette(palette)
-            apply_chart_colors(palette)
+            # The first time (a new window) only views made from now on need the colours:
+            # walking every widget of the process then is wasted work, and in a test process
+            # it walks the leftovers of earlier windows too.
+            apply_chart_colors(palette, existing=self._dark is not None and dark != self._dark)
         if dark != self._dark:
             self._dark = dark
             self.themeChanged.emit(dark)
 
 
-def apply_chart_colors(palette: QPalette) -> None:
-    """Give new and existing pyqtgraph views the palette's background and text colours."""
+def apply_chart_colors(palette: QPalette, existing: bool = True) -> None:
+    """Give new pyqtgraph views (and with ``existing``, those already made) the palette's
+    background and text colours."""
     background = palette.color(QPalette.ColorRole.Base)
     foreground = palette.color(QPalette.ColorRole.Text)
     pg.setConfigOptions(background=background, foreground=foreground)
+    if not existing:
+        return
     for widget in QApplication.allWidgets():
         if isinstance(widget, pg.GraphicsView):
             widget.setBackground(background)
