@@ -104,7 +104,9 @@ def test_the_gui_gets_the_settings_the_command_loaded(
     (temp_home / "settings.json").write_text('{"ingest_interval_s": "2"}')
     opened: list[Settings] = []
 
-    def run_gui(home: Path, url: str | None, argv: list[str], settings: Settings) -> int:
+    def run_gui(
+        home: Path, url: str | None, argv: list[str], settings: Settings, **_options: object
+    ) -> int:
         opened.append(settings)
         return 0
 

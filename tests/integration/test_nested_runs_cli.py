@@ -66,6 +66,7 @@ def test_a_running_child_keeps_its_parent_out_of_the_trash(
     parent = mlops.start_run(experiment="cv", run_name="outer", capture_env=False)
     child = mlops.start_run(run_name="inner", nested=True, capture_env=False)
     parent.end()  # ended, but its child still runs
+    child.flush()  # its start is in the spool for the command's ingest to see
     try:
         assert main(["runs", "delete", parent.id]) == 2
         err = capsys.readouterr().err

@@ -71,7 +71,9 @@ def test_get_run_by_prefix_and_detail(temp_home: Path, service: ExperimentServic
     assert run.summary.id == b.run_id and run.metric_counts == {"loss": 2}
     assert run.git is not None and run.git.commit == "c0ffee" and run.git.dirty
     assert run.env == {"python": "3.11"} and run.log_path == str(log)
-    assert run.datasets == [{"name": "digits", "version": "v2", "path": None}]
+    # digits is not registered here: the use is kept without a version, and flagged
+    assert run.datasets == [{"name": "digits", "version": None, "path": None}]
+    assert "digits" in run.summary.tags["mlops.input.digits.unresolved"]
     (art,) = run.artifacts
     assert art.path.endswith("artifacts/sha256/ab/" + "ab" * 32) and art.size == 10
     assert service.get_run(b.run_id).summary.name == "x"
