@@ -133,6 +133,10 @@ def _run_window(
         return 1
     try:
         window = build_main_window(services, settings, url, reporter=reporter)
+        # The window may live on hidden in the tray (and a dialog be the last one shown):
+        # the app quits when the window closes for good, not when no window is shown.
+        app.setQuitOnLastWindowClosed(False)
+        window.closed.connect(app.quit)
         window.show()
         code = app.exec()
         window.shutdown()

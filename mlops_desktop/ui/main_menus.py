@@ -43,7 +43,7 @@ class MainMenus:
         self._add(menu, "&Preferences…", w.open_preferences, keys)
         self._add(menu, "Open &home folder", w.open_home_folder)
         menu.addSeparator()
-        self._add(menu, "&Quit", w.close, QKeySequence("Ctrl+Q"))
+        self._add(menu, "&Quit", w.quit_app, QKeySequence("Ctrl+Q"))
 
     def _view_menu(self, menu: QMenu) -> None:
         w = self._window

@@ -14,7 +14,8 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
-from mlops_desktop.ui.navigation import AppEvents, Navigator
+from mlops_desktop.services.notifications import gpu_idle_notice
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowMonitor
 from mlops_desktop.ui.panes.monitors.drift import DriftView
 from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.panes.monitors.hardware import HardwareView
@@ -73,9 +74,10 @@ class MonitorsPane(Pane):
         notes = {run: self._idle_note(idle) for run, idle in self._source.idle_runs().items()}
         if notes == self._idle_notes:
             return
-        for run, note in notes.items():
-            if run not in self._idle_notes:
-                self.events.notify("GPUs idle", note)
+        told = self._idle_notes
+        self.events.post_notices(
+            [gpu_idle_notice(run, note) for run, note in notes.items() if run not in told]
+        )
         self._idle_notes = notes
         self.events.idleRunsChanged.emit(dict(notes))
 
@@ -89,6 +91,13 @@ class MonitorsPane(Pane):
             f"Run {who} has kept GPU {gpus} on {idle.host} under {IDLE_UTIL_PERCENT:.0f} % "
             f"since {since}: is it stuck, or waiting on data?"
         )
+
+    def show_monitor(self, name: str) -> None:
+        """The Drift tab with the monitor ``name`` selected (nothing without a Drift tab)."""
+        if self.drift is None:
+            return
+        self.tabs.setCurrentWidget(self.drift)
+        self.drift.select_monitor(name)
 
     def start_live(self) -> None:
         """Start watching every machine (the app calls it at start)."""
@@ -130,13 +139,15 @@ def _create(context: PaneContext) -> MonitorsPane:
 
     apply_settings()
     context.events.settingsChanged.connect(apply_settings)
-    return MonitorsPane(
+    pane = MonitorsPane(
         context.services.hardware,
         context.runner,
         navigator=context.navigator,
         events=context.events,
         drift=context.services.monitors,
     )
+    context.navigator.serve(ShowMonitor, pane, lambda request: pane.show_monitor(request.name))
+    return pane
 
 
 register_pane("Monitors", "monitors", 40, _create)
