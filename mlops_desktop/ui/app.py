@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtDBus import QDBusConnection
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlops_desktop.app_log import log_env_summary, setup_logging
@@ -54,6 +55,8 @@ def build_main_window(
     catalog_url: str | None = None,
     start_ingest: bool = True,
     reporter: FailureReporter | None = None,
+    tray_available: bool | None = None,
+    notification_bus: QDBusConnection | None = None,
 ) -> MainWindow:
     """The main window with its task runner and live ingest loop (also used by tests).
 
@@ -62,6 +65,8 @@ def build_main_window(
         catalog_url: the catalog's URL as given (for the status bar); None: the home's.
         start_ingest: start the live ingest and jobs loops now.
         reporter: where failures go (None: the runner's own).
+        tray_available, notification_bus: stand-ins for the desktop's tray and session bus
+            (tests; None: the desktop's own).
 
     Call ``window.shutdown()`` (closing the window does it) before the services are closed.
     """
@@ -76,6 +81,8 @@ def build_main_window(
         ingest,
         catalog_text=describe_catalog(home, catalog_url or settings.catalog_url or None),
         test_connection=lambda url: test_catalog_connection(home, url),
+        tray_available=tray_available,
+        notification_bus=notification_bus,
     )
     runner.setParent(window)
     ingest.setParent(window)
