@@ -105,11 +105,13 @@ class DesktopNotifications(QObject):
         self.bus = bus if bus is not None else QDBusConnection.sessionBus()
         self.listening = False
         if self.bus.isConnected():
-            self.listening = self.bus.connect(
-                SERVICE, PATH, INTERFACE, "ActionInvoked", self, b"1_on_action(uint,QString)"
-            ) and self.bus.connect(
-                SERVICE, PATH, INTERFACE, "NotificationClosed", self, b"1_on_closed(uint,uint)"
-            )
+            self.listening = self._listen("ActionInvoked", "1_on_action(uint,QString)")
+            self.listening &= self._listen("NotificationClosed", "1_on_closed(uint,uint)")
+
+    def _listen(self, signal: str, slot: str) -> bool:
+        """Relay the server's D-Bus ``signal`` to ``slot`` (Qt's SLOT() spelling, "1name(...)";
+        PySide6 takes it as text, whatever its stubs say)."""
+        return bool(self.bus.connect(SERVICE, PATH, INTERFACE, signal, self, slot))  # type: ignore[call-overload]
 
     @property
     def bus_name(self) -> str:
