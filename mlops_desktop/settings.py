@@ -11,12 +11,13 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from mlops_desktop.core.notices import NOTICE_KINDS
 from mlops_desktop.tracking.home import APP_NAME, HOME_ENV, resolve_home
 
 SCHEMA_VERSION = 1
@@ -56,6 +57,10 @@ class Settings:
         hw_history_days: how many days of per-minute hardware history the catalog keeps.
         keep_spools: keep the raw spool files of ended runs; by default their events are
             removed once they are in the catalog (the runs' logs always stay).
+        notifications_off: the notice kinds (``core.notices.NOTICE_KINDS``) a person turned
+            off; every kind is on by default.
+        keep_in_tray: closing the window keeps the app running in the tray (where the desktop
+            has one); off by default: closing quits.
         problems: one sentence per value :meth:`load` could not use (the default took its
             place); never saved and not part of equality.
     """
@@ -68,6 +73,8 @@ class Settings:
     runs_columns: list[str] | None = None
     hw_history_days: int = 7
     keep_spools: bool = False
+    notifications_off: list[str] = field(default_factory=list)
+    keep_in_tray: bool = False
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -108,7 +115,7 @@ class Settings:
                 continue
             sentence = (
                 f"{source}: {f.name} is {_shown(value)}, not {rule.wanted}; "
-                f"using {_shown(f.default)}."
+                f"using {_shown(_default_of(f))}."
             )
             _log.warning("%s", sentence)
             problems.append(sentence)
@@ -130,6 +137,10 @@ class Settings:
         sentence = f"{path.name} {why}; {kept}; using the default settings."
         _log.warning("%s", sentence)
         return cls(problems=[sentence])
+
+    def notifies(self, kind: str) -> bool:
+        """Whether notices of ``kind`` are on (Preferences > Notifications)."""
+        return kind not in self.notifications_off
 
     def save(self, home: Path) -> None:
         """Write atomically (temp file, then rename); :attr:`problems` is not written."""
@@ -199,7 +210,20 @@ _RULES: dict[str, _Rule] = {
     ),
     "hw_history_days": _Rule(_int_from(1, 365), "a whole number of days from 1 to 365"),
     "keep_spools": _Rule(lambda value: isinstance(value, bool), "true or false"),
+    "notifications_off": _Rule(
+        lambda value: isinstance(value, list) and all(v in NOTICE_KINDS for v in value),
+        "a list of notice kinds among " + ", ".join(f'"{k}"' for k in NOTICE_KINDS),
+        lambda value: sorted(set(value), key=NOTICE_KINDS.index),
+    ),
+    "keep_in_tray": _Rule(lambda value: isinstance(value, bool), "true or false"),
 }
+
+
+def _default_of(f: Field[Any]) -> Any:
+    """The default value of a settings field (made by its factory when it has one)."""
+    if f.default is MISSING and f.default_factory is not MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _shown(value: Any) -> str:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtDBus import QDBusConnection
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlops_desktop.app_log import log_env_summary, setup_logging
@@ -64,6 +65,8 @@ def build_main_window(
     catalog_url: str | None = None,
     start_ingest: bool = True,
     reporter: FailureReporter | None = None,
+    tray_available: bool | None = None,
+    notification_bus: QDBusConnection | None = None,
 ) -> MainWindow:
     """The main window with its task runner and live ingest loop (also used by tests).
 
@@ -72,6 +75,8 @@ def build_main_window(
         catalog_url: the catalog's URL as given (for the status bar); None: the home's.
         start_ingest: start the live ingest and jobs loops now.
         reporter: where failures go (None: the runner's own).
+        tray_available, notification_bus: stand-ins for the desktop's tray and session bus
+            (tests; None: the desktop's own).
 
     Call ``window.shutdown()`` (closing the window does it) before the services are closed.
     """
@@ -86,6 +91,8 @@ def build_main_window(
         ingest,
         catalog_text=describe_catalog(home, catalog_url or settings.catalog_url or None),
         test_connection=lambda url: test_catalog_connection(home, url),
+        tray_available=tray_available,
+        notification_bus=notification_bus,
     )
     runner.setParent(window)
     ingest.setParent(window)
@@ -178,6 +185,10 @@ def _run_window(
         return 1
     try:
         window = build_main_window(services, settings, url, reporter=reporter)
+        # The window may live on hidden in the tray (and a dialog be the last one shown):
+        # the app quits when the window closes for good, not when no window is shown.
+        app.setQuitOnLastWindowClosed(False)
+        window.closed.connect(app.quit)
         window.show()
         server.requestReceived.connect(lambda asked: show_request(window, asked))
         if request != ShowRequest():

@@ -52,7 +52,7 @@ class MainMenus:
         )
         tensorboard.setStatusTip("Import TensorBoard event files (a log folder)")
         menu.addSeparator()
-        self._add(menu, "&Quit", w.close, QKeySequence("Ctrl+Q"))
+        self._add(menu, "&Quit", w.quit_app, QKeySequence("Ctrl+Q"))
 
     def _view_menu(self, menu: QMenu) -> None:
         w = self._window

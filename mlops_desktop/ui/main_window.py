@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
@@ -13,16 +14,18 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
-    QSystemTrayIcon,
+    QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.app_log import log_path
+from mlops_desktop.core.notices import MESSAGE_KIND, Notice
 from mlops_desktop.core.runs import Experiment
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.command_palette import CommandPalette
+from mlops_desktop.ui.desktop_shell import DesktopShell
 from mlops_desktop.ui.dialogs.import_history import ImportDialog, ImportKind
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
 from mlops_desktop.ui.failures import Failure
@@ -48,8 +51,14 @@ class MainWindow(QMainWindow):
 
     Attributes:
         navigator: routes requests between panes ("show run 3f2a…").
-        events: theme and settings changes, status messages.
+        events: theme and settings changes, status messages, notices.
+        shell: notices (desktop notifications or the banner) and the tray icon.
+
+    Signals:
+        closed(): the window closed for good (not hidden into the tray): the app quits.
     """
+
+    closed = Signal()
 
     def __init__(
         self,
@@ -59,7 +68,11 @@ class MainWindow(QMainWindow):
         ingest: IngestLoop | None = None,
         catalog_text: str = "",
         test_connection: Callable[[str], str] | None = None,
+        tray_available: bool | None = None,
+        notification_bus: QDBusConnection | None = None,
     ) -> None:
+        """``tray_available`` and ``notification_bus`` replace the desktop's tray and session
+        bus (tests; None: the desktop's)."""
         super().__init__()
         self.services = services
         self.settings = settings
@@ -69,7 +82,8 @@ class MainWindow(QMainWindow):
         self._test_connection = test_connection
         self.setWindowTitle("MLOps Desktop")
         self.setWindowIcon(app_icon())
-        self._tray: QSystemTrayIcon | None = None
+        self._quitting = False
+        self._told_tray = False
         self.resize(DEFAULT_SIZE)
 
         self.events = AppEvents(self)
@@ -82,6 +96,16 @@ class MainWindow(QMainWindow):
         self.status.set_log_file(log_path(self.home))
         self.nav = QListWidget()
         self.stack = QStackedWidget()
+        self.shell = DesktopShell(
+            self,
+            settings,
+            services.experiments,
+            runner,
+            self.navigator,
+            self.events,
+            tray_available,
+            notification_bus,
+        )
         self._build_central()
         self.panes: dict[str, Pane] = {}
         self.pane_specs: list[PaneSpec] = []
@@ -102,6 +126,7 @@ class MainWindow(QMainWindow):
         if settings.problems:  # the first on the bar, all of them in its tooltip and the log
             self.status.show_problem("\n".join(settings.problems))
         self.refresh_counts()
+        self.shell.refresh_tray()
 
     # --- building ------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -110,11 +135,15 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setSpacing(2)
         central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.shell.banner)
+        layout = QHBoxLayout()
         layout.setSpacing(0)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
+        column.addLayout(layout, 1)
         self.setCentralWidget(central)
 
     def _build_panes(self) -> None:
@@ -147,12 +176,14 @@ class MainWindow(QMainWindow):
         self.runner.reporter.bugReported.connect(self._on_bug)
         self.events.statusMessage.connect(self.show_status)
         self.events.notification.connect(self._on_notification)
+        self.shell.tray.quitRequested.connect(self.quit_app)
         self.status.openLogRequested.connect(self.open_log)
         if self.ingest is not None:
             self.ingest.ingested.connect(self.status.set_last_ingest)
             self.ingest.problem.connect(self.status.show_problem)
             self.ingest.newRuns.connect(self._on_new_runs)
             self.ingest.newRuns.connect(self.command_palette.on_catalog_changed)
+            self.ingest.changes.connect(self.shell.on_ingest_changes)
 
     # --- public actions ------------------------------------------------------------------
     def show_pane_at(self, row: int) -> None:
@@ -245,16 +276,16 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def _on_notification(self, title: str, text: str) -> None:
-        """The status bar says it; the desktop's notifications too, where there is a tray;
-        the taskbar entry asks for attention while the window is not active."""
+        """A notice of no particular kind: the status bar says it, the notification centre
+        tells it, the taskbar entry asks for attention while the window is not active."""
         self.show_status(f"{title}: {text}", 30000)
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            if self._tray is None:
-                self._tray = QSystemTrayIcon(app_icon(), self)
-                self._tray.setToolTip("MLOps Desktop")
-                self._tray.show()
-            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 15000)
+        self.shell.notifications.post([Notice(MESSAGE_KIND, title, text)])
         QApplication.alert(self)
+
+    def quit_app(self) -> None:
+        """Quit, even where closing the window only hides it into the tray."""
+        self._quitting = True
+        self.close()
 
     def show_status(self, text: str, timeout_ms: int = 5000) -> None:
         """Show a short message in the status bar."""
@@ -325,7 +356,24 @@ class MainWindow(QMainWindow):
         """Write the geometry, splitters, shown pane and selections to ``HOME/window.ini``."""
         self.window_state.save()
 
+    def keeps_running_in_tray(self) -> bool:
+        """Whether closing the window now hides it into the tray instead of quitting."""
+        return self.settings.keep_in_tray and self.shell.tray.available and not self._quitting
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.keeps_running_in_tray():
+            event.ignore()
+            self.save_window_state()
+            self.hide()
+            if not self._told_tray:
+                self._told_tray = True
+                self.shell.tray.message(
+                    "MLOps Desktop is still running",
+                    "Runs are still followed; choose Quit in the tray's menu to stop.",
+                )
+            return
         self.save_window_state()
         self.shutdown()
+        self.shell.tray.close()
         super().closeEvent(event)
+        self.closed.emit()

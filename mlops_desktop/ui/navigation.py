@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from mlops_desktop.core.notices import Notice
+
 _log = logging.getLogger(__name__)
 
 
@@ -175,7 +177,9 @@ class AppEvents(QObject):
         settingsChanged(): Preferences saved new settings.
         statusMessage(str, int): a short message for the status bar, and for how long (ms).
         notification(str, str): something a person should know even while working in another
-            window (title, text): a run left its GPUs idle, ...
+            window (title, text), of no particular kind.
+        notices(list[Notice]): things to tell the person (a run ended, a job was lost, GPUs
+            idle, a monitor alert); the main window's notification centre delivers them.
         idleRunsChanged(object): {run id: why} of running runs whose GPUs stay idle.
     """
 
@@ -183,11 +187,17 @@ class AppEvents(QObject):
     settingsChanged = Signal()
     statusMessage = Signal(str, int)
     notification = Signal(str, str)
+    notices = Signal(object)
     idleRunsChanged = Signal(object)
 
     def notify(self, title: str, text: str) -> None:
         """Tell the person ``text`` (the status bar, and the desktop's notifications)."""
         self.notification.emit(title, text)
+
+    def post_notices(self, notices: list[Notice]) -> None:
+        """Tell the person ``notices`` (as the kinds turned on in Preferences allow)."""
+        if notices:
+            self.notices.emit(list(notices))
 
     def show_status(self, text: str, timeout_ms: int = 5000) -> None:
         """Show ``text`` in the status bar for ``timeout_ms`` (nothing without a window)."""

@@ -177,14 +177,17 @@ def test_promote_asks_first_then_moves_the_alias(
 
 def test_a_new_alert_notifies_once(qtbot: Any, pane: MonitorsPane, fake: FakeMonitors) -> None:
     notes: list[tuple[str, str]] = []
-    pane.events.notification.connect(lambda title, text: notes.append((title, text)))
+    pane.events.notices.connect(lambda notices: notes.extend((n.title, n.body) for n in notices))
     view = drift_of(pane)
     view.select_monitor("churn-inputs")
     fake.arrive("churn-inputs", 4, alert="dataset drift in 3 of the last 5 windows")
     with qtbot.waitSignal(view.checked, timeout=5000):
         view.check_all()
     qtbot.waitUntil(lambda: pane.tabs.tabText(1) == "Drift (2)", timeout=5000)
-    assert notes == [("Drift alert", "churn-inputs: dataset drift in 3 of the last 5 windows")]
+    assert notes == [("Drift alert: churn-inputs", "dataset drift in 3 of the last 5 windows")]
+    pane.tabs.setCurrentIndex(0)
+    pane.show_monitor("churn-inputs")  # what the notice's "Open" asks for
+    assert pane.tabs.currentWidget() is pane.drift and view.selected().name == "churn-inputs"
     qtbot.waitUntil(lambda: view.page.heatmap.columnCount() == 3, timeout=5000)
     state = {m.name: m.state for m in view.model.rows()}
     assert state["churn-inputs"] == "alert"

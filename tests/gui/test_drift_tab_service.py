@@ -41,7 +41,7 @@ def test_files_in_a_folder_become_windows_on_the_page(
     _write(folder / "b03.csv", 800, shift=2.5, seed=4)
     events = AppEvents()
     notes: list[str] = []
-    events.notification.connect(lambda _title, text: notes.append(text))
+    events.notices.connect(lambda notices: notes.extend(n.body for n in notices))
     view = DriftView(services.monitors, runner, Navigator(), events)
     qtbot.addWidget(view)
     view.resize(1280, 720)

@@ -180,7 +180,7 @@ def test_idle_runs_get_a_badge_and_one_notification(qtbot: Any, runner: Any) -> 
     pane.start_live()
     notes: list[tuple[str, str]] = []
     badges: list[dict[str, str]] = []
-    events.notification.connect(lambda title, text: notes.append((title, text)))
+    events.notices.connect(lambda notices: notes.extend((n.title, n.body) for n in notices))
     events.idleRunsChanged.connect(badges.append)
     fake.idle = {"run-1": IdleRun("run-1", "local", (0, 1), 0.0)}
     for _ in range(2):

@@ -188,6 +188,8 @@ def test_problems_are_not_saved_compared_or_shown(temp_home: Path) -> None:
         "runs_columns": None,
         "hw_history_days": 7,
         "keep_spools": False,
+        "notifications_off": [],
+        "keep_in_tray": False,
     }
     assert Settings.load(temp_home).problems == []
 

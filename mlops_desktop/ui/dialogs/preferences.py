@@ -1,4 +1,5 @@
-"""Preferences: catalog location, theme, chart smoothing, ingest interval, hardware history."""
+"""Preferences: catalog location, theme, chart smoothing, ingest interval, hardware history,
+which notices to get, and whether the app keeps running in the tray."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core.notices import NOTICE_KIND_LABELS, NOTICE_KINDS
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import count_suffix
@@ -127,7 +129,24 @@ class PreferencesDialog(QDialog):
         form.addRow("Look for new points every:", self.interval_spin)
         form.addRow("Keep hardware history for:", self.history_spin)
         form.addRow("Spools:", self.keep_spools_check)
+        self._add_notification_rows(form, settings)
         return form
+
+    def _add_notification_rows(self, form: QFormLayout, settings: Settings) -> None:
+        """One check box per notice kind, and "keep running in the tray"."""
+        self.notify_checks: dict[str, QCheckBox] = {}
+        for i, kind in enumerate(NOTICE_KINDS):
+            check = QCheckBox(NOTICE_KIND_LABELS[kind])
+            check.setChecked(settings.notifies(kind))
+            self.notify_checks[kind] = check
+            form.addRow("Notify me when:" if i == 0 else "", check)
+        self.keep_in_tray_check = QCheckBox("Keep running in the tray when the window is closed")
+        self.keep_in_tray_check.setChecked(settings.keep_in_tray)
+        self.keep_in_tray_check.setToolTip(
+            "Runs are still followed and notices still come; Quit in the tray's menu (or "
+            "File > Quit) stops the app. Without a tray on the desktop, closing always quits."
+        )
+        form.addRow("Tray:", self.keep_in_tray_check)
 
     def _build_catalog_row(self, settings: Settings) -> QHBoxLayout:
         self.catalog_edit = QLineEdit(settings.catalog_url)
@@ -193,6 +212,8 @@ class PreferencesDialog(QDialog):
         s.ingest_interval_s = round(self.interval_spin.value(), 2)
         s.hw_history_days = self.history_spin.value()
         s.keep_spools = self.keep_spools_check.isChecked()
+        s.notifications_off = [k for k, c in self.notify_checks.items() if not c.isChecked()]
+        s.keep_in_tray = self.keep_in_tray_check.isChecked()
         try:
             s.save(self._home)
         except OSError as exc:

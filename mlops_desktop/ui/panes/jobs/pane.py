@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.services.notifications import job_notices
 from mlops_desktop.ui.dialogs.hosts import HostsDialog
 from mlops_desktop.ui.dialogs.launch import LaunchDialog
 from mlops_desktop.ui.failures import Failure
@@ -298,6 +299,7 @@ class JobsPane(Pane):
         self.jobsShown.emit()
 
     def _on_jobs_changed(self, changed: list[JobInfo]) -> None:
+        self.events.post_notices(job_notices(changed))
         if self._ingest is not None:
             self._ingest.ingest_now()
         if len(changed) == 1:

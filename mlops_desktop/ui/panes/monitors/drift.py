@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.drift import MonitorInfo
+from mlops_desktop.services.notifications import monitor_alert_notice
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import shown_html, shown_text
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
@@ -181,7 +182,9 @@ class DriftView(QWidget):
         for alert in outcome.alerts:
             if alert.id not in self.notified:
                 self.notified.add(alert.id)
-                self._events.notify("Drift alert", f"{alert.monitor}: {alert.reason}")
+                self._events.post_notices(
+                    [monitor_alert_notice(alert.monitor, alert.reason, alert.id)]
+                )
         if outcome.windows or outcome.alerts:
             self.reload()
             if self.page.monitor is not None and self.page.monitor.name == name:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
+from mlops_desktop.services.notifications import gpu_idle_notice
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowMonitor
 from mlops_desktop.ui.panes.monitors.drift import DriftView
 from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
@@ -79,9 +80,10 @@ class MonitorsPane(Pane):
         notes = {run: self._idle_note(idle) for run, idle in self._source.idle_runs().items()}
         if notes == self._idle_notes:
             return
-        for run, note in notes.items():
-            if run not in self._idle_notes:
-                self.events.notify("GPUs idle", note)
+        told = self._idle_notes
+        self.events.post_notices(
+            [gpu_idle_notice(run, note) for run, note in notes.items() if run not in told]
+        )
         self._idle_notes = notes
         self.events.idleRunsChanged.emit(dict(notes))
 
