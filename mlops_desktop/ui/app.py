@@ -19,6 +19,7 @@ from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.icons import app_icon
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.startup_probe import arm_quit_when_shown
 from mlops_desktop.ui.tasks import TaskRunner
 
 APP_DISPLAY_NAME = "MLOps Desktop"
@@ -134,6 +135,7 @@ def _run_window(
     try:
         window = build_main_window(services, settings, url, reporter=reporter)
         window.show()
+        arm_quit_when_shown(app, window)
         code = app.exec()
         window.shutdown()
         return int(code)
