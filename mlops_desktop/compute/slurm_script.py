@@ -11,9 +11,9 @@ import re
 import shlex
 from pathlib import Path
 
-import mlops_desktop
 from mlops_desktop.core.compute import RunSpec, chosen_python
 from mlops_desktop.core.errors import JobError
+from mlops_desktop.tracking.package_root import package_root as tracking_package_root
 
 LAUNCHER_MODULE = "mlops_desktop.tracking.launcher"
 
@@ -30,7 +30,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def package_root() -> Path:
     """The folder to put on ``PYTHONPATH`` so ``mlops_desktop.tracking`` imports on a node."""
-    return Path(mlops_desktop.__file__).resolve().parent.parent
+    return Path(tracking_package_root())
 
 
 def slurm_options(spec: RunSpec) -> list[str]:

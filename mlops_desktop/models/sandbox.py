@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mlops_desktop.core.errors import ModelError, SandboxUnavailableError
+from mlops_desktop.tracking.package_root import package_root
 
 SANDBOX_ENV = "MLOPS_DESKTOP_SANDBOX"
 MECHANISMS = ("bwrap", "unshare", "none")
@@ -94,7 +95,7 @@ def _hidden_runtime() -> list[str]:
 
 
 def _package_root() -> str:
-    return str(Path(__file__).resolve().parents[2])
+    return package_root()
 
 
 def works(name: str) -> bool:

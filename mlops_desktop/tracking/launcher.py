@@ -55,12 +55,13 @@ from typing import Any
 from mlops_desktop.tracking import datasets_manifest, gpu_leases, procs
 from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
 from mlops_desktop.tracking.machine import machine_identity
+from mlops_desktop.tracking.package_root import package_root
 from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, append_event
 
 QUEUE_POLL_S = 0.5
 RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"
 _PYTHON_NAME = re.compile(r"python(\d+(\.\d+)*)?")  # what --command-python replaces
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+PACKAGE_ROOT = package_root()  # on the command's PYTHONPATH (the bundle's python/ when frozen)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any], sync: bool = False) -> None:

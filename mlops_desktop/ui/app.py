@@ -29,6 +29,7 @@ from mlops_desktop.ui.icons import app_icon
 from mlops_desktop.ui.instance_server import InstanceServer, show_request
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.startup_probe import arm_quit_when_shown
 from mlops_desktop.ui.tasks import TaskRunner
 
 APP_DISPLAY_NAME = "MLOps Desktop"
@@ -193,6 +194,7 @@ def _run_window(
         server.requestReceived.connect(lambda asked: show_request(window, asked))
         if request != ShowRequest():
             show_request(window, request)
+        arm_quit_when_shown(app, window)
         code = app.exec()
         window.shutdown()
         return int(code)

@@ -24,9 +24,13 @@ def resource_bytes(filename: str) -> bytes:
     return resources.files("mlops_desktop.ui").joinpath("resources").joinpath(filename).read_bytes()
 
 
+PANE_ICON_SIZES = (16, 24, 32, 48, 64, 128)
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)  # the window, the tray, the task switcher
+
+
 @cache
-def load_icon(name: str) -> QIcon:
-    """An icon from ``resources/<name>.svg``, rendered at the usual sizes.
+def load_icon(name: str, sizes: tuple[int, ...] = PANE_ICON_SIZES) -> QIcon:
+    """An icon from ``resources/<name>.svg``, rendered at ``sizes``.
 
     Rendering through QSvgRenderer into pixmaps works even where the SVG image-format plugin is
     missing (a frozen build); an unknown name gives an empty icon.
@@ -37,10 +41,11 @@ def load_icon(name: str) -> QIcon:
         return QIcon()
     renderer = QSvgRenderer(QByteArray(data))
     icon = QIcon()
-    for size in (16, 24, 32, 48, 64, 128):
+    for size in sizes:
         pixmap = QPixmap(size, size)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(painter, QRectF(0, 0, size, size))
         painter.end()
         icon.addPixmap(pixmap)
@@ -48,8 +53,10 @@ def load_icon(name: str) -> QIcon:
 
 
 def app_icon() -> QIcon:
-    """The application's window icon."""
-    return load_icon("app")
+    """The application's icon (``resources/app.svg``) from 16 to 512 pixels: the window's, the
+    tray's and the notifications'. The desktop entry's PNGs are rendered from the same SVG by
+    ``packaging/make_icons.py``."""
+    return load_icon("app", APP_ICON_SIZES)
 
 
 @cache
