@@ -170,6 +170,7 @@ class RunWriter:
             "has_start": True,
             "deleted_at": deleted,
             "error": None,
+            "parent_run_id": tags.get("mlflow.parentRunId") or None,  # nested under it
         }
         rows.add_run(row, self.experiment_name(run))
         rows.add_params(rid, run.params)

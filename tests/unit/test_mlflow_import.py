@@ -82,6 +82,7 @@ def test_every_field_round_trips(
     assert runs["running"]["tags"]["mlops.imported_status"] == "RUNNING"
     parent_id = runs["parent"]["id"]
     assert len(parent_id) == 32 and runs["child"]["tags"]["mlflow.parentRunId"] == parent_id
+    assert runs["child"]["parent_run_id"] == parent_id  # nested under it in the runs table
 
     parent = cli_json(capsys, "runs", "show", parent_id, "--json")
     assert parent["params"] == {"alpha": "0.5", "solver": "adam"}
