@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from tensorboard_files import write_scalars
 
 from mlops_desktop.services.bundle import Services
+from mlops_desktop.services.importing import ImportService
 from mlops_desktop.services.tensorboard_import import tensorboard_run_id
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.app import build_main_window
@@ -103,17 +105,39 @@ def test_tensorboard_import_through_the_dialog_refreshes_and_opens(
 
 
 def test_cancel_midway_keeps_what_was_written_and_importing_again_completes(
-    qtbot: Any, window: Any, tmp_path: Path, services: Services
+    qtbot: Any,
+    window: Any,
+    tmp_path: Path,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     logs = tmp_path / "tb"
     write_logs(logs, RUNS, POINTS)
     dialog = open_dialog(qtbot, window, "tensorboard")
     cancelled_at: list[float] = []
+    cancel_clicked = threading.Event()
+    real_import = ImportService.import_tensorboard
+
+    def import_held_at_first_progress(
+        self: ImportService, log_dir: Any, experiment: Any, on_progress: Any, should_stop: Any
+    ) -> Any:
+        """The real import, whose worker waits at its first progress report (with some of the
+        runs written) until Cancel was clicked: a fast machine can't finish before it."""
+
+        def progress(report: Any) -> None:
+            on_progress(report)
+            if report.done > 0:
+                cancel_clicked.wait(timeout=20)
+
+        return real_import(self, log_dir, experiment, progress, should_stop)
+
+    monkeypatch.setattr(ImportService, "import_tensorboard", import_held_at_first_progress)
 
     def cancel_once(fraction: float, _message: str) -> None:
         if not cancelled_at and fraction > 0:
             cancelled_at.append(fraction)
             dialog.cancel_button.click()  # Cancel while the import runs
+            cancel_clicked.set()
 
     dialog.source_edit.setText(str(logs))
     dialog.import_button.click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ def test_ten_thousand_runs_load_within_half_a_second(qtbot: Any, runner: Any, ho
     pane.experiments_list.choose("small")
     qtbot.waitUntil(lambda: pane.model.rowCount() == 0 and not pane.is_loading(), timeout=5000)
 
+    gc.collect()  # earlier tests' garbage is not this pane's time
     started = time.perf_counter()
     pane.experiments_list.choose("big")
     qtbot.waitUntil(lambda: pane.model.rowCount() == N, timeout=5000)
