@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
             kind,
             self.services.imports,
             self.runner,
-            QSettings(str(self.home / WINDOW_STATE_FILE), QSettings.Format.IniFormat),
+            self.window_state.settings(),
             parent=self,
         )
         dialog.imported.connect(self._on_imported)

@@ -97,7 +97,8 @@ class WindowStateKeeper(QObject):
             for splitter in pane.layout_splitters():
                 splitter.splitterMoved.connect(self.schedule_save)
 
-    def _settings(self) -> QSettings:
+    def settings(self) -> QSettings:
+        """The window-state file, for what else a window remembers (an import's last source)."""
         return QSettings(str(self._path), QSettings.Format.IniFormat)
 
     # --- restore -------------------------------------------------------------------------
@@ -105,7 +106,7 @@ class WindowStateKeeper(QObject):
         """Put back the last session's state (call it before the window is shown)."""
         self._restoring = True
         try:
-            state = self._settings()
+            state = self.settings()
             geometry = state.value("geometry")
             if geometry is not None:
                 self._window.restoreGeometry(geometry)  # type: ignore[arg-type]
@@ -141,7 +142,7 @@ class WindowStateKeeper(QObject):
             values = self._values()
             if values == self._saved:
                 return
-            state = self._settings()
+            state = self.settings()
             for key, value in values.items():
                 state.setValue(key, value)
             state.sync()

@@ -13,29 +13,18 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from big_catalog import FILTER_QUERY, build_big_catalog  # noqa: E402
+from big_catalog import FILTER_QUERY, build_big_catalog, median_ms  # noqa: E402
 
 from mlops_desktop.client import MlopsClient  # noqa: E402
 
 TARGET_MS = 500.0  # a notebook's search of 10,000 runs answers within half a second
-
-
-def median_ms(fn: Callable[[], object], tries: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(tries):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3, result
 
 
 def main() -> None:

@@ -13,16 +13,13 @@ already loaded (what the GUI's filter box does on a new filter). The target: any
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from big_catalog import build_big_catalog  # noqa: E402
+from big_catalog import build_big_catalog, median_ms  # noqa: E402
 
 from mlops_desktop.core.query import MAX_CONDITIONS, MAX_PATTERN, parse_query  # noqa: E402
 from mlops_desktop.services.experiments import ExperimentService  # noqa: E402
@@ -49,15 +46,6 @@ def queries() -> list[tuple[str, str]]:
         (f"{MAX_CONDITIONS} like clauses with or", many),
         (f"{MAX_CONDITIONS} tag like clauses with or", many_tags),
     ]
-
-
-def median_ms(fn: Callable[[], object], tries: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(tries):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3, result
 
 
 def main() -> None:

@@ -8,9 +8,11 @@ one in a temp home and time ``list_runs``, a filtered ``list_runs`` and the 1 M-
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,16 @@ class BigCatalog:
     big_key: str
     biggest_experiment: str
     seconds: float
+
+
+def median_ms(fn: Callable[[], object], tries: int) -> tuple[float, object]:
+    """Milliseconds ``fn`` takes, the median of ``tries`` calls, and its last result."""
+    times, result = [], None
+    for _ in range(tries):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3, result
 
 
 def build_big_catalog(
