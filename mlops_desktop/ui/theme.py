@@ -9,9 +9,10 @@ palette's base colour as background.
 from __future__ import annotations
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 THEMES = ("system", "light", "dark")
 
@@ -93,26 +94,30 @@ class ThemeController(QObject):
         if isinstance(app, QApplication):
             palette = dark_palette() if dark else app.style().standardPalette()
             app.setPalette(palette)
-            # The first time (a new window) only views made from now on need the colours:
-            # walking every widget of the process then is wasted work, and in a test process
-            # it walks the leftovers of earlier windows too.
-            apply_chart_colors(palette, existing=self._dark is not None and dark != self._dark)
+            # The first time (a new window) only views made from now on need the colours.
+            # On a change, the charts already made are those of the window that owns this
+            # controller: never every widget of the process, which can hold half-deleted
+            # leftovers (closed windows, a test process's earlier windows).
+            changed = self._dark is not None and dark != self._dark
+            root = self.parent()
+            apply_chart_colors(palette, root if changed and isinstance(root, QWidget) else None)
         if dark != self._dark:
             self._dark = dark
             self.themeChanged.emit(dark)
 
 
-def apply_chart_colors(palette: QPalette, existing: bool = True) -> None:
-    """Give new pyqtgraph views (and with ``existing``, those already made) the palette's
+def apply_chart_colors(palette: QPalette, root: QWidget | None = None) -> None:
+    """Give new pyqtgraph views (and those already made under ``root``) the palette's
     background and text colours."""
     background = palette.color(QPalette.ColorRole.Base)
     foreground = palette.color(QPalette.ColorRole.Text)
     pg.setConfigOptions(background=background, foreground=foreground)
-    if not existing:
+    if root is None or not shiboken6.isValid(root):
         return
-    for widget in QApplication.allWidgets():
-        if isinstance(widget, pg.GraphicsView):
-            widget.setBackground(background)
+    for widget in root.findChildren(pg.GraphicsView):
+        if not shiboken6.isValid(widget):
+            continue
+        widget.setBackground(background)
         if isinstance(widget, pg.PlotWidget):
             for name in ("left", "bottom", "right", "top"):
                 axis = widget.getPlotItem().getAxis(name)

@@ -41,7 +41,9 @@ def open_palette(qtbot: Any, window: Any) -> Any:
     target = QApplication.focusWidget() or window
     with qtbot.waitSignal(palette.loaded, timeout=10000):
         qtbot.keyClick(target, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    assert palette.isVisible() and palette.edit.hasFocus()
+    assert palette.isVisible()
+    # The popup's activation is asynchronous: on a loaded machine focus lands a moment later.
+    qtbot.waitUntil(palette.edit.hasFocus, timeout=5000)
     return palette
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+from palette_catalog import fill_catalog
 from PySide6.QtCore import QRect, QSettings
 from sklearn.dummy import DummyClassifier
 
@@ -126,4 +127,36 @@ def test_a_window_off_every_screen_comes_back(qtbot: Any, services: Any, home: P
     second = open_window(qtbot, services, home)
     available = second.screen().availableGeometry()
     assert available.intersects(second.geometry()), (available, second.geometry())
+    second.close()
+
+
+def test_the_monitors_tab_machine_and_monitor_come_back(
+    qtbot: Any, services: Any, home: Path, tmp_path: Path
+) -> None:
+    fill_catalog(services, tmp_path)  # a monitor "wine-drift" and an SSH host "gpu-box"
+    first = open_window(qtbot, services, home)
+    monitors = first.show_pane("Monitors")
+    hardware = monitors.hardware
+    qtbot.waitUntil(lambda: "gpu-box" in hardware.cards, timeout=10000)
+    hardware.select_host("gpu-box")
+    monitors.show_monitor("wine-drift")
+    qtbot.waitUntil(
+        lambda: (chosen := monitors.drift.selected()) is not None and chosen.name == "wine-drift",
+        timeout=10000,
+    )
+    expected = {"tab": "drift", "host": "gpu-box", "monitor": "wine-drift"}
+    qtbot.waitUntil(
+        lambda: json.loads(saved(home, "selection/Monitors") or "{}") == expected, timeout=5000
+    )
+    first.close()
+
+    second = open_window(qtbot, services, home)
+    assert second.current_pane_name() == "Monitors"
+    again = second.panes["Monitors"]
+    assert again.tabs.currentWidget() is again.drift
+    qtbot.waitUntil(
+        lambda: (chosen := again.drift.selected()) is not None and chosen.name == "wine-drift",
+        timeout=10000,
+    )
+    qtbot.waitUntil(lambda: again.hardware.selected == "gpu-box", timeout=10000)
     second.close()

@@ -59,9 +59,11 @@ class HardwareView(QWidget):
 
     Signals:
         updatesShown(int): a batch of that many updates was taken in (tests, benchmarks).
+        hostSelected(str): the machine shown in the detail changed.
     """
 
     updatesShown = Signal(int)
+    hostSelected = Signal(str)
 
     def __init__(
         self,
@@ -81,6 +83,7 @@ class HardwareView(QWidget):
         self.latest: dict[str, HostSample] = {}
         self.cards: dict[str, HostCard] = {}
         self.selected: str | None = None
+        self._pending_host: str | None = None  # asked for before its card was listed
         self._dirty: set[str] = set()
         self.bridge = UpdateBridge(self)
         self.detail = HostDetail()
@@ -182,10 +185,12 @@ class HardwareView(QWidget):
         self._show_cards()
 
     def select_host(self, name: str) -> None:
-        """Show ``name`` in the detail."""
+        """Show ``name`` in the detail; a machine not listed yet is shown once it is."""
         card = self.cards.get(name)
         if card is None:
+            self._pending_host = name
             return
+        self._pending_host = None
         if self.selected in self.cards:
             self.cards[self.selected].set_selected(False)
         self.selected = name
@@ -194,6 +199,7 @@ class HardwareView(QWidget):
         if self.detail.range_combo.currentIndex() == DAY:
             self._load_stored(name)
         self._redraw_detail(self.latest.get(name))
+        self.hostSelected.emit(name)
 
     def take_updates(self, batch: list[HostUpdate]) -> None:
         """Put a batch of updates into the histories; repaint each machine once."""
@@ -254,7 +260,9 @@ class HardwareView(QWidget):
         self.grid.set_cards(list(self.cards.values()))
         self.stack.setCurrentWidget(self.split if self.cards else self.empty)
         self._update_count()
-        if self.selected is None and self.cards:
+        if self._pending_host in self.cards:
+            self.select_host(self._pending_host)
+        elif self.selected is None and self.cards:
             self.select_host(next(iter(self.cards)))
 
     def _update_count(self) -> None:

@@ -9,6 +9,7 @@ with :meth:`MonitorsPane.start_live` (or the first time the pane shows) and stop
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
@@ -56,6 +57,11 @@ class MonitorsPane(Pane):
         self._idle_notes: dict[str, str] = {}
         self.events.themeChanged.connect(self._on_theme_changed)
         self.hardware.updatesShown.connect(self._check_idle)
+        self.tabs.currentChanged.connect(lambda _index: self.selectionChanged.emit())
+        self.hardware.hostSelected.connect(lambda _name: self.selectionChanged.emit())
+        if self.drift is not None:
+            selection = self.drift.table.selectionModel()
+            selection.selectionChanged.connect(lambda *_: self.selectionChanged.emit())
 
     def show_monitor(self, name: str) -> None:
         """The Drift tab with the monitor ``name`` selected (once listed)."""
@@ -122,6 +128,23 @@ class MonitorsPane(Pane):
         if self.drift is not None:
             splitters += [self.drift.split, self.drift.page.split]
         return splitters
+
+    def selection_state(self) -> dict[str, Any]:
+        monitor = self.drift.selected() if self.drift is not None else None
+        return {
+            "tab": "drift" if self.tabs.currentWidget() is self.drift else "hardware",
+            "host": self.hardware.selected,
+            "monitor": monitor.name if monitor is not None else None,
+        }
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        host, monitor = state.get("host"), state.get("monitor")
+        if isinstance(host, str) and host:
+            self.hardware.select_host(host)
+        if self.drift is not None and isinstance(monitor, str) and monitor:
+            self.drift.select_monitor(monitor)
+        if state.get("tab") == "drift" and self.drift is not None:
+            self.tabs.setCurrentWidget(self.drift)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
