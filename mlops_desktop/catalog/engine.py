@@ -59,6 +59,11 @@ _ENVIRONMENT_ERRORS: tuple[tuple[str, str], ...] = (
         "or open a catalog you may write to.",
     ),
     (
+        "permission denied",  # PostgreSQL, SQLSTATE 42501: a role without write rights
+        "Your catalog role may read but not change the catalog (PostgreSQL: permission "
+        "denied). Ask the catalog's owner for write rights, or browse without changing.",
+    ),
+    (
         "unable to open database file",
         "The catalog file cannot be opened. Check that its "
         "folder exists and that you may read and write it.",
@@ -106,7 +111,13 @@ _ENVIRONMENT_ERRORS: tuple[tuple[str, str], ...] = (
 
 
 # Errors of a catalog that can still be read: a full disk, a read-only file or folder.
-_NOT_WRITABLE = ("database or disk is full", "no space left", "readonly database", "read-only")
+_NOT_WRITABLE = (
+    "database or disk is full",
+    "no space left",
+    "readonly database",
+    "read-only",
+    "permission denied",
+)
 
 
 def environment_problem(exc: BaseException) -> str | None:
