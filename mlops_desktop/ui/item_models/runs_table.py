@@ -40,9 +40,12 @@ COL_ID = 2
 COL_STARTED = 3
 COL_DURATION = 4
 COL_TARGET = 5
-FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target")
+COL_USER = 6
+FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target", "User")
 # Ids of the fixed columns in saved setups (pins, sort of a saved view); dynamic ones use the key.
-FIXED_IDS = ("status", "name", "id", "started", "duration", "target")
+FIXED_IDS = ("status", "name", "id", "started", "duration", "target", "user")
+USER_KEY = "user"  # grouping by the OS user who ran each run (the key of "Group by user")
+UNKNOWN_USER = "unknown"  # what a run shows whose user was not recorded (an older spool)
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -62,7 +65,10 @@ def _running_duration(run: RunSummary) -> float | None:
 
 
 def column_value(run: RunSummary, column: int, key: str | None) -> Any:
-    """The raw value of one cell; ``_MISSING`` when the run lacks the key."""
+    """The raw value of one cell; ``_MISSING`` when the run lacks the key (``key`` is a
+    params/metrics/tags key, or :data:`USER_KEY` for the user, as grouping asks)."""
+    if key == USER_KEY or (key is None and column == COL_USER):
+        return run.user or _MISSING
     if key is not None:
         prefix, _, name = key.partition(".")
         source = {"params": run.params, "metrics": run.metrics, "tags": run.tags}.get(prefix, {})
@@ -293,6 +299,8 @@ class RunsTableModel(QAbstractTableModel):
 
     def _display(self, run: RunSummary, column: int, key: str | None) -> str:
         value = column_value(run, column, key)
+        if column == COL_USER and key is None:
+            return UNKNOWN_USER if value is _MISSING else str(value)
         if value is _MISSING:
             return ""
         if column == COL_ID and key is None:
@@ -316,6 +324,9 @@ class RunsTableModel(QAbstractTableModel):
             return f"{shown_text(run.name)}: {run.status}" + (f"\n{idle}" if idle else "")
         if column == COL_NAME:
             return f"{shown_text(run.name)}\n{run.id}"
+        if column == COL_USER:
+            user, host = run.user or UNKNOWN_USER, run.host or "an unknown machine"
+            return f"{shown_text(user)} ran it on {shown_text(host)}"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -1,6 +1,6 @@
 """The filter bar above the runs table: query box with completion, error line shown after a
-pause in typing, a note when the rows are of an older filter, busy bar, Group by, Views…,
-Columns…."""
+pause in typing, a note when the rows are of an older filter, busy bar, "Mine" (only the runs
+of this OS user), Group by, Views…, Columns…."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import QueryError
 from mlops_desktop.core.hardware import SYSTEM_PREFIX
-from mlops_desktop.core.query import parse_query
+from mlops_desktop.core.query import parse_query, quoted
 from mlops_desktop.ui.item_models.runs_table import DYNAMIC_PREFIXES, RunsTableModel
 
 FILTER_PLACEHOLDER = "Filter, e.g.  metrics.acc > 0.9 and params.lr = 0.01"
@@ -71,9 +71,11 @@ class RunFilterBar(QWidget):
         columnsChosen(list): the dynamic columns picked in the Columns… menu.
         staleChanged(bool): the rows shown are (True) or are no longer (False) those of an
             older filter than the one typed.
+        mineToggled(bool): "Mine" was turned on (only the runs of this OS user) or off.
     """
 
     queryChanged = Signal(str)
+    mineToggled = Signal(bool)
     columnsChosen = Signal(list)
     staleChanged = Signal(bool)
 
@@ -87,6 +89,15 @@ class RunFilterBar(QWidget):
             "= != < <= > >=, like, in (...); combine with and, or, not and parentheses.\n"
             "Press Enter to apply now."
         )
+        self.mine_button = QToolButton()
+        self.mine_button.setObjectName("mineRuns")
+        self.mine_button.setText("Mine")
+        self.mine_button.setCheckable(True)
+        self.mine_button.setToolTip(
+            "Show only your runs: those the OS user running this app ran\n"
+            "(the same as adding  user = 'NAME'  to the filter)"
+        )
+        self.mine_button.toggled.connect(self.mineToggled)
         self.columns_button = QToolButton()
         self.columns_button.setText("Columns…")
         self.columns_button.setToolTip("Choose the param and metric columns of the table")
@@ -132,6 +143,7 @@ class RunFilterBar(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.mine_button)
         row.addWidget(self.count_label)
         row.addWidget(self.group_combo)
         row.addWidget(self.views_button)
@@ -162,6 +174,19 @@ class RunFilterBar(QWidget):
 
     def query(self) -> str:
         return self.edit.text().strip()
+
+    def set_mine(self, user: str, on: bool) -> None:
+        """Show whose runs "Mine" keeps (``user``) and check it or not, without a signal."""
+        self.mine_button.setToolTip(
+            f"Show only your runs: those the OS user {user!r} ran\n"
+            f"(the same as adding  user = {quoted(user)}  to the filter)"
+        )
+        self.mine_button.blockSignals(True)
+        self.mine_button.setChecked(on)
+        self.mine_button.blockSignals(False)
+
+    def mine(self) -> bool:
+        return self.mine_button.isChecked()
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
