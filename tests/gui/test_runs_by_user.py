@@ -58,11 +58,15 @@ def test_user_column_filter_and_grouping(
     pane = _pane(qtbot, service, runner, home, Settings())
     _wait_rows(qtbot, pane, set(by_user))
     model = pane.model
-    assert model.headerData(COL_USER, Qt.Orientation.Horizontal) == "User" == FIXED_HEADERS[COL_USER]
+    assert (
+        model.headerData(COL_USER, Qt.Orientation.Horizontal) == "User" == FIXED_HEADERS[COL_USER]
+    )
     shown = {model.run_at(r).name: model.index(r, COL_USER).data() for r in range(4)}
     assert shown == {"mine-1": ME, "mine-2": ME, "alice": "alice", "old": "unknown"}
     alice_row = model.row_of(by_user["alice"])
-    assert model.index(alice_row, COL_USER).data(Qt.ItemDataRole.ToolTipRole) == "alice ran it on gpu1"
+    assert (
+        model.index(alice_row, COL_USER).data(Qt.ItemDataRole.ToolTipRole) == "alice ran it on gpu1"
+    )
 
     pane.filter_bar.edit.setText("user = 'alice' or user is null")
     pane.filter_bar.edit.returnPressed.emit()
@@ -112,4 +116,3 @@ def test_mine_shows_only_this_users_runs_and_is_remembered(
     ids = {again.model.index(r, 0).data(RUN_ID_ROLE) for r in range(again.model.rowCount())}
     assert ids == set(by_user.values())
     again.shutdown()
-
