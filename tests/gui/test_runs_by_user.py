@@ -16,6 +16,7 @@ from mlops_desktop.tracking.who import os_user
 from mlops_desktop.ui.item_models.runs_table import COL_USER, FIXED_HEADERS, RUN_ID_ROLE
 from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
+from mlops_desktop.ui.panes.experiments.run_filter import MINE_ON
 
 ME = os_user()
 
@@ -98,8 +99,9 @@ def test_mine_shows_only_this_users_runs_and_is_remembered(
     assert button.isVisible() and button.text() == "Mine" and not button.isChecked()
     button.click()
     _wait_rows(qtbot, pane, {"mine-1", "mine-2"})
-    assert pane.filter_bar.count_label.text() == "2 runs"
+    assert pane.filter_bar.count_label.text() == "2 runs, yours"
     assert Settings.load(home).runs_mine is True  # saved at once
+    assert button.text() == MINE_ON  # on shows at a glance
 
     pane.filter_bar.edit.setText("metrics.acc > 0.6")  # Mine narrows the typed filter
     pane.filter_bar.edit.returnPressed.emit()
@@ -109,6 +111,7 @@ def test_mine_shows_only_this_users_runs_and_is_remembered(
 
     again = _pane(qtbot, service, runner, home, Settings.load(home))
     assert again.filter_bar.mine_button.isChecked()
+    assert again.filter_bar.mine_button.text() == MINE_ON
     _wait_rows(qtbot, again, {"mine-1", "mine-2"})
     again.filter_bar.mine_button.click()
     _wait_rows(qtbot, again, set(by_user))

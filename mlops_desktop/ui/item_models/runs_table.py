@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.ui.formatting import (
@@ -289,6 +290,8 @@ class RunsTableModel(QAbstractTableModel):
             return status_icon(run.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             return shown_lines(self._tooltip(run, column, key))
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_USER and not run.user:
+            return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             value = column_value(run, column, key)
             numeric = column in (COL_DURATION, COL_STARTED) or (

@@ -31,6 +31,7 @@ ERROR_PAUSE_MS = 600  # a malformed query is told only after this pause in typin
 AUTO_METRIC_COLUMNS = 6
 AUTO_PARAM_COLUMNS = 6
 STALE_TEXT = "Showing the runs of the last valid filter: fix the filter or clear it."
+MINE_OFF, MINE_ON = "Mine", "\u2713 Mine"  # a check mark reads "on" at a glance in any theme
 _INVALID_STYLE = "QLineEdit { border: 2px solid #d0312d; border-radius: 3px; padding: 1px; }"
 
 
@@ -91,13 +92,13 @@ class RunFilterBar(QWidget):
         )
         self.mine_button = QToolButton()
         self.mine_button.setObjectName("mineRuns")
-        self.mine_button.setText("Mine")
+        self.mine_button.setText(MINE_OFF)
         self.mine_button.setCheckable(True)
         self.mine_button.setToolTip(
             "Show only your runs: those the OS user running this app ran\n"
             "(the same as adding  user = 'NAME'  to the filter)"
         )
-        self.mine_button.toggled.connect(self.mineToggled)
+        self.mine_button.toggled.connect(self._on_mine_toggled)
         self.columns_button = QToolButton()
         self.columns_button.setText("Columns…")
         self.columns_button.setToolTip("Choose the param and metric columns of the table")
@@ -184,6 +185,7 @@ class RunFilterBar(QWidget):
         self.mine_button.blockSignals(True)
         self.mine_button.setChecked(on)
         self.mine_button.blockSignals(False)
+        self.mine_button.setText(MINE_ON if on else MINE_OFF)
 
     def mine(self) -> bool:
         return self.mine_button.isChecked()
@@ -192,7 +194,9 @@ class RunFilterBar(QWidget):
         self.busy.setVisible(busy)
 
     def set_count(self, shown: int) -> None:
-        self.count_label.setText(f"{shown:,} run" + ("" if shown == 1 else "s"))
+        """Show how many runs match (", yours" while "Mine" is on)."""
+        mine = ", yours" if self.mine() else ""
+        self.count_label.setText(f"{shown:,} run" + ("" if shown == 1 else "s") + mine)
 
     def show_error(self, error: QueryError | str) -> None:
         """Show why the query failed; the box turns red, the table keeps its rows (stale)."""
@@ -247,6 +251,10 @@ class RunFilterBar(QWidget):
 
     def new_keys(self) -> list[str]:
         return sorted(self._new)
+
+    def _on_mine_toggled(self, on: bool) -> None:
+        self.mine_button.setText(MINE_ON if on else MINE_OFF)
+        self.mineToggled.emit(on)
 
     def _on_text_edited(self, _text: str) -> None:
         if self.has_error():
