@@ -15,6 +15,7 @@ from mlops_desktop.settings import Settings
 from mlops_desktop.tracking.who import os_user
 from mlops_desktop.ui.item_models.runs_table import COL_USER, FIXED_HEADERS, RUN_ID_ROLE
 from mlops_desktop.ui.live import IngestLoop
+from mlops_desktop.ui.panes.experiments.filter_completion import completions_at
 from mlops_desktop.ui.panes.experiments.pane import ExperimentsPane
 from mlops_desktop.ui.panes.experiments.run_filter import MINE_ON
 
@@ -69,6 +70,12 @@ def test_user_column_filter_and_grouping(
         model.index(alice_row, COL_USER).data(Qt.ItemDataRole.ToolTipRole) == "alice ran it on gpu1"
     )
 
+    pane.filter_bar.edit.setText("user = ")  # completion offers the users shown, then hosts
+    pane.filter_bar.edit.setCursorPosition(7)
+    pane.completer.update_choices()
+    assert pane.completer.choices() == sorted(['"alice"', f'"{ME}"'])
+    assert completions_at('host != "g', pane.model.runs()) == ('"g', ['"gpu1"', '"localhost"'])
+    assert completions_at("metrics.user = ", pane.model.runs()) == ("", [])
     pane.filter_bar.edit.setText("user = 'alice' or user is null")
     pane.filter_bar.edit.returnPressed.emit()
     _wait_rows(qtbot, pane, {"alice", "old"})
@@ -86,6 +93,15 @@ def test_user_column_filter_and_grouping(
     labels = {g.label: {model.run_at(r).name for r in g.rows} for g in groups.groups()}
     assert labels == {ME: {"mine-1", "mine-2"}, "alice": {"alice"}, "unknown": {"old"}}
     assert [g.label for g in groups.groups()][-1] == "unknown"  # not recorded: last
+
+    menu = pane.table.pinned.header_menu(COL_USER)  # the User column's title offers it too
+    assert [a.text() for a in menu.actions()] == ["Pin column", "Stop grouping"]
+    menu.actions()[1].trigger()
+    assert groups.group_by() is None and combo.currentData() == ""
+    menu = pane.table.pinned.header_menu(COL_USER)
+    assert [a.text() for a in menu.actions()] == ["Pin column", "Group by this column"]
+    menu.actions()[1].trigger()
+    assert groups.group_by() == "user" and combo.currentData() == "user"
     pane.shutdown()
 
 
