@@ -86,7 +86,7 @@ class RunFilterBar(QWidget):
         self.edit.setPlaceholderText(FILTER_PLACEHOLDER)
         self.edit.setClearButtonEnabled(True)
         self.edit.setToolTip(
-            "Compare params., metrics., tags. and status, name, started_at with\n"
+            "Compare params., metrics., tags. and status, name, user, host, started_at with\n"
             "= != < <= > >=, like, in (...); combine with and, or, not and parentheses.\n"
             "Press Enter to apply now."
         )
