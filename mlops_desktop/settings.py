@@ -61,6 +61,8 @@ class Settings:
             off; every kind is on by default.
         keep_in_tray: closing the window keeps the app running in the tray (where the desktop
             has one); off by default: closing quits.
+        runs_mine: the runs table shows only the runs of the OS user running the app (the
+            "Mine" button next to its filter).
         problems: one sentence per value :meth:`load` could not use (the default took its
             place); never saved and not part of equality.
     """
@@ -75,6 +77,7 @@ class Settings:
     keep_spools: bool = False
     notifications_off: list[str] = field(default_factory=list)
     keep_in_tray: bool = False
+    runs_mine: bool = False
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -216,6 +219,7 @@ _RULES: dict[str, _Rule] = {
         lambda value: sorted(set(value), key=NOTICE_KINDS.index),
     ),
     "keep_in_tray": _Rule(lambda value: isinstance(value, bool), "true or false"),
+    "runs_mine": _Rule(lambda value: isinstance(value, bool), "true or false"),
 }
 
 

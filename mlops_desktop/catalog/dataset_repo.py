@@ -77,6 +77,8 @@ def _version(row: Row[Any], name: str) -> DatasetVersion:
         tags={str(k): str(v) for k, v in tags.items()},
         source_path=row.source_path or "",
         snapshot=bool(row.snapshot),
+        user=row.user,
+        host=row.host,
     )
 
 
@@ -173,8 +175,11 @@ def register_version(
     source_path: str = "",
     snapshot: bool = False,
     kind: str = "files",
+    user: str | None = None,
+    host: str | None = None,
 ) -> tuple[DatasetVersion, bool]:
-    """Add a version of ``name`` (creating the dataset) unless its latest has ``fingerprint``.
+    """Add a version of ``name`` (creating the dataset) unless its latest has ``fingerprint``;
+    ``user`` and ``host`` say who adds it, on which machine (None: not known).
 
     Returns:
         (the version, True) when added; (the latest version, False) when it is unchanged.
@@ -201,6 +206,8 @@ def register_version(
             source_path=source_path,
             snapshot=snapshot,
             kind=kind,
+            user=user or None,
+            host=host or None,
         )
         .returning(_V.id)
     ).scalar_one()

@@ -52,6 +52,8 @@ class DatasetVersionRow(Base):
     source_path: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[bool] = mapped_column(default=False)
     kind: Mapped[str] = mapped_column(String(32), default="files")
+    user: Mapped[str | None] = mapped_column(String(255), nullable=True)  # who added it
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)  # on which machine
 
 
 class DatasetFileRow(Base):

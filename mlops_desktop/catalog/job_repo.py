@@ -37,6 +37,8 @@ def insert_job(s: Session, job: JobInfo, spec: dict[str, Any]) -> None:
             handle=dict(job.handle),
             detail=job.detail,
             updated_at=time.time(),
+            user=job.user or None,
+            host=job.host or None,
         )
     )
 
@@ -60,6 +62,8 @@ def _job(row: Row[Any]) -> JobInfo:
         name=str(spec.get("name") or ""),
         detail=row.detail or "",
         handle=dict(row.handle or {}),
+        user=row.user,
+        host=row.host,
     )
 
 

@@ -35,6 +35,8 @@ class JobRow(Base):
     handle: Mapped[Any] = mapped_column(JSON, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[float] = mapped_column(Float)
+    user: Mapped[str | None] = mapped_column(String(255), nullable=True)  # who launched it
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)  # from which machine
 
 
 job_t = cast(Table, JobRow.__table__)

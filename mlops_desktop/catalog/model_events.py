@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog import model_repo
 from mlops_desktop.catalog.model_schema import model_t, model_version_t
-from mlops_desktop.catalog.schema import artifact_t
+from mlops_desktop.catalog.schema import artifact_t, run_t
 from mlops_desktop.core.datasets import ManifestEntry
 from mlops_desktop.core.models import ModelFile
+from mlops_desktop.tracking.who import who_fields
 
 MODEL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")  # services.model_refs.NAME_RE
 
@@ -67,7 +68,9 @@ def register_logged_model(s: Session, run_id: str, event: dict[str, Any]) -> str
     source = f"run:{run_id}:{folder}"
     if _exists(s, name, run_id, source, fp):
         return None
-    user = event.get("user") if isinstance(event.get("user"), str) else ""
+    user, host = who_fields(event)
+    if host is None:  # a spool older than hosts in model events: the run's machine
+        host = s.execute(select(run_t.c.host).where(run_t.c.id == run_id)).scalar()
     flavor = event.get("flavor") if isinstance(event.get("flavor"), str) else ""
     model_repo.add_version(
         s,
@@ -77,6 +80,7 @@ def register_logged_model(s: Session, run_id: str, event: dict[str, Any]) -> str
         run_id=run_id,
         source=source,
         user=user or "unknown",
+        host=host or "",
         detail={"logged_model": folder, "flavor": flavor},
     )
     return None

@@ -28,6 +28,7 @@ from mlops_desktop.catalog.model_schema import (
 from mlops_desktop.catalog.shared_queries import insert_batched, lock_named
 from mlops_desktop.core.errors import ModelNotFound
 from mlops_desktop.core.models import AuditEntry, ModelFile, ModelSummary, ModelVersion
+from mlops_desktop.tracking.who import host_name
 
 _V = model_version_t.c
 _A = model_alias_t.c
@@ -64,7 +65,10 @@ def add_audit(
     action: str,
     user: str,
     detail: dict[str, Any] | None = None,
+    host: str | None = None,
 ) -> None:
+    """Write an audit entry: ``user`` did ``action`` on the machine ``host`` (None: this
+    machine, where the change is being made; "": not known)."""
     s.execute(
         insert(model_audit_t).values(
             model_id=mid,
@@ -73,6 +77,7 @@ def add_audit(
             user=user,
             action=action,
             detail=dict(detail or {}),
+            host=(host_name() if host is None else host) or None,
         )
     )
 
@@ -90,8 +95,11 @@ def add_version(
     tags: dict[str, str] | None = None,
     action: str = "created",
     detail: dict[str, Any] | None = None,
+    host: str | None = None,
 ) -> ModelVersion:
-    """Add the next version of ``name`` (creating the model) with its files, tags and audit."""
+    """Add the next version of ``name`` (creating the model) with its files, tags and audit;
+    ``user`` registers it on the machine ``host`` (None: this one; "": not known)."""
+    host = (host_name() if host is None else host) or None
     mid = lock_model(s, name, create=True)
     top = s.execute(select(func.max(_V.number)).where(_V.model_id == mid)).scalar()
     # a deleted version's number is never given again: the audit trail still names it
@@ -111,6 +119,7 @@ def add_version(
             created_by=user,
             description=description,
             archived=False,
+            host=host,
         )
         .returning(_V.id)
     ).scalar_one()
@@ -124,7 +133,7 @@ def add_version(
     info = {"fingerprint": fingerprint, "source": source, **(detail or {})}
     if run_id:
         info["run"] = run_id
-    add_audit(s, mid, number, action, user, info)
+    add_audit(s, mid, number, action, user, info, host=host or "")
     return _hydrate(s, name, mid, [_row_by_id(s, vid)])[0]
 
 
@@ -186,6 +195,7 @@ def _hydrate(s: Session, name: str, mid: int, rows: Sequence[Row[Any]]) -> list[
             archived=bool(r.archived),
             files=files[int(r.id)],
             size=sum(f.size for f in files[int(r.id)]),
+            host=r.host,
         )
         for r in rows
     ]
@@ -310,6 +320,7 @@ def history(s: Session, name: str, number: int | None = None) -> list[AuditEntry
             version=r.version,
             action=r.action,
             detail=_shown_detail(r.detail),
+            host=r.host,
         )
         for r in rows
     ]

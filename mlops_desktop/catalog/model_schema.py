@@ -52,6 +52,7 @@ class ModelVersionRow(Base):
     created_by: Mapped[str] = mapped_column(String(255), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     archived: Mapped[bool] = mapped_column(default=False)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)  # where it was made
 
 
 class ModelFileRow(Base):
@@ -98,6 +99,7 @@ class ModelAuditRow(Base):
     at: Mapped[float] = mapped_column(Float)
     user: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)  # where it was done
     detail: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 

@@ -44,6 +44,8 @@ class MonitorRecord:
     current: str
     config: dict[str, Any]
     created_at: float
+    user: str | None = None  # who made the monitor (None: not recorded)
+    host: str | None = None  # on which machine
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,8 @@ def add_monitor(catalog: Catalog, record: MonitorRecord, summary: str) -> None:
                 summary=summary,
                 pending=None,
                 created_at=record.created_at,
+                user=record.user or None,
+                host=record.host or None,
             )
         )
 
@@ -97,10 +101,21 @@ def _record(row: Any) -> MonitorRecord:
         row.current,
         codec.loads(row.config, {}),
         row.created_at,
+        row.user,
+        row.host,
     )
 
 
-_RECORD_COLS = (_M.name, _M.target, _M.reference, _M.current, _M.config, _M.created_at)
+_RECORD_COLS = (
+    _M.name,
+    _M.target,
+    _M.reference,
+    _M.current,
+    _M.config,
+    _M.created_at,
+    _M.user,
+    _M.host,
+)
 
 
 def get_monitor(catalog: Catalog, name: str) -> MonitorRecord | None:

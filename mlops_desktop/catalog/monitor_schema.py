@@ -49,6 +49,8 @@ class MonitorRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     pending: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
+    user: Mapped[str | None] = mapped_column(String(255), nullable=True)  # who made it
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)  # on which machine
 
 
 class MonitorWindowRow(Base):

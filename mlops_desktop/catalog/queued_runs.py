@@ -35,8 +35,10 @@ def insert_queued_run(
     cwd: str,
     target: str,
     at: float,
+    user: str | None = None,
 ) -> None:
-    """Record a launched run as queued (a write session; nothing when it exists already)."""
+    """Record a launched run as queued (a write session; nothing when it exists already);
+    ``user`` launched it (the start event's user, where the run runs, replaces it)."""
     exp_id = experiment_id(s, experiment)
     row = {
         "id": run_id,
@@ -48,6 +50,7 @@ def insert_queued_run(
         "target": target,
         "command": command,
         "cwd": cwd,
+        "user": user or None,
         "notes": "",
         "has_start": False,
     }

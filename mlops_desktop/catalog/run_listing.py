@@ -54,6 +54,8 @@ def runs_query(experiment_id: int | None, run_ids: list[str] | None) -> tuple[Se
         run_t.c.target,
         run_t.c.color_index,
         run_t.c.parent_run_id,
+        run_t.c.user,
+        run_t.c.host,
     ).join(experiment_t, experiment_t.c.id == run_t.c.experiment_id)
     ids: Any = None
     if run_ids is None:  # runs in the trash are listed only when asked for by id
@@ -184,8 +186,10 @@ def assemble(rows: Iterable[tuple[Any, ...]], children: Children) -> list[RunSum
             tags(rid) or {},
             color_index,
             parent,
+            user,
+            host,
         )
-        for rid, exp, name, status, started, ended, target, color_index, parent in rows
+        for rid, exp, name, status, started, ended, target, color_index, parent, user, host in rows
     ]
 
 
@@ -202,6 +206,8 @@ class _Tested(NamedTuple):
     target: str
     color_index: int | None
     parent_run_id: str | None
+    user: str | None
+    host: str | None
     params: dict[str, Any]
     metrics: dict[str, float]
     tags: dict[str, str]

@@ -57,6 +57,7 @@ class RunRow(Base):
     cwd: Mapped[str] = mapped_column(Text, default="")
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    user: Mapped[str | None] = mapped_column(String(255), nullable=True)  # OS user; NULL: unknown
     machine: Mapped[str | None] = mapped_column(String(255), nullable=True)  # machine:boot id
     notes: Mapped[str] = mapped_column(Text, default="")
     git: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -36,6 +36,7 @@ from mlops_desktop.catalog.schema import (
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.core.runs import RunStatus
 from mlops_desktop.tracking.run_inputs import UNRESOLVED_KEY, input_tag
+from mlops_desktop.tracking.who import who_fields
 
 DEFAULT_EXPERIMENT = "Default"
 # tags naming a run's parent: ours first, then MLflow's (see tracking.fluent.parent_run_id)
@@ -162,8 +163,11 @@ def _start_values(session: Session, run_id: str, e: dict[str, Any]) -> dict[str,
         vals["started_at"] = float(e["started_at"])
     if isinstance(e.get("pid"), int):
         vals["pid"] = e["pid"]
-    if isinstance(e.get("host"), str):
-        vals["host"] = e["host"]
+    user, host = who_fields(e)
+    if host is not None:
+        vals["host"] = host
+    if user is not None:
+        vals["user"] = user
     if isinstance(e.get("machine"), str):
         vals["machine"] = e["machine"][:255]
     if isinstance(e.get("command"), list):

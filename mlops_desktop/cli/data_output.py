@@ -26,7 +26,8 @@ class UsedBy(NamedTuple):
 
 
 def added_document(r: AddResult) -> dict[str, Any]:
-    """``data add --json``: {dataset, version, fingerprint, files, bytes, new_version}."""
+    """``data add --json``: {dataset, version, fingerprint, files, bytes, new_version, user,
+    host}."""
     return {
         "dataset": r.dataset,
         "version": r.version,
@@ -34,6 +35,8 @@ def added_document(r: AddResult) -> dict[str, Any]:
         "files": r.files,
         "bytes": r.bytes,
         "new_version": r.new_version,
+        "user": r.user,
+        "host": r.host,
     }
 
 
@@ -82,6 +85,8 @@ def version_document(v: DatasetVersion) -> dict[str, Any]:
         "tags": dict(v.tags),
         "source_path": v.source_path,
         "snapshot": v.snapshot,
+        "user": v.user,
+        "host": v.host,
     }
 
 

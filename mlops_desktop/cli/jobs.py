@@ -45,6 +45,8 @@ def job_document(job: JobInfo) -> dict[str, Any]:
         "elapsed_s": elapsed,
         "exit_code": job.exit_code,
         "detail": job.detail,
+        "user": job.user,
+        "host": job.host,
     }
 
 

@@ -67,6 +67,8 @@ VERSION_LIST_KEYS = (
     "aliases",
     "tags",
     "archived",
+    "user",
+    "host",
 )
 
 
@@ -122,6 +124,7 @@ def audit_document(e: AuditEntry) -> dict[str, Any]:
         "version": e.version,
         "action": e.action,
         "detail": dict(e.detail),
+        "host": e.host,
     }
 
 

@@ -35,6 +35,8 @@ def added_document(m: MonitorInfo) -> dict[str, Any]:
             {"column": p.column, "kind": p.kind, "method": p.method, "threshold": p.threshold}
             for p in m.plans
         ],
+        "user": m.user,
+        "host": m.host,
     }
 
 

@@ -25,10 +25,12 @@ from mlops_desktop.cli.runs_output import (
     trash_document,
     trash_text,
 )
-from mlops_desktop.core.errors import RunEditError
+from mlops_desktop.core.errors import RunEditError, UserFacingError
+from mlops_desktop.core.query import runs_of_user
 from mlops_desktop.core.run_documents import run_detail_dict
 from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
+from mlops_desktop.tracking.who import os_user
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
@@ -46,11 +48,18 @@ RUN = Arg("run", help="run id or a unique prefix of at least 4 characters")
         Arg("--experiment", "-e", help="only runs of this experiment"),
         Arg("--filter", "-f", dest="query", help='e.g. "metrics.acc > 0.9 and params.lr = 0.01"'),
         Arg("--limit", type=int, default=None, help="at most this many runs"),
+        Arg("--user", "-u", default=None, metavar="NAME", help="only runs of this OS user"),
+        Arg("--mine", action="store_true", help="only runs of the OS user running this command"),
     ),
 )
 def list_runs(args: argparse.Namespace, services: Services) -> list[RunSummary]:
-    """Runs of ``--experiment`` matching ``--filter``, newest first, at most ``--limit``."""
-    runs = services.experiments.list_runs(args.experiment, args.query)
+    """Runs of ``--experiment`` matching ``--filter`` (of ``--user`` or ``--mine``), newest
+    first, at most ``--limit``."""
+    if args.mine and args.user is not None:
+        raise UserFacingError("Give --user NAME or --mine, not both.")
+    user = os_user() if args.mine else args.user
+    query = args.query if user is None else runs_of_user(args.query, user)
+    runs = services.experiments.list_runs(args.experiment, query)
     return runs if args.limit is None else runs[: max(args.limit, 0)]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from mlops_desktop.cli.output import iso_time, printable, short_value, text_table
 from mlops_desktop.core.plural import count_noun
-from mlops_desktop.core.run_documents import run_summary_dict
+from mlops_desktop.core.run_documents import run_summary_dict, who_text
 from mlops_desktop.core.run_edits import EmptiedTrash, TrashedRun
 from mlops_desktop.core.runs import MetricSeries, RunDetail, RunSummary
 
@@ -49,6 +49,7 @@ def run_detail_text(detail: RunDetail) -> str:
         f"  started     {iso_time(s.started_at)}",
         f"  ended       {iso_time(s.ended_at) or '-'}",
         f"  target      {printable(s.target)}",
+        f"  ran by      {printable(who_text(s.user, s.host))}",
         f"  command     {printable(detail.command)}",
     ]
     if s.parent_run_id is not None:

@@ -188,7 +188,7 @@ def _info_of(summary: RunSummary, experiment_id: str, deleted: bool, data: RunDa
         to_ms(summary.ended_at),
         "runs:/" + summary.id,
         "deleted" if deleted else "active",
-        data.tags.get("mlflow.user", ""),
+        data.tags.get("mlflow.user") or summary.user or "",
         summary.target,
     )
 

@@ -67,6 +67,8 @@ class JobInfo:
     name: str = ""
     detail: str = ""  # why it is queued / lost, the Slurm job id, ...
     handle: dict[str, Any] = field(default_factory=dict)  # the executor's own data (pid, ...)
+    user: str | None = None  # the OS user who launched it (None: not recorded)
+    host: str | None = None  # the machine it was launched from
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ class DatasetVersion:
         files: number of files; bytes: their total size.
         source_path: the absolute file or folder the version was registered from.
         snapshot: whether its files are copied into the content-addressed store (restorable).
+        user: the OS user who added it; host: the machine it was added on (None: not
+            recorded, a version older than the catalog's record of who did what).
     """
 
     dataset: str
@@ -44,6 +46,8 @@ class DatasetVersion:
     tags: dict[str, str] = field(default_factory=dict)
     source_path: str = ""
     snapshot: bool = False
+    user: str | None = None
+    host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,8 @@ class AddResult:
     skipped: list[str] = field(default_factory=list)  # one sentence per unreadable file
     hashed_bytes: int = 0  # bytes actually read (the rest came from the stat cache)
     seconds: float = 0.0
+    user: str | None = None  # who added the version (an unchanged one: who added it first)
+    host: str | None = None  # on which machine
 
 
 @dataclass(frozen=True, slots=True)

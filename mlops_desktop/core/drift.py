@@ -160,6 +160,8 @@ class MonitorInfo:
     retrain: RetrainSpec | None = None
     label_column: str | None = None
     prediction_column: str | None = None
+    user: str | None = None  # who made the monitor (None: not recorded)
+    host: str | None = None  # on which machine
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +234,8 @@ def alert_document(a: Alert) -> dict[str, Any]:
 
 
 def monitor_document(m: MonitorInfo) -> dict[str, Any]:
-    """``{name, target, state, windows, alerts}`` as ``monitors list`` prints it."""
+    """``{name, target, state, windows, alerts, reference, current, user, host}`` as
+    ``monitors list`` prints it."""
     return {
         "name": m.name,
         "target": m.target,
@@ -241,6 +244,8 @@ def monitor_document(m: MonitorInfo) -> dict[str, Any]:
         "alerts": m.open_alerts,
         "reference": m.reference,
         "current": m.current,
+        "user": m.user,
+        "host": m.host,
     }
 
 

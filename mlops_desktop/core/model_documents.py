@@ -25,6 +25,8 @@ def version_dict(v: ModelVersion) -> dict[str, Any]:
         "source": v.source,
         "created_at": iso_time(v.created_at),
         "created_by": v.created_by,
+        "user": v.created_by or None,
+        "host": v.host,
         "description": v.description,
         "aliases": list(v.aliases),
         "tags": dict(v.tags),
@@ -65,6 +67,7 @@ def card_dict(card: ModelCard) -> dict[str, Any]:
             {
                 "at": iso_time(e.at),
                 "user": e.user,
+                "host": e.host,
                 "version": e.version,
                 "action": e.action,
                 "detail": dict(e.detail),

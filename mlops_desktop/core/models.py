@@ -26,7 +26,8 @@ class ModelVersion:
 
     Attributes:
         source: where the files came from: "run:<run id>:<artifact name>" or an absolute path.
-        created_by: the local user name.
+        created_by: the OS user who registered it.
+        host: the machine it was registered on (None: not recorded, an older version).
     """
 
     name: str
@@ -42,6 +43,7 @@ class ModelVersion:
     archived: bool = False
     files: list[ModelFile] = field(default_factory=list)
     size: int = 0
+    host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,8 @@ class AuditEntry:
 
     ``action`` is one of "created", "alias_set", "alias_moved", "alias_removed", "tag_set",
     "tag_removed", "described", "archived", "unarchived", "deleted", "imported"; ``detail``
-    holds e.g. {"alias": "champion", "from": 2, "to": 3} or {"key": "team", "value": "vision"}.
+    holds e.g. {"alias": "champion", "from": 2, "to": 3} or {"key": "team", "value": "vision"};
+    ``user`` made the change on the machine ``host`` (None: not recorded, an older entry).
     """
 
     at: float
@@ -71,6 +74,7 @@ class AuditEntry:
     version: int | None
     action: str
     detail: dict[str, Any] = field(default_factory=dict)
+    host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ Grammar (keywords case-insensitive; ``not`` binds tighter than ``and``, ``and`` 
     comparison := FIELD ( OP value | ["not"] "like" STRING | ["not"] "in" "(" value ("," value)* ")"
                         | "is" ["not"] "null" )
     FIELD      := ("params." | "metrics." | "tags.") KEY | status | name | started_at | ended_at
-                  | experiment | target | id | duration
+                  | experiment | target | id | duration | parent_run_id | user | host
     OP         := "=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">="
     value      := NUMBER | STRING | "true" | "false" | "null" | "nan" | "inf"
 
@@ -44,7 +44,7 @@ from mlops_desktop.core.query_eval import (
 from mlops_desktop.core.query_lexer import Token, tokenize
 from mlops_desktop.core.runs import RunSummary
 
-__all__ = ["Query", "QueryError", "filter_runs", "parse_query"]
+__all__ = ["Query", "QueryError", "filter_runs", "parse_query", "quoted", "runs_of_user"]
 
 MAX_DEPTH = 100  # nested parentheses and "not"s; deeper queries are refused, not a RecursionError
 MAX_PATTERN = 1000  # characters of one like pattern
@@ -107,6 +107,18 @@ def filter_runs(runs: Iterable[RunSummary], text: str | None) -> list[RunSummary
     if text is None or not text.strip():
         return list(runs)
     return parse_query(text).filter(runs)
+
+
+def quoted(text: str) -> str:
+    """``text`` as a string of the filter language (quotes and backslashes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def runs_of_user(query: str | None, user: str) -> str:
+    """``query`` narrowed to the runs of the OS user ``user`` (``user = '...' and (query)``)."""
+    mine = f"user = {quoted(user)}"
+    rest = (query or "").strip()
+    return f"{mine} and ({rest})" if rest else mine
 
 
 class _Parser:

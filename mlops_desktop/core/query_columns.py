@@ -21,7 +21,7 @@ from mlops_desktop.core.query_like import like_segments
 from mlops_desktop.core.runs import RunSummary
 
 Selector = Callable[[Sequence[RunSummary], list[int]], list[int]]
-TEXT_FIELDS = ("name", "experiment", "status", "target", "id")
+TEXT_FIELDS = ("name", "experiment", "status", "target", "id", "user", "host")
 _SEP = "\x00"  # between the joined texts; a literal holding it is not searched that way
 _FINAL_SIGMA = "\u03a3"  # the one character whose lower case depends on its neighbours
 

@@ -37,6 +37,8 @@ RUN_FIELDS = (
     "id",
     "duration",
     "parent_run_id",
+    "user",
+    "host",
 )
 MEMO_VALUES = 100_000  # text values whose test answers one comparison remembers
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {

@@ -26,6 +26,8 @@ RUN_SUMMARY_KEYS = (
     "ended_at",
     "target",
     "parent_run_id",
+    "user",
+    "host",
 )
 """The keys of a run in ``runs list --json``, in their order."""
 
@@ -57,8 +59,16 @@ def run_summary_dict(run: RunSummary, keys: Sequence[str] = RUN_SUMMARY_KEYS) ->
         "ended_at": iso_time(run.ended_at),
         "target": run.target,
         "parent_run_id": run.parent_run_id,
+        "user": run.user,
+        "host": run.host,
     }
     return {key: full[key] for key in keys}
+
+
+def who_text(user: str | None, host: str | None) -> str:
+    """``user@host`` for people; what was not recorded (an older spool or catalog) reads
+    "unknown"."""
+    return f"{user or 'unknown'}@{host or 'unknown'}"
 
 
 def git_dict(git: GitInfo) -> dict[str, Any]:

@@ -58,6 +58,8 @@ class RunSummary:
     tags: dict[str, str] = field(default_factory=dict)
     color_index: int | None = None  # its place among its experiment's runs: its colour
     parent_run_id: str | None = None  # the run this one is a child of (a nested run)
+    user: str | None = None  # the OS user whose process ran it; None: not recorded (unknown)
+    host: str | None = None  # the machine it ran on (its host name); None: not recorded
 
     @property
     def duration(self) -> float | None:

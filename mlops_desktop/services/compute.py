@@ -43,6 +43,7 @@ from mlops_desktop.services.compute_follow import JobFollowing
 from mlops_desktop.services.log_text import read_log_text
 from mlops_desktop.tracking.home import LOG_FILENAME, run_spool_dir
 from mlops_desktop.tracking.names import generate_run_name
+from mlops_desktop.tracking.who import host_name, os_user
 
 if TYPE_CHECKING:
     from mlops_desktop.services.datasets import DatasetService
@@ -120,6 +121,8 @@ class JobService(CatalogService, JobFollowing):
             command=list(spec.command),
             experiment=spec.experiment,
             name=spec.name or "",
+            user=os_user(),
+            host=host_name(),
         )
         with self.catalog.session_scope(write=True) as s:
             job_repo.insert_job(s, job, dataclasses.asdict(spec))

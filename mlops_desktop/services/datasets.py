@@ -33,6 +33,7 @@ from mlops_desktop.services.dataset_sources import (
     source_file,
 )
 from mlops_desktop.tracking.validate import refuse_bad_tag_keys
+from mlops_desktop.tracking.who import host_name, os_user
 
 if TYPE_CHECKING:
     from mlops_desktop.datasets.manifest import ManifestResult
@@ -107,6 +108,8 @@ class DatasetService(CatalogService):
             skipped=list(built.skipped),
             hashed_bytes=built.hashed_bytes,
             seconds=time.perf_counter() - t0,
+            user=version.user,
+            host=version.host,
         )
 
     def _build_manifest(
@@ -147,6 +150,8 @@ class DatasetService(CatalogService):
                 source_path=str(root),
                 snapshot=snapshot,
                 kind=kind,
+                user=os_user(),
+                host=host_name(),
             )
 
     def _snapshot_files(

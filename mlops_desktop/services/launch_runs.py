@@ -20,6 +20,7 @@ from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.compute import JobInfo, RunSpec
 from mlops_desktop.core.errors import JobError
 from mlops_desktop.tracking.validate import env_name_problem, env_value_problem
+from mlops_desktop.tracking.who import os_user
 
 # how long ``launch`` (the command) waits for a job to leave "starting"; a launch that failed
 # at once (a bad interpreter, a command that cannot start) is reported instead of "(lost)"
@@ -66,6 +67,7 @@ def record_queued(catalog: Catalog, run_id: str, spec: RunSpec, at: float) -> No
             spec.workdir or "",
             spec.target,
             at,
+            os_user(),
         )
 
 

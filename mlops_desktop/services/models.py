@@ -8,7 +8,6 @@ loads (unpickles) a model in this process: :meth:`inspect` does it in a child pr
 
 from __future__ import annotations
 
-import getpass
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -40,6 +39,7 @@ from mlops_desktop.services.model_refs import (
 )
 from mlops_desktop.tracking.model_folder import DESCRIPTION_FILE
 from mlops_desktop.tracking.validate import refuse_bad_tag_keys
+from mlops_desktop.tracking.who import os_user
 
 # the ``models`` commands read refs and versions with the service's own grammar
 __all__ = ["ModelService", "local_user", "parse_ref", "parse_version"]
@@ -48,11 +48,8 @@ MODEL_SUFFIXES = (".joblib", ".pkl", ".pickle", ".pt", ".pth")
 
 
 def local_user() -> str:
-    """The local user name, or "unknown"."""
-    try:
-        return getpass.getuser() or "unknown"
-    except Exception:  # no login name in some containers
-        return "unknown"
+    """The OS user running this process, or "unknown" (see :func:`tracking.who.os_user`)."""
+    return os_user()
 
 
 class ModelService(CatalogService):

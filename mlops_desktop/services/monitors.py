@@ -36,6 +36,7 @@ from mlops_desktop.services import monitor_alerts
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.monitor_sources import WindowData, collect
 from mlops_desktop.services.monitor_tables import as_drift_table, dataset_version_table, read_file
+from mlops_desktop.tracking.who import host_name, os_user
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -68,6 +69,8 @@ def _info(record: MonitorRecord, counts: MonitorCounts) -> MonitorInfo:
         windows=counts.windows,
         open_alerts=counts.open_alerts,
         created_at=record.created_at,
+        user=record.user,
+        host=record.host,
         retrain=codec.retrain_from(c.get("retrain")),
         label_column=c.get("label_column"),
         prediction_column=c.get("prediction_column"),
@@ -177,7 +180,9 @@ class MonitorService(CatalogService):
         }
         if current == "predictions" and label_column is None:
             config["label_column"] = "label"
-        record = MonitorRecord(name, target, ref_label, current, config, time.time())
+        record = MonitorRecord(
+            name, target, ref_label, current, config, time.time(), os_user(), host_name()
+        )
         repo.add_monitor(self.catalog, record, summary)
         if current_dataset:  # the versions there now are not current data: only newer ones
             newest = max(v.number for v in self.datasets.versions(current_dataset))

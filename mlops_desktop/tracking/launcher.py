@@ -57,6 +57,7 @@ from mlops_desktop.tracking.home import EVENTS_FILENAME, LOG_FILENAME
 from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.package_root import package_root
 from mlops_desktop.tracking.sampler import SYSTEM_FILENAME, SystemSampler, append_event
+from mlops_desktop.tracking.who import os_user
 
 QUEUE_POLL_S = 0.5
 RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"
@@ -251,6 +252,7 @@ class Launcher:
             cwd=a.cwd or os.getcwd(),
             pid=self.pid,
             host=self.job["host"],
+            user=os_user(),
             machine=machine_identity(),
             target=a.target,
             started_at=started,

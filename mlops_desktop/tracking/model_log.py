@@ -11,7 +11,6 @@ the spool; the ingester turns it into a new version of that model, as
 from __future__ import annotations
 
 import datetime
-import getpass
 import importlib.metadata
 import json
 import os
@@ -30,6 +29,7 @@ from mlops_desktop.tracking.model_folder import (
     write_description,
 )
 from mlops_desktop.tracking.model_signature import ModelSignature, infer_signature, schema_of
+from mlops_desktop.tracking.who import host_name, os_user
 
 if TYPE_CHECKING:
     from mlops_desktop.tracking.run import Run
@@ -206,7 +206,8 @@ def log_model(
                 "name": artifact_path,
                 "registered_model_name": registered_model_name,
                 "flavor": kind,
-                "user": _user(),
+                "user": os_user(),
+                "host": host_name(),
             }
         )
     return ModelInfo(
@@ -240,10 +241,3 @@ def _signature(
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser() or "unknown"
-    except Exception:  # no login name in some containers
-        return "unknown"

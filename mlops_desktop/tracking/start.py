@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import sys
 import time
 import uuid
@@ -18,6 +17,7 @@ from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.names import generate_run_name
 from mlops_desktop.tracking.run import Run
 from mlops_desktop.tracking.validate import check_key, check_mapping, check_tag_key
+from mlops_desktop.tracking.who import host_name, os_user
 
 TARGET_ENV = "MLOPS_DESKTOP_TARGET"
 EXPERIMENT_ENV = "MLOPS_DESKTOP_EXPERIMENT"  # set by the launcher: the launch's experiment
@@ -39,7 +39,8 @@ def _start_event(experiment: str, name: str) -> dict[str, Any]:
         "command": shlex.join([sys.executable, *sys.argv]),
         "cwd": os.getcwd(),
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": host_name(),
+        "user": os_user(),
         "machine": machine_identity(),
         "target": os.environ.get(TARGET_ENV) or "local",
     }

@@ -23,8 +23,11 @@ def write_run(
     started_at: float | None = None,
     run_id: str | None = None,
     tags: dict[str, str] | None = None,
+    user: str | None = None,
+    host: str = "localhost",
 ) -> str:
-    """Write one run's spool (and log) into ``home``; returns its id. ``status=None``: running."""
+    """Write one run's spool (and log) into ``home``; returns its id. ``status=None``: running;
+    ``user=None``: a spool from before users were recorded (no ``user`` in its start)."""
     run_id = run_id or uuid.uuid4().hex
     started = started_at if started_at is not None else time.time()
     seq = 0
@@ -45,8 +48,9 @@ def write_run(
         command="python train.py --fast",
         cwd="/tmp",
         pid=1,
-        host="localhost",
+        host=host,
         target="local",
+        **({} if user is None else {"user": user}),
     )
     if params:
         event("params", params=params)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlops_desktop.cli import main
+from mlops_desktop.tracking.who import os_user
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
@@ -29,6 +31,8 @@ def test_data_commands(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
         "files": 2,
         "bytes": 17,
         "new_version": True,
+        "user": os_user(),  # who added it, on which machine
+        "host": socket.gethostname(),
     }
     assert main(["data", "add", str(src), "--name", "tab"]) == 0
     assert capsys.readouterr().out.strip() == "unchanged: same content as v1, no new version"

@@ -113,6 +113,9 @@ def test_launch_and_follow_to_completion(ssh_host: HostInfo, temp_home: Path, tm
     job = json.loads((Path(handle["run_dir"]) / "job.json").read_text())
     assert job["pid"] == handle["pid"] and job["start_ticks"] == handle["start_ticks"]
     assert ex.sync(handle, spool) == 0  # nothing new, nothing twice
+    start = json.loads((spool / "events.jsonl").read_text().splitlines()[0])
+    login = ssh_host.address.split("@", 1)[0]  # the remote user the run ran as
+    assert (start["type"], start["user"]) == ("start", login)
 
 
 def test_killed_master_loses_nothing(ssh_host: HostInfo, temp_home: Path, tmp_path: Path):

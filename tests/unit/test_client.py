@@ -26,6 +26,7 @@ from mlops_desktop.client import (
 from mlops_desktop.core.errors import QueryError, UserFacingError
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.tracking import fluent, lifecycle
+from mlops_desktop.tracking.who import os_user
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def test_get_run_reads_info_and_data_as_mlflow_shapes_them(
     assert isinstance(info.start_time, int) and isinstance(info.end_time, int)
     assert logged.started * 1000 - 1000 <= info.start_time <= info.end_time
     assert info.artifact_uri == f"runs:/{logged.a}"
+    assert info.user_id == os_user()  # MLflow's user: the OS user whose process logged it
     assert run.data.params == {"lr": "0.01", "optimizer": "adam"}
     assert run.data.metrics == {"acc": 0.9}
     assert run.data.tags["team"] == "vision" and run.data.tags["mlflow.runName"] == "a"

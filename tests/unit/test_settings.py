@@ -190,6 +190,7 @@ def test_problems_are_not_saved_compared_or_shown(temp_home: Path) -> None:
         "keep_spools": False,
         "notifications_off": [],
         "keep_in_tray": False,
+        "runs_mine": False,
     }
     assert Settings.load(temp_home).problems == []
 

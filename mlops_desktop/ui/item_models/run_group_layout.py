@@ -14,7 +14,13 @@ from typing import Any
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.ui.formatting import format_value
 from mlops_desktop.ui.item_models.run_tree_layout import RunTree, nest_rows
-from mlops_desktop.ui.item_models.runs_table import _MISSING, column_value, sort_key
+from mlops_desktop.ui.item_models.runs_table import (
+    _MISSING,
+    UNKNOWN_USER,
+    USER_KEY,
+    column_value,
+    sort_key,
+)
 
 NO_VALUE = "(none)"
 
@@ -36,7 +42,9 @@ class RunGroup:
 
 def group_label(run: RunSummary, key: str) -> str:
     value = column_value(run, -1, key)
-    return NO_VALUE if value is _MISSING or value is None else format_value(value)
+    if value is _MISSING or value is None:
+        return UNKNOWN_USER if key == USER_KEY else NO_VALUE
+    return format_value(value)
 
 
 def aggregate(values: list[Any]) -> tuple[float, float, float] | None:

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.ui.formatting import (
@@ -40,9 +41,12 @@ COL_ID = 2
 COL_STARTED = 3
 COL_DURATION = 4
 COL_TARGET = 5
-FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target")
+COL_USER = 6
+FIXED_HEADERS = ("Status", "Name", "ID", "Started", "Duration", "Target", "User")
 # Ids of the fixed columns in saved setups (pins, sort of a saved view); dynamic ones use the key.
-FIXED_IDS = ("status", "name", "id", "started", "duration", "target")
+FIXED_IDS = ("status", "name", "id", "started", "duration", "target", "user")
+USER_KEY = "user"  # grouping by the OS user who ran each run (the key of "Group by user")
+UNKNOWN_USER = "unknown"  # what a run shows whose user was not recorded (an older spool)
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -62,7 +66,10 @@ def _running_duration(run: RunSummary) -> float | None:
 
 
 def column_value(run: RunSummary, column: int, key: str | None) -> Any:
-    """The raw value of one cell; ``_MISSING`` when the run lacks the key."""
+    """The raw value of one cell; ``_MISSING`` when the run lacks the key (``key`` is a
+    params/metrics/tags key, or :data:`USER_KEY` for the user, as grouping asks)."""
+    if key == USER_KEY or (key is None and column == COL_USER):
+        return run.user or _MISSING
     if key is not None:
         prefix, _, name = key.partition(".")
         source = {"params": run.params, "metrics": run.metrics, "tags": run.tags}.get(prefix, {})
@@ -283,6 +290,8 @@ class RunsTableModel(QAbstractTableModel):
             return status_icon(run.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             return shown_lines(self._tooltip(run, column, key))
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_USER and not run.user:
+            return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             value = column_value(run, column, key)
             numeric = column in (COL_DURATION, COL_STARTED) or (
@@ -293,6 +302,8 @@ class RunsTableModel(QAbstractTableModel):
 
     def _display(self, run: RunSummary, column: int, key: str | None) -> str:
         value = column_value(run, column, key)
+        if column == COL_USER and key is None:
+            return UNKNOWN_USER if value is _MISSING else str(value)
         if value is _MISSING:
             return ""
         if column == COL_ID and key is None:
@@ -316,6 +327,9 @@ class RunsTableModel(QAbstractTableModel):
             return f"{shown_text(run.name)}: {run.status}" + (f"\n{idle}" if idle else "")
         if column == COL_NAME:
             return f"{shown_text(run.name)}\n{run.id}"
+        if column == COL_USER:
+            user, host = run.user or UNKNOWN_USER, run.host or "an unknown machine"
+            return f"{shown_text(user)} ran it on {shown_text(host)}"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

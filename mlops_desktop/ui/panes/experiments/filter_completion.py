@@ -1,7 +1,8 @@
 """Completion in the filter box: field names, then the values of a param or tag.
 
 Typing ``par`` offers ``params.lr``, ``params.opt``…; after ``params.opt =`` (or ``!=``) it
-offers the values the shown runs have for ``opt``, quoted when they are text. Only the token
+offers the values the shown runs have for ``opt``, quoted when they are text; after ``user =``
+or ``host =``, the users or machines of the shown runs. Only the token
 under the cursor is completed; the rest of the query is kept.
 """
 
@@ -22,6 +23,7 @@ MAX_VALUES = 200
 _VALUE_RE = re.compile(
     r"\b(params|tags)\.([\w\-/.]+|`[^`]*`)\s*(?:=|==|!=|<>)\s*(\"[^\"]*|[^\s()\"]*)$"
 )
+_WHO_RE = re.compile(r"(?<![\w.`])(user|host)\s*(?:=|==|!=|<>)\s*(\"[^\"]*|[^\s()\"]*)$")
 _TOKEN_RE = re.compile(r"[\w\-/.`]*$")
 
 
@@ -60,11 +62,20 @@ def field_values(runs: Iterable[RunSummary], scope: str, key: str) -> list[str]:
     return sorted(seen)
 
 
+def who_values(runs: Iterable[RunSummary], field: str) -> list[str]:
+    """The users (``field`` "user") or hosts of the runs, quoted as a query writes them."""
+    found = {getattr(run, field) for run in runs} - {None, ""}
+    return sorted('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in found)
+
+
 def completions_at(text: str, runs: list[RunSummary]) -> tuple[str, list[str]]:
     """What to offer for ``text`` (the query up to the cursor): (the token typed, choices)."""
     value = _VALUE_RE.search(text)
     if value is not None:
         return value.group(3), field_values(runs, value.group(1), value.group(2))
+    who = _WHO_RE.search(text)
+    if who is not None:
+        return who.group(2), who_values(runs, who.group(1))[:MAX_VALUES]
     token = _TOKEN_RE.search(text)
     typed = token.group(0) if token is not None else ""
     if not typed:

@@ -10,9 +10,11 @@ from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.core.errors import ExperimentNotFound, QueryError
+from mlops_desktop.core.query import runs_of_user
 from mlops_desktop.core.runs import Experiment, RunSummary
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
+from mlops_desktop.tracking.who import os_user
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
@@ -68,6 +70,7 @@ class ExperimentsPane(Pane):
         self._pending_experiment: str | None = None  # show_experiment of one not listed yet
         self._shown_ids: list[str] = []  # the selection Detail, Charts and Compare show
         self._restored_runs: list[str] = []  # runs selected last session, chosen once listed
+        self._me = os_user()  # whose runs "Mine" keeps
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
         self._connect(ingest)
@@ -78,6 +81,7 @@ class ExperimentsPane(Pane):
     def _build(self, service: ExperimentService, runner: TaskRunner) -> None:
         self.experiments_list = ExperimentsList()
         self.filter_bar = RunFilterBar()
+        self.filter_bar.set_mine(self._me, bool(self._settings.runs_mine))
         self.model = RunsTableModel(self)
         self.table = RunsTableView(self.model)
         self.table_setup = RunsTableSetup(
@@ -131,6 +135,7 @@ class ExperimentsPane(Pane):
         self.filter_bar.set_column_source(self.model.available_keys)
         self.table_setup.saveFailed.connect(self.events.show_status)
         self.filter_bar.queryChanged.connect(self._on_query_changed)
+        self.filter_bar.mineToggled.connect(self._on_mine_toggled)
         self.filter_bar.columnsChosen.connect(self._on_columns_chosen)
         self.experiments_list.experimentChosen.connect(self._on_experiment_chosen)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
@@ -226,7 +231,12 @@ class ExperimentsPane(Pane):
             use_cache: only the filter changed: filter the runs already fetched.
         """
         cached = self._all_runs if use_cache else None
-        self.loader.load_runs(self._experiment, self._query, quiet=quiet, cached=cached)
+        self.loader.load_runs(self._experiment, self.shown_query(), quiet=quiet, cached=cached)
+
+    def shown_query(self) -> str:
+        """The filter the rows match: the one typed, narrowed to this OS user's runs while
+        "Mine" is on."""
+        return runs_of_user(self._query, self._me) if self.filter_bar.mine() else self._query
 
     def _on_experiments_loaded(self, experiments: list[Experiment]) -> None:
         self._experiments_loaded = True
@@ -314,6 +324,14 @@ class ExperimentsPane(Pane):
         if query == self._query and not self.filter_bar.has_error():
             return
         self._query = query
+        self._load_runs(use_cache=True)
+
+    def _on_mine_toggled(self, on: bool) -> None:
+        self._settings.runs_mine = on
+        try:
+            self._settings.save(self._home)
+        except OSError as exc:
+            self.events.show_status(f"Cannot save settings in {self._home}: {exc.strerror}")
         self._load_runs(use_cache=True)
 
     def _on_columns_chosen(self, keys: list[str]) -> None:

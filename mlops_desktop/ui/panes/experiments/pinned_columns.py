@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.services.table_views import DEFAULT_PINNED
+from mlops_desktop.ui.item_models.runs_table import USER_KEY
 
 if TYPE_CHECKING:
     from mlops_desktop.ui.panes.experiments.runs_view import RunsTableView
@@ -191,7 +192,7 @@ class PinnedColumns(QObject):
             menu.addAction("Unpin column", lambda: self._set_pin(column_id, False))
         else:
             menu.addAction("Pin column", lambda: self._set_pin(column_id, True))
-        if column_id.startswith(GROUPABLE_PREFIXES):
+        if column_id.startswith(GROUPABLE_PREFIXES) or column_id == USER_KEY:
             if table.groups.group_by() == column_id:
                 menu.addAction("Stop grouping", lambda: table.groupByRequested.emit(""))
             else:

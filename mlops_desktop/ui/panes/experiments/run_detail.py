@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core.run_documents import who_text
 from mlops_desktop.core.runs import RunDetail
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.ui.failures import Failure
@@ -47,6 +48,7 @@ _HEADER_FIELDS = (
     ("started", "Started"),
     ("duration", "Duration"),
     ("target", "Target"),
+    ("who", "Ran by"),
     ("command", "Command"),
 )
 
@@ -270,6 +272,7 @@ class RunDetailView(QWidget):
         )
         target = run.target + (f" ({detail.host})" if detail.host else "")
         values["target"].setText(shown_text(target))
+        values["who"].setText(shown_text(who_text(run.user, run.host)))
         command = shown_text(detail.command or "—")
         values["command"].setText(command if len(command) <= 80 else command[:79] + "…")
         values["command"].setToolTip(command)

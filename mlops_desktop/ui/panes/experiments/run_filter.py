@@ -1,6 +1,6 @@
 """The filter bar above the runs table: query box with completion, error line shown after a
-pause in typing, a note when the rows are of an older filter, busy bar, Group by, Views…,
-Columns…."""
+pause in typing, a note when the rows are of an older filter, busy bar, "Mine" (only the runs
+of this OS user), Group by, Views…, Columns…."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import QueryError
 from mlops_desktop.core.hardware import SYSTEM_PREFIX
-from mlops_desktop.core.query import parse_query
+from mlops_desktop.core.query import parse_query, quoted
 from mlops_desktop.ui.item_models.runs_table import DYNAMIC_PREFIXES, RunsTableModel
 
 FILTER_PLACEHOLDER = "Filter, e.g.  metrics.acc > 0.9 and params.lr = 0.01"
@@ -31,6 +31,7 @@ ERROR_PAUSE_MS = 600  # a malformed query is told only after this pause in typin
 AUTO_METRIC_COLUMNS = 6
 AUTO_PARAM_COLUMNS = 6
 STALE_TEXT = "Showing the runs of the last valid filter: fix the filter or clear it."
+MINE_OFF, MINE_ON = "Mine", "\u2713 Mine"  # a check mark reads "on" at a glance in any theme
 _INVALID_STYLE = "QLineEdit { border: 2px solid #d0312d; border-radius: 3px; padding: 1px; }"
 
 
@@ -71,9 +72,11 @@ class RunFilterBar(QWidget):
         columnsChosen(list): the dynamic columns picked in the Columns… menu.
         staleChanged(bool): the rows shown are (True) or are no longer (False) those of an
             older filter than the one typed.
+        mineToggled(bool): "Mine" was turned on (only the runs of this OS user) or off.
     """
 
     queryChanged = Signal(str)
+    mineToggled = Signal(bool)
     columnsChosen = Signal(list)
     staleChanged = Signal(bool)
 
@@ -83,10 +86,19 @@ class RunFilterBar(QWidget):
         self.edit.setPlaceholderText(FILTER_PLACEHOLDER)
         self.edit.setClearButtonEnabled(True)
         self.edit.setToolTip(
-            "Compare params., metrics., tags. and status, name, started_at with\n"
+            "Compare params., metrics., tags. and status, name, user, host, started_at with\n"
             "= != < <= > >=, like, in (...); combine with and, or, not and parentheses.\n"
             "Press Enter to apply now."
         )
+        self.mine_button = QToolButton()
+        self.mine_button.setObjectName("mineRuns")
+        self.mine_button.setText(MINE_OFF)
+        self.mine_button.setCheckable(True)
+        self.mine_button.setToolTip(
+            "Show only your runs: those the OS user running this app ran\n"
+            "(the same as adding  user = 'NAME'  to the filter)"
+        )
+        self.mine_button.toggled.connect(self._on_mine_toggled)
         self.columns_button = QToolButton()
         self.columns_button.setText("Columns…")
         self.columns_button.setToolTip("Choose the param and metric columns of the table")
@@ -132,6 +144,7 @@ class RunFilterBar(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.mine_button)
         row.addWidget(self.count_label)
         row.addWidget(self.group_combo)
         row.addWidget(self.views_button)
@@ -163,11 +176,27 @@ class RunFilterBar(QWidget):
     def query(self) -> str:
         return self.edit.text().strip()
 
+    def set_mine(self, user: str, on: bool) -> None:
+        """Show whose runs "Mine" keeps (``user``) and check it or not, without a signal."""
+        self.mine_button.setToolTip(
+            f"Show only your runs: those the OS user {user!r} ran\n"
+            f"(the same as adding  user = {quoted(user)}  to the filter)"
+        )
+        self.mine_button.blockSignals(True)
+        self.mine_button.setChecked(on)
+        self.mine_button.blockSignals(False)
+        self.mine_button.setText(MINE_ON if on else MINE_OFF)
+
+    def mine(self) -> bool:
+        return self.mine_button.isChecked()
+
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
 
     def set_count(self, shown: int) -> None:
-        self.count_label.setText(f"{shown:,} run" + ("" if shown == 1 else "s"))
+        """Show how many runs match (", yours" while "Mine" is on)."""
+        mine = ", yours" if self.mine() else ""
+        self.count_label.setText(f"{shown:,} run" + ("" if shown == 1 else "s") + mine)
 
     def show_error(self, error: QueryError | str) -> None:
         """Show why the query failed; the box turns red, the table keeps its rows (stale)."""
@@ -222,6 +251,10 @@ class RunFilterBar(QWidget):
 
     def new_keys(self) -> list[str]:
         return sorted(self._new)
+
+    def _on_mine_toggled(self, on: bool) -> None:
+        self.mine_button.setText(MINE_ON if on else MINE_OFF)
+        self.mineToggled.emit(on)
 
     def _on_text_edited(self, _text: str) -> None:
         if self.has_error():

@@ -20,6 +20,7 @@ from mlops_desktop.ui.item_models.runs_table import (
     COL_STARTED,
     COL_STATUS,
     COL_TARGET,
+    COL_USER,
     RunsTableModel,
 )
 from mlops_desktop.ui.panes.experiments.pinned_columns import PinnedColumns
@@ -31,6 +32,7 @@ DEFAULT_WIDTHS = {
     COL_STARTED: 140,
     COL_DURATION: 76,
     COL_TARGET: 64,
+    COL_USER: 80,
 }
 DYNAMIC_WIDTH = 96
 GROUPED_METRIC_WIDTH = 140  # a group row shows mean (min to max) there

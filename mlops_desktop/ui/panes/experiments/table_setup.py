@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QInputDialog
 from mlops_desktop.core.hardware import SYSTEM_PREFIX
 from mlops_desktop.core.runs import RunSummary
 from mlops_desktop.services.table_views import ExperimentTable, TableView, TableViewsStore
-from mlops_desktop.ui.item_models.runs_table import RunsTableModel
+from mlops_desktop.ui.item_models.runs_table import USER_KEY, RunsTableModel
 from mlops_desktop.ui.panes.experiments.run_filter import (
     AUTO_METRIC_COLUMNS,
     AUTO_PARAM_COLUMNS,
@@ -168,7 +168,7 @@ class RunsTableSetup(QObject):
 
     def _fill_group_combo(self) -> None:
         params, _metrics, tags = self._keys
-        keys = [f"params.{k}" for k in params] + [f"tags.{k}" for k in tags]
+        keys = [USER_KEY, *(f"params.{k}" for k in params), *(f"tags.{k}" for k in tags)]
         group_by = self.current().group_by
         if group_by and group_by not in keys:
             keys.append(group_by)
