@@ -102,7 +102,7 @@ class SqliteChangePoller:
     # --- the poller's thread -------------------------------------------------------------
     def _read(self) -> int | None:
         try:
-            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            return int(self._conn.execute("PRAGMA data_version").fetchall()[0][0])
         except sqlite3.Error as exc:  # locked, closed, gone: say "changed" and look again
             log.debug("PRAGMA data_version failed: %s", exc)
             return None
