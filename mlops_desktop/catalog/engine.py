@@ -246,21 +246,24 @@ class Catalog:
             session = Session(bind=conn, expire_on_commit=False, autoflush=False)
             if not self.is_sqlite:
                 start_noting(session)
-            watchers = list(self.commit_watchers) if write else []
-            told = False
+            watchers = list(self.commit_watchers) if self.is_sqlite else []
+            raw = conn.connection.dbapi_connection if watchers else None
+            changes_at_start = raw.total_changes if raw is not None else 0
+            told: list[OwnCommitWatcher] = []
             try:
                 with session.begin():
                     yield session
                     if not self.is_sqlite:
                         send_noted_changes(session, self.desktop_id)  # delivered on commit
-                    for watcher in watchers:
-                        watcher.before_own_commit()
-                    told = True
+                    if raw is not None and (write or raw.total_changes != changes_at_start):
+                        # it holds the write lock: nobody else can commit until it does
+                        told = watchers
+                        for watcher in told:
+                            watcher.before_own_commit()
             finally:
                 session.close()
-                if told:
-                    for watcher in watchers:
-                        watcher.after_own_commit()
+                for watcher in told:
+                    watcher.after_own_commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -101,9 +101,11 @@ def test_sqlite_poll_ignores_our_own_commits_and_no_ops(temp_home: Path) -> None
         for i in range(5):  # our own writes (an ingest) are told by the ingest loop, not here
             with ours.catalog.session_scope(write=True) as s:
                 apply_events(s, f"r{i}", [_start_event(f"r{i}")])
+        with ours.catalog.session_scope() as s:  # a write in a transaction not marked so
+            apply_events(s, "deferred", [_start_event("deferred")])
         conn = sqlite3.connect(temp_home / "catalog.db")  # another connection, reading only
         with conn:
-            assert conn.execute("SELECT count(*) FROM run").fetchone() == (5,)
+            assert conn.execute("SELECT count(*) FROM run").fetchone() == (6,)
             conn.execute("UPDATE run SET name = 'x' WHERE id = 'no such run'")  # no change
         conn.close()
         assert not watch.changed()  # type: ignore[attr-defined]
