@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.dataset_schema import (
     dataset_file_t,
     dataset_profile_t,
@@ -25,6 +26,7 @@ from mlops_desktop.catalog.dataset_schema import (
 from mlops_desktop.catalog.schema import experiment_t, run_input_t, run_t
 from mlops_desktop.catalog.shared_queries import insert_batched, lock_named
 from mlops_desktop.catalog.upsert import upsert
+from mlops_desktop.core.catalog_changes import DATASET_VERSION
 from mlops_desktop.core.datasets import DatasetSummary, DatasetUse, DatasetVersion, ManifestEntry
 from mlops_desktop.core.errors import DatasetNotFound
 
@@ -215,6 +217,7 @@ def register_version(
         {"version_id": version_id, "path": e.path, "size": e.size, "hash": e.hash} for e in entries
     )
     insert_batched(s, dataset_file_t, rows, FILE_BATCH)
+    note_change(s, DATASET_VERSION, [ds_id])
     row = s.execute(select(dataset_version_t).where(_V.id == version_id)).one()
     return _version(row, name), True
 

@@ -12,16 +12,18 @@ bug and propagates unchanged.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import send_noted_changes, start_noting
 from mlops_desktop.core.errors import CatalogNotWritable, CatalogUnavailable
 
 BUSY_TIMEOUT_S = 30.0
@@ -207,14 +209,29 @@ def make_engine(url: URL) -> Engine:
         ) from exc
 
 
+class OwnCommitWatcher(Protocol):
+    """Told around each of this catalog's own write commits (SQLite's change poll)."""
+
+    def before_own_commit(self) -> None: ...
+
+    def after_own_commit(self) -> None: ...
+
+
 class Catalog:
-    """An open catalog: its engine and the one transaction door, :meth:`session_scope`."""
+    """An open catalog: its engine and the one transaction door, :meth:`session_scope`.
+
+    Attributes:
+        desktop_id: this open catalog's id in the change feed's notifications, so that its
+            own listener knows its own changes (one per process and catalog).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self.schema_upgraded = False  # set by ensure_schema when this process ran migrations
+        self.desktop_id = uuid.uuid4().hex[:16]
+        self.commit_watchers: list[OwnCommitWatcher] = []
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -238,11 +255,26 @@ class Catalog:
             if self.is_sqlite:
                 conn.execution_options(sqlite_begin="IMMEDIATE" if write else "")
             session = Session(bind=conn, expire_on_commit=False, autoflush=False)
+            if not self.is_sqlite:
+                start_noting(session)
+            watchers = list(self.commit_watchers) if self.is_sqlite else []
+            raw = conn.connection.dbapi_connection if watchers else None
+            changes_at_start = raw.total_changes if raw is not None else 0
+            told: list[OwnCommitWatcher] = []
             try:
                 with session.begin():
                     yield session
+                    if not self.is_sqlite:
+                        send_noted_changes(session, self.desktop_id)  # delivered on commit
+                    if raw is not None and (write or raw.total_changes != changes_at_start):
+                        # it holds the write lock: nobody else can commit until it does
+                        told = watchers
+                        for watcher in told:
+                            watcher.before_own_commit()
             finally:
                 session.close()
+                for watcher in told:
+                    watcher.after_own_commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -24,12 +24,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.ingest_changes import ChangeLog
 from mlops_desktop.catalog.schema import ingest_state_t, run_t, tag_t
 from mlops_desktop.catalog.spool_reclaim import reclaim_spools
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
 from mlops_desktop.catalog.writes import apply_events
+from mlops_desktop.core.catalog_changes import RUNS
 from mlops_desktop.tracking.home import EVENTS_FILENAME, SYSTEM_FILENAME, spool_root
 from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.spool import SpoolRead, parse_lines
@@ -297,6 +299,7 @@ class Ingester:
                         f"spool {run_id}: the run's process died while writing; its "
                         f"incomplete last line ({torn} bytes) was not ingested"
                     )
+            note_change(s, RUNS, dead)
         result.changed_runs.update(dead)
         result.changes.status_changed(dead)
 

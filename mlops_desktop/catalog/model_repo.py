@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.model_schema import (
     model_alias_t,
     model_audit_t,
@@ -26,6 +27,7 @@ from mlops_desktop.catalog.model_schema import (
     model_version_t,
 )
 from mlops_desktop.catalog.shared_queries import insert_batched, lock_named
+from mlops_desktop.core.catalog_changes import ALIAS, MODEL, MODEL_VERSION
 from mlops_desktop.core.errors import ModelNotFound
 from mlops_desktop.core.models import AuditEntry, ModelFile, ModelSummary, ModelVersion
 from mlops_desktop.tracking.who import host_name
@@ -80,6 +82,16 @@ def add_audit(
             host=(host_name() if host is None else host) or None,
         )
     )
+    note_change(s, _change_kind(action), [mid])
+
+
+def _change_kind(action: str) -> str:
+    """The change-feed kind of an audited action (every change of a model is audited)."""
+    if action.startswith("alias"):
+        return ALIAS
+    if action in ("created", "imported"):
+        return MODEL_VERSION
+    return MODEL
 
 
 def add_version(
@@ -134,6 +146,7 @@ def add_version(
     if run_id:
         info["run"] = run_id
     add_audit(s, mid, number, action, user, info, host=host or "")
+    note_change(s, MODEL_VERSION, [mid])
     return _hydrate(s, name, mid, [_row_by_id(s, vid)])[0]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.chunk_codec import encode_column
 from mlops_desktop.catalog.lineage import DatasetResolver
 from mlops_desktop.catalog.model_events import register_logged_model
@@ -34,6 +35,7 @@ from mlops_desktop.catalog.schema import (
     tag_t,
 )
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
+from mlops_desktop.core.catalog_changes import RUNS
 from mlops_desktop.core.runs import RunStatus
 from mlops_desktop.tracking.run_inputs import UNRESOLVED_KEY, input_tag
 from mlops_desktop.tracking.who import who_fields
@@ -367,4 +369,5 @@ def apply_events(session: Session, run_id: str, events: list[dict[str, Any]]) ->
         if add is not None:
             add(e)
     rows.write()
+    note_change(session, RUNS, [run_id], [run_id] if new_run else [])
     return Applied(points=rows.points, new_run=new_run, problems=rows.problems)

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.services.catalog_changes import CatalogChangeService
 from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
@@ -36,6 +37,7 @@ class Services:
         monitors: drift monitors of models and datasets, their windows and alerts.
         palette: the names the command palette (Ctrl+K) finds.
         imports: MLflow stores and TensorBoard logs brought into the catalog.
+        changes: what other desktops and programs change in the catalog, heard live.
     """
 
     home: Path
@@ -47,6 +49,7 @@ class Services:
     hardware: HardwareService
     monitors: MonitorService
     palette: PaletteIndexService
+    changes: CatalogChangeService
 
     @classmethod
     def open(
@@ -80,6 +83,7 @@ class Services:
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
             palette=PaletteIndexService(catalog, home, jobs),
+            changes=CatalogChangeService(catalog, home),
         )
 
     @property
@@ -90,6 +94,7 @@ class Services:
     def close(self) -> None:
         """Close the executors' connections and dispose of the shared catalog (twice is
         harmless)."""
+        self.changes.close()
         self.hardware.close()
         self.jobs.close()
 

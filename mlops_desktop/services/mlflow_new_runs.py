@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.chunk_codec import encode_column
 from mlops_desktop.catalog.schema import (
     artifact_t,
@@ -28,6 +29,7 @@ from mlops_desktop.catalog.schema import (
 )
 from mlops_desktop.catalog.upsert import upsert
 from mlops_desktop.catalog.writes import _le, experiment_id, latest_value_columns
+from mlops_desktop.core.catalog_changes import RUNS
 from mlops_desktop.services.mlflow_records import MetricBatch
 
 ZLIB_LEVEL = 1  # fastest: an import writes millions of points; any level decodes alike
@@ -131,4 +133,7 @@ class NewRunRows:
             if rows:
                 s.execute(insert(table), rows)
         upsert(s, latest_t, list(self.latest.values()), ["run_id", "key"], add=["count"])
+        new = [str(row["id"]) for row in self.runs]
+        touched = {str(r["run_id"]) for rows in (self.params, self.chunks) for r in rows}
+        note_change(s, RUNS, touched.union(new), new)
         self.clear()

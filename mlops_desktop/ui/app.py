@@ -23,6 +23,7 @@ from mlops_desktop.single_instance import (
     claim_or_hand_over,
     instance_address,
 )
+from mlops_desktop.ui.catalog_live import CatalogLive
 from mlops_desktop.ui.failures import FailureReporter
 from mlops_desktop.ui.formatting import count_noun
 from mlops_desktop.ui.icons import app_icon
@@ -74,7 +75,8 @@ def build_main_window(
     Args:
         services: the app's services; the window borrows them (close them after it).
         catalog_url: the catalog's URL as given (for the status bar); None: the home's.
-        start_ingest: start the live ingest and jobs loops now.
+        start_ingest: start the live ingest and jobs loops, and hearing other desktops'
+            changes, now.
         reporter: where failures go (None: the runner's own).
         tray_available, notification_bus: stand-ins for the desktop's tray and session bus
             (tests; None: the desktop's own).
@@ -85,6 +87,7 @@ def build_main_window(
     services.experiments.keep_spools = settings.keep_spools
     runner = TaskRunner(reporter=reporter)
     ingest = IngestLoop(services.experiments, runner, settings.ingest_interval_s)
+    catalog_live = CatalogLive(services.changes)
     window = MainWindow(
         services,
         settings,
@@ -94,11 +97,14 @@ def build_main_window(
         test_connection=lambda url: test_catalog_connection(home, url),
         tray_available=tray_available,
         notification_bus=notification_bus,
+        catalog_live=catalog_live,
     )
     runner.setParent(window)
     ingest.setParent(window)
+    catalog_live.setParent(window)
     if start_ingest:
         ingest.start()
+        catalog_live.start()
         for pane in window.panes.values():
             pane.start_live()  # remote jobs' spools are mirrored even while the pane is hidden
     return window

@@ -24,6 +24,7 @@ from mlops_desktop.core.runs import Experiment
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
+from mlops_desktop.ui.catalog_live import CatalogLive
 from mlops_desktop.ui.command_palette import CommandPalette
 from mlops_desktop.ui.desktop_shell import DesktopShell
 from mlops_desktop.ui.dialogs.import_history import ImportDialog, ImportKind
@@ -70,15 +71,17 @@ class MainWindow(QMainWindow):
         test_connection: Callable[[str], str] | None = None,
         tray_available: bool | None = None,
         notification_bus: QDBusConnection | None = None,
+        catalog_live: CatalogLive | None = None,
     ) -> None:
         """``tray_available`` and ``notification_bus`` replace the desktop's tray and session
-        bus (tests; None: the desktop's)."""
+        bus (tests; None: the desktop's); ``catalog_live`` tells other desktops' changes."""
         super().__init__()
         self.services = services
         self.settings = settings
         self.home = services.home
         self.runner = runner
         self.ingest = ingest
+        self.catalog_live = catalog_live
         self._test_connection = test_connection
         self.setWindowTitle("MLOps Desktop")
         self.setWindowIcon(app_icon())
@@ -155,6 +158,7 @@ class MainWindow(QMainWindow):
             navigator=self.navigator,
             events=self.events,
             ingest=self.ingest,
+            catalog_live=self.catalog_live,
         )
         for spec in discover_panes():
             pane = spec.factory(context)
@@ -184,6 +188,14 @@ class MainWindow(QMainWindow):
             self.ingest.newRuns.connect(self._on_new_runs)
             self.ingest.newRuns.connect(self.command_palette.on_catalog_changed)
             self.ingest.changes.connect(self.shell.on_ingest_changes)
+        if self.catalog_live is not None:
+            self.catalog_live.newRuns.connect(self._on_new_runs)
+            self.catalog_live.runsReload.connect(self.refresh_counts)
+            for signal in (self.catalog_live.newRuns, self.catalog_live.runsReload):
+                signal.connect(self.command_palette.on_catalog_changed)
+            self.catalog_live.modelsChanged.connect(self.command_palette.on_catalog_changed)
+            self.catalog_live.datasetsChanged.connect(self.command_palette.on_catalog_changed)
+            self.catalog_live.problem.connect(self._on_live_problem)
 
     # --- public actions ------------------------------------------------------------------
     def show_pane_at(self, row: int) -> None:
@@ -305,6 +317,8 @@ class MainWindow(QMainWindow):
         """Stop live work and wait for background tasks (closing, or a test's teardown)."""
         if self.ingest is not None:
             self.ingest.stop()
+        if self.catalog_live is not None:
+            self.catalog_live.stop()
         for pane in self.panes.values():
             pane.shutdown()
         self.runner.shutdown()
@@ -332,6 +346,12 @@ class MainWindow(QMainWindow):
 
     def _on_counts_failed(self, failure: Failure) -> None:
         self.status.show_problem(f"Cannot read the catalog: {failure}")
+
+    def _on_live_problem(self, text: str) -> None:
+        if text:
+            self.status.show_problem(text)
+        else:
+            self.show_status("Live updates from other desktops are back")
 
     def _on_bug(self, failure: Failure) -> None:
         self.status.show_bug(str(failure))

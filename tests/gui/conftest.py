@@ -14,6 +14,8 @@ from gui_spools import write_run
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
 
+pytest_plugins = ["pg_fixture"]  # a real PostgreSQL server (``tests/pg_fixture.py``)
+
 
 @pytest.fixture
 def home(temp_home: Path) -> Path:

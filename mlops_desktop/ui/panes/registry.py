@@ -23,6 +23,7 @@ from mlops_desktop.ui.navigation import AppEvents, Navigator
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
     from mlops_desktop.settings import Settings
+    from mlops_desktop.ui.catalog_live import CatalogLive
     from mlops_desktop.ui.live import IngestLoop
     from mlops_desktop.ui.tasks import TaskRunner
 
@@ -104,6 +105,8 @@ class PaneContext:
         navigator: where a pane asks to show a place of another pane (and serves its own).
         events: theme and settings changes, and the way to the status bar.
         ingest: the live ingest loop (signals ``runsChanged``/``newRuns``), None in some tests.
+        catalog_live: what other desktops change in the catalog (signals ``runsChanged``,
+            ``modelsChanged``...), None in some tests.
     """
 
     home: Path
@@ -113,6 +116,7 @@ class PaneContext:
     navigator: Navigator
     events: AppEvents
     ingest: IngestLoop | None = None
+    catalog_live: CatalogLive | None = None
 
 
 PaneFactory = Callable[[PaneContext], Pane]

@@ -328,6 +328,8 @@ def _create(context: PaneContext) -> DatasetsPane:
     pane = DatasetsPane(
         context.services.datasets, context.runner, context.navigator, context.events
     )
+    if context.catalog_live is not None:  # another desktop's new version
+        context.catalog_live.datasetsChanged.connect(pane.refresh)
     context.navigator.serve(
         ShowDataset, pane, lambda request: pane.select_dataset(request.name, request.version)
     )

@@ -15,6 +15,7 @@ from mlops_desktop.core.runs import Experiment, RunSummary
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.settings import Settings
 from mlops_desktop.tracking.who import os_user
+from mlops_desktop.ui.catalog_live import CatalogLive
 from mlops_desktop.ui.charts.metric_panel import MetricPanel
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.item_models.runs_table import RunsTableModel
@@ -53,6 +54,7 @@ class ExperimentsPane(Pane):
         navigator: Navigator | None = None,
         events: AppEvents | None = None,
         parent: QWidget | None = None,
+        catalog_live: CatalogLive | None = None,
     ) -> None:
         super().__init__(navigator, events, parent)
         self._settings = settings
@@ -73,7 +75,7 @@ class ExperimentsPane(Pane):
         self._me = os_user()  # whose runs "Mine" keeps
         self.loader = RunsLoader(service, runner, self)
         self._build(service, runner)
-        self._connect(ingest)
+        self._connect(ingest, catalog_live)
         self.run_actions = install_run_management(self, service, runner)
         self.apply_settings()
         self.refresh()
@@ -124,7 +126,7 @@ class ExperimentsPane(Pane):
         self._selection_timer.setSingleShot(True)
         self._selection_timer.setInterval(30)
 
-    def _connect(self, ingest: IngestLoop | None) -> None:
+    def _connect(self, ingest: IngestLoop | None, catalog_live: CatalogLive | None) -> None:
         self._selection_timer.timeout.connect(self._on_selection_settled)
         self.loader.experimentsLoaded.connect(self._on_experiments_loaded)
         self.loader.experimentsFailed.connect(self._on_experiments_failed)
@@ -153,6 +155,10 @@ class ExperimentsPane(Pane):
         if ingest is not None:
             ingest.runsChanged.connect(self._on_runs_changed)
             ingest.newRuns.connect(self._on_new_runs)
+        if catalog_live is not None:  # other desktops' ingests: the same live rows
+            catalog_live.newRuns.connect(self._on_new_runs)
+            catalog_live.runsChanged.connect(self._on_runs_changed)
+            catalog_live.runsReload.connect(self.refresh)
 
     # --- public (main window) ------------------------------------------------------------
     def refresh(self) -> None:
@@ -414,6 +420,7 @@ def _create(context: PaneContext) -> ExperimentsPane:
         ingest=context.ingest,
         navigator=context.navigator,
         events=context.events,
+        catalog_live=context.catalog_live,
     )
     context.navigator.serve(ShowRun, pane, lambda request: pane.show_run(request.run_id))
     context.navigator.serve(

@@ -218,6 +218,8 @@ def _create(context: PaneContext) -> ModelsPane:
         context.events,
         alerts=context.services.monitors.version_alerts,
     )
+    if context.catalog_live is not None:  # another desktop's version or alias move
+        context.catalog_live.modelsChanged.connect(pane.refresh)
     navigator = context.navigator
     navigator.serve(
         ShowModel, pane, lambda request: pane.select_model(request.name, request.version)
