@@ -35,7 +35,7 @@ def download_model(
     with Services.open(where) as services:
         services.experiments.ingest()
         files = model_files(services.models, model_uri)
-    return copy_files(where, files, Path(dst_path))
+        return copy_files(where, files, Path(dst_path), blob_of=services.models.blob)
 
 
 def load_model(

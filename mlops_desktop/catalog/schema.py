@@ -176,5 +176,6 @@ ingest_state_t = cast(Table, IngestStateRow.__table__)
 from mlops_desktop.catalog import dataset_schema as _dataset_schema  # noqa: E402, F401
 from mlops_desktop.catalog import hw_schema as _hw_schema  # noqa: E402, F401
 from mlops_desktop.catalog import job_schema as _job_schema  # noqa: E402, F401
+from mlops_desktop.catalog import lab_schema as _lab_schema  # noqa: E402, F401
 from mlops_desktop.catalog import model_schema as _model_schema  # noqa: E402, F401
 from mlops_desktop.catalog import monitor_schema as _monitor_schema  # noqa: E402, F401

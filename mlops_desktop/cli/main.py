@@ -31,6 +31,7 @@ from mlops_desktop.cli.launch import LAUNCH
 from mlops_desktop.cli.models import MODELS
 from mlops_desktop.cli.monitors import MONITORS, split_retrain
 from mlops_desktop.cli.runs import RUNS
+from mlops_desktop.cli.store import STORE
 from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.core.text import printable_lines
 from mlops_desktop.settings import Settings, home_from
@@ -50,6 +51,7 @@ COMMAND_GROUPS = (
     HW,
     MONITORS,
     IMPORT,
+    STORE,
 )
 """The commands of each module, in the order ``--help`` lists them."""
 

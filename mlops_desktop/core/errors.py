@@ -164,3 +164,11 @@ class TensorBoardImportError(UserFacingError):
 
 class MlflowImportError(UserFacingError):
     """An MLflow store cannot be imported: the path or URI is not a store this app reads."""
+
+
+class StoreError(UserFacingError):
+    """The lab store cannot be set or used as asked (the message says why and what to do)."""
+
+
+class StoreUnreachable(StoreError):
+    """The lab store cannot be reached now; blobs already in this home or its cache still work."""

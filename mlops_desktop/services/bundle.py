@@ -17,6 +17,7 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.experiments import ExperimentService
 from mlops_desktop.services.hardware import HardwareService
 from mlops_desktop.services.importing import ImportService
+from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
 from mlops_desktop.services.palette_index import PaletteIndexService
@@ -38,6 +39,7 @@ class Services:
         palette: the names the command palette (Ctrl+K) finds.
         imports: MLflow stores and TensorBoard logs brought into the catalog.
         changes: what other desktops and programs change in the catalog, heard live.
+        store: the lab store (recorded in the catalog) and this home's cache of it.
     """
 
     home: Path
@@ -50,6 +52,7 @@ class Services:
     monitors: MonitorService
     palette: PaletteIndexService
     changes: CatalogChangeService
+    store: LabStoreService
 
     @classmethod
     def open(
@@ -84,6 +87,7 @@ class Services:
             monitors=MonitorService(catalog, home, jobs, models, experiments),
             palette=PaletteIndexService(catalog, home, jobs),
             changes=CatalogChangeService(catalog, home),
+            store=LabStoreService(catalog, home),
         )
 
     @property

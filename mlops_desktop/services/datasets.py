@@ -221,9 +221,11 @@ class DatasetService(CatalogService):
                 f"{name}@{found.version} was registered without a snapshot, so it cannot be "
                 f"restored; add it with --snapshot to keep a restorable copy."
             )
+        from mlops_desktop.services.lab_store import LabStoreService, store_backed_snapshots
+
         return checkout(
             entries,
-            self._store(),
+            store_backed_snapshots(LabStoreService(self.catalog, self.home)),
             Path(dest).expanduser(),
             found.fingerprint,
             progress=progress,

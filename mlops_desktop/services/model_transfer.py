@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.catalog.model_repo import ARCHIVED_CARD
 from mlops_desktop.core.errors import ArchiveError, ModelError
 from mlops_desktop.core.models import ModelFile, ModelVersion
@@ -102,11 +101,11 @@ def export_version(service: ModelService, ref: str, file: Path) -> Path:
     v = card.version
     files = []
     for f in v.files:
-        blob = blob_path(service.home, f.digest)
+        blob = service.blob(f.digest)
         if not blob.is_file():
             raise ModelError(
-                f"{v.name}:{v.version}'s file {f.path} is missing from the artifact store; "
-                "it cannot be exported."
+                f"{v.name}:{v.version}'s file {f.path} is missing from the artifact store "
+                "(and from the lab store, if one is set); it cannot be exported."
             )
         files.append((f.path, blob))
     meta = {

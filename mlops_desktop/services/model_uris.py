@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from mlops_desktop.catalog.artifacts import blob_path
@@ -16,6 +17,7 @@ from mlops_desktop.core.errors import ModelError
 from mlops_desktop.core.models import ModelFile
 from mlops_desktop.services.models import ModelService
 
+BlobOf = Callable[[str], Path]
 RUNS_PREFIX = "runs:/"
 MODELS_PREFIX = "models:/"
 
@@ -53,8 +55,13 @@ def model_files(models: ModelService, uri: str) -> list[ModelFile]:
     return list(models.get(registry_ref(uri)).files)
 
 
-def copy_files(home: Path, files: list[ModelFile], dest: Path) -> Path:
+def copy_files(
+    home: Path, files: list[ModelFile], dest: Path, blob_of: BlobOf | None = None
+) -> Path:
     """Copy ``files`` from the artifact store into the folder ``dest`` (created).
+
+    ``blob_of`` finds a digest's file (default: in ``home``; a service's ``blob`` reads through
+    the lab store).
 
     Raises:
         ModelError: a file is missing from the store, or a path would leave ``dest``.
@@ -64,7 +71,7 @@ def copy_files(home: Path, files: list[ModelFile], dest: Path) -> Path:
         parts = PurePosixPath(f.path).parts
         if not parts or ".." in parts or PurePosixPath(f.path).is_absolute():
             raise ModelError(f"The model file path {f.path!r} leaves its folder; not copied.")
-        blob = blob_path(home, f.digest)
+        blob = blob_of(f.digest) if blob_of is not None else blob_path(home, f.digest)
         if not blob.is_file():
             raise ModelError(
                 f"The file {f.path} is missing from this home's artifact store (was the model "
@@ -76,7 +83,9 @@ def copy_files(home: Path, files: list[ModelFile], dest: Path) -> Path:
     return dest
 
 
-def link_files(home: Path, files: list[ModelFile], dest: Path) -> Path:
+def link_files(
+    home: Path, files: list[ModelFile], dest: Path, blob_of: BlobOf | None = None
+) -> Path:
     """``files`` as a folder at ``dest`` without copying where the file system allows it
     (hard links to the store's blobs), else copies."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -84,7 +93,7 @@ def link_files(home: Path, files: list[ModelFile], dest: Path) -> Path:
         parts = PurePosixPath(f.path).parts
         if not parts or ".." in parts or PurePosixPath(f.path).is_absolute():
             raise ModelError(f"The model file path {f.path!r} leaves its folder.")
-        blob = blob_path(home, f.digest)
+        blob = blob_of(f.digest) if blob_of is not None else blob_path(home, f.digest)
         if not blob.is_file():
             raise ModelError(f"The file {f.path} is missing from the artifact store.")
         target = dest.joinpath(*parts)

@@ -14,7 +14,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlops_desktop.catalog import blob_refs, model_labels, model_repo, run_queries
-from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.core.datasets import ManifestEntry
 from mlops_desktop.core.errors import ModelError
 from mlops_desktop.core.models import (
@@ -30,6 +29,7 @@ from mlops_desktop.core.models import (
 )
 from mlops_desktop.services import model_cards, model_transfer
 from mlops_desktop.services.catalog_open import CatalogService
+from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.model_archive_cards import card_with_archive, lineage_with_archive
 from mlops_desktop.services.model_refs import (
     check_alias,
@@ -37,6 +37,7 @@ from mlops_desktop.services.model_refs import (
     parse_ref,
     parse_version,
 )
+from mlops_desktop.store.blobs import BlobKey
 from mlops_desktop.tracking.model_folder import DESCRIPTION_FILE
 from mlops_desktop.tracking.validate import refuse_bad_tag_keys
 from mlops_desktop.tracking.who import os_user
@@ -125,7 +126,7 @@ class ModelService(CatalogService):
                 f"Run {rid[:8]} has no artifact {artifact!r} (its artifacts: {names})."
             )
         for f in files:
-            if not blob_path(self.home, f.digest).is_file():
+            if not self.blob(f.digest).is_file():
                 raise ModelError(
                     f"The file of artifact {f.path!r} of run {rid[:8]} is not in this home's "
                     "artifact store (was the run made on another machine?); nothing was registered."
@@ -147,7 +148,7 @@ class ModelService(CatalogService):
 
         fp = fingerprint([ManifestEntry(f.path, f.size, f.digest.split(":", 1)[-1]) for f in files])
         with self.catalog.session_scope(write=True) as s:
-            return model_repo.add_version(
+            added = model_repo.add_version(
                 s,
                 name,
                 files,
@@ -160,6 +161,21 @@ class ModelService(CatalogService):
                 action=action,
                 detail=detail,
             )
+        self._lab_store().upload_quietly(_blob_keys(files))
+        return added
+
+    def _lab_store(self) -> LabStoreService:
+        return LabStoreService(self.catalog, self.home)
+
+    def blob(self, digest: str) -> Path:
+        """Where the file of ``digest`` can be read here: the home's artifact store, else the
+        cache of the lab store, else fetched from the lab store into that cache; a path that
+        does not exist when nobody has it.
+
+        Raises:
+            StoreUnreachable: only the lab store has it, and it cannot be reached now.
+        """
+        return self._lab_store().artifact_path(digest)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -322,12 +338,14 @@ class ModelService(CatalogService):
             scratch = self.home / "tmp"
             scratch.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(prefix="inspect-", dir=scratch) as tmp:
-                folder = link_files(self.home, list(version.files), Path(tmp) / "model")
+                folder = link_files(
+                    self.home, list(version.files), Path(tmp) / "model", blob_of=self.blob
+                )
                 return inspect_model(folder, timeout_s, allow_unsandboxed=allow_unsandboxed)
         main = next(
             (f for f in version.files if f.path.lower().endswith(MODEL_SUFFIXES)), version.files[0]
         )
-        blob = blob_path(self.home, main.digest)
+        blob = self.blob(main.digest)
         if not blob.is_file():
             raise ModelError(f"The file {main.path} is missing from the artifact store.")
         with tempfile.TemporaryDirectory(prefix="mlops-inspect-") as tmp:
@@ -361,3 +379,14 @@ class ModelService(CatalogService):
         with self.catalog.session_scope() as s:
             artifacts, blobs = blob_refs.gc_references(s)
         return collect(self.home, artifacts, blobs, dry_run=dry_run, grace_s=grace_s)
+
+
+def _blob_keys(files: list[ModelFile]) -> list[BlobKey]:
+    """The store keys of a version's files (malformed digests are skipped)."""
+    keys = []
+    for f in files:
+        try:
+            keys.append(BlobKey.of_digest(f.digest))
+        except ValueError:
+            continue
+    return keys

@@ -1,0 +1,236 @@
+"""The lab store as the commands and the other services use it: where it is (recorded in the
+catalog, so every desktop opening the catalog finds it), what it holds, uploading what this
+home has that it lacks, and reading a blob this home lacks through the home's cache.
+
+With nothing recorded the home is its own store: blobs stay in ``HOME/artifacts`` and
+``HOME/datasets/blobs`` exactly as before, and nothing is fetched or uploaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop.catalog.lab_settings import STORE_KEY, get_setting, set_setting
+from mlops_desktop.core.errors import HostError, StoreError, StoreUnreachable
+from mlops_desktop.services.catalog_open import CatalogService
+from mlops_desktop.store.blobs import DATASETS, BlobKey, hash_of, walk_blobs
+from mlops_desktop.store.cache import BlobCache
+from mlops_desktop.store.folder import FolderStore
+from mlops_desktop.store.location import StoreLocation, parse_location
+from mlops_desktop.store.ssh_store import SshStore
+
+Progress = Callable[[int, int, str], None]
+Backend = FolderStore | SshStore
+CACHE_DIR = ("cache", "store")
+
+
+class LabStoreService(CatalogService):
+    """The lab store of the catalog, seen from this home."""
+
+    @property
+    def cache(self) -> BlobCache:
+        """This home's cache of blobs fetched from the store."""
+        return BlobCache(self.home.joinpath(*CACHE_DIR))
+
+    def location(self) -> StoreLocation | None:
+        """The store the catalog records, or None (the home keeps its own blobs)."""
+        with self.catalog.session_scope() as s:
+            text = get_setting(s, STORE_KEY)
+        return parse_location(text) if text else None
+
+    def set_location(self, text: str) -> StoreLocation:
+        """Check ``text`` (a folder, or ``ssh://HOST/path`` of a known host), create the
+        store's folders there and record it in the catalog.
+
+        Raises:
+            StoreError: malformed, unknown host, or the folder cannot be created or written.
+            StoreUnreachable: the host or folder cannot be reached now.
+        """
+        loc = parse_location(text)
+        backend = self.backend(loc)
+        if isinstance(backend, SshStore):
+            backend.check()
+        backend.prepare()
+        from mlops_desktop.tracking.who import host_name, os_user
+
+        with self.catalog.session_scope(write=True) as s:
+            set_setting(s, STORE_KEY, str(loc), f"{os_user()}@{host_name()}")
+        return loc
+
+    def backend(self, loc: StoreLocation) -> Backend:
+        """The folder or SSH store at ``loc`` (StoreError for a host this home does not know)."""
+        if loc.host is None:
+            return FolderStore(Path(loc.path), str(loc))
+        from mlops_desktop.compute.hosts import HostInventory
+        from mlops_desktop.compute.ssh import SshClient
+
+        try:
+            host = HostInventory(self.home).get(loc.host)
+        except HostError as exc:
+            raise StoreError(
+                f"The lab store is on {loc.host!r}, which this home does not know: add it with "
+                f"`mlops-desktop hosts add {loc.host} --ssh USER@HOST`. ({exc})"
+            ) from None
+        return SshStore(SshClient(host, self.home), loc.path, str(loc))
+
+    # -- what is where ------------------------------------------------------------------------
+
+    def show(self) -> dict[str, Any]:
+        """Location, reachability, the store's blobs and bytes, what this home has not
+        uploaded yet, and the cache."""
+        loc = self.location()
+        local = dict(walk_blobs(self.home))
+        cached, cached_bytes = self.cache.usage()
+        doc: dict[str, Any] = {
+            "location": str(loc) if loc else str(self.home),
+            "in_home": loc is None,
+            "reachable": True,
+            "problem": None,
+            "blobs": len(local),
+            "bytes": sum(local.values()),
+            "not_uploaded": {"blobs": 0, "bytes": 0},
+            "cache": {"blobs": cached, "bytes": cached_bytes, "limit": self.cache.limit},
+        }
+        if loc is None:
+            return doc
+        try:
+            remote = self.backend(loc).listing()
+        except StoreUnreachable as exc:
+            doc.update(reachable=False, problem=str(exc), blobs=None, bytes=None)
+            doc["not_uploaded"] = None
+            return doc
+        missing = {k: n for k, n in local.items() if k not in remote}
+        doc.update(blobs=len(remote), bytes=sum(remote.values()))
+        doc["not_uploaded"] = {"blobs": len(missing), "bytes": sum(missing.values())}
+        return doc
+
+    def cache_report(self, limit: int | None = None, clear: bool = False) -> dict[str, Any]:
+        """Set the cache's limit (evicting the least recently used down to it) and/or clear
+        it; then its blobs, bytes, limit and the bytes freed."""
+        cache = self.cache
+        _, before = cache.usage()
+        if clear:
+            cache.clear()
+        if limit is not None:
+            cache.set_limit(limit)
+        blobs, size = cache.usage()
+        return {"blobs": blobs, "bytes": size, "limit": cache.limit, "freed": before - size}
+
+    def sync(self, progress: Progress | None = None) -> dict[str, Any]:
+        """Upload every blob of this home the store lacks.
+
+        Raises:
+            StoreError: no store is set (the home is its own store), or an upload failed.
+            StoreUnreachable: the store cannot be reached (nothing is lost: sync again later).
+        """
+        loc = self.location()
+        if loc is None:
+            raise StoreError(
+                "No lab store is set, so this home keeps its own blobs; set one with "
+                "`mlops-desktop store set FOLDER_OR_SSH_URL`."
+            )
+        backend = self.backend(loc)
+        missing = {k: n for k, n in walk_blobs(self.home) if k not in backend.listing()}
+        uploaded = self._upload(backend, missing, progress)
+        return {"location": str(loc), "uploaded": uploaded, "bytes": sum(missing.values())}
+
+    def _upload(self, backend: Backend, keys: dict[BlobKey, int], progress: Progress | None) -> int:
+        if isinstance(backend, SshStore):
+            return backend.put_many(self.home, keys, progress)
+        total, done, uploaded = sum(keys.values()), 0, 0
+        for key, size in sorted(keys.items(), key=lambda kv: kv[0].rel):
+            uploaded += backend.put(self.home / key.rel, key)
+            done += size
+            if progress is not None:
+                progress(done, total, key.rel)
+        return uploaded
+
+    def upload_quietly(self, keys: list[BlobKey]) -> None:
+        """Upload these blobs of this home when a store is set and reachable; any failure is
+        left for ``store sync`` (what the home wrote is safe in the home)."""
+        with contextlib.suppress(StoreError):
+            loc = self.location()
+            if loc is None:
+                return
+            backend = self.backend(loc)
+            sizes = {}
+            for key in keys:
+                path = self.home / key.rel
+                if path.is_file() and not (isinstance(backend, FolderStore) and backend.has(key)):
+                    sizes[key] = path.stat().st_size
+            self._upload(backend, sizes, None)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def local_path(self, key: BlobKey) -> Path:
+        """Where the blob can be read here: the home, else the cache, else fetched from the
+        store into the cache. Without a store, or when the store lacks it too, the home's path
+        (which does not exist: the caller says what is missing).
+
+        Raises:
+            StoreUnreachable: the blob is neither here nor cached, and the store cannot be
+                reached (one sentence; what is here or cached still works).
+        """
+        own = self.home / key.rel
+        if own.is_file():
+            return own
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        loc = self.location()
+        if loc is None:
+            return own
+        return self._fetch(self.backend(loc), key) or own
+
+    def _fetch(self, backend: Backend, key: BlobKey) -> Path | None:
+        cache = self.cache
+        tmp = cache.temp_path(key)
+        try:
+            if not backend.fetch(key, tmp):
+                return None
+            if hash_of(key.kind, tmp) != key.hex:
+                what = "dataset file" if key.kind == DATASETS else "file"
+                raise StoreError(
+                    f"The lab store's copy of {what} {key.hex[:12]} is damaged (its hash does not "
+                    "match); ask whoever has it to run `mlops-desktop store sync`."
+                )
+            return cache.admit(tmp, key)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def artifact_path(self, digest: str) -> Path:
+        """:meth:`local_path` of an artifact or model file digest ``sha256:<hex>``."""
+        from mlops_desktop.catalog.artifacts import blob_path
+
+        try:
+            key = BlobKey.of_digest(digest)
+        except ValueError:
+            return blob_path(self.home, digest)  # raises BadDigest as before
+        return self.local_path(key)
+
+    def dataset_blob_path(self, file_hash: str) -> Path | None:
+        """:meth:`local_path` of a dataset snapshot file's BLAKE3 hash (None if malformed)."""
+        try:
+            key = BlobKey(DATASETS, file_hash)
+        except ValueError:
+            return None
+        return self.local_path(key)
+
+
+def store_backed_snapshots(lab: LabStoreService) -> Any:
+    """The home's :class:`~mlops_desktop.datasets.store.SnapshotStore` for reading: a blob
+    the home lacks is read from the cache, fetched from the lab store when a store is set."""
+    from mlops_desktop.datasets.store import SnapshotStore
+
+    class StoreBackedSnapshots(SnapshotStore):
+        def path_of(self, file_hash: str) -> Path:
+            own = super().path_of(file_hash)  # validates the hash
+            if own.is_file():
+                return own
+            return lab.dataset_blob_path(file_hash) or own
+
+    return StoreBackedSnapshots.for_home(lab.home)

@@ -1,0 +1,172 @@
+"""A lab store in a folder on one of the app's SSH hosts, through the OpenSSH layer of
+:mod:`mlops_desktop.compute.ssh` (strict host keys, the app's known_hosts, one master
+connection) and rsync.
+
+Uploads: ``rsync --ignore-existing`` writes each blob to a temp name in its folder and renames
+it into place once rsync's whole-file checksum matched, so two desktops uploading the same blob
+at once are safe; SHA-256 blobs (artifacts, model files) are then hashed again on the host with
+``sha256sum`` and a mismatch is removed and reported. Fetches land in a local temp file that the
+caller hashes before keeping it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from mlops_desktop.compute.ssh import SshClient
+from mlops_desktop.core.errors import HostError, StoreError, StoreUnreachable
+from mlops_desktop.store.blobs import ARTIFACTS, PREFIXES, BlobKey
+
+Progress = Callable[[int, int, str], None]
+RSYNC_TIMEOUT_S = 6 * 3600
+
+
+class SshStore:
+    """Blobs under ``root`` on the host of ``client``, in the home's layout."""
+
+    def __init__(self, client: SshClient, root: str, label: str) -> None:
+        self.client = client
+        self.root = root.rstrip("/") or "/"
+        self.label = label
+
+    def _unreachable(self, why: str) -> StoreUnreachable:
+        return StoreUnreachable(
+            f"The lab store {self.label} cannot be reached ({why}); blobs already in this home "
+            "or its cache still work."
+        )
+
+    def check(self) -> None:
+        try:
+            self.client.check_connection(timeout=20)
+        except HostError as exc:
+            raise self._unreachable(str(exc)) from None
+
+    def prepare(self) -> None:
+        """Create the store's folders on the host (for ``store set``)."""
+        dirs = [f"{self.root}/{p}" for p in PREFIXES.values()]
+        try:
+            self.client.run(["mkdir", "-p", "--", *dirs], timeout=30)
+        except HostError as exc:
+            raise StoreError(f"{self.label} cannot be used as the lab store: {exc}") from None
+
+    def listing(self) -> dict[BlobKey, int]:
+        """Every blob of the store with its size (one ``find`` on the host)."""
+        script = (
+            f"cd {shlex.quote(self.root)} && "
+            "find artifacts/sha256 datasets/blobs -type f ! -name '.*' -printf '%s %p\\n' "
+            "2>/dev/null; exit 0"
+        )
+        try:
+            out = self.client.run_sh(script, timeout=300).stdout.decode("utf-8", "replace")
+        except HostError as exc:
+            raise self._unreachable(str(exc)) from None
+        found = {}
+        for line in out.splitlines():
+            size, _, rel = line.partition(" ")
+            key = BlobKey.of_rel(rel)
+            if key is not None and size.isdigit():
+                found[key] = int(size)
+        return found
+
+    def _rsync(self, argv: list[str], stdin: bytes | None = None) -> subprocess.Popen[bytes]:
+        if shutil.which("rsync") is None:
+            raise StoreError("rsync is not installed here; install it to use an SSH lab store.")
+        return subprocess.Popen(
+            ["rsync", "-e", self.client.ssh_command(), *argv],
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def _failed(self, proc: subprocess.Popen[bytes], stderr: bytes) -> None:
+        text = stderr.decode("utf-8", "replace")
+        if proc.returncode in (12, 255):
+            try:
+                self.client.raise_ssh_error(text)
+            except HostError as exc:
+                raise self._unreachable(str(exc)) from None
+        raise StoreError(f"rsync to the lab store {self.label} failed: {text.strip()[-300:]}")
+
+    def put_many(
+        self, home: Path, keys: dict[BlobKey, int], progress: Progress | None = None
+    ) -> int:
+        """Upload the blobs ``keys`` (with sizes) from ``home``; the number uploaded."""
+        if not keys:
+            return 0
+        self.check()
+        names = "".join(f"{k.rel}\n" for k in keys).encode()
+        argv = ["-a", "--ignore-existing", "--chmod=F444", "--files-from=-", "--out-format=%n"]
+        argv += [f"{home}/", self.client.rsync_destination(self.root + "/")]
+        proc = self._rsync(argv, stdin=names)
+        assert proc.stdin is not None and proc.stdout is not None
+        writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
+        writer.start()
+        sizes = {k.rel: n for k, n in keys.items()}
+        total, done, sent = sum(sizes.values()), 0, []
+        for raw in proc.stdout:
+            rel = raw.decode("utf-8", "replace").strip()
+            if rel in sizes:
+                done += sizes[rel]
+                sent.append(rel)
+                if progress is not None:
+                    progress(done, total, rel)
+        stderr = proc.stderr.read() if proc.stderr is not None else b""
+        writer.join()
+        if proc.wait(timeout=RSYNC_TIMEOUT_S) != 0:
+            self._failed(proc, stderr)
+        self._verify([k for k in keys if k.kind == ARTIFACTS and k.rel in set(sent)])
+        return len(sent)
+
+    def _verify(self, keys: list[BlobKey]) -> None:
+        """Hash uploaded SHA-256 blobs on the host; remove and report any that differ."""
+        if not keys:
+            return
+        script = f"cd {shlex.quote(self.root)} && xargs -0 sha256sum --"
+        names = b"\0".join(k.rel.encode() for k in keys)
+        try:
+            out = self.client.run_sh(script, timeout=3600, input=names, check=False).stdout
+        except HostError as exc:
+            raise self._unreachable(str(exc)) from None
+        good = set()
+        for line in out.decode("utf-8", "replace").splitlines():
+            digest, _, rel = line.partition(" ")
+            key = BlobKey.of_rel(rel.strip().lstrip("*"))
+            if key is not None and key.hex == digest:
+                good.add(key.rel)
+        bad = [k.rel for k in keys if k.rel not in good]
+        if bad:
+            self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
+            raise StoreError(
+                f"{len(bad)} blob(s) did not arrive intact in the lab store {self.label} and were "
+                "removed; run `mlops-desktop store sync` again."
+            )
+
+    def fetch(self, key: BlobKey, dest: Path) -> bool:
+        """Copy the blob into the new file ``dest``; False when the store lacks it."""
+        source = self.client.rsync_destination(f"{self.root}/{key.rel}")
+        proc = self._rsync(["--no-perms", source, str(dest)])
+        _out, err = proc.communicate(timeout=RSYNC_TIMEOUT_S)
+        if proc.returncode == 23 and b"No such file" in err:
+            return False
+        if proc.returncode != 0:
+            self._failed(proc, err)
+        return dest.is_file()
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to a child's stdin and close it (on a thread: no pipe deadlock)."""
+    try:
+        pipe.write(data)
+    except OSError:
+        pass  # the child ended early; its exit status says why
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
