@@ -1,7 +1,8 @@
 """A home's cache of blobs fetched from the lab store: by hash, with a size limit; the least
 recently used go first.
 
-Each read touches the blob's modification time, so the oldest times are the least recently
+Each read sets the blob's modification time to now (in nanoseconds: the file system's own
+clock ticks too coarsely to order reads a moment apart), so the oldest times are the least recently
 used. The limit lives in the cache folder (``limit``), one per home.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -43,7 +45,7 @@ class BlobCache:
         """The cached blob (now the most recently used), or None."""
         path = self.root / key.rel
         try:
-            os.utime(path)
+            _touch(path)
         except OSError:
             return None
         return path
@@ -60,7 +62,7 @@ class BlobCache:
         path = self.root / key.rel
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
-        os.utime(path)
+        _touch(path)
         self.evict(keep=key)
         return path
 
@@ -95,3 +97,8 @@ class BlobCache:
         for prefix in ("artifacts", "datasets"):
             shutil.rmtree(self.root / prefix, ignore_errors=True)
         return size
+
+
+def _touch(path: Path) -> None:
+    now = time.time_ns()
+    os.utime(path, ns=(now, now))
