@@ -1,0 +1,85 @@
+"""A lab store on an SSH host (a real sshd on loopback, strict host keys): set, upload on
+registering and by sync, fetch on demand into the second desktop's cache, byte for byte;
+with the host down, what is cached still works and the rest is one sentence."""
+
+from __future__ import annotations
+
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from mlops_desktop.cli import main
+from mlops_desktop.compute.hosts import HostInventory
+from mlops_desktop.compute.ssh import SshClient
+from ssh_fixture import SshServer
+
+pytestmark = pytest.mark.system
+MB = 1 << 20
+
+
+def cli(capsys: pytest.CaptureFixture[str], home: Path, db: str, *args: str, status: int = 0) -> str:
+    capsys.readouterr()
+    got = main(["--home", str(home), "--catalog", db, *args])
+    out, err = capsys.readouterr()
+    assert got == status, (args, out, err)
+    return out if status == 0 else err
+
+
+def test_ssh_store_set_sync_fetch_and_offline(
+    new_ssh_server: SshServer, temp_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = new_ssh_server
+    a, b = temp_home, tmp_path / "desktop-b"
+    db = f"sqlite:///{tmp_path / 'lab.db'}"
+    hosts = []
+    for home in (a, b):  # both desktops know the host under one name
+        inv = HostInventory(home, ssh_config=tmp_path / "no-ssh-config")
+        host = inv.add(
+            "storehost",
+            server.address,
+            identity=str(server.client_key),
+            accept_host_key=server.fingerprint,
+            remote_root=str(tmp_path / "remote"),
+        )
+        hosts.append((host, home))
+    remote = tmp_path / "remote-store"
+    try:
+        m0, m1 = tmp_path / "m0.bin", tmp_path / "m1.bin"
+        m0.write_bytes(os.urandom(2 * MB))
+        m1.write_bytes(os.urandom(2 * MB))
+        data = tmp_path / "data"
+        data.mkdir()
+        (data / "rows.csv").write_bytes(b"a,b\n" + b"3,4\n" * 50_000)
+        cli(capsys, a, db, "models", "register", "--name", "m0", "--path", str(m0))
+        cli(capsys, a, db, "data", "add", str(data), "--name", "d", "--snapshot")
+        cli(capsys, a, db, "store", "set", f"ssh://storehost{remote}")
+        shown = json.loads(cli(capsys, a, db, "store", "show", "--json"))
+        assert shown["reachable"] is True and shown["not_uploaded"]["blobs"] == 2
+        cli(capsys, a, db, "models", "register", "--name", "m1", "--path", str(m1))  # uploads
+        assert json.loads(cli(capsys, a, db, "store", "sync", "--json"))["uploaded"] == 2
+        shown = json.loads(cli(capsys, a, db, "store", "show", "--json"))
+        assert shown["not_uploaded"]["blobs"] == 0 and shown["blobs"] == 3
+        stored = sorted(p for p in remote.rglob("*") if p.is_file())
+        assert len(stored) == 3 and all(p.stat().st_mode & 0o222 == 0 for p in stored)
+
+        cli(capsys, b, db, "models", "export", "m1", str(tmp_path / "m1.tar.gz"))
+        with tarfile.open(tmp_path / "m1.tar.gz") as tar:
+            member = tar.extractfile("model/m1.bin")
+            assert member is not None and member.read() == m1.read_bytes()
+        cli(capsys, b, db, "data", "checkout", "d@1", str(tmp_path / "restored"))
+        assert (tmp_path / "restored" / "rows.csv").read_bytes() == (data / "rows.csv").read_bytes()
+        assert json.loads(cli(capsys, b, db, "store", "cache", "--json"))["blobs"] == 2
+
+        for host, home in hosts:
+            SshClient(host, home).stop_master()
+        server.stop()
+        cli(capsys, b, db, "models", "export", "m1", str(tmp_path / "again.tar.gz"))  # cached
+        err = cli(capsys, b, db, "models", "export", "m0", str(tmp_path / "no.tar.gz"), status=2)
+        assert "ssh://storehost" in err and "cannot be reached" in err
+        assert len(err.strip().splitlines()) == 1
+    finally:
+        for host, home in hosts:
+            SshClient(host, home).stop_master()
