@@ -31,7 +31,7 @@ def diff_versions(service: DatasetService, name: str, old: str, new: str) -> Dat
     after = {e.path: e for e in new_files}
     changed = sorted(p for p in before.keys() & after.keys() if before[p].hash != after[p].hash)
     tables, problems = [], []
-    locator = FileLocator(service._store())
+    locator = FileLocator(service._read_store())
     for rel in changed:
         if table_format(rel) is None:
             continue
@@ -88,7 +88,7 @@ def profiles(
         if table_format(path) is None:
             raise DatasetError(f"{path} is not a table (CSV, TSV, Parquet, JSON Lines, NumPy).")
     tables = [e for e in entries if table_format(e.path) is not None]
-    locator = FileLocator(service._store())
+    locator = FileLocator(service._read_store())
     out: list[TableProfile] = []
     for e in tables:
         cached = _cached_profile(service, vid, e.path)
@@ -123,7 +123,7 @@ def preview(
     entry = next((e for e in entries if e.path == path), None)
     if entry is None:
         raise DatasetError(f"{name}@{found.version} has no file {path!r}.")
-    locator = FileLocator(service._store())
+    locator = FileLocator(service._read_store())
     readable = locator.readable(found, entry)
     if readable is None:
         raise _unreadable(locator.problem(found, entry, "a preview"))
@@ -146,7 +146,7 @@ def table_files(service: DatasetService, name: str, version: str | None) -> list
     )
     if not tables:
         raise DatasetError(f"{name}@{found.version} holds no CSV, Parquet or JSON Lines files.")
-    locator = FileLocator(service._store())
+    locator = FileLocator(service._read_store())
     paths = []
     for e in tables:
         readable = locator.readable(found, e)

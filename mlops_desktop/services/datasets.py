@@ -53,6 +53,13 @@ class DatasetService(CatalogService):
 
         return SnapshotStore.for_home(self.home)
 
+    def _read_store(self) -> Any:
+        """The snapshot store for reading: a blob this home lacks comes from the home's cache
+        of the lab store, fetched from the lab store when one is set."""
+        from mlops_desktop.services.lab_store import LabStoreService, store_backed_snapshots
+
+        return store_backed_snapshots(LabStoreService(self.catalog, self.home))
+
     # -- registering ------------------------------------------------------------------------
 
     def add(
@@ -221,11 +228,9 @@ class DatasetService(CatalogService):
                 f"{name}@{found.version} was registered without a snapshot, so it cannot be "
                 f"restored; add it with --snapshot to keep a restorable copy."
             )
-        from mlops_desktop.services.lab_store import LabStoreService, store_backed_snapshots
-
         return checkout(
             entries,
-            store_backed_snapshots(LabStoreService(self.catalog, self.home)),
+            self._read_store(),
             Path(dest).expanduser(),
             found.fingerprint,
             progress=progress,

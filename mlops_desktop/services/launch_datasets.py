@@ -81,9 +81,7 @@ def resolve(service: Any, refs: list[str]) -> list[LaunchDataset]:
         JobError: an unknown dataset or version, a dataset named twice, or a version whose files
             are gone (changed at the source and not snapshotted, or missing from the store).
     """
-    from mlops_desktop.datasets.store import SnapshotStore
-
-    locator = FileLocator(SnapshotStore.for_home(service.home))
+    locator = FileLocator(service._read_store())
     out: list[LaunchDataset] = []
     seen: set[str] = set()
     for ref in refs:

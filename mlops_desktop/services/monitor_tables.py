@@ -73,7 +73,7 @@ def dataset_version_table(
     tables = [e for e in entries if table_format(e.path) in ("csv", "tsv", "parquet", "jsonl")]
     if not tables:
         return None, f"{label} has no table files (CSV, TSV, Parquet, JSON Lines)."
-    locator = FileLocator(datasets._store())
+    locator = FileLocator(datasets._read_store())
     parts: list[pa.Table] = []
     for entry in sorted(tables, key=lambda e: e.path):
         readable = locator.readable(found, entry)

@@ -5,15 +5,20 @@ store unmounted B still reads what it cached and gets one sentence for what it l
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
 
 import mlops_desktop as mlops
 from mlops_desktop.cli import main
+from mlops_desktop.core.compute import TERMINAL_STATES, RunSpec
+from mlops_desktop.services.bundle import Services
 
 MB = 1 << 20
 
@@ -96,6 +101,11 @@ def test_two_desktops_share_a_store_folder(
     for name in ("train.csv", "extra.bin"):
         assert (tmp_path / "restored" / name).read_bytes() == (data / name).read_bytes()
     assert not (b.home / "artifacts" / "sha256").exists()  # B keeps only a cache
+    (data / "extra.bin").write_bytes(b"changed at the source")  # the run must use the snapshot
+    assert (
+        launched_hash(b, tmp_path)
+        == hashlib.sha256((tmp_path / "restored" / "extra.bin").read_bytes()).hexdigest()
+    )
 
     store.rename(tmp_path / "unmounted")
     b.run("models", "export", "m2", str(tmp_path / "again.tar.gz"))  # cached: still works
@@ -114,3 +124,25 @@ def test_set_refuses_unknown_host_and_sync_needs_a_store(
     assert "hosts add nowhere" in a.run("store", "set", "ssh://nowhere/srv/lab", status=2)
     assert "No lab store is set" in a.run("store", "sync", status=2)
     assert "is not a size" in a.run("store", "cache", "--limit", "lots", status=2)
+
+
+HASHER = """
+import hashlib, os
+import mlops_desktop as mlops
+path = os.path.join(mlops.dataset_path("d"), "extra.bin")
+print("sha256:", hashlib.sha256(open(path, "rb").read()).hexdigest())
+"""
+
+
+def launched_hash(desktop: Desktop, tmp_path: Path) -> str:
+    """Launch a local run on ``desktop`` with dataset d@1; the SHA-256 of the file it read."""
+    with Services.open(desktop.home, desktop.catalog, gpu_lock_dir=tmp_path / "locks") as lab:
+        job = lab.jobs.launch(RunSpec(command=[sys.executable, "-c", HASHER], datasets=["d@1"]))
+        deadline = time.monotonic() + 60
+        while lab.jobs.get(job.run_id).state not in TERMINAL_STATES:
+            assert time.monotonic() < deadline, "the run did not end"
+            time.sleep(0.1)
+            lab.jobs.refresh()
+        log = lab.jobs.logs(job.run_id)[0]
+        assert lab.jobs.get(job.run_id).exit_code == 0, log
+    return log.split("sha256:", 1)[1].split()[0]

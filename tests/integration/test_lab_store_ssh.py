@@ -10,17 +10,19 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from ssh_fixture import SshServer
 
 from mlops_desktop.cli import main
 from mlops_desktop.compute.hosts import HostInventory
 from mlops_desktop.compute.ssh import SshClient
-from ssh_fixture import SshServer
 
 pytestmark = pytest.mark.system
 MB = 1 << 20
 
 
-def cli(capsys: pytest.CaptureFixture[str], home: Path, db: str, *args: str, status: int = 0) -> str:
+def cli(
+    capsys: pytest.CaptureFixture[str], home: Path, db: str, *args: str, status: int = 0
+) -> str:
     capsys.readouterr()
     got = main(["--home", str(home), "--catalog", db, *args])
     out, err = capsys.readouterr()

@@ -95,7 +95,8 @@ def test_two_processes_upload_the_same_blob(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     outs = [p.communicate("go\n", timeout=120) for p in procs]
-    assert [(p.returncode, out.strip()) for p, (out, _) in zip(procs, outs)] == [(0, "ok")] * 2, outs
+    results = [(p.returncode, out.strip()) for p, (out, _) in zip(procs, outs)]
+    assert results == [(0, "ok")] * 2, outs
     assert hash_of(ARTIFACTS, root / key.rel) == key.hex
     assert list(walk_blobs(root)) == [(key, 8 << 20)]
     assert [p.name for p in root.rglob("*.tmp")] == []
