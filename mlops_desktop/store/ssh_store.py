@@ -96,7 +96,11 @@ class SshStore:
     def put_many(
         self, home: Path, keys: dict[BlobKey, int], progress: Progress | None = None
     ) -> int:
-        """Upload the blobs ``keys`` (with sizes) from ``home``; the number uploaded."""
+        """Upload the blobs ``keys`` (with sizes) from ``home``; the number uploaded.
+
+        Each SHA-256 blob is hashed on the host as soon as rsync has put it in place, while the
+        next ones travel, so checking costs little more than the transfer.
+        """
         if not keys:
             return 0
         self.check()
@@ -107,45 +111,38 @@ class SshStore:
         assert proc.stdin is not None and proc.stdout is not None
         writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
         writer.start()
-        sizes = {k.rel: n for k, n in keys.items()}
-        total, done, sent = sum(sizes.values()), 0, []
-        for raw in proc.stdout:
-            rel = raw.decode("utf-8", "replace").strip()
-            if rel in sizes:
-                done += sizes[rel]
-                sent.append(rel)
+        checker = _RemoteSha256(self.client, self.root)
+        by_rel = {k.rel: (k, n) for k, n in keys.items()}
+        total, done, sent = sum(keys.values()), 0, []
+        try:
+            for raw in proc.stdout:
+                rel = raw.decode("utf-8", "replace").strip()
+                if rel not in by_rel:
+                    continue
+                key, size = by_rel[rel]
+                if key.kind == ARTIFACTS:
+                    checker.check(key)
+                done += size
+                sent.append(key)
                 if progress is not None:
                     progress(done, total, rel)
-        stderr = proc.stderr.read() if proc.stderr is not None else b""
-        writer.join()
-        if proc.wait(timeout=RSYNC_TIMEOUT_S) != 0:
-            self._failed(proc, stderr)
-        self._verify([k for k in keys if k.kind == ARTIFACTS and k.rel in set(sent)])
-        return len(sent)
-
-    def _verify(self, keys: list[BlobKey]) -> None:
-        """Hash uploaded SHA-256 blobs on the host; remove and report any that differ."""
-        if not keys:
-            return
-        script = f"cd {shlex.quote(self.root)} && xargs -0 sha256sum --"
-        names = b"\0".join(k.rel.encode() for k in keys)
-        try:
-            out = self.client.run_sh(script, timeout=3600, input=names, check=False).stdout
-        except HostError as exc:
-            raise self._unreachable(str(exc)) from None
-        good = set()
-        for line in out.decode("utf-8", "replace").splitlines():
-            digest, _, rel = line.partition(" ")
-            key = BlobKey.of_rel(rel.strip().lstrip("*"))
-            if key is not None and key.hex == digest:
-                good.add(key.rel)
-        bad = [k.rel for k in keys if k.rel not in good]
+            stderr = proc.stderr.read() if proc.stderr is not None else b""
+            writer.join()
+            if proc.wait(timeout=RSYNC_TIMEOUT_S) != 0:
+                self._failed(proc, stderr)
+        except BaseException:
+            checker.proc.kill()
+            checker.proc.wait()
+            raise
+        good = checker.finish()
+        bad = [k.rel for k in sent if k.kind == ARTIFACTS and k.hex not in good]
         if bad:
             self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
             raise StoreError(
                 f"{len(bad)} blob(s) did not arrive intact in the lab store {self.label} and were "
                 "removed; run `mlops-desktop store sync` again."
             )
+        return len(sent)
 
     def fetch(self, key: BlobKey, dest: Path) -> bool:
         """Copy the blob into the new file ``dest``; False when the store lacks it."""
@@ -170,3 +167,50 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
             pipe.close()
         except OSError:
             pass
+
+
+class _RemoteSha256:
+    """One ``sha256sum`` loop on the host, fed blob paths while the upload goes on."""
+
+    def __init__(self, client: SshClient, root: str) -> None:
+        # rsync names a file as it sends it, a moment before the host renames it into place
+        script = (
+            f"cd {shlex.quote(root)} && while IFS= read -r f; do n=0; "
+            'while [ ! -f "$f" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done; '
+            'sha256sum -- "$f"; done'
+        )
+        self.proc = subprocess.Popen(
+            client.argv(shlex.join(["sh", "-c", script])),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.lines: list[bytes] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        self.lines.extend(self.proc.stdout)
+
+    def check(self, key: BlobKey) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(f"{key.rel}\n".encode())
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # the connection went: what was not hashed counts as not intact
+
+    def finish(self) -> set[str]:
+        """The hex hashes the host read back, matching their blob's name."""
+        if self.proc.stdin is not None:
+            _feed(self.proc.stdin, b"")  # closes it: the loop ends after the last path
+        self.reader.join(timeout=RSYNC_TIMEOUT_S)
+        self.proc.wait(timeout=60)
+        good = set()
+        for line in self.lines:
+            digest, _, rel = line.decode("utf-8", "replace").strip().partition(" ")
+            key = BlobKey.of_rel(rel.strip().lstrip("*"))
+            if key is not None and key.hex == digest:
+                good.add(key.hex)
+        return good
