@@ -53,6 +53,15 @@ class DatasetService(CatalogService):
 
         return SnapshotStore.for_home(self.home)
 
+    def _upload_snapshot(self, entries: list[ManifestEntry]) -> None:
+        """Upload a snapshot's files to the lab store when one is set (else, or when it cannot
+        be reached, they wait for ``store sync``)."""
+        from mlops_desktop.services.lab_store import LabStoreService
+        from mlops_desktop.store.blobs import DATASETS, BlobKey
+
+        keys = {BlobKey(DATASETS, e.hash) for e in entries}
+        LabStoreService(self.catalog, self.home).upload_quietly(sorted(keys, key=lambda k: k.hex))
+
     def _read_store(self) -> Any:
         """The snapshot store for reading: a blob this home lacks comes from the home's cache
         of the lab store, fetched from the lab store when one is set."""
@@ -105,6 +114,8 @@ class DatasetService(CatalogService):
             with self.catalog.session_scope(write=True) as s:
                 vid, _ = dataset_repo.find_version(s, name, version.number)
                 dataset_repo.mark_snapshot(s, vid)
+        if snapshot:
+            self._upload_snapshot(entries)
         return AddResult(
             dataset=name,
             version=version.version,

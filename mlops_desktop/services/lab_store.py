@@ -9,6 +9,7 @@ With nothing recorded the home is its own store: blobs stay in ``HOME/artifacts`
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from mlops_desktop.store.ssh_store import SshStore
 Progress = Callable[[int, int, str], None]
 Backend = FolderStore | SshStore
 CACHE_DIR = ("cache", "store")
+log = logging.getLogger(__name__)
 
 
 class LabStoreService(CatalogService):
@@ -149,9 +151,9 @@ class LabStoreService(CatalogService):
         return uploaded
 
     def upload_quietly(self, keys: list[BlobKey]) -> None:
-        """Upload these blobs of this home when a store is set and reachable; any failure is
-        left for ``store sync`` (what the home wrote is safe in the home)."""
-        with contextlib.suppress(StoreError):
+        """Upload these blobs of this home when a store is set and reachable; a failure is
+        logged and left for ``store sync`` (what the home wrote is safe in the home)."""
+        try:
             loc = self.location()
             if loc is None:
                 return
@@ -162,6 +164,8 @@ class LabStoreService(CatalogService):
                 if path.is_file() and not (isinstance(backend, FolderStore) and backend.has(key)):
                     sizes[key] = path.stat().st_size
             self._upload(backend, sizes, None)
+        except StoreError as exc:
+            log.warning("not uploaded to the lab store yet (store sync will): %s", exc)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -14,13 +14,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from mlops_desktop.catalog.artifacts import blob_path
 from mlops_desktop.core.drift import DriftWindow, ModelScore, MonitorInfo
 from mlops_desktop.core.errors import SandboxUnavailableError, UserFacingError
 from mlops_desktop.core.models import ModelVersion
@@ -138,7 +138,7 @@ def score_version(
     if problem is None:
         assert window is not None and window.path is not None and info.label_column
         try:
-            metrics = _score(loop.models.home, version, window.path, info, allow_unsandboxed)
+            metrics = _score(loop.models.blob, version, window.path, info, allow_unsandboxed)
         except SandboxUnavailableError:
             raise
         except UserFacingError as exc:
@@ -157,7 +157,11 @@ def _problem(info: MonitorInfo, window: LabelledWindow | None) -> str | None:
 
 
 def _score(
-    home: Path, version: ModelVersion, rows: Path, info: MonitorInfo, allow_unsandboxed: bool
+    blob_of: Callable[[str], Path],
+    version: ModelVersion,
+    rows: Path,
+    info: MonitorInfo,
+    allow_unsandboxed: bool,
 ) -> dict[str, float]:
     from mlops_desktop.core.errors import ModelError
     from mlops_desktop.models.score import score_model
@@ -165,7 +169,7 @@ def _score(
     files = [f for f in version.files if f.path.lower().endswith(MODEL_SUFFIXES)]
     if not files:
         raise ModelError(f"{version.name}:{version.version} has no model file to score.")
-    blob = blob_path(home, files[0].digest)
+    blob = blob_of(files[0].digest)  # through the lab store when this home lacks it
     if not blob.is_file():
         raise ModelError(f"The file {files[0].path} is missing from the artifact store.")
     with tempfile.TemporaryDirectory(prefix="mlops-score-") as tmp:

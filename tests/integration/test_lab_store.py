@@ -84,11 +84,13 @@ def test_two_desktops_share_a_store_folder(
 
     for i in (1, 2):  # registered with a store set: uploaded at once
         a.run("models", "register", "--name", f"m{i}", "--path", str(models[i]))
+    (tmp_path / "more.csv").write_bytes(b"z\n1\n")
+    a.run("data", "add", str(tmp_path / "more.csv"), "--name", "more", "--snapshot")  # too
     assert a.json("store", "show")["not_uploaded"]["blobs"] == 4
     synced = a.json("store", "sync")
     assert synced["uploaded"] == 4
     after = a.json("store", "show")
-    assert after["not_uploaded"] == {"blobs": 0, "bytes": 0} and after["blobs"] == 6
+    assert after["not_uploaded"] == {"blobs": 0, "bytes": 0} and after["blobs"] == 7
 
     b.run("store", "cache", "--limit", "7M")
     for i in range(3):
