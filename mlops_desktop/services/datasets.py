@@ -62,6 +62,19 @@ class DatasetService(CatalogService):
         keys = {BlobKey(DATASETS, e.hash) for e in entries}
         LabStoreService(self.catalog, self.home).upload_quietly(sorted(keys, key=lambda k: k.hex))
 
+    def _prefetch(self, entries: list[ManifestEntry]) -> None:
+        """Fetch the snapshot files this home lacks from the lab store in one go."""
+        from mlops_desktop.services.lab_store import LabStoreService
+        from mlops_desktop.store.blobs import DATASETS, BlobKey
+
+        keys = []
+        for e in entries:
+            try:
+                keys.append(BlobKey(DATASETS, e.hash))
+            except ValueError:
+                continue  # checkout refuses it with its own sentence
+        LabStoreService(self.catalog, self.home).prefetch(keys)
+
     def _read_store(self) -> Any:
         """The snapshot store for reading: a blob this home lacks comes from the home's cache
         of the lab store, fetched from the lab store when one is set."""
@@ -239,6 +252,7 @@ class DatasetService(CatalogService):
                 f"{name}@{found.version} was registered without a snapshot, so it cannot be "
                 f"restored; add it with --snapshot to keep a restorable copy."
             )
+        self._prefetch(entries)
         return checkout(
             entries,
             self._read_store(),

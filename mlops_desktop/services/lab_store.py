@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -188,6 +190,34 @@ class LabStoreService(CatalogService):
         if loc is None:
             return own
         return self._fetch(self.backend(loc), key) or own
+
+    def prefetch(self, keys: list[BlobKey]) -> None:
+        """Bring the blobs this home lacks into its cache ahead of reading them: one rsync for
+        an SSH store instead of one per blob.
+
+        Raises:
+            StoreUnreachable: some are missing here and the store cannot be reached.
+        """
+        cache = self.cache
+        missing = [k for k in keys if not (self.home / k.rel).is_file() and cache.get(k) is None]
+        loc = self.location() if missing else None
+        if loc is None:
+            return
+        backend = self.backend(loc)
+        if not isinstance(backend, SshStore):
+            for key in missing:
+                self._fetch(backend, key)
+            return
+        staging = cache.root / ".incoming" / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        try:
+            backend.fetch_many(missing, staging)
+            for key in missing:
+                got = staging / key.rel
+                if got.is_file() and hash_of(key.kind, got) == key.hex:
+                    cache.admit(got, key)  # a damaged one is fetched (and refused) on reading
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     def _fetch(self, backend: Backend, key: BlobKey) -> Path | None:
         cache = self.cache

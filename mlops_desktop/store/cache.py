@@ -60,6 +60,7 @@ class BlobCache:
         """Move a verified temp file into the cache, then evict down to the limit (never the
         blob just admitted)."""
         path = self.root / key.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
         _touch(path)

@@ -144,6 +144,20 @@ class SshStore:
             )
         return len(sent)
 
+    def fetch_many(self, keys: list[BlobKey], dest: Path) -> None:
+        """Copy the blobs into the folder ``dest`` in the store's layout, in one rsync; those
+        the store lacks are simply not there afterwards."""
+        names = "".join(f"{k.rel}\n" for k in keys).encode()
+        source = self.client.rsync_destination(self.root + "/")
+        proc = self._rsync(["-a", "--no-perms", "--files-from=-", source, f"{dest}/"], names)
+        assert proc.stdin is not None
+        writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
+        writer.start()
+        _out, err = proc.communicate(timeout=RSYNC_TIMEOUT_S)
+        writer.join()
+        if proc.returncode not in (0, 23, 24):  # 23, 24: some files were not there
+            self._failed(proc, err)
+
     def fetch(self, key: BlobKey, dest: Path) -> bool:
         """Copy the blob into the new file ``dest``; False when the store lacks it."""
         source = self.client.rsync_destination(f"{self.root}/{key.rel}")

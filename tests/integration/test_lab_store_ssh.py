@@ -55,25 +55,29 @@ def test_ssh_store_set_sync_fetch_and_offline(
         data = tmp_path / "data"
         data.mkdir()
         (data / "rows.csv").write_bytes(b"a,b\n" + b"3,4\n" * 50_000)
+        (data / "sub").mkdir()
+        (data / "sub" / "b.bin").write_bytes(os.urandom(100_000))
         cli(capsys, a, db, "models", "register", "--name", "m0", "--path", str(m0))
         cli(capsys, a, db, "data", "add", str(data), "--name", "d", "--snapshot")
         cli(capsys, a, db, "store", "set", f"ssh://storehost{remote}")
         shown = json.loads(cli(capsys, a, db, "store", "show", "--json"))
-        assert shown["reachable"] is True and shown["not_uploaded"]["blobs"] == 2
+        assert shown["reachable"] is True and shown["not_uploaded"]["blobs"] == 3
         cli(capsys, a, db, "models", "register", "--name", "m1", "--path", str(m1))  # uploads
-        assert json.loads(cli(capsys, a, db, "store", "sync", "--json"))["uploaded"] == 2
+        assert json.loads(cli(capsys, a, db, "store", "sync", "--json"))["uploaded"] == 3
         shown = json.loads(cli(capsys, a, db, "store", "show", "--json"))
-        assert shown["not_uploaded"]["blobs"] == 0 and shown["blobs"] == 3
+        assert shown["not_uploaded"]["blobs"] == 0 and shown["blobs"] == 4
         stored = sorted(p for p in remote.rglob("*") if p.is_file())
-        assert len(stored) == 3 and all(p.stat().st_mode & 0o222 == 0 for p in stored)
+        assert len(stored) == 4 and all(p.stat().st_mode & 0o222 == 0 for p in stored)
 
         cli(capsys, b, db, "models", "export", "m1", str(tmp_path / "m1.tar.gz"))
         with tarfile.open(tmp_path / "m1.tar.gz") as tar:
             member = tar.extractfile("model/m1.bin")
             assert member is not None and member.read() == m1.read_bytes()
         cli(capsys, b, db, "data", "checkout", "d@1", str(tmp_path / "restored"))
-        assert (tmp_path / "restored" / "rows.csv").read_bytes() == (data / "rows.csv").read_bytes()
-        assert json.loads(cli(capsys, b, db, "store", "cache", "--json"))["blobs"] == 2
+        for rel in ("rows.csv", "sub/b.bin"):
+            assert (tmp_path / "restored" / rel).read_bytes() == (data / rel).read_bytes()
+        assert json.loads(cli(capsys, b, db, "store", "cache", "--json"))["blobs"] == 3
+        assert not list((b / "cache" / "store").glob(".incoming/*"))  # staging cleaned up
 
         for host, home in hosts:
             SshClient(host, home).stop_master()
