@@ -148,3 +148,19 @@ def launched_hash(desktop: Desktop, tmp_path: Path) -> str:
         log = lab.jobs.logs(job.run_id)[0]
         assert lab.jobs.get(job.run_id).exit_code == 0, log
     return log.split("sha256:", 1)[1].split()[0]
+
+
+def test_a_damaged_store_copy_is_refused_and_not_cached(
+    temp_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'lab.db'}"
+    a, b = Desktop(temp_home, db, capsys), Desktop(tmp_path / "desktop-b", db, capsys)
+    a.run("store", "set", str(tmp_path / "store"))
+    (tmp_path / "m.bin").write_bytes(os.urandom(1000))
+    a.run("models", "register", "--name", "m", "--path", str(tmp_path / "m.bin"))
+    (blob,) = [p for p in (tmp_path / "store").rglob("*") if p.is_file()]
+    blob.chmod(0o644)
+    blob.write_bytes(b"tampered")
+    err = b.run("models", "export", "m", str(tmp_path / "m.tar.gz"), status=2)
+    assert "is damaged" in err and len(err.strip().splitlines()) == 1
+    assert b.json("store", "cache")["blobs"] == 0 and not (tmp_path / "m.tar.gz").exists()
