@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mlops_desktop.catalog.access import probe_access
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
@@ -36,6 +38,8 @@ class Services:
         monitors: drift monitors of models and datasets, their windows and alerts.
         palette: the names the command palette (Ctrl+K) finds.
         imports: MLflow stores and TensorBoard logs brought into the catalog.
+        access: whether this desktop may change the catalog (found once, when it opened);
+            when not, the GUI shows every write action disabled with ``access.reason``.
     """
 
     home: Path
@@ -47,6 +51,7 @@ class Services:
     hardware: HardwareService
     monitors: MonitorService
     palette: PaletteIndexService
+    access: CatalogAccess
 
     @classmethod
     def open(
@@ -65,7 +70,11 @@ class Services:
 
     @classmethod
     def on_catalog(cls, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> Services:
-        """The services on an already open catalog (closing them disposes of it)."""
+        """The services on an already open catalog (closing them disposes of it).
+
+        Raises:
+            CatalogUnavailable: the catalog's server cannot be reached to ask for its rights.
+        """
         home = Path(home)
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
@@ -80,6 +89,7 @@ class Services:
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
             palette=PaletteIndexService(catalog, home, jobs),
+            access=probe_access(catalog),
         )
 
     @property
