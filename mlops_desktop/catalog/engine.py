@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
+from mlops_desktop.core.access import WRITABLE, CatalogAccess
 from mlops_desktop.core.errors import CatalogNotWritable, CatalogUnavailable
 
 BUSY_TIMEOUT_S = 30.0
@@ -215,6 +216,9 @@ class Catalog:
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self.schema_upgraded = False  # set by ensure_schema when this process ran migrations
+        # Whether this desktop may change the catalog, found when the services open it
+        # (catalog.access.probe_access); background writers step aside when it may not.
+        self.access: CatalogAccess = WRITABLE
 
     @property
     def sqlite_path(self) -> Path | None:

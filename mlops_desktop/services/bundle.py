@@ -79,6 +79,7 @@ class Services:
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
         models = ModelService(catalog, home)
+        catalog.access = probe_access(catalog)
         return cls(
             home=home,
             catalog=catalog,
@@ -89,7 +90,7 @@ class Services:
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
             palette=PaletteIndexService(catalog, home, jobs),
-            access=probe_access(catalog),
+            access=catalog.access,
         )
 
     @property

@@ -1,8 +1,8 @@
 """Read-only mode: when the catalog takes no writes, every write action is disabled up front
 with the reason, and stays so whatever the pane's own enabling says.
 
-The main window makes one :class:`WriteGuard` from ``services.access`` and hands it what writes:
-the menus' write actions and each pane's :meth:`~mlops_desktop.ui.panes.registry.Pane.write_controls`.
+The main window makes one :class:`WriteGuard` from ``services.access`` and hands it what
+writes: the menus' write actions and each pane's ``write_controls()``.
 On a writable catalog the guard does nothing, so panes keep enabling their actions as before.
 
 - an action joins a disabled :class:`QActionGroup`: Qt keeps an action of a disabled group
@@ -14,12 +14,17 @@ On a writable catalog the guard does nothing, so panes keep enabling their actio
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.ui.command_palette.menu_actions import DISABLED_REASON
+
+if TYPE_CHECKING:
+    from mlops_desktop.ui.main_window import MainWindow
 
 READ_ONLY_BADGE = "Read-only"
 GUARDED = "readOnlyGuarded"  # property set on what the guard holds (tests look for it)
@@ -97,3 +102,17 @@ class WriteGuard(QObject):
             elif kind == QEvent.Type.ToolTipChange and watched.toolTip() != self.reason:
                 watched.setToolTip(self.reason)
         return super().eventFilter(watched, event)
+
+
+def enter_read_only_mode(window: MainWindow) -> None:
+    """Put ``window`` in read-only mode (its catalog takes no writes): the title and a badge
+    say so, every write action of the menus and panes is disabled with the reason, and
+    ingest steps aside once instead of failing every few seconds."""
+    guard = window.write_guard
+    window.setWindowTitle(f"{window.windowTitle()} ({READ_ONLY_BADGE.lower()})")
+    window.status.set_read_only(guard.reason)
+    guard.guard(*window.menus.write_actions)
+    for pane in window.panes.values():
+        pane.enter_read_only(guard)
+    if window.ingest is not None:
+        window.ingest.step_aside(guard.reason)

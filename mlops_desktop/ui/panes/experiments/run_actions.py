@@ -162,6 +162,19 @@ class RunActions(QObject):
             self.undo,
         ]
 
+    def write_actions(self) -> list[QAction]:
+        """The actions that change runs (a colour pin is a tag; a launch records a job)."""
+        return [
+            self.rename,
+            self.add_tag,
+            self.edit_notes,
+            self.pin_color,
+            self.unpin_color,
+            self.launch_again,
+            self.delete,
+            self.undo,
+        ]
+
     def selected(self) -> list[RunSummary]:
         return self._pane.table.selected_runs()
 
