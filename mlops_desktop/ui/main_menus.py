@@ -32,6 +32,8 @@ class MainMenus:
         self._view_menu(bar.addMenu("&View"))
         self._run_menu(bar.addMenu("&Run"))
         self._help_menu(bar.addMenu("&Help"))
+        for menu in bar.findChildren(QMenu):
+            menu.setToolTipsVisible(True)  # a disabled action's tooltip says why
 
     def check_theme(self, theme: str) -> None:
         """Tick ``theme`` in View > Theme."""

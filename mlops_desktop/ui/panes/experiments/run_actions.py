@@ -197,6 +197,7 @@ class RunActions(QObject):
         """The menu for the selected runs (shown on a right click)."""
         self.update_enabled()
         menu = QMenu(self._pane.table)
+        menu.setToolTipsVisible(True)  # a disabled action's tooltip says why
         for group in (
             (self.rename, self.add_tag, self.edit_notes),
             (self.pin_color, self.unpin_color),
