@@ -65,6 +65,11 @@ def test_a_read_only_member_browses_with_every_write_disabled(
     for text in ("Launch…", "MLflow…", "TensorBoard…"):
         assert not menus[text].enabled and menus[text].disabled_reason == reason
     assert menus["Preferences…"].enabled and menus["Hosts…"].enabled
+    preferences = window.open_preferences()
+    assert preferences.catalog_edit.isEnabled()  # a member may point the app elsewhere
+    assert not preferences.history_spin.isEnabled()  # how long the catalog keeps history
+    assert preferences.history_spin.toolTip() == reason
+    preferences.reject()
 
     # Browsing: the runs list, one run's detail; its write actions stay disabled.
     runs = window.panes["Experiments"]
