@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mlops_desktop.catalog.access import probe_access
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.services.catalog_changes import CatalogChangeService
 from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.compute import JobService
@@ -38,6 +40,8 @@ class Services:
         palette: the names the command palette (Ctrl+K) finds.
         imports: MLflow stores and TensorBoard logs brought into the catalog.
         changes: what other desktops and programs change in the catalog, heard live.
+        access: whether this desktop may change the catalog (found once, when it opened);
+            when not, the GUI shows every write action disabled with ``access.reason``.
     """
 
     home: Path
@@ -50,6 +54,7 @@ class Services:
     monitors: MonitorService
     palette: PaletteIndexService
     changes: CatalogChangeService
+    access: CatalogAccess
 
     @classmethod
     def open(
@@ -68,11 +73,16 @@ class Services:
 
     @classmethod
     def on_catalog(cls, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> Services:
-        """The services on an already open catalog (closing them disposes of it)."""
+        """The services on an already open catalog (closing them disposes of it).
+
+        Raises:
+            CatalogUnavailable: the catalog's server cannot be reached to ask for its rights.
+        """
         home = Path(home)
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
         models = ModelService(catalog, home)
+        catalog.access = probe_access(catalog)
         return cls(
             home=home,
             catalog=catalog,
@@ -84,6 +94,7 @@ class Services:
             monitors=MonitorService(catalog, home, jobs, models, experiments),
             palette=PaletteIndexService(catalog, home, jobs),
             changes=CatalogChangeService(catalog, home),
+            access=catalog.access,
         )
 
     @property
