@@ -39,7 +39,7 @@ from mlops_desktop.ui.read_only import WriteGuard, enter_read_only_mode
 from mlops_desktop.ui.status_bar import AppStatusBar
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.theme import ThemeController
-from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, WindowStateKeeper
+from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, WindowStateKeeper, first_window_size
 
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._quitting = False
         self._told_tray = False
-        self.resize(DEFAULT_SIZE)
+        self.resize(first_window_size(DEFAULT_SIZE))
 
         self.events = AppEvents(self)
         self.navigator = Navigator(self)
