@@ -94,3 +94,16 @@ def catalog_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
     return str(request.getfixturevalue("pg_url"))
+
+
+def reader_url(pg_url: str) -> str:
+    """The URL of a new role that may SELECT every table of ``pg_url``'s database and nothing
+    else (a read-only lab member); call it once the catalog's tables exist."""
+    import psycopg
+
+    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    database = dsn.rsplit("/", 1)[1]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "r_{database}" LOGIN')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "r_{database}"')
+    return pg_url.replace("postgres@", f"r_{database}@")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.change_feed import send_noted_changes, start_noting
+from mlops_desktop.core.access import WRITABLE, CatalogAccess
 from mlops_desktop.core.errors import CatalogNotWritable, CatalogUnavailable
 
 BUSY_TIMEOUT_S = 30.0
@@ -232,6 +233,9 @@ class Catalog:
         self.schema_upgraded = False  # set by ensure_schema when this process ran migrations
         self.desktop_id = uuid.uuid4().hex[:16]
         self.commit_watchers: list[OwnCommitWatcher] = []
+        # Whether this desktop may change the catalog, found when the services open it
+        # (catalog.access.probe_access); background writers step aside when it may not.
+        self.access: CatalogAccess = WRITABLE
 
     @property
     def sqlite_path(self) -> Path | None:

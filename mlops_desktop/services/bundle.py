@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mlops_desktop.catalog.access import probe_access
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.services.catalog_changes import CatalogChangeService
 from mlops_desktop.services.catalog_open import open_catalog
 from mlops_desktop.services.compute import JobService
@@ -40,6 +42,8 @@ class Services:
         imports: MLflow stores and TensorBoard logs brought into the catalog.
         changes: what other desktops and programs change in the catalog, heard live.
         store: the lab store (recorded in the catalog) and this home's cache of it.
+        access: whether this desktop may change the catalog (found once, when it opened);
+            when not, the GUI shows every write action disabled with ``access.reason``.
     """
 
     home: Path
@@ -53,6 +57,7 @@ class Services:
     palette: PaletteIndexService
     changes: CatalogChangeService
     store: LabStoreService
+    access: CatalogAccess
 
     @classmethod
     def open(
@@ -71,11 +76,16 @@ class Services:
 
     @classmethod
     def on_catalog(cls, catalog: Catalog, home: Path, gpu_lock_dir: Path | None = None) -> Services:
-        """The services on an already open catalog (closing them disposes of it)."""
+        """The services on an already open catalog (closing them disposes of it).
+
+        Raises:
+            CatalogUnavailable: the catalog's server cannot be reached to ask for its rights.
+        """
         home = Path(home)
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
         models = ModelService(catalog, home)
+        catalog.access = probe_access(catalog)
         return cls(
             home=home,
             catalog=catalog,
@@ -88,6 +98,7 @@ class Services:
             palette=PaletteIndexService(catalog, home, jobs),
             changes=CatalogChangeService(catalog, home),
             store=LabStoreService(catalog, home),
+            access=catalog.access,
         )
 
     @property

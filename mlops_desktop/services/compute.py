@@ -175,7 +175,12 @@ class JobService(CatalogService, JobFollowing):
 
     def refresh(self) -> list[JobInfo]:
         """Poll every active job, mirror remote spools into the home, record state changes;
-        returns the jobs whose state changed. The app calls it about every second."""
+        returns the jobs whose state changed. The app calls it about every second.
+
+        On a catalog that takes no writes it polls nothing: the desktops that launched the
+        jobs record their states."""
+        if not self.catalog.access.writable:
+            return []
         by_target: dict[str, list[JobInfo]] = {}
         for job in self.jobs(active_only=True):
             if job.run_id not in self._cancelling:

@@ -103,8 +103,9 @@ def profiles(
             out.append(TableProfile(e.path, table_format(e.path) or "", 0, [], 0.0, [problem]))
             continue
         prof = profile_table(readable, e.path, progress=progress, cancelled=cancelled)
-        with service.catalog.session_scope(write=True) as s:
-            dataset_repo.store_profile(s, vid, e.path, profile_to_json(prof))
+        if service.catalog.access.writable:  # a read-only member sees it, uncached
+            with service.catalog.session_scope(write=True) as s:
+                dataset_repo.store_profile(s, vid, e.path, profile_to_json(prof))
         out.append(prof)
     return out
 

@@ -196,10 +196,14 @@ class HardwareService(CatalogService):
         return hw_repo.load_buckets(self.catalog, host, since, until)
 
     def store_history(self, buckets: list[StoredBucket]) -> None:
-        if buckets:
+        """Keep finished minutes in the catalog (nothing on a catalog that takes no writes:
+        the desktops that may write keep the history)."""
+        if buckets and self.catalog.access.writable:
             hw_repo.save_buckets(self.catalog, buckets)
 
     def prune_history(self) -> None:
+        if not self.catalog.access.writable:
+            return
         hw_repo.prune(self.catalog, time.time() - self.history_days * 86400.0)
 
     def close(self) -> None:

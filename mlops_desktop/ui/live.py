@@ -59,6 +59,19 @@ class IngestLoop(PollingLoop):
         interval_ms = round(interval_s * 1000)
         super().__init__(runner, ingest_spools, service, interval_ms=interval_ms, parent=parent)
         self.last_ingest_at: float | None = None
+        self.stepped_aside = ""  # why ingest never runs (a catalog that takes no writes)
+
+    def step_aside(self, reason: str) -> None:
+        """Never ingest from now on: the catalog takes no writes (``reason`` says why)."""
+        self.stepped_aside = reason
+        self.stop()
+
+    def start(self, poll_now: bool = True) -> None:
+        if not self.stepped_aside:
+            super().start(poll_now)
+
+    def poll_now(self) -> TaskHandle | None:
+        return None if self.stepped_aside else super().poll_now()
 
     def set_interval(self, seconds: float) -> None:
         """Change how often to ingest (at least every 0.2 s)."""

@@ -26,11 +26,14 @@ class MainMenus:
     def __init__(self, window: MainWindow) -> None:
         self._window = window
         self.theme_actions: dict[str, QAction] = {}
+        self.write_actions: list[QAction] = []  # what changes the catalog (read-only mode)
         bar = window.menuBar()
         self._file_menu(bar.addMenu("&File"))
         self._view_menu(bar.addMenu("&View"))
         self._run_menu(bar.addMenu("&Run"))
         self._help_menu(bar.addMenu("&Help"))
+        for menu in bar.findChildren(QMenu):
+            menu.setToolTipsVisible(True)  # a disabled action's tooltip says why
 
     def check_theme(self, theme: str) -> None:
         """Tick ``theme`` in View > Theme."""
@@ -51,6 +54,7 @@ class MainMenus:
             imports, "&TensorBoard…", partial(w.open_import_dialog, "tensorboard")
         )
         tensorboard.setStatusTip("Import TensorBoard event files (a log folder)")
+        self.write_actions += [mlflow, tensorboard]
         menu.addSeparator()
         self._add(menu, "&Quit", w.quit_app, QKeySequence("Ctrl+Q"))
 
@@ -76,7 +80,8 @@ class MainMenus:
 
     def _run_menu(self, menu: QMenu) -> None:
         navigator = self._window.navigator
-        self._add(menu, "&Launch…", navigator.open_launch_dialog, QKeySequence("Ctrl+L"))
+        launch = self._add(menu, "&Launch…", navigator.open_launch_dialog, QKeySequence("Ctrl+L"))
+        self.write_actions.append(launch)
         self._add(menu, "&Hosts…", navigator.open_hosts_dialog)
 
     def _help_menu(self, menu: QMenu) -> None:

@@ -35,10 +35,11 @@ from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_menus import MainMenus
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, PaneSpec, discover_panes
+from mlops_desktop.ui.read_only import WriteGuard, enter_read_only_mode
 from mlops_desktop.ui.status_bar import AppStatusBar
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.theme import ThemeController
-from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, WindowStateKeeper
+from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, WindowStateKeeper, first_window_size
 
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         navigator: routes requests between panes ("show run 3f2a…").
         events: theme and settings changes, status messages, notices.
         shell: notices (desktop notifications or the banner) and the tray icon.
+        write_guard: disables what writes when the catalog takes none (read-only mode).
 
     Signals:
         closed(): the window closed for good (not hidden into the tray): the app quits.
@@ -87,7 +89,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._quitting = False
         self._told_tray = False
-        self.resize(DEFAULT_SIZE)
+        self.resize(first_window_size(DEFAULT_SIZE))
 
         self.events = AppEvents(self)
         self.navigator = Navigator(self)
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.set_catalog(catalog_text or "catalog", catalog_text)
         self.status.set_log_file(log_path(self.home))
+        self.write_guard = WriteGuard(services.access, self)
         self.nav = QListWidget()
         self.stack = QStackedWidget()
         self.shell = DesktopShell(
@@ -118,6 +121,8 @@ class MainWindow(QMainWindow):
             self, services.palette, runner, self.navigator, home=self.home
         )
         self._connect()
+        if self.write_guard.read_only:
+            enter_read_only_mode(self)
         self.theme.set_theme(settings.theme)
         if self.nav.count():
             self.nav.setCurrentRow(0)
@@ -258,6 +263,7 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(
             self.settings, self.home, self.runner, self._test_connection, parent=self
         )
+        self.write_guard.guard(dialog.history_spin)  # how long the catalog keeps history
         dialog.saved.connect(self._on_preferences_saved)
         dialog.open()
         return dialog

@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from mlops_desktop.ui.formatting import count_noun
+from mlops_desktop.ui.read_only import READ_ONLY_BADGE
 from mlops_desktop.ui.tasks import TaskHandle
 
 
@@ -47,6 +48,14 @@ class AppStatusBar(QStatusBar):
         self.ingest_label.setToolTip("Last time new points from running scripts were read")
         for widget in (self.task_label, self.task_progress, self.cancel_button):
             self.addPermanentWidget(widget)
+        self.read_only_badge = QLabel(READ_ONLY_BADGE)
+        self.read_only_badge.setObjectName("readOnlyBadge")
+        self.read_only_badge.setStyleSheet(
+            "#readOnlyBadge { border: 1px solid palette(mid); border-radius: 8px;"
+            " padding: 0px 8px; }"
+        )
+        self.read_only_badge.setVisible(False)
+        self.addPermanentWidget(self.read_only_badge)
         for widget in (self.counts_label, self.catalog_label, self.ingest_label):
             self.addPermanentWidget(widget)
         self._show_task()
@@ -54,6 +63,16 @@ class AppStatusBar(QStatusBar):
     def set_catalog(self, text: str, tooltip: str = "") -> None:
         self.catalog_label.setText(text)
         self.catalog_label.setToolTip(tooltip or text)
+
+    def set_read_only(self, reason: str) -> None:
+        """Show the "Read-only" badge, the reason in its tooltip; ingest steps aside."""
+        self.read_only_badge.setToolTip(reason)
+        self.read_only_badge.setVisible(True)
+        self.ingest_label.setText("not ingesting")
+        self.ingest_label.setToolTip(
+            "Points that scripts log on this desktop are not stored while the catalog is "
+            "read-only: they wait in their spools."
+        )
 
     def set_counts(self, runs: int, experiments: int) -> None:
         self.counts_label.setText(

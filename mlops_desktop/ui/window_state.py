@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
@@ -26,6 +26,7 @@ WINDOW_STATE_FILE = "window.ini"
 SAVE_DELAY_MS = 1000
 """A change is saved at most this long after it happened."""
 MIN_VISIBLE_PX = 64
+FRAME_ALLOWANCE_PX = 32  # a title bar, where a window manager draws one
 """How much of the window's top must show on some screen for it to be reachable."""
 
 _log = logging.getLogger(__name__)
@@ -52,6 +53,24 @@ def placed_on_screen(frame: QRect, screens: list[QRect]) -> QRect:
     moved = QRect(0, 0, width, height)
     moved.moveCenter(screen.center())
     return moved
+
+
+def size_on_screen(size: QSize, screen: QRect | None, frame_px: int = FRAME_ALLOWANCE_PX) -> QSize:
+    """``size``, shrunk where it is larger than ``screen`` (a screen's available geometry, None:
+    unknown), keeping ``frame_px`` for the window manager's title bar: a 1280x720 laptop
+    shows the whole first window, status bar included."""
+    if screen is None or screen.isEmpty():
+        return size
+    return QSize(min(size.width(), screen.width()), min(size.height(), screen.height() - frame_px))
+
+
+def first_window_size(size: QSize) -> QSize:
+    """The size of a window opened for the first time: ``size`` fitted to the primary screen
+    (as it is on the offscreen platform, which has no screen to fit)."""
+    primary = QGuiApplication.primaryScreen()
+    if primary is None or QGuiApplication.platformName() == "offscreen":
+        return size
+    return size_on_screen(size, primary.availableGeometry())
 
 
 def _screens() -> list[QRect]:

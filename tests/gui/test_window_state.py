@@ -8,12 +8,17 @@ from typing import Any
 
 import joblib
 from palette_catalog import fill_catalog
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QRect, QSettings, QSize
 from sklearn.dummy import DummyClassifier
 
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.app import build_main_window
-from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, placed_on_screen
+from mlops_desktop.ui.window_state import (
+    FRAME_ALLOWANCE_PX,
+    WINDOW_STATE_FILE,
+    placed_on_screen,
+    size_on_screen,
+)
 
 
 def open_window(qtbot: Any, services: Any, home: Path) -> Any:
@@ -160,3 +165,11 @@ def test_the_monitors_tab_machine_and_monitor_come_back(
     )
     qtbot.waitUntil(lambda: again.hardware.selected == "gpu-box", timeout=10000)
     second.close()
+
+
+def test_a_first_window_fits_a_small_screen() -> None:
+    laptop = QRect(0, 0, 1280, 720)
+    assert size_on_screen(QSize(1280, 800), laptop) == QSize(1280, 720 - FRAME_ALLOWANCE_PX)
+    assert size_on_screen(QSize(1280, 800), QRect(0, 0, 1920, 1080)) == QSize(1280, 800)
+    assert size_on_screen(QSize(1280, 800), QRect(0, 0, 1024, 600), 0) == QSize(1024, 600)
+    assert size_on_screen(QSize(1280, 800), None) == QSize(1280, 800)

@@ -6,23 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psycopg
 import pytest
+from pg_fixture import reader_url
 
 import mlops_desktop as mlops
 from mlops_desktop.cli import main
 
 pytestmark = pytest.mark.system
-
-
-def reader_url(pg_url: str) -> str:
-    """A role that may SELECT every table of ``pg_url``'s database, and nothing else."""
-    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    database = dsn.rsplit("/", 1)[1]
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "r_{database}" LOGIN')
-        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "r_{database}"')
-    return pg_url.replace("postgres@", f"r_{database}@")
 
 
 def log_run(name: str) -> str:

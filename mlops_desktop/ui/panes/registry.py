@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from mlops_desktop.ui.navigation import AppEvents, Navigator
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from mlops_desktop.settings import Settings
     from mlops_desktop.ui.catalog_live import CatalogLive
     from mlops_desktop.ui.live import IngestLoop
+    from mlops_desktop.ui.read_only import WriteGuard
     from mlops_desktop.ui.tasks import TaskRunner
 
 
@@ -61,6 +63,16 @@ class Pane(QWidget):
 
     def start_live(self) -> None:
         """Start live work that runs even while the pane is hidden (the app calls it at start)."""
+
+    def write_controls(self) -> list[QAction | QWidget]:
+        """The actions, buttons and editors that change the catalog (disabled, with the
+        reason, when the catalog takes no writes)."""
+        return []
+
+    def enter_read_only(self, guard: WriteGuard) -> None:
+        """The catalog takes no writes: disable :meth:`write_controls` (before
+        :meth:`start_live`); a pane with live work that writes also stops it here."""
+        guard.guard(*self.write_controls())
 
     def shutdown(self) -> None:
         """Stop timers and live work (the window is closing)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
@@ -35,6 +35,7 @@ from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowDataset
 from mlops_desktop.ui.panes.datasets.detail import DatasetDetailView
 from mlops_desktop.ui.panes.datasets.tabs import make_table_view
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.read_only import WriteGuard
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner, TaskState
 from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
 
@@ -185,6 +186,19 @@ class DatasetsPane(Pane):
         self.register_dialog = dialog
         dialog.open()
         return dialog
+
+    def write_controls(self) -> list[QAction | QWidget]:
+        detail = self.detail
+        return [
+            self.register_button,
+            self.empty_register_button,
+            detail.restore_button,
+            detail.record_button,
+        ]
+
+    def enter_read_only(self, guard: WriteGuard) -> None:
+        super().enter_read_only(guard)
+        self.setAcceptDrops(False)  # a dropped folder would open the register dialog
 
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.core.errors import ExperimentNotFound, QueryError
@@ -201,6 +202,15 @@ class ExperimentsPane(Pane):
 
     def is_loading(self) -> bool:
         return self.loader.is_loading()
+
+    def write_controls(self) -> list[QAction | QWidget]:
+        actions = self.run_actions
+        controls: list[QAction | QWidget] = [*actions.write_actions()]
+        controls += [self.detail.notes.edit, self.detail.artifacts.register_button]
+        controls.append(self.empty.build_button)
+        if actions.trash_view is not None:
+            controls += [actions.trash_view.restore_button, actions.trash_view.empty_button]
+        return controls
 
     def layout_splitters(self) -> list[QSplitter]:
         return [self.hsplit, self.vsplit]

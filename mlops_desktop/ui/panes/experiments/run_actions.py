@@ -162,6 +162,19 @@ class RunActions(QObject):
             self.undo,
         ]
 
+    def write_actions(self) -> list[QAction]:
+        """The actions that change runs (a colour pin is a tag; a launch records a job)."""
+        return [
+            self.rename,
+            self.add_tag,
+            self.edit_notes,
+            self.pin_color,
+            self.unpin_color,
+            self.launch_again,
+            self.delete,
+            self.undo,
+        ]
+
     def selected(self) -> list[RunSummary]:
         return self._pane.table.selected_runs()
 
@@ -184,6 +197,7 @@ class RunActions(QObject):
         """The menu for the selected runs (shown on a right click)."""
         self.update_enabled()
         menu = QMenu(self._pane.table)
+        menu.setToolTipsVisible(True)  # a disabled action's tooltip says why
         for group in (
             (self.rename, self.add_tag, self.edit_notes),
             (self.pin_color, self.unpin_color),

@@ -234,6 +234,9 @@ class JobsPane(Pane):
         if job is not None:
             self.navigator.show_run(job.run_id)
 
+    def write_controls(self) -> list[QAction | QWidget]:
+        return [self.launch_action, self.cancel_action]
+
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split]
 

@@ -113,6 +113,7 @@ class ModelActions(QObject):
 
     def context_menu(self) -> QMenu:
         menu = QMenu(self._parent)
+        menu.setToolTipsVisible(True)  # a disabled action's tooltip says why
         for act in (self.set_alias,):
             menu.addAction(act)
         menu.addMenu(self.remove_alias_menu)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
@@ -155,6 +156,19 @@ class ModelsPane(Pane):
         self, run_id: str = "", artifact: str = "", name: str = ""
     ) -> RegisterModelDialog:
         return self.model_actions.open_register_dialog(run_id, artifact, name)
+
+    def write_controls(self) -> list[QAction | QWidget]:
+        a = self.model_actions
+        return [
+            *(a.set_alias, a.tag, a.describe, a.archive, a.delete, a.import_, a.register),
+            a.remove_alias_menu.menuAction(),
+            a.remove_tag_menu.menuAction(),
+            self.remove_alias_button,
+            self.register_button,
+            self.import_button,
+            self.empty_register_button,
+            self.empty_import_button,
+        ]
 
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split]

@@ -97,9 +97,10 @@ class DriftView(QWidget):
         self.check_all_button.setToolTip("Process the data that arrived for every monitor")
         self.count_label = QLabel()
         self.empty = EmptyState(NO_MONITORS_HTML, NO_MONITORS_CODE)
-        empty_new = QPushButton("New monitor…")
-        empty_new.clicked.connect(self.open_new_dialog)
-        self.empty.add_buttons(empty_new)
+        self.empty_new_button = QPushButton("New monitor…")
+        self.empty_new_button.clicked.connect(self.open_new_dialog)
+        self.empty.add_buttons(self.empty_new_button)
+        self.checks_live = True  # check every monitor now and every 30 s (not when read-only)
         self.split, self.stack = list_detail_layout(
             self,
             self.table,
@@ -143,13 +144,29 @@ class DriftView(QWidget):
 
     # --- live ----------------------------------------------------------------------------
     def start(self) -> None:
-        """List the monitors and check each now, then every 30 s."""
-        if not self.timer.isActive():
+        """List the monitors and check each now, then every 30 s (only list them when
+        :attr:`checks_live` is off: a catalog that takes no writes)."""
+        if not self.checks_live:
+            self.reload()
+        elif not self.timer.isActive():
             self.timer.start()
             self.reload(check=True)
 
     def stop(self) -> None:
         self.timer.stop()
+
+    def write_controls(self) -> list[QWidget]:
+        """What stores windows, alerts, monitors or moves an alias."""
+        page = self.page
+        return [
+            self.new_button,
+            self.check_all_button,
+            self.empty_new_button,
+            page.check_button,
+            page.alerts.acknowledge_button,
+            page.alerts.retrain_button,
+            page.challengers.promote_button,
+        ]
 
     def reload(self, check: bool = False) -> None:
         """List the monitors again (their states and badges); ``check``: then check each."""

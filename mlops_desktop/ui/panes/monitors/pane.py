@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.monitoring.idle import IDLE_UTIL_PERCENT, IdleRun
@@ -22,6 +22,7 @@ from mlops_desktop.ui.panes.monitors.drift_source import MonitorSource
 from mlops_desktop.ui.panes.monitors.hardware import HardwareView
 from mlops_desktop.ui.panes.monitors.source import HardwareSource
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.read_only import WriteGuard
 from mlops_desktop.ui.tasks import TaskRunner
 
 
@@ -103,6 +104,15 @@ class MonitorsPane(Pane):
             f"Run {who} has kept GPU {gpus} on {idle.host} under {IDLE_UTIL_PERCENT:.0f} % "
             f"since {since}: is it stuck, or waiting on data?"
         )
+
+    def write_controls(self) -> list[QAction | QWidget]:
+        drift = self.drift.write_controls() if self.drift is not None else []
+        return [self.hardware.launch_button, *drift]
+
+    def enter_read_only(self, guard: WriteGuard) -> None:
+        super().enter_read_only(guard)
+        if self.drift is not None:
+            self.drift.checks_live = False  # other desktops check; this one shows
 
     def start_live(self) -> None:
         """Start watching every machine (the app calls it at start)."""
