@@ -150,11 +150,9 @@ class SshStore:
         names = "".join(f"{k.rel}\n" for k in keys).encode()
         source = self.client.rsync_destination(self.root + "/")
         proc = self._rsync(["-a", "--no-perms", "--files-from=-", source, f"{dest}/"], names)
-        assert proc.stdin is not None
-        writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
-        writer.start()
-        _out, err = proc.communicate(timeout=RSYNC_TIMEOUT_S)
-        writer.join()
+        # communicate writes the names and reads the output together: no pipe deadlock, and
+        # stdin is closed once, by it (a second writer racing it closed the file under it).
+        _out, err = proc.communicate(input=names, timeout=RSYNC_TIMEOUT_S)
         if proc.returncode not in (0, 23, 24):  # 23, 24: some files were not there
             self._failed(proc, err)
 
