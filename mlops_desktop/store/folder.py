@@ -41,6 +41,11 @@ class FolderStore:
         Raises:
             StoreError: the folder cannot be created or written.
         """
+        if not self.root.is_dir():  # a typo, or a share not mounted: never a local folder
+            raise StoreError(
+                f"The folder {self.label} does not exist: create it, or mount the shared "
+                "folder there, then set the lab store again."
+            )
         try:
             for prefix in PREFIXES.values():
                 (self.root / prefix).mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,11 @@ class SshStore:
         """Create the store's folders on the host (for ``store set``)."""
         dirs = [f"{self.root}/{p}" for p in PREFIXES.values()]
         try:
+            if self.client.run(["test", "-d", self.root], timeout=30, check=False).returncode:
+                raise StoreError(
+                    f"The folder {self.label} does not exist: create it on the host, then set "
+                    "the lab store again."
+                )
             self.client.run(["mkdir", "-p", "--", *dirs], timeout=30)
         except HostError as exc:
             raise StoreError(f"{self.label} cannot be used as the lab store: {exc}") from None

@@ -76,6 +76,9 @@ def test_two_desktops_share_a_store_folder(
         models.append(path)
     a.run("models", "register", "--name", "m0", "--path", str(models[0]))  # before the store
 
+    assert "does not exist" in a.run("store", "set", str(store), status=2)  # a typo, unmounted
+    assert not store.exists()  # never made on the local disk
+    store.mkdir()
     assert "every desktop on this catalog" in a.run("store", "set", str(store))
     shown = a.json("store", "show")
     assert shown["location"] == str(store) and shown["reachable"] is True
@@ -155,6 +158,7 @@ def test_a_damaged_store_copy_is_refused_and_not_cached(
 ) -> None:
     db = f"sqlite:///{tmp_path / 'lab.db'}"
     a, b = Desktop(temp_home, db, capsys), Desktop(tmp_path / "desktop-b", db, capsys)
+    (tmp_path / "store").mkdir()
     a.run("store", "set", str(tmp_path / "store"))
     (tmp_path / "m.bin").write_bytes(os.urandom(1000))
     a.run("models", "register", "--name", "m", "--path", str(tmp_path / "m.bin"))

@@ -59,6 +59,9 @@ def test_ssh_store_set_sync_fetch_and_offline(
         (data / "sub" / "b.bin").write_bytes(os.urandom(100_000))
         cli(capsys, a, db, "models", "register", "--name", "m0", "--path", str(m0))
         cli(capsys, a, db, "data", "add", str(data), "--name", "d", "--snapshot")
+        err = cli(capsys, a, db, "store", "set", f"ssh://storehost{remote}", status=2)
+        assert "does not exist" in err and not remote.exists()
+        remote.mkdir()
         cli(capsys, a, db, "store", "set", f"ssh://storehost{remote}")
         shown = json.loads(cli(capsys, a, db, "store", "show", "--json"))
         assert shown["reachable"] is True and shown["not_uploaded"]["blobs"] == 3

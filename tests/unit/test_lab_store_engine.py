@@ -44,6 +44,7 @@ def test_keys_name_only_blobs() -> None:
 
 
 def test_folder_put_verifies_and_lists(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
     store = FolderStore(tmp_path / "store")
     store.prepare()
     src, key = blob(tmp_path, "m.bin", 50_000)
@@ -82,6 +83,7 @@ print("ok")
 
 def test_two_processes_upload_the_same_blob(tmp_path: Path) -> None:
     root = tmp_path / "store"
+    root.mkdir()
     FolderStore(root).prepare()
     src, key = blob(tmp_path, "big.bin", 8 << 20)
     procs = [
