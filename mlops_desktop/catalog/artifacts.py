@@ -7,9 +7,14 @@ come from spools, which a script wrote: they are validated so that no path leave
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_desktop.tracking.home import artifact_root
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 
@@ -37,3 +42,19 @@ def blob_path_or_none(home: Path, digest: str) -> Path | None:
         return blob_path(home, digest)
     except BadDigest:
         return None
+
+
+def run_artifact_digests(session: Session, run_ids: Iterable[str]) -> list[str]:
+    """The digests of the artifacts the runs ``run_ids`` logged (each once)."""
+    from sqlalchemy import select
+
+    from mlops_desktop.catalog.schema import artifact_t
+
+    ids = sorted(set(run_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(artifact_t.c.digest).where(artifact_t.c.run_id.in_(ids[start : start + 500]))
+        )
+        found.update(str(digest) for (digest,) in rows)
+    return sorted(found)

@@ -4,33 +4,20 @@ uploading what this home has that it lacks, and this home's cache of fetched blo
 from __future__ import annotations
 
 import argparse
-import re
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.commands import Arg, Commands
 from mlops_desktop.cli.exit_codes import ExitCode
 from mlops_desktop.cli.output import dumps, human_bytes, printable_lines, progress_on_terminal
 from mlops_desktop.cli.session import open_services
-from mlops_desktop.core.errors import StoreError
+from mlops_desktop.store.cache import parse_size
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
 
+__all__ = ["STORE", "parse_size"]
+
 STORE = Commands("store", help="the lab store shared by every desktop on the catalog")
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", re.IGNORECASE)
-_SHIFT = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}
-
-
-def parse_size(text: str) -> int:
-    """``"500M"``, ``"2G"``, ``"1.5GiB"`` or a number of bytes, as bytes.
-
-    Raises:
-        StoreError: not a size.
-    """
-    m = _SIZE.fullmatch(text.strip())
-    if m is None:
-        raise StoreError(f"{text!r} is not a size: write bytes, or a number with K, M, G or T.")
-    return int(float(m.group(1)) * (1 << _SHIFT[m.group(2).lower()]))
 
 
 def location_text(doc: dict[str, Any]) -> str:

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.catalog.lab_settings import STORE_KEY, get_setting, set_setting
-from mlops_desktop.core.errors import HostError, StoreError, StoreUnreachable
+from mlops_desktop.core.errors import (
+    HostError,
+    OperationCancelled,
+    StoreError,
+    StoreUnreachable,
+)
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.store.blobs import DATASETS, BlobKey, hash_of, walk_blobs
 from mlops_desktop.store.cache import BlobCache
@@ -26,9 +31,18 @@ from mlops_desktop.store.location import StoreLocation, parse_location
 from mlops_desktop.store.ssh_store import SshStore
 
 Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
 Backend = FolderStore | SshStore
 CACHE_DIR = ("cache", "store")
 log = logging.getLogger(__name__)
+_warned: set[str] = set()  # upload problems logged already (each is logged once)
+
+
+def sync_cancelled(uploaded: int) -> OperationCancelled:
+    """The sentence of a sync stopped by the person who started it."""
+    return OperationCancelled(
+        f"Sync was cancelled after {uploaded:,} blob(s); the rest go up with the next sync."
+    )
 
 
 class LabStoreService(CatalogService):
@@ -123,12 +137,20 @@ class LabStoreService(CatalogService):
         blobs, size = cache.usage()
         return {"blobs": blobs, "bytes": size, "limit": cache.limit, "freed": before - size}
 
-    def sync(self, progress: Progress | None = None) -> dict[str, Any]:
+    def sync(
+        self, progress: Progress | None = None, cancelled: Cancelled | None = None
+    ) -> dict[str, Any]:
         """Upload every blob of this home the store lacks.
+
+        Args:
+            progress: called with (bytes done, bytes in all, the blob just uploaded).
+            cancelled: asked between blobs; once it says True the sync stops (what went up
+                stays up) and raises OperationCancelled.
 
         Raises:
             StoreError: no store is set (the home is its own store), or an upload failed.
             StoreUnreachable: the store cannot be reached (nothing is lost: sync again later).
+            OperationCancelled: ``cancelled()`` became true.
         """
         loc = self.location()
         if loc is None:
@@ -138,14 +160,22 @@ class LabStoreService(CatalogService):
             )
         backend = self.backend(loc)
         missing = {k: n for k, n in walk_blobs(self.home) if k not in backend.listing()}
-        uploaded = self._upload(backend, missing, progress)
+        uploaded = self._upload(backend, missing, progress, cancelled)
         return {"location": str(loc), "uploaded": uploaded, "bytes": sum(missing.values())}
 
-    def _upload(self, backend: Backend, keys: dict[BlobKey, int], progress: Progress | None) -> int:
+    def _upload(
+        self,
+        backend: Backend,
+        keys: dict[BlobKey, int],
+        progress: Progress | None,
+        cancelled: Cancelled | None = None,
+    ) -> int:
         if isinstance(backend, SshStore):
-            return backend.put_many(self.home, keys, progress)
+            return backend.put_many(self.home, keys, progress, cancelled)
         total, done, uploaded = sum(keys.values()), 0, 0
         for key, size in sorted(keys.items(), key=lambda kv: kv[0].rel):
+            if cancelled is not None and cancelled():
+                raise sync_cancelled(uploaded)
             uploaded += backend.put(self.home / key.rel, key)
             done += size
             if progress is not None:
@@ -167,7 +197,24 @@ class LabStoreService(CatalogService):
                     sizes[key] = path.stat().st_size
             self._upload(backend, sizes, None)
         except StoreError as exc:
-            log.warning("not uploaded to the lab store yet (store sync will): %s", exc)
+            if str(exc) not in _warned:  # a store down for an hour is one line, not hundreds
+                _warned.add(str(exc))
+                log.warning("not uploaded to the lab store yet (store sync will): %s", exc)
+
+    def upload_run_artifacts(self, run_ids: list[str]) -> None:
+        """Upload the artifacts of these runs (just ingested) when a store is set; a failure
+        is logged once and left for ``store sync``."""
+        if not run_ids or self.location() is None:
+            return
+        from mlops_desktop.catalog.artifacts import run_artifact_digests
+
+        with self.catalog.session_scope() as s:
+            digests = run_artifact_digests(s, run_ids)
+        keys = []
+        for digest in digests:
+            with contextlib.suppress(ValueError):
+                keys.append(BlobKey.of_digest(digest))
+        self.upload_quietly(keys)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -10,15 +10,31 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
 import uuid
 from pathlib import Path
 
+from mlops_desktop.core.errors import StoreError
 from mlops_desktop.store.blobs import BlobKey, walk_blobs
 
 DEFAULT_LIMIT = 20 * 2**30
 LIMIT_FILE = "limit"
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", re.IGNORECASE)
+_SHIFT = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}
+
+
+def parse_size(text: str) -> int:
+    """``"500M"``, ``"2G"``, ``"1.5GiB"`` or a number of bytes, as bytes.
+
+    Raises:
+        StoreError: not a size.
+    """
+    m = _SIZE.fullmatch(text.strip())
+    if m is None:
+        raise StoreError(f"{text!r} is not a size: write bytes, or a number with K, M, G or T.")
+    return int(float(m.group(1)) * (1 << _SHIFT[m.group(2).lower()]))
 
 
 class BlobCache:

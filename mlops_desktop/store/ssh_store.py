@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import IO
 
 from mlops_desktop.compute.ssh import SshClient
-from mlops_desktop.core.errors import HostError, StoreError, StoreUnreachable
+from mlops_desktop.core.errors import (
+    HostError,
+    OperationCancelled,
+    StoreError,
+    StoreUnreachable,
+)
 from mlops_desktop.store.blobs import ARTIFACTS, PREFIXES, BlobKey
 
 Progress = Callable[[int, int, str], None]
@@ -99,9 +104,15 @@ class SshStore:
         raise StoreError(f"rsync to the lab store {self.label} failed: {text.strip()[-300:]}")
 
     def put_many(
-        self, home: Path, keys: dict[BlobKey, int], progress: Progress | None = None
+        self,
+        home: Path,
+        keys: dict[BlobKey, int],
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> int:
         """Upload the blobs ``keys`` (with sizes) from ``home``; the number uploaded.
+        ``cancelled`` is asked as each blob arrives: once True, rsync is stopped and
+        OperationCancelled raised (what arrived stays, checked by rsync).
 
         Each SHA-256 blob is hashed on the host as soon as rsync has put it in place, while the
         next ones travel, so checking costs little more than the transfer.
@@ -131,11 +142,18 @@ class SshStore:
                 sent.append(key)
                 if progress is not None:
                     progress(done, total, rel)
+                if cancelled is not None and cancelled():
+                    raise OperationCancelled(
+                        f"Sync was cancelled after {len(sent):,} blob(s); the rest go up with "
+                        "the next sync."
+                    )
             stderr = proc.stderr.read() if proc.stderr is not None else b""
             writer.join()
             if proc.wait(timeout=RSYNC_TIMEOUT_S) != 0:
                 self._failed(proc, stderr)
         except BaseException:
+            proc.kill()
+            proc.wait()
             checker.proc.kill()
             checker.proc.wait()
             raise

@@ -46,6 +46,11 @@ class MainMenus:
         keys = preferences[0] if preferences else QKeySequence("Ctrl+,")  # none on Linux
         self._add(menu, "&Preferences…", w.open_preferences, keys)
         self._add(menu, "Open &home folder", w.open_home_folder)
+        store = self._add(menu, "&Lab store…", w.open_lab_store)
+        store.setStatusTip(
+            "Where every desktop on this catalog keeps artifacts, model files and dataset "
+            "snapshots; this home's cache of it"
+        )
         menu.addSeparator()
         imports = menu.addMenu("&Import")
         mlflow = self._add(imports, "&MLflow…", partial(w.open_import_dialog, "mlflow"))

@@ -28,6 +28,7 @@ from mlops_desktop.ui.catalog_live import CatalogLive
 from mlops_desktop.ui.command_palette import CommandPalette
 from mlops_desktop.ui.desktop_shell import DesktopShell
 from mlops_desktop.ui.dialogs.import_history import ImportDialog, ImportKind
+from mlops_desktop.ui.dialogs.lab_store import LabStoreDialog
 from mlops_desktop.ui.dialogs.preferences import PreferencesDialog
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.icons import app_icon, load_icon
@@ -37,6 +38,7 @@ from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, PaneSpec, discover_panes
 from mlops_desktop.ui.read_only import WriteGuard, enter_read_only_mode
 from mlops_desktop.ui.status_bar import AppStatusBar
+from mlops_desktop.ui.store_uploads import ArtifactUploader
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.theme import ThemeController
 from mlops_desktop.ui.window_state import WINDOW_STATE_FILE, WindowStateKeeper, first_window_size
@@ -100,6 +102,8 @@ class MainWindow(QMainWindow):
         self.status.set_catalog(catalog_text or "catalog", catalog_text)
         self.status.set_log_file(log_path(self.home))
         self.write_guard = WriteGuard(services.access, self)
+        self.lab_store_dialog: LabStoreDialog | None = None
+        self.artifact_uploader = ArtifactUploader(services.store, runner, self)
         self.nav = QListWidget()
         self.stack = QStackedWidget()
         self.shell = DesktopShell(
@@ -193,6 +197,7 @@ class MainWindow(QMainWindow):
             self.ingest.newRuns.connect(self._on_new_runs)
             self.ingest.newRuns.connect(self.command_palette.on_catalog_changed)
             self.ingest.changes.connect(self.shell.on_ingest_changes)
+            self.ingest.changes.connect(self.artifact_uploader.on_ingest_changes)
         if self.catalog_live is not None:
             self.catalog_live.newRuns.connect(self._on_new_runs)
             self.catalog_live.runsReload.connect(self.refresh_counts)
@@ -280,6 +285,19 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(self._on_imported)
         dialog.openExperimentRequested.connect(self.navigator.show_experiment)
         dialog.open()
+        return dialog
+
+    def open_lab_store(self) -> LabStoreDialog:
+        """File > Lab store…: the store every desktop on the catalog shares, and this home's
+        cache of it (one window, raised when already open)."""
+        if self.lab_store_dialog is not None and self.lab_store_dialog.isVisible():
+            self.lab_store_dialog.raise_()
+            self.lab_store_dialog.activateWindow()
+            self.lab_store_dialog.refresh()
+            return self.lab_store_dialog
+        dialog = LabStoreDialog(self.services, self.runner, self.write_guard, parent=self)
+        self.lab_store_dialog = dialog
+        dialog.show()
         return dialog
 
     def open_home_folder(self) -> None:

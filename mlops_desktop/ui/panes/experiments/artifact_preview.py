@@ -8,7 +8,7 @@ QtSvg, which runs no scripts, and text is shown with its control characters esca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QFontDatabase, QImage, QImageReader, QPixmap, QResizeEvent
@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import ArtifactUnreadable
 from mlops_desktop.core.runs import ArtifactRef
 from mlops_desktop.services.artifact_content import ArtifactContent, read_artifact
+from mlops_desktop.services.lab_store import LabStoreService
+from mlops_desktop.store.blobs import BlobKey
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import human_bytes
 from mlops_desktop.ui.item_models.table_preview import PreviewTableModel
@@ -36,6 +38,7 @@ from mlops_desktop.ui.tasks import TaskRunner, TaskState
 
 NO_ARTIFACT_TEXT = "Select an artifact to preview it."
 LOADING_TEXT = "Reading {name}…"
+FETCHING_TEXT = "Fetching {name} from the lab store…"
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,39 @@ class LoadedPreview:
     image: QImage | None = None
 
 
-def load_preview(path: str, name: str, digest: str, *, state: TaskState) -> LoadedPreview:
-    """Read an artifact for its preview (on the runner); decode it if it is an image.
+def readable_path(store: LabStoreService | None, path: str, digest: str, state: TaskState) -> str:
+    """Where the artifact can be read here (on the runner): this home's file, else the lab
+    store's copy in this home's cache, fetched first if need be (a progress report of 0 says
+    so). Without a store, or for a malformed digest, ``path`` as it is.
+
+    Raises:
+        StoreUnreachable: only the store has it, and it cannot be reached (one sentence).
+    """
+    if store is None or not path or Path(path).is_file():
+        return path
+    try:
+        key = BlobKey.of_digest(digest)
+    except ValueError:
+        return path
+    if store.cache.get(key) is None and store.location() is not None:
+        state.progress(0.0, FETCHING)
+    return str(store.local_path(key))
+
+
+FETCHING = "fetching"
+
+
+def load_preview(
+    store: LabStoreService | None, path: str, name: str, digest: str, *, state: TaskState
+) -> LoadedPreview:
+    """Read an artifact for its preview (on the runner), fetching it from the lab store when
+    this home lacks it; decode it if it is an image.
 
     Raises:
         ArtifactUnreadable: the file cannot be read, or the image cannot be decoded.
+        StoreUnreachable: only the lab store has it, and it cannot be reached.
     """
-    content = read_artifact(path, name, digest)
+    content = read_artifact(readable_path(store, path, digest, state), name, digest)
     state.check()
     if content.kind != "image":
         return LoadedPreview(content)
@@ -105,9 +134,15 @@ class ImageLabel(QLabel):
 class ArtifactPreview(QWidget):
     """Shows one artifact; see the module docstring."""
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        store: LabStoreService | None = None,
+    ) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._store = store
         self._artifact: ArtifactRef | None = None
         self.content: ArtifactContent | None = None
         self.title_label = QLabel()
@@ -156,12 +191,14 @@ class ArtifactPreview(QWidget):
         self._message(LOADING_TEXT.format(name=artifact.name))
         self._runner.submit(
             load_preview,
+            self._store,
             artifact.path,
             artifact.name,
             artifact.digest,
             key=(self, "preview"),
             on_done=self._on_loaded,
             on_failed=self._on_failed,
+            on_progress=self._on_progress,
         )
 
     @property
@@ -179,6 +216,10 @@ class ArtifactPreview(QWidget):
     def _note(self, text: str) -> None:
         self.note_label.setText(text)
         self.note_label.setVisible(bool(text))
+
+    def _on_progress(self, _fraction: float, message: str) -> None:
+        if message == FETCHING and self._artifact is not None:
+            self._message(FETCHING_TEXT.format(name=self._artifact.name))
 
     def _on_failed(self, failure: Failure) -> None:
         self._message(str(failure))

@@ -14,6 +14,7 @@ from mlops_desktop.core.errors import ExperimentNotFound, QueryError
 from mlops_desktop.core.query import runs_of_user
 from mlops_desktop.core.runs import Experiment, RunSummary
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.settings import Settings
 from mlops_desktop.tracking.who import os_user
 from mlops_desktop.ui.catalog_live import CatalogLive
@@ -56,8 +57,11 @@ class ExperimentsPane(Pane):
         events: AppEvents | None = None,
         parent: QWidget | None = None,
         catalog_live: CatalogLive | None = None,
+        store: LabStoreService | None = None,
     ) -> None:
+        """``store``: the lab store an artifact this home lacks is fetched from."""
         super().__init__(navigator, events, parent)
+        self._store = store
         self._settings = settings
         self._home = home
         self._experiment: str | None = None
@@ -91,7 +95,7 @@ class ExperimentsPane(Pane):
             self._home, self._settings.runs_columns, self.model, self.table, self.filter_bar, self
         )
         self.completer = FilterCompleter(self.filter_bar.edit, self.model.runs)
-        self.detail = RunDetailView(service, runner)
+        self.detail = RunDetailView(service, runner, store=self._store)
         self.charts = MetricPanel(service, runner)
         self.compare = CompareView()
         self.brush = BrushFilter(self)  # the parallel-coordinates brush filtering the table
@@ -431,6 +435,7 @@ def _create(context: PaneContext) -> ExperimentsPane:
         navigator=context.navigator,
         events=context.events,
         catalog_live=context.catalog_live,
+        store=context.services.store,
     )
     context.navigator.serve(ShowRun, pane, lambda request: pane.show_run(request.run_id))
     context.navigator.serve(

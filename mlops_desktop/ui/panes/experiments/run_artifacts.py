@@ -18,16 +18,20 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.runs import ArtifactRef
 from mlops_desktop.services.artifact_content import copy_for_viewer
+from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import human_bytes
-from mlops_desktop.ui.panes.experiments.artifact_preview import ArtifactPreview
+from mlops_desktop.ui.panes.experiments.artifact_preview import ArtifactPreview, readable_path
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
 
-def viewer_copy(path: str, name: str, digest: str, *, state: TaskState) -> Path:
-    """The artifact copied under its own name for the system's viewer (on the runner)."""
-    return copy_for_viewer(path, name, digest)
+def viewer_copy(
+    store: LabStoreService | None, path: str, name: str, digest: str, *, state: TaskState
+) -> Path:
+    """The artifact copied under its own name for the system's viewer (on the runner),
+    fetched from the lab store first when this home lacks it."""
+    return copy_for_viewer(readable_path(store, path, digest, state), name, digest)
 
 
 class ArtifactsView(QWidget):
@@ -40,13 +44,20 @@ class ArtifactsView(QWidget):
 
     registerRequested = Signal(str)
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        store: LabStoreService | None = None,
+    ) -> None:
+        """``store``: the lab store an artifact this home lacks is fetched from."""
         super().__init__(parent)
         self._runner = runner
+        self._store = store
         self._artifacts: list[ArtifactRef] = []
         self.table = ReadOnlyTable(["Name", "Size", "Digest"])
         self.table.setSortingEnabled(False)
-        self.preview = ArtifactPreview(runner)
+        self.preview = ArtifactPreview(runner, store=store)
         self.view_button = QPushButton("Open")
         self.view_button.setToolTip("Open the artifact in the system's viewer")
         self.open_button = QPushButton("Show in folder")
@@ -123,6 +134,7 @@ class ArtifactsView(QWidget):
             return
         self._runner.submit(
             viewer_copy,
+            self._store,
             artifact.path,
             artifact.name,
             artifact.digest,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.run_documents import who_text
 from mlops_desktop.core.runs import RunDetail
 from mlops_desktop.services.experiments import ExperimentService
+from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import (
     format_duration,
@@ -92,9 +93,14 @@ class RunDetailView(QWidget):
     registerModelRequested = Signal(str, str)  # run id, artifact name
 
     def __init__(
-        self, service: ExperimentService, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        service: ExperimentService,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        store: LabStoreService | None = None,
     ) -> None:
         super().__init__(parent)
+        self._store = store
         self._service = service
         self._runner = runner
         self._run_id: str | None = None
@@ -181,7 +187,7 @@ class RunDetailView(QWidget):
         self.code = CodeView()
         self.environment = EnvironmentView()
         self.log = LogView(service, runner)
-        self.artifacts = ArtifactsView(runner)
+        self.artifacts = ArtifactsView(runner, store=self._store)
         self.artifacts.registerRequested.connect(self._on_register_artifact)
         self.system = SystemView(service, runner)
         self.tabs = QTabWidget()
