@@ -122,6 +122,7 @@ class ModelCard:
     history: list[AuditEntry]
     model_description: dict[str, Any] = field(default_factory=dict)  # a model folder's MLmodel
     from_archive: dict[str, Any] | None = None
+    files_problem: str = ""  # why the files' description or signature could not be read
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,6 +37,14 @@ from mlops_desktop.tracking.model_signature import describe_entry
 
 INPUT_EXAMPLE = "input_example."
 EXAMPLE_PREVIEW = 500  # characters of a model folder's input example shown on its card
+
+
+BlobOf = Callable[[str], Path | None]  # a file digest -> where it can be read here, or None
+
+
+def home_blobs(home: Path) -> BlobOf:
+    """Blobs read from ``home``'s own artifact store only."""
+    return lambda digest: blob_path_or_none(home, digest)
 
 
 def run_of(s: Session, home: Path, version: ModelVersion) -> RunDetail | None:
@@ -121,13 +130,13 @@ def _with_name(blob: Path, name: str, tmp: Path) -> Path:
     return target
 
 
-def _example_signature(home: Path, candidates: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _example_signature(blob_of: BlobOf, candidates: list[tuple[str, str]]) -> list[tuple[str, str]]:
     try:
         from mlops_desktop.models.signature import signature_from_file
     except ImportError:
         return []
     for name, digest in candidates:
-        blob = blob_path_or_none(home, digest)
+        blob = blob_of(digest)
         if blob is None or not blob.is_file():
             continue
         with tempfile.TemporaryDirectory(prefix="mlops-sig-") as tmp:
@@ -140,21 +149,21 @@ def _example_signature(home: Path, candidates: list[tuple[str, str]]) -> list[tu
     return []
 
 
-def _blob_text(home: Path, version: ModelVersion, name: str, limit: int) -> str | None:
+def _blob_text(blob_of: BlobOf, version: ModelVersion, name: str, limit: int) -> str | None:
     """The text of the version's file ``name`` (its first ``limit`` bytes), or None."""
     found = next((f for f in version.files if f.path == name), None)
-    blob = blob_path_or_none(home, found.digest) if found is not None else None
+    blob = blob_of(found.digest) if found is not None else None
     if blob is None or not blob.is_file():
         return None
     with open(blob, "rb") as fh:
         return fh.read(limit).decode("utf-8", "replace")
 
 
-def description_of(home: Path, version: ModelVersion) -> dict[str, Any]:
+def description_of(blob_of: BlobOf, version: ModelVersion) -> dict[str, Any]:
     """The ``MLmodel`` description of a version logged as a model folder (read as JSON or
     simple YAML, never unpickled), with ``requirements`` from ``requirements.txt`` when it
     has none and ``input_example_preview`` (the example's first characters); {} otherwise."""
-    text = _blob_text(home, version, DESCRIPTION_FILE, MAX_DESCRIPTION_BYTES)
+    text = _blob_text(blob_of, version, DESCRIPTION_FILE, MAX_DESCRIPTION_BYTES)
     if text is None:
         return {}
     try:
@@ -162,13 +171,13 @@ def description_of(home: Path, version: ModelVersion) -> dict[str, Any]:
     except ModelFolderError:
         return {}
     if not description.get("requirements"):
-        lines = (_blob_text(home, version, REQUIREMENTS_FILE, 64 << 10) or "").splitlines()
+        lines = (_blob_text(blob_of, version, REQUIREMENTS_FILE, 64 << 10) or "").splitlines()
         description["requirements"] = [
             ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")
         ]
     example = description.get("input_example")
     if isinstance(example, dict) and isinstance(example.get("file"), str):
-        preview = _blob_text(home, version, example["file"], EXAMPLE_PREVIEW + 1)
+        preview = _blob_text(blob_of, version, example["file"], EXAMPLE_PREVIEW + 1)
         if preview is not None:
             cut = len(preview) > EXAMPLE_PREVIEW
             description["input_example_preview"] = preview[:EXAMPLE_PREVIEW] + ("…" if cut else "")
@@ -185,7 +194,7 @@ def description_signature(description: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def signature_of(
-    home: Path,
+    blob_of: BlobOf,
     version: ModelVersion,
     run: RunDetail | None,
     datasets: Any,
@@ -208,7 +217,7 @@ def signature_of(
             for a in run.artifacts
             if PurePosixPath(a.name).name.startswith(INPUT_EXAMPLE)
         ]
-    sig = _example_signature(home, candidates)
+    sig = _example_signature(blob_of, candidates)
     if sig:
         return sig, "input example"
     if run is None:

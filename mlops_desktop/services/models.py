@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlops_desktop.catalog import blob_refs, model_labels, model_repo, run_queries
+from mlops_desktop.catalog.artifacts import BadDigest
 from mlops_desktop.core.datasets import ManifestEntry
-from mlops_desktop.core.errors import ModelError
+from mlops_desktop.core.errors import ModelError, StoreError
 from mlops_desktop.core.models import (
     AuditEntry,
     GcReport,
@@ -260,9 +261,10 @@ class ModelService(CatalogService):
             run = model_cards.run_of(s, self.home, version)
             history = model_repo.history(s, name, version.version)
             kept = None if run else model_repo.archived_card(s, name, version.version)
-        description = model_cards.description_of(self.home, version)
+        blob_of, problems = self._card_blobs()
+        description = model_cards.description_of(blob_of, version)
         signature, sig_source = model_cards.signature_of(
-            self.home, version, run, DatasetService(self.catalog, self.home), description
+            blob_of, version, run, DatasetService(self.catalog, self.home), description
         )
         card = ModelCard(
             version=version,
@@ -275,8 +277,28 @@ class ModelService(CatalogService):
             lineage=model_cards.lineage_of(version, run),
             history=history,
             model_description=description,
+            files_problem=problems[0] if problems else "",
         )
         return card_with_archive(card, kept)
+
+    def _card_blobs(self) -> tuple[model_cards.BlobOf, list[str]]:
+        """A card's way to its files: the home, the cache, else fetched from the lab store;
+        a store that cannot be reached leaves the file out and its sentence in the list."""
+        lab = self._lab_store()
+        problems: list[str] = []
+
+        def blob_of(digest: str) -> Path | None:
+            if problems:
+                return None  # asked once: the store stays unreachable for this card
+            try:
+                return lab.artifact_path(digest)
+            except BadDigest:
+                return None
+            except StoreError as exc:  # unreachable, or its copy is damaged
+                problems.append(str(exc))
+                return None
+
+        return blob_of, problems
 
     def lineage(self, ref: str) -> Lineage:
         name, number, alias = parse_ref(ref)

@@ -197,6 +197,9 @@ def _environment_section(card: ModelCard) -> list[str]:
 def _model_folder_section(card: ModelCard) -> list[str]:
     """Flavour, loader, requirements, signature and input example of a model folder."""
     rows = description_rows(card.model_description)
+    if card.files_problem:  # the files are in the lab store only, which did not answer
+        note = f"<p><i>The model's files are not shown: {_h(card.files_problem)}</i></p>"
+        return ["<h3>Model folder (MLmodel)</h3>", note]
     if not rows:
         return []
     cells = [(_h(label), _h(text)) for label, text in rows]
