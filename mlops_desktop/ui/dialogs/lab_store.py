@@ -156,6 +156,7 @@ class LabStoreDialog(QDialog):
         self.clear_button.clicked.connect(self.clear_cache)
         self.refresh_button.clicked.connect(self.refresh)
         self.buttons.rejected.connect(self.reject)
+        self._guard = guard  # its event filter keeps them disabled: it must live as long
         guard.guard(self.set_button, self.sync_button)
         self.refresh()
 
@@ -267,7 +268,10 @@ class LabStoreDialog(QDialog):
             self.pending_label.setText("—" if in_home else text)
         self._show_cache(doc["cache"])
         self.sync_button.setEnabled(
-            self.sync_handle is None and not in_home and bool(doc["reachable"])
+            self.sync_handle is None
+            and not in_home
+            and bool(doc["reachable"])
+            and not self._guard.read_only
         )
         if in_home:
             self.sync_button.setToolTip("Set a location first: this home is its own store.")
