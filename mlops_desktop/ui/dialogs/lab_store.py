@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -86,7 +87,7 @@ class LabStoreDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Lab store")
-        self.resize(720, 480)
+        self.resize(720, 400)
         self._services = services
         self._store = services.store
         self._runner = runner
@@ -120,8 +121,10 @@ class LabStoreDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         actions = QHBoxLayout()
         for button in (self.set_button, self.sync_button, self.cancel_button):
+            button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             actions.addWidget(button)
-        actions.addWidget(self.progress, 1)
+        actions.addWidget(self.progress, 4)  # while syncing, the bar takes the room
+        actions.addStretch(1)
         form.addRow(actions)
         cache_box = QGroupBox("This home's cache of blobs fetched from the store")
         cache_form = QFormLayout(cache_box)
