@@ -209,3 +209,26 @@ def test_an_artifact_of_desktop_a_previews_on_desktop_b_from_the_store(
     assert len(sentence.splitlines()) == 1 and "still work" in sentence
     view.set_artifacts([notes])  # cached: still previews offline
     qtbot.waitUntil(lambda: view.preview.text.toPlainText() == "logged on A\n", timeout=5000)
+
+
+def test_a_model_card_on_desktop_b_reads_its_files_from_the_store(
+    lab: tuple[Services, Services], tmp_path: Path
+) -> None:
+    a, b = lab
+    store = tmp_path / "lab-store"
+    store.mkdir()
+    a.store.set_location(str(store))
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "MLmodel").write_text('{"flavor": "sklearn", "loader": "mlops_desktop.sklearn"}')
+    (folder / "model.joblib").write_bytes(b"not read by a card")
+    a.models.register("wine", path=folder)  # uploaded at once: a store is set
+    on_a = a.models.card("wine:1").model_description
+    on_b = b.models.card("wine:1")
+    assert on_a and on_b.model_description == on_a  # B has no copy: read from the store
+    assert on_b.files_problem == ""
+
+    b.store.cache_report(clear=True)
+    store.rename(tmp_path / "unmounted")
+    card = b.models.card("wine:1")  # still shown, without what only the store has
+    assert card.model_description == {} and "cannot be reached" in card.files_problem
