@@ -143,9 +143,9 @@ class SshStore:
                 if progress is not None:
                     progress(done, total, rel)
                 if cancelled is not None and cancelled():
-                    raise OperationCancelled(
-                        f"Sync was cancelled after {len(sent):,} blob(s); the rest go up with "
-                        "the next sync."
+                    raise OperationCancelled(  # rsync names a blob as it sends it
+                        "Sync was cancelled; what arrived in the store stays, the rest go up "
+                        "with the next sync."
                     )
             stderr = proc.stderr.read() if proc.stderr is not None else b""
             writer.join()

@@ -92,3 +92,40 @@ def test_ssh_store_set_sync_fetch_and_offline(
     finally:
         for host, home in hosts:
             SshClient(host, home).stop_master()
+
+
+def test_ssh_store_sync_stops_when_cancelled(
+    new_ssh_server: SshServer, temp_home: Path, tmp_path: Path
+) -> None:
+    """The app's Sync now with Cancel: rsync is stopped after the blob on its way; what went
+    up stays up, and the next sync uploads the rest."""
+    from mlops_desktop.core.errors import OperationCancelled
+    from mlops_desktop.services.bundle import Services
+
+    server = new_ssh_server
+    inv = HostInventory(temp_home, ssh_config=tmp_path / "no-ssh-config")
+    host = inv.add(
+        "storehost",
+        server.address,
+        identity=str(server.client_key),
+        accept_host_key=server.fingerprint,
+        remote_root=str(tmp_path / "remote"),
+    )
+    remote = tmp_path / "remote-store"
+    remote.mkdir()
+    try:
+        with Services.open(temp_home) as services:
+            for i in range(8):
+                path = tmp_path / f"m{i}.bin"
+                path.write_bytes(os.urandom(MB))
+                services.models.register(f"m{i}", path=path)  # no store yet: home only
+            services.store.set_location(f"ssh://storehost{remote}")
+            done: list[str] = []
+            with pytest.raises(OperationCancelled, match="Sync was cancelled"):
+                services.store.sync(lambda _d, _t, rel: done.append(rel), lambda: bool(done))
+            first = [p for p in remote.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            assert len(first) < 8  # the blob rsync was sending may or may not have landed
+            assert services.store.sync()["uploaded"] == 8 - len(first)
+            assert services.store.show()["not_uploaded"] == {"blobs": 0, "bytes": 0}
+    finally:
+        SshClient(host, temp_home).stop_master()
