@@ -232,3 +232,26 @@ def test_a_model_card_on_desktop_b_reads_its_files_from_the_store(
     store.rename(tmp_path / "unmounted")
     card = b.models.card("wine:1")  # still shown, without what only the store has
     assert card.model_description == {} and "cannot be reached" in card.files_problem
+
+
+def test_file_menu_and_command_palette_open_the_lab_store(
+    qtbot: Any, services: Services, home: Path
+) -> None:
+    from mlops_desktop.settings import Settings
+    from mlops_desktop.ui.app import build_main_window
+    from mlops_desktop.ui.command_palette.menu_actions import menu_actions
+
+    win = build_main_window(services, Settings.load(home), start_ingest=False)
+    qtbot.addWidget(win)
+    try:
+        found = [m for m in menu_actions(win.menuBar()) if "Lab store" in m.action.text()]
+        assert len(found) == 1 and found[0].path[0] == "File"  # the palette lists menu actions
+        found[0].action.trigger()
+        window = win.lab_store_dialog
+        assert window is not None and window.isVisible()
+        qtbot.waitUntil(lambda: window.state is not None, timeout=5000)
+        assert window.location_label.text().startswith("This home")
+        found[0].action.trigger()
+        assert win.lab_store_dialog is window  # one window, raised again
+    finally:
+        win.shutdown()
