@@ -9,6 +9,7 @@ gives one sentence; run artifacts go up after ingest."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,11 @@ def test_the_window_shows_the_state_and_set_location_checks_and_records(
 
 
 def test_sync_uploads_with_progress_and_can_be_cancelled(
-    qtbot: Any, lab: tuple[Services, Services], runner: Any, tmp_path: Path
+    qtbot: Any,
+    lab: tuple[Services, Services],
+    runner: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     a, _b = lab
     files = {f"part-{i:02}.bin": os.urandom(256 << 10) for i in range(40)}
@@ -113,9 +118,23 @@ def test_sync_uploads_with_progress_and_can_be_cancelled(
     window = open_window(qtbot, a, runner, WriteGuard(a.access))
     assert window.pending_label.text().startswith("40 blobs")
 
+    # The worker waits after its first blob until Cancel was clicked: however slow the
+    # machine, the sync cannot finish before the click.
+    clicked = threading.Event()
+    real_sync = a.store.sync
+
+    def sync_held_after_one_blob(progress: Any, cancelled: Any = None) -> Any:
+        def report(*args: Any) -> None:
+            progress(*args)
+            clicked.wait(10)
+
+        return real_sync(report, cancelled)
+
+    monkeypatch.setattr(a.store, "sync", sync_held_after_one_blob)
     handle = window.sync_now()
     assert handle is not None and window.cancel_button.isVisibleTo(window)
-    window.cancel_sync()  # before the worker reaches its first blob's check
+    window.cancel_sync()
+    clicked.set()
     with qtbot.waitSignal(handle.finished, timeout=10000):
         pass
     assert "Sync was cancelled" in window.message.text()
