@@ -59,6 +59,7 @@ WITH_JSON = {
         ["add", "list", "show", "check", "ack", "remove", "retrain", "scores", "promote"], True
     ),
     "import": {"tensorboard": True, "mlflow": True},
+    "store": {"set": True, "show": True, "sync": True, "cache": True},
 }
 """Every command and action, in --help order, and whether it takes --json."""
 

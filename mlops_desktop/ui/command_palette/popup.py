@@ -140,6 +140,10 @@ class CommandPalette(QFrame):
         self._place()
         self.show()
         self.raise_()
+        # Opened from a menu of an inactive window, or after a dialog or popup took the
+        # activation, the window must be active for the line edit to get the keyboard.
+        if not self._window.isActiveWindow():
+            self._window.activateWindow()
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.edit.clear()
         self.refilter()
