@@ -23,6 +23,7 @@ from mlops_desktop.cli.data import DATA
 from mlops_desktop.cli.drift import DRIFT
 from mlops_desktop.cli.exit_codes import EXIT_STATUS_HELP, ExitCode
 from mlops_desktop.cli.experiments import EXPERIMENTS
+from mlops_desktop.cli.fetch_progress import report_fetches_on_terminal
 from mlops_desktop.cli.hosts import HOSTS
 from mlops_desktop.cli.hw import HW
 from mlops_desktop.cli.importing import IMPORT
@@ -88,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(home)
     os.environ[HOME_ENV] = str(home)  # runs this process starts log into the same home
     args.home = home
+    report_fetches_on_terminal()  # one updating line per fetch from the lab store
     return run_command(args)
 
 

@@ -28,6 +28,7 @@ from mlops_desktop.store.blobs import DATASETS, BlobKey, hash_of, walk_blobs
 from mlops_desktop.store.cache import BlobCache
 from mlops_desktop.store.folder import FolderStore
 from mlops_desktop.store.location import StoreLocation, parse_location
+from mlops_desktop.store.progress import FetchProgress
 from mlops_desktop.store.ssh_store import SshStore
 
 Progress = Callable[[int, int, str], None]
@@ -36,6 +37,23 @@ Backend = FolderStore | SshStore
 CACHE_DIR = ("cache", "store")
 log = logging.getLogger(__name__)
 _warned: set[str] = set()  # upload problems logged already (each is logged once)
+_default_fetch_progress: list[Progress] = []  # set by the command line on a terminal
+
+
+def set_fetch_reporter(progress: Progress | None) -> None:
+    """Report every fetch of this process that is given no ``progress`` of its own to
+    ``progress`` (bytes done, bytes in all, the blob's hex hash), or to nothing again with
+    None: the command line sets one when stderr is a terminal, wherever the fetch comes from."""
+    _default_fetch_progress[:] = [progress] if progress is not None else []
+
+
+def _fetch_progress(progress: Progress | None, what: str) -> FetchProgress | None:
+    """The store's (bytes done, bytes in all) callback telling ``progress`` (else the
+    process's reporter) about the blob(s) ``what``; None when nobody listens."""
+    report = progress or (_default_fetch_progress[0] if _default_fetch_progress else None)
+    if report is None:
+        return None
+    return lambda done, total: report(done, total, what)
 
 
 def sync_cancelled(uploaded: int) -> OperationCancelled:
@@ -218,10 +236,11 @@ class LabStoreService(CatalogService):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def local_path(self, key: BlobKey) -> Path:
+    def local_path(self, key: BlobKey, progress: Progress | None = None) -> Path:
         """Where the blob can be read here: the home, else the cache, else fetched from the
         store into the cache. Without a store, or when the store lacks it too, the home's path
-        (which does not exist: the caller says what is missing).
+        (which does not exist: the caller says what is missing). ``progress`` hears (bytes
+        done, bytes in all, the blob's hex hash) while it is fetched.
 
         Raises:
             StoreUnreachable: the blob is neither here nor cached, and the store cannot be
@@ -236,11 +255,12 @@ class LabStoreService(CatalogService):
         loc = self.location()
         if loc is None:
             return own
-        return self._fetch(self.backend(loc), key) or own
+        return self._fetch(self.backend(loc), key, progress) or own
 
-    def prefetch(self, keys: list[BlobKey]) -> None:
+    def prefetch(self, keys: list[BlobKey], progress: Progress | None = None) -> None:
         """Bring the blobs this home lacks into its cache ahead of reading them: one rsync for
-        an SSH store instead of one per blob.
+        an SSH store instead of one per blob. ``progress`` hears (bytes done, bytes in all,
+        the blob's hex hash, or "N blobs" for one rsync of several).
 
         Raises:
             StoreUnreachable: some are missing here and the store cannot be reached.
@@ -253,12 +273,13 @@ class LabStoreService(CatalogService):
         backend = self.backend(loc)
         if not isinstance(backend, SshStore):
             for key in missing:
-                self._fetch(backend, key)
+                self._fetch(backend, key, progress)
             return
         staging = cache.root / ".incoming" / uuid.uuid4().hex
         staging.mkdir(parents=True)
         try:
-            backend.fetch_many(missing, staging)
+            what = missing[0].hex if len(missing) == 1 else f"{len(missing)} blobs"
+            backend.fetch_many(missing, staging, _fetch_progress(progress, what))
             for key in missing:
                 got = staging / key.rel
                 if got.is_file() and hash_of(key.kind, got) == key.hex:
@@ -266,11 +287,13 @@ class LabStoreService(CatalogService):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _fetch(self, backend: Backend, key: BlobKey) -> Path | None:
+    def _fetch(
+        self, backend: Backend, key: BlobKey, progress: Progress | None = None
+    ) -> Path | None:
         cache = self.cache
         tmp = cache.temp_path(key)
         try:
-            if not backend.fetch(key, tmp):
+            if not backend.fetch(key, tmp, _fetch_progress(progress, key.hex)):
                 return None
             if hash_of(key.kind, tmp) != key.hex:
                 what = "dataset file" if key.kind == DATASETS else "file"
@@ -283,7 +306,7 @@ class LabStoreService(CatalogService):
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
-    def artifact_path(self, digest: str) -> Path:
+    def artifact_path(self, digest: str, progress: Progress | None = None) -> Path:
         """:meth:`local_path` of an artifact or model file digest ``sha256:<hex>``."""
         from mlops_desktop.catalog.artifacts import blob_path
 
@@ -291,7 +314,7 @@ class LabStoreService(CatalogService):
             key = BlobKey.of_digest(digest)
         except ValueError:
             return blob_path(self.home, digest)  # raises BadDigest as before
-        return self.local_path(key)
+        return self.local_path(key, progress)
 
     def dataset_blob_path(self, file_hash: str) -> Path | None:
         """:meth:`local_path` of a dataset snapshot file's BLAKE3 hash (None if malformed)."""

@@ -27,9 +27,11 @@ from mlops_desktop.core.errors import (
     StoreUnreachable,
 )
 from mlops_desktop.store.blobs import ARTIFACTS, PREFIXES, BlobKey
+from mlops_desktop.store.progress import FetchProgress, report_rsync
 
 Progress = Callable[[int, int, str], None]
 RSYNC_TIMEOUT_S = 6 * 3600
+_PROGRESS_ARGS = ["--info=progress2", "--no-inc-recursive"]
 
 
 class SshStore:
@@ -167,28 +169,57 @@ class SshStore:
             )
         return len(sent)
 
-    def fetch_many(self, keys: list[BlobKey], dest: Path) -> None:
+    def fetch_many(
+        self, keys: list[BlobKey], dest: Path, progress: FetchProgress | None = None
+    ) -> None:
         """Copy the blobs into the folder ``dest`` in the store's layout, in one rsync; those
-        the store lacks are simply not there afterwards."""
+        the store lacks are simply not there afterwards. ``progress`` hears (bytes done, bytes
+        in all) of the whole transfer as rsync reports it."""
         names = "".join(f"{k.rel}\n" for k in keys).encode()
         source = self.client.rsync_destination(self.root + "/")
-        proc = self._rsync(["-a", "--no-perms", "--files-from=-", source, f"{dest}/"], names)
-        # communicate writes the names and reads the output together: no pipe deadlock, and
-        # stdin is closed once, by it (a second writer racing it closed the file under it).
-        _out, err = proc.communicate(input=names, timeout=RSYNC_TIMEOUT_S)
+        argv = ["-a", "--no-perms", "--files-from=-", source, f"{dest}/"]
+        proc = self._rsync(argv + _PROGRESS_ARGS, names)
+        err = self._follow(proc, progress, names)
         if proc.returncode not in (0, 23, 24):  # 23, 24: some files were not there
             self._failed(proc, err)
 
-    def fetch(self, key: BlobKey, dest: Path) -> bool:
-        """Copy the blob into the new file ``dest``; False when the store lacks it."""
+    def fetch(self, key: BlobKey, dest: Path, progress: FetchProgress | None = None) -> bool:
+        """Copy the blob into the new file ``dest``; False when the store lacks it.
+        ``progress`` hears (bytes done, bytes in all) as rsync reports it."""
         source = self.client.rsync_destination(f"{self.root}/{key.rel}")
-        proc = self._rsync(["--no-perms", source, str(dest)])
-        _out, err = proc.communicate(timeout=RSYNC_TIMEOUT_S)
+        proc = self._rsync(["--no-perms", source, str(dest), *_PROGRESS_ARGS])
+        err = self._follow(proc, progress)
         if proc.returncode == 23 and b"No such file" in err:
             return False
         if proc.returncode != 0:
             self._failed(proc, err)
         return dest.is_file()
+
+    def _follow(
+        self, proc: subprocess.Popen[bytes], progress: FetchProgress | None, names: bytes = b""
+    ) -> bytes:
+        """Read rsync's progress lines as they come while threads feed its stdin (once, then
+        closed) and collect its stderr: no pipe deadlock. Returns stderr once rsync ended."""
+        assert proc.stdout is not None and proc.stderr is not None
+        threads = []
+        if proc.stdin is not None:
+            threads.append(threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True))
+        err: list[bytes] = []
+        stderr = proc.stderr
+        threads.append(threading.Thread(target=lambda: err.append(stderr.read()), daemon=True))
+        for thread in threads:
+            thread.start()
+        try:
+            report_rsync(proc.stdout, progress)
+            proc.wait(timeout=RSYNC_TIMEOUT_S)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            for thread in threads:
+                thread.join(timeout=10)
+        return b"".join(err)
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:

@@ -212,9 +212,11 @@ def test_an_artifact_of_desktop_a_previews_on_desktop_b_from_the_store(
     artifacts = b.experiments.get_run(run.id).artifacts
     assert not any(Path(x.path).is_file() for x in artifacts)  # B's home lacks them
     notes = next(x for x in artifacts if x.name == "notes.txt")
-    seen: list[str] = []
-    assert readable_path(b.store, notes.path, notes.digest, TaskState(lambda _f, m: seen.append(m)))
-    assert seen == [FETCHING]  # the preview says "Fetching … from the lab store…"
+    seen: list[tuple[float, str]] = []
+    state = TaskState(lambda f, m: seen.append((f, m)))
+    assert readable_path(b.store, notes.path, notes.digest, state)
+    # the preview says "Fetching … from the lab store…", then how far the fetch got
+    assert seen[0] == (0.0, FETCHING) and seen[-1] == (1.0, FETCHING)
     view.set_artifacts([notes])
     qtbot.waitUntil(lambda: view.preview.text.toPlainText() == "logged on A\n", timeout=5000)
     assert view.preview.current_page() is view.preview.text

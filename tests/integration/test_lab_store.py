@@ -19,6 +19,7 @@ import mlops_desktop as mlops
 from mlops_desktop.cli import main
 from mlops_desktop.core.compute import TERMINAL_STATES, RunSpec
 from mlops_desktop.services.bundle import Services
+from mlops_desktop.services.lab_store import set_fetch_reporter
 
 MB = 1 << 20
 
@@ -96,11 +97,18 @@ def test_two_desktops_share_a_store_folder(
     assert after["not_uploaded"] == {"blobs": 0, "bytes": 0} and after["blobs"] == 7
 
     b.run("store", "cache", "--limit", "7M")
-    for i in range(3):
-        b.run("models", "export", f"m{i}", str(tmp_path / f"b{i}.tar.gz"))
-        assert model_bytes(tmp_path / f"b{i}.tar.gz", f"m{i}.bin") == models[i].read_bytes()
-        cache = b.json("store", "cache")
-        assert cache["bytes"] <= 7 * MB and cache["limit"] == 7 * MB
+    fetched: list[tuple[int, int, str]] = []
+    set_fetch_reporter(lambda *call: fetched.append(call))  # what a terminal's line hears
+    try:
+        for i in range(3):
+            b.run("models", "export", f"m{i}", str(tmp_path / f"b{i}.tar.gz"))
+            assert model_bytes(tmp_path / f"b{i}.tar.gz", f"m{i}.bin") == models[i].read_bytes()
+            cache = b.json("store", "cache")
+            assert cache["bytes"] <= 7 * MB and cache["limit"] == 7 * MB
+    finally:
+        set_fetch_reporter(None)
+    digests = [hashlib.sha256(m.read_bytes()).hexdigest() for m in models]
+    assert [c for c in fetched if c[0] == c[1]] == [(3 * MB, 3 * MB, d) for d in digests]
     assert b.json("store", "cache")["blobs"] == 2  # m0, the least recently used, went first
     b.run("data", "checkout", "d@1", str(tmp_path / "restored"))
     for name in ("train.csv", "extra.bin"):

@@ -4,6 +4,7 @@ with the host down, what is cached still works and the rest is one sentence."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tarfile
@@ -15,9 +16,14 @@ from ssh_fixture import SshServer
 from mlops_desktop.cli import main
 from mlops_desktop.compute.hosts import HostInventory
 from mlops_desktop.compute.ssh import SshClient
+from mlops_desktop.services.lab_store import set_fetch_reporter
 
 pytestmark = pytest.mark.system
 MB = 1 << 20
+
+
+def sha256_hex(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def cli(
@@ -72,11 +78,20 @@ def test_ssh_store_set_sync_fetch_and_offline(
         stored = sorted(p for p in remote.rglob("*") if p.is_file())
         assert len(stored) == 4 and all(p.stat().st_mode & 0o222 == 0 for p in stored)
 
-        cli(capsys, b, db, "models", "export", "m1", str(tmp_path / "m1.tar.gz"))
-        with tarfile.open(tmp_path / "m1.tar.gz") as tar:
-            member = tar.extractfile("model/m1.bin")
-            assert member is not None and member.read() == m1.read_bytes()
-        cli(capsys, b, db, "data", "checkout", "d@1", str(tmp_path / "restored"))
+        fetched: list[tuple[int, int, str]] = []
+        set_fetch_reporter(lambda *call: fetched.append(call))  # what a terminal's line hears
+        try:
+            cli(capsys, b, db, "models", "export", "m1", str(tmp_path / "m1.tar.gz"))
+            assert fetched and fetched[-1] == (2 * MB, 2 * MB, sha256_hex(m1))  # rsync's own
+            with tarfile.open(tmp_path / "m1.tar.gz") as tar:
+                member = tar.extractfile("model/m1.bin")
+                assert member is not None and member.read() == m1.read_bytes()
+            fetched.clear()
+            cli(capsys, b, db, "data", "checkout", "d@1", str(tmp_path / "restored"))
+            total = (data / "rows.csv").stat().st_size + 100_000
+            assert fetched and fetched[-1] == (total, total, "2 blobs")  # one rsync for both
+        finally:
+            set_fetch_reporter(None)
         for rel in ("rows.csv", "sub/b.bin"):
             assert (tmp_path / "restored" / rel).read_bytes() == (data / rel).read_bytes()
         assert json.loads(cli(capsys, b, db, "store", "cache", "--json"))["blobs"] == 3

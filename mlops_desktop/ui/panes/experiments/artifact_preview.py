@@ -39,6 +39,7 @@ from mlops_desktop.ui.tasks import TaskRunner, TaskState
 NO_ARTIFACT_TEXT = "Select an artifact to preview it."
 LOADING_TEXT = "Reading {name}…"
 FETCHING_TEXT = "Fetching {name} from the lab store…"
+FETCHING_PERCENT_TEXT = "Fetching {name} from the lab store… {percent} %"
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,9 @@ class LoadedPreview:
 
 def readable_path(store: LabStoreService | None, path: str, digest: str, state: TaskState) -> str:
     """Where the artifact can be read here (on the runner): this home's file, else the lab
-    store's copy in this home's cache, fetched first if need be (a progress report of 0 says
-    so). Without a store, or for a malformed digest, ``path`` as it is.
+    store's copy in this home's cache, fetched first if need be (progress reports with the
+    message FETCHING say so and how far it got). Without a store, or for a malformed digest,
+    ``path`` as it is.
 
     Raises:
         StoreUnreachable: only the store has it, and it cannot be reached (one sentence).
@@ -65,7 +67,12 @@ def readable_path(store: LabStoreService | None, path: str, digest: str, state: 
         return path
     if store.cache.get(key) is None and store.location() is not None:
         state.progress(0.0, FETCHING)
-    return str(store.local_path(key))
+
+    def fetched(done: int, total: int, _what: str) -> None:
+        state.progress(done / total if total else 1.0, FETCHING)
+        state.check()  # another artifact was chosen: stop fetching this one
+
+    return str(store.local_path(key, fetched))
 
 
 FETCHING = "fetching"
@@ -217,9 +224,14 @@ class ArtifactPreview(QWidget):
         self.note_label.setText(text)
         self.note_label.setVisible(bool(text))
 
-    def _on_progress(self, _fraction: float, message: str) -> None:
-        if message == FETCHING and self._artifact is not None:
-            self._message(FETCHING_TEXT.format(name=self._artifact.name))
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if message != FETCHING or self._artifact is None:
+            return
+        name = self._artifact.name
+        if fraction <= 0.0:
+            self._message(FETCHING_TEXT.format(name=name))
+        else:
+            self._message(FETCHING_PERCENT_TEXT.format(name=name, percent=int(fraction * 100)))
 
     def _on_failed(self, failure: Failure) -> None:
         self._message(str(failure))
