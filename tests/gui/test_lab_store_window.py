@@ -221,6 +221,8 @@ def test_an_artifact_of_desktop_a_previews_on_desktop_b_from_the_store(
     qtbot.waitUntil(lambda: view.preview.text.toPlainText() == "logged on A\n", timeout=5000)
     assert view.preview.current_page() is view.preview.text
     assert b.store.cache.usage()[0] == 1  # in B's cache now
+    view.preview._on_progress(0.45, FETCHING)  # what the runner reports halfway through a fetch
+    assert view.preview.message.text() == "Fetching notes.txt from the lab store… 45 %"
 
     store.rename(tmp_path / "unmounted")  # the share goes away
     later = next(x for x in artifacts if x.name == "later.txt")
