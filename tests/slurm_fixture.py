@@ -1,4 +1,4 @@
-"""A real single-node Slurm with two fake GPUs for tests (RECIPES.md, "Single-node Slurm").
+"""A real single-node Slurm with two fake GPUs for tests (slurm-wlm and munge from Debian).
 
 A pytest plugin module: conftests register it with ``pytest_plugins``. Once per session it starts
 munged (creating its key if missing), writes ``slurm.conf`` and ``gres.conf`` into a fresh temp

@@ -1,4 +1,4 @@
-"""Real OpenSSH servers on loopback for tests (RECIPES.md "sshd on loopback").
+"""Real OpenSSH servers on loopback for tests (the openssh-server package's sshd).
 
 A pytest plugin module: conftests register it with ``pytest_plugins``. Two ``sshd`` (two free
 ports = two hosts) start once per session with temp host keys and a client key; the login user

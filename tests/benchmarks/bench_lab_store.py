@@ -2,7 +2,7 @@
 same files in the same run: ``python tests/benchmarks/bench_lab_store.py [--mb 1024]``.
 
 Target: ``store sync`` (rsync with the store's options, then ``sha256sum`` on the host) at least
-half the speed of ``rsync -a`` of the same blobs. Needs /usr/sbin/sshd (RECIPES.md).
+half the speed of ``rsync -a`` of the same blobs. Needs /usr/sbin/sshd (openssh-server).
 """
 
 from __future__ import annotations

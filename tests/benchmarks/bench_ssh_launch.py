@@ -4,7 +4,7 @@
 Prints (1) ``SshExecutor.start`` over a warm ControlMaster connection (mkdir, rsync of the
 tracking package and a small code folder, detached launcher start; target < 1 s), and (2) the
 time from a remote ``print(..., flush=True)`` to those bytes being in the local mirror with
-``sync`` every 0.5 s (target within 2 s). Needs /usr/sbin/sshd (RECIPES.md).
+``sync`` every 0.5 s (target within 2 s). Needs /usr/sbin/sshd (openssh-server).
 """
 
 from __future__ import annotations

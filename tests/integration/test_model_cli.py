@@ -1,4 +1,4 @@
-"""The ``models`` commands: JSON keys of INTERFACES.md, export -> import, unsafe archives."""
+"""The ``models`` commands: the public JSON keys, export -> import, unsafe archives."""
 
 from __future__ import annotations
 
