@@ -59,6 +59,7 @@ def main() -> int:
         )  # fmt: skip
         plain = time.perf_counter() - t0
         with Services.open(home, f"sqlite:///{base / 'lab.db'}") as lab:
+            (base / "store").mkdir()
             lab.store.set_location(f"ssh://bench{base / 'store'}")
             t0 = time.perf_counter()
             done = lab.store.sync()
