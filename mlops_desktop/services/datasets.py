@@ -56,15 +56,13 @@ class DatasetService(CatalogService):
     def _upload_snapshot(self, entries: list[ManifestEntry]) -> None:
         """Upload a snapshot's files to the lab store when one is set (else, or when it cannot
         be reached, they wait for ``store sync``)."""
-        from mlops_desktop.services.lab_store import LabStoreService
         from mlops_desktop.store.blobs import DATASETS, BlobKey
 
         keys = {BlobKey(DATASETS, e.hash) for e in entries}
-        LabStoreService(self.catalog, self.home).upload_quietly(sorted(keys, key=lambda k: k.hex))
+        self._lab_store().upload_quietly(sorted(keys, key=lambda k: k.hex))
 
     def _prefetch(self, entries: list[ManifestEntry]) -> None:
         """Fetch the snapshot files this home lacks from the lab store in one go."""
-        from mlops_desktop.services.lab_store import LabStoreService
         from mlops_desktop.store.blobs import DATASETS, BlobKey
 
         keys = []
@@ -73,14 +71,20 @@ class DatasetService(CatalogService):
                 keys.append(BlobKey(DATASETS, e.hash))
             except ValueError:
                 continue  # checkout refuses it with its own sentence
-        LabStoreService(self.catalog, self.home).prefetch(keys)
+        self._lab_store().prefetch(keys)
 
     def _read_store(self) -> Any:
         """The snapshot store for reading: a blob this home lacks comes from the home's cache
         of the lab store, fetched from the lab store when one is set."""
-        from mlops_desktop.services.lab_store import LabStoreService, store_backed_snapshots
+        from mlops_desktop.services.lab_store import store_backed_snapshots
 
-        return store_backed_snapshots(LabStoreService(self.catalog, self.home))
+        return store_backed_snapshots(self._lab_store())
+
+    def _lab_store(self) -> Any:
+        """The lab store of this catalog (imported here: most commands never need it)."""
+        from mlops_desktop.services.lab_store import LabStoreService
+
+        return LabStoreService(self.catalog, self.home)
 
     # -- registering ------------------------------------------------------------------------
 
