@@ -172,3 +172,8 @@ class StoreError(UserFacingError):
 
 class StoreUnreachable(StoreError):
     """The lab store cannot be reached now; blobs already in this home or its cache still work."""
+
+
+class PipelineError(UserFacingError):
+    """A pipeline file cannot be run as written (a cycle, a missing dep, an unknown param key,
+    an undeclared out...): one sentence that names the stage and what to change; nothing ran."""
