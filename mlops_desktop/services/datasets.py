@@ -65,13 +65,13 @@ class DatasetService(CatalogService):
         """Fetch the snapshot files this home lacks from the lab store in one go."""
         from mlops_desktop.store.blobs import DATASETS, BlobKey
 
-        keys = []
+        names: dict[BlobKey, str] = {}
         for e in entries:
             try:
-                keys.append(BlobKey(DATASETS, e.hash))
+                names.setdefault(BlobKey(DATASETS, e.hash), e.path)
             except ValueError:
                 continue  # checkout refuses it with its own sentence
-        self._lab_store().prefetch(keys)
+        self._lab_store().prefetch(list(names), names=names)
 
     def _read_store(self) -> Any:
         """The snapshot store for reading: a blob this home lacks comes from the home's cache

@@ -42,7 +42,8 @@ _default_fetch_progress: list[Progress] = []  # set by the command line on a ter
 
 def set_fetch_reporter(progress: Progress | None) -> None:
     """Report every fetch of this process that is given no ``progress`` of its own to
-    ``progress`` (bytes done, bytes in all, the blob's hex hash), or to nothing again with
+    ``progress`` (bytes done, bytes in all, what is fetched: the file's name where the caller
+    gave one, else the blob's hex hash), or to nothing again with
     None: the command line sets one when stderr is a terminal, wherever the fetch comes from."""
     _default_fetch_progress[:] = [progress] if progress is not None else []
 
@@ -177,7 +178,8 @@ class LabStoreService(CatalogService):
                 "`mlops-desktop store set FOLDER_OR_SSH_URL`."
             )
         backend = self.backend(loc)
-        missing = {k: n for k, n in walk_blobs(self.home) if k not in backend.listing()}
+        stored = backend.listing()  # once: a round trip to the host for an SSH store
+        missing = {k: n for k, n in walk_blobs(self.home) if k not in stored}
         uploaded = self._upload(backend, missing, progress, cancelled)
         return {"location": str(loc), "uploaded": uploaded, "bytes": sum(missing.values())}
 
@@ -236,11 +238,14 @@ class LabStoreService(CatalogService):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def local_path(self, key: BlobKey, progress: Progress | None = None) -> Path:
+    def local_path(
+        self, key: BlobKey, progress: Progress | None = None, name: str | None = None
+    ) -> Path:
         """Where the blob can be read here: the home, else the cache, else fetched from the
         store into the cache. Without a store, or when the store lacks it too, the home's path
         (which does not exist: the caller says what is missing). ``progress`` hears (bytes
-        done, bytes in all, the blob's hex hash) while it is fetched.
+        done, bytes in all, ``name`` -- the file as people know it, an artifact path or a
+        dataset file -- else the blob's hex hash) while it is fetched.
 
         Raises:
             StoreUnreachable: the blob is neither here nor cached, and the store cannot be
@@ -255,12 +260,18 @@ class LabStoreService(CatalogService):
         loc = self.location()
         if loc is None:
             return own
-        return self._fetch(self.backend(loc), key, progress) or own
+        return self._fetch(self.backend(loc), key, progress, name) or own
 
-    def prefetch(self, keys: list[BlobKey], progress: Progress | None = None) -> None:
+    def prefetch(
+        self,
+        keys: list[BlobKey],
+        progress: Progress | None = None,
+        names: dict[BlobKey, str] | None = None,
+    ) -> None:
         """Bring the blobs this home lacks into its cache ahead of reading them: one rsync for
         an SSH store instead of one per blob. ``progress`` hears (bytes done, bytes in all,
-        the blob's hex hash, or "N blobs" for one rsync of several).
+        the file's name from ``names`` (else its hex hash), or "N files" for one rsync of
+        several).
 
         Raises:
             StoreUnreachable: some are missing here and the store cannot be reached.
@@ -271,14 +282,16 @@ class LabStoreService(CatalogService):
         if loc is None:
             return
         backend = self.backend(loc)
+        names = names or {}
         if not isinstance(backend, SshStore):
             for key in missing:
-                self._fetch(backend, key, progress)
+                self._fetch(backend, key, progress, names.get(key))
             return
         staging = cache.root / ".incoming" / uuid.uuid4().hex
         staging.mkdir(parents=True)
         try:
-            what = missing[0].hex if len(missing) == 1 else f"{len(missing)} blobs"
+            one = missing[0]
+            what = names.get(one, one.hex) if len(missing) == 1 else f"{len(missing)} files"
             backend.fetch_many(missing, staging, _fetch_progress(progress, what))
             for key in missing:
                 got = staging / key.rel
@@ -288,12 +301,16 @@ class LabStoreService(CatalogService):
             shutil.rmtree(staging, ignore_errors=True)
 
     def _fetch(
-        self, backend: Backend, key: BlobKey, progress: Progress | None = None
+        self,
+        backend: Backend,
+        key: BlobKey,
+        progress: Progress | None = None,
+        name: str | None = None,
     ) -> Path | None:
         cache = self.cache
         tmp = cache.temp_path(key)
         try:
-            if not backend.fetch(key, tmp, _fetch_progress(progress, key.hex)):
+            if not backend.fetch(key, tmp, _fetch_progress(progress, name or key.hex)):
                 return None
             if hash_of(key.kind, tmp) != key.hex:
                 what = "dataset file" if key.kind == DATASETS else "file"
@@ -306,23 +323,27 @@ class LabStoreService(CatalogService):
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
-    def artifact_path(self, digest: str, progress: Progress | None = None) -> Path:
-        """:meth:`local_path` of an artifact or model file digest ``sha256:<hex>``."""
+    def artifact_path(
+        self, digest: str, progress: Progress | None = None, name: str | None = None
+    ) -> Path:
+        """:meth:`local_path` of an artifact or model file digest ``sha256:<hex>`` (``name``:
+        its path in the run or model, for progress)."""
         from mlops_desktop.catalog.artifacts import blob_path
 
         try:
             key = BlobKey.of_digest(digest)
         except ValueError:
             return blob_path(self.home, digest)  # raises BadDigest as before
-        return self.local_path(key, progress)
+        return self.local_path(key, progress, name)
 
-    def dataset_blob_path(self, file_hash: str) -> Path | None:
-        """:meth:`local_path` of a dataset snapshot file's BLAKE3 hash (None if malformed)."""
+    def dataset_blob_path(self, file_hash: str, name: str | None = None) -> Path | None:
+        """:meth:`local_path` of a dataset snapshot file's BLAKE3 hash (None if malformed);
+        ``name``: the file's path in the version, for progress."""
         try:
             key = BlobKey(DATASETS, file_hash)
         except ValueError:
             return None
-        return self.local_path(key)
+        return self.local_path(key, name=name)
 
 
 def store_backed_snapshots(lab: LabStoreService) -> Any:

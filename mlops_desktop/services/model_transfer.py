@@ -101,7 +101,7 @@ def export_version(service: ModelService, ref: str, file: Path) -> Path:
     v = card.version
     files = []
     for f in v.files:
-        blob = service.blob(f.digest)
+        blob = service.blob(f.digest, f.path)
         if not blob.is_file():
             raise ModelError(
                 f"{v.name}:{v.version}'s file {f.path} is missing from the artifact store "

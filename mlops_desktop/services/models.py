@@ -127,7 +127,7 @@ class ModelService(CatalogService):
                 f"Run {rid[:8]} has no artifact {artifact!r} (its artifacts: {names})."
             )
         for f in files:
-            if not self.blob(f.digest).is_file():
+            if not self.blob(f.digest, f.path).is_file():
                 raise ModelError(
                     f"The file of artifact {f.path!r} of run {rid[:8]} is not in this home's "
                     "artifact store (was the run made on another machine?); nothing was registered."
@@ -168,15 +168,15 @@ class ModelService(CatalogService):
     def _lab_store(self) -> LabStoreService:
         return LabStoreService(self.catalog, self.home)
 
-    def blob(self, digest: str) -> Path:
+    def blob(self, digest: str, name: str | None = None) -> Path:
         """Where the file of ``digest`` can be read here: the home's artifact store, else the
-        cache of the lab store, else fetched from the lab store into that cache; a path that
-        does not exist when nobody has it.
+        cache of the lab store, else fetched from the lab store into that cache (``name``, the
+        file's path, names it in fetch progress); a path that does not exist when nobody has it.
 
         Raises:
             StoreUnreachable: only the lab store has it, and it cannot be reached now.
         """
-        return self._lab_store().artifact_path(digest)
+        return self._lab_store().artifact_path(digest, name=name)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -261,7 +261,7 @@ class ModelService(CatalogService):
             run = model_cards.run_of(s, self.home, version)
             history = model_repo.history(s, name, version.version)
             kept = None if run else model_repo.archived_card(s, name, version.version)
-        blob_of, problems = self._card_blobs()
+        blob_of, problems = self._card_blobs({f.digest: f.path for f in version.files})
         description = model_cards.description_of(blob_of, version)
         signature, sig_source = model_cards.signature_of(
             blob_of, version, run, DatasetService(self.catalog, self.home), description
@@ -281,9 +281,10 @@ class ModelService(CatalogService):
         )
         return card_with_archive(card, kept)
 
-    def _card_blobs(self) -> tuple[model_cards.BlobOf, list[str]]:
-        """A card's way to its files: the home, the cache, else fetched from the lab store;
-        a store that cannot be reached leaves the file out and its sentence in the list."""
+    def _card_blobs(self, names: dict[str, str]) -> tuple[model_cards.BlobOf, list[str]]:
+        """A card's way to its files (``names``: digest to the file's path, for fetch
+        progress): the home, the cache, else fetched from the lab store; a store that cannot be
+        reached leaves the file out and its sentence in the list."""
         lab = self._lab_store()
         problems: list[str] = []
 
@@ -291,7 +292,7 @@ class ModelService(CatalogService):
             if problems:
                 return None  # asked once: the store stays unreachable for this card
             try:
-                return lab.artifact_path(digest)
+                return lab.artifact_path(digest, name=names.get(digest))
             except BadDigest:
                 return None
             except StoreError as exc:  # unreachable, or its copy is damaged
@@ -357,17 +358,21 @@ class ModelService(CatalogService):
         if not version.files:
             raise ModelError(f"{version.name}:{version.version} has no files to inspect.")
         if any(f.path == DESCRIPTION_FILE for f in version.files):  # a model folder
+            names = {f.digest: f.path for f in version.files}
             scratch = self.home / "tmp"
             scratch.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(prefix="inspect-", dir=scratch) as tmp:
                 folder = link_files(
-                    self.home, list(version.files), Path(tmp) / "model", blob_of=self.blob
+                    self.home,
+                    list(version.files),
+                    Path(tmp) / "model",
+                    blob_of=lambda digest: self.blob(digest, names.get(digest)),
                 )
                 return inspect_model(folder, timeout_s, allow_unsandboxed=allow_unsandboxed)
         main = next(
             (f for f in version.files if f.path.lower().endswith(MODEL_SUFFIXES)), version.files[0]
         )
-        blob = self.blob(main.digest)
+        blob = self.blob(main.digest, main.path)
         if not blob.is_file():
             raise ModelError(f"The file {main.path} is missing from the artifact store.")
         with tempfile.TemporaryDirectory(prefix="mlops-inspect-") as tmp:

@@ -28,6 +28,7 @@ from mlops_desktop.core.errors import (
 )
 from mlops_desktop.store.blobs import ARTIFACTS, PREFIXES, BlobKey
 from mlops_desktop.store.progress import FetchProgress, report_rsync
+from mlops_desktop.store.remote_check import RemoteSha256
 
 Progress = Callable[[int, int, str], None]
 RSYNC_TIMEOUT_S = 6 * 3600
@@ -129,7 +130,7 @@ class SshStore:
         assert proc.stdin is not None and proc.stdout is not None
         writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
         writer.start()
-        checker = _RemoteSha256(self.client, self.root)
+        checker = RemoteSha256(self.client, self.root)
         by_rel = {k.rel: (k, n) for k, n in keys.items()}
         total, done, sent = sum(keys.values()), 0, []
         try:
@@ -156,10 +157,9 @@ class SshStore:
         except BaseException:
             proc.kill()
             proc.wait()
-            checker.proc.kill()
-            checker.proc.wait()
+            checker.stop()
             raise
-        good = checker.finish()
+        good = checker.finish(RSYNC_TIMEOUT_S)
         bad = [k.rel for k in sent if k.kind == ARTIFACTS and k.hex not in good]
         if bad:
             self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
@@ -233,50 +233,3 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
             pipe.close()
         except OSError:
             pass
-
-
-class _RemoteSha256:
-    """One ``sha256sum`` loop on the host, fed blob paths while the upload goes on."""
-
-    def __init__(self, client: SshClient, root: str) -> None:
-        # rsync names a file as it sends it, a moment before the host renames it into place
-        script = (
-            f"cd {shlex.quote(root)} && while IFS= read -r f; do n=0; "
-            'while [ ! -f "$f" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done; '
-            'sha256sum -- "$f"; done'
-        )
-        self.proc = subprocess.Popen(
-            client.argv(shlex.join(["sh", "-c", script])),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self.lines: list[bytes] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        self.lines.extend(self.proc.stdout)
-
-    def check(self, key: BlobKey) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(f"{key.rel}\n".encode())
-            self.proc.stdin.flush()
-        except OSError:
-            pass  # the connection went: what was not hashed counts as not intact
-
-    def finish(self) -> set[str]:
-        """The hex hashes the host read back, matching their blob's name."""
-        if self.proc.stdin is not None:
-            _feed(self.proc.stdin, b"")  # closes it: the loop ends after the last path
-        self.reader.join(timeout=RSYNC_TIMEOUT_S)
-        self.proc.wait(timeout=60)
-        good = set()
-        for line in self.lines:
-            digest, _, rel = line.decode("utf-8", "replace").strip().partition(" ")
-            key = BlobKey.of_rel(rel.strip().lstrip("*"))
-            if key is not None and key.hex == digest:
-                good.add(key.hex)
-        return good
