@@ -1,6 +1,7 @@
 """One updating line on stderr while a blob is fetched from the lab store, e.g.
-``Fetching 3f2a1b2c… from the lab store: 45 % of 1.0 GB``: only when stderr is a terminal,
-so pipes and ``--json`` readers stay clean."""
+``Fetching model/weights.pt from the lab store: 45 % of 1.0 GB`` (the file's name; a hash
+prefix only where no name is known): only when stderr is a terminal, so pipes and ``--json``
+readers stay clean."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ MIN_INTERVAL_S = 0.1
 
 
 class FetchLine:
-    """A fetch reporter (bytes done, bytes in all, the blob's hex hash) drawing one line that
-    is redrawn in place and finished with a newline when the blob is complete."""
+    """A fetch reporter (bytes done, bytes in all, the file's name or hex hash) drawing one
+    line that is redrawn in place and finished with a newline when the blob is complete."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream

@@ -4,9 +4,12 @@ connection) and rsync.
 
 Uploads: ``rsync --ignore-existing`` writes each blob to a temp name in its folder and renames
 it into place once rsync's whole-file checksum matched, so two desktops uploading the same blob
-at once are safe; SHA-256 blobs (artifacts, model files) are then hashed again on the host with
-``sha256sum`` and a mismatch is removed and reported. Fetches land in a local temp file that the
-caller hashes before keeping it.
+at once are safe; every blob is also hashed against its name while the upload goes on (on the
+host for SHA-256 blobs, here for BLAKE3 ones: :mod:`mlops_desktop.store.remote_check`) and a
+mismatch is removed and reported. The options are plain rsync's: no ``-z`` (blobs are mostly
+incompressible and compressing costs CPU on both ends), no ``--checksum`` (the store's listing
+already says what is missing), the default whole-file transfer of a new file. Fetches land in a
+local temp file that the caller hashes before keeping it.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from mlops_desktop.core.errors import (
     StoreError,
     StoreUnreachable,
 )
-from mlops_desktop.store.blobs import ARTIFACTS, PREFIXES, BlobKey
+from mlops_desktop.store.blobs import PREFIXES, BlobKey
 from mlops_desktop.store.progress import FetchProgress, report_rsync
-from mlops_desktop.store.remote_check import RemoteSha256
+from mlops_desktop.store.remote_check import UploadCheck
 
 Progress = Callable[[int, int, str], None]
 RSYNC_TIMEOUT_S = 6 * 3600
@@ -117,8 +120,10 @@ class SshStore:
         ``cancelled`` is asked as each blob arrives: once True, rsync is stopped and
         OperationCancelled raised (what arrived stays, checked by rsync).
 
-        Each SHA-256 blob is hashed on the host as soon as rsync has put it in place, while the
-        next ones travel, so checking costs little more than the transfer.
+        Every blob is verified by its hash: rsync's whole-file checksum proves the host's copy
+        is what was sent, and a full hash pass proves it is what the name says (SHA-256 on the
+        host once rsync has put it in place, BLAKE3 here), while the next ones travel; a blob
+        that fails is removed from the store and StoreError raised.
         """
         if not keys:
             return 0
@@ -130,7 +135,7 @@ class SshStore:
         assert proc.stdin is not None and proc.stdout is not None
         writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
         writer.start()
-        checker = RemoteSha256(self.client, self.root)
+        checker = UploadCheck(self.client, self.root, home)
         by_rel = {k.rel: (k, n) for k, n in keys.items()}
         total, done, sent = sum(keys.values()), 0, []
         try:
@@ -139,8 +144,7 @@ class SshStore:
                 if rel not in by_rel:
                     continue
                 key, size = by_rel[rel]
-                if key.kind == ARTIFACTS:
-                    checker.check(key)
+                checker.check(key)
                 done += size
                 sent.append(key)
                 if progress is not None:
@@ -160,7 +164,7 @@ class SshStore:
             checker.stop()
             raise
         good = checker.finish(RSYNC_TIMEOUT_S)
-        bad = [k.rel for k in sent if k.kind == ARTIFACTS and k.hex not in good]
+        bad = [k.rel for k in sent if k.hex not in good]
         if bad:
             self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
             raise StoreError(

@@ -82,7 +82,7 @@ def main() -> int:
                         check=True,
                     )  # fmt: skip
 
-                def store_sync() -> None:
+                def store_sync(done: dict[str, int] = done) -> None:
                     done.update(lab.store.sync())
 
                 if run % 2 == 0:

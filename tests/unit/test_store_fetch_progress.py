@@ -79,4 +79,7 @@ def test_command_line_draws_one_line_finished_by_a_newline() -> None:
     assert text.startswith("\rFetching 3f2a1b2c… from the lab store: 0 % of 4.0 MB")
     assert text.endswith("\rFetching 3f2a1b2c… from the lab store: 100 % of 4.0 MB\n")
     assert text.count("\n") == 1
+    line(MB, MB, "model/weights.pt")  # a file's name is shown as it is
+    expected = "\rFetching model/weights.pt from the lab store: 100 % of 1.0 MB\n"
+    assert stream.getvalue().endswith(expected)
     assert report_fetches_on_terminal(io.StringIO()) is False  # a pipe stays clean
