@@ -61,3 +61,21 @@ def gc_references(s: Session) -> tuple[set[str], set[str]]:
         ).scalars()
     }
     return artifacts, blobs
+
+
+def name_of_blob(s: Session, digest: str | None, file_hash: str | None) -> str | None:
+    """A name people know a stored file by: a model file's or artifact's path for an artifact
+    ``digest`` (``sha256:<hex>``), a dataset file's path for a snapshot blob's ``file_hash``;
+    None when the catalog has none."""
+    if digest is not None:
+        for table in (model_file_t, artifact_t):
+            column = table.c.path if table is model_file_t else table.c.name
+            found = s.execute(select(column).where(table.c.digest == digest).limit(1)).scalar()
+            if found is not None:
+                return str(found)
+    if file_hash is not None:
+        query = select(dataset_file_t.c.path).where(dataset_file_t.c.hash == file_hash).limit(1)
+        found = s.execute(query).scalar()
+        if found is not None:
+            return str(found)
+    return None

@@ -236,6 +236,19 @@ class LabStoreService(CatalogService):
                 keys.append(BlobKey.of_digest(digest))
         self.upload_quietly(keys)
 
+    def blob_name(self, rel: str) -> str | None:
+        """The name people know the blob at ``rel`` (a store-relative path) by: the model
+        file, artifact or dataset file it holds (for progress), else None."""
+        from mlops_desktop.catalog.blob_refs import name_of_blob
+
+        key = BlobKey.of_rel(rel)
+        if key is None:
+            return None
+        with self.catalog.session_scope() as s:
+            if key.kind == DATASETS:
+                return name_of_blob(s, None, key.hex)
+            return name_of_blob(s, f"sha256:{key.hex}", None)
+
     # -- reading ------------------------------------------------------------------------------
 
     def local_path(

@@ -14,6 +14,7 @@ local temp file that the caller hashes before keeping it.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -30,7 +31,12 @@ from mlops_desktop.core.errors import (
     StoreUnreachable,
 )
 from mlops_desktop.store.blobs import PREFIXES, BlobKey
-from mlops_desktop.store.progress import FetchProgress, report_rsync
+from mlops_desktop.store.progress import (
+    FetchProgress,
+    parse_rsync_progress,
+    report_rsync,
+    rsync_lines,
+)
 from mlops_desktop.store.remote_check import UploadCheck
 
 Progress = Callable[[int, int, str], None]
@@ -117,8 +123,9 @@ class SshStore:
         cancelled: Callable[[], bool] | None = None,
     ) -> int:
         """Upload the blobs ``keys`` (with sizes) from ``home``; the number uploaded.
-        ``cancelled`` is asked as each blob arrives: once True, rsync is stopped and
-        OperationCancelled raised (what arrived stays, checked by rsync).
+        ``progress`` hears (bytes done, bytes in all, the blob on its way) as rsync reports it,
+        within each blob too. ``cancelled`` is asked at each report: once True, rsync is
+        stopped and OperationCancelled raised (what arrived stays, checked).
 
         Every blob is verified by its hash: rsync's whole-file checksum proves the host's copy
         is what was sent, and a full hash pass proves it is what the name says (SHA-256 on the
@@ -130,48 +137,47 @@ class SshStore:
         self.check()
         names = "".join(f"{k.rel}\n" for k in keys).encode()
         argv = ["-a", "--ignore-existing", "--chmod=F444", "--files-from=-", "--out-format=%n"]
-        argv += [f"{home}/", self.client.rsync_destination(self.root + "/")]
+        argv += [*_PROGRESS_ARGS, f"{home}/", self.client.rsync_destination(self.root + "/")]
         proc = self._rsync(argv, stdin=names)
-        assert proc.stdin is not None and proc.stdout is not None
-        writer = threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True)
-        writer.start()
+        assert proc.stdout is not None and proc.stderr is not None
+        stderr = proc.stderr
+        err: list[bytes] = []
+        threads = [
+            threading.Thread(target=_feed, args=(proc.stdin, names), daemon=True),
+            threading.Thread(target=lambda: err.append(stderr.read()), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
         checker = UploadCheck(self.client, self.root, home)
-        by_rel = {k.rel: (k, n) for k, n in keys.items()}
-        total, done, sent = sum(keys.values()), 0, []
+        upload = _Upload(keys, checker, progress)
         try:
-            for raw in proc.stdout:
-                rel = raw.decode("utf-8", "replace").strip()
-                if rel not in by_rel:
-                    continue
-                key, size = by_rel[rel]
-                checker.check(key)
-                done += size
-                sent.append(key)
-                if progress is not None:
-                    progress(done, total, rel)
+            for line in rsync_lines(proc.stdout):
+                upload.hear(line)
                 if cancelled is not None and cancelled():
-                    raise OperationCancelled(  # rsync names a blob as it sends it
+                    raise OperationCancelled(
                         "Sync was cancelled; what arrived in the store stays, the rest go up "
                         "with the next sync."
                     )
-            stderr = proc.stderr.read() if proc.stderr is not None else b""
-            writer.join()
-            if proc.wait(timeout=RSYNC_TIMEOUT_S) != 0:
-                self._failed(proc, stderr)
+            proc.wait(timeout=RSYNC_TIMEOUT_S)
+            for thread in threads:
+                thread.join(timeout=10)
+            if proc.returncode != 0:
+                self._failed(proc, b"".join(err))
+            upload.complete(upload.named)  # rsync ended well: every named blob is in place
         except BaseException:
             proc.kill()
             proc.wait()
             checker.stop()
             raise
         good = checker.finish(RSYNC_TIMEOUT_S)
-        bad = [k.rel for k in sent if k.hex not in good]
+        bad = [k.rel for k in upload.sent if k.hex not in good]
         if bad:
             self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
             raise StoreError(
                 f"{len(bad)} blob(s) did not arrive intact in the lab store {self.label} and were "
                 "removed; run `mlops-desktop store sync` again."
             )
-        return len(sent)
+        return len(upload.sent)
 
     def fetch_many(
         self, keys: list[BlobKey], dest: Path, progress: FetchProgress | None = None
@@ -226,8 +232,46 @@ class SshStore:
         return b"".join(err)
 
 
-def _feed(pipe: IO[bytes], data: bytes) -> None:
+_DONE = re.compile(rb"\(xfr#(\d+),")
+
+
+class _Upload:
+    """What rsync's stdout says of an upload: ``--out-format=%n`` names each blob as its
+    transfer starts, and the ``--info=progress2`` line ending a blob counts the blobs sent
+    (``xfr#N``); a blob goes to the checker only once complete."""
+
+    def __init__(
+        self, keys: dict[BlobKey, int], checker: UploadCheck, progress: Progress | None
+    ) -> None:
+        self.by_rel = {k.rel: k for k in keys}
+        self.total = sum(keys.values())
+        self.checker, self.progress = checker, progress
+        self.named: list[BlobKey] = []  # in the order rsync sends them
+        self.sent: list[BlobKey] = []
+
+    def hear(self, line: bytes) -> None:
+        parsed = parse_rsync_progress(line)
+        if parsed is None:
+            key = self.by_rel.get(line.decode("utf-8", "replace").strip())
+            if key is not None:
+                self.named.append(key)
+            return
+        finished = _DONE.search(line)
+        if finished is not None:
+            self.complete(self.named[: int(finished.group(1))])
+        if self.progress is not None and self.named:
+            self.progress(min(parsed[0], self.total), self.total, self.named[-1].rel)
+
+    def complete(self, keys: list[BlobKey]) -> None:
+        for key in keys[len(self.sent) :]:
+            self.checker.check(key)
+            self.sent.append(key)
+
+
+def _feed(pipe: IO[bytes] | None, data: bytes) -> None:
     """Write ``data`` to a child's stdin and close it (on a thread: no pipe deadlock)."""
+    if pipe is None:
+        return
     try:
         pipe.write(data)
     except OSError:

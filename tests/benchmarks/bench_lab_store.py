@@ -1,6 +1,8 @@
 """Uploading to a lab store on an SSH host (a real sshd on loopback) against plain rsync of the
 same files in the same run:
-``python tests/benchmarks/bench_lab_store.py [--mb 1024] [--runs 3]``.
+``python tests/benchmarks/bench_lab_store.py [--mb 1024] [--runs 3] [--kind datasets]``
+(model files by default, checked by SHA-256 on the host; dataset snapshot files are checked by
+BLAKE3 here).
 
 Target: ``store sync`` (rsync with the store's options, the host checking every blob's hash) at
 least half the speed of ``rsync -a`` of the same blobs; the figure is the median of the runs'
@@ -29,7 +31,9 @@ from ssh_fixture import SshServer, _free_port, keygen
 
 from mlops_desktop.compute.hosts import HostInventory
 from mlops_desktop.compute.ssh import SshClient
+from mlops_desktop.datasets.hashing import hash_file
 from mlops_desktop.services.bundle import Services
+from mlops_desktop.store.blobs import DATASETS, BlobKey
 from mlops_desktop.tracking.artifacts import store_file
 from mlops_desktop.tracking.home import artifact_root
 
@@ -46,6 +50,7 @@ def main() -> int:
     parser.add_argument("--mb", type=int, default=1024, help="total size of the model files")
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3, help="repetitions (median reported)")
+    parser.add_argument("--kind", choices=["models", "datasets"], default="models")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-store-"))
     keygen(base / "id")
@@ -65,8 +70,14 @@ def main() -> int:
             with open(src, "wb") as fh:
                 for _ in range(each >> 20):
                     fh.write(os.urandom(1 << 20))
-            store_file(src, artifact_root(home))
-            src.unlink()
+            if args.kind == "models":
+                store_file(src, artifact_root(home))
+                src.unlink()
+            else:
+                key = BlobKey(DATASETS, hash_file(src))
+                (home / key.rel).parent.mkdir(parents=True, exist_ok=True)
+                src.rename(home / key.rel)
+        top = "artifacts" if args.kind == "models" else "datasets"
         ratios = []
         with Services.open(home, f"sqlite:///{base / 'lab.db'}") as lab:
             for run in range(args.runs):
@@ -77,7 +88,7 @@ def main() -> int:
 
                 def plain_rsync(to: Path = plain_dir) -> None:
                     subprocess.run(
-                        ["rsync", "-a", "-e", client.ssh_command(), f"{home}/artifacts/",
+                        ["rsync", "-a", "-e", client.ssh_command(), f"{home}/{top}/",
                          client.rsync_destination(f"{to}/")],
                         check=True,
                     )  # fmt: skip

@@ -9,6 +9,7 @@ gives one sentence; run artifacts go up after ingest."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,13 +143,18 @@ def test_sync_uploads_with_progress_and_can_be_cancelled(
     assert not window.cancel_button.isVisibleTo(window)
 
     fractions: list[float] = []
+    messages: list[str] = []
     handle = window.sync_now()
     assert handle is not None
-    handle.progress.connect(lambda fraction, _message: fractions.append(fraction))
+    handle.progress.connect(
+        lambda fraction, message: (fractions.append(fraction), messages.append(message))
+    )
     with qtbot.waitSignal(handle.finished, timeout=20000):
         pass
     assert window.message.text().startswith("Uploaded ")
     assert fractions and fractions[-1] == 1.0
+    # each file is named as the run knows it, with the bytes sent so far
+    assert any(re.fullmatch(r"Uploading part-\d\d\.bin: \S+ \S+ of \S+ MiB sent", m) for m in messages)
     assert len(dict(walk_blobs(store))) == 40
     qtbot.waitUntil(lambda: window.pending_label.text().startswith("Nothing"), timeout=5000)
 

@@ -52,10 +52,18 @@ def show_store(store: LabStoreService, *, state: TaskState) -> dict[str, Any]:
 
 
 def sync_store(store: LabStoreService, *, state: TaskState) -> dict[str, Any]:
-    """Upload what the store lacks, reporting each blob; stops between blobs on Cancel."""
+    """Upload what the store lacks, reporting the file on its way by name (the model file,
+    artifact or dataset file it holds, else its hash) and the bytes sent, within a file too
+    where the store reports them (SSH); stops on Cancel."""
+    names: dict[str, str] = {}
 
     def progress(done: int, total: int, rel: str) -> None:
-        state.progress(done / total if total else 1.0, f"Uploaded {rel.rsplit('/', 1)[-1][:12]}…")
+        if rel not in names:
+            names[rel] = store.blob_name(rel) or f"{rel.rsplit('/', 1)[-1][:12]}…"
+        state.progress(
+            done / total if total else 1.0,
+            f"Uploading {names[rel]}: {human_bytes(done)} of {human_bytes(total)} sent",
+        )
 
     state.progress(0.0, "Listing what the store holds…")
     return store.sync(progress, lambda: state.cancelled)
