@@ -154,7 +154,8 @@ def test_sync_uploads_with_progress_and_can_be_cancelled(
     assert window.message.text().startswith("Uploaded ")
     assert fractions and fractions[-1] == 1.0
     # each file is named as the run knows it, with the bytes sent so far
-    assert any(re.fullmatch(r"Uploading part-\d\d\.bin: \S+ \S+ of \S+ MiB sent", m) for m in messages)
+    named = r"Uploading part-\d\d\.bin: \S+ \S+ of \S+ MiB sent"
+    assert any(re.fullmatch(named, m) for m in messages), messages[-3:]
     assert len(dict(walk_blobs(store))) == 40
     qtbot.waitUntil(lambda: window.pending_label.text().startswith("Nothing"), timeout=5000)
 
