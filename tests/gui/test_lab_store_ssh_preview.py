@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ssh_fixture import SSHD, SshServer, _free_port, keygen
+from ssh_fixture import SSHD, SshServer, _free_port, _system_missing, keygen
 
 import mlops_desktop as mlops
 from mlops_desktop.compute.hosts import HostInventory
@@ -24,9 +24,12 @@ pytestmark = pytest.mark.system
 
 
 @pytest.fixture
-def store_host(tmp_path: Path) -> Iterator[SshServer]:
+def store_host(tmp_path: Path, pytestconfig: pytest.Config) -> Iterator[SshServer]:
     if not SSHD.exists() or shutil.which("ssh") is None or shutil.which("rsync") is None:
-        pytest.skip("sshd, ssh and rsync are needed (openssh-server, openssh-client, rsync)")
+        _system_missing(
+            pytestconfig,
+            "sshd, ssh and rsync are needed (apt-get install openssh-server openssh-client rsync)",
+        )
     keygen(tmp_path / "id")
     (tmp_path / "sshd").mkdir()
     server = SshServer(tmp_path / "sshd", _free_port(), tmp_path / "id")
