@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.job_schema import job_t
 from mlops_desktop.catalog.shared_queries import ids_starting_with
+from mlops_desktop.core.catalog_changes import JOBS
 from mlops_desktop.core.compute import TERMINAL_STATES, JobInfo
 from mlops_desktop.core.errors import JobError
 
@@ -41,6 +43,7 @@ def insert_job(s: Session, job: JobInfo, spec: dict[str, Any]) -> None:
             host=job.host or None,
         )
     )
+    note_change(s, JOBS, [job.run_id])
 
 
 def update_job(s: Session, run_id: str, **changes: Any) -> None:
@@ -50,6 +53,7 @@ def update_job(s: Session, run_id: str, **changes: Any) -> None:
     if unknown:
         raise ValueError(f"cannot update job fields {sorted(unknown)}")
     s.execute(update(job_t).where(_J.run_id == run_id).values(updated_at=time.time(), **changes))
+    note_change(s, JOBS, [run_id])
 
 
 def _job(row: Row[Any]) -> JobInfo:

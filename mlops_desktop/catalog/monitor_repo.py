@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from mlops_desktop.catalog import monitor_codec as codec
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.monitor_schema import (
     monitor_alert_t,
@@ -24,6 +25,7 @@ from mlops_desktop.catalog.monitor_schema import (
     monitor_window_t,
 )
 from mlops_desktop.catalog.upsert import insert_ignore, upsert
+from mlops_desktop.core.catalog_changes import MONITORS
 from mlops_desktop.core.drift import Alert, DriftWindow
 
 _M = monitor_t.c
@@ -91,6 +93,7 @@ def add_monitor(catalog: Catalog, record: MonitorRecord, summary: str) -> None:
                 host=record.host or None,
             )
         )
+        note_change(s, MONITORS, [record.name])  # other desktops reload their monitors
 
 
 def _record(row: Any) -> MonitorRecord:
@@ -133,6 +136,7 @@ def list_monitors(catalog: Catalog) -> list[MonitorRecord]:
 def set_config(catalog: Catalog, name: str, config: dict[str, Any]) -> None:
     with catalog.session_scope(write=True) as s:
         s.execute(update(monitor_t).where(_M.name == name).values(config=codec.dumps(config)))
+        note_change(s, MONITORS, [name])
 
 
 def counts(catalog: Catalog) -> dict[str, MonitorCounts]:
@@ -171,6 +175,7 @@ def remove_monitor(catalog: Catalog, name: str) -> None:
         for t in (monitor_prediction_t, monitor_seen_t, monitor_alert_t, monitor_window_t):
             s.execute(delete(t).where(t.c.monitor == name))
         s.execute(delete(monitor_t).where(_M.name == name))
+        note_change(s, MONITORS, [name])
 
 
 def load_summary(catalog: Catalog, name: str) -> str:
@@ -249,6 +254,8 @@ def save_check(
         upsert(s, monitor_seen_t, _seen_rows(name, consumed, now), keys=("monitor", "key"))
         if pending is not KEEP:
             s.execute(update(monitor_t).where(_M.name == name).values(pending=pending))
+        if windows:  # what the Monitors pane shows changed
+            note_change(s, MONITORS, [name])
 
 
 def _window(name: str, row: Any) -> DriftWindow:
@@ -327,6 +334,7 @@ def add_alert(
             .returning(_A.id)
         )
         alert_id = int(result.scalar_one())
+        note_change(s, MONITORS, [name])
     return Alert(alert_id, name, window, reason, now, dict(evidence))
 
 
@@ -365,12 +373,14 @@ def acknowledge(catalog: Catalog, alert_id: int, at: float | None = None) -> Ale
             .where(_A.id == alert_id, _A.acknowledged_at.is_(None))
             .values(acknowledged_at=time.time() if at is None else at)
         )
+        note_change(s, MONITORS)
     return get_alert(catalog, alert_id)
 
 
 def set_retrain_run(catalog: Catalog, alert_id: int, run_id: str) -> None:
     with catalog.session_scope(write=True) as s:
         s.execute(update(monitor_alert_t).where(_A.id == alert_id).values(retrain_run=run_id))
+        note_change(s, MONITORS)
 
 
 def add_predictions(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from mlops_desktop.catalog.change_feed import note_change
 from mlops_desktop.catalog.model_schema import model_t, model_version_t
 from mlops_desktop.catalog.run_queries import resolve_run_id
 from mlops_desktop.catalog.schema import (
@@ -31,6 +32,7 @@ from mlops_desktop.catalog.schema import (
 )
 from mlops_desktop.catalog.upsert import upsert
 from mlops_desktop.catalog.writes import PARENT_TAGS, parent_from_tags
+from mlops_desktop.core.catalog_changes import RUNS
 from mlops_desktop.core.errors import RunEditError
 from mlops_desktop.core.run_edits import ENDED_STATUSES, EmptiedTrash, KeptRun, TrashedRun
 from mlops_desktop.tracking.validate import tag_key_problem
@@ -59,6 +61,7 @@ def rename(s: Session, run_id: str, name: str) -> str:
         raise RunEditError("A run's name must be one line: remove the line breaks.")
     rid = resolve_run_id(s, run_id)
     s.execute(update(run_t).where(run_t.c.id == rid).values(name=new))
+    note_change(s, RUNS, [rid])  # other desktops reload the run
     return rid
 
 
@@ -78,6 +81,7 @@ def set_tags(s: Session, run_id: str, tags: dict[str, str]) -> str:
     upsert(s, tag_t, rows, ["run_id", "key"])
     if any(key in PARENT_TAGS for key in tags):
         _sync_parent(s, rid)
+    note_change(s, RUNS, [rid])
     return rid
 
 
@@ -115,6 +119,7 @@ def remove_tags(s: Session, run_id: str, keys: Iterable[str]) -> str:
     s.execute(delete(tag_t).where(tag_t.c.run_id == rid, tag_t.c.key.in_(wanted)))
     if any(key in PARENT_TAGS for key in wanted):
         _sync_parent(s, rid)
+    note_change(s, RUNS, [rid])
     return rid
 
 
@@ -170,6 +175,7 @@ def move_to_trash(s: Session, run_ids: Iterable[str], now: float | None = None) 
         .where(run_t.c.id.in_(ids), run_t.c.deleted_at.is_(None))
         .values(deleted_at=when)
     )
+    note_change(s, RUNS)  # no ids: runs left the listing, other desktops reload it
     return ids
 
 
@@ -191,6 +197,7 @@ def restore(s: Session, run_ids: Iterable[str]) -> list[str]:
     for rid, when in s.execute(select(run_t.c.id, run_t.c.deleted_at).where(run_t.c.id.in_(named))):
         ids += [c for c in descendants(s, [rid], trashed_at=when) if c not in ids]
     s.execute(update(run_t).where(run_t.c.id.in_(ids)).values(deleted_at=None))
+    note_change(s, RUNS)  # runs came back to the listing
     return ids
 
 
@@ -243,6 +250,7 @@ def delete_trashed(s: Session) -> EmptiedTrash:
         for table in _CHILDREN:
             s.execute(delete(table).where(table.c.run_id.in_(gone)))
         s.execute(delete(run_t).where(run_t.c.id.in_(gone)))
+        note_change(s, RUNS)
     return EmptiedTrash(deleted=gone, kept=kept)
 
 

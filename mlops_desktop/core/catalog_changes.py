@@ -18,17 +18,23 @@ MODEL_VERSION = "model_version"  # a new model version
 ALIAS = "alias"  # an alias set, moved or removed
 MODEL = "model"  # any other change of a model (tags, description, archive, delete)
 DATASET_VERSION = "dataset_version"  # a new dataset version
+JOBS = "jobs"  # a job was submitted or changed state
+MONITORS = "monitors"  # a monitor was added, set, checked or removed, or an alert changed
 
 AREA_RUNS = "runs"
 AREA_MODELS = "models"
 AREA_DATASETS = "datasets"
-ALL_AREAS = frozenset({AREA_RUNS, AREA_MODELS, AREA_DATASETS})
+AREA_JOBS = "jobs"
+AREA_MONITORS = "monitors"
+ALL_AREAS = frozenset({AREA_RUNS, AREA_MODELS, AREA_DATASETS, AREA_JOBS, AREA_MONITORS})
 _AREA_OF_KIND = {
     RUNS: AREA_RUNS,
     MODEL_VERSION: AREA_MODELS,
     ALIAS: AREA_MODELS,
     MODEL: AREA_MODELS,
     DATASET_VERSION: AREA_DATASETS,
+    JOBS: AREA_JOBS,
+    MONITORS: AREA_MONITORS,
 }
 
 # PostgreSQL refuses a payload of 8000 bytes or more; past this, the ids are left out.

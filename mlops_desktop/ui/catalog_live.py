@@ -12,7 +12,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from mlops_desktop.core.catalog_changes import (
     AREA_DATASETS,
+    AREA_JOBS,
     AREA_MODELS,
+    AREA_MONITORS,
     AREA_RUNS,
     RUNS,
     CatalogChange,
@@ -31,6 +33,8 @@ class CatalogLive(QObject):
         runsReload(): runs changed, which ones unknown (SQLite, a reconnect): reload them.
         modelsChanged(): a model version, alias or other model change: reload models.
         datasetsChanged(): a new dataset version: reload datasets.
+        jobsChanged(): a job was submitted or changed state: reload jobs.
+        monitorsChanged(): a monitor or its alerts changed: reload monitors.
         problem(str): the listener lost its connection ("" when it is back).
     """
 
@@ -39,6 +43,8 @@ class CatalogLive(QObject):
     runsReload = Signal()
     modelsChanged = Signal()
     datasetsChanged = Signal()
+    jobsChanged = Signal()
+    monitorsChanged = Signal()
     problem = Signal(str)
     _heard = Signal(object)  # emitted on the feed's thread, delivered queued
     _problem_heard = Signal(str)
@@ -105,6 +111,10 @@ class CatalogLive(QObject):
             self.modelsChanged.emit()
         if AREA_DATASETS in areas:
             self.datasetsChanged.emit()
+        if AREA_JOBS in areas:
+            self.jobsChanged.emit()
+        if AREA_MONITORS in areas:
+            self.monitorsChanged.emit()
 
     def _clear(self) -> None:
         self._areas: set[str] = set()

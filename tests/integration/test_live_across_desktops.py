@@ -1,6 +1,7 @@
 """Live across desktops on a real PostgreSQL: two desktops (two homes, two Services) on one
-catalog hear each other's ingests, model versions, alias moves and dataset versions through
-LISTEN/NOTIFY, never their own; a dropped listener connection comes back."""
+catalog hear each other's ingests, model versions, alias moves, dataset versions, run edits, job
+state changes and monitor changes through LISTEN/NOTIFY, never their own; a dropped listener
+connection comes back. On one SQLite file, a second desktop hears the same edits by its poll."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from mlops_desktop.catalog import job_repo, monitor_repo
 from mlops_desktop.catalog.change_listen import PgChangeListener
 from mlops_desktop.catalog.writes import apply_events
 from mlops_desktop.core.catalog_changes import (
     ALIAS,
     DATASET_VERSION,
+    JOBS,
     MODEL_VERSION,
+    MONITORS,
     RUNS,
     CatalogChange,
 )
+from mlops_desktop.core.compute import JobInfo
 from mlops_desktop.services.bundle import Services
 
 pytestmark = pytest.mark.system
@@ -144,3 +149,82 @@ def test_a_dropped_listener_connection_reconnects(
     assert b.listener.backend_pid != old_pid and b.listener.connections == 2
     _ingest_run(a.services, "after-reconnect")
     assert b.next_change().ids == {"after-reconnect"}
+
+
+def _end(run_id: str) -> dict[str, object]:
+    return {"v": 1, "type": "end", "run": run_id, "seq": 1, "status": "finished",
+            "ended_at": time.time(), "error": None}  # fmt: skip
+
+
+def _edit_job_and_monitor(services: Services, run_id: str) -> None:
+    """What the tests below do on the desktop that makes the changes, one commit each."""
+    experiments = services.experiments
+    experiments.rename_run(run_id, "renamed on A")
+    experiments.tag_run(run_id, {"reviewed": "yes"})
+    experiments.tag_run(run_id, remove=["reviewed"])
+    experiments.trash_runs([run_id])
+    experiments.restore_runs([run_id])
+    with services.catalog.session_scope(write=True) as s:
+        job_repo.insert_job(s, JobInfo(run_id, "local", "queued", time.time()), {})
+    with services.catalog.session_scope(write=True) as s:
+        job_repo.update_job(s, run_id, state="running", started_at=time.time())
+    record = monitor_repo.MonitorRecord("drift", "clf@champion", "ref", "cur", {}, time.time())
+    monitor_repo.add_monitor(services.catalog, record, "")
+    monitor_repo.set_config(services.catalog, "drift", {"window": 100})
+    monitor_repo.remove_monitor(services.catalog, "drift")
+
+
+def test_run_edits_job_states_and_monitor_changes_are_told(
+    desktops: tuple[Desktop, Desktop],
+) -> None:
+    a, b = desktops
+    with a.services.catalog.session_scope(write=True) as s:
+        apply_events(s, "edited", [_start("edited"), _end("edited")])
+    assert b.next_change().ids == {"edited"}
+    _edit_job_and_monitor(a.services, "edited")
+    heard = [b.next_change() for _ in range(10)]
+    told = [(c.kind, set(c.ids)) for c in heard]
+    assert told == [
+        (RUNS, {"edited"}),  # rename: the run is reloaded
+        (RUNS, {"edited"}),  # a tag set
+        (RUNS, {"edited"}),  # a tag removed
+        (RUNS, set()),  # to the trash: the listing is reloaded
+        (RUNS, set()),  # restored
+        (JOBS, {"edited"}),  # submitted
+        (JOBS, {"edited"}),  # running
+        (MONITORS, {"drift"}),  # added
+        (MONITORS, {"drift"}),  # set
+        (MONITORS, {"drift"}),  # removed
+    ]
+    assert {area for c in heard for area in c.areas} == {"runs", "jobs", "monitors"}
+    assert a.heard.empty()  # never its own
+
+
+def test_a_second_desktop_on_one_sqlite_file_hears_the_same_edits(
+    temp_home: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'lab.db'}"
+    with Services.open(temp_home, url) as a, Services.open(tmp_path / "home-b", url) as b:
+        heard: queue.Queue[CatalogChange] = queue.Queue()
+        assert b.changes.watch(heard.put, poll_interval_s=0.05) is not None
+        with a.catalog.session_scope(write=True) as s:
+            apply_events(s, "edited", [_start("edited"), _end("edited")])
+        heard.get(timeout=5)
+        experiments = a.experiments
+        for edit in (
+            lambda: experiments.rename_run("edited", "renamed on A"),
+            lambda: experiments.tag_run("edited", {"reviewed": "yes"}),
+            lambda: experiments.trash_runs(["edited"]),
+            lambda: monitor_repo.add_monitor(
+                a.catalog,
+                monitor_repo.MonitorRecord("drift", "clf@1", "ref", "cur", {}, time.time()),
+                "",
+            ),
+        ):
+            while not heard.empty():
+                heard.get_nowait()
+            edit()
+            assert heard.get(timeout=5).kind is None  # SQLite tells that, not what: reload all
+        with a.catalog.session_scope(write=True) as s:
+            job_repo.insert_job(s, JobInfo("edited", "local", "queued", time.time()), {})
+        assert heard.get(timeout=5).kind is None

@@ -364,6 +364,8 @@ def _create(context: PaneContext) -> JobsPane:
         ingest=context.ingest,
         datasets=context.services.datasets,
     )
+    if context.catalog_live is not None:  # another desktop's job changed state
+        context.catalog_live.jobsChanged.connect(pane.refresh)
     navigator = context.navigator
     navigator.serve(ShowJob, pane, lambda request: pane.select_job(request.run_id))
     navigator.serve(OpenLaunchDialog, pane, lambda _request: pane.open_launch_dialog())

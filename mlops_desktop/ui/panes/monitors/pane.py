@@ -128,6 +128,12 @@ class MonitorsPane(Pane):
             self.drift.reload()
             self.drift.page.reload()
 
+    def reload_monitors(self) -> None:
+        """Read the drift monitors and their alerts again (another desktop changed them)."""
+        if self.drift is not None:
+            self.drift.reload()
+            self.drift.page.reload()
+
     def shutdown(self) -> None:
         self.hardware.stop()
         if self.drift is not None:
@@ -178,6 +184,8 @@ def _create(context: PaneContext) -> MonitorsPane:
         events=context.events,
         drift=context.services.monitors,
     )
+    if context.catalog_live is not None:  # another desktop's monitor or alert changed
+        context.catalog_live.monitorsChanged.connect(pane.reload_monitors)
     context.navigator.serve(ShowMonitor, pane, lambda request: pane.show_monitor(request.name))
     return pane
 
