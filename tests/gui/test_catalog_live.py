@@ -112,3 +112,32 @@ def test_a_burst_of_changes_is_one_reload(
     finally:
         live.stop()
         services_a.close()
+
+
+def test_job_and_monitor_changes_of_another_desktop_reach_their_panes(
+    qtbot: Any, desktop_a: Any, desktop_b: Services
+) -> None:
+    import time
+
+    from PySide6.QtCore import SIGNAL
+
+    from mlops_desktop.catalog import job_repo, monitor_repo
+    from mlops_desktop.core.compute import JobInfo
+
+    live = desktop_a.catalog_live
+    watch = live._watch
+    if hasattr(watch, "wait_listening"):  # PostgreSQL: the listener connects on its thread
+        assert watch.wait_listening(10)
+    with (
+        qtbot.waitSignal(live.jobsChanged, timeout=5000),
+        desktop_b.catalog.session_scope(write=True) as s,
+    ):
+        job_repo.insert_job(s, JobInfo("job-of-b", "local", "queued", time.time()), {})
+    record = monitor_repo.MonitorRecord("drift-b", "clf@1", "ref", "cur", {}, time.time())
+    with qtbot.waitSignal(live.monitorsChanged, timeout=5000):
+        monitor_repo.add_monitor(desktop_b.catalog, record, "")
+    desktop_a.show_pane("Jobs")
+    desktop_a.show_pane("Monitors")
+    # both panes reload on them (besides the Jobs pane's own one-second refresh)
+    assert live.receivers(SIGNAL("jobsChanged()")) >= 1
+    assert live.receivers(SIGNAL("monitorsChanged()")) >= 1
