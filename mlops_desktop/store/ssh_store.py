@@ -172,7 +172,10 @@ class SshStore:
         good = checker.finish(RSYNC_TIMEOUT_S)
         bad = [k.rel for k in upload.sent if k.hex not in good]
         if bad:
-            self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
+            try:
+                self.client.run(["rm", "-f", "--", *[f"{self.root}/{r}" for r in bad]], check=False)
+            except HostError as exc:  # the host went before the check could finish
+                raise self._unreachable(str(exc)) from None
             raise StoreError(
                 f"{len(bad)} blob(s) did not arrive intact in the lab store {self.label} and were "
                 "removed; run `mlops-desktop store sync` again."
