@@ -7,14 +7,14 @@ check is that those bytes are the ones the name promises, and that is done by a 
 overlapped with the transfer:
 
 - SHA-256 blobs (artifacts, model files) are hashed on the host, after they are in place. One
-  process on the host reads blob paths from stdin, waits for each to be renamed into place (rsync
-  names a file as it sends it, a moment before the host renames it), hashes it and writes
+  process on the host reads blob paths from stdin, waits for each to be renamed into place (the
+  sender counts a blob as sent a moment before the host renames it), hashes it and writes
   ``<hex> <path>`` back. Where the host has ``python3`` (any 3.x) that process is one Python
   reading in 1 MiB blocks through :mod:`hashlib`, i.e. OpenSSL, which uses the CPU's SHA
   instructions: about five times less CPU than coreutils' ``sha256sum`` (0.4 s against 2.5 s
   of CPU for 512 MB on the development machine) and no process started per blob. A host without
   Python falls back to a ``sha256sum`` loop.
-- BLAKE3 blobs (dataset snapshot files) are hashed here, from the file rsync read, since hosts
+- BLAKE3 blobs (dataset snapshot files) are hashed here, from the file rsync sent, since hosts
   rarely have BLAKE3; with rsync's checksum this proves the host's copy hashes to its name too.
 
 A blob that fails is removed from the store by the caller and the sync reports it.
