@@ -49,10 +49,7 @@ def parse_interval(value: str | int | float) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PipelineError(f"schedule {value!r} is not an interval: write {_EXAMPLES}.")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        seconds = _parse_text(value)
+    seconds = float(value) if isinstance(value, (int, float)) else _parse_text(value)
     if not math.isfinite(seconds) or seconds <= 0:
         raise PipelineError(f"schedule {value!r} is not a positive interval: write {_EXAMPLES}.")
     if seconds < MIN_INTERVAL_S:
@@ -81,8 +78,7 @@ def _parse_text(text: str) -> float:
             )
         if unit and unit not in _UNITS:
             raise PipelineError(
-                f"schedule {text!r}: unknown unit {unit!r}; use s, m, h, d or w "
-                f"(e.g. {_EXAMPLES})."
+                f"schedule {text!r}: unknown unit {unit!r}; use s, m, h, d or w (e.g. {_EXAMPLES})."
             )
         if unit and last_unit == _UNITS[unit]:
             raise PipelineError(f"schedule {text!r} names the unit {unit!r} twice.")

@@ -24,8 +24,8 @@ from mlops_desktop.core.errors import ModelNotFound, PipelineError, UserFacingEr
 from mlops_desktop.core.models import ModelVersion
 from mlops_desktop.core.pipelines import GateResult, RegisterGate
 from mlops_desktop.pipelines.conditions import Condition, check_gate, evaluate, find_metric
-from mlops_desktop.services.models import ModelService, local_user
 from mlops_desktop.pipelines.metrics_files import collect_metrics
+from mlops_desktop.services.models import ModelService, local_user
 from mlops_desktop.tracking.validate import tag_key_problem
 
 __all__ = ["approve", "collect_metrics", "evaluate_gate", "reject"]
@@ -69,8 +69,7 @@ def evaluate_gate(
     if any(c.names_champion for c in conditions):
         if champion is None:
             evidence.append(
-                f"no champion yet: {gate.model} has no version with alias "
-                f"{gate.champion_alias!r}"
+                f"no champion yet: {gate.model} has no version with alias {gate.champion_alias!r}"
             )
         else:
             keys = [k for c in conditions for k in c.champion_keys()]
@@ -111,8 +110,7 @@ def evaluate_gate(
     if gate.promote == "auto":
         models.set_alias(gate.model, version.version, gate.champion_alias, {**note, "gate": "auto"})
         evidence.append(
-            f"passed: registered {_ref(version)} and made it {gate.champion_alias} "
-            "(promote: auto)"
+            f"passed: registered {_ref(version)} and made it {gate.champion_alias} (promote: auto)"
         )
         return replace(
             result,
@@ -310,8 +308,8 @@ def _drift_notes(
     """What changed since the gate: the challenger or the champion moved (one line each)."""
     notes = []
     if result.alias != champion_alias and result.alias not in version.aliases:
-        now = _aliased(models, result.model, result.alias)
-        where = f"is on {_ref(now)}" if now else "is set on no version"
+        holder = _aliased(models, result.model, result.alias)
+        where = f"is on {_ref(holder)}" if holder else "is set on no version"
         notes.append(
             f"note: alias {result.alias} {where} now; {_ref(version)} was approved as asked"
         )

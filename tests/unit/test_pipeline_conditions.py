@@ -175,8 +175,18 @@ def test_check_gate() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30m", 1800), ("6h", 21600), ("1d", 86400), ("1h30m", 5400), ("90", 90), (3600, 3600),
-     ("2 hours", 7200), ("1w", 604800), (120.5, 120.5), ("1.5h", 5400)],
+    [
+        ("30m", 1800),
+        ("6h", 21600),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        ("90", 90),
+        (3600, 3600),
+        ("2 hours", 7200),
+        ("1w", 604800),
+        (120.5, 120.5),
+        ("1.5h", 5400),
+    ],
 )
 def test_parse_interval(text: str | int, seconds: float) -> None:
     assert parse_interval(text) == seconds
@@ -214,9 +224,9 @@ def test_collect_metrics_files_and_run(tmp_path: Path) -> None:
     got = collect_metrics(tmp_path, outs, {"val/acc": 0.0, "loss": 0.3, "bad": "x"})  # type: ignore[dict-item]
     assert got == {"val/acc": 0.9, "val/n": 3.0, "scores/0": 0.5, "scores/1": 0.25, "loss": 0.3}
     (tmp_path / "broken.json").write_text("{nope")
-    with pytest.raises(PipelineError, match="metrics file broken.json cannot be read"):
+    with pytest.raises(PipelineError, match=r"metrics file broken\.json cannot be read"):
         collect_metrics(tmp_path, ["broken.json"])
-    with pytest.raises(PipelineError, match="metrics file gone.json is missing"):
+    with pytest.raises(PipelineError, match=r"metrics file gone\.json is missing"):
         collect_metrics(tmp_path, [StageOut("gone.json", metric=True)])
     with pytest.raises(PipelineError, match="outside the pipeline's folder"):
         collect_metrics(tmp_path / "sub", ["../m.json"])
