@@ -80,6 +80,12 @@ def evaluate_gate(
     holds = []
     for cond in conditions:
         ok, line = evaluate(cond, metrics, champion_values)
+        if champion is not None and ", the champion has no metric " in line:
+            key = line.rsplit(" ", 1)[-1]
+            line += (
+                f"; tag it with this metric (`models tag {_ref(champion)} "
+                f"{METRIC_TAG}{key}=VALUE`) to compare with it"
+            )
         holds.append(ok)
         evidence.append(line)
     result = GateResult(
@@ -155,8 +161,8 @@ def approve(
         )
     if version.archived:
         raise PipelineError(
-            f"{_ref(version)} is archived; unarchive it first (models archive --undo) to "
-            f"approve it as champion."
+            f"{_ref(version)} is archived; unarchive it first "
+            f"(`models archive {_ref(version)} --undo`) to approve it as champion."
         )
     by = by or local_user()
     notes = _drift_notes(models, result, version, champion_alias)
@@ -242,7 +248,8 @@ def champion_metrics(
                 source = f"its run {champion.run_id[:8]}"
                 if source not in sources:
                     sources.append(source)
-    return values, " and ".join(sources) or "nowhere: it has no metrics.* tags and no run"
+    wanted = ", ".join(dict.fromkeys(keys))
+    return values, " and ".join(sources) or f"nowhere: no tag or run of it has {wanted}"
 
 
 def _run_metrics(models: ModelService, version: ModelVersion) -> dict[str, float]:

@@ -159,6 +159,20 @@ def test_reject_and_approvals_after_the_aliases_moved(services: Services, tmp_pa
         "was approved as asked, without comparing it again",
         "approved by carol: wine:3 is now champion",
     )
+    # a champion without the metric: the condition fails and says how to give it one
+    loss_gate = RegisterGate("wine", "model.joblib", when=("metrics.loss <= champion",))
+    no_loss = _gate(models, tmp_path, 0.99, "r5", loss_gate)
+    assert (
+        no_loss.evidence[0]
+        == "champion wine:3 (metrics from nowhere: no tag or run of it has loss)"
+    )
+    assert not no_loss.passed and no_loss.evidence[1] == (
+        "metrics.loss <= champion: fails, the champion has no metric loss; tag it with this "
+        "metric (`models tag wine:3 metrics.loss=VALUE`) to compare with it"
+    )
+    models.archive("wine", 4)
+    with pytest.raises(PipelineError, match=r"wine:4 is archived; unarchive it first"):
+        approve(models, fourth)
     models.delete("wine", 4, force=True)
     with pytest.raises(PipelineError, match=r"wine:4 no longer exists .* nothing was moved"):
         approve(models, fourth)
