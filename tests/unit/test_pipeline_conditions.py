@@ -132,6 +132,8 @@ def test_evaluate_without_champion_and_with_missing_values() -> None:
     assert not ok and "this run has no metric val/acc (it has: acc, loss)" in line
     ok, line = evaluate(parse_condition("metrics.acc > 0.5"), {"acc": math.nan}, None)
     assert not ok and line.endswith("fails, not a number")
+    ok, line = evaluate(c, {"val/acc": math.nan}, None)
+    assert (ok, line) == (False, "metrics.val/acc nan >= champion + 0.005: fails, not a number")
     # "." and "/" are the same separator (DVC writes val.acc for nested keys)
     assert evaluate(parse_condition("metrics.val.acc > 0.5"), {"val/acc": 0.6}, None)[0]
     assert find_metric({"val.acc": 1.0}, "val/acc") == 1.0
