@@ -103,7 +103,7 @@ def load_pipeline(path: Path) -> Pipeline:
         params_file = _path(root, ".", data["params"], "the pipeline", "params")
     name = str(data.get("name") or root.name)
     stages = tuple(
-        _stage(root, str(sname), body, params_file) for sname, body in data["stages"].items()
+        _stage(root, str(sname), body, params_file, kind) for sname, body in data["stages"].items()
     )
     pipeline = Pipeline(
         path=file,
@@ -197,11 +197,12 @@ def _outs(root: Path, wdir: str, body: dict[str, Any], stage: str) -> tuple[Stag
 
 
 def _params(
-    root: Path, wdir: str, value: Any, stage: str, default_file: str
+    root: Path, wdir: str, value: Any, stage: str, default_file: str, kind: str
 ) -> tuple[ParamRef, ...]:
     refs: list[ParamRef] = []
-    # DVC: the default params file is params.yaml in the stage's wdir
-    dflt = default_file if wdir == "." else _path(root, wdir, DEFAULT_PARAMS_FILE, stage, "params")
+    # DVC: the default params file is params.yaml in the stage's wdir; ours: the pipeline's
+    in_wdir = kind == "dvc" and wdir != "."
+    dflt = _path(root, wdir, DEFAULT_PARAMS_FILE, stage, "params") if in_wdir else default_file
     for item in _list(value, stage, "params"):
         if isinstance(item, dict):
             for file, keys in item.items():
@@ -261,7 +262,7 @@ def _target(value: Any, stage: str) -> str:
     )
 
 
-def _stage(root: Path, name: str, body: Any, params_file: str) -> Stage:
+def _stage(root: Path, name: str, body: Any, params_file: str, kind: str) -> Stage:
     if not _NAME.fullmatch(name):
         raise PipelineError(f"stage {name!r}: a stage name may hold letters, digits, _ . -.")
     if not isinstance(body, dict):
@@ -299,7 +300,7 @@ def _stage(root: Path, name: str, body: Any, params_file: str) -> Stage:
         wdir=wdir,
         deps=tuple(dict.fromkeys(deps)),
         datasets=tuple(dict.fromkeys(datasets)),
-        params=_params(root, wdir, body.get("params"), name, params_file),
+        params=_params(root, wdir, body.get("params"), name, params_file, kind),
         outs=_outs(root, wdir, body, name),
         target=_target(body.get("target"), name),
         gpus=gpus,

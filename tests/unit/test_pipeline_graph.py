@@ -51,7 +51,7 @@ stages:
   feats: {cmd: b, deps: [data/x.csv], outs: [feats.npy]}
   labels: {cmd: c, deps: [data], outs: [labels.npy]}
   train: {cmd: d, deps: [feats.npy, labels.npy], outs: [model.pt]}
-  report: {cmd: e, deps: [model.pt, .], outs: [report.md]}
+  report: {cmd: e, deps: [model.pt, .]}
   lonely: {cmd: f}
 """
 
