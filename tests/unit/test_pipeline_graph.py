@@ -168,6 +168,15 @@ def test_tree_cache_reuses_a_digest_only_for_the_same_files(tmp_path: Path) -> N
     os.utime(data / "new.csv", ns=(old, old))
     os.rename(data / "new.csv", data / "renamed.csv")
     assert digest() == fingerprint(build_manifest(data).entries) != third
+    # a link inside the folder, then pointed at another file
+    (data / "link.csv").symlink_to("a.csv")
+    os.utime(data / "link.csv", ns=(old, old), follow_symlinks=False)
+    linked = digest()
+    assert linked == fingerprint(build_manifest(data).entries)
+    (data / "link.csv").unlink()
+    (data / "link.csv").symlink_to("b.csv")
+    os.utime(data / "link.csv", ns=(old, old), follow_symlinks=False)
+    assert digest() == fingerprint(build_manifest(data).entries) != linked
     # a damaged tree cache is replaced, not fatal
     (tmp_path / "cache" / TREES_DB).write_bytes(b"not sqlite at all" * 100)
     assert digest() == fingerprint(build_manifest(data).entries)
