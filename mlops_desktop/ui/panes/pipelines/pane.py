@@ -1,0 +1,499 @@
+"""The Pipelines pane: the pipelines the catalog knows (left) and the chosen one's stage
+graph, runs, gates and triggers (:class:`PipelineView`), with Run, Run from here and Force
+stage.
+
+Every service call runs on a worker (:mod:`source`). A run started here blocks its worker
+until it ends; its stages' changes come back through a queued signal, so the graph follows
+the run live. Runs started elsewhere (the command line, a trigger, another desktop) show on
+the next refresh: the main window refreshes the pane when the catalog changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QWidget,
+)
+
+from mlops_desktop.core.pipelines import (
+    PIPELINE_FILENAMES,
+    PipelineInfo,
+    PipelineRunInfo,
+    StageRun,
+    StageStatus,
+)
+from mlops_desktop.ui.failures import Failure
+from mlops_desktop.ui.formatting import count_noun, short_id
+from mlops_desktop.ui.item_models.pipeline_tables import PipelinesListModel
+from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
+from mlops_desktop.ui.list_sizing import content_width, fit_list_side
+from mlops_desktop.ui.navigation import AppEvents, Navigator
+from mlops_desktop.ui.panes.pipelines import source as work
+from mlops_desktop.ui.panes.pipelines.pipeline_view import PipelineView
+from mlops_desktop.ui.panes.pipelines.source import PipelineLoad, PipelineSource
+from mlops_desktop.ui.panes.pipelines.stage_detail import RunReader
+from mlops_desktop.ui.panes.pipelines.tables import table_view
+from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
+from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
+from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
+
+NO_PIPELINES_HTML = (
+    "<h2>No pipelines yet</h2>"
+    "<p>A pipeline is a <b>pipeline.yaml</b> next to your code (or the <b>dvc.yaml</b> and "
+    "<b>params.yaml</b> you have): stages with their command, deps, params, outs and metrics."
+    "<br>Add one here, or run it once from its folder and it shows here:</p>"
+)
+NO_PIPELINES_CODE = "mlops-desktop pipelines run"
+NO_PIPELINES_FOOTER = (
+    "Each stage runs as a run of its own, and is skipped when nothing it depends on changed."
+)
+FILE_FILTER = f"Pipeline files ({' '.join(PIPELINE_FILENAMES)});;YAML files (*.yaml *.yml)"
+
+
+class _StageRelay(QObject):
+    """Carries a running pipeline's stage changes from its worker to the GUI thread."""
+
+    stageChanged = Signal(str, object)  # pipeline name, StageRun
+
+
+class PipelinesPane(Pane):
+    """See the module docstring. ``reader`` is ``services.experiments`` (a stage's log and
+    metrics).
+
+    Signals:
+        pipelinesLoaded(): the list was (re)loaded.
+        pipelineShown(str): a pipeline's file, runs and triggers were loaded and shown.
+        statusShown(str): what a run of that pipeline would do now was shown.
+        runEnded(object): a run started here ended (its PipelineRunInfo, None: it failed).
+    """
+
+    pipelinesLoaded = Signal()
+    pipelineShown = Signal(str)
+    statusShown = Signal(str)
+    runEnded = Signal(object)
+
+    def __init__(
+        self,
+        source: PipelineSource | None,
+        runner: TaskRunner,
+        reader: RunReader | None = None,
+        navigator: Navigator | None = None,
+        events: AppEvents | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(navigator, events, parent)
+        self._source = source
+        self._runner = runner
+        self._pending: tuple[str, str | None] | None = None
+        self._running: dict[str, TaskHandle] = {}
+        self._relay = _StageRelay(self)
+        self.loaded = False
+
+        self.list_model = PipelinesListModel(self)
+        self.list_view = table_view(self.list_model)
+        self.count_label = QLabel()
+        self.view = PipelineView(reader, runner)
+        self._make_actions()
+        self.add_button = QPushButton("Add…")
+        self.add_button.setToolTip("Add a pipeline file (pipeline.yaml or dvc.yaml)")
+        self.empty = EmptyState(NO_PIPELINES_HTML, NO_PIPELINES_CODE, NO_PIPELINES_FOOTER)
+        self.empty_add_button = QPushButton("Add pipeline…")
+        self.empty.add_buttons(self.empty_add_button)
+        self.split, self.stack = list_detail_layout(
+            self,
+            self.list_view,
+            [self.add_button],
+            self.count_label,
+            self.view,
+            self.empty,
+            (230, 1000),
+        )
+        for button in (self.add_button, self.empty_add_button):
+            button.clicked.connect(self.add_action.trigger)
+        self.list_view.selectionModel().currentRowChanged.connect(self._on_pipeline_chosen)
+        self.view.graph.stageSelected.connect(lambda _name: self._update_actions())
+        self.view.graph.stageMenuRequested.connect(self._on_stage_menu)
+        self.view.graph.stageActivated.connect(self._on_stage_activated)
+        self.view.runActivated.connect(self.navigator.show_run)
+        self.view.runChosen.connect(lambda _run: self.selectionChanged.emit())
+        self.view.gates.approveRequested.connect(lambda r, s: self._decide(r, s, True))
+        self.view.gates.rejectRequested.connect(lambda r, s: self._decide(r, s, False))
+        self.view.gates.modelActivated.connect(self.navigator.show_model)
+        self._relay.stageChanged.connect(self._on_stage_changed)
+        self._update_actions()
+        self.refresh()
+
+    def _make_actions(self) -> None:
+        self.add_action = QAction("Add pipeline…", self)
+        self.add_action.setStatusTip("Add a pipeline file (pipeline.yaml or dvc.yaml)")
+        self.add_action.triggered.connect(self.open_add_dialog)
+        self.run_action = QAction("Run", self)
+        self.run_action.setStatusTip("Run the stages that changed; the others are reused")
+        self.run_action.triggered.connect(lambda: self.run_current())
+        self.run_from_action = QAction("Run from here", self)
+        self.run_from_action.setStatusTip("Rerun the selected stage and every stage after it")
+        self.run_from_action.triggered.connect(self._run_from_selected)
+        self.force_action = QAction("Force stage", self)
+        self.force_action.setStatusTip("Rerun the selected stage even if nothing changed")
+        self.force_action.triggered.connect(self._force_selected)
+        self.cancel_action = QAction("Cancel run", self)
+        self.cancel_action.setStatusTip("Stop the run going now (its running stages are cancelled)")
+        self.cancel_action.triggered.connect(self.cancel_current)
+        self.toolbar_buttons: list[QToolButton] = []
+        for action in (
+            self.run_action,
+            self.run_from_action,
+            self.force_action,
+            self.cancel_action,
+        ):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            self.view.toolbar.addWidget(button)
+            self.toolbar_buttons.append(button)
+
+    # --- public --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the list, and the chosen pipeline's file, runs, triggers and status (F5)."""
+        if self._source is None:  # an app without the pipeline service
+            self._on_pipelines([])
+            return
+        self._runner.submit_when_idle(
+            (self, "list"),
+            work.list_pipelines,
+            self._source,
+            on_done=self._on_pipelines,
+            on_failed=self._on_list_failed,
+        )
+
+    def current_info(self) -> PipelineInfo | None:
+        index = self.list_view.currentIndex()
+        info = index.data(ROW_ROLE) if index.isValid() else None
+        return info if isinstance(info, PipelineInfo) else None
+
+    def select_pipeline(self, name: str, run_id: str | None = None) -> bool:
+        """Choose pipeline ``name`` (and its run ``run_id`` once loaded)."""
+        self._pending = (name, run_id)
+        row = self.list_model.row_of(name)
+        if row is None:
+            return False
+        if self.list_view.currentIndex().row() == row:
+            self._pending = None
+            if run_id:
+                self.view.select_run(run_id)
+            return True
+        self.list_view.selectRow(row)
+        return True
+
+    def open_add_dialog(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Add a pipeline", "", FILE_FILTER)
+        if path:
+            self.add_pipeline(path)
+
+    def add_pipeline(self, path: str) -> None:
+        """Register the pipeline file at ``path`` (on a worker), then choose it."""
+        self._runner.submit(
+            work.add_pipeline,
+            self._source,
+            path,
+            on_done=self._on_added,
+            on_failed=self._on_add_failed,
+            label="Adding a pipeline",
+        )
+
+    def run_current(
+        self, force: tuple[str, ...] = (), from_stage: str | None = None
+    ) -> TaskHandle | None:
+        """Run the chosen pipeline (``force``: stages rerun even when unchanged;
+        ``from_stage``: rerun it and everything after it)."""
+        info = self.current_info()
+        if info is None or info.name in self._running:
+            return None
+        name = info.name
+        relay = self._relay
+
+        def on_stage(stage_run: StageRun) -> None:  # on the run's thread
+            relay.stageChanged.emit(name, stage_run)
+
+        handle = self._runner.submit(
+            work.run_pipeline,
+            self._source,
+            info.path,
+            force,
+            from_stage,
+            on_stage,
+            on_done=lambda run: self._on_run_done(name, run),
+            on_failed=lambda failure: self._on_run_failed(name, failure),
+            label=f"Running pipeline {name}",
+        )
+        handle.cancelled.connect(lambda: self._on_run_cancelled(name))
+        self._running[name] = handle
+        self.view.set_problem("")
+        self.view.start_live()
+        self._update_actions()
+        return handle
+
+    def cancel_current(self) -> None:
+        info = self.current_info()
+        handle = self._running.get(info.name) if info is not None else None
+        if handle is not None:
+            handle.cancel()
+            self.events.show_status(f"Cancelling the run of {info.name}…")  # type: ignore[union-attr]
+
+    def write_controls(self) -> list[QAction | QWidget]:
+        return [
+            self.add_action,
+            self.run_action,
+            self.run_from_action,
+            self.force_action,
+            self.cancel_action,
+            self.add_button,
+            self.empty_add_button,
+            *self.toolbar_buttons,
+            self.view.gates.approve_button,
+            self.view.gates.reject_button,
+        ]
+
+    def shutdown(self) -> None:
+        for handle in self._running.values():
+            handle.cancel()
+
+    def layout_splitters(self) -> list[QSplitter]:
+        return [self.split, self.view.split, self.view.top_split, self.view.gates.split]
+
+    def selection_state(self) -> dict[str, Any]:
+        info = self.current_info()
+        run = self.view.current_run()
+        return {
+            "pipeline": info.name if info is not None else None,
+            "run": run.run_id if run is not None else None,
+        }
+
+    def restore_selection(self, state: dict[str, Any]) -> None:
+        name, run = state.get("pipeline"), state.get("run")
+        if isinstance(name, str) and name:
+            self.select_pipeline(name, run if isinstance(run, str) and run else None)
+
+    # --- loading -------------------------------------------------------------------------
+    def _on_pipelines(self, pipelines: list[PipelineInfo]) -> None:
+        self.loaded = True
+        current = self.current_info()
+        self.list_model.set_rows(pipelines)
+        self.count_label.setText(count_noun(len(pipelines), "pipeline"))
+        self.stack.setCurrentWidget(self.split if pipelines else self.empty)
+        fit_list_side(self.split, content_width(self.list_view))
+        pending, self._pending = self._pending, None
+        target = pending or ((current.name, None) if current is not None else None)
+        if target is not None and self.list_model.row_of(target[0]) is not None:
+            self._pending = target
+            self.list_view.selectRow(self.list_model.row_of(target[0]) or 0)
+        elif pipelines:
+            self.list_view.selectRow(0)
+        self._update_actions()
+        self.pipelinesLoaded.emit()
+
+    def _on_list_failed(self, failure: Failure) -> None:
+        self.events.show_status(f"Cannot list pipelines: {failure}", 10000)
+
+    def _on_pipeline_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        info = current.data(ROW_ROLE) if current.isValid() else None
+        if not isinstance(info, PipelineInfo):
+            return
+        self._load(info)
+        self._update_actions()
+        self.selectionChanged.emit()
+
+    def _load(self, info: PipelineInfo) -> None:
+        self._runner.submit_when_idle(
+            (self, "load"),
+            work.load_pipeline,
+            self._source,
+            info,
+            on_done=self._on_loaded,
+            on_failed=self._on_load_failed,
+        )
+
+    def _on_loaded(self, load: PipelineLoad) -> None:
+        current = self.current_info()
+        if current is None or current.name != load.info.name:
+            return
+        first = self.view.info is None or self.view.info.name != load.info.name
+        if first or load.pipeline != self.view.pipeline:
+            self.view.set_pipeline(load.info, load.pipeline, load.error)
+        else:
+            self.view.set_problem(load.error)
+        self.view.set_runs(load.runs)
+        self.view.set_triggers(load.triggers)
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == load.info.name and pending[1]:
+            self.view.select_run(pending[1])
+        if load.pipeline is not None and load.info.name not in self._running:
+            self.view.set_checking()
+            self._runner.submit(
+                work.pipeline_status,
+                self._source,
+                load.info.path,
+                key=(self, "status"),
+                on_done=self._on_status,
+                on_failed=self._on_status_failed,
+            )
+        self._update_actions()
+        self.pipelineShown.emit(load.info.name)
+
+    def _on_load_failed(self, failure: Failure) -> None:
+        self.view.set_problem(f"Cannot read this pipeline: {failure}")
+
+    def _on_status(self, result: tuple[str, list[StageStatus]]) -> None:
+        path, statuses = result
+        current = self.current_info()
+        if current is None or current.path != path:
+            return
+        self.view.set_status(statuses)
+        self.statusShown.emit(current.name)
+
+    def _on_status_failed(self, failure: Failure) -> None:
+        self.view.set_problem(str(failure))
+        self.view.set_status([])
+
+    # --- running -------------------------------------------------------------------------
+    def _selected_stage(self) -> str | None:
+        return self.view.graph.selected_stage()
+
+    def _run_from_selected(self) -> None:
+        stage = self._selected_stage()
+        if stage is not None:
+            self.run_current(from_stage=stage)
+
+    def _force_selected(self) -> None:
+        stage = self._selected_stage()
+        if stage is not None:
+            self.run_current(force=(stage,))
+
+    def _on_stage_changed(self, name: str, stage_run: StageRun) -> None:
+        current = self.current_info()
+        if current is None or current.name != name:
+            return
+        self.view.update_stage(stage_run)
+        self._load(current)  # the new run's row (the catalog has it)
+
+    def _on_run_done(self, name: str, run: PipelineRunInfo) -> None:
+        self._running.pop(name, None)
+        current = self.current_info()
+        if current is not None and current.name == name:
+            self.view.end_live(run)
+            if run.state == "failed":
+                failed = [s for s in run.stages if s.state == "failed"]
+                stage = failed[0].stage if failed else ""
+                self.view.graph.select_stage(stage or None)
+        self.events.show_status(f"Pipeline {name}: run {short_id(run.run_id)} {run.state}")
+        self._pending = (name, run.run_id)
+        self._update_actions()
+        self.refresh()
+        self.runEnded.emit(run)
+
+    def _on_run_failed(self, name: str, failure: Failure) -> None:
+        self._running.pop(name, None)
+        current = self.current_info()
+        if current is not None and current.name == name:
+            self.view.end_live(None)
+            self.view.set_problem(str(failure))
+        self.events.show_status(f"Pipeline {name} did not run: {failure}", 10000)
+        self._update_actions()
+        self.refresh()
+        self.runEnded.emit(None)
+
+    def _on_run_cancelled(self, name: str) -> None:
+        if self._running.pop(name, None) is None:
+            return
+        current = self.current_info()
+        if current is not None and current.name == name:
+            self.view.end_live(None)
+        self._update_actions()
+        self.refresh()
+        self.runEnded.emit(None)
+
+    def _decide(self, run_id: str, stage: str, approve: bool) -> None:
+        self._runner.submit(
+            work.decide_gate,
+            self._source,
+            run_id,
+            stage,
+            approve,
+            on_done=self._on_decided,
+            on_failed=lambda f: self.events.show_status(f"Cannot record the decision: {f}", 10000),
+            label="Approving" if approve else "Rejecting",
+        )
+
+    def _on_decided(self, run: PipelineRunInfo) -> None:
+        self.view.update_run(run)
+        self.events.show_status(f"Pipeline run {short_id(run.run_id)}: gate decided")
+        self.refresh()
+
+    # --- slots ---------------------------------------------------------------------------
+    def _on_added(self, info: PipelineInfo) -> None:
+        self.events.show_status(f"Pipeline {info.name} added ({info.path})")
+        self._pending = (info.name, None)
+        self.refresh()
+
+    def _on_add_failed(self, failure: Failure) -> None:
+        self.stack.setCurrentWidget(self.split if self.list_model.total_rows() else self.empty)
+        self.view.set_problem(str(failure))
+        self.empty.footer_label.setText(str(failure))
+        self.empty.footer_label.show()
+        self.events.show_status(f"Cannot add the pipeline: {failure}", 10000)
+
+    def _on_stage_menu(self, name: str, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.run_from_action)
+        menu.addAction(self.force_action)
+        shown = self.view.graph.shown_of(name)
+        run_id = shown.run_id or shown.source_run_id if shown is not None else None
+        if run_id:
+            menu.addSeparator()
+            show = menu.addAction(f"Show run {short_id(run_id)} in Experiments")
+            show.triggered.connect(lambda: self.navigator.show_run(run_id))
+        menu.popup(pos)
+        self.stage_menu = menu  # kept for tests
+
+    def _on_stage_activated(self, name: str) -> None:
+        shown = self.view.graph.shown_of(name)
+        if shown is not None and (shown.run_id or shown.source_run_id):
+            self.navigator.show_run(shown.run_id or shown.source_run_id or "")
+
+    def _update_actions(self) -> None:
+        info = self.current_info()
+        running = info is not None and info.name in self._running
+        usable = info is not None and self.view.pipeline is not None and not running
+        stage = self._selected_stage() is not None
+        self.run_action.setEnabled(usable)
+        self.run_from_action.setEnabled(usable and stage)
+        self.force_action.setEnabled(usable and stage)
+        self.cancel_action.setEnabled(running)
+
+
+def _create(context: PaneContext) -> PipelinesPane:
+    pane = PipelinesPane(
+        getattr(context.services, "pipelines", None),
+        context.runner,
+        reader=context.services.experiments,
+        navigator=context.navigator,
+        events=context.events,
+    )
+    live = context.catalog_live
+    if live is not None:  # a run or a trigger of another desktop or the command line
+        live.runsReload.connect(pane.refresh)
+        live.newRuns.connect(lambda _ids: pane.refresh())
+    if context.ingest is not None:
+        context.ingest.newRuns.connect(lambda _ids: pane.refresh())
+    return pane
+
+
+register_pane("Pipelines", "pipelines", 50, _create)
