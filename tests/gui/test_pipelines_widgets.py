@@ -4,9 +4,11 @@ clicks, the runs/triggers/pipelines models (qtmodeltester), the gates panel and 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pipeline_project import write_project
 from pipeline_rows import gate, info, pipeline_run, statuses, trigger, wine_pipeline
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QContextMenuEvent, QPalette
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.core.pipelines import STAGE_STATES, Stage, StageOut, StageRun
+from mlops_desktop.pipelines.spec import load_pipeline
 from mlops_desktop.ui.item_models import pipeline_tables as t
 from mlops_desktop.ui.panes.pipelines.gates_panel import GatesPanel
 from mlops_desktop.ui.panes.pipelines.graph_layout import layout_stages, stage_edges
@@ -235,3 +238,16 @@ def test_read_only_catalog_keeps_approve_disabled_with_the_reason(qtbot: Any) ->
     panel.set_run(pipeline_run("r2", gates=(gate("r2"),)))  # would enable them
     assert not panel.approve_button.isEnabled() and not panel.reject_button.isEnabled()
     assert panel.approve_button.toolTip() == reason
+
+
+@pytest.mark.parametrize("kind", ["mlops", "dvc"])
+def test_graph_of_a_real_pipeline_file(qtbot: Any, tmp_path: Path, kind: str) -> None:
+    pipeline = load_pipeline(write_project(tmp_path / kind, kind))
+    view = StageGraphView()
+    qtbot.addWidget(view)
+    view.set_pipeline(pipeline)
+    columns = {name: layout_stages(pipeline).cells[name][0] for name in view.nodes}
+    expected = {"prepare": 0, "train": 1, "evaluate": 2}
+    if kind == "mlops":
+        expected["register"] = 3
+    assert columns == expected

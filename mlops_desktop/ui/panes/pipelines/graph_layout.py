@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlops_desktop.core.pipelines import Pipeline
+from mlops_desktop.pipelines.graph import direct_upstream, producers_of_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,31 +29,16 @@ class GraphLayout:
     rows: int
 
 
-def _norm(path: str) -> str:
-    path = path.replace("\\", "/").strip()
-    while path.startswith("./"):
-        path = path[2:]
-    return path.rstrip("/") or "."
-
-
-def _overlaps(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
-
-
 def stage_edges(pipeline: Pipeline) -> list[tuple[str, str]]:
-    """(upstream, downstream) for each stage that reads what another stage writes (a dep or a
-    register gate's ``from`` that is, holds or lies inside another stage's out)."""
-    outs = {s.name: [_norm(o.path) for o in s.outs] for s in pipeline.stages}
+    """(upstream, downstream) for each stage that reads what another stage writes: the
+    engine's edges, plus a register gate's ``from`` (the out it registers)."""
     edges: list[tuple[str, str]] = []
     for stage in pipeline.stages:
-        reads = [_norm(d) for d in stage.deps]
+        upstream = direct_upstream(pipeline, stage.name)
         if stage.register is not None:
-            reads.append(_norm(stage.register.out))
-        for other in pipeline.stages:
-            if other.name == stage.name:
-                continue
-            if any(_overlaps(r, o) for r in reads for o in outs[other.name]):
-                edges.append((other.name, stage.name))
+            upstream |= producers_of_path(pipeline, stage.register.out) - {stage.name}
+        order = {s.name: i for i, s in enumerate(pipeline.stages)}
+        edges += [(name, stage.name) for name in sorted(upstream, key=order.__getitem__)]
     return edges
 
 
