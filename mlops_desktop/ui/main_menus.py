@@ -51,6 +51,11 @@ class MainMenus:
             "Where every desktop on this catalog keeps artifacts, model files and dataset "
             "snapshots; this home's cache of it"
         )
+        pipeline = self._add(menu, "Add &pipeline…", w.navigator.open_add_pipeline)
+        pipeline.setStatusTip(
+            "Add a pipeline file (pipeline.yaml or dvc.yaml) to the Pipelines pane"
+        )
+        self.write_actions.append(pipeline)
         menu.addSeparator()
         imports = menu.addMenu("&Import")
         mlflow = self._add(imports, "&MLflow…", partial(w.open_import_dialog, "mlflow"))

@@ -120,7 +120,7 @@ class GatesPanel(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(self.table)
         self.split.addWidget(detail)
-        self.split.setSizes([300, 500])
+        self.split.setSizes([340, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.message)
@@ -151,6 +151,7 @@ class GatesPanel(QWidget):
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
         row = next(
             (i for i, g in enumerate(gates) if chosen is not None and g.stage == chosen.stage),
             0,

@@ -36,7 +36,7 @@ from mlops_desktop.ui.formatting import count_noun, short_id
 from mlops_desktop.ui.item_models.pipeline_tables import PipelinesListModel
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
 from mlops_desktop.ui.list_sizing import content_width, fit_list_side
-from mlops_desktop.ui.navigation import AppEvents, Navigator
+from mlops_desktop.ui.navigation import AppEvents, Navigator, OpenAddPipeline, ShowPipeline
 from mlops_desktop.ui.panes.pipelines import source as work
 from mlops_desktop.ui.panes.pipelines.pipeline_view import PipelineView
 from mlops_desktop.ui.panes.pipelines.source import PipelineLoad, PipelineSource
@@ -493,6 +493,11 @@ def _create(context: PaneContext) -> PipelinesPane:
         live.newRuns.connect(lambda _ids: pane.refresh())
     if context.ingest is not None:
         context.ingest.newRuns.connect(lambda _ids: pane.refresh())
+    navigator = context.navigator
+    navigator.serve(
+        ShowPipeline, pane, lambda request: pane.select_pipeline(request.name, request.run_id)
+    )
+    navigator.serve(OpenAddPipeline, pane, lambda _request: pane.open_add_dialog())
     return pane
 
 

@@ -4,7 +4,6 @@ plain functions it runs on workers (ARCHITECTURE rule 3)."""
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path

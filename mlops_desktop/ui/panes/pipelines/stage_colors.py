@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 # In the order the legend lists them: what a status says, then what a run does.
 STATE_COLORS: dict[str, str] = {
@@ -66,24 +66,37 @@ def text_color_on(fill: QColor) -> QColor:
     )
 
 
-def legend_html(states: tuple[str, ...] = tuple(STATE_COLORS)) -> str:
-    """A swatch and the name of each state, on lines that wrap between entries."""
-    parts = [
-        f'<span style="color:{STATE_COLORS[s]}; font-size:large">&#9632;</span>&nbsp;{s}'
-        for s in states
-    ]
-    return "&nbsp;&nbsp; ".join(parts)
+def legend_entry_html(state: str) -> str:
+    """A swatch and the name of one state."""
+    return f'<span style="color:{STATE_COLORS[state]}; font-size:large">&#9632;</span>&nbsp;{state}'
 
 
-class StateLegend(QLabel):
-    """The legend under the stage graph; each state's meaning is in the tooltip."""
+class StateLegend(QWidget):
+    """The legend under the stage graph, in rows of :data:`PER_ROW`; each state's meaning is
+    in the tooltip."""
+
+    PER_ROW = 5
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(legend_html(), parent)
-        self.setWordWrap(True)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(2, 0, 2, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(0)
+        self.labels: dict[str, QLabel] = {}
+        for i, state in enumerate(STATE_COLORS):
+            label = QLabel(legend_entry_html(state))
+            label.setToolTip(STATE_MEANINGS[state])
+            grid.addWidget(label, i // self.PER_ROW, i % self.PER_ROW)
+            self.labels[state] = label
+        grid.setColumnStretch(self.PER_ROW, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "<br>".join(
                 f"<b>{s}</b>: {html.escape(meaning)}" for s, meaning in STATE_MEANINGS.items()
             )
         )
+
+    def text(self) -> str:
+        """Every entry, as shown."""
+        return "  ".join(label.text() for label in self.labels.values())
