@@ -488,10 +488,9 @@ def _create(context: PaneContext) -> PipelinesPane:
         events=context.events,
     )
     live = context.catalog_live
-    if live is not None:  # a run or a trigger of another desktop or the command line
-        live.runsReload.connect(pane.refresh)
-        live.newRuns.connect(lambda _ids: pane.refresh())
-    if context.ingest is not None:
+    if live is not None:  # a run, trigger or gate of another desktop or the command line
+        live.pipelinesChanged.connect(pane.refresh)
+    if context.ingest is not None:  # a stage of a run this app's triggers started
         context.ingest.newRuns.connect(lambda _ids: pane.refresh())
     navigator = context.navigator
     navigator.serve(
