@@ -20,6 +20,7 @@ from mlops_desktop.ui.panes.pipelines.pane import PipelinesPane
 from mlops_desktop.ui.read_only import WriteGuard
 
 RUN_TIMEOUT_MS = 90_000
+pytest.importorskip("mlops_desktop.services.pipelines")  # until the service is merged
 
 
 @pytest.fixture
@@ -116,8 +117,12 @@ def test_add_run_approve_and_rerun_from_a_stage(
         pane.run_from_action.trigger()
     again = ended.args[0]
     states = {s.stage: s.state for s in again.stages}
-    assert states == {"prepare": "cached", "train": "cached", "evaluate": "done",
-                      "register": "done"}, again
+    assert states == {
+        "prepare": "cached",
+        "train": "cached",
+        "evaluate": "done",
+        "register": "done",
+    }, again
     assert again.gates and not again.gates[0].passed
     qtbot.waitUntil(lambda: view.runs_model.rowCount() == 2, timeout=10_000)
     assert view.gates.current_gate() is not None and not view.gates.approve_button.isEnabled()
@@ -135,7 +140,10 @@ def test_a_failed_stage_blocks_the_rest_and_shows_its_log(
     view = pane.view
     assert run.state == "failed"
     assert [view.graph.state_of(n) for n in view.graph.nodes] == [
-        "done", "failed", "blocked", "blocked",
+        "done",
+        "failed",
+        "blocked",
+        "blocked",
     ]
     assert view.graph.selected_stage() == "train"
     qtbot.waitUntil(
