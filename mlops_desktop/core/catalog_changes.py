@@ -18,17 +18,20 @@ MODEL_VERSION = "model_version"  # a new model version
 ALIAS = "alias"  # an alias set, moved or removed
 MODEL = "model"  # any other change of a model (tags, description, archive, delete)
 DATASET_VERSION = "dataset_version"  # a new dataset version
+PIPELINE = "pipeline"  # a pipeline added, a pipeline run or stage, a trigger, a gate decision
 
 AREA_RUNS = "runs"
 AREA_MODELS = "models"
 AREA_DATASETS = "datasets"
-ALL_AREAS = frozenset({AREA_RUNS, AREA_MODELS, AREA_DATASETS})
+AREA_PIPELINES = "pipelines"
+ALL_AREAS = frozenset({AREA_RUNS, AREA_MODELS, AREA_DATASETS, AREA_PIPELINES})
 _AREA_OF_KIND = {
     RUNS: AREA_RUNS,
     MODEL_VERSION: AREA_MODELS,
     ALIAS: AREA_MODELS,
     MODEL: AREA_MODELS,
     DATASET_VERSION: AREA_DATASETS,
+    PIPELINE: AREA_PIPELINES,
 }
 
 # PostgreSQL refuses a payload of 8000 bytes or more; past this, the ids are left out.
@@ -42,7 +45,8 @@ class CatalogChange:
     Attributes:
         kind: one of the kinds above, or None when unknown (SQLite's poll, a reconnect after
             notifications may have been missed): then every area is to be reloaded.
-        ids: what changed (run ids; model or dataset ids as text), empty when not told.
+        ids: what changed (run ids; model or dataset ids as text; pipeline names), empty when
+            not told.
         new_ids: of ``ids``, those seen for the first time (new runs).
         sender: the desktop id of the catalog connection that made it ("" when unknown).
     """
@@ -54,7 +58,7 @@ class CatalogChange:
 
     @property
     def areas(self) -> frozenset[str]:
-        """The parts of the app to reload: runs, models, datasets."""
+        """The parts of the app to reload: runs, models, datasets, pipelines."""
         area = _AREA_OF_KIND.get(self.kind or "")
         return ALL_AREAS if area is None else frozenset({area})
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from mlops_desktop.core.catalog_changes import (
     AREA_DATASETS,
     AREA_MODELS,
+    AREA_PIPELINES,
     AREA_RUNS,
     RUNS,
     CatalogChange,
@@ -31,6 +32,7 @@ class CatalogLive(QObject):
         runsReload(): runs changed, which ones unknown (SQLite, a reconnect): reload them.
         modelsChanged(): a model version, alias or other model change: reload models.
         datasetsChanged(): a new dataset version: reload datasets.
+        pipelinesChanged(): a pipeline, pipeline run, trigger or gate changed: reload pipelines.
         problem(str): the listener lost its connection ("" when it is back).
     """
 
@@ -39,6 +41,7 @@ class CatalogLive(QObject):
     runsReload = Signal()
     modelsChanged = Signal()
     datasetsChanged = Signal()
+    pipelinesChanged = Signal()
     problem = Signal(str)
     _heard = Signal(object)  # emitted on the feed's thread, delivered queued
     _problem_heard = Signal(str)
@@ -105,6 +108,8 @@ class CatalogLive(QObject):
             self.modelsChanged.emit()
         if AREA_DATASETS in areas:
             self.datasetsChanged.emit()
+        if AREA_PIPELINES in areas:
+            self.pipelinesChanged.emit()
 
     def _clear(self) -> None:
         self._areas: set[str] = set()
