@@ -283,7 +283,9 @@ class _Parser:
             if ch in "+-":
                 self.pos += 1
                 term = self.term(after=ch)
-                terms.append(Term(term.kind, term.sign * (-1 if ch == "-" else 1), term.key, term.value))
+                terms.append(
+                    Term(term.kind, term.sign * (-1 if ch == "-" else 1), term.key, term.value)
+                )
             elif _COMPARE.match(self.text, self.pos):
                 raise self.fail(
                     f"only one comparison per condition, found a second one {self.found()}; "
@@ -327,13 +329,15 @@ class _Parser:
     def metric_key(self, word: str, prefix: str, start: int) -> str:
         key = word[len(prefix) :].strip("./")
         if not key:
-            raise self.fail(f"{word!r} needs a metric name after {prefix}, e.g. {prefix}val/acc", start)
+            raise self.fail(
+                f"{word!r} needs a metric name after {prefix}, e.g. {prefix}val/acc", start
+            )
         return key
 
 
 def _name_hint(word: str) -> str:
     if word.startswith(CHAMPION + ".") and not word.startswith(CHAMPION_PREFIX):
-        return f"; did you mean {CHAMPION_PREFIX}{word[len(CHAMPION) + 1:]}?"
+        return f"; did you mean {CHAMPION_PREFIX}{word[len(CHAMPION) + 1 :]}?"
     if "-" in word or "+" in word:
         return "; put spaces around + and - (a metric name may contain '-')"
     return ""

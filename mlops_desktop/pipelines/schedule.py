@@ -81,8 +81,7 @@ def _parse_text(text: str) -> float:
             )
         if unit and unit not in _UNITS:
             raise PipelineError(
-                f"schedule {text!r}: unknown unit {unit!r}; use s, m, h, d or w "
-                f"(e.g. {_EXAMPLES})."
+                f"schedule {text!r}: unknown unit {unit!r}; use s, m, h, d or w (e.g. {_EXAMPLES})."
             )
         if unit and last_unit == _UNITS[unit]:
             raise PipelineError(f"schedule {text!r} names the unit {unit!r} twice.")

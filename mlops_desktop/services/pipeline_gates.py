@@ -69,8 +69,7 @@ def evaluate_gate(
     if any(c.names_champion for c in conditions):
         if champion is None:
             evidence.append(
-                f"no champion yet: {gate.model} has no version with alias "
-                f"{gate.champion_alias!r}"
+                f"no champion yet: {gate.model} has no version with alias {gate.champion_alias!r}"
             )
         else:
             keys = [k for c in conditions for k in c.champion_keys()]
@@ -111,8 +110,7 @@ def evaluate_gate(
     if gate.promote == "auto":
         models.set_alias(gate.model, version.version, gate.champion_alias, {**note, "gate": "auto"})
         evidence.append(
-            f"passed: registered {_ref(version)} and made it {gate.champion_alias} "
-            "(promote: auto)"
+            f"passed: registered {_ref(version)} and made it {gate.champion_alias} (promote: auto)"
         )
         return replace(
             result,

@@ -175,8 +175,18 @@ def test_check_gate() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30m", 1800), ("6h", 21600), ("1d", 86400), ("1h30m", 5400), ("90", 90), (3600, 3600),
-     ("2 hours", 7200), ("1w", 604800), (120.5, 120.5), ("1.5h", 5400)],
+    [
+        ("30m", 1800),
+        ("6h", 21600),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        ("90", 90),
+        (3600, 3600),
+        ("2 hours", 7200),
+        ("1w", 604800),
+        (120.5, 120.5),
+        ("1.5h", 5400),
+    ],
 )
 def test_parse_interval(text: str | int, seconds: float) -> None:
     assert parse_interval(text) == seconds
