@@ -70,7 +70,8 @@ def test_add_run_approve_and_rerun_from_a_stage(
     assert pane.count_label.text() == "1 pipeline"
     assert view.title.text() == "wine-classifier"
     assert [view.graph.state_of(n) for n in view.graph.nodes] == ["stale"] * 4
-    assert "never ran" in view.graph.nodes["train"].toolTip()
+    assert "never ran" in view.graph.nodes["prepare"].toolTip()
+    assert "upstream prepare will run" in view.graph.nodes["train"].toolTip()
 
     seen: list[tuple[str, str]] = []
     pane._relay.stageChanged.connect(lambda _name, s: seen.append((s.stage, s.state)))
