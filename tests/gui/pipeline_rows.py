@@ -75,6 +75,7 @@ def gate(run_id: str, passed: bool = True, approval: str = "waiting") -> GateRes
         model="wine-classifier",
         passed=passed,
         evidence=(
+            "champion wine-classifier:3 (metrics from its tags)",
             "metrics.acc 0.97 >= champion 0.94 + 0.005 = 0.945: holds"
             if passed
             else "metrics.acc 0.90 >= champion 0.94 + 0.005 = 0.945: fails",

@@ -20,7 +20,6 @@ from mlops_desktop.ui.panes.pipelines.pane import PipelinesPane
 from mlops_desktop.ui.read_only import WriteGuard
 
 RUN_TIMEOUT_MS = 90_000
-pytest.importorskip("mlops_desktop.services.pipelines")  # until the service is merged
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ def test_add_run_approve_and_rerun_from_a_stage(
     assert "upstream prepare will run" in view.graph.nodes["train"].toolTip()
 
     seen: list[tuple[str, str]] = []
-    pane._relay.stageChanged.connect(lambda _name, s: seen.append((s.stage, s.state)))
+    pane.runs.stageChanged.connect(lambda _name, s: seen.append((s.stage, s.state)))
     run = _run(qtbot, pane)
     assert run.state == "done", run
     assert ("train", "running") in seen and ("train", "done") in seen  # followed live

@@ -206,6 +206,7 @@ def test_gates_panel_shows_evidence_and_asks_for_approval(qtbot: Any) -> None:
     panel.set_run(pipeline_run("r2", gates=(gate("r2"),)))
     assert panel.approve_button.isEnabled() and panel.reject_button.isEnabled()
     assert "0.945: holds" in panel.evidence.text() and "&#10003;" in panel.evidence.text()
+    assert "&#8226; <code>champion wine-classifier:3" in panel.evidence.text()  # no condition
     assert "becomes champion when a person approves it" in panel.decision.text()
     assert panel.metrics.rowCount() == 2
     with qtbot.waitSignal(panel.approveRequested) as approve:

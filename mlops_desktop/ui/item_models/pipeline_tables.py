@@ -77,7 +77,11 @@ class PipelinesListModel(RowsTableModel[PipelineInfo]):
 
     def tooltip(self, item: PipelineInfo, column: int) -> str | None:
         kind = "dvc.yaml" if item.kind == "dvc" else "pipeline file"
-        last = f"\nlast run: {item.last_state}" if item.last_state else ""
+        last = (
+            f"\nlast run: {item.last_state}, {format_time(item.last_run_at)}"
+            if item.last_state
+            else "\nnever run"
+        )
         return f"{item.path} ({kind}, {count_noun(item.stages, 'stage')}){last}"
 
     def decoration(self, item: PipelineInfo, column: int) -> QIcon | None:

@@ -52,20 +52,24 @@ def decision_text(gate: GateResult) -> str:
     return f"{version} of {gate.model} was registered with the alias {gate.alias}."
 
 
-def condition_held(gate: GateResult, line: str) -> bool:
-    """Whether the condition of an evidence line held: every one did when the gate passed;
-    else those whose line says "holds" (or that there is no champion yet)."""
-    if gate.passed:
+def condition_held(gate: GateResult, line: str) -> bool | None:
+    """Whether the condition an evidence line reports held (its line ends "holds" or says
+    "fails"); None for a line that reports no condition (the champion it compared with, the
+    outcome)."""
+    text = line.casefold()
+    if ": holds" in text:
         return True
-    text = line.rstrip().casefold()
-    return text.endswith("holds") or "no champion yet" in text
+    if ": fails" in text:
+        return False
+    return None
 
 
 def evidence_html(gate: GateResult) -> str:
-    """The evidence lines, one per condition, each marked by whether it held."""
+    """The evidence lines, a condition's marked by whether it held."""
     lines = []
     for line in gate.evidence or ("(no conditions: registered as it is)",):
-        mark = "&#10003;" if condition_held(gate, line) else "&#10007;"
+        held = condition_held(gate, line)
+        mark = "&#8226;" if held is None else "&#10003;" if held else "&#10007;"
         lines.append(f"{mark} <code>{html.escape(line)}</code>")
     return "<br>".join(lines)
 
@@ -77,11 +81,13 @@ class GatesPanel(QWidget):
         approveRequested(str, str): (pipeline run id, stage) to approve.
         rejectRequested(str, str): (pipeline run id, stage) to reject.
         modelActivated(str, int): show this model version in the Models pane.
+        shownChanged(): another run (or the same run, changed) is shown.
     """
 
     approveRequested = Signal(str, str)
     rejectRequested = Signal(str, str)
     modelActivated = Signal(str, int)
+    shownChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,6 +165,7 @@ class GatesPanel(QWidget):
         if gates:
             self.table.selectRow(row)
         self._show_current()
+        self.shownChanged.emit()
 
     def current_gate(self) -> GateResult | None:
         if self.run is None or not self.run.gates:

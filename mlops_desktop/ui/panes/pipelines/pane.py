@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
-    QMenu,
     QPushButton,
     QSplitter,
-    QToolButton,
     QWidget,
 )
 
@@ -31,15 +29,18 @@ from mlops_desktop.core.pipelines import (
     StageRun,
     StageStatus,
 )
+from mlops_desktop.services.pipelines import PipelineService
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import count_noun, short_id
-from mlops_desktop.ui.item_models.pipeline_tables import PipelinesListModel
+from mlops_desktop.ui.item_models.pipeline_tables import COL_LAST_RUN, PipelinesListModel
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
 from mlops_desktop.ui.list_sizing import content_width, fit_list_side
 from mlops_desktop.ui.navigation import AppEvents, Navigator, OpenAddPipeline, ShowPipeline
 from mlops_desktop.ui.panes.pipelines import source as work
+from mlops_desktop.ui.panes.pipelines.actions import PipelineActions
 from mlops_desktop.ui.panes.pipelines.pipeline_view import PipelineView
-from mlops_desktop.ui.panes.pipelines.source import PipelineLoad, PipelineSource
+from mlops_desktop.ui.panes.pipelines.run_control import RunControl
+from mlops_desktop.ui.panes.pipelines.source import PipelineLoad
 from mlops_desktop.ui.panes.pipelines.stage_detail import RunReader
 from mlops_desktop.ui.panes.pipelines.tables import table_view
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
@@ -57,12 +58,6 @@ NO_PIPELINES_FOOTER = (
     "Each stage runs as a run of its own, and is skipped when nothing it depends on changed."
 )
 FILE_FILTER = f"Pipeline files ({' '.join(PIPELINE_FILENAMES)});;YAML files (*.yaml *.yml)"
-
-
-class _StageRelay(QObject):
-    """Carries a running pipeline's stage changes from its worker to the GUI thread."""
-
-    stageChanged = Signal(str, object)  # pipeline name, StageRun
 
 
 class PipelinesPane(Pane):
@@ -83,7 +78,7 @@ class PipelinesPane(Pane):
 
     def __init__(
         self,
-        source: PipelineSource | None,
+        source: PipelineService,
         runner: TaskRunner,
         reader: RunReader | None = None,
         navigator: Navigator | None = None,
@@ -94,15 +89,16 @@ class PipelinesPane(Pane):
         self._source = source
         self._runner = runner
         self._pending: tuple[str, str | None] | None = None
-        self._running: dict[str, TaskHandle] = {}
-        self._relay = _StageRelay(self)
+        self.runs = RunControl(source, runner, self)
         self.loaded = False
 
         self.list_model = PipelinesListModel(self)
         self.list_view = table_view(self.list_model)
+        self.list_view.setColumnHidden(COL_LAST_RUN, True)  # in the tooltip; the dot says how
         self.count_label = QLabel()
         self.view = PipelineView(reader, runner)
-        self._make_actions()
+        self.controls = PipelineActions(self)
+        self._wire_actions()
         self.add_button = QPushButton("Add…")
         self.add_button.setToolTip("Add a pipeline file (pipeline.yaml or dvc.yaml)")
         self.empty = EmptyState(NO_PIPELINES_HTML, NO_PIPELINES_CODE, NO_PIPELINES_FOOTER)
@@ -115,7 +111,7 @@ class PipelinesPane(Pane):
             self.count_label,
             self.view,
             self.empty,
-            (230, 1000),
+            (200, 1000),
         )
         for button in (self.add_button, self.empty_add_button):
             button.clicked.connect(self.add_action.trigger)
@@ -125,47 +121,31 @@ class PipelinesPane(Pane):
         self.view.graph.stageActivated.connect(self._on_stage_activated)
         self.view.runActivated.connect(self.navigator.show_run)
         self.view.runChosen.connect(lambda _run: self.selectionChanged.emit())
-        self.view.gates.approveRequested.connect(lambda r, s: self._decide(r, s, True))
-        self.view.gates.rejectRequested.connect(lambda r, s: self._decide(r, s, False))
+        self.view.gates.approveRequested.connect(lambda r, s: self.runs.decide(r, s, True))
+        self.view.gates.rejectRequested.connect(lambda r, s: self.runs.decide(r, s, False))
         self.view.gates.modelActivated.connect(self.navigator.show_model)
-        self._relay.stageChanged.connect(self._on_stage_changed)
+        self.runs.stageChanged.connect(self._on_stage_changed)
+        self.runs.runEnded.connect(self._on_run_ended)
+        self.runs.decided.connect(self._on_decided)
+        self.runs.problem.connect(lambda text: self.events.show_status(text, 10000))
         self._update_actions()
         self.refresh()
 
-    def _make_actions(self) -> None:
-        self.add_action = QAction("Add pipeline…", self)
-        self.add_action.setStatusTip("Add a pipeline file (pipeline.yaml or dvc.yaml)")
-        self.add_action.triggered.connect(self.open_add_dialog)
-        self.run_action = QAction("Run", self)
-        self.run_action.setStatusTip("Run the stages that changed; the others are reused")
-        self.run_action.triggered.connect(lambda: self.run_current())
-        self.run_from_action = QAction("Run from here", self)
-        self.run_from_action.setStatusTip("Rerun the selected stage and every stage after it")
-        self.run_from_action.triggered.connect(self._run_from_selected)
-        self.force_action = QAction("Force stage", self)
-        self.force_action.setStatusTip("Rerun the selected stage even if nothing changed")
-        self.force_action.triggered.connect(self._force_selected)
-        self.cancel_action = QAction("Cancel run", self)
-        self.cancel_action.setStatusTip("Stop the run going now (its running stages are cancelled)")
-        self.cancel_action.triggered.connect(self.cancel_current)
-        self.toolbar_buttons: list[QToolButton] = []
-        for action in (
-            self.run_action,
-            self.run_from_action,
-            self.force_action,
-            self.cancel_action,
-        ):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            self.view.toolbar.addWidget(button)
-            self.toolbar_buttons.append(button)
+    def _wire_actions(self) -> None:
+        a = self.controls
+        a.add_buttons(self.view.toolbar)
+        a.add.triggered.connect(self.open_add_dialog)
+        a.run.triggered.connect(lambda: self.run_current())
+        a.run_from.triggered.connect(self._run_from_selected)
+        a.force.triggered.connect(self._force_selected)
+        a.cancel.triggered.connect(self.cancel_current)
+        # the names tests and the main window know them by
+        self.add_action, self.run_action, self.cancel_action = a.add, a.run, a.cancel
+        self.run_from_action, self.force_action = a.run_from, a.force
 
     # --- public --------------------------------------------------------------------------
     def refresh(self) -> None:
         """Reload the list, and the chosen pipeline's file, runs, triggers and status (F5)."""
-        if self._source is None:  # an app without the pipeline service
-            self._on_pipelines([])
-            return
         self._runner.submit_when_idle(
             (self, "list"),
             work.list_pipelines,
@@ -215,38 +195,17 @@ class PipelinesPane(Pane):
         """Run the chosen pipeline (``force``: stages rerun even when unchanged;
         ``from_stage``: rerun it and everything after it)."""
         info = self.current_info()
-        if info is None or info.name in self._running:
-            return None
-        name = info.name
-        relay = self._relay
-
-        def on_stage(stage_run: StageRun) -> None:  # on the run's thread
-            relay.stageChanged.emit(name, stage_run)
-
-        handle = self._runner.submit(
-            work.run_pipeline,
-            self._source,
-            info.path,
-            force,
-            from_stage,
-            on_stage,
-            on_done=lambda run: self._on_run_done(name, run),
-            on_failed=lambda failure: self._on_run_failed(name, failure),
-            label=f"Running pipeline {name}",
-        )
-        handle.cancelled.connect(lambda: self._on_run_cancelled(name))
-        self._running[name] = handle
-        self.view.set_problem("")
-        self.view.start_live()
-        self._update_actions()
+        handle = self.runs.start(info, force, from_stage) if info is not None else None
+        if handle is not None:
+            self.view.set_problem("")
+            self.view.start_live()
+            self._update_actions()
         return handle
 
     def cancel_current(self) -> None:
         info = self.current_info()
-        handle = self._running.get(info.name) if info is not None else None
-        if handle is not None:
-            handle.cancel()
-            self.events.show_status(f"Cancelling the run of {info.name}…")  # type: ignore[union-attr]
+        if info is not None and self.runs.cancel(info.name):
+            self.events.show_status(f"Cancelling the run of {info.name}…")
 
     def write_controls(self) -> list[QAction | QWidget]:
         return [
@@ -257,14 +216,13 @@ class PipelinesPane(Pane):
             self.cancel_action,
             self.add_button,
             self.empty_add_button,
-            *self.toolbar_buttons,
+            *self.controls.buttons,
             self.view.gates.approve_button,
             self.view.gates.reject_button,
         ]
 
     def shutdown(self) -> None:
-        for handle in self._running.values():
-            handle.cancel()
+        self.runs.cancel_all()
 
     def layout_splitters(self) -> list[QSplitter]:
         return [self.split, self.view.split, self.view.top_split, self.view.gates.split]
@@ -335,7 +293,7 @@ class PipelinesPane(Pane):
         pending, self._pending = self._pending, None
         if pending is not None and pending[0] == load.info.name and pending[1]:
             self.view.select_run(pending[1])
-        if load.pipeline is not None and load.info.name not in self._running:
+        if load.pipeline is not None and not self.runs.is_running(load.info.name):
             self.view.set_checking()
             self._runner.submit(
                 work.pipeline_status,
@@ -384,53 +342,23 @@ class PipelinesPane(Pane):
         self.view.update_stage(stage_run)
         self._load(current)  # the new run's row (the catalog has it)
 
-    def _on_run_done(self, name: str, run: PipelineRunInfo) -> None:
-        self._running.pop(name, None)
+    def _on_run_ended(self, name: str, run: PipelineRunInfo | None, problem: str) -> None:
         current = self.current_info()
-        if current is not None and current.name == name:
+        shown = current is not None and current.name == name
+        if shown:
             self.view.end_live(run)
-            if run.state == "failed":
-                failed = [s for s in run.stages if s.state == "failed"]
-                stage = failed[0].stage if failed else ""
-                self.view.graph.select_stage(stage or None)
-        self.events.show_status(f"Pipeline {name}: run {short_id(run.run_id)} {run.state}")
-        self._pending = (name, run.run_id)
+            self.view.set_problem(problem)
+        if run is not None:
+            failed = [s.stage for s in run.stages if s.state == "failed"]
+            if shown and failed:
+                self.view.graph.select_stage(failed[0])  # its log says why
+            self.events.show_status(f"Pipeline {name}: run {short_id(run.run_id)} {run.state}")
+            self._pending = (name, run.run_id)
+        elif problem:
+            self.events.show_status(f"Pipeline {name} did not run: {problem}", 10000)
         self._update_actions()
         self.refresh()
         self.runEnded.emit(run)
-
-    def _on_run_failed(self, name: str, failure: Failure) -> None:
-        self._running.pop(name, None)
-        current = self.current_info()
-        if current is not None and current.name == name:
-            self.view.end_live(None)
-            self.view.set_problem(str(failure))
-        self.events.show_status(f"Pipeline {name} did not run: {failure}", 10000)
-        self._update_actions()
-        self.refresh()
-        self.runEnded.emit(None)
-
-    def _on_run_cancelled(self, name: str) -> None:
-        if self._running.pop(name, None) is None:
-            return
-        current = self.current_info()
-        if current is not None and current.name == name:
-            self.view.end_live(None)
-        self._update_actions()
-        self.refresh()
-        self.runEnded.emit(None)
-
-    def _decide(self, run_id: str, stage: str, approve: bool) -> None:
-        self._runner.submit(
-            work.decide_gate,
-            self._source,
-            run_id,
-            stage,
-            approve,
-            on_done=self._on_decided,
-            on_failed=lambda f: self.events.show_status(f"Cannot record the decision: {f}", 10000),
-            label="Approving" if approve else "Rejecting",
-        )
 
     def _on_decided(self, run: PipelineRunInfo) -> None:
         self.view.update_run(run)
@@ -451,17 +379,9 @@ class PipelinesPane(Pane):
         self.events.show_status(f"Cannot add the pipeline: {failure}", 10000)
 
     def _on_stage_menu(self, name: str, pos: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction(self.run_from_action)
-        menu.addAction(self.force_action)
         shown = self.view.graph.shown_of(name)
-        run_id = shown.run_id or shown.source_run_id if shown is not None else None
-        if run_id:
-            menu.addSeparator()
-            show = menu.addAction(f"Show run {short_id(run_id)} in Experiments")
-            show.triggered.connect(lambda: self.navigator.show_run(run_id))
-        menu.popup(pos)
-        self.stage_menu = menu  # kept for tests
+        self.stage_menu = self.controls.stage_menu(self, shown, self.navigator.show_run)
+        self.stage_menu.popup(pos)
 
     def _on_stage_activated(self, name: str) -> None:
         shown = self.view.graph.shown_of(name)
@@ -470,18 +390,14 @@ class PipelinesPane(Pane):
 
     def _update_actions(self) -> None:
         info = self.current_info()
-        running = info is not None and info.name in self._running
+        running = info is not None and self.runs.is_running(info.name)
         usable = info is not None and self.view.pipeline is not None and not running
-        stage = self._selected_stage() is not None
-        self.run_action.setEnabled(usable)
-        self.run_from_action.setEnabled(usable and stage)
-        self.force_action.setEnabled(usable and stage)
-        self.cancel_action.setEnabled(running)
+        self.controls.update_enabled(usable, running, self._selected_stage() is not None)
 
 
 def _create(context: PaneContext) -> PipelinesPane:
     pane = PipelinesPane(
-        getattr(context.services, "pipelines", None),
+        context.services.pipelines,
         context.runner,
         reader=context.services.experiments,
         navigator=context.navigator,

@@ -99,6 +99,7 @@ class PipelineView(QWidget):
         self.status_button.clicked.connect(self.show_status_now)
         self.runs_view.selectionModel().selectionChanged.connect(self._on_run_selection)
         self.runs_view.doubleClicked.connect(self._on_run_double_clicked)
+        self.gates.shownChanged.connect(self._label_gates_tab)
         self.triggers_view.doubleClicked.connect(self._on_trigger_double_clicked)
 
     def _lay_out(self) -> None:
@@ -121,7 +122,7 @@ class PipelineView(QWidget):
         self.top_split.addWidget(self.stage_detail)
         self.top_split.setStretchFactor(0, 3)
         self.top_split.setStretchFactor(1, 2)
-        self.top_split.setSizes([560, 360])
+        self.top_split.setSizes([620, 300])
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(self.top_split)
         self.split.addWidget(self.tabs)
@@ -283,6 +284,11 @@ class PipelineView(QWidget):
         if name is not None and self.pipeline is not None:
             stage = self.pipeline.stage(name)
         self.stage_detail.set_stage(name, self.graph.shown_of(name) if name else None, stage)
+
+    def _label_gates_tab(self) -> None:
+        run = self.gates.run
+        waiting = sum(1 for g in run.gates if g.approval == "waiting") if run else 0
+        self.tabs.setTabText(1, f"Gates ({waiting} waiting)" if waiting else "Gates")
 
 
 def _newest_with_gates(runs: list[PipelineRunInfo]) -> PipelineRunInfo | None:

@@ -1,17 +1,14 @@
-"""What the Pipelines pane asks of the pipeline service (``services.pipelines``), and the
-plain functions it runs on workers (ARCHITECTURE rule 3)."""
+"""The plain functions the Pipelines pane runs on workers (ARCHITECTURE rule 3), each one
+call of the pipeline service (``services.pipelines``)."""
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
 from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.core.pipelines import (
-    GateResult,
     Pipeline,
     PipelineInfo,
     PipelineRunInfo,
@@ -19,37 +16,10 @@ from mlops_desktop.core.pipelines import (
     StageStatus,
     TriggerEvent,
 )
+from mlops_desktop.services.pipelines import PipelineService
 from mlops_desktop.ui.tasks import TaskState
 
 RUNS_SHOWN = 200
-
-
-class PipelineSource(Protocol):
-    """The part of ``PipelineService`` the pane uses."""
-
-    def list(self) -> builtins.list[PipelineInfo]: ...
-
-    def add(self, path: Path) -> PipelineInfo: ...
-
-    def load(self, path: Path) -> Pipeline: ...
-
-    def status(
-        self, path: Path, force: Collection[str] = (), from_stage: str | None = None
-    ) -> builtins.list[StageStatus]: ...
-
-    def run(self, path: Path, **options: Any) -> PipelineRunInfo: ...
-
-    def runs(
-        self, pipeline: str | None = None, limit: int = 50
-    ) -> builtins.list[PipelineRunInfo]: ...
-
-    def show(self, run_id: str) -> PipelineRunInfo: ...
-
-    def approve(self, run_id: str, stage: str | None = None) -> GateResult: ...
-
-    def reject(self, run_id: str, stage: str | None = None) -> GateResult: ...
-
-    def triggers(self, pipeline: str | None = None) -> builtins.list[TriggerEvent]: ...
 
 
 @dataclass
@@ -67,11 +37,11 @@ class PipelineLoad:
     triggers: list[TriggerEvent] = field(default_factory=list)
 
 
-def list_pipelines(source: PipelineSource, *, state: TaskState) -> list[PipelineInfo]:
+def list_pipelines(source: PipelineService, *, state: TaskState) -> list[PipelineInfo]:
     return source.list()
 
 
-def load_pipeline(source: PipelineSource, info: PipelineInfo, *, state: TaskState) -> PipelineLoad:
+def load_pipeline(source: PipelineService, info: PipelineInfo, *, state: TaskState) -> PipelineLoad:
     """The pipeline file, its runs and its triggers (a file that fails to parse is a problem
     to show, not a failure: the runs and triggers are still worth seeing)."""
     try:
@@ -86,18 +56,18 @@ def load_pipeline(source: PipelineSource, info: PipelineInfo, *, state: TaskStat
 
 
 def pipeline_status(
-    source: PipelineSource, path: str, *, state: TaskState
+    source: PipelineService, path: str, *, state: TaskState
 ) -> tuple[str, list[StageStatus]]:
     """(path, what a run would do now)."""
     return path, source.status(Path(path))
 
 
-def add_pipeline(source: PipelineSource, path: str, *, state: TaskState) -> PipelineInfo:
+def add_pipeline(source: PipelineService, path: str, *, state: TaskState) -> PipelineInfo:
     return source.add(Path(path))
 
 
 def run_pipeline(
-    source: PipelineSource,
+    source: PipelineService,
     path: str,
     force: tuple[str, ...],
     from_stage: str | None,
@@ -119,7 +89,7 @@ def run_pipeline(
 
 
 def decide_gate(
-    source: PipelineSource, run_id: str, stage: str, approve: bool, *, state: TaskState
+    source: PipelineService, run_id: str, stage: str, approve: bool, *, state: TaskState
 ) -> PipelineRunInfo:
     """Approve or reject the gate of ``stage``; the run as it is afterwards."""
     if approve:

@@ -24,6 +24,8 @@ from mlops_desktop.ui.widgets import ReadOnlyTable, heading_label, monospace_fon
 
 LOG_TAIL_LINES = 60
 LOG_TAIL_BYTES = 256 * 1024
+NO_RUN_LOG = "No log to show: the graph shows no run of this stage."
+EMPTY_LOG = "The stage's run wrote nothing to its log."
 NO_STAGE = "Select a stage in the graph to see its state, its run, its log and its metrics."
 
 
@@ -79,7 +81,7 @@ class StageDetailView(QWidget):
         self.log.setReadOnly(True)
         self.log.setFont(monospace_font())
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.log.setPlaceholderText("No log: the stage has not run.")
+        self.log.setPlaceholderText(NO_RUN_LOG)
         self.metrics = ReadOnlyTable(["Metric", "Last value"])
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -106,6 +108,7 @@ class StageDetailView(QWidget):
         shown = shown or StageShown()
         self.summary.setText(summary_html(shown, stage))
         self.log.setPlainText(shown.detail if shown.state == "failed" else "")
+        self.log.setPlaceholderText(NO_RUN_LOG)
         self.metrics.set_rows([])
         self.tabs.setTabText(1, "Metrics")
         run_id = shown.run_id or shown.source_run_id
@@ -126,6 +129,7 @@ class StageDetailView(QWidget):
         run_id, metrics, log = result
         if run_id != self.shown_run_id:
             return
+        self.log.setPlaceholderText(EMPTY_LOG)
         if log:
             self.log.setPlainText(log)
             self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())

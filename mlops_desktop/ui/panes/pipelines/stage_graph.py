@@ -43,9 +43,9 @@ from mlops_desktop.ui.formatting import short_id
 from mlops_desktop.ui.panes.pipelines.graph_layout import layout_stages
 from mlops_desktop.ui.panes.pipelines.stage_colors import state_color, text_color_on
 
-NODE_W, NODE_H = 160.0, 50.0
-H_GAP, V_GAP, MARGIN = 58.0, 20.0, 18.0
-MIN_SCALE = 0.35
+NODE_W, NODE_H = 150.0, 48.0
+H_GAP, V_GAP, MARGIN = 44.0, 18.0, 14.0
+MIN_SCALE = 0.75  # below this the text is too small to read: the view scrolls instead
 
 
 @dataclass
