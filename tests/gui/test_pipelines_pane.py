@@ -106,6 +106,13 @@ def test_add_run_approve_and_rerun_from_a_stage(
     assert train.run_id and f"run:{train.run_id}" in view.stage_detail.summary.text()
     view.stage_detail.summary.linkActivated.emit(f"run:{train.run_id}")
     assert shown[-1] == ShowRun(train.run_id)
+    # evaluate's metrics file, read as it is on disk
+    view.graph.select_stage("evaluate")
+    metrics = view.stage_detail.metrics
+    qtbot.waitUntil(lambda: metrics.rowCount() >= 2, timeout=10_000)
+    cells = {(metrics.item(r, 0).text(), metrics.item(r, 2).text()) for r in range(2)}
+    assert ("val/acc", "metrics.json") in cells and ("n_test", "metrics.json") in cells
+    assert view.stage_detail.tabs.tabText(1).startswith("Metrics (")
 
     # Run from here (the node's context menu): evaluate and register run again, the rest is
     # reused; the same model is not better than the champion by 0.005: refused.
@@ -115,6 +122,9 @@ def test_add_run_approve_and_rerun_from_a_stage(
     pane.stage_menu.close()
     with qtbot.waitSignal(pane.runEnded, timeout=RUN_TIMEOUT_MS) as ended:
         pane.run_from_action.trigger()
+        assert view.graph.state_of("train") == "cached"  # at once, before the catalog says so
+        assert view.graph.state_of("evaluate") == "queued"
+        assert view.graph.state_of("register") in ("queued", "running")
     again = ended.args[0]
     states = {s.stage: s.state for s in again.stages}
     assert states == {

@@ -198,7 +198,7 @@ class PipelinesPane(Pane):
         handle = self.runs.start(info, force, from_stage) if info is not None else None
         if handle is not None:
             self.view.set_problem("")
-            self.view.start_live()
+            self.view.start_live((*force, *([from_stage] if from_stage else [])))
             self._update_actions()
         return handle
 

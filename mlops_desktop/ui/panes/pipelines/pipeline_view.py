@@ -8,6 +8,7 @@ above it says which. Pure display: the pane loads everything and feeds it here.
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +29,7 @@ from mlops_desktop.core.pipelines import (
     StageStatus,
     TriggerEvent,
 )
+from mlops_desktop.pipelines.graph import downstream
 from mlops_desktop.ui.formatting import format_time, short_id
 from mlops_desktop.ui.item_models.pipeline_tables import (
     COL_STARTED_RUN,
@@ -143,6 +145,7 @@ class PipelineView(QWidget):
         self.path_label.setText(html.escape(info.path))
         self.path_label.setToolTip(info.path)
         self.pipeline = pipeline
+        self.stage_detail.root = pipeline.root if pipeline is not None else None
         self.graph.set_pipeline(pipeline)
         self.set_problem(error)
         if not same:
@@ -177,10 +180,13 @@ class PipelineView(QWidget):
         fit_columns(self.runs_view)
         if chosen is not None:
             self.select_run(chosen.run_id)
-        elif self.live_run is not None:
-            row = self.runs_model.row_of(self.live_run)
-            if row is not None:
-                self._show_run(self.runs_model.row_at(row), live=True)
+        elif self.live_run is not None:  # the run going now, as the catalog has it
+            live = next((r for r in runs if r.run_id == self.live_run), None)
+            if live is None and not self.live_run:
+                live = next((r for r in runs if r.state == "running"), None)
+            if live is not None:
+                self.live_run = live.run_id
+                self._show_run(live, live=True)
         if self.current_run() is None:
             self.gates.set_run(_newest_with_gates(runs))
 
@@ -198,18 +204,25 @@ class PipelineView(QWidget):
         elif self.gates.run is not None and self.gates.run.run_id == run.run_id:
             self.gates.set_run(run)
 
-    def start_live(self) -> None:
-        """A run of this pipeline starts in this window: the graph follows it."""
+    def start_live(self, rerun: Collection[str] = ()) -> None:
+        """A run of this pipeline starts in this window: the graph follows it. ``rerun``:
+        the stages forced to run (and those after them)."""
         self.runs_view.clearSelection()
         self.live_run = ""
         self.showing.setText("Showing the run going now")
-        if self.pipeline is not None:
+        if self.pipeline is not None:  # until the catalog has the run: cached stay cached
+            pipeline = self.pipeline
+            again = set(rerun).union(*(downstream(pipeline, n) for n in rerun if _has(pipeline, n)))
+            cached = {s.name for s in self.statuses if s.state == "cached"} - again
             for stage in self.pipeline.stages:
-                self.graph.update_stage(StageRun(stage.name, "queued"))
+                state = "cached" if stage.name in cached else "queued"
+                self.graph.update_stage(StageRun(stage.name, state))
         self._show_selected_stage()
 
     def update_stage(self, stage_run: StageRun) -> None:
-        """A stage of the run going now changed state."""
+        """A stage of the run going now changed state (shown while the graph follows it)."""
+        if self.live_run is None:
+            return
         self.graph.update_stage(stage_run)
         if stage_run.stage == self.graph.selected_stage():
             self._show_selected_stage()
@@ -218,7 +231,8 @@ class PipelineView(QWidget):
         """The run going now ended (None: it could not start): show it, chosen."""
         self.live_run = None
         if run is None:
-            self.show_status_now()
+            self.runs_view.clearSelection()
+            self._show_status()
             return
         self.runs_model.update_run(run)
         self.select_run(run.run_id)
@@ -256,11 +270,14 @@ class PipelineView(QWidget):
             self.live_run = None
             self._show_run(run)
         elif self.live_run is None:
-            self.showing.setText(SHOWING_STATUS + _status_counts(self.statuses))
-            self.graph.show_status(self.statuses)
-            self.gates.set_run(_newest_with_gates(self.runs_model.rows()))
-            self._show_selected_stage()
+            self._show_status()
         self.runChosen.emit(run)
+
+    def _show_status(self) -> None:
+        self.showing.setText(SHOWING_STATUS + _status_counts(self.statuses))
+        self.graph.show_status(self.statuses)
+        self.gates.set_run(_newest_with_gates(self.runs_model.rows()))
+        self._show_selected_stage()
 
     def _on_run_double_clicked(self, index: QModelIndex) -> None:
         run = index.data(ROW_ROLE)
@@ -289,6 +306,10 @@ class PipelineView(QWidget):
         run = self.gates.run
         waiting = sum(1 for g in run.gates if g.approval == "waiting") if run else 0
         self.tabs.setTabText(1, f"Gates ({waiting} waiting)" if waiting else "Gates")
+
+
+def _has(pipeline: Pipeline, name: str) -> bool:
+    return any(s.name == name for s in pipeline.stages)
 
 
 def _newest_with_gates(runs: list[PipelineRunInfo]) -> PipelineRunInfo | None:

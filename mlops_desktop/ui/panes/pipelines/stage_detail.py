@@ -8,13 +8,17 @@ selection wins); a failed stage's log tail is shown at once from the pipeline ru
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
+from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.core.pipelines import Stage
 from mlops_desktop.core.runs import RunDetail
+from mlops_desktop.pipelines.metrics_files import read_metrics_file
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_number, short_id
 from mlops_desktop.ui.panes.pipelines.stage_colors import STATE_COLORS, STATE_MEANINGS
@@ -43,14 +47,47 @@ def _tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.rstrip("\n").splitlines()[-lines:])
 
 
-def read_stage_run(
-    reader: RunReader, run_id: str, *, state: TaskState
-) -> tuple[str, dict[str, float], str]:
-    """(run id, the run's last metric values, the end of its log)."""
+@dataclass(frozen=True)
+class StageReading:
+    """What the panel read of a stage on a worker.
+
+    Attributes:
+        key: (run id or "", stage name): what it was read for.
+        metrics: (name, value, where from: a metrics file, or "run") rows.
+        log: the end of the run's log ("" when none).
+        log_read: whether a run's log was read at all.
+    """
+
+    key: tuple[str, str]
+    metrics: list[tuple[str, float, str]]
+    log: str = ""
+    log_read: bool = False
+
+
+def read_stage(
+    reader: RunReader | None,
+    run_id: str | None,
+    stage: str,
+    root: Path | None,
+    metric_files: tuple[str, ...],
+    *,
+    state: TaskState,
+) -> StageReading:
+    """The stage's metrics files as they are on disk now, its run's metrics and log tail."""
+    rows: list[tuple[str, float, str]] = []
+    for rel in metric_files:
+        try:
+            values = read_metrics_file(root, rel) if root is not None else {}
+        except UserFacingError:
+            continue  # not written yet, or unreadable: the gate says so when it matters
+        rows += [(k, v, rel) for k, v in sorted(values.items())]
+    if run_id is None or reader is None:
+        return StageReading((run_id or "", stage), rows)
     detail = reader.get_run(run_id)
     state.check()
+    rows += [(k, v, "run") for k, v in sorted(detail.summary.metrics.items())]
     text, _next = reader.read_log(detail.summary.id, 0, 64 << 20)
-    return run_id, dict(detail.summary.metrics), _tail(text[-LOG_TAIL_BYTES:])
+    return StageReading((run_id, stage), rows, _tail(text[-LOG_TAIL_BYTES:]), True)
 
 
 class StageDetailView(QWidget):
@@ -69,6 +106,7 @@ class StageDetailView(QWidget):
         self._reader = reader
         self._runner = runner
         self.stage_name: str | None = None
+        self.root: Path | None = None  # the pipeline's folder (its metrics files)
         self.shown_run_id: str | None = None
         self.title = heading_label()
         self.summary = QLabel(NO_STAGE)
@@ -82,7 +120,10 @@ class StageDetailView(QWidget):
         self.log.setFont(monospace_font())
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log.setPlaceholderText(NO_RUN_LOG)
-        self.metrics = ReadOnlyTable(["Metric", "Last value"])
+        self.metrics = ReadOnlyTable(["Metric", "Value", "From"])
+        self.metrics.setToolTip(
+            "A metrics file's values as the file is now; a run's: the last value it logged"
+        )
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.log, "Log")
@@ -113,28 +154,33 @@ class StageDetailView(QWidget):
         self.tabs.setTabText(1, "Metrics")
         run_id = shown.run_id or shown.source_run_id
         self.shown_run_id = run_id
-        if run_id is None or self._reader is None:
+        files = tuple(o.path for o in stage.metrics) if stage is not None else ()
+        if (run_id is None or self._reader is None) and not files:
             self._runner.cancel((self, "run"))
             return
         self._runner.submit(
-            read_stage_run,
+            read_stage,
             self._reader,
             run_id,
+            name,
+            self.root,
+            files,
             key=(self, "run"),
-            on_done=self._on_run_read,
+            on_done=self._on_read,
             on_failed=self._on_failed,
         )
 
-    def _on_run_read(self, result: tuple[str, dict[str, float], str]) -> None:
-        run_id, metrics, log = result
-        if run_id != self.shown_run_id:
+    def _on_read(self, reading: StageReading) -> None:
+        if reading.key != (self.shown_run_id or "", self.stage_name):
             return
-        self.log.setPlaceholderText(EMPTY_LOG)
-        if log:
-            self.log.setPlainText(log)
+        if reading.log_read:
+            self.log.setPlaceholderText(EMPTY_LOG)
+        if reading.log:
+            self.log.setPlainText(reading.log)
             self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
-        self.metrics.set_rows((k, format_number(v)) for k, v in sorted(metrics.items()))
-        self.tabs.setTabText(1, f"Metrics ({len(metrics)})" if metrics else "Metrics")
+        self.metrics.set_rows((k, format_number(v), src) for k, v, src in reading.metrics)
+        count = len(reading.metrics)
+        self.tabs.setTabText(1, f"Metrics ({count})" if count else "Metrics")
 
     def _on_failed(self, failure: Failure) -> None:
         if not self.log.toPlainText():
