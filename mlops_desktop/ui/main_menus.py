@@ -99,7 +99,9 @@ class MainMenus:
         palette = self._add(
             menu, "&Command Palette…", w.open_command_palette, QKeySequence(PALETTE_KEYS)
         )
-        palette.setStatusTip("Find runs, experiments, datasets, models, hosts, monitors, actions")
+        palette.setStatusTip(
+            "Find runs, experiments, datasets, models, hosts, monitors, pipelines, actions"
+        )
         self.palette_action = palette
         keys = self._add(
             menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1")
