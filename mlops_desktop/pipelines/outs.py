@@ -35,6 +35,11 @@ class FolderBlobStore(SnapshotStore):
         return cls(Path(home) / "datasets" / "blobs")
 
 
+def home_blob_store(home: Path) -> BlobStore:
+    """The folder store of the app's home as a BlobStore (for a home with no lab store)."""
+    return FolderBlobStore.for_home(home)
+
+
 def record_outs(
     pipeline: Pipeline, stage: Stage, hasher: PathHasher, blobs: BlobStore | None
 ) -> dict[str, OutRecord]:

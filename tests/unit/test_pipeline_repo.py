@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mlops_desktop.catalog import pipeline_records as records
 from mlops_desktop.catalog import pipeline_repo as repo
@@ -124,6 +124,11 @@ def test_a_pipeline_run_is_a_parent_run_and_ends_with_it(catalog: Catalog, tmp_p
         with pytest.raises(PipelineError, match="No pipeline run has the id 'zzzzzz'"):
             repo.resolve_pipeline_run_id(s, "zzzzzz")
     assert status == "killed"
+    with catalog.session_scope(write=True) as s:  # emptying the trash deletes the parent run
+        s.execute(delete(run_t).where(run_t.c.id == second.run_id))
+    with catalog.session_scope() as s:
+        assert repo.get_pipeline_run(s, second.run_id) is None
+        assert [r.run_id for r in repo.list_pipeline_runs(s)] == [info.run_id]
     with catalog.session_scope(write=True) as s, pytest.raises(ValueError):
         repo.end_pipeline_run(s, second.run_id, "finished")
 
