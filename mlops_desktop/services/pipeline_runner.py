@@ -44,6 +44,7 @@ SETTLED = frozenset({"cached", "restored", "done"})  # a stage its dependents ma
 STOPPED = frozenset({"failed", "blocked", "cancelled"})
 
 StageListener = Callable[[StageRun], None]
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -61,6 +62,7 @@ class RunnerParts:
     on_stage: StageListener | None = None
     cancelled: Callable[[], bool] | None = None
     forced: set[str] = field(default_factory=set)
+    progress: Progress | None = None  # (stages ended, stages in all, the latest change)
 
 
 class PipelineRunner:
@@ -171,6 +173,7 @@ class PipelineRunner:
                     parts.blobs.has(d) for r in record.outs.values() for d in r.blob_digests()
                 ):
                     restore_outs(self.p, record.outs, parts.blobs)
+                    self.snapshot = None  # the folder changed
                     for path in record.outs:
                         parts.hasher.forget(self.p.root / path)
                     self._set(name, "restored", fingerprint=fp, source_run_id=record.run_id)
@@ -253,8 +256,11 @@ class PipelineRunner:
         self.stages[name] = run
         with self.parts.catalog.session_scope(write=True) as s:
             pipeline_repo.save_stage_run(s, self.run_id, run, self.position[name])
-        if self.parts.on_stage is not None:
-            try:
+        try:
+            if self.parts.on_stage is not None:
                 self.parts.on_stage(run)
-            except Exception:  # a listener's bug must not stop the run
-                log.exception("the stage listener failed")
+            if self.parts.progress is not None:
+                ended = sum(1 for r in self.stages.values() if r.state in SETTLED | STOPPED)
+                self.parts.progress(ended, len(self.stages), f"{name}: {state}")
+        except Exception:  # a listener's bug must not stop the run
+            log.exception("a pipeline run's listener failed")
