@@ -195,6 +195,12 @@ class StageInputs:
         return hashing.hash_bytes(self.canonical())
 
 
+def _json_value(value: Any) -> Any:
+    """``value`` as it comes back from JSON (YAML dates become strings, int keys strings), so
+    inputs read from disk equal inputs read back from the catalog."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def _rel(root: Path, path: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
@@ -268,7 +274,9 @@ def stage_inputs(
     reader = ParamsReader(root)
     default_file = pipeline.params_file
     params = {
-        param_key(default_file, ref.file, ref.key): reader.value(stage.name, ref.file, ref.key)
+        param_key(default_file, ref.file, ref.key): _json_value(
+            reader.value(stage.name, ref.file, ref.key)
+        )
         for ref in stage.params
     }
     ds: dict[str, str] = {}
