@@ -40,6 +40,7 @@ from mlops_desktop.services.pipeline_stage_cache import CatalogStageCache
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05  # between looks at running jobs (local ones: files on this disk)
+CANCEL_GRACE_S = 5.0  # a cancelled stage's processes get SIGKILL after this
 SETTLED = frozenset({"cached", "restored", "done"})  # a stage its dependents may start after
 STOPPED = frozenset({"failed", "blocked", "cancelled"})
 
@@ -114,6 +115,9 @@ class PipelineRunner:
                     break
                 if not progressed:
                     time.sleep(POLL_S)
+        except BaseException:
+            self._cancel_all()  # nothing keeps running behind a run that ended
+            raise
         finally:
             self.parts.blobs.upload()
         states = {run.state for run in self.stages.values()}
@@ -243,8 +247,8 @@ class PipelineRunner:
     def _cancel_all(self) -> None:
         for name, launched in list(self.running.items()):
             try:
-                self.parts.jobs.cancel(launched.run_id, grace_s=5.0)
-            except UserFacingError as exc:
+                self.parts.jobs.cancel(launched.run_id, grace_s=CANCEL_GRACE_S)
+            except Exception as exc:  # cancel the others whatever happened to this one
                 log.warning("could not cancel stage %s: %s", name, exc)
             self._set(name, "cancelled", ended_at=time.time(), detail="cancelled")
         self.running.clear()

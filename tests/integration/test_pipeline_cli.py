@@ -192,3 +192,14 @@ def test_bad_files_are_refused_in_one_sentence_before_anything_runs(
     code, jobs = run_json(capsys, "jobs", "list", "--all")
     assert jobs == []
     assert not (root / "a.txt").exists()
+
+
+def test_an_unknown_target_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write(tmp_path / "shapes", PARALLEL)
+    code, out, err = run_cli(capsys, "pipelines", "run", str(root), "--target", "ssh:nowhere")
+    assert code == ExitCode.USER_ERROR and out == ""
+    assert err.startswith("mlops-desktop: stage a cannot run on ssh:nowhere: No host is named")
+    code, runs = run_json(capsys, "pipelines", "runs")
+    assert runs == [] and not (root / "a.txt").exists()
