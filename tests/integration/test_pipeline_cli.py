@@ -200,6 +200,6 @@ def test_an_unknown_target_is_refused_before_anything_runs(
     root = write(tmp_path / "shapes", PARALLEL)
     code, out, err = run_cli(capsys, "pipelines", "run", str(root), "--target", "ssh:nowhere")
     assert code == ExitCode.USER_ERROR and out == ""
-    assert err.startswith("mlops-desktop: stage a cannot run on ssh:nowhere: No host is named")
+    assert err.startswith("mlops-desktop: stage a cannot run on ssh:nowhere: No host is called")
     code, runs = run_json(capsys, "pipelines", "runs")
     assert runs == [] and not (root / "a.txt").exists()
