@@ -131,11 +131,12 @@ class PipelineRunner:
         for name in order:
             if self.stages[name].state != "queued":
                 continue
-            ups = [self.stages[u].state for u in direct_upstream(self.p, name)]
-            if any(state in STOPPED for state in ups):
-                self._set(name, "blocked", detail="a stage it depends on did not finish")
+            ups = {u: self.stages[u].state for u in sorted(direct_upstream(self.p, name))}
+            stopped = [f"{u} {state}" for u, state in ups.items() if state in STOPPED]
+            if stopped:
+                self._set(name, "blocked", detail=f"not run: {', '.join(stopped)}")
                 progressed = True
-            elif all(state in SETTLED for state in ups):
+            elif all(state in SETTLED for state in ups.values()):
                 if name not in restorable and len(self.running) >= self.p.parallel:
                     continue
                 self._start(name, name in restorable)
@@ -171,7 +172,10 @@ class PipelineRunner:
             record = None if forced else parts.cache.lookup(self.p.name, name, fp)
             if record is not None:
                 if not out_problems(self.p, record, parts.hasher):
-                    self._set(name, "cached", fingerprint=fp, source_run_id=record.run_id)
+                    why = ("its inputs came out unchanged",)  # an upstream stage ran
+                    self._set(
+                        name, "cached", fingerprint=fp, source_run_id=record.run_id, reasons=why
+                    )
                     return
                 if restorable or all(
                     parts.blobs.has(d) for r in record.outs.values() for d in r.blob_digests()

@@ -85,6 +85,7 @@ def test_parallel_stages_force_and_from(tmp_path: Path, capsys: pytest.CaptureFi
     assert stages["a"]["state"] == "done" and stages["a"]["reasons"] == ["forced"]
     assert stages["b"]["state"] == "cached"
     assert stages["c"]["state"] == "cached"  # a made the same a.txt: nothing for c to do
+    assert stages["c"]["reasons"] == ["its inputs came out unchanged"]
 
     code, doc = run_json(capsys, "pipelines", "run", str(root), "--from", "b")
     assert {n: s["state"] for n, s in by_stage(doc).items()} == {
@@ -109,6 +110,7 @@ def test_a_failed_stage_blocks_its_dependents_and_shows_its_log(
     assert "ValueError: bad row 3" in stages["boom"]["detail"]
     assert "exit code 3" in stages["boom"]["detail"]
     assert stages["after"]["state"] == "blocked" and stages["after"]["run_id"] is None
+    assert stages["after"]["detail"] == "not run: boom failed"
     assert stages["solo"]["state"] == "done"  # independent stages go on
 
     code, out, _err = run_cli(capsys, "pipelines", "show", doc["run_id"][:8])
