@@ -171,6 +171,12 @@ def record_trigger(
     return _event(s.execute(select(pipeline_trigger_t).where(_T.id == new_id)).one())
 
 
+def trigger_exists(s: Session, dedupe_key: str) -> bool:
+    """Whether a trigger with ``dedupe_key`` was recorded (a read: checked before writing)."""
+    found = s.execute(select(_T.id).where(_T.dedupe_key == dedupe_key)).first()
+    return found is not None
+
+
 def set_trigger_outcome(
     s: Session, trigger_id: int, pipeline_run_id: str | None, outcome: str = ""
 ) -> None:

@@ -16,6 +16,7 @@ of the model's current champion. Sums are computed in decimal on the numbers as 
 from __future__ import annotations
 
 import decimal
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -152,6 +153,8 @@ def evaluate(
     if cond.names_champion and champion is None:
         shown = " ".join(_term_text(t, i) for i, t in enumerate(cond.terms))
         head = f"{METRICS_PREFIX}{cond.metric} {_show(_dec(left))} {cond.op} {shown}"
+        if math.isnan(left):
+            return False, f"{head}: fails, not a number"
         return True, f"{head}: holds (no champion yet)"
     total = Decimal(0)
     parts: list[str] = []

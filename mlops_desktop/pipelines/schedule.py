@@ -49,10 +49,7 @@ def parse_interval(value: str | int | float) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PipelineError(f"schedule {value!r} is not an interval: write {_EXAMPLES}.")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        seconds = _parse_text(value)
+    seconds = float(value) if isinstance(value, (int, float)) else _parse_text(value)
     if not math.isfinite(seconds) or seconds <= 0:
         raise PipelineError(f"schedule {value!r} is not a positive interval: write {_EXAMPLES}.")
     if seconds < MIN_INTERVAL_S:

@@ -21,7 +21,7 @@ from typing import Any
 from mlops_desktop.core.errors import PipelineError
 from mlops_desktop.core.pipelines import Pipeline, Stage, StageStatus
 from mlops_desktop.pipelines.fingerprint import PathHasher, StageInputs, stage_inputs
-from mlops_desktop.pipelines.graph import downstream, topological_order
+from mlops_desktop.pipelines.graph import all_downstream, downstream, topological_order
 from mlops_desktop.pipelines.records import BlobStore, CachedStage, OutRecord, StageCache
 
 
@@ -49,16 +49,16 @@ def pipeline_status(
             an unregistered dataset.
     """
     names = {s.name for s in pipeline.stages}
-    forced = set(force)
-    if from_stage is not None:
-        forced |= {from_stage} | (
-            downstream(pipeline, from_stage) if from_stage in names else set()
-        )
-    for name in sorted(forced - names):
+    forced = set(force) | ({from_stage} if from_stage is not None else set())
+    unknown = sorted(forced - names)
+    if unknown:
         raise PipelineError(
-            f"{pipeline.path.name} has no stage {name}; the stages are {', '.join(sorted(names))}."
+            f"{pipeline.path.name} has no stage {unknown[0]}; "
+            f"the stages are {', '.join(sorted(names))}."
         )
-    down = {n: downstream(pipeline, n) for n in names}
+    if from_stage is not None:
+        forced |= downstream(pipeline, from_stage)
+    down = all_downstream(pipeline)
     known: dict[str, str] = {}  # out path -> recorded digest, for stages that will not run
     will_run: list[str] = []
     result: list[StageStatus] = []

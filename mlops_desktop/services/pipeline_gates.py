@@ -24,8 +24,8 @@ from mlops_desktop.core.errors import ModelNotFound, PipelineError, UserFacingEr
 from mlops_desktop.core.models import ModelVersion
 from mlops_desktop.core.pipelines import GateResult, RegisterGate
 from mlops_desktop.pipelines.conditions import Condition, check_gate, evaluate, find_metric
-from mlops_desktop.services.models import ModelService, local_user
 from mlops_desktop.pipelines.metrics_files import collect_metrics
+from mlops_desktop.services.models import ModelService, local_user
 from mlops_desktop.tracking.validate import tag_key_problem
 
 __all__ = ["approve", "collect_metrics", "evaluate_gate", "reject"]
@@ -80,6 +80,12 @@ def evaluate_gate(
     holds = []
     for cond in conditions:
         ok, line = evaluate(cond, metrics, champion_values)
+        if champion is not None and ", the champion has no metric " in line:
+            key = line.rsplit(" ", 1)[-1]
+            line += (
+                f"; tag it with this metric (`models tag {_ref(champion)} "
+                f"{METRIC_TAG}{key}=VALUE`) to compare with it"
+            )
         holds.append(ok)
         evidence.append(line)
     result = GateResult(
@@ -155,8 +161,8 @@ def approve(
         )
     if version.archived:
         raise PipelineError(
-            f"{_ref(version)} is archived; unarchive it first (models archive --undo) to "
-            f"approve it as champion."
+            f"{_ref(version)} is archived; unarchive it first "
+            f"(`models archive {_ref(version)} --undo`) to approve it as champion."
         )
     by = by or local_user()
     notes = _drift_notes(models, result, version, champion_alias)
@@ -242,7 +248,8 @@ def champion_metrics(
                 source = f"its run {champion.run_id[:8]}"
                 if source not in sources:
                     sources.append(source)
-    return values, " and ".join(sources) or "nowhere: it has no metrics.* tags and no run"
+    wanted = ", ".join(dict.fromkeys(keys))
+    return values, " and ".join(sources) or f"nowhere: no tag or run of it has {wanted}"
 
 
 def _run_metrics(models: ModelService, version: ModelVersion) -> dict[str, float]:
@@ -308,8 +315,8 @@ def _drift_notes(
     """What changed since the gate: the challenger or the champion moved (one line each)."""
     notes = []
     if result.alias != champion_alias and result.alias not in version.aliases:
-        now = _aliased(models, result.model, result.alias)
-        where = f"is on {_ref(now)}" if now else "is set on no version"
+        holder = _aliased(models, result.model, result.alias)
+        where = f"is on {_ref(holder)}" if holder else "is set on no version"
         notes.append(
             f"note: alias {result.alias} {where} now; {_ref(version)} was approved as asked"
         )

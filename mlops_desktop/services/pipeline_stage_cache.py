@@ -1,68 +1,68 @@
-"""The engine's ``StageCache`` over the catalog's ``pipeline_stage_cache`` rows.
+"""The engine's stage cache kept in the catalog: :class:`CatalogStageCache` implements
+:class:`~mlops_desktop.pipelines.records.StageCache` over the ``pipeline_stage_cache`` table.
 
-The catalog keeps each stage's inputs and outs as JSON documents (it may not import the
-engine, which is above it); this turns them into the engine's ``CachedStage`` and back. Every
-desktop sharing the catalog sees what the others ran, so a stage another desktop ran is cached
-here too (its outs restored from the lab store when this folder lacks them).
+It lives in the services because the catalog may not import the engine (the engine is above it):
+the catalog keeps the engine's documents as JSON text
+(:class:`~mlops_desktop.catalog.pipeline_records.CachedStageDoc`) and this class turns them
+into :class:`~mlops_desktop.pipelines.records.CachedStage` and back. Every call is one short
+transaction; a cache shared by desktops on one catalog lets each reuse what another made, as far
+as the outs are in the lab store.
 """
 
 from __future__ import annotations
 
-from mlops_desktop.catalog import pipeline_records as records
+from mlops_desktop.catalog import pipeline_records
 from mlops_desktop.catalog.engine import Catalog
-from mlops_desktop.pipelines.fingerprint import StageInputs
-from mlops_desktop.pipelines.records import CachedStage, OutRecord
+from mlops_desktop.catalog.pipeline_records import CachedStageDoc
+from mlops_desktop.pipelines.records import CachedStage
+
+
+def _stage(doc: CachedStageDoc | None) -> CachedStage | None:
+    if doc is None:
+        return None
+    return CachedStage.from_json(
+        {
+            "pipeline": doc.pipeline,
+            "stage": doc.stage,
+            "fingerprint": doc.fingerprint,
+            "inputs": doc.inputs,
+            "outs": doc.outs,
+            "run_id": doc.run_id,
+            "created_at": doc.created_at,
+        }
+    )
 
 
 class CatalogStageCache:
-    """Lookups and writes of stage results in the catalog (one short session each)."""
+    """The StageCache of one catalog (thread-safe: each call opens its own session)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
     def lookup(self, pipeline: str, stage: str, fingerprint: str) -> CachedStage | None:
-        """The result made from exactly these inputs, if any."""
-        if not fingerprint:
-            return None
+        """What ``stage`` made from the inputs whose digest is ``fingerprint``, if any."""
         with self.catalog.session_scope() as s:
-            doc = records.lookup_cached_stage(s, pipeline, stage, fingerprint)
-        return _cached(doc)
+            doc = pipeline_records.lookup_cached_stage(s, pipeline, stage, fingerprint)
+        return _stage(doc)
 
     def last(self, pipeline: str, stage: str) -> CachedStage | None:
-        """The newest result of the stage, whatever its inputs."""
+        """The newest record of ``stage``, whatever its fingerprint (to say what changed)."""
         with self.catalog.session_scope() as s:
-            doc = records.last_cached_stage(s, pipeline, stage)
-        return _cached(doc)
+            doc = pipeline_records.last_cached_stage(s, pipeline, stage)
+        return _stage(doc)
 
     def add(self, record: CachedStage) -> None:
-        """Keep ``record`` (replacing an older one of the same fingerprint)."""
-        doc = records.CachedStageDoc(
+        """Keep ``record`` (the newest of its stage from now on; a record of the same
+        fingerprint is replaced)."""
+        body = record.to_json()
+        doc = CachedStageDoc(
             pipeline=record.pipeline,
             stage=record.stage,
             fingerprint=record.fingerprint,
-            inputs=record.inputs.to_json(),
-            outs={path: rec.to_json() for path, rec in record.outs.items()},
+            inputs=dict(body["inputs"]),
+            outs=dict(body["outs"]),
             run_id=record.run_id,
             created_at=record.created_at,
         )
         with self.catalog.session_scope(write=True) as s:
-            records.save_cached_stage(s, doc)
-
-
-def _cached(doc: records.CachedStageDoc | None) -> CachedStage | None:
-    if doc is None:
-        return None
-    try:
-        inputs = StageInputs.from_json(doc.inputs)
-        outs = {path: OutRecord.from_json(rec) for path, rec in doc.outs.items()}
-    except (KeyError, TypeError, ValueError):
-        return None  # a row written by another version: as if the stage never ran
-    return CachedStage(
-        pipeline=doc.pipeline,
-        stage=doc.stage,
-        fingerprint=doc.fingerprint,
-        inputs=inputs,
-        outs=outs,
-        run_id=doc.run_id,
-        created_at=doc.created_at,
-    )
+            pipeline_records.save_cached_stage(s, doc)

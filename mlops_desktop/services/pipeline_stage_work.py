@@ -134,7 +134,8 @@ def run_gate(
 ) -> GateResult:
     """Judge the stage's model by its register gate and keep the result in the catalog.
 
-    Metrics come from the metrics files of the stage and of every stage upstream of it.
+    Metrics come from the metrics files of the stage and of every stage upstream of it, then
+    from what the run that made the model logged (each key's last value).
 
     Raises:
         PipelineError: the gate is malformed or a metrics file is unreadable.
@@ -144,7 +145,7 @@ def run_gate(
     assert gate is not None, "a register stage"
     names = {stage.name} | upstream(pipeline, stage.name)
     outs = [o for s in pipeline.stages if s.name in names for o in s.outs if o.metric]
-    metrics = collect_metrics(pipeline.root, outs)
+    metrics = collect_metrics(pipeline.root, outs, _run_metrics(catalog, models, model_run_id))
     result = evaluate_gate(
         models,
         gate,
@@ -158,6 +159,22 @@ def run_gate(
     with catalog.session_scope(write=True) as s:
         pipeline_records.save_gate(s, result)
     return result
+
+
+def _run_metrics(catalog: Catalog, models: ModelService, run_id: str | None) -> dict[str, float]:
+    """The last value of each metric ``run_id`` logged (its spool ingested first); {} when
+    there is no such run."""
+    if run_id is None:
+        return {}
+    from mlops_desktop.services.experiments import ExperimentService  # noqa: PLC0415
+
+    experiments = ExperimentService(catalog, models.home)
+    try:
+        experiments.ingest()
+        found = experiments.get_run(run_id).summary.metrics
+    except UserFacingError:
+        return {}
+    return {k: v for k, v in found.items() if not k.startswith("sys/")}
 
 
 def model_producer(pipeline: Pipeline, stage: Stage) -> str | None:

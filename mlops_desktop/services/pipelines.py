@@ -36,7 +36,12 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
-from mlops_desktop.services.pipeline_runner import PipelineRunner, RunnerParts, StageListener
+from mlops_desktop.services.pipeline_runner import (
+    PipelineRunner,
+    Progress,
+    RunnerParts,
+    StageListener,
+)
 from mlops_desktop.services.pipeline_stage_cache import CatalogStageCache
 
 Cancelled = Callable[[], bool]
@@ -125,6 +130,7 @@ class PipelineService(CatalogService):
         from_stage: str | None = None,
         trigger: str = "manual",
         trigger_detail: str = "",
+        progress: Progress | None = None,
         cancelled: Cancelled | None = None,
         on_stage: StageListener | None = None,
     ) -> PipelineRunInfo:
@@ -136,6 +142,7 @@ class PipelineService(CatalogService):
             force: stages to run whatever their state; ``from_stage``: that stage and
                 everything downstream of it.
             trigger, trigger_detail: what started the run ("manual", "dataset", ...).
+            progress: told (stages ended, stages in all, "train: done") on every change.
             cancelled: asked between steps; once True the running stages are cancelled.
             on_stage: told every stage state change (from this thread).
 
@@ -170,6 +177,7 @@ class PipelineService(CatalogService):
                 on_stage,
                 cancelled,
                 forced,
+                progress,
             )
             run_id = uuid.uuid4().hex
             runner = PipelineRunner(pipeline, run_id, parts, target)

@@ -132,6 +132,8 @@ def test_evaluate_without_champion_and_with_missing_values() -> None:
     assert not ok and "this run has no metric val/acc (it has: acc, loss)" in line
     ok, line = evaluate(parse_condition("metrics.acc > 0.5"), {"acc": math.nan}, None)
     assert not ok and line.endswith("fails, not a number")
+    ok, line = evaluate(c, {"val/acc": math.nan}, None)
+    assert (ok, line) == (False, "metrics.val/acc nan >= champion + 0.005: fails, not a number")
     # "." and "/" are the same separator (DVC writes val.acc for nested keys)
     assert evaluate(parse_condition("metrics.val.acc > 0.5"), {"val/acc": 0.6}, None)[0]
     assert find_metric({"val.acc": 1.0}, "val/acc") == 1.0
@@ -224,9 +226,9 @@ def test_collect_metrics_files_and_run(tmp_path: Path) -> None:
     got = collect_metrics(tmp_path, outs, {"val/acc": 0.0, "loss": 0.3, "bad": "x"})  # type: ignore[dict-item]
     assert got == {"val/acc": 0.9, "val/n": 3.0, "scores/0": 0.5, "scores/1": 0.25, "loss": 0.3}
     (tmp_path / "broken.json").write_text("{nope")
-    with pytest.raises(PipelineError, match="metrics file broken.json cannot be read"):
+    with pytest.raises(PipelineError, match=r"metrics file broken\.json cannot be read"):
         collect_metrics(tmp_path, ["broken.json"])
-    with pytest.raises(PipelineError, match="metrics file gone.json is missing"):
+    with pytest.raises(PipelineError, match=r"metrics file gone\.json is missing"):
         collect_metrics(tmp_path, [StageOut("gone.json", metric=True)])
     with pytest.raises(PipelineError, match="outside the pipeline's folder"):
         collect_metrics(tmp_path / "sub", ["../m.json"])
