@@ -76,7 +76,8 @@ def run_pipeline(
     state: TaskState,
 ) -> PipelineRunInfo:
     """Run the pipeline to its end (hours, maybe): stage changes go to ``on_stage`` (called on
-    this worker's thread), cancelling the task cancels the run."""
+    this worker's thread), the share of stages ended to the status bar; cancelling the task
+    cancels the run."""
     return source.run(
         Path(path),
         force=force,
@@ -85,6 +86,7 @@ def run_pipeline(
         trigger_detail="from the desktop",
         cancelled=lambda: state.cancelled,
         on_stage=on_stage,
+        progress=lambda ended, total, latest: state.progress(ended / max(total, 1), latest),
     )
 
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
 from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.core.hardware import SYSTEM_PREFIX
 from mlops_desktop.core.pipelines import Stage
 from mlops_desktop.core.runs import RunDetail
 from mlops_desktop.pipelines.metrics_files import read_metrics_file
@@ -85,7 +86,8 @@ def read_stage(
         return StageReading((run_id or "", stage), rows)
     detail = reader.get_run(run_id)
     state.check()
-    rows += [(k, v, "run") for k, v in sorted(detail.summary.metrics.items())]
+    logged = detail.summary.metrics.items()  # hardware samples are the run's, not results
+    rows += [(k, v, "run") for k, v in sorted(logged) if not k.startswith(SYSTEM_PREFIX)]
     text, _next = reader.read_log(detail.summary.id, 0, 64 << 20)
     return StageReading((run_id, stage), rows, _tail(text[-LOG_TAIL_BYTES:]), True)
 
