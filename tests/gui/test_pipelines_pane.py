@@ -17,6 +17,7 @@ from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.core.pipelines import PipelineRunInfo
 from mlops_desktop.ui.navigation import Navigator, ShowModel, ShowRun
 from mlops_desktop.ui.panes.pipelines.pane import PipelinesPane
+from mlops_desktop.ui.panes.pipelines.stage_detail import GATE_LOG
 from mlops_desktop.ui.read_only import WriteGuard
 
 RUN_TIMEOUT_MS = 90_000
@@ -116,6 +117,8 @@ def test_add_run_approve_and_rerun_from_a_stage(
     assert not any(name.startswith("sys/") for name, _src in cells)  # hardware: not results
     assert ("val/acc", "metrics.json") in cells and ("n_test", "metrics.json") in cells
     assert view.stage_detail.tabs.tabText(1).startswith("Metrics (")
+    view.graph.select_stage("register")
+    assert view.stage_detail.log.placeholderText() == GATE_LOG
 
     # Run from here (the node's context menu): evaluate and register run again, the rest is
     # reused; the same model is not better than the champion by 0.005: refused.
@@ -163,6 +166,16 @@ def test_a_failed_stage_blocks_the_rest_and_shows_its_log(
         lambda: "the solver diverged" in view.stage_detail.log.toPlainText(), timeout=10_000
     )
     assert pane.run_action.isEnabled()
+    # Force stage: prepare, unchanged, runs again (a new run); train still fails.
+    view.graph.select_stage("prepare")
+    assert pane.force_action.isEnabled()
+    with qtbot.waitSignal(pane.runEnded, timeout=RUN_TIMEOUT_MS) as ended:
+        pane.force_action.trigger()
+    forced = {s.stage: s for s in ended.args[0].stages}
+    first = {s.stage: s for s in run.stages}
+    assert forced["prepare"].state == "done" and "forced" in forced["prepare"].reasons
+    assert forced["prepare"].run_id != first["prepare"].run_id
+    assert forced["train"].state == "failed"
 
 
 def test_a_bad_file_says_why_and_read_only_disables_what_writes(

@@ -126,7 +126,7 @@ class GatesPanel(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(self.table)
         self.split.addWidget(detail)
-        self.split.setSizes([340, 600])
+        self.split.setSizes([370, 580])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.message)

@@ -30,6 +30,7 @@ from mlops_desktop.ui.widgets import ReadOnlyTable, heading_label, monospace_fon
 LOG_TAIL_LINES = 60
 LOG_TAIL_BYTES = 256 * 1024
 NO_RUN_LOG = "No log to show: the graph shows no run of this stage."
+GATE_LOG = "A register step runs no command: what it decided is in the Gates tab."
 EMPTY_LOG = "The stage's run wrote nothing to its log."
 NO_STAGE = "Select a stage in the graph to see its state, its run, its log and its metrics."
 
@@ -151,7 +152,8 @@ class StageDetailView(QWidget):
         shown = shown or StageShown()
         self.summary.setText(summary_html(shown, stage))
         self.log.setPlainText(shown.detail if shown.state == "failed" else "")
-        self.log.setPlaceholderText(NO_RUN_LOG)
+        gate_only = stage is not None and stage.register is not None and not stage.cmd
+        self.log.setPlaceholderText(GATE_LOG if gate_only else NO_RUN_LOG)
         self.metrics.set_rows([])
         self.tabs.setTabText(1, "Metrics")
         run_id = shown.run_id or shown.source_run_id
