@@ -296,20 +296,13 @@ class PipelineService(CatalogService):
         self, pipeline: str, kind: str, detail: str, dedupe_key: str | None = None
     ) -> TriggerEvent | None:
         """Record a trigger of ``pipeline`` (a name the catalog knows) and run it; None when
-        a trigger with ``dedupe_key`` was recorded already (here or on another desktop)."""
-        with self.catalog.session_scope(write=True) as s:
-            event = pipeline_records.record_trigger(s, pipeline, kind, detail, dedupe_key)
-        if event is None:
-            return None
-        outcome, run_id = "", None
-        try:
-            run = self.start(self.path_of(pipeline), kind, detail)
-            run_id, outcome = run.run_id, f"run {run.run_id[:12]} {run.state}"
-        except UserFacingError as exc:
-            outcome = f"not started: {exc}"
-        with self.catalog.session_scope(write=True) as s:
-            pipeline_records.set_trigger_outcome(s, event.id, run_id, outcome)
-        return next((t for t in self.triggers(pipeline) if t.id == event.id), event)
+        a trigger with ``dedupe_key`` was recorded already (here or on another desktop). See
+        :meth:`PipelineTriggerService.fire
+        <mlops_desktop.services.pipeline_triggers.PipelineTriggerService.fire>`."""
+        from mlops_desktop.services.pipeline_triggers import PipelineTriggerService
+
+        service = PipelineTriggerService(self.catalog, self.datasets, None, self.start)
+        return service.fire(pipeline, kind, detail, dedupe_key)
 
     # -- helpers ---------------------------------------------------------------------------
 
