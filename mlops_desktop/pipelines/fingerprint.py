@@ -46,7 +46,8 @@ class PathHasher:
     """Digests of files and folders for one status or run call, through one stat cache.
 
     Each path is hashed once per hasher (memoised); :meth:`forget` drops what a stage may have
-    rewritten. Hashing that misses the cache runs on a thread pool (``build_manifest``).
+    rewritten. Hashing that misses the cache runs on a thread pool (``build_manifest``), whose
+    new stat-cache rows are written per path hashed. One hasher serves one thread at a time.
     """
 
     def __init__(self, cache: StatCache | None = None, threads: int | None = None) -> None:
