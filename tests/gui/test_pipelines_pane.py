@@ -21,6 +21,7 @@ from mlops_desktop.ui.panes.pipelines.stage_detail import GATE_LOG
 from mlops_desktop.ui.read_only import WriteGuard
 
 RUN_TIMEOUT_MS = 90_000
+pytestmark = pytest.mark.slow  # each stage starts a Python that imports scikit-learn
 
 
 @pytest.fixture
