@@ -21,8 +21,11 @@ _V = model_version_t.c
 _A = model_alias_t.c
 
 
-def set_alias(s: Session, name: str, number: int, alias: str, user: str) -> None:
-    """Point ``alias`` at version ``number``, moving it from another version if needed."""
+def set_alias(
+    s: Session, name: str, number: int, alias: str, user: str, note: dict[str, Any] | None = None
+) -> None:
+    """Point ``alias`` at version ``number``, moving it from another version if needed;
+    ``note`` adds why to the audit entry's detail (e.g. the pipeline run a person approved)."""
     mid = lock_model(s, name)
     vid, _ = find(s, name, number)
     current = s.execute(
@@ -32,18 +35,21 @@ def set_alias(s: Session, name: str, number: int, alias: str, user: str) -> None
     ).first()
     if current is None:
         s.execute(insert(model_alias_t).values(model_id=mid, alias=alias, version_id=vid))
-        add_audit(s, mid, number, "alias_set", user, {"alias": alias, "to": number})
+        add_audit(s, mid, number, "alias_set", user, {**(note or {}), "alias": alias, "to": number})
     elif int(current.number) != number:
         s.execute(update(model_alias_t).where(_A.id == current.id).values(version_id=vid))
-        detail = {"alias": alias, "from": int(current.number), "to": number}
+        detail = {**(note or {}), "alias": alias, "from": int(current.number), "to": number}
         add_audit(s, mid, number, "alias_moved", user, detail)
 
 
-def remove_alias(s: Session, name: str, alias: str, user: str) -> None:
+def remove_alias(
+    s: Session, name: str, alias: str, user: str, note: dict[str, Any] | None = None
+) -> None:
     mid = lock_model(s, name)
     _, found = find(s, name, alias=alias)
     s.execute(delete(model_alias_t).where(_A.model_id == mid, _A.alias == alias))
-    add_audit(s, mid, found.version, "alias_removed", user, {"alias": alias, "from": found.version})
+    detail = {**(note or {}), "alias": alias, "from": found.version}
+    add_audit(s, mid, found.version, "alias_removed", user, detail)
 
 
 def set_tag(s: Session, name: str, number: int, key: str, value: str, user: str) -> None:

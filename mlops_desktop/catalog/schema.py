@@ -179,3 +179,4 @@ from mlops_desktop.catalog import job_schema as _job_schema  # noqa: E402, F401
 from mlops_desktop.catalog import lab_schema as _lab_schema  # noqa: E402, F401
 from mlops_desktop.catalog import model_schema as _model_schema  # noqa: E402, F401
 from mlops_desktop.catalog import monitor_schema as _monitor_schema  # noqa: E402, F401
+from mlops_desktop.catalog import pipeline_schema as _pipeline_schema  # noqa: E402, F401

@@ -51,3 +51,17 @@ def insert_ignore(session: Session, table: Table, row: dict[str, Any], keys: Seq
     """Insert ``row`` unless a row with the same ``keys`` exists."""
     stmt = _insert(session, table).values(**row).on_conflict_do_nothing(index_elements=list(keys))
     session.execute(stmt)
+
+
+def insert_new(
+    session: Session, table: Table, row: dict[str, Any], keys: Sequence[str], returning: Any
+) -> Any:
+    """Insert ``row`` unless a row with the same ``keys`` exists: the inserted row's
+    ``returning`` column, or None when it existed (a unique key another writer took first)."""
+    stmt = (
+        _insert(session, table)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(returning)
+    )
+    return session.execute(stmt).scalar()

@@ -20,13 +20,17 @@ MODEL = "model"  # any other change of a model (tags, description, archive, dele
 DATASET_VERSION = "dataset_version"  # a new dataset version
 JOBS = "jobs"  # a job was submitted or changed state
 MONITORS = "monitors"  # a monitor was added, set, checked or removed, or an alert changed
+PIPELINE = "pipeline"  # a pipeline added, a pipeline run or stage, a trigger, a gate decision
 
 AREA_RUNS = "runs"
 AREA_MODELS = "models"
 AREA_DATASETS = "datasets"
 AREA_JOBS = "jobs"
 AREA_MONITORS = "monitors"
-ALL_AREAS = frozenset({AREA_RUNS, AREA_MODELS, AREA_DATASETS, AREA_JOBS, AREA_MONITORS})
+AREA_PIPELINES = "pipelines"
+ALL_AREAS = frozenset(
+    {AREA_RUNS, AREA_MODELS, AREA_DATASETS, AREA_JOBS, AREA_MONITORS, AREA_PIPELINES}
+)
 _AREA_OF_KIND = {
     RUNS: AREA_RUNS,
     MODEL_VERSION: AREA_MODELS,
@@ -35,6 +39,7 @@ _AREA_OF_KIND = {
     DATASET_VERSION: AREA_DATASETS,
     JOBS: AREA_JOBS,
     MONITORS: AREA_MONITORS,
+    PIPELINE: AREA_PIPELINES,
 }
 
 # PostgreSQL refuses a payload of 8000 bytes or more; past this, the ids are left out.
@@ -48,7 +53,8 @@ class CatalogChange:
     Attributes:
         kind: one of the kinds above, or None when unknown (SQLite's poll, a reconnect after
             notifications may have been missed): then every area is to be reloaded.
-        ids: what changed (run ids; model or dataset ids as text), empty when not told.
+        ids: what changed (run ids; model or dataset ids as text; pipeline names), empty when
+            not told.
         new_ids: of ``ids``, those seen for the first time (new runs).
         sender: the desktop id of the catalog connection that made it ("" when unknown).
     """
@@ -60,7 +66,7 @@ class CatalogChange:
 
     @property
     def areas(self) -> frozenset[str]:
-        """The parts of the app to reload: runs, models, datasets."""
+        """The parts of the app to reload: runs, models, datasets, pipelines."""
         area = _AREA_OF_KIND.get(self.kind or "")
         return ALL_AREAS if area is None else frozenset({area})
 

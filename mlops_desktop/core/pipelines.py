@@ -141,6 +141,8 @@ class Pipeline:
         stages: in file order.
         parallel: how many independent stages may run at once.
         experiment: the experiment its runs go to (default: the pipeline's name).
+        params_file: the default params file, relative to ``root`` ("params.yaml"); keys of
+            it are named bare ("train.lr"), keys of other files "FILE:KEY".
     """
 
     path: Path
@@ -151,6 +153,7 @@ class Pipeline:
     parallel: int = DEFAULT_PARALLEL
     experiment: str = ""
     triggers: PipelineTriggers = field(default_factory=PipelineTriggers)
+    params_file: str = DEFAULT_PARAMS_FILE
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name`` (KeyError when there is none)."""

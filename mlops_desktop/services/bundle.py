@@ -23,6 +23,8 @@ from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
 from mlops_desktop.services.palette_index import PaletteIndexService
+from mlops_desktop.services.pipeline_triggers import PipelineTriggerService
+from mlops_desktop.services.pipelines import PipelineService
 
 
 @dataclass
@@ -42,6 +44,9 @@ class Services:
         imports: MLflow stores and TensorBoard logs brought into the catalog.
         changes: what other desktops and programs change in the catalog, heard live.
         store: the lab store (recorded in the catalog) and this home's cache of it.
+        pipelines: pipeline files, their stages' status, pipeline runs, gates and triggers.
+        triggers: what starts pipelines besides a person (new dataset versions, monitor
+            alerts, schedules); the app calls its ``check`` about once a minute.
         access: whether this desktop may change the catalog (found once, when it opened);
             when not, the GUI shows every write action disabled with ``access.reason``.
     """
@@ -57,6 +62,8 @@ class Services:
     palette: PaletteIndexService
     changes: CatalogChangeService
     store: LabStoreService
+    pipelines: PipelineService
+    triggers: PipelineTriggerService
     access: CatalogAccess
 
     @classmethod
@@ -85,19 +92,25 @@ class Services:
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
         models = ModelService(catalog, home)
+        datasets = DatasetService(catalog, home)
+        store = LabStoreService(catalog, home)
+        monitors = MonitorService(catalog, home, jobs, models, experiments)
+        pipelines = PipelineService(catalog, home, jobs, models, datasets, store)
         catalog.access = probe_access(catalog)
         return cls(
             home=home,
             catalog=catalog,
             experiments=experiments,
-            datasets=DatasetService(catalog, home),
+            datasets=datasets,
             models=models,
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
-            monitors=MonitorService(catalog, home, jobs, models, experiments),
+            monitors=monitors,
             palette=PaletteIndexService(catalog, home, jobs),
             changes=CatalogChangeService(catalog, home),
-            store=LabStoreService(catalog, home),
+            store=store,
+            pipelines=pipelines,
+            triggers=PipelineTriggerService(catalog, datasets, monitors, pipelines.start),
             access=catalog.access,
         )
 

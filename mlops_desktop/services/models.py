@@ -202,15 +202,18 @@ class ModelService(CatalogService):
 
     # -- changing ---------------------------------------------------------------------------
 
-    def set_alias(self, name: str, version: int, alias: str) -> None:
-        """Point ``alias`` at ``version``, moving it from the version it is on."""
+    def set_alias(
+        self, name: str, version: int, alias: str, note: dict[str, Any] | None = None
+    ) -> None:
+        """Point ``alias`` at ``version``, moving it from the version it is on; ``note`` is
+        added to the audit entry's detail (why it moved: {"pipeline_run": ...})."""
         check_alias(alias)
         with self.catalog.session_scope(write=True) as s:
-            model_labels.set_alias(s, name, int(version), alias, local_user())
+            model_labels.set_alias(s, name, int(version), alias, local_user(), note)
 
-    def remove_alias(self, name: str, alias: str) -> None:
+    def remove_alias(self, name: str, alias: str, note: dict[str, Any] | None = None) -> None:
         with self.catalog.session_scope(write=True) as s:
-            model_labels.remove_alias(s, name, alias, local_user())
+            model_labels.remove_alias(s, name, alias, local_user(), note)
 
     def set_tag(self, name: str, version: int, key: str, value: str) -> None:
         refuse_bad_tag_keys([key], ModelError)

@@ -15,6 +15,7 @@ from mlops_desktop.core.catalog_changes import (
     AREA_JOBS,
     AREA_MODELS,
     AREA_MONITORS,
+    AREA_PIPELINES,
     AREA_RUNS,
     RUNS,
     CatalogChange,
@@ -35,6 +36,7 @@ class CatalogLive(QObject):
         datasetsChanged(): a new dataset version: reload datasets.
         jobsChanged(): a job was submitted or changed state: reload jobs.
         monitorsChanged(): a monitor or its alerts changed: reload monitors.
+        pipelinesChanged(): a pipeline, pipeline run, trigger or gate changed: reload pipelines.
         problem(str): the listener lost its connection ("" when it is back).
     """
 
@@ -45,6 +47,7 @@ class CatalogLive(QObject):
     datasetsChanged = Signal()
     jobsChanged = Signal()
     monitorsChanged = Signal()
+    pipelinesChanged = Signal()
     problem = Signal(str)
     _heard = Signal(object)  # emitted on the feed's thread, delivered queued
     _problem_heard = Signal(str)
@@ -115,6 +118,8 @@ class CatalogLive(QObject):
             self.jobsChanged.emit()
         if AREA_MONITORS in areas:
             self.monitorsChanged.emit()
+        if AREA_PIPELINES in areas:
+            self.pipelinesChanged.emit()
 
     def _clear(self) -> None:
         self._areas: set[str] = set()

@@ -141,3 +141,30 @@ def test_job_and_monitor_changes_of_another_desktop_reach_their_panes(
     # both panes reload on them (besides the Jobs pane's own one-second refresh)
     assert live.receivers(SIGNAL("jobsChanged()")) >= 1
     assert live.receivers(SIGNAL("monitorsChanged()")) >= 1
+
+
+def test_a_pipeline_run_of_another_desktop_reloads_pipelines(
+    qtbot: Any, home: Path, shared_url: str, desktop_b: Services, catalog_url: str | None
+) -> None:
+    from mlops_desktop.catalog.pipeline_repo import create_pipeline_run
+    from mlops_desktop.ui.catalog_live import CatalogLive
+
+    services_a = Services.open(home, shared_url)
+    live = CatalogLive(services_a.changes)
+    models: list[bool] = []
+    live.modelsChanged.connect(lambda: models.append(True))
+    live.start()
+    try:
+        if catalog_url:
+            watch = live._watch
+            assert watch is not None and watch.wait_listening(10)  # type: ignore[attr-defined]
+        with (
+            qtbot.waitSignal(live.pipelinesChanged, timeout=5000),
+            desktop_b.catalog.session_scope(write=True) as s,
+        ):
+            create_pipeline_run(s, pipeline="wine", path="p", experiment="e")
+        # PostgreSQL tells what changed; SQLite cannot, so every area reloads
+        assert models == ([] if catalog_url else [True])
+    finally:
+        live.stop()
+        services_a.close()

@@ -31,6 +31,7 @@ def test_a_payload_round_trips_and_names_its_area() -> None:
     assert change.areas == {"runs"}
     assert decode_payload(encode_payload("alias", ["3"], [], "d")).areas == {"models"}
     assert decode_payload(encode_payload("dataset_version", ["1"], [], "d")).areas == {"datasets"}
+    assert decode_payload(encode_payload("pipeline", ["wine"], [], "d")).areas == {"pipelines"}
 
 
 def test_too_many_ids_are_left_out_and_the_whole_area_reloads() -> None:
