@@ -106,6 +106,8 @@ class PipelineRunner:
         "cancelled")."""
         restorable = {st.name for st in statuses if st.state == "restorable"}
         order = [st.name for st in statuses]
+        for name in order:  # listeners learn every stage's state at the start
+            self._tell(self.stages[name])
         try:
             while True:
                 if self.parts.cancelled is not None and self.parts.cancelled():
@@ -266,11 +268,15 @@ class PipelineRunner:
         self.stages[name] = run
         with self.parts.catalog.session_scope(write=True) as s:
             pipeline_repo.save_stage_run(s, self.run_id, run, self.position[name])
+        self._tell(run)
+
+    def _tell(self, run: StageRun) -> None:
+        """Tell the listeners (``on_stage``, ``progress``) a stage's state."""
         try:
             if self.parts.on_stage is not None:
                 self.parts.on_stage(run)
             if self.parts.progress is not None:
                 ended = sum(1 for r in self.stages.values() if r.state in SETTLED | STOPPED)
-                self.parts.progress(ended, len(self.stages), f"{name}: {state}")
+                self.parts.progress(ended, len(self.stages), f"{run.stage}: {run.state}")
         except Exception:  # a listener's bug must not stop the run
             log.exception("a pipeline run's listener failed")

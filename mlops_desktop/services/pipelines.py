@@ -145,7 +145,8 @@ class PipelineService(CatalogService):
             trigger, trigger_detail: what started the run ("manual", "dataset", ...).
             progress: told (stages ended, stages in all, "train: done") on every change.
             cancelled: asked between steps; once True the running stages are cancelled.
-            on_stage: told every stage state change (from this thread).
+            on_stage: told every stage's state at the start, then every change (from this
+                thread).
 
         Returns:
             The pipeline run as it ended ("done", "failed" or "cancelled").

@@ -58,6 +58,8 @@ def test_cancelling_stops_the_running_stage_and_what_waits(
     assert services.jobs.get(states["slow"].run_id or "").state == "cancelled"
     assert services.jobs.jobs(active_only=True) == []
     assert seen == [
+        ("slow", "queued"),
+        ("after", "queued"),
         ("slow", "running"),
         ("slow", "cancelled"),
         ("after", "cancelled"),
