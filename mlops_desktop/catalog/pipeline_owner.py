@@ -1,0 +1,31 @@
+"""Which process runs a pipeline run: its parent run's ``pid`` and ``machine`` (machine id plus
+boot id), so a run whose process died (an app quit or killed mid-run) can be told from one that
+still goes, and ended (see ``services/pipeline_recovery.py``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mlops_desktop.catalog.pipeline_schema import pipeline_run_t
+from mlops_desktop.catalog.schema import run_t
+
+
+def claim_run(s: Session, run_id: str, pid: int, machine: str) -> None:
+    """Record that process ``pid`` of ``machine`` runs the pipeline run ``run_id``."""
+    s.execute(update(run_t).where(run_t.c.id == run_id).values(pid=pid, machine=machine[:255]))
+
+
+def running_here(s: Session, machine: str) -> list[tuple[str, int]]:
+    """(pipeline run id, pid) of every pipeline run still "running" that a process of
+    ``machine`` runs."""
+    rows = s.execute(
+        select(pipeline_run_t.c.run_id, run_t.c.pid)
+        .join(run_t, run_t.c.id == pipeline_run_t.c.run_id)
+        .where(
+            pipeline_run_t.c.state == "running",
+            run_t.c.machine == machine,
+            run_t.c.pid.is_not(None),
+        )
+    ).all()
+    return [(str(run_id), int(pid)) for run_id, pid in rows]
