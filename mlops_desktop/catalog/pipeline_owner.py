@@ -16,16 +16,18 @@ def claim_run(s: Session, run_id: str, pid: int, machine: str) -> None:
     s.execute(update(run_t).where(run_t.c.id == run_id).values(pid=pid, machine=machine[:255]))
 
 
-def running_here(s: Session, machine: str) -> list[tuple[str, int]]:
-    """(pipeline run id, pid) of every pipeline run still "running" that a process of
-    ``machine`` runs."""
+def running_on(s: Session, machine: str, any_boot: bool) -> list[tuple[str, int, str]]:
+    """(pipeline run id, pid, machine) of every pipeline run still "running" that a process
+    of ``machine`` runs: exactly that identity, or with ``any_boot`` any ``"<machine>:<boot
+    id>"`` (``machine`` is then the machine id alone)."""
+    where = (
+        run_t.c.machine.startswith(machine + ":", autoescape=True)
+        if any_boot
+        else run_t.c.machine == machine
+    )
     rows = s.execute(
-        select(pipeline_run_t.c.run_id, run_t.c.pid)
+        select(pipeline_run_t.c.run_id, run_t.c.pid, run_t.c.machine)
         .join(run_t, run_t.c.id == pipeline_run_t.c.run_id)
-        .where(
-            pipeline_run_t.c.state == "running",
-            run_t.c.machine == machine,
-            run_t.c.pid.is_not(None),
-        )
+        .where(pipeline_run_t.c.state == "running", where, run_t.c.pid.is_not(None))
     ).all()
-    return [(str(run_id), int(pid)) for run_id, pid in rows]
+    return [(str(run_id), int(pid), str(machine)) for run_id, pid, machine in rows]

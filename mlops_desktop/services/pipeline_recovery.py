@@ -34,12 +34,16 @@ def claim(catalog: Catalog, run_id: str) -> None:
 
 
 def end_abandoned(catalog: Catalog, jobs: JobService) -> list[str]:
-    """End every pipeline run of this machine whose process is gone; their ids."""
+    """End every pipeline run of this machine whose process is gone (in this boot, or any
+    run of an earlier boot); their ids."""
+    here = machine_identity()
+    by_hostname = here.startswith("host:")  # no machine id: no boot id either
+    machine_id = here if by_hostname else here.rpartition(":")[0]
     with catalog.session_scope() as s:
-        found = pipeline_owner.running_here(s, machine_identity())
+        found = pipeline_owner.running_on(s, machine_id, any_boot=not by_hostname)
     ended = []
-    for run_id, pid in found:
-        if pid == os.getpid() or process_alive(pid):
+    for run_id, pid, machine in found:
+        if machine == here and (pid == os.getpid() or process_alive(pid)):
             continue
         _end(catalog, jobs, run_id, pid)
         ended.append(run_id)
