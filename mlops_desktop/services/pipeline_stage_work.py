@@ -4,6 +4,7 @@ register gate, and the log tail shown when it failed."""
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
 from collections.abc import Mapping
@@ -22,6 +23,9 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_gates import collect_metrics, evaluate_gate
 
+RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"  # mlops_desktop.tracking.launcher.RUN_TAGS_ENV
+PIPELINE_TAG = "mlops.pipeline"  # on each stage's run: the pipeline's name
+STAGE_TAG = "mlops.pipeline.stage"  # ... and the stage's
 LOG_TAIL_LINES = 20
 LOG_TAIL_CHARS = 4000
 
@@ -47,7 +51,8 @@ def stage_spec(
     parent_run_id: str,
     dataset_pins: Mapping[str, str],
 ) -> RunSpec:
-    """The launch of ``stage``: its commands one after another in ``sh -c``, in its wdir.
+    """The launch of ``stage``: its commands one after another in ``sh -c``, in its wdir, as
+    a child run of the pipeline run tagged with the pipeline's and the stage's names.
 
     In place the job runs in the stage's folder; elsewhere the whole pipeline folder is
     shipped and the command first changes into the stage's wdir, so outs outside the wdir come
@@ -70,6 +75,7 @@ def stage_spec(
         name=stage.name,
         datasets=[dataset_pins.get(d.ref, d.ref) for d in stage.datasets],
         parent_run_id=parent_run_id,
+        env={RUN_TAGS_ENV: json.dumps({PIPELINE_TAG: pipeline.name, STAGE_TAG: stage.name})},
     )
 
 

@@ -31,6 +31,7 @@ from mlops_desktop.pipelines.spec import load_pipeline
 from mlops_desktop.pipelines.status import pipeline_status
 from mlops_desktop.services import pipeline_gates
 from mlops_desktop.services import pipeline_prepare as prepare
+from mlops_desktop.services import pipeline_recovery as recovery
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
@@ -145,7 +146,8 @@ class PipelineService(CatalogService):
             trigger, trigger_detail: what started the run ("manual", "dataset", ...).
             progress: told (stages ended, stages in all, "train: done") on every change.
             cancelled: asked between steps; once True the running stages are cancelled.
-            on_stage: told every stage state change (from this thread).
+            on_stage: told every stage's state at the start, then every change (from this
+                thread).
 
         Returns:
             The pipeline run as it ended ("done", "failed" or "cancelled").
@@ -156,6 +158,7 @@ class PipelineService(CatalogService):
         """
         pipeline = self.load(path)
         prepare.check_targets(self.jobs, pipeline, target)
+        self.recover()
         hasher = PathHasher.for_home(self.home)
         try:
             datasets, pins = prepare.dataset_versions(self.datasets, pipeline)
@@ -196,6 +199,7 @@ class PipelineService(CatalogService):
                     run_id=run_id,
                     stages=stages,
                 )
+            recovery.claim(self.catalog, run_id)
             state = "failed"
             try:
                 state = runner.walk(statuses)
@@ -206,6 +210,15 @@ class PipelineService(CatalogService):
         finally:
             hasher.close()
         return self.show(run_id)
+
+    def recover(self) -> builtins.list[str]:
+        """End the pipeline runs of this machine whose process died before they ended (an app
+        quit or killed mid-run): "failed", their unfinished stages "cancelled" and the jobs
+        those left running cancelled. The app calls it when it starts; every run does too.
+        Returns the ids of the runs it ended."""
+        if not self.catalog.access.writable:
+            return []
+        return recovery.end_abandoned(self.catalog, self.jobs)
 
     def start(self, path: Path | str, kind: str, detail: str) -> PipelineRunInfo:
         """Run the pipeline for a trigger (``kind``: "dataset", "monitor", "schedule")."""

@@ -61,6 +61,7 @@ def check_run(services: Services, root: Path, target: str) -> None:
     services.experiments.ingest()
     child = services.experiments.get_run(states["make"].run_id or "").summary
     assert child.parent_run_id == run.run_id and child.target == target
+    assert child.tags["mlops.pipeline.stage"] == "make"
     spool = run_spool_dir(services.home, child.id) / "events.jsonl"
     start = read_spool(spool).events[0]  # the launcher's, on the host: it names the parent
     assert start["type"] == "start" and start["parent_run_id"] == run.run_id
