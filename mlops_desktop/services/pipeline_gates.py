@@ -77,7 +77,7 @@ def evaluate_gate(
             evidence.append(f"champion {_ref(champion)} (metrics from {source})")
     if not conditions:
         evidence.append("no conditions: every model passes")
-    holds = []
+    checks: list[tuple[str, bool]] = []
     for cond in conditions:
         ok, line = evaluate(cond, metrics, champion_values)
         if champion is not None and ", the champion has no metric " in line:
@@ -86,8 +86,9 @@ def evaluate_gate(
                 f"; tag it with this metric (`models tag {_ref(champion)} "
                 f"{METRIC_TAG}{key}=VALUE`) to compare with it"
             )
-        holds.append(ok)
+        checks.append((line, ok))
         evidence.append(line)
+    holds = [ok for _, ok in checks]
     result = GateResult(
         pipeline_run_id=pipeline_run_id,
         stage=stage,
@@ -96,6 +97,7 @@ def evaluate_gate(
         evidence=(),
         alias=gate.alias,
         metrics={k: float(v) for k, v in metrics.items()},
+        checks=tuple(checks),
     )
     if not result.passed:
         failed = holds.count(False)

@@ -222,6 +222,9 @@ def test_gates_panel_shows_evidence_and_asks_for_approval(qtbot: Any) -> None:
     panel.set_run(pipeline_run("r1", gates=(gate("r1", passed=False),)))
     assert not panel.approve_button.isEnabled()
     assert "&#10007;" in panel.evidence.text() and "Refused" in panel.decision.text()
+    # the marks come from the gate's checks: a gate recorded without them marks no line
+    panel.set_run(pipeline_run("r1", gates=(replace(gate("r1", passed=False), checks=()),)))
+    assert "&#10007;" not in panel.evidence.text() and panel.evidence.text().count("&#8226;") == 2
     approved = replace(gate("r2", approval="approved"), decided_by="ana")
     panel.set_run(pipeline_run("r2", gates=(approved,)))
     assert not panel.approve_button.isEnabled() and "approved by ana" in panel.decision.text()

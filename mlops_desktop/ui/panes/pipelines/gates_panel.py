@@ -52,23 +52,12 @@ def decision_text(gate: GateResult) -> str:
     return f"{version} of {gate.model} was registered with the alias {gate.alias}."
 
 
-def condition_held(gate: GateResult, line: str) -> bool | None:
-    """Whether the condition an evidence line reports held (its line ends "holds" or says
-    "fails"); None for a line that reports no condition (the champion it compared with, the
-    outcome)."""
-    text = line.casefold()
-    if ": holds" in text:
-        return True
-    if ": fails" in text:
-        return False
-    return None
-
-
 def evidence_html(gate: GateResult) -> str:
-    """The evidence lines, a condition's marked by whether it held."""
+    """The evidence lines, a condition's marked by whether it held (:attr:`GateResult.checks`);
+    a line that reports no condition (the champion compared with, the outcome) gets a bullet."""
     lines = []
     for line in gate.evidence or ("(no conditions: registered as it is)",):
-        held = condition_held(gate, line)
+        held = gate.held(line)
         mark = "&#8226;" if held is None else "&#10003;" if held else "&#10007;"
         lines.append(f"{mark} <code>{html.escape(line)}</code>")
     return "<br>".join(lines)
