@@ -15,6 +15,7 @@ from mlops_desktop.core.pipelines import PIPELINE_FILENAMES, PipelineInfo
 from mlops_desktop.services.pipelines import PipelineService
 from mlops_desktop.ui.item_models.pipeline_tables import COL_LAST_RUN, PipelinesListModel
 from mlops_desktop.ui.item_models.rows_table import ROW_ROLE
+from mlops_desktop.ui.list_sizing import MIN_LIST_WIDTH
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.pipelines.actions import PipelineActions
 from mlops_desktop.ui.panes.pipelines.pipeline_view import PipelineView
@@ -92,7 +93,7 @@ class PipelinesPaneBase(Pane):
             self.count_label,
             self.view,
             self.empty,
-            (200, 1000),
+            (MIN_LIST_WIDTH, 1100),  # widened to its names when they need more
         )
 
     def current_info(self) -> PipelineInfo | None:

@@ -24,6 +24,7 @@ from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_number, short_id
 from mlops_desktop.ui.panes.pipelines.stage_colors import STATE_COLORS, STATE_MEANINGS
 from mlops_desktop.ui.panes.pipelines.stage_graph import StageShown
+from mlops_desktop.ui.panes.pipelines.stage_reasons import reasons_for
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable, heading_label, monospace_font
 
@@ -205,7 +206,8 @@ def summary_html(shown: StageShown, stage: Stage | None) -> str:
         + (f": {html.escape(meaning)}" if meaning else "")
     ]
     if shown.reasons:
-        lines.append("Why: " + "; ".join(html.escape(r) for r in shown.reasons))
+        label, reasons = reasons_for(state, shown.reasons)
+        lines.append(f"{label}: " + "; ".join(html.escape(r) for r in reasons))
     if shown.run_id:
         lines.append(f'Run: <a href="run:{shown.run_id}">{short_id(shown.run_id)}</a>')
     if shown.source_run_id and shown.source_run_id != shown.run_id:
