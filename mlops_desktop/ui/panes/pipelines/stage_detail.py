@@ -33,6 +33,7 @@ LOG_TAIL_BYTES = 256 * 1024
 NO_RUN_LOG = "No log to show: the graph shows no run of this stage."
 GATE_LOG = "A register step runs no command: what it decided is in the Gates tab."
 EMPTY_LOG = "The stage's run wrote nothing to its log."
+READING_LOG = "Reading the log of the stage's run…"
 NO_STAGE = "Select a stage in the graph to see its state, its run, its log and its metrics."
 
 
@@ -163,6 +164,8 @@ class StageDetailView(QWidget):
         if (run_id is None or self._reader is None) and not files:
             self._runner.cancel((self, "run"))
             return
+        if run_id is not None and self._reader is not None and not gate_only:
+            self.log.setPlaceholderText(READING_LOG)  # until the worker has read it
         self._runner.submit(
             read_stage,
             self._reader,
