@@ -36,9 +36,11 @@ def insert_queued_run(
     target: str,
     at: float,
     user: str | None = None,
+    parent_run_id: str | None = None,
 ) -> None:
     """Record a launched run as queued (a write session; nothing when it exists already);
-    ``user`` launched it (the start event's user, where the run runs, replaces it)."""
+    ``user`` launched it (the start event's user, where the run runs, replaces it);
+    ``parent_run_id``: the run it is a child of (a pipeline run, for its stages)."""
     exp_id = experiment_id(s, experiment)
     row = {
         "id": run_id,
@@ -54,6 +56,8 @@ def insert_queued_run(
         "notes": "",
         "has_start": False,
     }
+    if parent_run_id:
+        row["parent_run_id"] = parent_run_id
     insert_ignore(s, run_t, row, ["id"])
 
 

@@ -4,7 +4,7 @@
 Exit statuses (:class:`~mlops_desktop.cli.exit_codes.ExitCode`): 0 success; 1 a bug, told in
 one sentence that names the log holding its traceback (``HOME/logs/app.log``); 2 a person's
 mistake (unknown run, malformed filter, locked catalog), told in one sentence that says what to
-do, never with a traceback; 130 interrupted.
+do, never with a traceback; 3 the work ran and failed (a pipeline stage); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from mlops_desktop.cli.jobs import JOBS
 from mlops_desktop.cli.launch import LAUNCH
 from mlops_desktop.cli.models import MODELS
 from mlops_desktop.cli.monitors import MONITORS, split_retrain
+from mlops_desktop.cli.pipelines import PIPELINES
 from mlops_desktop.cli.runs import RUNS
 from mlops_desktop.cli.store import STORE
 from mlops_desktop.core.errors import UserFacingError
@@ -51,6 +52,7 @@ COMMAND_GROUPS = (
     HOSTS,
     HW,
     MONITORS,
+    PIPELINES,
     IMPORT,
     STORE,
 )

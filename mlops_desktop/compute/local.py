@@ -74,6 +74,8 @@ class LocalExecutor:
         argv += ["--cleanup-grace", f"{max(spec.cancel_grace_s, 0.0):g}"]
         if spec.name:
             argv += ["--name", spec.name]
+        if spec.parent_run_id:
+            argv += ["--parent-run-id", spec.parent_run_id]
         if spec.gpu_indices:
             argv += ["--gpu-indices", ",".join(map(str, spec.gpu_indices))]
         elif spec.gpus > 0:

@@ -119,6 +119,8 @@ def batch_script(
     argv += ["--experiment", spec.experiment, "--target", target]
     if spec.name:
         argv += ["--name", spec.name]
+    if spec.parent_run_id:
+        argv += ["--parent-run-id", spec.parent_run_id]
     argv += ["--cleanup-grace", f"{max(spec.cancel_grace_s, 0.0):g}"]
     argv += ["--cwd", str(cwd or run_dir), "--", *spec.command]
     lines.append("exec " + " ".join(shlex.quote(a) for a in argv))

@@ -165,6 +165,8 @@ class SshExecutor:
         args += ["--env-file", f"{run_dir}/env.json"]
         if spec.name:
             args += ["--name", spec.name]
+        if spec.parent_run_id:
+            args += ["--parent-run-id", spec.parent_run_id]
         if chosen_python(spec):  # the command's python is the one the launcher runs with
             args.append("--command-python")
         if spec.gpu_indices:

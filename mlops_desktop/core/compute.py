@@ -33,6 +33,8 @@ class RunSpec:
         datasets: dataset versions to make available, "name@v3".
         slurm: partition, time, mem, cpus for Slurm targets.
         cancel_grace_s: SIGTERM, then SIGKILL after this many seconds.
+        parent_run_id: the run this one is a child of (a pipeline run's stages), recorded on
+            the queued run and in the launcher's start event.
     """
 
     command: list[str]
@@ -48,6 +50,7 @@ class RunSpec:
     datasets: list[str] = field(default_factory=list)
     slurm: dict[str, str] = field(default_factory=dict)
     cancel_grace_s: float = 30.0
+    parent_run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,10 @@ from mlops_desktop.core.pipelines import Pipeline, Stage
 from mlops_desktop.datasets import hashing
 from mlops_desktop.datasets.manifest import build_manifest, fingerprint
 from mlops_desktop.datasets.statcache import StatCache
+from mlops_desktop.pipelines.treecache import TreeCache, tree_signature
 
 CODE_SUFFIXES = (".py", ".sh", ".R", ".jl", ".ipynb")
+TREES_DB = "pipeline-trees.db"  # beside the stat cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,9 @@ class PathHasher:
     def __init__(self, cache: StatCache | None = None, threads: int | None = None) -> None:
         self.cache = cache
         self.threads = threads
+        self.trees = TreeCache(cache.path.with_name(TREES_DB)) if cache is not None else None
         self._memo: dict[str, Hashed | None] = {}
+        self._digests: dict[str, str | None] = {}
 
     @classmethod
     def for_home(cls, home: Path) -> PathHasher:
@@ -67,8 +71,25 @@ class PathHasher:
         return result
 
     def digest(self, path: Path) -> str | None:
-        """The digest of ``path`` (a file's BLAKE3 hex, a folder's ``blake3:<hex>``)."""
+        """The digest of ``path`` (a file's BLAKE3 hex, a folder's ``blake3:<hex>``), or None
+        when it does not exist. An unchanged folder costs a stat per file (:mod:`treecache`)."""
+        key = os.path.abspath(path)
+        if key in self._memo:
+            hashed = self._memo[key]
+            return hashed.digest if hashed else None
+        if key in self._digests:
+            return self._digests[key]
+        if self.trees is None or not os.path.isdir(key):
+            hashed = self.hash(path)
+            return hashed.digest if hashed else None
+        sig = tree_signature(key)
+        hit = self.trees.get(key, sig.signature)
+        if hit is not None:
+            self._digests[key] = hit[0]
+            return hit[0]
         hashed = self.hash(path)
+        if hashed is not None:
+            self.trees.put(key, sig, hashed.digest)
         return hashed.digest if hashed else None
 
     def _hash(self, key: str) -> Hashed | None:
@@ -95,12 +116,16 @@ class PathHasher:
         """Drop what is memoised for ``path``, what lies under it and the folders above it."""
         key = os.path.abspath(path)
         under = key.rstrip(os.sep) + os.sep
-        for known in list(self._memo):
-            if known == key or known.startswith(under) or key.startswith(known + os.sep):
-                del self._memo[known]
+        for memo in (self._memo, self._digests):
+            for known in list(memo):
+                if known == key or known.startswith(under) or key.startswith(known + os.sep):
+                    del memo[known]
 
     def close(self) -> None:
-        """Close the stat cache."""
+        """Close the stat cache and the tree cache."""
+        if self.trees is not None:
+            self.trees.close()
+            self.trees = None
         if self.cache is not None:
             self.cache.close()
             self.cache = None

@@ -62,6 +62,12 @@ def _reverse(edges: dict[str, set[str]]) -> dict[str, set[str]]:
     return rev
 
 
+def all_downstream(p: Pipeline) -> dict[str, set[str]]:
+    """Each stage -> every stage that depends on it (the graph is built once)."""
+    rev = _reverse(_edges(p))
+    return {name: _walk([name], rev) - {name} for name in rev}
+
+
 def downstream(p: Pipeline, name: str) -> set[str]:
     """Every stage that depends on ``name``, directly or not."""
     return _walk([name], _reverse(_edges(p))) - {name}

@@ -21,7 +21,7 @@ from typing import Any
 from mlops_desktop.core.errors import PipelineError
 from mlops_desktop.core.pipelines import Pipeline, Stage, StageStatus
 from mlops_desktop.pipelines.fingerprint import PathHasher, StageInputs, stage_inputs
-from mlops_desktop.pipelines.graph import downstream, topological_order
+from mlops_desktop.pipelines.graph import all_downstream, downstream, topological_order
 from mlops_desktop.pipelines.records import BlobStore, CachedStage, OutRecord, StageCache
 
 
@@ -58,7 +58,7 @@ def pipeline_status(
         raise PipelineError(
             f"{pipeline.path.name} has no stage {name}; the stages are {', '.join(sorted(names))}."
         )
-    down = {n: downstream(pipeline, n) for n in names}
+    down = all_downstream(pipeline)
     known: dict[str, str] = {}  # out path -> recorded digest, for stages that will not run
     will_run: list[str] = []
     result: list[StageStatus] = []

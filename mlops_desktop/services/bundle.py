@@ -23,6 +23,7 @@ from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
 from mlops_desktop.services.palette_index import PaletteIndexService
+from mlops_desktop.services.pipelines import PipelineService
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Services:
         imports: MLflow stores and TensorBoard logs brought into the catalog.
         changes: what other desktops and programs change in the catalog, heard live.
         store: the lab store (recorded in the catalog) and this home's cache of it.
+        pipelines: pipeline files, their stages' status, pipeline runs, gates and triggers.
         access: whether this desktop may change the catalog (found once, when it opened);
             when not, the GUI shows every write action disabled with ``access.reason``.
     """
@@ -57,6 +59,7 @@ class Services:
     palette: PaletteIndexService
     changes: CatalogChangeService
     store: LabStoreService
+    pipelines: PipelineService
     access: CatalogAccess
 
     @classmethod
@@ -85,19 +88,22 @@ class Services:
         experiments = ExperimentService(catalog, home)
         jobs = JobService(catalog, home, gpu_lock_dir)
         models = ModelService(catalog, home)
+        datasets = DatasetService(catalog, home)
+        store = LabStoreService(catalog, home)
         catalog.access = probe_access(catalog)
         return cls(
             home=home,
             catalog=catalog,
             experiments=experiments,
-            datasets=DatasetService(catalog, home),
+            datasets=datasets,
             models=models,
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
             monitors=MonitorService(catalog, home, jobs, models, experiments),
             palette=PaletteIndexService(catalog, home, jobs),
             changes=CatalogChangeService(catalog, home),
-            store=LabStoreService(catalog, home),
+            store=store,
+            pipelines=PipelineService(catalog, home, jobs, models, datasets, store),
             access=catalog.access,
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from mlops_desktop.tracking.who import os_user
 # how long ``launch`` (the command) waits for a job to leave "starting"; a launch that failed
 # at once (a bad interpreter, a command that cannot start) is reported instead of "(lost)"
 START_WAIT_S = 3.0
+_RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def checked_spec(spec: RunSpec, validate_target: Callable[[str], str]) -> RunSpec:
@@ -45,6 +47,9 @@ def checked_spec(spec: RunSpec, validate_target: Callable[[str], str]) -> RunSpe
         raise JobError("GPU indices are 0, 1, 2, ...")
     if spec.cancel_grace_s < 0:
         raise JobError("The cancel grace period cannot be negative.")
+    parent = spec.parent_run_id
+    if parent is not None and not _RUN_ID.fullmatch(parent):
+        raise JobError(f"{parent!r} is not a run id (letters, digits, - and _; 64 at most).")
     for name, value in spec.env.items():  # the launcher owns MLOPS_DESKTOP_RUN_ID & co
         problem = env_name_problem(name) or env_value_problem(name, value)
         if problem:
@@ -56,7 +61,7 @@ def checked_spec(spec: RunSpec, validate_target: Callable[[str], str]) -> RunSpe
 
 
 def record_queued(catalog: Catalog, run_id: str, spec: RunSpec, at: float) -> None:
-    """Record the launched run as ``queued`` (name and experiment of ``spec``)."""
+    """Record the launched run as ``queued`` (name, experiment and parent of ``spec``)."""
     with catalog.session_scope(write=True) as s:
         queued_runs.insert_queued_run(
             s,
@@ -68,6 +73,7 @@ def record_queued(catalog: Catalog, run_id: str, spec: RunSpec, at: float) -> No
             spec.target,
             at,
             os_user(),
+            spec.parent_run_id,
         )
 
 

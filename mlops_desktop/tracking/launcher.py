@@ -3,7 +3,7 @@
 ::
 
     python -m mlops_desktop.tracking.launcher --run-id ID --run-dir DIR [--spool DIR]
-        [--experiment E] [--name N] [--target T] [--gpus K | --gpu-indices 0,2]
+        [--experiment E] [--name N] [--parent-run-id P] [--target T] [--gpus K | --gpu-indices 0,2]
         [--gpu-min-free-mb M] [--gpu-lock-dir D] [--no-lease] [--cwd PATH]
         [--env-file FILE] [--sample-interval S] [--cleanup-grace S] -- CMD ARG...
 
@@ -83,6 +83,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--spool", type=Path, help="spool folder (default RUN_DIR/spool)")
     p.add_argument("--experiment", default="Default")
     p.add_argument("--name", default=None)
+    p.add_argument("--parent-run-id", default=None, help="the run this one is a child of")
     p.add_argument("--target", default="local")
     gpu = p.add_mutually_exclusive_group()
     gpu.add_argument("--gpus", type=int, default=0)
@@ -244,6 +245,7 @@ class Launcher:
     def start_event(self, started: float) -> None:
         """The run's ``start`` event (also for a run that never got to start its command)."""
         a = self.args
+        parent = {"parent_run_id": a.parent_run_id} if a.parent_run_id else {}
         self.event(
             "start",
             experiment=a.experiment,
@@ -256,6 +258,7 @@ class Launcher:
             machine=machine_identity(),
             target=a.target,
             started_at=started,
+            **parent,
         )
 
     def start_child(self, env: dict[str, str], cwd: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from mlops_desktop.core.errors import PipelineError
 from mlops_desktop.datasets.manifest import build_manifest, fingerprint
 from mlops_desktop.datasets.statcache import StatCache
-from mlops_desktop.pipelines.fingerprint import PathHasher, StageInputs, stage_inputs
+from mlops_desktop.pipelines.fingerprint import TREES_DB, PathHasher, StageInputs, stage_inputs
 from mlops_desktop.pipelines.graph import (
     direct_upstream,
     downstream,
@@ -21,6 +22,7 @@ from mlops_desktop.pipelines.graph import (
 from mlops_desktop.pipelines.params import load_params, param_value
 from mlops_desktop.pipelines.records import CachedStage, OutRecord
 from mlops_desktop.pipelines.spec import load_pipeline
+from mlops_desktop.pipelines.treecache import TreeCache, tree_signature
 
 
 def test_param_value_dotted_keys_lists_and_sections(tmp_path: Path) -> None:
@@ -124,3 +126,46 @@ def test_hasher_memoises_until_told_to_forget(tmp_path: Path) -> None:
         hasher.forget(f)  # a file inside: the folder above is forgotten too
         assert hasher.digest(tmp_path / "d") != first
         assert hasher.digest(tmp_path / "nope") is None
+
+
+def test_tree_cache_reuses_a_digest_only_for_the_same_files(tmp_path: Path) -> None:
+    old = 1_600_000_000_000_000_000
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    for name in ("a.csv", "b.csv", "sub/c.csv"):
+        (data / name).write_text(f"{name}\n")
+        os.utime(data / name, ns=(old, old))
+
+    def digest() -> str | None:
+        with PathHasher(StatCache(tmp_path / "cache" / "stat.db")) as hasher:
+            return hasher.digest(data)
+
+    first = digest()
+    assert first == fingerprint(build_manifest(data).entries)
+    signed = tree_signature(str(data))
+    assert signed.trustworthy and signed.size == sum(
+        len(n) + 1 for n in ("a.csv", "b.csv", "sub/c.csv")
+    )
+    assert TreeCache(tmp_path / "cache" / TREES_DB).get(str(data), signed.signature) == (
+        first,
+        signed.size,
+    )
+    assert digest() == first
+    # an edit in place, same size, another mtime: noticed
+    (data / "sub" / "c.csv").write_text("sub/x.csv\n")
+    os.utime(data / "sub" / "c.csv", ns=(old + 10**9, old + 10**9))
+    second = digest()
+    assert second not in (None, first)
+    assert second == fingerprint(build_manifest(data).entries)
+    # a file added just now is too fresh to trust: not remembered, still right
+    (data / "new.csv").write_text("n\n")
+    assert not tree_signature(str(data)).trustworthy
+    third = digest()
+    assert third == fingerprint(build_manifest(data).entries) != second
+    # a rename changes the digest
+    os.utime(data / "new.csv", ns=(old, old))
+    os.rename(data / "new.csv", data / "renamed.csv")
+    assert digest() == fingerprint(build_manifest(data).entries) != third
+    # a damaged tree cache is replaced, not fatal
+    (tmp_path / "cache" / TREES_DB).write_bytes(b"not sqlite at all" * 100)
+    assert digest() == fingerprint(build_manifest(data).entries)

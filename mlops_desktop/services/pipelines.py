@@ -1,0 +1,348 @@
+"""PipelineService: pipelines the catalog knows, their status, their runs, their gates.
+
+Synchronous and possibly long (a run blocks until its last stage ends): the GUI calls it on
+worker threads, the command line directly. A pipeline run is a parent run in the catalog with
+a child run per stage that ran (see :mod:`.pipeline_runner`); a stage's outs are kept in the
+home's content-addressed store (and the lab store, when one is set), so an unchanged stage whose
+outs were deleted is restored, not rerun.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from mlops_desktop.catalog import pipeline_records, pipeline_repo
+from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.errors import PipelineError, UserFacingError
+from mlops_desktop.core.pipelines import (
+    GateResult,
+    Pipeline,
+    PipelineInfo,
+    PipelineRunInfo,
+    StageStatus,
+    TriggerEvent,
+)
+from mlops_desktop.pipelines.fingerprint import PathHasher
+from mlops_desktop.pipelines.graph import downstream
+from mlops_desktop.pipelines.spec import load_pipeline
+from mlops_desktop.pipelines.status import pipeline_status
+from mlops_desktop.services import pipeline_gates
+from mlops_desktop.services.catalog_open import CatalogService
+from mlops_desktop.services.compute import JobService
+from mlops_desktop.services.datasets import DatasetService
+from mlops_desktop.services.lab_store import LabStoreService
+from mlops_desktop.services.models import ModelService
+from mlops_desktop.services.pipeline_blobs import PipelineBlobs
+from mlops_desktop.services.pipeline_runner import PipelineRunner, RunnerParts, StageListener
+from mlops_desktop.services.pipeline_stage_cache import CatalogStageCache
+
+Cancelled = Callable[[], bool]
+
+
+class PipelineService(CatalogService):
+    """Pipelines on one catalog. Thread-safe: each call opens its own sessions."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        home: Path,
+        jobs: JobService,
+        models: ModelService,
+        datasets: DatasetService,
+        store: LabStoreService,
+    ) -> None:
+        super().__init__(catalog, home)
+        self.jobs = jobs
+        self.models = models
+        self.datasets = datasets
+        self.store = store
+        self.cache = CatalogStageCache(catalog)
+
+    # -- pipelines -------------------------------------------------------------------------
+
+    def load(self, path: Path | str) -> Pipeline:
+        """The pipeline file at ``path`` (a file, or a folder holding pipeline.yaml or
+        dvc.yaml), parsed and checked.
+
+        Raises:
+            PipelineError: one sentence naming the stage or key and what to change.
+        """
+        return load_pipeline(Path(path))
+
+    def add(self, path: Path | str | Pipeline) -> PipelineInfo:
+        """Register the pipeline in the catalog, or refresh what it records of it."""
+        pipeline = path if isinstance(path, Pipeline) else self.load(path)
+        with self.catalog.session_scope(write=True) as s:
+            return pipeline_repo.save_pipeline(s, pipeline)
+
+    def list(self) -> builtins.list[PipelineInfo]:
+        """Every pipeline the catalog knows, by name."""
+        with self.catalog.session_scope() as s:
+            return pipeline_repo.list_pipelines(s)
+
+    def path_of(self, name_or_path: str) -> Path:
+        """A pipeline's file from its name in the catalog, or the path as given."""
+        given = Path(name_or_path)
+        if given.exists():
+            return given
+        with self.catalog.session_scope() as s:
+            info = pipeline_repo.get_pipeline(s, name_or_path)
+        if info is None:
+            raise PipelineError(
+                f"{name_or_path} is neither a pipeline file or folder nor a pipeline the catalog "
+                "knows; give the path of its pipeline.yaml or dvc.yaml."
+            )
+        return Path(info.path)
+
+    # -- status and runs -------------------------------------------------------------------
+
+    def status(
+        self,
+        path: Path | str,
+        force: Collection[str] = (),
+        from_stage: str | None = None,
+    ) -> builtins.list[StageStatus]:
+        """Whether each stage would run, and why, in the order they would run.
+
+        Raises:
+            PipelineError: the file is malformed, or a stage, param or dataset is unknown.
+        """
+        pipeline = self.load(path)
+        with PathHasher.for_home(self.home) as hasher:
+            datasets, _ = self._datasets(pipeline)
+            blobs = PipelineBlobs(self.home, self.store)
+            return pipeline_status(pipeline, self.cache, hasher, datasets, blobs, force, from_stage)
+
+    def run(
+        self,
+        path: Path | str,
+        *,
+        target: str | None = None,
+        force: Collection[str] = (),
+        from_stage: str | None = None,
+        trigger: str = "manual",
+        trigger_detail: str = "",
+        cancelled: Cancelled | None = None,
+        on_stage: StageListener | None = None,
+    ) -> PipelineRunInfo:
+        """Run the pipeline: cached stages are skipped, restorable ones restored, stale ones
+        launched (up to ``parallel`` at once), each as a child run of the pipeline run.
+
+        Args:
+            target: run every stage there instead of its own target.
+            force: stages to run whatever their state; ``from_stage``: that stage and
+                everything downstream of it.
+            trigger, trigger_detail: what started the run ("manual", "dataset", ...).
+            cancelled: asked between steps; once True the running stages are cancelled.
+            on_stage: told every stage state change (from this thread).
+
+        Returns:
+            The pipeline run as it ended ("done", "failed" or "cancelled").
+
+        Raises:
+            PipelineError, HostError, JobError: the file, a stage, a param, a dataset or a
+                target is wrong; nothing was started and no run recorded.
+        """
+        pipeline = self.load(path)
+        self._check_targets(pipeline, target)
+        hasher = PathHasher.for_home(self.home)
+        try:
+            datasets, pins = self._datasets(pipeline)
+            blobs = PipelineBlobs(self.home, self.store)
+            statuses = pipeline_status(
+                pipeline, self.cache, hasher, datasets, blobs, force, from_stage
+            )
+            forced = set(force)
+            if from_stage is not None:
+                forced |= {from_stage} | downstream(pipeline, from_stage)
+            parts = RunnerParts(
+                self.catalog,
+                self.jobs,
+                self.models,
+                self.cache,
+                blobs,
+                hasher,
+                datasets,
+                pins,
+                on_stage,
+                cancelled,
+                forced,
+            )
+            run_id = uuid.uuid4().hex
+            runner = PipelineRunner(pipeline, run_id, parts, target)
+            stages = runner.initial(statuses)
+            with self.catalog.session_scope(write=True) as s:
+                pipeline_repo.save_pipeline(s, pipeline)
+                pipeline_repo.create_pipeline_run(
+                    s,
+                    pipeline=pipeline.name,
+                    path=str(pipeline.path),
+                    experiment=pipeline.experiment or pipeline.name,
+                    cwd=str(pipeline.root),
+                    trigger=trigger,
+                    trigger_detail=trigger_detail,
+                    run_id=run_id,
+                    stages=stages,
+                )
+            state = "failed"
+            try:
+                state = runner.walk(statuses)
+            finally:
+                with self.catalog.session_scope(write=True) as s:
+                    pipeline_repo.end_pipeline_run(s, run_id, state, detail=_failure(runner))
+        finally:
+            hasher.close()
+        return self.show(run_id)
+
+    def start(self, path: Path | str, kind: str, detail: str) -> PipelineRunInfo:
+        """Run the pipeline for a trigger (``kind``: "dataset", "monitor", "schedule")."""
+        return self.run(path, trigger=kind, trigger_detail=detail)
+
+    def runs(self, pipeline: str | None = None, limit: int = 50) -> builtins.list[PipelineRunInfo]:
+        """Pipeline runs, newest first (of one pipeline when given)."""
+        with self.catalog.session_scope() as s:
+            return pipeline_repo.list_pipeline_runs(s, pipeline, limit)
+
+    def show(self, run_id: str) -> PipelineRunInfo:
+        """One pipeline run (``run_id`` or a unique prefix of at least 4 characters).
+
+        Raises:
+            PipelineError: no pipeline run, or several, have that id.
+        """
+        with self.catalog.session_scope() as s:
+            found = pipeline_repo.get_pipeline_run(
+                s, pipeline_repo.resolve_pipeline_run_id(s, run_id)
+            )
+        if found is None:  # pragma: no cover - resolved above
+            raise PipelineError(f"No pipeline run has the id {run_id!r}.")
+        return found
+
+    # -- gates -----------------------------------------------------------------------------
+
+    def approve(self, run_id: str, stage: str | None = None) -> GateResult:
+        """Move the champion alias to the version a gate of the run registered: a person
+        approves it.
+
+        Raises:
+            PipelineError: no gate of that run waits for approval, or several do and no
+                ``stage`` was given.
+        """
+        gate = self._waiting_gate(run_id, stage, "approve")
+        result = pipeline_gates.approve(
+            self.models, gate, champion_alias=self._champion_alias(gate)
+        )
+        with self.catalog.session_scope(write=True) as s:
+            pipeline_records.save_gate(s, result)
+        return result
+
+    def reject(self, run_id: str, stage: str | None = None) -> GateResult:
+        """Refuse the version a gate of the run registered (the champion stays)."""
+        gate = self._waiting_gate(run_id, stage, "reject")
+        result = pipeline_gates.reject(self.models, gate, champion_alias=self._champion_alias(gate))
+        with self.catalog.session_scope(write=True) as s:
+            pipeline_records.save_gate(s, result)
+        return result
+
+    def _waiting_gate(self, run_id: str, stage: str | None, verb: str) -> GateResult:
+        run = self.show(run_id)
+        gates = [g for g in run.gates if stage is None or g.stage == stage]
+        waiting = [g for g in gates if g.approval == "waiting"]
+        short = run.run_id[:12]
+        if not waiting:
+            if not gates:
+                what = f"no gate at stage {stage}" if stage else "no register gate"
+                raise PipelineError(f"Pipeline run {short} has {what}; nothing to {verb}.")
+            states = ", ".join(f"{g.stage}: {_gate_state(g)}" for g in gates)
+            raise PipelineError(
+                f"No gate of pipeline run {short} waits for approval ({states}); nothing to {verb}."
+            )
+        if len(waiting) > 1:
+            names = ", ".join(g.stage for g in waiting)
+            raise PipelineError(
+                f"Several gates of pipeline run {short} wait ({names}); choose one with --stage."
+            )
+        return waiting[0]
+
+    def _champion_alias(self, gate: GateResult) -> str:
+        """The champion alias the gate's pipeline file names (default "champion")."""
+        try:
+            run = self.show(gate.pipeline_run_id)
+            register = self.load(run.path).stage(gate.stage).register
+        except (UserFacingError, KeyError):
+            return "champion"
+        return register.champion_alias if register is not None else "champion"
+
+    # -- triggers --------------------------------------------------------------------------
+
+    def triggers(
+        self, pipeline: str | None = None, limit: int = 100
+    ) -> builtins.list[TriggerEvent]:
+        """Triggers that fired, newest first, with what they started."""
+        with self.catalog.session_scope() as s:
+            return pipeline_records.list_triggers(s, pipeline, limit=limit)
+
+    def fire(
+        self, pipeline: str, kind: str, detail: str, dedupe_key: str | None = None
+    ) -> TriggerEvent | None:
+        """Record a trigger of ``pipeline`` (a name the catalog knows) and run it; None when
+        a trigger with ``dedupe_key`` was recorded already (here or on another desktop)."""
+        with self.catalog.session_scope(write=True) as s:
+            event = pipeline_records.record_trigger(s, pipeline, kind, detail, dedupe_key)
+        if event is None:
+            return None
+        outcome, run_id = "", None
+        try:
+            run = self.start(self.path_of(pipeline), kind, detail)
+            run_id, outcome = run.run_id, f"run {run.run_id[:12]} {run.state}"
+        except UserFacingError as exc:
+            outcome = f"not started: {exc}"
+        with self.catalog.session_scope(write=True) as s:
+            pipeline_records.set_trigger_outcome(s, event.id, run_id, outcome)
+        return next((t for t in self.triggers(pipeline) if t.id == event.id), event)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _datasets(self, pipeline: Pipeline) -> tuple[dict[str, str], dict[str, str]]:
+        """(ref -> "vN <fingerprint>", ref -> "name@vN") of every dataset a stage reads; an
+        unknown one is left out (the engine names it and the stage)."""
+        found: dict[str, str] = {}
+        pins: dict[str, str] = {}
+        for stage in pipeline.stages:
+            for dep in stage.datasets:
+                if dep.ref in found:
+                    continue
+                wanted = None if dep.version is None else f"v{dep.version}"
+                try:
+                    version = self.datasets.get_version(dep.name, wanted)
+                except UserFacingError:
+                    continue
+                found[dep.ref] = f"{version.version} {version.fingerprint}"
+                pins[dep.ref] = f"{dep.name}@{version.version}"
+        return found, pins
+
+    def _check_targets(self, pipeline: Pipeline, override: str | None) -> None:
+        """Every stage's target exists (before anything runs)."""
+        for stage in pipeline.stages:
+            if not stage.cmd:
+                continue
+            target = override or stage.target
+            try:
+                self.jobs.targets.validate(target)
+            except UserFacingError as exc:
+                raise PipelineError(f"stage {stage.name} cannot run on {target}: {exc}") from None
+
+
+def _failure(runner: PipelineRunner) -> str:
+    """The parent run's error: the first failed stage and the last line of why."""
+    for name, run in runner.stages.items():
+        if run.state == "failed":
+            lines = [line for line in run.detail.splitlines() if line.strip()]
+            return f"stage {name} failed: {lines[-1] if lines else 'see its log'}"
+    return ""
+
+
+def _gate_state(gate: GateResult) -> str:
+    return gate.approval if gate.passed else "refused"
