@@ -23,6 +23,7 @@ from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.monitors import MonitorService
 from mlops_desktop.services.palette_index import PaletteIndexService
+from mlops_desktop.services.pipeline_triggers import PipelineTriggerService
 from mlops_desktop.services.pipelines import PipelineService
 
 
@@ -44,6 +45,8 @@ class Services:
         changes: what other desktops and programs change in the catalog, heard live.
         store: the lab store (recorded in the catalog) and this home's cache of it.
         pipelines: pipeline files, their stages' status, pipeline runs, gates and triggers.
+        triggers: what starts pipelines besides a person (new dataset versions, monitors'
+            alerts, schedules), each event recorded once; it starts runs through ``pipelines``.
         access: whether this desktop may change the catalog (found once, when it opened);
             when not, the GUI shows every write action disabled with ``access.reason``.
     """
@@ -60,6 +63,7 @@ class Services:
     changes: CatalogChangeService
     store: LabStoreService
     pipelines: PipelineService
+    triggers: PipelineTriggerService
     access: CatalogAccess
 
     @classmethod
@@ -90,6 +94,10 @@ class Services:
         models = ModelService(catalog, home)
         datasets = DatasetService(catalog, home)
         store = LabStoreService(catalog, home)
+        monitors = MonitorService(catalog, home, jobs, models, experiments)
+        pipelines = PipelineService(catalog, home, jobs, models, datasets, store)
+        triggers = PipelineTriggerService(catalog, datasets, monitors, pipelines.start)
+        monitors.pipeline_triggers = triggers
         catalog.access = probe_access(catalog)
         return cls(
             home=home,
@@ -99,11 +107,12 @@ class Services:
             models=models,
             jobs=jobs,
             hardware=HardwareService(catalog, home, experiments, jobs),
-            monitors=MonitorService(catalog, home, jobs, models, experiments),
+            monitors=monitors,
             palette=PaletteIndexService(catalog, home, jobs),
             changes=CatalogChangeService(catalog, home),
             store=store,
-            pipelines=PipelineService(catalog, home, jobs, models, datasets, store),
+            pipelines=pipelines,
+            triggers=triggers,
             access=catalog.access,
         )
 

@@ -99,6 +99,8 @@ class MonitorService(CatalogService):
         self.datasets = DatasetService(catalog, home)
         self._services = (jobs, models, experiments)
         self._retrain_loop: Any = None
+        # the PipelineTriggerService (the bundle sets it): a "pipeline:NAME" retrain runs there
+        self.pipeline_triggers: Any = None
 
     # --- monitors -------------------------------------------------------------------------
 
