@@ -4,10 +4,11 @@ The runs (:mod:`~mlops_desktop.demo.trainings`) use registered datasets
 (:mod:`~mlops_desktop.demo.datasets`: wine and breast cancer with four versions each, digits
 with one), so lineage shows; the best runs' models are registered
 (:mod:`~mlops_desktop.demo.models`); a drift monitor watches a classifier, alerts and retrains
-(:mod:`~mlops_desktop.demo.monitors`); a pipeline ran, was cached, and was triggered by a new
-dataset version into a challenger waiting for approval (:mod:`~mlops_desktop.demo.pipeline`). Building is idempotent: a marker file in the home records
-the demo version built; a second build does nothing, and a home built by an older demo version
-only gains what is new (the datasets, the registered models, the monitor, the pipeline).
+(:mod:`~mlops_desktop.demo.monitors`); a pipeline ran, ran again all cached, and a new version
+of wine triggered it into a challenger waiting for approval (:mod:`~mlops_desktop.demo.pipeline`).
+Building is idempotent: a marker file in the home records the demo version built; a second build
+does nothing, and a home built by an older demo version only gains what is new (the datasets, the
+registered models, the monitor, the pipeline).
 """
 
 from __future__ import annotations
