@@ -241,6 +241,6 @@ def _check_demo_pipeline(home: Path, capsys: pytest.CaptureFixture[str]) -> None
     (gate3,) = third["gates"]
     assert gate3["passed"] and gate3["approval"] == "waiting" and gate3["version"] == 2
     assert gate3["metrics"]["val/acc"] > gate1.metrics["val/acc"] + 0.005  # real, better
-    model = cli_json(capsys, "models", "show", "wine-cultivar@challenger")
+    model = cli_json(capsys, "models", "show", "wine-cultivar@challenger", "--json")
     assert model["version"] == 2  # type: ignore[index]
-    assert cli_json(capsys, "models", "show", "wine-cultivar@champion")["version"] == 1  # type: ignore[index]
+    assert cli_json(capsys, "models", "show", "wine-cultivar@champion", "--json")["version"] == 1  # type: ignore[index]
