@@ -1,9 +1,11 @@
-"""Which stored files the catalog references: runs' artifacts, model versions' files and the
-blobs of snapshotted dataset versions (for registering from a run and for garbage collection).
+"""Which stored files the catalog references: runs' artifacts, model versions' files, the
+blobs of snapshotted dataset versions and the outs pipeline stages keep (for registering from a
+run and for garbage collection).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.dataset_schema import dataset_file_t, dataset_version_t
 from mlops_desktop.catalog.model_schema import model_file_t, model_t, model_version_t
+from mlops_desktop.catalog.pipeline_schema import pipeline_stage_cache_t
 from mlops_desktop.catalog.schema import artifact_t
 from mlops_desktop.core.models import ModelFile
 
@@ -48,7 +51,7 @@ def run_artifacts(s: Session, run_id: str) -> list[ModelFile]:
 
 def gc_references(s: Session) -> tuple[set[str], set[str]]:
     """(artifact digests runs and model versions reference, blob hashes of snapshotted
-    dataset versions) for garbage collection."""
+    dataset versions and of the outs pipeline stages keep) for garbage collection."""
     artifacts = {str(d) for d in s.execute(select(artifact_t.c.digest).distinct()).scalars()}
     artifacts |= referenced_digests(s)
     blobs = {
@@ -60,4 +63,24 @@ def gc_references(s: Session) -> tuple[set[str], set[str]]:
             .distinct()
         ).scalars()
     }
+    blobs |= pipeline_out_blobs(s)
     return artifacts, blobs
+
+
+def pipeline_out_blobs(s: Session) -> set[str]:
+    """The BLAKE3 hashes of every file of every out the pipeline stage cache records (an
+    unreadable row keeps nothing: it is of no use to restore either)."""
+    found: set[str] = set()
+    for text in s.execute(select(pipeline_stage_cache_t.c.outs_json)).scalars():
+        try:
+            outs = json.loads(text or "{}")
+        except ValueError:
+            continue
+        for rec in outs.values() if isinstance(outs, dict) else ():
+            if not isinstance(rec, dict) or not rec.get("cache", True):
+                continue
+            if rec.get("kind") == "file":
+                found.add(str(rec.get("digest")))
+            else:
+                found.update(str(f[1]) for f in rec.get("files") or () if len(f) >= 2)
+    return found

@@ -73,7 +73,11 @@ def run_text(run: PipelineRunInfo) -> str:
     rows = [["STAGE", "STATE", "RUN", "TARGET", "WHY"]]
     for st in run.stages:
         made = st.run_id or (f"from {st.source_run_id[:SHORT_ID]}" if st.source_run_id else "")
-        why = "; ".join(st.reasons) if st.state != "failed" else "see its log below"
+        why = "; ".join(st.reasons)
+        if st.state == "failed":
+            why = "see its log below"
+        elif st.state in ("blocked", "cancelled") and st.detail:
+            why = st.detail
         rows.append(
             [
                 st.stage,

@@ -46,7 +46,8 @@ class PathHasher:
     """Digests of files and folders for one status or run call, through one stat cache.
 
     Each path is hashed once per hasher (memoised); :meth:`forget` drops what a stage may have
-    rewritten. Hashing that misses the cache runs on a thread pool (``build_manifest``).
+    rewritten. Hashing that misses the cache runs on a thread pool (``build_manifest``), whose
+    new stat-cache rows are written per path hashed. One hasher serves one thread at a time.
     """
 
     def __init__(self, cache: StatCache | None = None, threads: int | None = None) -> None:
@@ -195,6 +196,12 @@ class StageInputs:
         return hashing.hash_bytes(self.canonical())
 
 
+def _json_value(value: Any) -> Any:
+    """``value`` as it comes back from JSON (YAML dates become strings, int keys strings), so
+    inputs read from disk equal inputs read back from the catalog."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def _rel(root: Path, path: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
@@ -268,7 +275,9 @@ def stage_inputs(
     reader = ParamsReader(root)
     default_file = pipeline.params_file
     params = {
-        param_key(default_file, ref.file, ref.key): reader.value(stage.name, ref.file, ref.key)
+        param_key(default_file, ref.file, ref.key): _json_value(
+            reader.value(stage.name, ref.file, ref.key)
+        )
         for ref in stage.params
     }
     ds: dict[str, str] = {}

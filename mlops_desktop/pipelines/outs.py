@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from mlops_desktop.core.errors import DatasetError, PipelineError
+from mlops_desktop.core.errors import PipelineError, UserFacingError
 from mlops_desktop.core.pipelines import Pipeline, Stage
 from mlops_desktop.datasets import hashing
 from mlops_desktop.datasets.store import SnapshotStore
@@ -69,15 +69,25 @@ def record_outs(
                     for rel, digest, _size in rec.files:
                         if not blobs.has(digest):
                             blobs.put(path / rel, digest)
-            except DatasetError as exc:
+            except PipelineError:
+                raise
+            except UserFacingError as exc:  # the store's own sentence (a dataset or lab store)
                 raise PipelineError(f"stage {stage.name}: {exc}") from None
         records[out.path] = rec
     return records
 
 
-def _copy_in(blobs: BlobStore, digest: str, dest: Path) -> None:
+def _same(dest: Path, digest: str, size: int) -> bool:
+    """Whether ``dest`` already holds these bytes (read only when the size matches)."""
+    try:
+        return dest.is_file() and dest.stat().st_size == size and hashing.hash_file(dest) == digest
+    except OSError:
+        return False
+
+
+def _copy_in(blobs: BlobStore, digest: str, size: int, dest: Path) -> None:
     """Write the blob ``digest`` to ``dest`` (temp file, verified, renamed; writable)."""
-    if dest.is_file() and hashing.hash_file(dest) == digest:
+    if _same(dest, digest, size):
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex}.restore"
@@ -114,7 +124,7 @@ def restore_outs(pipeline: Pipeline, records: Mapping[str, OutRecord], blobs: Bl
             )
         dest = pipeline.root / path
         if rec.kind == "file":
-            _copy_in(blobs, rec.digest, dest)
+            _copy_in(blobs, rec.digest, rec.size, dest)
             continue
         if dest.exists() and not dest.is_dir():
             dest.unlink()
@@ -124,8 +134,8 @@ def restore_outs(pipeline: Pipeline, records: Mapping[str, OutRecord], blobs: Bl
                 if rel not in wanted:
                     (dest / rel).unlink()
         dest.mkdir(parents=True, exist_ok=True)
-        for rel, digest, _size in rec.files:
-            _copy_in(blobs, digest, dest / rel)
+        for rel, digest, size in rec.files:
+            _copy_in(blobs, digest, size, dest / rel)
 
 
 def _files_under(folder: Path) -> list[str]:

@@ -16,7 +16,6 @@ Every path is stored relative to the file's folder, POSIX style. Validation erro
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 from pathlib import Path
@@ -37,9 +36,11 @@ from mlops_desktop.core.pipelines import (
     Stage,
     StageOut,
 )
+from mlops_desktop.pipelines.schedule import parse_interval
 from mlops_desktop.pipelines.validate import validate
 
 log = logging.getLogger(__name__)
+__all__ = ["find_pipeline_file", "load_pipeline", "parse_interval"]
 
 TOP_KEYS = {"name", "experiment", "parallel", "params", "triggers", "stages"}
 DVC_IGNORED_TOP = {"plots", "artifacts", "metrics", "params", "datasets"}
@@ -51,8 +52,6 @@ REFUSED_KEYS = {"foreach", "matrix", "do", "frozen", "vars"}
 REGISTER_KEYS = {"model", "from", "when", "alias", "champion_alias", "promote"}
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _DATASET_REF = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?:@v(\d+))?")
-_INTERVAL = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def find_pipeline_file(path: Path) -> Path:
@@ -104,7 +103,7 @@ def load_pipeline(path: Path) -> Pipeline:
         params_file = _path(root, ".", data["params"], "the pipeline", "params")
     name = str(data.get("name") or root.name)
     stages = tuple(
-        _stage(root, str(sname), body, params_file) for sname, body in data["stages"].items()
+        _stage(root, str(sname), body, params_file, kind) for sname, body in data["stages"].items()
     )
     pipeline = Pipeline(
         path=file,
@@ -125,22 +124,6 @@ def _parallel(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise PipelineError(f"`parallel` must be a whole number of 1 or more, not {value!r}.")
     return value
-
-
-def parse_interval(value: Any) -> float:
-    """Seconds of a schedule: a number, or "30s", "30m", "6h", "1d"."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        match = _INTERVAL.fullmatch(str(value))
-        if not match:
-            raise PipelineError(
-                f"the schedule {value!r} is not an interval; write e.g. 30m, 6h, 1d or seconds."
-            )
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if not math.isfinite(seconds) or seconds < 60:
-        raise PipelineError(f"the schedule {value!r} is shorter than a minute; make it longer.")
-    return seconds
 
 
 def _triggers(data: Any) -> PipelineTriggers:
@@ -214,11 +197,12 @@ def _outs(root: Path, wdir: str, body: dict[str, Any], stage: str) -> tuple[Stag
 
 
 def _params(
-    root: Path, wdir: str, value: Any, stage: str, default_file: str
+    root: Path, wdir: str, value: Any, stage: str, default_file: str, kind: str
 ) -> tuple[ParamRef, ...]:
     refs: list[ParamRef] = []
-    # DVC: the default params file is params.yaml in the stage's wdir
-    dflt = default_file if wdir == "." else _path(root, wdir, DEFAULT_PARAMS_FILE, stage, "params")
+    # DVC: the default params file is params.yaml in the stage's wdir; ours: the pipeline's
+    in_wdir = kind == "dvc" and wdir != "."
+    dflt = _path(root, wdir, DEFAULT_PARAMS_FILE, stage, "params") if in_wdir else default_file
     for item in _list(value, stage, "params"):
         if isinstance(item, dict):
             for file, keys in item.items():
@@ -278,7 +262,7 @@ def _target(value: Any, stage: str) -> str:
     )
 
 
-def _stage(root: Path, name: str, body: Any, params_file: str) -> Stage:
+def _stage(root: Path, name: str, body: Any, params_file: str, kind: str) -> Stage:
     if not _NAME.fullmatch(name):
         raise PipelineError(f"stage {name!r}: a stage name may hold letters, digits, _ . -.")
     if not isinstance(body, dict):
@@ -316,7 +300,7 @@ def _stage(root: Path, name: str, body: Any, params_file: str) -> Stage:
         wdir=wdir,
         deps=tuple(dict.fromkeys(deps)),
         datasets=tuple(dict.fromkeys(datasets)),
-        params=_params(root, wdir, body.get("params"), name, params_file),
+        params=_params(root, wdir, body.get("params"), name, params_file, kind),
         outs=_outs(root, wdir, body, name),
         target=_target(body.get("target"), name),
         gpus=gpus,

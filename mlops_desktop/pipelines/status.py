@@ -49,15 +49,15 @@ def pipeline_status(
             an unregistered dataset.
     """
     names = {s.name for s in pipeline.stages}
-    forced = set(force)
-    if from_stage is not None:
-        forced |= {from_stage} | (
-            downstream(pipeline, from_stage) if from_stage in names else set()
-        )
-    for name in sorted(forced - names):
+    forced = set(force) | ({from_stage} if from_stage is not None else set())
+    unknown = sorted(forced - names)
+    if unknown:
         raise PipelineError(
-            f"{pipeline.path.name} has no stage {name}; the stages are {', '.join(sorted(names))}."
+            f"{pipeline.path.name} has no stage {unknown[0]}; "
+            f"the stages are {', '.join(sorted(names))}."
         )
+    if from_stage is not None:
+        forced |= downstream(pipeline, from_stage)
     down = all_downstream(pipeline)
     known: dict[str, str] = {}  # out path -> recorded digest, for stages that will not run
     will_run: list[str] = []

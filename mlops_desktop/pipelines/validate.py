@@ -76,6 +76,12 @@ def _check_deps(p: Pipeline) -> None:
                 raise PipelineError(
                     f"stage {stage.name} lists {dep} both in deps and outs; keep it in one."
                 )
+            inner = sorted(o for o in own if dep == "." or o.startswith(dep + "/"))
+            if inner:
+                raise PipelineError(
+                    f"stage {stage.name} depends on {dep}, which holds its own out {inner[0]}; "
+                    "name narrower deps."
+                )
             if (p.root / dep).exists() or producers_of_path(p, dep) - {stage.name}:
                 continue
             raise PipelineError(

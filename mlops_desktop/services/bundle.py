@@ -45,8 +45,9 @@ class Services:
         changes: what other desktops and programs change in the catalog, heard live.
         store: the lab store (recorded in the catalog) and this home's cache of it.
         pipelines: pipeline files, their stages' status, pipeline runs, gates and triggers.
-        triggers: what starts pipelines besides a person (new dataset versions, monitors'
-            alerts, schedules), each event recorded once; it starts runs through ``pipelines``.
+        triggers: what starts pipelines besides a person (new dataset versions, monitor
+            alerts, schedules); the app calls its ``check`` about once a minute. A monitor
+            whose retrain command is ``pipeline:NAME`` starts that pipeline through it.
         access: whether this desktop may change the catalog (found once, when it opened);
             when not, the GUI shows every write action disabled with ``access.reason``.
     """

@@ -40,10 +40,12 @@ from mlops_desktop.services.pipeline_stage_cache import CatalogStageCache
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05  # between looks at running jobs (local ones: files on this disk)
+CANCEL_GRACE_S = 5.0  # a cancelled stage's processes get SIGKILL after this
 SETTLED = frozenset({"cached", "restored", "done"})  # a stage its dependents may start after
 STOPPED = frozenset({"failed", "blocked", "cancelled"})
 
 StageListener = Callable[[StageRun], None]
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -61,6 +63,7 @@ class RunnerParts:
     on_stage: StageListener | None = None
     cancelled: Callable[[], bool] | None = None
     forced: set[str] = field(default_factory=set)
+    progress: Progress | None = None  # (stages ended, stages in all, the latest change)
 
 
 class PipelineRunner:
@@ -112,6 +115,9 @@ class PipelineRunner:
                     break
                 if not progressed:
                     time.sleep(POLL_S)
+        except BaseException:
+            self._cancel_all()  # nothing keeps running behind a run that ended
+            raise
         finally:
             self.parts.blobs.upload()
         states = {run.state for run in self.stages.values()}
@@ -125,11 +131,12 @@ class PipelineRunner:
         for name in order:
             if self.stages[name].state != "queued":
                 continue
-            ups = [self.stages[u].state for u in direct_upstream(self.p, name)]
-            if any(state in STOPPED for state in ups):
-                self._set(name, "blocked", detail="a stage it depends on did not finish")
+            ups = {u: self.stages[u].state for u in sorted(direct_upstream(self.p, name))}
+            stopped = [f"{u} {state}" for u, state in ups.items() if state in STOPPED]
+            if stopped:
+                self._set(name, "blocked", detail=f"not run: {', '.join(stopped)}")
                 progressed = True
-            elif all(state in SETTLED for state in ups):
+            elif all(state in SETTLED for state in ups.values()):
                 if name not in restorable and len(self.running) >= self.p.parallel:
                     continue
                 self._start(name, name in restorable)
@@ -165,12 +172,16 @@ class PipelineRunner:
             record = None if forced else parts.cache.lookup(self.p.name, name, fp)
             if record is not None:
                 if not out_problems(self.p, record, parts.hasher):
-                    self._set(name, "cached", fingerprint=fp, source_run_id=record.run_id)
+                    why = ("its inputs came out unchanged",)  # an upstream stage ran
+                    self._set(
+                        name, "cached", fingerprint=fp, source_run_id=record.run_id, reasons=why
+                    )
                     return
                 if restorable or all(
                     parts.blobs.has(d) for r in record.outs.values() for d in r.blob_digests()
                 ):
                     restore_outs(self.p, record.outs, parts.blobs)
+                    self.snapshot = None  # the folder changed
                     for path in record.outs:
                         parts.hasher.forget(self.p.root / path)
                     self._set(name, "restored", fingerprint=fp, source_run_id=record.run_id)
@@ -240,8 +251,8 @@ class PipelineRunner:
     def _cancel_all(self) -> None:
         for name, launched in list(self.running.items()):
             try:
-                self.parts.jobs.cancel(launched.run_id, grace_s=5.0)
-            except UserFacingError as exc:
+                self.parts.jobs.cancel(launched.run_id, grace_s=CANCEL_GRACE_S)
+            except Exception as exc:  # cancel the others whatever happened to this one
                 log.warning("could not cancel stage %s: %s", name, exc)
             self._set(name, "cancelled", ended_at=time.time(), detail="cancelled")
         self.running.clear()
@@ -253,8 +264,11 @@ class PipelineRunner:
         self.stages[name] = run
         with self.parts.catalog.session_scope(write=True) as s:
             pipeline_repo.save_stage_run(s, self.run_id, run, self.position[name])
-        if self.parts.on_stage is not None:
-            try:
+        try:
+            if self.parts.on_stage is not None:
                 self.parts.on_stage(run)
-            except Exception:  # a listener's bug must not stop the run
-                log.exception("the stage listener failed")
+            if self.parts.progress is not None:
+                ended = sum(1 for r in self.stages.values() if r.state in SETTLED | STOPPED)
+                self.parts.progress(ended, len(self.stages), f"{name}: {state}")
+        except Exception:  # a listener's bug must not stop the run
+            log.exception("a pipeline run's listener failed")

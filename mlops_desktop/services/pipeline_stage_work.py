@@ -4,6 +4,7 @@ register gate, and the log tail shown when it failed."""
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
 from collections.abc import Mapping
@@ -22,6 +23,9 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_gates import collect_metrics, evaluate_gate
 
+RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"  # mlops_desktop.tracking.launcher.RUN_TAGS_ENV
+PIPELINE_TAG = "mlops.pipeline"  # on each stage's run: the pipeline's name
+STAGE_TAG = "mlops.pipeline.stage"  # ... and the stage's
 LOG_TAIL_LINES = 20
 LOG_TAIL_CHARS = 4000
 
@@ -47,7 +51,8 @@ def stage_spec(
     parent_run_id: str,
     dataset_pins: Mapping[str, str],
 ) -> RunSpec:
-    """The launch of ``stage``: its commands one after another in ``sh -c``, in its wdir.
+    """The launch of ``stage``: its commands one after another in ``sh -c``, in its wdir, as
+    a child run of the pipeline run tagged with the pipeline's and the stage's names.
 
     In place the job runs in the stage's folder; elsewhere the whole pipeline folder is
     shipped and the command first changes into the stage's wdir, so outs outside the wdir come
@@ -70,6 +75,7 @@ def stage_spec(
         name=stage.name,
         datasets=[dataset_pins.get(d.ref, d.ref) for d in stage.datasets],
         parent_run_id=parent_run_id,
+        env={RUN_TAGS_ENV: json.dumps({PIPELINE_TAG: pipeline.name, STAGE_TAG: stage.name})},
     )
 
 
@@ -134,7 +140,8 @@ def run_gate(
 ) -> GateResult:
     """Judge the stage's model by its register gate and keep the result in the catalog.
 
-    Metrics come from the metrics files of the stage and of every stage upstream of it.
+    Metrics come from the metrics files of the stage and of every stage upstream of it, then
+    from what the run that made the model logged (each key's last value).
 
     Raises:
         PipelineError: the gate is malformed or a metrics file is unreadable.
@@ -144,7 +151,7 @@ def run_gate(
     assert gate is not None, "a register stage"
     names = {stage.name} | upstream(pipeline, stage.name)
     outs = [o for s in pipeline.stages if s.name in names for o in s.outs if o.metric]
-    metrics = collect_metrics(pipeline.root, outs)
+    metrics = collect_metrics(pipeline.root, outs, _run_metrics(catalog, models, model_run_id))
     result = evaluate_gate(
         models,
         gate,
@@ -158,6 +165,22 @@ def run_gate(
     with catalog.session_scope(write=True) as s:
         pipeline_records.save_gate(s, result)
     return result
+
+
+def _run_metrics(catalog: Catalog, models: ModelService, run_id: str | None) -> dict[str, float]:
+    """The last value of each metric ``run_id`` logged (its spool ingested first); {} when
+    there is no such run."""
+    if run_id is None:
+        return {}
+    from mlops_desktop.services.experiments import ExperimentService  # noqa: PLC0415
+
+    experiments = ExperimentService(catalog, models.home)
+    try:
+        experiments.ingest()
+        found = experiments.get_run(run_id).summary.metrics
+    except UserFacingError:
+        return {}
+    return {k: v for k, v in found.items() if not k.startswith("sys/")}
 
 
 def model_producer(pipeline: Pipeline, stage: Stage) -> str | None:

@@ -30,13 +30,19 @@ from mlops_desktop.pipelines.graph import downstream
 from mlops_desktop.pipelines.spec import load_pipeline
 from mlops_desktop.pipelines.status import pipeline_status
 from mlops_desktop.services import pipeline_gates
+from mlops_desktop.services import pipeline_prepare as prepare
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
-from mlops_desktop.services.pipeline_runner import PipelineRunner, RunnerParts, StageListener
+from mlops_desktop.services.pipeline_runner import (
+    PipelineRunner,
+    Progress,
+    RunnerParts,
+    StageListener,
+)
 from mlops_desktop.services.pipeline_stage_cache import CatalogStageCache
 
 Cancelled = Callable[[], bool]
@@ -112,7 +118,7 @@ class PipelineService(CatalogService):
         """
         pipeline = self.load(path)
         with PathHasher.for_home(self.home) as hasher:
-            datasets, _ = self._datasets(pipeline)
+            datasets, _ = prepare.dataset_versions(self.datasets, pipeline)
             blobs = PipelineBlobs(self.home, self.store)
             return pipeline_status(pipeline, self.cache, hasher, datasets, blobs, force, from_stage)
 
@@ -125,6 +131,7 @@ class PipelineService(CatalogService):
         from_stage: str | None = None,
         trigger: str = "manual",
         trigger_detail: str = "",
+        progress: Progress | None = None,
         cancelled: Cancelled | None = None,
         on_stage: StageListener | None = None,
     ) -> PipelineRunInfo:
@@ -136,6 +143,7 @@ class PipelineService(CatalogService):
             force: stages to run whatever their state; ``from_stage``: that stage and
                 everything downstream of it.
             trigger, trigger_detail: what started the run ("manual", "dataset", ...).
+            progress: told (stages ended, stages in all, "train: done") on every change.
             cancelled: asked between steps; once True the running stages are cancelled.
             on_stage: told every stage state change (from this thread).
 
@@ -147,10 +155,10 @@ class PipelineService(CatalogService):
                 target is wrong; nothing was started and no run recorded.
         """
         pipeline = self.load(path)
-        self._check_targets(pipeline, target)
+        prepare.check_targets(self.jobs, pipeline, target)
         hasher = PathHasher.for_home(self.home)
         try:
-            datasets, pins = self._datasets(pipeline)
+            datasets, pins = prepare.dataset_versions(self.datasets, pipeline)
             blobs = PipelineBlobs(self.home, self.store)
             statuses = pipeline_status(
                 pipeline, self.cache, hasher, datasets, blobs, force, from_stage
@@ -170,6 +178,7 @@ class PipelineService(CatalogService):
                 on_stage,
                 cancelled,
                 forced,
+                progress,
             )
             run_id = uuid.uuid4().hex
             runner = PipelineRunner(pipeline, run_id, parts, target)
@@ -191,8 +200,9 @@ class PipelineService(CatalogService):
             try:
                 state = runner.walk(statuses)
             finally:
+                why = prepare.failure(runner.stages)
                 with self.catalog.session_scope(write=True) as s:
-                    pipeline_repo.end_pipeline_run(s, run_id, state, detail=_failure(runner))
+                    pipeline_repo.end_pipeline_run(s, run_id, state, detail=why)
         finally:
             hasher.close()
         return self.show(run_id)
@@ -288,60 +298,13 @@ class PipelineService(CatalogService):
         self, pipeline: str, kind: str, detail: str, dedupe_key: str | None = None
     ) -> TriggerEvent | None:
         """Record a trigger of ``pipeline`` (a name the catalog knows) and run it; None when
-        a trigger with ``dedupe_key`` was recorded already (here or on another desktop)."""
-        with self.catalog.session_scope(write=True) as s:
-            event = pipeline_records.record_trigger(s, pipeline, kind, detail, dedupe_key)
-        if event is None:
-            return None
-        outcome, run_id = "", None
-        try:
-            run = self.start(self.path_of(pipeline), kind, detail)
-            run_id, outcome = run.run_id, f"run {run.run_id[:12]} {run.state}"
-        except UserFacingError as exc:
-            outcome = f"not started: {exc}"
-        with self.catalog.session_scope(write=True) as s:
-            pipeline_records.set_trigger_outcome(s, event.id, run_id, outcome)
-        return next((t for t in self.triggers(pipeline) if t.id == event.id), event)
+        a trigger with ``dedupe_key`` was recorded already (here or on another desktop). See
+        :meth:`PipelineTriggerService.fire
+        <mlops_desktop.services.pipeline_triggers.PipelineTriggerService.fire>`."""
+        from mlops_desktop.services.pipeline_triggers import PipelineTriggerService
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _datasets(self, pipeline: Pipeline) -> tuple[dict[str, str], dict[str, str]]:
-        """(ref -> "vN <fingerprint>", ref -> "name@vN") of every dataset a stage reads; an
-        unknown one is left out (the engine names it and the stage)."""
-        found: dict[str, str] = {}
-        pins: dict[str, str] = {}
-        for stage in pipeline.stages:
-            for dep in stage.datasets:
-                if dep.ref in found:
-                    continue
-                wanted = None if dep.version is None else f"v{dep.version}"
-                try:
-                    version = self.datasets.get_version(dep.name, wanted)
-                except UserFacingError:
-                    continue
-                found[dep.ref] = f"{version.version} {version.fingerprint}"
-                pins[dep.ref] = f"{dep.name}@{version.version}"
-        return found, pins
-
-    def _check_targets(self, pipeline: Pipeline, override: str | None) -> None:
-        """Every stage's target exists (before anything runs)."""
-        for stage in pipeline.stages:
-            if not stage.cmd:
-                continue
-            target = override or stage.target
-            try:
-                self.jobs.targets.validate(target)
-            except UserFacingError as exc:
-                raise PipelineError(f"stage {stage.name} cannot run on {target}: {exc}") from None
-
-
-def _failure(runner: PipelineRunner) -> str:
-    """The parent run's error: the first failed stage and the last line of why."""
-    for name, run in runner.stages.items():
-        if run.state == "failed":
-            lines = [line for line in run.detail.splitlines() if line.strip()]
-            return f"stage {name} failed: {lines[-1] if lines else 'see its log'}"
-    return ""
+        service = PipelineTriggerService(self.catalog, self.datasets, None, self.start)
+        return service.fire(pipeline, kind, detail, dedupe_key)
 
 
 def _gate_state(gate: GateResult) -> str:

@@ -85,6 +85,7 @@ def test_parallel_stages_force_and_from(tmp_path: Path, capsys: pytest.CaptureFi
     assert stages["a"]["state"] == "done" and stages["a"]["reasons"] == ["forced"]
     assert stages["b"]["state"] == "cached"
     assert stages["c"]["state"] == "cached"  # a made the same a.txt: nothing for c to do
+    assert stages["c"]["reasons"] == ["its inputs came out unchanged"]
 
     code, doc = run_json(capsys, "pipelines", "run", str(root), "--from", "b")
     assert {n: s["state"] for n, s in by_stage(doc).items()} == {
@@ -109,6 +110,7 @@ def test_a_failed_stage_blocks_its_dependents_and_shows_its_log(
     assert "ValueError: bad row 3" in stages["boom"]["detail"]
     assert "exit code 3" in stages["boom"]["detail"]
     assert stages["after"]["state"] == "blocked" and stages["after"]["run_id"] is None
+    assert stages["after"]["detail"] == "not run: boom failed"
     assert stages["solo"]["state"] == "done"  # independent stages go on
 
     code, out, _err = run_cli(capsys, "pipelines", "show", doc["run_id"][:8])
@@ -192,3 +194,14 @@ def test_bad_files_are_refused_in_one_sentence_before_anything_runs(
     code, jobs = run_json(capsys, "jobs", "list", "--all")
     assert jobs == []
     assert not (root / "a.txt").exists()
+
+
+def test_an_unknown_target_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write(tmp_path / "shapes", PARALLEL)
+    code, out, err = run_cli(capsys, "pipelines", "run", str(root), "--target", "ssh:nowhere")
+    assert code == ExitCode.USER_ERROR and out == ""
+    assert err.startswith("mlops-desktop: stage a cannot run on ssh:nowhere: No host is called")
+    code, runs = run_json(capsys, "pipelines", "runs")
+    assert runs == [] and not (root / "a.txt").exists()

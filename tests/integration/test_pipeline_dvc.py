@@ -13,6 +13,7 @@ from mlops_desktop.core.pipelines import PipelineRunInfo
 from mlops_desktop.services.bundle import Services
 
 pytest.importorskip("sklearn")
+pytestmark = pytest.mark.slow  # each stage starts a Python that imports scikit-learn
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The register stage of a pipeline run: its gate is judged against the champion and kept in
 the catalog; a passing model waits as challenger until ``pipelines approve`` makes it champion;
-a worse one is refused and registers nothing; ``pipelines reject`` keeps the champion."""
+a worse one is refused and registers nothing (the gate reads the metrics files and the
+metrics the model's run logged); ``pipelines reject`` keeps the champion."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from mlops_desktop.services.bundle import Services
 
 TRAIN = """\
 import json, yaml
+import mlops_desktop as mlops
 acc = yaml.safe_load(open("params.yaml"))["acc"]
+with mlops.start_run() as run:  # the stage's run: a metric the gate reads too
+    run.log_metric("train/loss", 1.0 - acc)
 open("model.bin", "w").write(f"model of accuracy {acc}\\n")
 json.dump({"val": {"acc": acc}}, open("metrics.json", "w"))
 """
@@ -36,7 +40,7 @@ stages:
     register:
       model: gated-model
       from: model.bin
-      when: ["metrics.val/acc >= champion + 0.005"]
+      when: ["metrics.val/acc >= champion + 0.005", "metrics.train/loss <= 0.5"]
 """
 
 
@@ -70,6 +74,7 @@ def test_gate_refuses_worse_passes_better_and_waits_for_approval(
     [gate] = first["gates"]
     assert gate["passed"] and gate["version"] == 1 and gate["approval"] == "waiting"
     assert gate["metrics"]["val/acc"] == 0.80
+    assert gate["metrics"]["train/loss"] == pytest.approx(0.2)  # from the train stage's run
     register = next(s for s in first["stages"] if s["stage"] == "register")
     assert register["state"] == "done" and "waiting" in register["detail"]
     assert aliases(temp_home) == {1: ["challenger"]}

@@ -13,6 +13,8 @@ import pytest
 
 from mlops_desktop.core.compute import HostInfo
 from mlops_desktop.services.bundle import Services
+from mlops_desktop.tracking.home import run_spool_dir
+from mlops_desktop.tracking.spool import read_spool
 
 pytestmark = pytest.mark.system
 
@@ -59,6 +61,10 @@ def check_run(services: Services, root: Path, target: str) -> None:
     services.experiments.ingest()
     child = services.experiments.get_run(states["make"].run_id or "").summary
     assert child.parent_run_id == run.run_id and child.target == target
+    assert child.tags["mlops.pipeline.stage"] == "make"
+    spool = run_spool_dir(services.home, child.id) / "events.jsonl"
+    start = read_spool(spool).events[0]  # the launcher's, on the host: it names the parent
+    assert start["type"] == "start" and start["parent_run_id"] == run.run_id
     again = services.pipelines.run(root)
     assert {s.stage: s.state for s in again.stages} == {"make": "cached", "use": "cached"}
 

@@ -15,6 +15,7 @@ from mlops_desktop.core.pipelines import PipelineRunInfo
 from mlops_desktop.services.bundle import Services
 
 pytest.importorskip("sklearn")
+pytestmark = pytest.mark.slow  # each stage starts a Python that imports scikit-learn
 
 
 @pytest.fixture
@@ -52,6 +53,8 @@ def test_reruns_only_what_changed_and_restores_deleted_outs(
         if stage.run_id:
             child = services.experiments.get_run(stage.run_id).summary
             assert child.parent_run_id == first.run_id and child.status == "finished"
+            assert child.tags["mlops.pipeline"] == "wine-classifier"
+            assert child.tags["mlops.pipeline.stage"] == stage.stage
 
     jobs_before = len(services.jobs.jobs())
     second = services.pipelines.run(root)

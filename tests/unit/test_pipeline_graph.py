@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -51,7 +52,7 @@ stages:
   feats: {cmd: b, deps: [data/x.csv], outs: [feats.npy]}
   labels: {cmd: c, deps: [data], outs: [labels.npy]}
   train: {cmd: d, deps: [feats.npy, labels.npy], outs: [model.pt]}
-  report: {cmd: e, deps: [model.pt, .], outs: [report.md]}
+  report: {cmd: e, deps: [model.pt, .]}
   lonely: {cmd: f}
 """
 
@@ -76,9 +77,9 @@ def test_stage_inputs_json_digest_and_what_is_left_out(tmp_path: Path) -> None:
     for i in range(3):
         (tmp_path / "data" / f"{i}.csv").write_text(f"{i}\n")
     (tmp_path / "train.py").write_text("print(1)\n")
-    (tmp_path / "params.yaml").write_text("lr: 0.1\n")
+    (tmp_path / "params.yaml").write_text("lr: 0.1\nday: 2024-01-31\nby_id: {1: a}\n")
     (tmp_path / "pipeline.yaml").write_text(
-        "stages:\n  train: {cmd: python train.py, deps: [data], params: [lr], "
+        "stages:\n  train: {cmd: python train.py, deps: [data], params: [lr, day, by_id], "
         "outs: [m.pt], datasets: [wine@v2]}\n"
     )
     p = load_pipeline(tmp_path)
@@ -89,8 +90,9 @@ def test_stage_inputs_json_digest_and_what_is_left_out(tmp_path: Path) -> None:
             stage_inputs(p, stage, hasher, {})
     # a folder's digest is the dataset manifest fingerprint of its files
     assert inputs.deps["data"] == fingerprint(build_manifest(tmp_path / "data").entries)
-    assert set(inputs.code) == {"train.py"} and inputs.params == {"lr": 0.1}
-    assert StageInputs.from_json(inputs.to_json()) == inputs
+    assert set(inputs.code) == {"train.py"}
+    assert inputs.params == {"lr": 0.1, "day": "2024-01-31", "by_id": {"1": "a"}}
+    assert StageInputs.from_json(json.loads(json.dumps(inputs.to_json()))) == inputs
     assert len(inputs.digest()) == 64
     assert StageInputs(**{**inputs.__dict__, "cmd": ("python train.py -v",)}).digest() != (
         inputs.digest()
@@ -166,6 +168,15 @@ def test_tree_cache_reuses_a_digest_only_for_the_same_files(tmp_path: Path) -> N
     os.utime(data / "new.csv", ns=(old, old))
     os.rename(data / "new.csv", data / "renamed.csv")
     assert digest() == fingerprint(build_manifest(data).entries) != third
+    # a link inside the folder, then pointed at another file
+    (data / "link.csv").symlink_to("a.csv")
+    os.utime(data / "link.csv", ns=(old, old), follow_symlinks=False)
+    linked = digest()
+    assert linked == fingerprint(build_manifest(data).entries)
+    (data / "link.csv").unlink()
+    (data / "link.csv").symlink_to("b.csv")
+    os.utime(data / "link.csv", ns=(old, old), follow_symlinks=False)
+    assert digest() == fingerprint(build_manifest(data).entries) != linked
     # a damaged tree cache is replaced, not fatal
     (tmp_path / "cache" / TREES_DB).write_bytes(b"not sqlite at all" * 100)
     assert digest() == fingerprint(build_manifest(data).entries)

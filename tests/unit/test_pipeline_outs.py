@@ -182,3 +182,10 @@ def test_undeclared_writes(tmp_path: Path) -> None:
     after = tree_snapshot(tmp_path, ignore=["*.tmp"])
     assert undeclared_writes(before, after, ["out", "model.pt"]) == ["keep.txt", "stray.csv"]
     assert undeclared_writes(before, after, ["out/", "model.pt", "stray.csv", "keep.txt"]) == []
+
+
+def test_unknown_forced_stage_is_one_sentence(shell: tuple) -> None:  # type: ignore[type-arg]
+    p, blobs, cache, _base = shell
+    with PathHasher(None) as hasher, pytest.raises(PipelineError) as err:
+        pipeline_status(p, cache, hasher, {}, blobs, from_stage="trian")
+    assert str(err.value) == "pipeline.yaml has no stage trian; the stages are always, count, make."

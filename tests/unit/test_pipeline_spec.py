@@ -84,6 +84,7 @@ def test_dvc_forms_are_read_as_dvc_means_them(tmp_path: Path) -> None:
     assert ev.cmd == ("python eval.py", "echo done")
     assert ev.datasets == (DatasetDep("wine", 3),)
     assert ev.always_changed
+    assert p.stage("eval").params == ()
     assert code_files(p, ev) == ["sub/eval.py"]
 
 
@@ -238,6 +239,13 @@ BAD = {
         """,
         "stage train: target 'gpu1' is not local, ssh:NAME or slurm:NAME",
     ),
+    "dep holds own out": (
+        """
+        stages:
+          train: {cmd: a, deps: [.], outs: [model.pt]}
+        """,
+        "stage train depends on ., which holds its own out model.pt",
+    ),
     "no stages": ("name: x\n", "pipeline.yaml has no `stages:` mapping"),
     "bad yaml": ("stages: [\n", "pipeline.yaml is not valid YAML at line"),
     "unknown top key": (
@@ -279,3 +287,19 @@ def test_dvc_top_level_extras_are_ignored_but_vars_refused(tmp_path: Path) -> No
     write(tmp_path, "name: x\nstages: {a: {cmd: echo}}\n", name="dvc.yaml")
     with pytest.raises(PipelineError, match=r"dvc\.yaml has an unknown key `name`"):
         load_pipeline(tmp_path / "dvc.yaml")
+
+
+def test_default_params_file_with_a_wdir(tmp_path: Path) -> None:
+    """DVC reads a stage's bare params keys from params.yaml in its wdir; ours from the
+    pipeline's params file."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "params.yaml").write_text("lr: 1\n")
+    (tmp_path / "conf.yaml").write_text("lr: 2\n")
+    body = "stages:\n  a: {cmd: echo, wdir: sub, params: [lr]}\n"
+    write(tmp_path, body, name="dvc.yaml")
+    assert load_pipeline(tmp_path / "dvc.yaml").stage("a").params == (
+        ParamRef("sub/params.yaml", "lr"),
+    )
+    write(tmp_path, "params: conf.yaml\n" + body)
+    p = load_pipeline(tmp_path / "pipeline.yaml")
+    assert (p.params_file, p.stage("a").params) == ("conf.yaml", (ParamRef("conf.yaml", "lr"),))
