@@ -18,6 +18,7 @@ Idempotent: nothing happens when the catalog knows the pipeline.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 PIPELINE_DIR = "demo-pipeline"
 HOLDOUT_ROWS = 60
 HOLDOUT_NOISE = 0.03  # a new measurement of each wine: 3 % relative noise
+RUN_TIMEOUT_S = 180.0
 
 
 def build_demo_pipeline(
@@ -67,7 +69,7 @@ def build_demo_pipeline(
             f"wine v{number} did not start pipeline {PIPELINE_NAME}: "
             + "; ".join(e.outcome for e in fired)
         )
-    third = _ended(services.pipelines.show(started[0]), "done")
+    third = _ended(_wait(services, started[0]), "done")
     return [first, second, third]
 
 
@@ -82,6 +84,16 @@ def write_holdout(path: Path) -> None:
     measured = x[pick] * (1.0 + rng.normal(0, HOLDOUT_NOISE, size=(HOLDOUT_ROWS, x.shape[1])))
     names = column_names(bunch.feature_names)
     write_table(path, {**{n: measured[:, i] for i, n in enumerate(names)}, LABEL: y[pick]})
+
+
+def _wait(services: Services, run_id: str) -> PipelineRunInfo:
+    """The pipeline run once it has ended (a trigger may start it in the background)."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    run = services.pipelines.show(run_id)
+    while run.state == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        run = services.pipelines.show(run_id)
+    return run
 
 
 def _ended(run: PipelineRunInfo, wanted: str) -> PipelineRunInfo:

@@ -33,6 +33,7 @@ from mlops_desktop.catalog import pipeline_records, pipeline_repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.errors import PipelineError, UserFacingError
 from mlops_desktop.core.pipelines import PipelineInfo, TriggerEvent
+from mlops_desktop.services.pipeline_recovery import end_abandoned_runs
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class PipelineTriggerService:
         Raises:
             PipelineError: the catalog knows no pipeline of that name.
         """
+        end_abandoned_runs(self.catalog)  # a run its app left behind is not going
         now = time.time()
         with self.catalog.session_scope(write=True) as s:
             info = pipeline_repo.get_pipeline(s, pipeline)
