@@ -199,9 +199,16 @@ class PipelineTriggerService:
         from mlops_desktop.pipelines.spec import load_pipeline
 
         pipeline = load_pipeline(path.resolve())
-        with self.catalog.session_scope(write=True) as s:
+        with self.catalog.session_scope() as s:
             known = pipeline_repo.get_pipeline(s, pipeline.name)
-            if known is None or Path(known.path) != pipeline.path:
+        if known is not None and Path(known.path) != pipeline.path:
+            raise PipelineError(
+                f"The retrain command names {pipeline.path}, a pipeline called {pipeline.name} "
+                f"like the one the catalog knows at {known.path}; give that name instead "
+                "(pipeline:NAME), or another name in the file's `name:`."
+            )
+        if known is None:
+            with self.catalog.session_scope(write=True) as s:
                 pipeline_repo.save_pipeline(s, pipeline)
         return pipeline.name
 

@@ -109,3 +109,20 @@ def test_a_retrain_naming_no_pipeline_says_so(temp_home: Path, tmp_path: Path) -
             services.monitors.retrain("cells-mon", alert.id)
         assert services.pipelines.triggers() == []
         assert services.monitors.alerts("cells-mon")[0].retrain_run is None
+
+
+def test_a_retrain_path_whose_pipeline_name_is_taken_says_so(
+    temp_home: Path, tmp_path: Path
+) -> None:
+    known = write_project(tmp_path / "one")
+    other = write_project(tmp_path / "two").parent  # the same name: wine-classifier
+    with Services.open(temp_home) as services:
+        services.pipelines.add(known)
+        _drift_monitor(services, tmp_path, f"pipeline:{other}", auto=False)
+        (alert,) = services.monitors.check("cells-mon").alerts
+        with pytest.raises(PipelineError, match=f"like the one the catalog knows at {known}"):
+            services.monitors.retrain("cells-mon", alert.id)
+        assert services.triggers.check_alerts() == []  # the app's check: logged, nothing run
+        assert services.pipelines.runs() == [] and services.pipelines.triggers() == []
+        (info,) = services.pipelines.list()
+        assert Path(info.path) == known
