@@ -14,7 +14,7 @@ from mlops_desktop.tracking import start_run
 
 def fill_catalog(services: Services, tmp_path: Path) -> str:
     """A run with an artifact registered as model "churn" v1 (alias prod), a dataset "wine",
-    a monitor "wine-drift" and an SSH host; returns the run's id."""
+    a monitor "wine-drift", a pipeline "tiny" and an SSH host; returns the run's id."""
     model_file = tmp_path / "model.bin"
     model_file.write_bytes(b"weights")
     with start_run(experiment="digits", name="baseline-lr") as run:
@@ -27,6 +27,12 @@ def fill_catalog(services: Services, tmp_path: Path) -> str:
     pacsv.write_csv(pa.table({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]}), data)
     services.datasets.add(str(data), "wine")
     services.monitors.add("wine-drift", reference=str(data))
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    (tiny / "pipeline.yaml").write_text(
+        "name: tiny\nstages:\n  hello:\n    cmd: echo hi > hello.txt\n    outs: [hello.txt]\n"
+    )
+    services.pipelines.add(tiny / "pipeline.yaml")
     host = {"name": "gpu-box", "kind": "ssh", "address": "lab@gpu-box:2222"}
     (services.home / "hosts.json").write_text(json.dumps({"version": 1, "hosts": [host]}))
     return run.id

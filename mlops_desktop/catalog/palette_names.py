@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.catalog.dataset_schema import DatasetRow, DatasetVersionRow
 from mlops_desktop.catalog.model_schema import ModelAliasRow, ModelRow, ModelVersionRow
 from mlops_desktop.catalog.monitor_schema import MonitorRow
+from mlops_desktop.catalog.pipeline_schema import PipelineRow
 from mlops_desktop.catalog.schema import ExperimentRow, RunRow
 from mlops_desktop.core import palette as p
 from mlops_desktop.core.palette import PaletteEntry
+from mlops_desktop.core.plural import count_noun
 
 
 def catalog_entries(s: Session) -> list[PaletteEntry]:
     """Experiments, runs (newest first, not in the trash), datasets, models with their
-    versions and aliases, and monitors."""
+    versions and aliases, monitors and pipelines."""
     return [
         *experiment_entries(s),
         *run_entries(s),
         *dataset_entries(s),
         *model_entries(s),
         *monitor_entries(s),
+        *pipeline_entries(s),
     ]
 
 
@@ -94,3 +99,14 @@ def model_entries(s: Session) -> list[PaletteEntry]:
 def monitor_entries(s: Session) -> list[PaletteEntry]:
     rows = s.execute(select(MonitorRow.name, MonitorRow.target).order_by(MonitorRow.name))
     return [PaletteEntry(p.MONITOR, name, target, name) for name, target in rows]
+
+
+def pipeline_entries(s: Session) -> list[PaletteEntry]:
+    rows = s.execute(
+        select(PipelineRow.name, PipelineRow.path, PipelineRow.stages).order_by(PipelineRow.name)
+    )
+    entries = []
+    for name, path, stages in rows:
+        detail = f"{PurePath(path).name} · {count_noun(stages, 'stage')}"
+        entries.append(PaletteEntry(p.PIPELINE, name, detail, name))
+    return entries

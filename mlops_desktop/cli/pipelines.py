@@ -68,7 +68,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         path = services.pipelines.path_of(args.file)
 
         def told(stage: StageRun) -> None:
-            if not args.json:
+            if not args.json and stage.state != "queued":
                 print(out.stage_line(stage), flush=True)
 
         run = services.pipelines.run(

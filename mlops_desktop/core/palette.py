@@ -1,5 +1,5 @@
 """What the command palette (Ctrl+K) can find: one entry per run, experiment, dataset, model,
-model version, alias, host, monitor or menu action."""
+model version, alias, host, monitor, pipeline or menu action."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ MODEL_VERSION = "version"
 MODEL_ALIAS = "alias"
 HOST = "host"
 MONITOR = "monitor"
+PIPELINE = "pipeline"
 ACTION = "action"
 
 KIND_LABELS = {
@@ -31,6 +32,7 @@ KIND_LABELS = {
     MODEL_ALIAS: "Model alias",
     HOST: "Host",
     MONITOR: "Monitor",
+    PIPELINE: "Pipeline",
     ACTION: "Action",
 }
 
@@ -45,6 +47,7 @@ KIND_PREFIXES = {
     "model:": (MODEL, MODEL_VERSION, MODEL_ALIAS),
     "host:": (HOST,),
     "monitor:": (MONITOR,),
+    "pipeline:": (PIPELINE,),
 }
 
 

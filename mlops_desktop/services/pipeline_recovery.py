@@ -1,56 +1,74 @@
-"""Pipeline runs left "running" by a process that is gone (an app that quit mid-run, a killed
-``pipelines run``): ended as "failed", saying "the app running it stopped".
+"""Ending the pipeline runs whose process died before they did.
 
-A pipeline run records the pid of the process walking it and this machine's identity on its
-parent run (:func:`~mlops_desktop.catalog.pipeline_repo.create_pipeline_run`). When pipeline
-runs are listed or shown, and before a trigger decides whether a run is going, the runs of this
-machine whose process is gone, or is another process that took the same pid later, are ended;
-their queued and running stages become "cancelled" (a stage's job that was running goes on by
-itself; its run says how it ended). Runs of other machines are left to them.
+A pipeline run is walked by the process that started it (the app, or ``pipelines run``). When
+that process is gone (quit, killed, the machine rebooted) and the run is still "running", nobody
+will record its stages: it is ended "failed", its stages still waiting or running are
+"cancelled", and the jobs they left running are cancelled (their outs would not be recorded).
+Only runs of this machine are judged (a pid means nothing elsewhere); a pid that another
+process took since keeps its run going (the safe side).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
+from dataclasses import replace
 
-from mlops_desktop.catalog import pipeline_abandoned
+from mlops_desktop.catalog import pipeline_owner, pipeline_repo
 from mlops_desktop.catalog.engine import Catalog
+from mlops_desktop.core.compute import TERMINAL_STATES
+from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.services.compute import JobService
 from mlops_desktop.tracking.machine import machine_identity
+from mlops_desktop.tracking.procs import process_alive
 
 log = logging.getLogger(__name__)
-STOPPED_DETAIL = "the app running it stopped"
-CLOCK_SLACK_S = 2.0  # a process created this long after the run started is another one
+UNFINISHED = ("queued", "running")
 
 
-def process_runs_since(pid: int, started_at: float) -> bool:
-    """Whether ``pid`` is alive (not a zombie) and was created before ``started_at``."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return bool(process.create_time() <= started_at + CLOCK_SLACK_S)
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return False
-
-
-def end_abandoned_runs(catalog: Catalog) -> list[str]:
-    """End each running pipeline run of this machine whose process is gone; their ids.
-
-    A catalog this desktop may not change is only read (nothing is ended).
-    """
-    with catalog.session_scope() as s:
-        running = pipeline_abandoned.running_on(s, machine_identity())
-    gone = [run_id for run_id, pid, at in running if not process_runs_since(pid, at)]
-    access = getattr(catalog, "access", None)
-    if not gone or (access is not None and not access.writable):
-        return []
-    ended = []
+def claim(catalog: Catalog, run_id: str) -> None:
+    """Record this process as the one walking the pipeline run ``run_id``."""
     with catalog.session_scope(write=True) as s:
-        for run_id in gone:
-            if pipeline_abandoned.end_abandoned(s, run_id, STOPPED_DETAIL):
-                ended.append(run_id)
-    for run_id in ended:
-        log.warning("pipeline run %s: %s; ended as failed", run_id, STOPPED_DETAIL)
+        pipeline_owner.claim_run(s, run_id, os.getpid(), machine_identity())
+
+
+def end_abandoned(catalog: Catalog, jobs: JobService) -> list[str]:
+    """End every pipeline run of this machine whose process is gone (in this boot, or any
+    run of an earlier boot); their ids."""
+    here = machine_identity()
+    by_hostname = here.startswith("host:")  # no machine id: no boot id either
+    machine_id = here if by_hostname else here.rpartition(":")[0]
+    with catalog.session_scope() as s:
+        found = pipeline_owner.running_on(s, machine_id, any_boot=not by_hostname)
+    ended = []
+    for run_id, pid, machine in found:
+        if machine == here and (pid == os.getpid() or process_alive(pid)):
+            continue
+        _end(catalog, jobs, run_id, pid)
+        ended.append(run_id)
     return ended
+
+
+def _end(catalog: Catalog, jobs: JobService, run_id: str, pid: int) -> None:
+    with catalog.session_scope() as s:
+        run = pipeline_repo.get_pipeline_run(s, run_id)
+    if run is None:  # pragma: no cover - listed just before
+        return
+    why = f"the process running the pipeline (pid {pid}) ended before the run did"
+    now = time.time()
+    for position, stage in enumerate(run.stages):
+        if stage.state not in UNFINISHED:
+            continue
+        if stage.run_id is not None:
+            try:
+                if jobs.get(stage.run_id).state not in TERMINAL_STATES:
+                    jobs.cancel(stage.run_id, grace_s=5.0)
+            except UserFacingError as exc:
+                log.warning("stage %s of pipeline run %s: %s", stage.stage, run_id, exc)
+        cancelled = replace(stage, state="cancelled", detail=why, ended_at=now)
+        with catalog.session_scope(write=True) as s:
+            pipeline_repo.save_stage_run(s, run_id, cancelled, position)
+    with catalog.session_scope(write=True) as s:
+        pipeline_repo.end_pipeline_run(s, run_id, "failed", now, f"{why}; run it again")
+    log.info("pipeline run %s ended: %s", run_id, why)

@@ -29,7 +29,7 @@ from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.core.pipelines import Pipeline, StageRun, StageStatus
 from mlops_desktop.pipelines.fingerprint import PathHasher, stage_inputs
 from mlops_desktop.pipelines.graph import direct_upstream
-from mlops_desktop.pipelines.outs import restore_outs, tree_snapshot
+from mlops_desktop.pipelines.outs import restore_outs
 from mlops_desktop.pipelines.status import out_problems
 from mlops_desktop.services import pipeline_stage_work as work
 from mlops_desktop.services.compute import JobService
@@ -37,6 +37,7 @@ from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
 from mlops_desktop.services.pipeline_remote import fetch_outs, runs_in_place
 from mlops_desktop.services.pipeline_stage_cache import CatalogStageCache
+from mlops_desktop.services.pipeline_watch import FolderWatch
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05  # between looks at running jobs (local ones: files on this disk)
@@ -79,6 +80,7 @@ class PipelineRunner:
         self.position = {s.name: i for i, s in enumerate(pipeline.stages)}
         self.stages: dict[str, StageRun] = {}
         self.running: dict[str, work.Launched] = {}
+        self.watch = FolderWatch(pipeline.root)
         self.snapshot: dict[str, tuple[int, int]] | None = None  # the folder, as last seen
 
     # -- the walk --------------------------------------------------------------------------
@@ -104,6 +106,8 @@ class PipelineRunner:
         "cancelled")."""
         restorable = {st.name for st in statuses if st.state == "restorable"}
         order = [st.name for st in statuses]
+        for name in order:  # listeners learn every stage's state at the start
+            self._tell(self.stages[name])
         try:
             while True:
                 if self.parts.cancelled is not None and self.parts.cancelled():
@@ -245,7 +249,7 @@ class PipelineRunner:
 
     def _folder(self) -> dict[str, tuple[int, int]]:
         if self.snapshot is None:
-            self.snapshot = tree_snapshot(self.p.root)
+            self.snapshot = self.watch.snapshot()
         return self.snapshot
 
     def _cancel_all(self) -> None:
@@ -264,11 +268,15 @@ class PipelineRunner:
         self.stages[name] = run
         with self.parts.catalog.session_scope(write=True) as s:
             pipeline_repo.save_stage_run(s, self.run_id, run, self.position[name])
+        self._tell(run)
+
+    def _tell(self, run: StageRun) -> None:
+        """Tell the listeners (``on_stage``, ``progress``) a stage's state."""
         try:
             if self.parts.on_stage is not None:
                 self.parts.on_stage(run)
             if self.parts.progress is not None:
                 ended = sum(1 for r in self.stages.values() if r.state in SETTLED | STOPPED)
-                self.parts.progress(ended, len(self.stages), f"{name}: {state}")
+                self.parts.progress(ended, len(self.stages), f"{run.stage}: {run.state}")
         except Exception:  # a listener's bug must not stop the run
             log.exception("a pipeline run's listener failed")

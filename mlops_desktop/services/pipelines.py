@@ -31,13 +31,13 @@ from mlops_desktop.pipelines.spec import load_pipeline
 from mlops_desktop.pipelines.status import pipeline_status
 from mlops_desktop.services import pipeline_gates
 from mlops_desktop.services import pipeline_prepare as prepare
+from mlops_desktop.services import pipeline_recovery as recovery
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
-from mlops_desktop.services.pipeline_recovery import end_abandoned_runs
 from mlops_desktop.services.pipeline_runner import (
     PipelineRunner,
     Progress,
@@ -87,7 +87,6 @@ class PipelineService(CatalogService):
 
     def list(self) -> builtins.list[PipelineInfo]:
         """Every pipeline the catalog knows, by name."""
-        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             return pipeline_repo.list_pipelines(s)
 
@@ -147,7 +146,8 @@ class PipelineService(CatalogService):
             trigger, trigger_detail: what started the run ("manual", "dataset", ...).
             progress: told (stages ended, stages in all, "train: done") on every change.
             cancelled: asked between steps; once True the running stages are cancelled.
-            on_stage: told every stage state change (from this thread).
+            on_stage: told every stage's state at the start, then every change (from this
+                thread).
 
         Returns:
             The pipeline run as it ended ("done", "failed" or "cancelled").
@@ -158,6 +158,7 @@ class PipelineService(CatalogService):
         """
         pipeline = self.load(path)
         prepare.check_targets(self.jobs, pipeline, target)
+        self.recover()
         hasher = PathHasher.for_home(self.home)
         try:
             datasets, pins = prepare.dataset_versions(self.datasets, pipeline)
@@ -198,6 +199,7 @@ class PipelineService(CatalogService):
                     run_id=run_id,
                     stages=stages,
                 )
+            recovery.claim(self.catalog, run_id)
             state = "failed"
             try:
                 state = runner.walk(statuses)
@@ -209,14 +211,21 @@ class PipelineService(CatalogService):
             hasher.close()
         return self.show(run_id)
 
+    def recover(self) -> builtins.list[str]:
+        """End the pipeline runs of this machine whose process died before they ended (an app
+        quit or killed mid-run): "failed", their unfinished stages "cancelled" and the jobs
+        those left running cancelled. The app calls it when it starts; every run does too.
+        Returns the ids of the runs it ended."""
+        if not self.catalog.access.writable:
+            return []
+        return recovery.end_abandoned(self.catalog, self.jobs)
+
     def start(self, path: Path | str, kind: str, detail: str) -> PipelineRunInfo:
         """Run the pipeline for a trigger (``kind``: "dataset", "monitor", "schedule")."""
         return self.run(path, trigger=kind, trigger_detail=detail)
 
     def runs(self, pipeline: str | None = None, limit: int = 50) -> builtins.list[PipelineRunInfo]:
-        """Pipeline runs, newest first (of one pipeline when given); a run whose process is
-        gone is ended first (:mod:`.pipeline_recovery`)."""
-        end_abandoned_runs(self.catalog)
+        """Pipeline runs, newest first (of one pipeline when given)."""
         with self.catalog.session_scope() as s:
             return pipeline_repo.list_pipeline_runs(s, pipeline, limit)
 
@@ -226,7 +235,6 @@ class PipelineService(CatalogService):
         Raises:
             PipelineError: no pipeline run, or several, have that id.
         """
-        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             found = pipeline_repo.get_pipeline_run(
                 s, pipeline_repo.resolve_pipeline_run_id(s, run_id)

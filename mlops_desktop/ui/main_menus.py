@@ -51,6 +51,11 @@ class MainMenus:
             "Where every desktop on this catalog keeps artifacts, model files and dataset "
             "snapshots; this home's cache of it"
         )
+        pipeline = self._add(menu, "Add &pipeline…", w.navigator.open_add_pipeline)
+        pipeline.setStatusTip(
+            "Add a pipeline file (pipeline.yaml or dvc.yaml) to the Pipelines pane"
+        )
+        self.write_actions.append(pipeline)
         menu.addSeparator()
         imports = menu.addMenu("&Import")
         mlflow = self._add(imports, "&MLflow…", partial(w.open_import_dialog, "mlflow"))
@@ -94,7 +99,9 @@ class MainMenus:
         palette = self._add(
             menu, "&Command Palette…", w.open_command_palette, QKeySequence(PALETTE_KEYS)
         )
-        palette.setStatusTip("Find runs, experiments, datasets, models, hosts, monitors, actions")
+        palette.setStatusTip(
+            "Find runs, experiments, datasets, models, hosts, monitors, pipelines, actions"
+        )
         self.palette_action = palette
         keys = self._add(
             menu, "&Keyboard shortcuts", partial(show_shortcuts, w), QKeySequence("F1")

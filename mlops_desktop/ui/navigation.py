@@ -87,6 +87,19 @@ class OpenHostsDialog:
     host: str = ""
 
 
+@dataclass(frozen=True)
+class ShowPipeline:
+    """The Pipelines pane with one pipeline chosen, and one of its runs (None: none)."""
+
+    name: str
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenAddPipeline:
+    """The Pipelines pane's file dialog to add a pipeline (File > Add pipeline…)."""
+
+
 Request = (
     ShowRun
     | ShowExperiment
@@ -97,6 +110,8 @@ Request = (
     | RegisterModel
     | OpenLaunchDialog
     | OpenHostsDialog
+    | ShowPipeline
+    | OpenAddPipeline
 )
 R = TypeVar("R")
 
@@ -167,6 +182,12 @@ class Navigator(QObject):
 
     def open_hosts_dialog(self, host: str = "") -> object | None:
         return self.go(OpenHostsDialog(host))
+
+    def show_pipeline(self, name: str, run_id: str | None = None) -> None:
+        self.go(ShowPipeline(name, run_id))
+
+    def open_add_pipeline(self) -> object | None:
+        return self.go(OpenAddPipeline())
 
 
 class AppEvents(QObject):

@@ -169,3 +169,18 @@ def test_ctrl_k_is_in_the_help_menu_and_the_shortcut_list(window: Any) -> None:
     palette = next(a for a in help_menu.actions() if "Command Palette" in a.text())
     assert isinstance(palette, QAction) and palette.shortcut().toString() == "Ctrl+K"
     assert any(keys == "Ctrl+K" for keys, _what in window_shortcuts(window))
+
+
+def test_a_pipeline_and_the_add_pipeline_action(qtbot: Any, window: Any) -> None:
+    palette = open_palette(qtbot, window)
+    rows = type_query(qtbot, palette, "pipeline: tiny")
+    assert names(rows) == ["tiny"] and rows[0].detail == "pipeline.yaml · 1 stage"
+    qtbot.keyClick(palette.edit, Qt.Key.Key_Return)
+    pipelines = window.panes["Pipelines"]
+    assert window.stack.currentWidget() is pipelines
+    qtbot.waitUntil(lambda: pipelines.view.title.text() == "tiny", timeout=10000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    palette = open_palette(qtbot, window)
+    assert "Add pipeline…" in names(type_query(qtbot, palette, "> add pipe"))
+    palette.close_palette()

@@ -1,15 +1,19 @@
 """Cancelling a pipeline run: the running stage's job is cancelled, the stages after it are
 cancelled without starting, the run ends "cancelled"; progress and stage changes are told as
-they happen."""
+they happen. A run whose process died (killed mid-run) is ended by the next one."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mlops_desktop.core.compute import TERMINAL_STATES
 from mlops_desktop.core.pipelines import StageRun
 from mlops_desktop.services.bundle import Services
 
@@ -58,6 +62,8 @@ def test_cancelling_stops_the_running_stage_and_what_waits(
     assert services.jobs.get(states["slow"].run_id or "").state == "cancelled"
     assert services.jobs.jobs(active_only=True) == []
     assert seen == [
+        ("slow", "queued"),
+        ("after", "queued"),
         ("slow", "running"),
         ("slow", "cancelled"),
         ("after", "cancelled"),
@@ -66,3 +72,41 @@ def test_cancelling_stops_the_running_stage_and_what_waits(
     services.experiments.ingest()
     assert services.experiments.get_run(run.run_id).summary.status == "killed"
     assert not (root / "slow.txt").exists()
+
+
+def test_a_run_whose_process_died_is_ended_and_its_stage_cancelled(
+    services: Services, temp_home: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "long"
+    root.mkdir()
+    (root / "pipeline.yaml").write_text(textwrap.dedent(PIPELINE))
+    env = {**os.environ, "MLOPS_DESKTOP_HOME": str(temp_home)}
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "mlops_desktop", "pipelines", "run", str(root)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert cli.stdout is not None
+        line = cli.stdout.readline().decode()  # "slow: running (run ...)": the job is going
+        assert line.startswith("slow: running"), line
+    finally:
+        cli.kill()  # as an app killed mid-run: nothing ends the pipeline run
+        cli.wait(30)
+    [going] = services.pipelines.runs("long")
+    assert going.state == "running"
+    slow_job = next(s.run_id for s in going.stages if s.stage == "slow")
+    assert slow_job and services.jobs.get(slow_job).state not in TERMINAL_STATES
+
+    assert services.pipelines.recover() == [going.run_id]
+    ended = services.pipelines.show(going.run_id)
+    assert ended.state == "failed"
+    assert {s.stage: s.state for s in ended.stages} == {"slow": "cancelled", "after": "cancelled"}
+    assert (
+        "(pid " in ended.stages[0].detail and "ended before the run did" in ended.stages[0].detail
+    )
+    assert services.jobs.get(slow_job).state == "cancelled"
+    assert services.pipelines.recover() == []  # once
+    services.experiments.ingest()
+    assert services.experiments.get_run(going.run_id).summary.status == "failed"

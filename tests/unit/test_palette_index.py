@@ -24,6 +24,7 @@ def test_the_index_lists_every_kind_with_a_detail(temp_home: Path, tmp_path: Pat
     assert by_kind[(p.MODEL_ALIAS, "churn@prod")].version == "1"
     assert by_kind[(p.DATASET, "wine")].detail.startswith("v1")
     assert by_kind[(p.MONITOR, "wine-drift")].key == "wine-drift"
+    assert by_kind[(p.PIPELINE, "tiny")].detail == "pipeline.yaml · 1 stage"
     assert by_kind[(p.HOST, "gpu-box")].detail == "SSH host · lab@gpu-box:2222"
 
 
@@ -35,6 +36,7 @@ def test_search_with_prefixes_and_recent_picks(temp_home: Path, tmp_path: Path) 
     names = [h.entry.name for h in search.search("wine")]
     assert names[:2] == ["wine", "wine-drift"]
     assert [h.entry.kind for h in search.search("monitor: wine")] == [p.MONITOR]
+    assert [h.entry.name for h in search.search("pipeline: ti")] == ["tiny"]
     assert [h.entry.name for h in search.search("> lau")] == ["Launch…"]
     assert {h.entry.kind for h in search.search("model:churn")} == {
         p.MODEL,

@@ -96,7 +96,7 @@ class CommandPalette(QFrame):
         self.setAutoFillBackground(True)
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(
-            "Find runs, experiments, datasets, models, hosts, monitors and actions"
+            "Find runs, experiments, datasets, models, hosts, monitors, pipelines and actions"
         )
         self.edit.setClearButtonEnabled(True)
         self.model = PaletteResultsModel(self)
@@ -239,6 +239,8 @@ class CommandPalette(QFrame):
             nav.open_hosts_dialog(key)
         elif entry.kind == p.MONITOR:
             nav.show_monitor(key)
+        elif entry.kind == p.PIPELINE:
+            nav.show_pipeline(key)
 
     def _choose(self, row: int) -> None:
         count = self.model.rowCount()

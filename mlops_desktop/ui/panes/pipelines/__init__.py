@@ -1,0 +1,1 @@
+"""The Pipelines pane: the stage graph of each pipeline, its runs, gates and triggers."""
