@@ -2,9 +2,11 @@
 
 "Retrain" launches the monitor's :class:`~mlops_desktop.core.drift.RetrainSpec` (or one
 prefilled from the monitored model's source run) through the job service, on the newest version
-of its dataset, as a run named ``retrain-<monitor>-alert<id>`` whose tags name the monitor and
-the alert (``MLOPS_DESKTOP_RUN_TAGS``, recorded by the launcher). When such a run has finished
-with a model artifact, :meth:`RetrainLoop.collect` registers it as a new version of the
+of its dataset (a ``pipeline:NAME`` command starts that pipeline instead:
+:mod:`~mlops_desktop.services.monitor_pipeline`), as a run named
+``retrain-<monitor>-alert<id>`` whose tags name the monitor and the alert
+(``MLOPS_DESKTOP_RUN_TAGS``, recorded by the launcher). When such a run has finished with a
+model artifact, :meth:`RetrainLoop.collect` registers it as a new version of the
 monitored model (tags ``monitor``, ``alert``), so the lineage reads alert → run → version.
 :meth:`RetrainLoop.scores` scores the champion and each challenger on the newest labelled
 window (in a child process, :mod:`~mlops_desktop.services.monitor_scores`), and
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_desktop.core.compute import RunSpec
@@ -24,6 +26,7 @@ from mlops_desktop.core.errors import JobError, ModelError, MonitorError, UserFa
 from mlops_desktop.core.models import ModelVersion
 from mlops_desktop.services import monitor_scores
 from mlops_desktop.services.model_refs import parse_ref
+from mlops_desktop.services.monitor_pipeline import retrain_pipeline_of, retrain_through_pipeline
 
 RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"  # mlops_desktop.tracking.launcher.RUN_TAGS_ENV
 MODEL_ARTIFACTS = ("model.joblib", "model.pkl", "model.pickle", "model")
@@ -78,13 +81,19 @@ class RetrainLoop:
 
     def retrain(self, name: str, alert_id: int | None = None) -> Any:
         """Launch the monitor's retrain run (for ``alert_id``, else its newest open alert);
-        returns the job. The alert records the run.
+        returns the job. The alert records the run. A retrain command ``pipeline:NAME`` starts
+        that pipeline instead and returns its pipeline run (:mod:`.monitor_pipeline`).
 
         Raises:
             MonitorError: no retrain command known, or the alert is not this monitor's.
             JobError, HostError, DatasetNotFound: the launch was refused.
         """
         info = self.monitors.get(name)
+        pipeline = retrain_pipeline_of(info)
+        if pipeline is not None:
+            return retrain_through_pipeline(
+                self.monitors, info, pipeline, self._alert(name, alert_id)
+            )
         model = watched_model(info)
         alert = self._alert(name, alert_id)
         spec = info.retrain or self.prefilled(info, model)
@@ -237,7 +246,8 @@ class RetrainLoop:
 
     def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         """The champion and each challenger of the monitor scored on its newest labelled
-        window (challengers of finished retrain runs are registered first).
+        window (challengers of finished retrain runs are registered first; a version the gate of
+        a pipeline run started by an alert registered is a challenger too).
 
         Raises:
             SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false.
@@ -246,16 +256,22 @@ class RetrainLoop:
         info = self.monitors.get(name)
         model = watched_model(info)
         champion = self.models.get(model.ref)
+        # a retrain through a pipeline: its gate registered the version, tagged pipeline_run
+        by_pipeline = {a.retrain_run: a.id for a in self.monitors.alerts(name) if a.retrain_run}
         challengers = [
             v
             for v in self._versions(model.name)
-            if v.tags.get("monitor") == name and v.version != champion.version
+            if v.version != champion.version
+            and (v.tags.get("monitor") == name or v.tags.get("pipeline_run") in by_pipeline)
         ]
         window = monitor_scores.newest_labelled_window(self, info)
-        return [
-            monitor_scores.score_version(self, info, v, window, allow_unsandboxed)
-            for v in [champion, *sorted(challengers, key=lambda v: -v.version)]
-        ]
+        scores = []
+        for v in [champion, *sorted(challengers, key=lambda v: -v.version)]:
+            score = monitor_scores.score_version(self, info, v, window, allow_unsandboxed)
+            if score.alert_id is None and v.tags.get("pipeline_run") in by_pipeline:
+                score = replace(score, alert_id=by_pipeline[v.tags["pipeline_run"]])
+            scores.append(score)
+        return scores
 
     def promote(self, name: str, version: str | int) -> ModelVersion:
         """Move the monitored alias to ``version`` (audited by the registry)."""
