@@ -23,6 +23,7 @@ from mlops_desktop.core.errors import (
     StoreError,
     StoreUnreachable,
 )
+from mlops_desktop.core.plural import count_noun
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.store.blobs import DATASETS, BlobKey, hash_of, walk_blobs
 from mlops_desktop.store.cache import BlobCache
@@ -304,7 +305,9 @@ class LabStoreService(CatalogService):
         staging.mkdir(parents=True)
         try:
             one = missing[0]
-            what = names.get(one, one.hex) if len(missing) == 1 else f"{len(missing)} files"
+            what = (
+                names.get(one, one.hex) if len(missing) == 1 else count_noun(len(missing), "file")
+            )
             backend.fetch_many(missing, staging, _fetch_progress(progress, what))
             for key in missing:
                 got = staging / key.rel
