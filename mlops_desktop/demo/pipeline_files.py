@@ -56,7 +56,7 @@ for column in table.columns:
     complete &= np.asarray(pc.is_valid(column)) & ~np.asarray(pc.is_nan(column.cast("double")))
 Path("data").mkdir(exist_ok=True)
 pacsv.write_csv(table.filter(complete), "data/prepared.csv")
-print(f"{int(complete.sum())} rows kept, {int((~complete).sum())} with a missing value dropped")
+print(f"rows kept: {int(complete.sum())}; dropped for a missing value: {int((~complete).sum())}")
 '''
 
 TRAIN = '''\
@@ -83,7 +83,7 @@ model = make_pipeline(
 )
 model.fit(x, y)
 joblib.dump(model, "model.joblib")
-print(f"trained on {len(y)} rows, {len(features)} features")
+print(f"trained on rows: {len(y)}; features: {len(features)}")
 '''
 
 EVALUATE = '''\
