@@ -17,6 +17,7 @@ from mlops_desktop.core.compute import JobInfo
 from mlops_desktop.core.drift import Alert, DriftWindow, ModelScore, MonitorInfo, RetrainSpec
 from mlops_desktop.core.errors import MonitorError
 from mlops_desktop.core.models import ModelVersion
+from mlops_desktop.core.pipelines import PipelineRunInfo
 
 if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
@@ -184,7 +185,7 @@ def remove_monitor(args: argparse.Namespace, services: Services) -> str:
 
 @MONITORS.reply(
     "retrain",
-    help="launch the monitor's retrain run on the newest data; prints the run's id",
+    help="launch the monitor's retrain run (or its pipeline) on the newest data; prints its id",
     document=rout.retrain_document,
     text=rout.retrain_text,
     arguments=(
@@ -192,7 +193,7 @@ def remove_monitor(args: argparse.Namespace, services: Services) -> str:
         Arg("--alert", type=int, metavar="ID", help="the alert it answers (default: newest open)"),
     ),
 )
-def retrain_monitor(args: argparse.Namespace, services: Services) -> JobInfo:
+def retrain_monitor(args: argparse.Namespace, services: Services) -> JobInfo | PipelineRunInfo:
     return services.monitors.retrain(args.name, args.alert)
 
 

@@ -7,10 +7,22 @@ from typing import Any
 from mlops_desktop.core.compute import JobInfo
 from mlops_desktop.core.drift import ModelScore
 from mlops_desktop.core.models import ModelVersion
+from mlops_desktop.core.pipelines import PipelineRunInfo
 
 
-def retrain_document(job: JobInfo) -> dict[str, Any]:
-    """``{run, target, state, name, experiment}`` of the launched retrain run."""
+def retrain_document(job: JobInfo | PipelineRunInfo) -> dict[str, Any]:
+    """``{run, target, state, name, experiment}`` of the launched retrain run; a retrain
+    through a pipeline: its pipeline run (target ``pipeline:NAME``), the whole run under
+    ``pipeline`` (as ``pipelines show --json`` prints it)."""
+    if isinstance(job, PipelineRunInfo):
+        return {
+            "run": job.run_id,
+            "target": f"pipeline:{job.pipeline}",
+            "state": job.state,
+            "name": job.pipeline,
+            "experiment": None,
+            "pipeline": job.to_json(),
+        }
     return {
         "run": job.run_id,
         "target": job.target,
@@ -20,7 +32,7 @@ def retrain_document(job: JobInfo) -> dict[str, Any]:
     }
 
 
-def retrain_text(job: JobInfo) -> str:
+def retrain_text(job: JobInfo | PipelineRunInfo) -> str:
     return job.run_id
 
 

@@ -4,9 +4,11 @@ The runs (:mod:`~mlops_desktop.demo.trainings`) use registered datasets
 (:mod:`~mlops_desktop.demo.datasets`: wine and breast cancer with four versions each, digits
 with one), so lineage shows; the best runs' models are registered
 (:mod:`~mlops_desktop.demo.models`); a drift monitor watches a classifier, alerts and retrains
-(:mod:`~mlops_desktop.demo.monitors`). Building is idempotent: a marker file in the home records
-the demo version built; a second build does nothing, and a home built by an older demo version
-only gains what is new (the datasets, the registered models, the monitor).
+(:mod:`~mlops_desktop.demo.monitors`); a pipeline ran, ran again all cached, and a new version
+of wine triggered it into a challenger waiting for approval (:mod:`~mlops_desktop.demo.pipeline`).
+Building is idempotent: a marker file in the home records the demo version built; a second build
+does nothing, and a home built by an older demo version only gains what is new (the datasets, the
+registered models, the monitor, the pipeline).
 """
 
 from __future__ import annotations
@@ -25,15 +27,15 @@ if TYPE_CHECKING:
     from mlops_desktop.services.bundle import Services
 
 MARKER = DEMO_MARKER
-DEMO_VERSION = 5  # 2: datasets with versions, used by the runs; 3: models; 4: hardware history;
-# 5: a drift monitor with an alert, a retrain run and its challenger
+DEMO_VERSION = 6  # 2: datasets with versions, used by the runs; 3: models; 4: hardware history;
+# 5: a drift monitor with an alert, a retrain run and its challenger; 6: a pipeline, three runs
 
 
 def build_demo(
     home: Path, catalog_url: str | None = None, progress: Progress = lambda _m: None
 ) -> dict[str, int]:
     """Build the demo catalog in ``home`` (once) and return counts of what the catalog holds:
-    {experiments, runs, datasets, models, monitors}."""
+    {experiments, runs, datasets, models, monitors, pipelines}."""
     from mlops_desktop.services.bundle import Services
 
     os.environ["MLOPS_DESKTOP_HOME"] = str(home)
@@ -52,6 +54,7 @@ def build_demo(
             "datasets": len(services.datasets.list_datasets()),
             "models": len(services.models.list_models()),
             "monitors": len(services.monitors.list_monitors()),
+            "pipelines": len(services.pipelines.list()),
         }
 
 
@@ -76,6 +79,10 @@ def _build_what_is_missing(services: Services, home: Path, built: int, progress:
         from mlops_desktop.demo.monitors import build_demo_monitor
 
         build_demo_monitor(services, home, progress)
+    if built < 6:
+        from mlops_desktop.demo.pipeline import build_demo_pipeline
+
+        build_demo_pipeline(services, home, progress)
 
 
 def _marker_version(marker: Path) -> int:

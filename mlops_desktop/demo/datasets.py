@@ -25,6 +25,8 @@ MESSAGES = (
     "added rows from the second collection",
     "new batch after the instrument was recalibrated (shifted features)",
 )
+CORRECTED = "recalibration undone: the new batch converted back to the old scale, merged with v3"
+SHIFT_SCALE, SHIFT_OFFSET = 1.3, 0.8  # v4's first three features: x * 1.3 + 0.8 * std
 
 
 def _load(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -66,13 +68,35 @@ def _history(name: str) -> list[tuple[dict[str, np.ndarray], str]]:
     pick = rng.choice(len(base), size=len(base) // 2, replace=True)
     batch = base[pick] * (1.0 + rng.normal(0, 0.02, size=(len(pick), x.shape[1])))
     shift = base.std(axis=0)
-    batch[:, :3] = batch[:, :3] * 1.3 + 0.8 * shift[:3]
+    batch[:, :3] = batch[:, :3] * SHIFT_SCALE + SHIFT_OFFSET * shift[:3]
     target = np.concatenate([y[first][keep], y[later]])[pick]
     v4 = cols(batch, target, "class")
     return [(v, m) for v, m in zip((v1, v2, v3, v4), MESSAGES)]
 
 
-def _write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:
+def corrected_version(name: str) -> dict[str, np.ndarray]:
+    """The columns of a version after v4 (the pipeline demo's new data): v3's rows and v4's
+    batch converted back to v3's scale (its recalibration undone)."""
+    history = _history(name)
+    v3, v4 = history[2][0], history[3][0]
+    features = [c for c in v3 if c != "class"]
+    shift = np.vstack([v3[c] for c in features]).T.std(axis=0)
+    fixed = {c: v4[c].copy() for c in v4}
+    for i, c in enumerate(features[:3]):
+        fixed[c] = (fixed[c] - SHIFT_OFFSET * shift[i]) / SHIFT_SCALE
+    return {c: np.concatenate([v3[c], fixed[c]]) for c in v3}
+
+
+def add_corrected_version(service: Any, home: Path, name: str) -> int:
+    """Register :func:`corrected_version` of ``name`` as its next version; its number."""
+    folder = home / DATA_DIR / name
+    write_table(folder / f"{name}.csv", corrected_version(name))
+    tags = {"demo": "true", "source": "scikit-learn"}
+    added = service.add(folder, name, message=CORRECTED, tags=tags, snapshot=True)
+    return int(str(added.version).lstrip("v"))
+
+
+def write_table(path: Path, columns: dict[str, np.ndarray]) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -98,7 +122,7 @@ def register_demo_datasets(
                 continue
             progress(f"dataset {name}: v{number}")
             folder = home / DATA_DIR / name
-            _write_csv(folder / f"{name}.csv", columns)
+            write_table(folder / f"{name}.csv", columns)
             service.add(
                 folder,
                 name,

@@ -46,7 +46,8 @@ class Services:
         store: the lab store (recorded in the catalog) and this home's cache of it.
         pipelines: pipeline files, their stages' status, pipeline runs, gates and triggers.
         triggers: what starts pipelines besides a person (new dataset versions, monitor
-            alerts, schedules); the app calls its ``check`` about once a minute.
+            alerts, schedules); the app calls its ``check`` about once a minute. A monitor
+            whose retrain command is ``pipeline:NAME`` starts that pipeline through it.
         access: whether this desktop may change the catalog (found once, when it opened);
             when not, the GUI shows every write action disabled with ``access.reason``.
     """
@@ -96,6 +97,8 @@ class Services:
         store = LabStoreService(catalog, home)
         monitors = MonitorService(catalog, home, jobs, models, experiments)
         pipelines = PipelineService(catalog, home, jobs, models, datasets, store)
+        triggers = PipelineTriggerService(catalog, datasets, monitors, pipelines.start)
+        monitors.pipeline_triggers = triggers
         catalog.access = probe_access(catalog)
         return cls(
             home=home,
@@ -110,7 +113,7 @@ class Services:
             changes=CatalogChangeService(catalog, home),
             store=store,
             pipelines=pipelines,
-            triggers=PipelineTriggerService(catalog, datasets, monitors, pipelines.start),
+            triggers=triggers,
             access=catalog.access,
         )
 

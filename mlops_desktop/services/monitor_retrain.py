@@ -2,9 +2,11 @@
 
 "Retrain" launches the monitor's :class:`~mlops_desktop.core.drift.RetrainSpec` (or one
 prefilled from the monitored model's source run) through the job service, on the newest version
-of its dataset, as a run named ``retrain-<monitor>-alert<id>`` whose tags name the monitor and
-the alert (``MLOPS_DESKTOP_RUN_TAGS``, recorded by the launcher). When such a run has finished
-with a model artifact, :meth:`RetrainLoop.collect` registers it as a new version of the
+of its dataset (a ``pipeline:NAME`` command starts that pipeline instead:
+:mod:`~mlops_desktop.services.monitor_pipeline`), as a run named
+``retrain-<monitor>-alert<id>`` whose tags name the monitor and the alert
+(``MLOPS_DESKTOP_RUN_TAGS``, recorded by the launcher). When such a run has finished with a
+model artifact, :meth:`RetrainLoop.collect` registers it as a new version of the
 monitored model (tags ``monitor``, ``alert``), so the lineage reads alert → run → version.
 :meth:`RetrainLoop.scores` scores the champion and each challenger on the newest labelled
 window (in a child process, :mod:`~mlops_desktop.services.monitor_scores`), and
@@ -24,6 +26,7 @@ from mlops_desktop.core.errors import JobError, ModelError, MonitorError, UserFa
 from mlops_desktop.core.models import ModelVersion
 from mlops_desktop.services import monitor_scores
 from mlops_desktop.services.model_refs import parse_ref
+from mlops_desktop.services.monitor_pipeline import retrain_pipeline_of, retrain_through_pipeline
 
 RUN_TAGS_ENV = "MLOPS_DESKTOP_RUN_TAGS"  # mlops_desktop.tracking.launcher.RUN_TAGS_ENV
 MODEL_ARTIFACTS = ("model.joblib", "model.pkl", "model.pickle", "model")
@@ -78,13 +81,19 @@ class RetrainLoop:
 
     def retrain(self, name: str, alert_id: int | None = None) -> Any:
         """Launch the monitor's retrain run (for ``alert_id``, else its newest open alert);
-        returns the job. The alert records the run.
+        returns the job. The alert records the run. A retrain command ``pipeline:NAME`` starts
+        that pipeline instead and returns its pipeline run (:mod:`.monitor_pipeline`).
 
         Raises:
             MonitorError: no retrain command known, or the alert is not this monitor's.
             JobError, HostError, DatasetNotFound: the launch was refused.
         """
         info = self.monitors.get(name)
+        pipeline = retrain_pipeline_of(info)
+        if pipeline is not None:
+            return retrain_through_pipeline(
+                self.monitors, info, pipeline, self._alert(name, alert_id)
+            )
         model = watched_model(info)
         alert = self._alert(name, alert_id)
         spec = info.retrain or self.prefilled(info, model)

@@ -32,6 +32,7 @@ from mlops_desktop.core.drift import (
     RetrainSpec,
 )
 from mlops_desktop.core.errors import MonitorError, MonitorNotFound, UserFacingError
+from mlops_desktop.core.pipelines import PipelineRunInfo
 from mlops_desktop.services import monitor_alerts
 from mlops_desktop.services.catalog_open import CatalogService
 from mlops_desktop.services.monitor_sources import WindowData, collect
@@ -99,6 +100,8 @@ class MonitorService(CatalogService):
         self.datasets = DatasetService(catalog, home)
         self._services = (jobs, models, experiments)
         self._retrain_loop: Any = None
+        # the PipelineTriggerService (the bundle sets it): a "pipeline:NAME" retrain runs there
+        self.pipeline_triggers: Any = None
 
     # --- monitors -------------------------------------------------------------------------
 
@@ -318,10 +321,11 @@ class MonitorService(CatalogService):
             )
         return self._retrain_loop
 
-    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo:
+    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo | PipelineRunInfo:
         """Launch the monitor's retrain run on the newest data (for the alert, else its newest
-        open alert); the alert records the run."""
-        return cast(JobInfo, self.retrain_loop().retrain(name, alert_id))
+        open alert); the alert records the run. A ``pipeline:NAME`` retrain command starts that
+        pipeline (a trigger of kind "monitor", once per alert) and returns its pipeline run."""
+        return cast("JobInfo | PipelineRunInfo", self.retrain_loop().retrain(name, alert_id))
 
     def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         """The champion and the challengers (versions registered from finished retrain runs)

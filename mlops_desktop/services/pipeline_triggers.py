@@ -33,6 +33,7 @@ from mlops_desktop.catalog import pipeline_records, pipeline_repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.errors import PipelineError, UserFacingError
 from mlops_desktop.core.pipelines import PipelineInfo, TriggerEvent
+from mlops_desktop.services.pipeline_recovery import end_abandoned_runs
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class PipelineTriggerService:
         Raises:
             PipelineError: the catalog knows no pipeline of that name.
         """
+        end_abandoned_runs(self.catalog)  # a run its app left behind is not going
         now = time.time()
         with self.catalog.session_scope(write=True) as s:
             info = pipeline_repo.get_pipeline(s, pipeline)
@@ -164,10 +166,44 @@ class PipelineTriggerService:
             for monitor in info.triggers.monitors:
                 out.setdefault(monitor, set()).add(info.name)
         for monitor in self.monitors.list_monitors():
-            command = tuple(monitor.retrain.command) if monitor.retrain else ()
-            if len(command) == 1 and command[0].startswith(PIPELINE_PREFIX):
-                out.setdefault(monitor.name, set()).add(command[0][len(PIPELINE_PREFIX) :])
+            ref = retrain_pipeline(monitor.retrain)
+            if ref is None:
+                continue
+            workdir = monitor.retrain.workdir if monitor.retrain else None
+            try:
+                name = self.pipeline_named(ref, workdir)
+            except PipelineError as exc:
+                log.warning("monitor %s: its alerts start no pipeline: %s", monitor.name, exc)
+                continue
+            out.setdefault(monitor.name, set()).add(name)
         return out
+
+    def pipeline_named(self, ref: str, workdir: str | None = None) -> str:
+        """The catalog's name of the pipeline ``ref`` names: a pipeline the catalog knows, or
+        the path of a pipeline file or folder (relative to ``workdir``), added to the catalog
+        when it is not there yet.
+
+        Raises:
+            PipelineError: ``ref`` is neither, or the file is malformed.
+        """
+        with self.catalog.session_scope() as s:
+            if pipeline_repo.get_pipeline(s, ref) is not None:
+                return ref
+        path = Path(workdir or ".", ref).expanduser()
+        if not path.exists():
+            raise PipelineError(
+                f"The retrain command names pipeline {ref!r}, which is neither a pipeline the "
+                "catalog knows nor a pipeline file or folder; run it once with `pipelines run "
+                "FILE`, or give its path (pipeline:PATH)."
+            )
+        from mlops_desktop.pipelines.spec import load_pipeline
+
+        pipeline = load_pipeline(path.resolve())
+        with self.catalog.session_scope(write=True) as s:
+            known = pipeline_repo.get_pipeline(s, pipeline.name)
+            if known is None or Path(known.path) != pipeline.path:
+                pipeline_repo.save_pipeline(s, pipeline)
+        return pipeline.name
 
     # -- events -------------------------------------------------------------------------------
 
@@ -186,7 +222,7 @@ class PipelineTriggerService:
         pipelines = sorted(self._monitor_pipelines().get(monitor, ()))
         return self._fired(
             self._fire_new(
-                name, "monitor", f"alert {alert_id} of {monitor}", f"{name}:alert:{alert_id}"
+                name, "monitor", alert_detail(monitor, alert_id), alert_key(name, alert_id)
             )
             for name in pipelines
         )
@@ -220,10 +256,8 @@ class PipelineTriggerService:
                 newer = [a for a in alerts if name in added and a.created_at > added[name]]
                 if newer:
                     alert = max(newer, key=lambda a: a.id)
-                    detail = f"alert {alert.id} of {monitor}"
-                    fired.append(
-                        self._fire_new(name, "monitor", detail, f"{name}:alert:{alert.id}")
-                    )
+                    detail = alert_detail(monitor, alert.id)
+                    fired.append(self._fire_new(name, "monitor", detail, alert_key(name, alert.id)))
         return self._fired(fired)
 
     def due(self, now: float | None = None) -> list[TriggerEvent]:
@@ -249,6 +283,24 @@ class PipelineTriggerService:
     @staticmethod
     def _fired(events: Iterable[TriggerEvent | None]) -> list[TriggerEvent]:
         return [e for e in events if e is not None]
+
+
+def retrain_pipeline(retrain: Any) -> str | None:
+    """The pipeline a monitor's retrain spec names (its command is the one word
+    ``pipeline:NAME`` or ``pipeline:PATH``), else None."""
+    command = tuple(retrain.command) if retrain is not None else ()
+    if len(command) == 1 and command[0].startswith(PIPELINE_PREFIX):
+        return command[0][len(PIPELINE_PREFIX) :].strip() or None
+    return None
+
+
+def alert_key(pipeline: str, alert_id: int) -> str:
+    """The dedupe key of an alert starting ``pipeline`` (one run per alert, on any desktop)."""
+    return f"{pipeline}:alert:{alert_id}"
+
+
+def alert_detail(monitor: str, alert_id: int) -> str:
+    return f"alert {alert_id} of {monitor}"
 
 
 def _dataset_key(info: PipelineInfo, dataset: str, number: int) -> str:

@@ -38,6 +38,7 @@ from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
+from mlops_desktop.services.pipeline_recovery import end_abandoned_runs
 from mlops_desktop.services.pipeline_runner import (
     PipelineRunner,
     Progress,
@@ -87,6 +88,7 @@ class PipelineService(CatalogService):
 
     def list(self) -> builtins.list[PipelineInfo]:
         """Every pipeline the catalog knows, by name."""
+        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             return pipeline_repo.list_pipelines(s)
 
@@ -225,7 +227,9 @@ class PipelineService(CatalogService):
         return self.run(path, trigger=kind, trigger_detail=detail)
 
     def runs(self, pipeline: str | None = None, limit: int = 50) -> builtins.list[PipelineRunInfo]:
-        """Pipeline runs, newest first (of one pipeline when given)."""
+        """Pipeline runs, newest first (of one pipeline when given); a run whose process is
+        gone is ended first (:mod:`.pipeline_recovery`)."""
+        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             return pipeline_repo.list_pipeline_runs(s, pipeline, limit)
 
@@ -235,6 +239,7 @@ class PipelineService(CatalogService):
         Raises:
             PipelineError: no pipeline run, or several, have that id.
         """
+        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             found = pipeline_repo.get_pipeline_run(
                 s, pipeline_repo.resolve_pipeline_run_id(s, run_id)

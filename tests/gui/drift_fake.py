@@ -21,6 +21,7 @@ from mlops_desktop.core.drift import (
     RetrainSpec,
 )
 from mlops_desktop.core.errors import UserFacingError
+from mlops_desktop.core.pipelines import PipelineRunInfo
 
 COLUMNS = ("alcohol", "acidity", "sugar", "ph", "color")
 PLANS = tuple(
@@ -180,8 +181,18 @@ class FakeMonitors:
         cur = (*(0.02 * (i + 1) for i in range(9)), 0.1)
         return ColumnDistribution(column, "numeric", window, edges, (), ref, cur)
 
-    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo:
+    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo | PipelineRunInfo:
         self._log("retrain", name, alert_id)
+        retrain = self.monitors[name].retrain
+        if retrain is not None and retrain.command[0].startswith("pipeline:"):
+            run = PipelineRunInfo(f"pipe{len(self.jobs):04d}abcdef",
+                                  retrain.command[0].removeprefix("pipeline:"), "", "done",
+                                  time.time(), trigger="monitor",
+                                  trigger_detail=f"alert {alert_id} of {name}")  # fmt: skip
+            with self._lock:
+                self.alert_log = [replace(a, retrain_run=run.run_id) if a.id == alert_id else a
+                                  for a in self.alert_log]  # fmt: skip
+            return run
         job = JobInfo(f"retrain{len(self.jobs):04d}abcdef", "local", "running", time.time(),
                       command=["python", "train.py"])  # fmt: skip
         with self._lock:

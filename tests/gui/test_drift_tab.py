@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from drift_fake import FakeCheck, FakeMonitors
 from hw_fake import FakeHardware
 from PySide6.QtCore import Qt
 
-from mlops_desktop.core.drift import MonitorInfo
+from mlops_desktop.core.drift import MonitorInfo, RetrainSpec
 from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowRun
 from mlops_desktop.ui.panes.monitors.drift import DriftView
 from mlops_desktop.ui.panes.monitors.drift_dialog import NewMonitorDialog
@@ -151,6 +152,27 @@ def test_retrain_starts_a_job_and_offers_its_run(
     panel.open_run_button.click()
     assert opened == [fake.jobs[0].run_id]
     qtbot.waitUntil(lambda: panel.model.row_at(0).retrain_run == fake.jobs[0].run_id, timeout=5000)
+
+
+def test_retrain_through_a_pipeline_offers_the_pipeline_run(
+    qtbot: Any, pane: MonitorsPane, fake: FakeMonitors
+) -> None:
+    opened: list[str] = []
+    pane.navigator.serve(ShowRun, pane, lambda request: opened.append(request.run_id))
+    page = drift_of(pane).page
+    assert page.monitor is not None and page.monitor.name == "wine-quality"
+    page.monitor = replace(page.monitor, retrain=RetrainSpec(("pipeline:wine-train",)))
+    fake.monitors["wine-quality"] = page.monitor  # as the monitor service would now read it
+    panel = page.alerts
+    panel.table.selectRow(0)
+    panel.retrain_button.click()
+    assert panel.status.text() == "Running pipeline wine-train to retrain…"
+    qtbot.waitUntil(lambda: panel.open_run_button.isVisibleTo(panel), timeout=5000)
+    assert fake.called("retrain") == [("wine-quality", 1)]
+    text = panel.status.text()
+    assert "pipeline wine-train, run pipe0000" in text and "alert 1 of wine-quality" in text
+    panel.open_run_button.click()
+    assert opened == ["pipe0000abcdef"]
 
 
 def test_promote_asks_first_then_moves_the_alias(

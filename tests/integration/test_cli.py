@@ -195,12 +195,52 @@ def test_eight_processes_logging_while_ingesting(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.slow
-def test_demo_builds_once(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_builds_once(temp_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     counts = cli_json(capsys, "demo", "--no-gui", "--json")
-    assert counts["runs"] >= 24 and counts["experiments"] >= 2
+    assert counts["runs"] >= 24 and counts["experiments"] >= 2 and counts["pipelines"] == 1
     again = cli_json(capsys, "demo", "--no-gui", "--json")
     assert again == counts
     runs = cli_json(capsys, "runs", "list", "--json")
     statuses = {r["status"] for r in runs}
     assert statuses == {"finished", "failed"}
     assert any(r["metrics"] for r in runs)
+    _check_demo_pipeline(temp_home, capsys)
+    (temp_home / "demo.json").write_text('{"version": 5}')  # a home of the previous demo
+    assert cli_json(capsys, "demo", "--no-gui", "--json") == counts  # the pipeline ran once
+
+
+def _check_demo_pipeline(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three runs of the demo pipeline: approved first, all cached, triggered by wine v5."""
+    (listed,) = cli_json(capsys, "pipelines", "list", "--json")  # type: ignore[misc]
+    assert listed["name"] == "wine-cultivar" and listed["waiting_approvals"] == 1
+    folder = home / "demo-pipeline"
+    assert Path(listed["path"]) == folder / "pipeline.yaml"
+    status = cli_json(capsys, "pipelines", "status", str(folder), "--json")
+    assert [s["state"] for s in status["stages"]] == ["cached"] * 4  # type: ignore[index]
+    (trigger,) = cli_json(capsys, "pipelines", "triggers", "--json")  # type: ignore[misc]
+    assert (trigger["kind"], trigger["detail"]) == ("dataset", "wine v5")
+    assert trigger["outcome"] == "started"
+    third = cli_json(capsys, "pipelines", "show", trigger["pipeline_run_id"], "--json")
+    assert isinstance(third, dict)
+    from mlops_desktop.services.bundle import Services
+
+    with Services.open(home) as services:
+        first, second, newest = reversed(services.pipelines.runs("wine-cultivar"))
+        wine = services.datasets.versions("wine")[0]
+    assert newest.run_id == third["run_id"] == listed["last_run_id"]
+    assert [r.trigger for r in (first, second, newest)] == ["manual", "manual", "dataset"]
+    assert {r.state for r in (first, second, newest)} == {"done"}
+    assert [s.state for s in first.stages] == ["done"] * 4
+    assert [s.state for s in second.stages] == ["cached"] * 4
+    assert all(s.run_id is None and s.source_run_id for s in second.stages[:3])
+    assert [s.state for s in newest.stages] == ["done"] * 4
+    assert newest.stages[0].reasons == ("dataset wine: v4 -> v5",) and wine.version == "v5"
+    (gate1,) = first.gates
+    assert gate1.passed and gate1.approval == "approved" and gate1.version == 1
+    assert "no champion yet" in gate1.evidence[0]
+    (gate3,) = third["gates"]
+    assert gate3["passed"] and gate3["approval"] == "waiting" and gate3["version"] == 2
+    assert gate3["metrics"]["val/acc"] > gate1.metrics["val/acc"] + 0.005  # real, better
+    model = cli_json(capsys, "models", "show", "wine-cultivar@challenger", "--json")
+    assert model["version"] == 2  # type: ignore[index]
+    assert cli_json(capsys, "models", "show", "wine-cultivar@champion", "--json")["version"] == 1  # type: ignore[index]

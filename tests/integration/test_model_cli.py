@@ -175,10 +175,10 @@ def test_a_malicious_archive_is_refused_with_nothing_written(
 def test_demo_registers_models_once(temp_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-gui", "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
-    assert counts["models"] == 4 and counts["monitors"] == 1
+    assert counts["models"] == 5 and counts["monitors"] == 1
     (temp_home / "demo.json").write_text('{"version": 2}')  # a home of the previous demo
     assert main(["demo", "--no-gui", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["models"] == 4
+    assert json.loads(capsys.readouterr().out)["models"] == 5
     listed = {m["name"]: m for m in _cli(capsys, "list")}  # type: ignore[union-attr]
     cancer = listed["breast-cancer-classifier"]
     assert cancer["versions"] == 3 and cancer["aliases"] == {"champion": 3, "challenger": 2}

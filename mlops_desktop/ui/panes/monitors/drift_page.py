@@ -30,6 +30,7 @@ from mlops_desktop.core.drift import (
     ModelScore,
     MonitorInfo,
 )
+from mlops_desktop.core.pipelines import PipelineRunInfo
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import count_noun, shown_html, shown_text
 from mlops_desktop.ui.navigation import AppEvents, Navigator
@@ -288,7 +289,12 @@ class MonitorPage(QWidget):
         if self.monitor is None or self._loop is None:
             return
         name = self.monitor.name
-        self.alerts.status.setText("Launching the retrain run…")
+        command = tuple(self.monitor.retrain.command) if self.monitor.retrain else ()
+        if len(command) == 1 and command[0].startswith("pipeline:"):
+            pipeline = command[0].removeprefix("pipeline:")
+            self.alerts.status.setText(f"Running pipeline {pipeline} to retrain…")
+        else:
+            self.alerts.status.setText("Launching the retrain run…")
         self._run(
             self._loop.retrain,
             name,
@@ -297,8 +303,16 @@ class MonitorPage(QWidget):
             label=f"Retraining {name}",
         )
 
-    def _on_retrain_launched(self, name: str, job: JobInfo) -> None:
-        text = f"Retrain of {name} launched: run {job.run_id[:8]} on {job.target} ({job.state})."
+    def _on_retrain_launched(self, name: str, job: JobInfo | PipelineRunInfo) -> None:
+        if isinstance(job, PipelineRunInfo):
+            text = (
+                f"Retrain of {name}: pipeline {job.pipeline}, run {job.run_id[:8]} "
+                f"({job.state}; {job.trigger_detail})."
+            )
+        else:
+            text = (
+                f"Retrain of {name} launched: run {job.run_id[:8]} on {job.target} ({job.state})."
+            )
         self.alerts.show_launched(job.run_id, text)
         self._events.show_status(text)
         self._after_change()

@@ -19,6 +19,7 @@ from mlops_desktop.core.drift import (
     MonitorInfo,
     RetrainSpec,
 )
+from mlops_desktop.core.pipelines import PipelineRunInfo
 
 
 class CheckOutcome(Protocol):
@@ -76,7 +77,9 @@ class MonitorSource(Protocol):
 class RetrainLoopSource(Protocol):
     """Retrain, compare, promote (a monitor service without them: the tab hides them)."""
 
-    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo: ...
+    def retrain(self, name: str, alert_id: int | None = None) -> JobInfo | PipelineRunInfo:
+        """The launched job, or the pipeline run a ``pipeline:NAME`` retrain started."""
+        ...
 
     def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         """The champion and the challengers on the newest labelled window

@@ -1,0 +1,111 @@
+"""A monitor that retrains through a pipeline: a real drift alert starts the real four-stage
+pipeline (its retrain command ``pipeline:PATH`` / ``pipeline:NAME``) through the trigger
+service, once per alert; the alert records the pipeline run, whose gate registers the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+from pipeline_project import write_project
+
+from mlops_desktop.cli import main
+from mlops_desktop.core.drift import RetrainSpec
+from mlops_desktop.core.errors import MonitorError, PipelineError
+from mlops_desktop.core.pipelines import PipelineRunInfo
+from mlops_desktop.services.bundle import Services
+
+COLUMNS = ("a", "b", "c")
+
+
+def _window(path: Path, shift: float, seed: int, n: int = 300) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.0, 1.0, size=(n, len(COLUMNS))) * (1 + shift) + 2 * shift
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(pa.table({c: np.round(x[:, i], 5) for i, c in enumerate(COLUMNS)}), path)
+
+
+def _drift_monitor(services: Services, tmp_path: Path, retrain: str, auto: bool) -> Path:
+    """A dataset monitor over cells@v1 whose windows drift into an alert at the next check."""
+    _window(tmp_path / "cells" / "cells.csv", 0.0, 1, n=600)
+    services.datasets.add(tmp_path / "cells", "cells", snapshot=True)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    services.monitors.add(
+        "cells-mon",
+        reference="cells@v1",
+        current_folder=str(incoming),
+        alert_after=2,
+        alert_window=3,
+        retrain=RetrainSpec(command=(retrain,)),
+        rules={"auto_retrain": True} if auto else None,
+    )
+    for i, shift in enumerate((0.0, 1.0, 1.0)):
+        _window(incoming / f"batch-{i:02d}.csv", shift, 10 + i)
+    return incoming
+
+
+def _assert_started(services: Services, run: PipelineRunInfo, alert_id: int) -> None:
+    assert run.pipeline == "wine-classifier" and run.state == "done"
+    assert (run.trigger, run.trigger_detail) == ("monitor", f"alert {alert_id} of cells-mon")
+    assert [s.state for s in run.stages] == ["done"] * 4
+    (gate,) = run.gates
+    assert gate.passed and gate.version == 1 and gate.approval == "waiting"
+    (alert,) = services.monitors.alerts("cells-mon")
+    assert alert.id == alert_id and alert.retrain_run == run.run_id
+    (event,) = services.pipelines.triggers("wine-classifier")
+    assert (event.kind, event.pipeline_run_id) == ("monitor", run.run_id)
+
+
+def test_an_alert_retrains_by_itself_through_the_pipeline_once(
+    temp_home: Path, tmp_path: Path
+) -> None:
+    project = write_project(tmp_path / "wine").parent
+    with Services.open(temp_home) as services:
+        _drift_monitor(services, tmp_path, f"pipeline:{project}", auto=True)
+        checked = services.monitors.check("cells-mon")  # the alert starts the pipeline
+        (alert,) = checked.alerts
+        (run,) = services.pipelines.runs("wine-classifier")
+        _assert_started(services, run, alert.id)
+        assert alert.retrain_run == run.run_id
+        # the same alert again, by the button or by the app's periodic check: nothing starts
+        with pytest.raises(MonitorError, match=f"Alert {alert.id} of 'cells-mon' did not start"):
+            services.monitors.retrain("cells-mon", alert.id)
+        assert services.triggers.check_alerts() == []
+        assert len(services.pipelines.runs("wine-classifier")) == 1
+
+
+def test_the_retrain_button_starts_the_named_pipeline(
+    temp_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    project = write_project(tmp_path / "wine").parent
+    with Services.open(temp_home) as services:
+        services.pipelines.add(project)
+        _drift_monitor(services, tmp_path, "pipeline:wine-classifier", auto=False)
+        (alert,) = services.monitors.check("cells-mon").alerts
+        assert services.pipelines.runs("wine-classifier") == []  # not by itself
+    assert main(["monitors", "retrain", "cells-mon", "--json"]) == 0
+    launched: Any = json.loads(capsys.readouterr().out)
+    assert launched["target"] == "pipeline:wine-classifier" and launched["state"] == "done"
+    with Services.open(temp_home) as services:
+        (run,) = services.pipelines.runs("wine-classifier")
+        assert launched["run"] == run.run_id == launched["pipeline"]["run_id"]
+        _assert_started(services, run, alert.id)
+    assert main(["monitors", "retrain", "cells-mon"]) == 2  # the alert started it already
+    assert "did not start pipeline wine-classifier" in capsys.readouterr().err
+
+
+def test_a_retrain_naming_no_pipeline_says_so(temp_home: Path, tmp_path: Path) -> None:
+    with Services.open(temp_home) as services:
+        _drift_monitor(services, tmp_path, "pipeline:nowhere", auto=False)
+        (alert,) = services.monitors.check("cells-mon").alerts
+        with pytest.raises(PipelineError, match="neither a pipeline the catalog knows"):
+            services.monitors.retrain("cells-mon", alert.id)
+        assert services.pipelines.triggers() == []
+        assert services.monitors.alerts("cells-mon")[0].retrain_run is None
