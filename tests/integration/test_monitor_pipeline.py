@@ -69,7 +69,8 @@ def test_an_alert_retrains_by_itself_through_the_pipeline_once(
         _drift_monitor(services, tmp_path, f"pipeline:{project}", auto=True)
         checked = services.monitors.check("cells-mon")  # the alert starts the pipeline
         (alert,) = checked.alerts
-        (run,) = services.pipelines.runs("wine-classifier")
+        (going,) = services.pipelines.runs("wine-classifier")
+        run = services.pipelines.wait(going.run_id, timeout_s=120)  # a trigger runs it behind
         _assert_started(services, run, alert.id)
         assert alert.retrain_run == run.run_id
         # the same alert again, by the button or by the app's periodic check: nothing starts
