@@ -43,6 +43,7 @@ from mlops_desktop.ui.panes.pipelines.run_control import RunControl
 from mlops_desktop.ui.panes.pipelines.source import PipelineLoad
 from mlops_desktop.ui.panes.pipelines.stage_detail import RunReader
 from mlops_desktop.ui.panes.pipelines.tables import table_view
+from mlops_desktop.ui.panes.pipelines.triggered_runs import follow_triggered_runs
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
@@ -408,6 +409,8 @@ def _create(context: PaneContext) -> PipelinesPane:
         live.pipelinesChanged.connect(pane.refresh)
     if context.ingest is not None:  # a stage of a run this app's triggers started
         context.ingest.newRuns.connect(lambda _ids: pane.refresh())
+    if context.pipeline_triggers is not None:  # runs triggers started, live
+        follow_triggered_runs(pane, context.pipeline_triggers)
     navigator = context.navigator
     navigator.serve(
         ShowPipeline, pane, lambda request: pane.select_pipeline(request.name, request.run_id)
