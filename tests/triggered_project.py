@@ -11,8 +11,10 @@ from pathlib import Path
 from mlops_desktop.services.bundle import Services
 
 COUNT = """\
-import os
+import os, sys, time
 import mlops_desktop as mlops
+while len(sys.argv) > 1 and not os.path.exists(sys.argv[1]):  # held until the file exists
+    time.sleep(0.05)
 folder = mlops.dataset_path("wine")
 rows = open(os.path.join(folder, "rows.csv")).read().splitlines()
 open("count.txt", "w").write(f"{len(rows)}\\n")
@@ -26,8 +28,9 @@ open("held.txt", "w").write("released\\n")
 """
 
 
-def write_counted(root: Path, schedule: str | None = None) -> Path:
-    """The folder of pipeline ``counted`` (triggers: dataset wine, and ``schedule``)."""
+def write_counted(root: Path, schedule: str | None = None, hold: Path | None = None) -> Path:
+    """The folder of pipeline ``counted`` (triggers: dataset wine, and ``schedule``); with
+    ``hold``, its stage waits for that file to exist before it counts."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "count.py").write_text(COUNT)
     every = [f"  schedule: {schedule}"] if schedule else []
@@ -38,7 +41,7 @@ def write_counted(root: Path, schedule: str | None = None) -> Path:
         *every,
         "stages:",
         "  count:",
-        f"    cmd: {sys.executable} count.py",
+        f"    cmd: {sys.executable} count.py{f' {hold}' if hold else ''}",
         "    datasets: [wine]",
         "    outs: [count.txt]",
     ]
