@@ -163,7 +163,7 @@ def run_notices(run: PipelineRunInfo) -> list[Notice]:
         counts: dict[str, int] = {}
         for stage in run.stages:
             counts[stage.state] = counts.get(stage.state, 0) + 1
-        body += ", ".join(f"{n} {state}" for state, n in counts.items()) + "."
+        body += "Stages: " + ", ".join(f"{n} {state}" for state, n in counts.items()) + "."
     notices = [
         Notice(
             MESSAGE_KIND,

@@ -93,7 +93,7 @@ def test_a_new_dataset_version_starts_the_pipeline_by_itself(
         assert pane.view.graph.state_of("count") == "done"
         qtbot.waitUntil(lambda: bool(told), timeout=5_000)
         assert told[0].title == f"Pipeline counted: run {run.run_id[:8]} done"
-        assert told[0].body == "Started by dataset wine v2. 1 done."
+        assert told[0].body == "Started by dataset wine v2. Stages: 1 done."
         assert told[0].target is not None and told[0].target.kind == "pipeline"
         assert loop.checks >= 2 and services.pipelines.going() == {}
     finally:
