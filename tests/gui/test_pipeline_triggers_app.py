@@ -125,3 +125,29 @@ def test_quitting_cancels_a_triggered_run_and_a_read_only_catalog_checks_nothing
     run = services.pipelines.show(run_id)
     assert (run.state, run.trigger, run.stages[0].state) == ("cancelled", "dataset", "cancelled")
     assert not [t for t in threading.enumerate() if t.name.startswith("pipeline-")]
+
+
+def test_cancel_run_in_the_pane_cancels_a_triggered_run(
+    qtbot: Any, services: Services, tmp_path: Path, no_bus: QDBusConnection
+) -> None:
+    add_wine_version(services, tmp_path / "wine", 3)
+    services.pipelines.add(write_counted(tmp_path / "counted", hold=tmp_path / "never"))
+    add_wine_version(services, tmp_path / "wine", 4)
+    window = _window(qtbot, services, no_bus)
+    try:
+        pane = window.show_pane("Pipelines")
+        assert isinstance(pane, PipelinesPane)
+        qtbot.waitUntil(lambda: pane.view.info is not None, timeout=10_000)
+        loop = window.pipeline_triggers
+        running = lambda _name, stage: stage.state == "running"  # noqa: E731
+        with qtbot.waitSignal(loop.stageChanged, timeout=RUN_TIMEOUT_MS, check_params_cb=running):
+            loop.start()
+        assert pane.cancel_action.isEnabled() and not pane.run_action.isEnabled()
+        assert pane.view.graph.state_of("count") == "running"
+        with qtbot.waitSignal(loop.runEnded, timeout=RUN_TIMEOUT_MS) as ended:
+            pane.cancel_action.trigger()
+        assert ended.args[0].state == "cancelled"
+        qtbot.waitUntil(lambda: pane.run_action.isEnabled(), timeout=10_000)
+        assert not pane.cancel_action.isEnabled()
+    finally:
+        window.shutdown()

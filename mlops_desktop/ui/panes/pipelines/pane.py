@@ -43,7 +43,11 @@ from mlops_desktop.ui.panes.pipelines.run_control import RunControl
 from mlops_desktop.ui.panes.pipelines.source import PipelineLoad
 from mlops_desktop.ui.panes.pipelines.stage_detail import RunReader
 from mlops_desktop.ui.panes.pipelines.tables import table_view
-from mlops_desktop.ui.panes.pipelines.triggered_runs import follow_triggered_runs
+from mlops_desktop.ui.panes.pipelines.triggered_runs import (
+    cancel_triggered,
+    follow_triggered_runs,
+    triggered_going,
+)
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
@@ -205,7 +209,9 @@ class PipelinesPane(Pane):
 
     def cancel_current(self) -> None:
         info = self.current_info()
-        if info is not None and self.runs.cancel(info.name):
+        if info is not None and (
+            self.runs.cancel(info.name) or cancel_triggered(self._source, info.name)
+        ):
             self.events.show_status(f"Cancelling the run of {info.name}…")
 
     def write_controls(self) -> list[QAction | QWidget]:
@@ -391,7 +397,9 @@ class PipelinesPane(Pane):
 
     def _update_actions(self) -> None:
         info = self.current_info()
-        running = info is not None and self.runs.is_running(info.name)
+        running = info is not None and (
+            self.runs.is_running(info.name) or triggered_going(self._source, info.name)
+        )
         usable = info is not None and self.view.pipeline is not None and not running
         self.controls.update_enabled(usable, running, self._selected_stage() is not None)
 
