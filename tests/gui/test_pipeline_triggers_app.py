@@ -95,6 +95,11 @@ def test_a_new_dataset_version_starts_the_pipeline_by_itself(
         assert told[0].title == f"Pipeline counted: run {run.run_id[:8]} done"
         assert told[0].body == "Started by dataset wine v2. Stages: 1 done."
         assert told[0].target is not None and told[0].target.kind == "pipeline"
+        pane.view.runs_view.clearSelection()
+        window.shell.open_target(told[0].target)  # the notice's Open: the run, chosen
+        qtbot.waitUntil(
+            lambda: getattr(pane.view.current_run(), "run_id", None) == run.run_id, timeout=5_000
+        )
         assert loop.checks >= 2 and services.pipelines.going() == {}
     finally:
         window.shutdown()

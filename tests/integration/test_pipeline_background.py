@@ -163,3 +163,36 @@ def test_watch_once_runs_what_the_triggers_start(
 
     assert main(["pipelines", "watch", "--interval", "10"]) == 2
     assert "shorter than a minute" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_watch_cleanly_cancelling_the_run_it_started(
+    services: Services, temp_home: Path, tmp_path: Path
+) -> None:
+    add_wine_version(services, tmp_path / "wine", 3)
+    services.pipelines.add(write_counted(tmp_path / "counted", hold=tmp_path / "never"))
+    add_wine_version(services, tmp_path / "wine", 4)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "mlops_desktop", "pipelines", "watch"],
+        env={**os.environ, "MLOPS_DESKTOP_HOME": str(temp_home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert watcher.stdout is not None
+        lines: list[str] = []
+        while not any("count: running" in line for line in lines):
+            line = watcher.stdout.readline()
+            assert line, f"watch ended early: {lines}"
+            lines.append(line)
+        assert any("counted  dataset wine v2: started run" in line for line in lines)
+        watcher.send_signal(signal.SIGINT)
+        rest, _ = watcher.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+    assert watcher.returncode == 130, rest
+    assert "cancelling 1 pipeline run(s)" in rest and "counted  run " in rest
+    (run,) = services.pipelines.runs("counted")
+    assert (run.state, run.trigger, run.stages[0].state) == ("cancelled", "dataset", "cancelled")
