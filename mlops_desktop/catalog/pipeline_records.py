@@ -216,7 +216,7 @@ def save_gate(s: Session, gate: GateResult) -> None:
         "stage": gate.stage,
         "model": gate.model,
         "passed": gate.passed,
-        "evidence_json": json.dumps(list(gate.evidence)),
+        "evidence_json": evidence_json(gate),
         "metrics_json": json.dumps(gate.metrics, sort_keys=True),
         "version": gate.version,
         "alias": gate.alias,
@@ -259,19 +259,43 @@ def _note_run(s: Session, pipeline_run_id: str) -> None:
     note_change(s, PIPELINE, [pipeline or ""])
 
 
+def evidence_json(gate: GateResult) -> str:
+    """The gate's evidence for ``evidence_json``: a list with one item per line, a string, or
+    ``[line, held]`` for a line that reports a condition (its :attr:`GateResult.checks`)."""
+    held = dict(gate.checks)
+    return json.dumps([[line, held[line]] if line in held else line for line in gate.evidence])
+
+
+def evidence_of(text: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """The evidence lines and the checks ``evidence_json`` holds (a plain list of strings,
+    as gates recorded before checks were kept, has lines only)."""
+    lines: list[str] = []
+    checks: list[tuple[str, bool]] = []
+    for item in json.loads(text or "[]"):
+        if isinstance(item, list) and len(item) == 2:
+            line = str(item[0])
+            checks.append((line, bool(item[1])))
+        else:
+            line = str(item)
+        lines.append(line)
+    return tuple(lines), tuple(checks)
+
+
 def _gate(row: Row[Any]) -> GateResult:
+    evidence, checks = evidence_of(row.evidence_json)
     return GateResult(
         pipeline_run_id=row.pipeline_run_id,
         stage=row.stage,
         model=row.model,
         passed=bool(row.passed),
-        evidence=tuple(str(e) for e in json.loads(row.evidence_json or "[]")),
+        evidence=evidence,
         version=row.version,
         alias=row.alias,
         approval=row.approval,
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         metrics={str(k): float(v) for k, v in json.loads(row.metrics_json or "{}").items()},
+        checks=checks,
     )
 
 

@@ -11,7 +11,6 @@ triggers and gates are in :mod:`~mlops_desktop.catalog.pipeline_records`.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -42,7 +41,6 @@ from mlops_desktop.core.pipelines import (
     StageRun,
 )
 from mlops_desktop.core.runs import RunStatus
-from mlops_desktop.tracking.machine import machine_identity
 from mlops_desktop.tracking.who import host_name, os_user
 
 _P, _R, _S = pipeline_t.c, pipeline_run_t.c, pipeline_stage_run_t.c
@@ -176,12 +174,7 @@ def create_pipeline_run(
         name = f"{pipeline}-{int(done) + 1}"
     insert_queued_run(s, run_id, experiment, name, f"pipelines run {path}", cwd, "local", now, user)
     s.execute(
-        update(run_t)
-        .where(run_t.c.id == run_id)
-        # the process walking the run, so one left by a process that is gone can be ended
-        .values(
-            status=RunStatus.RUNNING.value, host=host, pid=os.getpid(), machine=machine_identity()
-        )
+        update(run_t).where(run_t.c.id == run_id).values(status=RunStatus.RUNNING.value, host=host)
     )
     tags = [
         {"run_id": run_id, "key": PIPELINE_TAG, "value": pipeline},

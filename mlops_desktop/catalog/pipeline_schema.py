@@ -117,8 +117,9 @@ class PipelineTriggerRow(Base):
 
 
 class PipelineGateRow(Base):
-    """What a register gate decided (``evidence_json``: list of lines; ``metrics_json``: the
-    metrics it compared) and who approved or rejected the promotion."""
+    """What a register gate decided (``evidence_json``: list of lines, a condition's as
+    ``[line, held]``; ``metrics_json``: the metrics it compared) and who approved or rejected
+    the promotion."""
 
     __tablename__ = "pipeline_gate"
 

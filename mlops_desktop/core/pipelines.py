@@ -225,9 +225,13 @@ class GateResult:
 
     Attributes:
         evidence: one line per condition, with the values it compared
-            ("metrics.val/acc 0.93 >= champion 0.91 + 0.005 = 0.915: holds").
+            ("metrics.val/acc 0.93 >= champion 0.91 + 0.005 = 0.915: holds"), between lines
+            on the champion compared with and on the outcome.
         version: the model version it registered (None when it failed).
         approval: "waiting", "approved", "rejected", "auto" or "none" (failed gate).
+        checks: (evidence line, whether it held) for each condition, in order; the lines
+            of ``evidence`` that are not here report no condition. Empty for a gate recorded
+            before checks were kept.
     """
 
     pipeline_run_id: str
@@ -241,10 +245,17 @@ class GateResult:
     decided_by: str | None = None
     decided_at: float | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    checks: tuple[tuple[str, bool], ...] = ()
+
+    def held(self, line: str) -> bool | None:
+        """Whether the condition an evidence line reports held; None for a line that reports
+        no condition (or when this gate kept no checks)."""
+        return next((ok for text, ok in self.checks if text == line), None)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["evidence"] = list(self.evidence)
+        out["checks"] = [[line, ok] for line, ok in self.checks]
         return out
 
 

@@ -97,7 +97,9 @@ class Services:
         store = LabStoreService(catalog, home)
         monitors = MonitorService(catalog, home, jobs, models, experiments)
         pipelines = PipelineService(catalog, home, jobs, models, datasets, store)
-        triggers = PipelineTriggerService(catalog, datasets, monitors, pipelines.start)
+        triggers = PipelineTriggerService(
+            catalog, datasets, monitors, pipelines.start, pipelines.recover
+        )
         monitors.pipeline_triggers = triggers
         catalog.access = probe_access(catalog)
         return cls(

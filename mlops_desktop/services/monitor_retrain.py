@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_desktop.core.compute import RunSpec
@@ -246,7 +246,8 @@ class RetrainLoop:
 
     def scores(self, name: str, allow_unsandboxed: bool = False) -> list[ModelScore]:
         """The champion and each challenger of the monitor scored on its newest labelled
-        window (challengers of finished retrain runs are registered first).
+        window (challengers of finished retrain runs are registered first; a version the gate of
+        a pipeline run started by an alert registered is a challenger too).
 
         Raises:
             SandboxUnavailableError: no sandbox works here and ``allow_unsandboxed`` is false.
@@ -255,16 +256,22 @@ class RetrainLoop:
         info = self.monitors.get(name)
         model = watched_model(info)
         champion = self.models.get(model.ref)
+        # a retrain through a pipeline: its gate registered the version, tagged pipeline_run
+        by_pipeline = {a.retrain_run: a.id for a in self.monitors.alerts(name) if a.retrain_run}
         challengers = [
             v
             for v in self._versions(model.name)
-            if v.tags.get("monitor") == name and v.version != champion.version
+            if v.version != champion.version
+            and (v.tags.get("monitor") == name or v.tags.get("pipeline_run") in by_pipeline)
         ]
         window = monitor_scores.newest_labelled_window(self, info)
-        return [
-            monitor_scores.score_version(self, info, v, window, allow_unsandboxed)
-            for v in [champion, *sorted(challengers, key=lambda v: -v.version)]
-        ]
+        scores = []
+        for v in [champion, *sorted(challengers, key=lambda v: -v.version)]:
+            score = monitor_scores.score_version(self, info, v, window, allow_unsandboxed)
+            if score.alert_id is None and v.tags.get("pipeline_run") in by_pipeline:
+                score = replace(score, alert_id=by_pipeline[v.tags["pipeline_run"]])
+            scores.append(score)
+        return scores
 
     def promote(self, name: str, version: str | int) -> ModelVersion:
         """Move the monitored alias to ``version`` (audited by the registry)."""

@@ -41,9 +41,13 @@ def resolve_reference(
     from mlops_desktop.services.monitor_tables import dataset_version_table, read_file
 
     target = ""
-    if model:
-        target, found = _model_reference(service, model)
-        reference = reference or found
+    if model and reference:  # a model whose lineage names no dataset version may be watched
+        from mlops_desktop.services.models import ModelService
+
+        ModelService(service.catalog, service.home).get(model)  # an unknown one: its sentence
+        target = f"model:{model}"
+    elif model:
+        target, reference = _model_reference(service, model)
     if not reference:
         raise MonitorError("Give a reference: --model MODEL_REF or --reference DATASET_REF|FILE.")
     path = Path(reference).expanduser()

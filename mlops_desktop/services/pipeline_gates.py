@@ -3,7 +3,8 @@
 :func:`evaluate_gate` compares the stage's metrics with the model's champion and, when every
 condition holds, registers the out as a new version with the gate's alias ("challenger"); with
 ``promote: auto`` it moves the champion alias itself, else the result waits for a person.
-:func:`approve` and :func:`reject` are that person's answer. Everything goes through the
+:func:`approve` and :func:`reject` (:mod:`~mlops_desktop.services.gate_decisions`) are that
+person's answer. Everything goes through the
 :class:`~mlops_desktop.services.models.ModelService`, so every alias move is in the registry's
 audit trail; persisting the :class:`GateResult` is the pipeline service's job.
 
@@ -20,19 +21,24 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from mlops_desktop.core.errors import ModelNotFound, PipelineError, UserFacingError
+from mlops_desktop.core.errors import UserFacingError
 from mlops_desktop.core.models import ModelVersion
 from mlops_desktop.core.pipelines import GateResult, RegisterGate
 from mlops_desktop.pipelines.conditions import Condition, check_gate, evaluate, find_metric
 from mlops_desktop.pipelines.metrics_files import collect_metrics
+from mlops_desktop.services.gate_decisions import (
+    CHAMPION_AT_GATE_TAG,
+    aliased,
+    approve,
+    reject,
+    version_ref,
+)
 from mlops_desktop.services.models import ModelService, local_user
 from mlops_desktop.tracking.validate import tag_key_problem
 
 __all__ = ["approve", "collect_metrics", "evaluate_gate", "reject"]
 
 METRIC_TAG = "metrics."
-APPROVAL_TAG = "pipeline.approval"
-CHAMPION_AT_GATE_TAG = "pipeline.champion"
 
 
 def evaluate_gate(
@@ -63,7 +69,7 @@ def evaluate_gate(
         ModelError, RunNotFound: registering was refused (nothing was registered).
     """
     conditions = check_gate(gate, stage)
-    champion = _aliased(models, gate.model, gate.champion_alias)
+    champion = aliased(models, gate.model, gate.champion_alias)
     evidence: list[str] = []
     champion_values: dict[str, float] | None = None
     if any(c.names_champion for c in conditions):
@@ -74,20 +80,21 @@ def evaluate_gate(
         else:
             keys = [k for c in conditions for k in c.champion_keys()]
             champion_values, source = champion_metrics(models, champion, keys)
-            evidence.append(f"champion {_ref(champion)} (metrics from {source})")
+            evidence.append(f"champion {version_ref(champion)} (metrics from {source})")
     if not conditions:
         evidence.append("no conditions: every model passes")
-    holds = []
+    checks: list[tuple[str, bool]] = []
     for cond in conditions:
         ok, line = evaluate(cond, metrics, champion_values)
         if champion is not None and ", the champion has no metric " in line:
             key = line.rsplit(" ", 1)[-1]
             line += (
-                f"; tag it with this metric (`models tag {_ref(champion)} "
+                f"; tag it with this metric (`models tag {version_ref(champion)} "
                 f"{METRIC_TAG}{key}=VALUE`) to compare with it"
             )
-        holds.append(ok)
+        checks.append((line, ok))
         evidence.append(line)
+    holds = [ok for _, ok in checks]
     result = GateResult(
         pipeline_run_id=pipeline_run_id,
         stage=stage,
@@ -96,6 +103,7 @@ def evaluate_gate(
         evidence=(),
         alias=gate.alias,
         metrics={k: float(v) for k, v in metrics.items()},
+        checks=tuple(checks),
     )
     if not result.passed:
         failed = holds.count(False)
@@ -116,7 +124,8 @@ def evaluate_gate(
     if gate.promote == "auto":
         models.set_alias(gate.model, version.version, gate.champion_alias, {**note, "gate": "auto"})
         evidence.append(
-            f"passed: registered {_ref(version)} and made it {gate.champion_alias} (promote: auto)"
+            f"passed: registered {version_ref(version)} and made it {gate.champion_alias} "
+            "(promote: auto)"
         )
         return replace(
             result,
@@ -129,93 +138,10 @@ def evaluate_gate(
         )
     models.set_alias(gate.model, version.version, gate.alias, note)
     evidence.append(
-        f"passed: registered {_ref(version)} with alias {gate.alias}; waiting for a person "
+        f"passed: registered {version_ref(version)} with alias {gate.alias}; waiting for a person "
         f"to approve it as {gate.champion_alias}"
     )
     return replace(result, evidence=tuple(evidence), version=version.version, approval="waiting")
-
-
-def approve(
-    models: ModelService,
-    result: GateResult,
-    by: str | None = None,
-    *,
-    champion_alias: str = "champion",
-) -> GateResult:
-    """Move the champion alias to the version ``result`` registered: a person said so.
-
-    The person approved THIS version, so it becomes champion even when a newer run has
-    taken the challenger alias since, or the champion moved since the gate compared them;
-    the evidence then says so (a "note:" line). The challenger alias is removed from the
-    version when it is still on it (it is no longer a challenger).
-
-    Raises:
-        PipelineError: the gate refused the model, it was already approved or rejected, or its
-            version was deleted or archived since (nothing moved).
-    """
-    version = _decidable(models, result, "approve")
-    if version is None:
-        raise PipelineError(
-            f"{result.model}:{result.version} no longer exists (deleted since the gate of "
-            f"stage {result.stage} registered it); nothing was moved."
-        )
-    if version.archived:
-        raise PipelineError(
-            f"{_ref(version)} is archived; unarchive it first "
-            f"(`models archive {_ref(version)} --undo`) to approve it as champion."
-        )
-    by = by or local_user()
-    notes = _drift_notes(models, result, version, champion_alias)
-    note = {
-        "pipeline_run": result.pipeline_run_id,
-        "stage": result.stage,
-        "approved_by": by,
-    }
-    models.set_alias(result.model, version.version, champion_alias, note)
-    if result.alias in version.aliases and result.alias != champion_alias:
-        models.remove_alias(result.model, result.alias, note)
-    models.set_tag(result.model, version.version, APPROVAL_TAG, f"approved by {by}")
-    line = f"approved by {by}: {_ref(version)} is now {champion_alias}"
-    return replace(
-        result,
-        approval="approved",
-        decided_by=by,
-        decided_at=time.time(),
-        evidence=(*result.evidence, *notes, line),
-    )
-
-
-def reject(
-    models: ModelService,
-    result: GateResult,
-    by: str | None = None,
-    *,
-    champion_alias: str = "champion",
-) -> GateResult:
-    """Refuse the version ``result`` registered: it loses the challenger alias when it still
-    has it, and its tag ``pipeline.approval`` says who refused it. The champion stays.
-
-    Raises:
-        PipelineError: the gate refused the model itself, or it was approved or rejected.
-    """
-    version = _decidable(models, result, "reject")
-    by = by or local_user()
-    line = f"rejected by {by}"
-    if version is None:
-        line += f"; {result.model}:{result.version} had been deleted already"
-    else:
-        note = {"pipeline_run": result.pipeline_run_id, "stage": result.stage, "rejected_by": by}
-        if result.alias in version.aliases and result.alias != champion_alias:
-            models.remove_alias(result.model, result.alias, note)
-            line += f": alias {result.alias} removed from {_ref(version)}"
-        models.set_tag(result.model, version.version, APPROVAL_TAG, f"rejected by {by}")
-    return replace(
-        result,
-        approval="rejected",
-        decided_by=by,
-        decided_at=time.time(),
-        evidence=(*result.evidence, line),
-    )
 
 
 def champion_metrics(
@@ -281,64 +207,3 @@ def _version_tags(
             if value is not None and tag_key_problem(METRIC_TAG + key) is None:
                 tags[METRIC_TAG + key] = repr(value)
     return tags
-
-
-def _decidable(models: ModelService, result: GateResult, verb: str) -> ModelVersion | None:
-    """The version a person may now approve or reject (None: deleted since)."""
-    where = f"the gate of stage {result.stage} in pipeline run {result.pipeline_run_id[:8]}"
-    if not result.passed or result.version is None:
-        raise PipelineError(
-            f"{where} refused the model of {result.model}, so there is nothing to {verb}; "
-            "run the pipeline again once a better model is trained."
-        )
-    if result.approval in ("approved", "auto"):
-        who = f" by {result.decided_by}" if result.decided_by else ""
-        raise PipelineError(
-            f"{result.model}:{result.version} of {where} was promoted already{who}; to undo "
-            f"it, move the alias back with `models alias {result.model} VERSION champion`."
-        )
-    if result.approval == "rejected":
-        raise PipelineError(
-            f"{result.model}:{result.version} of {where} was rejected by "
-            f"{result.decided_by or 'someone'}; to promote it anyway, use "
-            f"`models alias {result.model} {result.version} champion`."
-        )
-    try:
-        return models.get(f"{result.model}:{result.version}")
-    except ModelNotFound:
-        return None
-
-
-def _drift_notes(
-    models: ModelService, result: GateResult, version: ModelVersion, champion_alias: str
-) -> list[str]:
-    """What changed since the gate: the challenger or the champion moved (one line each)."""
-    notes = []
-    if result.alias != champion_alias and result.alias not in version.aliases:
-        holder = _aliased(models, result.model, result.alias)
-        where = f"is on {_ref(holder)}" if holder else "is set on no version"
-        notes.append(
-            f"note: alias {result.alias} {where} now; {_ref(version)} was approved as asked"
-        )
-    at_gate = version.tags.get(CHAMPION_AT_GATE_TAG)
-    champion = _aliased(models, result.model, champion_alias)
-    now_text = str(champion.version) if champion else "none"
-    if at_gate is not None and at_gate != now_text:
-        then = f"{result.model}:{at_gate}" if at_gate != "none" else "no champion"
-        now = _ref(champion) if champion else "no champion"
-        notes.append(
-            f"note: the champion moved since the gate compared with {then} (now {now}); "
-            f"{_ref(version)} was approved as asked, without comparing it again"
-        )
-    return notes
-
-
-def _aliased(models: ModelService, name: str, alias: str) -> ModelVersion | None:
-    try:
-        return models.get(f"{name}@{alias}")
-    except ModelNotFound:
-        return None
-
-
-def _ref(version: ModelVersion | None) -> str:
-    return f"{version.name}:{version.version}" if version else "none"

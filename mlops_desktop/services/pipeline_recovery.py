@@ -6,10 +6,6 @@ will record its stages: it is ended "failed", its stages still waiting or runnin
 "cancelled", and the jobs they left running are cancelled (their outs would not be recorded).
 Only runs of this machine are judged (a pid means nothing elsewhere); a pid that another
 process took since keeps its run going (the safe side).
-
-Two entry points: :func:`end_abandoned` (the app's start and every run: also cancels the jobs the
-run's stages left running) and :func:`end_abandoned_runs` (cheap, before listing, showing or
-triggering: ends the run and its stages, saying "the app running it stopped").
 """
 
 from __future__ import annotations
@@ -19,7 +15,7 @@ import os
 import time
 from dataclasses import replace
 
-from mlops_desktop.catalog import pipeline_abandoned, pipeline_owner, pipeline_repo
+from mlops_desktop.catalog import pipeline_owner, pipeline_repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.compute import TERMINAL_STATES
 from mlops_desktop.core.errors import UserFacingError
@@ -29,8 +25,6 @@ from mlops_desktop.tracking.procs import process_alive
 
 log = logging.getLogger(__name__)
 UNFINISHED = ("queued", "running")
-STOPPED_DETAIL = "the app running it stopped"
-CLOCK_SLACK_S = 2.0  # a process created this long after the run started is another one
 
 
 def claim(catalog: Catalog, run_id: str) -> None:
@@ -78,37 +72,3 @@ def _end(catalog: Catalog, jobs: JobService, run_id: str, pid: int) -> None:
     with catalog.session_scope(write=True) as s:
         pipeline_repo.end_pipeline_run(s, run_id, "failed", now, f"{why}; run it again")
     log.info("pipeline run %s ended: %s", run_id, why)
-
-
-def process_runs_since(pid: int, started_at: float) -> bool:
-    """Whether ``pid`` is alive (not a zombie) and was created before ``started_at``."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return bool(process.create_time() <= started_at + CLOCK_SLACK_S)
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return False
-
-
-def end_abandoned_runs(catalog: Catalog) -> list[str]:
-    """End each running pipeline run of this machine whose process is gone; their ids.
-
-    A catalog this desktop may not change is only read (nothing is ended).
-    """
-    with catalog.session_scope() as s:
-        running = pipeline_abandoned.running_on(s, machine_identity())
-    gone = [run_id for run_id, pid, at in running if not process_runs_since(pid, at)]
-    access = getattr(catalog, "access", None)
-    if not gone or (access is not None and not access.writable):
-        return []
-    ended = []
-    with catalog.session_scope(write=True) as s:
-        for run_id in gone:
-            if pipeline_abandoned.end_abandoned(s, run_id, STOPPED_DETAIL):
-                ended.append(run_id)
-    for run_id in ended:
-        log.warning("pipeline run %s: %s; ended as failed", run_id, STOPPED_DETAIL)
-    return ended

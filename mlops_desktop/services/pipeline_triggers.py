@@ -33,7 +33,6 @@ from mlops_desktop.catalog import pipeline_records, pipeline_repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.core.errors import PipelineError, UserFacingError
 from mlops_desktop.core.pipelines import PipelineInfo, TriggerEvent
-from mlops_desktop.services.pipeline_recovery import end_abandoned_runs
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +58,23 @@ class PipelineTriggerService:
         datasets: the DatasetService (``versions(name)``, newest first).
         monitors: the MonitorService (``list_monitors()``, ``alerts(name)``).
         start: starts a pipeline run: ``start(pipeline_path, kind, detail)`` -> its run id.
+        recover: ends the runs whose process died (``PipelineService.recover``), called
+            before a trigger asks whether a run of its pipeline is going.
     """
 
-    def __init__(self, catalog: Catalog, datasets: Any, monitors: Any, start: StartPipeline):
+    def __init__(
+        self,
+        catalog: Catalog,
+        datasets: Any,
+        monitors: Any,
+        start: StartPipeline,
+        recover: Callable[[], Any] | None = None,
+    ):
         self.catalog = catalog
         self.datasets = datasets
         self.monitors = monitors
         self.start = start
+        self.recover = recover
         self._datasets_of: dict[str, tuple[int, frozenset[str]]] = {}  # path -> (mtime, names)
 
     # -- firing -------------------------------------------------------------------------------
@@ -79,7 +88,8 @@ class PipelineTriggerService:
         Raises:
             PipelineError: the catalog knows no pipeline of that name.
         """
-        end_abandoned_runs(self.catalog)  # a run its app left behind is not going
+        if self.recover is not None:
+            self.recover()  # a run whose process died is not going: it is ended first
         now = time.time()
         with self.catalog.session_scope(write=True) as s:
             info = pipeline_repo.get_pipeline(s, pipeline)
@@ -199,9 +209,16 @@ class PipelineTriggerService:
         from mlops_desktop.pipelines.spec import load_pipeline
 
         pipeline = load_pipeline(path.resolve())
-        with self.catalog.session_scope(write=True) as s:
+        with self.catalog.session_scope() as s:
             known = pipeline_repo.get_pipeline(s, pipeline.name)
-            if known is None or Path(known.path) != pipeline.path:
+        if known is not None and Path(known.path) != pipeline.path:
+            raise PipelineError(
+                f"The retrain command names {pipeline.path}, a pipeline called {pipeline.name} "
+                f"like the one the catalog knows at {known.path}; give that name instead "
+                "(pipeline:NAME), or another name in the file's `name:`."
+            )
+        if known is None:
+            with self.catalog.session_scope(write=True) as s:
                 pipeline_repo.save_pipeline(s, pipeline)
         return pipeline.name
 

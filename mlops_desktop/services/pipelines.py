@@ -43,7 +43,6 @@ from mlops_desktop.services.models import ModelService
 from mlops_desktop.services.pipeline_background import BackgroundRuns, RunEnded, StageHeard
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
 from mlops_desktop.services.pipeline_busy import refuse_second_run
-from mlops_desktop.services.pipeline_recovery import end_abandoned_runs
 from mlops_desktop.services.pipeline_runner import (
     PipelineRunner,
     Progress,
@@ -94,7 +93,6 @@ class PipelineService(CatalogService):
 
     def list(self) -> builtins.list[PipelineInfo]:
         """Every pipeline the catalog knows, by name."""
-        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             return pipeline_repo.list_pipelines(s)
 
@@ -290,9 +288,7 @@ class PipelineService(CatalogService):
         self.background.close(cancel)
 
     def runs(self, pipeline: str | None = None, limit: int = 50) -> builtins.list[PipelineRunInfo]:
-        """Pipeline runs, newest first (of one pipeline when given); a run whose process is
-        gone is ended first (:mod:`.pipeline_recovery`)."""
-        end_abandoned_runs(self.catalog)
+        """Pipeline runs, newest first (of one pipeline when given)."""
         with self.catalog.session_scope() as s:
             return pipeline_repo.list_pipeline_runs(s, pipeline, limit)
 
@@ -302,7 +298,6 @@ class PipelineService(CatalogService):
         Raises:
             PipelineError: no pipeline run, or several, have that id.
         """
-        end_abandoned_runs(self.catalog)
         with self.catalog.session_scope() as s:
             found = pipeline_repo.get_pipeline_run(
                 s, pipeline_repo.resolve_pipeline_run_id(s, run_id)

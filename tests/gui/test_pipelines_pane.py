@@ -17,7 +17,7 @@ from mlops_desktop.core.access import CatalogAccess
 from mlops_desktop.core.pipelines import PipelineRunInfo
 from mlops_desktop.ui.navigation import Navigator, ShowModel, ShowRun
 from mlops_desktop.ui.panes.pipelines.pane import PipelinesPane
-from mlops_desktop.ui.panes.pipelines.stage_detail import GATE_LOG
+from mlops_desktop.ui.panes.pipelines.stage_detail import EMPTY_LOG, GATE_LOG, READING_LOG
 from mlops_desktop.ui.read_only import WriteGuard
 
 RUN_TIMEOUT_MS = 90_000
@@ -104,6 +104,9 @@ def test_add_run_approve_and_rerun_from_a_stage(
         pane.refresh()
     assert [view.graph.state_of(n) for n in view.graph.nodes] == ["cached"] * 4
     view.graph.select_stage("train")
+    log = view.stage_detail.log
+    assert log.placeholderText() == READING_LOG  # its run's log is read on a worker
+    qtbot.waitUntil(lambda: log.placeholderText() == EMPTY_LOG or bool(log.toPlainText()))
     train = next(s for s in run.stages if s.stage == "train")
     assert train.run_id and f"run:{train.run_id}" in view.stage_detail.summary.text()
     view.stage_detail.summary.linkActivated.emit(f"run:{train.run_id}")

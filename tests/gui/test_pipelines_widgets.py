@@ -26,7 +26,8 @@ from mlops_desktop.ui.panes.pipelines.stage_colors import (
     state_color,
     text_color_on,
 )
-from mlops_desktop.ui.panes.pipelines.stage_graph import StageGraphView
+from mlops_desktop.ui.panes.pipelines.stage_detail import summary_html
+from mlops_desktop.ui.panes.pipelines.stage_graph import StageGraphView, StageShown
 from mlops_desktop.ui.read_only import WriteGuard
 
 
@@ -101,7 +102,8 @@ def test_graph_colours_nodes_by_status_and_by_run(qtbot: Any) -> None:
     assert view.state_of("prepare") == "cached" and view.state_of("train") == "stale"
     assert "param train.C changed" in view.nodes["train"].toolTip()
     assert view.nodes["train"].subtitle == "ssh:gpu1 · 1 GPU"
-    assert view.nodes["register"].subtitle == "gate → wine-classifier"
+    assert view.nodes["register"].subtitle == "gate"
+    assert "registers wine-classifier when its gate passes" in view.nodes["register"].toolTip()
     view.show_run(pipeline_run("r1", "failed", "cached", "failed", "blocked", "blocked"))
     assert [view.state_of(n) for n in view.nodes] == ["cached", "failed", "blocked", "blocked"]
     view.update_stage(StageRun("train", "running"))
@@ -209,6 +211,10 @@ def test_gates_panel_shows_evidence_and_asks_for_approval(qtbot: Any) -> None:
     assert "&#8226; <code>champion wine-classifier:3" in panel.evidence.text()  # no condition
     assert "becomes champion when a person approves it" in panel.decision.text()
     assert panel.metrics.rowCount() == 2
+    long = replace(gate("r2"), metrics={"val/acc": 0.9772727272727273})
+    panel.set_run(pipeline_run("r2", gates=(long,)))
+    assert panel.metrics.item(0, 1).text() == "0.97727"  # as the evidence writes it
+    panel.set_run(pipeline_run("r2", gates=(gate("r2"),)))
     with qtbot.waitSignal(panel.approveRequested) as approve:
         qtbot.mouseClick(panel.approve_button, Qt.MouseButton.LeftButton)
     assert approve.args == ["r2", "register"]
@@ -222,6 +228,9 @@ def test_gates_panel_shows_evidence_and_asks_for_approval(qtbot: Any) -> None:
     panel.set_run(pipeline_run("r1", gates=(gate("r1", passed=False),)))
     assert not panel.approve_button.isEnabled()
     assert "&#10007;" in panel.evidence.text() and "Refused" in panel.decision.text()
+    # the marks come from the gate's checks: a gate recorded without them marks no line
+    panel.set_run(pipeline_run("r1", gates=(replace(gate("r1", passed=False), checks=()),)))
+    assert "&#10007;" not in panel.evidence.text() and panel.evidence.text().count("&#8226;") == 2
     approved = replace(gate("r2", approval="approved"), decided_by="ana")
     panel.set_run(pipeline_run("r2", gates=(approved,)))
     assert not panel.approve_button.isEnabled() and "approved by ana" in panel.decision.text()
@@ -252,3 +261,21 @@ def test_graph_of_a_real_pipeline_file(qtbot: Any, tmp_path: Path, kind: str) ->
     if kind == "mlops":
         expected["register"] = 3
     assert columns == expected
+
+
+def test_a_stage_that_ran_says_what_made_it_run() -> None:
+    why = ("never ran", "upstream prepare will run", "param train.C changed: 1.0 -> 2.0")
+    assert "Why: never ran; upstream prepare will run; param" in summary_html(
+        StageShown("stale", why), None
+    )
+    done = summary_html(StageShown("done", why), None)
+    assert "Ran because: it had never run; upstream prepare ran; param train.C changed" in done
+    assert "will run" not in done
+    assert "Runs because: it had never run; upstream prepare ran" in summary_html(
+        StageShown("running", why), None
+    )
+    assert "Will run because: never ran; upstream prepare will run" in summary_html(
+        StageShown("queued", why), None
+    )
+    tip = StageShown("failed", ("upstream prepare will run",)).tooltip("train")
+    assert tip == "train: failed\nRan because:\n  upstream prepare ran"

@@ -110,3 +110,71 @@ def test_a_retrain_naming_no_pipeline_says_so(temp_home: Path, tmp_path: Path) -
             services.monitors.retrain("cells-mon", alert.id)
         assert services.pipelines.triggers() == []
         assert services.monitors.alerts("cells-mon")[0].retrain_run is None
+
+
+def test_a_retrain_path_whose_pipeline_name_is_taken_says_so(
+    temp_home: Path, tmp_path: Path
+) -> None:
+    known = write_project(tmp_path / "one")
+    other = write_project(tmp_path / "two").parent  # the same name: wine-classifier
+    with Services.open(temp_home) as services:
+        services.pipelines.add(known)
+        _drift_monitor(services, tmp_path, f"pipeline:{other}", auto=False)
+        (alert,) = services.monitors.check("cells-mon").alerts
+        with pytest.raises(PipelineError, match=f"like the one the catalog knows at {known}"):
+            services.monitors.retrain("cells-mon", alert.id)
+        assert services.triggers.check_alerts() == []  # the app's check: logged, nothing run
+        assert services.pipelines.runs() == [] and services.pipelines.triggers() == []
+        (info,) = services.pipelines.list()
+        assert Path(info.path) == known
+
+
+def _wine_windows(source: Path, folder: Path) -> None:
+    """Three windows of the wine rows, labelled, the last two with shifted features."""
+    table = pacsv.read_csv(source)
+    rng = np.random.default_rng(5)
+    folder.mkdir()
+    for i, shift in enumerate((0.0, 1.5, 1.5)):
+        pick = rng.choice(table.num_rows, size=120, replace=True)
+        rows = table.take(pa.array(pick))
+        columns = {
+            c: rows.column(c).to_numpy() * (1 + shift) if c != "target" else rows.column(c)
+            for c in rows.column_names
+        }
+        pacsv.write_csv(pa.table(columns), folder / f"window-{i:02d}.csv")
+
+
+def test_a_model_monitor_scores_the_challenger_its_pipeline_registered(
+    temp_home: Path, tmp_path: Path
+) -> None:
+    from pipeline_project import set_param
+
+    path = write_project(tmp_path / "wine")
+    project = path.parent
+    # any new model passes this gate (the test is about who scores it, not the gate)
+    path.write_text(path.read_text().replace("champion + 0.005", "champion - 0.5"))
+    with Services.open(temp_home) as services:
+        first = services.pipelines.run(project)
+        services.pipelines.approve(first.run_id)  # wine-classifier:1 is the champion
+        _wine_windows(project / "data" / "wine.csv", tmp_path / "incoming")
+        services.monitors.add(
+            "wine-mon",
+            model="wine-classifier@champion",
+            reference=str(project / "data" / "wine.csv"),
+            current_folder=str(tmp_path / "incoming"),
+            alert_after=2,
+            alert_window=3,
+            label_column="target",
+            retrain=RetrainSpec(command=("pipeline:wine-classifier",)),
+        )
+        (alert,) = services.monitors.check("wine-mon").alerts
+        set_param(project, "train", "C", 0.5)  # the retrain trains another model
+        run = services.monitors.retrain("wine-mon", alert.id)
+        assert isinstance(run, PipelineRunInfo) and run.state == "done"
+        assert [g.version for g in run.gates] == [2]
+        scores = services.monitors.scores("wine-mon", allow_unsandboxed=True)
+    champion, challenger = scores
+    assert (champion.version, champion.aliases, champion.alert_id) == ("1", ("champion",), None)
+    assert challenger.version == "2" and challenger.aliases == ("challenger",)
+    assert challenger.alert_id == alert.id and challenger.problem is None
+    assert set(challenger.metrics) >= {"accuracy", "f1"}

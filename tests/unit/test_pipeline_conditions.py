@@ -166,6 +166,53 @@ def test_sums_agree_with_python_on_the_numbers_as_written(
     assert line.endswith(": holds" if want else ": fails")
 
 
+def test_evidence_rounds_values_for_reading_but_never_hides_the_decision() -> None:
+    c = parse_condition("metrics.val/acc >= champion + 0.005")
+    champion = {"val/acc": 0.9772727272727273}
+    assert evaluate(c, {"val/acc": 1.0}, champion) == (
+        True,
+        "metrics.val/acc 1 >= champion 0.97727 + 0.005 = 0.98227: holds",
+    )
+    # at 5 digits both sides read 0.98227 while the run falls short: more digits are shown
+    assert evaluate(c, {"val/acc": 0.98227}, champion) == (
+        False,
+        "metrics.val/acc 0.98227 >= champion 0.977273 + 0.005 = 0.982273: fails",
+    )
+    # short of the exact sum by one unit in the last place: every digit is needed
+    ok, line = evaluate(c, {"val/acc": 0.9822727272727272}, champion)
+    assert not ok and line == (
+        "metrics.val/acc 0.9822727272727272 >= champion 0.9772727272727273 + 0.005 "
+        "= 0.9822727272727273: fails"
+    )
+    # 99.99999 would read 100 at 5 digits: "100 >= 100" hides that they differ
+    ge = parse_condition("metrics.loss >= champion")
+    assert evaluate(ge, {"loss": 100.0}, {"loss": 99.99999})[1] == (
+        "metrics.loss 100 >= champion 99.99999: holds"
+    )
+    # numbers written in the condition are shown as written, and tiny values without noise
+    assert evaluate(parse_condition("metrics.a > 0.123456789"), {"a": 0.2}, None)[1] == (
+        "metrics.a 0.2 > 0.123456789: holds"
+    )
+    assert evaluate(parse_condition("metrics.a != champion"), {"a": 1e-20}, {"a": 1.5e-20})[1] == (
+        "metrics.a 1E-20 != champion 1.5E-20: holds"
+    )
+    assert evaluate(c, {"val/acc": 0.123456789}, None)[1] == (
+        "metrics.val/acc 0.12346 >= champion + 0.005: holds (no champion yet)"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=finite, b=finite, op=st.sampled_from(sorted(OPS)))
+def test_shown_values_compare_as_the_exact_ones(a: float, b: float, op: str) -> None:
+    got, line = evaluate(parse_condition(f"metrics.m {op} champion"), {"m": a}, {"m": b})
+    head, _ = line.rsplit(": ", 1)
+    words = head.split(" ")
+    left, right = Decimal(words[1]), Decimal(words[-1])
+    assert OPS[op](left, right) is got
+    assert (left == right) is (Decimal(repr(a)) == Decimal(repr(b)))
+    assert len(left.as_tuple().digits) <= max(5, len(Decimal(repr(a)).as_tuple().digits))
+
+
 def test_check_gate() -> None:
     gate = RegisterGate("m", "model.joblib", when=("metrics.a > 1", "metrics.b < champion"))
     assert [c.metric for c in check_gate(gate, "register")] == ["a", "b"]

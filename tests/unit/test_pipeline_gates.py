@@ -75,6 +75,7 @@ def test_worse_refused_better_challenger_approval_moves_champion(
         "metrics.val/acc 0.902 >= 0.5: holds",
         "refused: 1 of 2 conditions failed; nothing was registered",
     )
+    assert worse.checks == ((worse.evidence[1], False), (worse.evidence[2], True))
     assert [v.version for v in models.versions("wine")] == [1]
     with pytest.raises(PipelineError, match="refused the model of wine, so there is nothing"):
         approve(models, worse)
@@ -84,7 +85,7 @@ def test_worse_refused_better_challenger_approval_moves_champion(
     assert "metrics.val/acc 0.93 >= champion 0.9 + 0.005 = 0.905: holds" in better.evidence
     assert models.get("wine@champion").version == 1  # waits for a person
     assert models.get("wine@challenger").version == 2
-    approve(models, better, by="alice")
+    assert approve(models, better, by="alice").checks == better.checks  # kept with the approval
     assert models.get("wine@champion").version == 2
     moved = next(e for e in models.history("wine") if e.action == "alias_moved")
     assert moved.user == local_user() and moved.version == 2

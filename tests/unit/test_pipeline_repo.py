@@ -4,19 +4,22 @@ triggers with dedupe, gates and approvals; the schema matches migration 0013."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from mlops_desktop.catalog import pipeline_records as records
 from mlops_desktop.catalog import pipeline_repo as repo
 from mlops_desktop.catalog.engine import Catalog
 from mlops_desktop.catalog.migrate import HEAD, current_revision
 from mlops_desktop.catalog.pipeline_records import CachedStageDoc
+from mlops_desktop.catalog.pipeline_schema import pipeline_gate_t
 from mlops_desktop.catalog.schema import Base, run_t, tag_t
 from mlops_desktop.core.errors import PipelineError
 from mlops_desktop.core.pipelines import (
@@ -178,10 +181,11 @@ def test_a_gate_waits_and_is_approved_once(catalog: Catalog, tmp_path: Path) -> 
             "register",
             "clf",
             True,
-            ("metrics.acc 0.93 >= champion 0.91 + 0.005 = 0.915: holds",),
+            ("champion clf:2 (metrics from its tags)", _HOLDS, "passed: registered clf:3"),
             version=3,
             approval="waiting",
             metrics={"acc": 0.93},
+            checks=((_HOLDS, True),),
         )
         records.save_gate(s, gate)
     with catalog.session_scope() as s:
@@ -197,3 +201,28 @@ def test_a_gate_waits_and_is_approved_once(catalog: Catalog, tmp_path: Path) -> 
     with catalog.session_scope() as s:
         assert records.waiting_gates(s, ["wine"]) == []
         assert repo.list_pipelines(s)[0].waiting_approvals == 0
+
+
+_HOLDS = "metrics.acc 0.93 >= champion 0.91 + 0.005 = 0.915: holds"
+
+
+def test_a_gate_keeps_which_conditions_held_and_reads_evidence_without_them(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    fails = "metrics.f1 0.5 >= 0.6: fails"
+    gate = GateResult("r", "register", "clf", False, ("champion clf:2", _HOLDS, fails, "refused"))
+    gate = replace(gate, checks=((_HOLDS, True), (fails, False)))
+    stored = json.loads(records.evidence_json(gate))
+    assert stored == ["champion clf:2", [_HOLDS, True], [fails, False], "refused"]
+    assert records.evidence_of(json.dumps(stored)) == (gate.evidence, gate.checks)
+    assert (gate.held(_HOLDS), gate.held(fails), gate.held("refused")) == (True, False, None)
+    # a gate recorded as a plain list of lines (before checks were kept): lines, no checks
+    with catalog.session_scope(write=True) as s:
+        repo.save_pipeline(s, _pipeline(tmp_path))
+        run = repo.create_pipeline_run(s, pipeline="wine", path="p", experiment="e")
+        records.save_gate(s, replace(gate, pipeline_run_id=run.run_id))
+        s.execute(update(pipeline_gate_t).values(evidence_json=json.dumps(list(gate.evidence))))
+    with catalog.session_scope() as s:
+        old = records.get_gate(s, run.run_id, "register")
+    assert old is not None and (old.evidence, old.checks) == (gate.evidence, ())
+    assert old.held(_HOLDS) is None

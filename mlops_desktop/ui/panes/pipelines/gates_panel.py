@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -23,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.pipelines import GateResult, PipelineRunInfo
-from mlops_desktop.ui.formatting import format_number, format_time, short_id
+from mlops_desktop.pipelines.evidence_numbers import SHOWN_DIGITS, as_decimal, number_text
+from mlops_desktop.ui.formatting import format_time, short_id
 from mlops_desktop.ui.widgets import ReadOnlyTable
 
 GATE_HEADERS = ("Stage", "Model", "Version", "Result", "Approval")
+COL_MODEL = 1
 NO_GATES = "This run has no register step: nothing to approve."
 NO_RUN = "Choose a pipeline run to see its gates."
 
@@ -52,23 +55,12 @@ def decision_text(gate: GateResult) -> str:
     return f"{version} of {gate.model} was registered with the alias {gate.alias}."
 
 
-def condition_held(gate: GateResult, line: str) -> bool | None:
-    """Whether the condition an evidence line reports held (its line ends "holds" or says
-    "fails"); None for a line that reports no condition (the champion it compared with, the
-    outcome)."""
-    text = line.casefold()
-    if ": holds" in text:
-        return True
-    if ": fails" in text:
-        return False
-    return None
-
-
 def evidence_html(gate: GateResult) -> str:
-    """The evidence lines, a condition's marked by whether it held."""
+    """The evidence lines, a condition's marked by whether it held (:attr:`GateResult.checks`);
+    a line that reports no condition (the champion compared with, the outcome) gets a bullet."""
     lines = []
     for line in gate.evidence or ("(no conditions: registered as it is)",):
-        held = condition_held(gate, line)
+        held = gate.held(line)
         mark = "&#8226;" if held is None else "&#10003;" if held else "&#10007;"
         lines.append(f"{mark} <code>{html.escape(line)}</code>")
     return "<br>".join(lines)
@@ -98,7 +90,12 @@ class GatesPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # never sideways: the model's name takes what the other columns leave, elided
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.message = QLabel(NO_RUN)
         self.message.setWordWrap(True)
         self.decision = QLabel()
@@ -155,9 +152,10 @@ class GatesPanel(QWidget):
                 gate.approval,
             )
             for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, col, item)
         self.table.blockSignals(False)
-        self.table.resizeColumnsToContents()
         row = next(
             (i for i, g in enumerate(gates) if chosen is not None and g.stage == chosen.stage),
             0,
@@ -189,7 +187,7 @@ class GatesPanel(QWidget):
         self.decision.setText(text)
         run = f"run {short_id(gate.pipeline_run_id)}, stage {gate.stage}"
         self.evidence.setText(f"<b>Evidence</b> ({html.escape(run)}):<br>{evidence_html(gate)}")
-        self.metrics.set_rows((k, format_number(v)) for k, v in sorted(gate.metrics.items()))
+        self.metrics.set_rows((k, _metric_text(v)) for k, v in sorted(gate.metrics.items()))
 
     def _ask(self, signal: SignalInstance) -> None:
         gate = self.current_gate()
@@ -200,3 +198,8 @@ class GatesPanel(QWidget):
         gate = self.current_gate()
         if gate is not None and gate.version is not None:
             self.modelActivated.emit(gate.model, gate.version)
+
+
+def _metric_text(value: float) -> str:
+    """A metric as the evidence writes it ("0.97727")."""
+    return number_text(as_decimal(value), SHOWN_DIGITS)

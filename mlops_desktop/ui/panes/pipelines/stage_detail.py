@@ -24,6 +24,7 @@ from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.formatting import format_number, short_id
 from mlops_desktop.ui.panes.pipelines.stage_colors import STATE_COLORS, STATE_MEANINGS
 from mlops_desktop.ui.panes.pipelines.stage_graph import StageShown
+from mlops_desktop.ui.panes.pipelines.stage_reasons import reasons_for
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
 from mlops_desktop.ui.widgets import ReadOnlyTable, heading_label, monospace_font
 
@@ -32,6 +33,7 @@ LOG_TAIL_BYTES = 256 * 1024
 NO_RUN_LOG = "No log to show: the graph shows no run of this stage."
 GATE_LOG = "A register step runs no command: what it decided is in the Gates tab."
 EMPTY_LOG = "The stage's run wrote nothing to its log."
+READING_LOG = "Reading the log of the stage's run…"
 NO_STAGE = "Select a stage in the graph to see its state, its run, its log and its metrics."
 
 
@@ -162,6 +164,8 @@ class StageDetailView(QWidget):
         if (run_id is None or self._reader is None) and not files:
             self._runner.cancel((self, "run"))
             return
+        if run_id is not None and self._reader is not None and not gate_only:
+            self.log.setPlaceholderText(READING_LOG)  # until the worker has read it
         self._runner.submit(
             read_stage,
             self._reader,
@@ -205,7 +209,8 @@ def summary_html(shown: StageShown, stage: Stage | None) -> str:
         + (f": {html.escape(meaning)}" if meaning else "")
     ]
     if shown.reasons:
-        lines.append("Why: " + "; ".join(html.escape(r) for r in shown.reasons))
+        label, reasons = reasons_for(state, shown.reasons)
+        lines.append(f"{label}: " + "; ".join(html.escape(r) for r in reasons))
     if shown.run_id:
         lines.append(f'Run: <a href="run:{shown.run_id}">{short_id(shown.run_id)}</a>')
     if shown.source_run_id and shown.source_run_id != shown.run_id:

@@ -42,6 +42,7 @@ from mlops_desktop.core.pipelines import Pipeline, PipelineRunInfo, StageRun, St
 from mlops_desktop.ui.formatting import short_id
 from mlops_desktop.ui.panes.pipelines.graph_layout import layout_stages
 from mlops_desktop.ui.panes.pipelines.stage_colors import state_color, text_color_on
+from mlops_desktop.ui.panes.pipelines.stage_reasons import reasons_for
 
 NODE_W, NODE_H = 150.0, 48.0
 H_GAP, V_GAP, MARGIN = 44.0, 18.0, 14.0
@@ -61,7 +62,10 @@ class StageShown:
 
     def tooltip(self, name: str) -> str:
         lines = [f"{name}: {self.state or 'unknown'}"]
-        lines += [f"  {r}" for r in self.reasons]
+        label, reasons = reasons_for(self.state, self.reasons)
+        if reasons and label != "Why":
+            lines.append(f"{label}:")
+        lines += [f"  {r}" for r in reasons]
         if self.run_id:
             lines.append(f"run {short_id(self.run_id)}")
         if self.source_run_id:
@@ -93,10 +97,11 @@ class _Style:
 class StageNode(QGraphicsItem):
     """One stage's box."""
 
-    def __init__(self, name: str, subtitle: str, style: _Style) -> None:
+    def __init__(self, name: str, subtitle: str, style: _Style, about: str = "") -> None:
         super().__init__()
         self.name = name
-        self.subtitle = subtitle  # "ssh:gpu1", "gate → wine-classifier"
+        self.subtitle = subtitle  # "ssh:gpu1", "gate"
+        self.about = about  # a line for the tooltip: "registers wine-classifier"
         self.shown = StageShown()
         self._style = style
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
@@ -105,7 +110,7 @@ class StageNode(QGraphicsItem):
 
     def set_shown(self, shown: StageShown) -> None:
         self.shown = shown
-        self.setToolTip(shown.tooltip(self.name))
+        self.setToolTip(shown.tooltip(self.name) + (f"\n{self.about}" if self.about else ""))
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -149,7 +154,7 @@ def _subtitle(pipeline: Pipeline, name: str) -> str:
     stage = pipeline.stage(name)
     parts = []
     if stage.register is not None:
-        parts.append(f"gate → {stage.register.model}")
+        parts.append("gate")  # the model is in the tooltip: the box is too narrow for it
     if stage.target != "local":
         parts.append(stage.target)
     if stage.gpus:
@@ -204,7 +209,9 @@ class StageGraphView(QGraphicsView):
             heights[col] += 1
         tallest = max(layout.rows, 1)
         for name, (col, row) in layout.cells.items():
-            node = StageNode(name, _subtitle(pipeline, name), self._style)
+            register = pipeline.stage(name).register
+            about = f"registers {register.model} when its gate passes" if register else ""
+            node = StageNode(name, _subtitle(pipeline, name), self._style, about)
             offset = (tallest - heights[col]) * (NODE_H + V_GAP) / 2
             node.setPos(col * (NODE_W + H_GAP), offset + row * (NODE_H + V_GAP))
             node.setZValue(1)
