@@ -169,8 +169,10 @@ def test_a_model_monitor_scores_the_challenger_its_pipeline_registered(
         )
         (alert,) = services.monitors.check("wine-mon").alerts
         set_param(project, "train", "C", 0.5)  # the retrain trains another model
-        run = services.monitors.retrain("wine-mon", alert.id)
-        assert isinstance(run, PipelineRunInfo) and run.state == "done"
+        started = services.monitors.retrain("wine-mon", alert.id)
+        assert isinstance(started, PipelineRunInfo)
+        run = services.pipelines.wait(started.run_id, timeout_s=120)  # it runs behind
+        assert run.state == "done"
         assert [g.version for g in run.gates] == [2]
         scores = services.monitors.scores("wine-mon", allow_unsandboxed=True)
     champion, challenger = scores
