@@ -194,7 +194,10 @@ def remove_monitor(args: argparse.Namespace, services: Services) -> str:
     ),
 )
 def retrain_monitor(args: argparse.Namespace, services: Services) -> JobInfo | PipelineRunInfo:
-    return services.monitors.retrain(args.name, args.alert)
+    started = services.monitors.retrain(args.name, args.alert)
+    if isinstance(started, PipelineRunInfo):  # walked by this process: it waits for its end
+        return services.pipelines.wait(started.run_id)
+    return started
 
 
 @MONITORS.reply(

@@ -6,7 +6,8 @@ would run and why, list pipelines and their runs, approve or reject a gate, show
 ...}], gates: [...]}); ``pipelines status --json`` prints {pipeline, path, stages: [{stage,
 state, reasons, fingerprint, source_run_id}]}. ``pipelines run`` exits 3 when a stage failed
 or the run was cancelled (the document still says everything), 2 for a mistake in the file
-(nothing ran).
+(nothing ran). ``pipelines watch`` is the app's trigger loop on its own
+(:mod:`.pipelines_watch`).
 """
 
 from __future__ import annotations
@@ -200,3 +201,24 @@ def reject_gate(args: argparse.Namespace, services: Services) -> GateResult:
 )
 def list_triggers(args: argparse.Namespace, services: Services) -> list[TriggerEvent]:
     return services.pipelines.triggers(args.name)
+
+
+@PIPELINES.handler(
+    "watch",
+    help="check the triggers every minute and run what they start (the app's loop, no GUI)",
+    arguments=(
+        Arg(
+            "--interval",
+            default="60",
+            metavar="SECONDS",
+            help='how often to check: seconds, or "5m", "1h" (at least a minute; default 60)',
+        ),
+        Arg("--once", action="store_true", help="check once, wait for what it started, exit"),
+    ),
+)
+def watch_triggers(args: argparse.Namespace) -> int:
+    """Ctrl-C cancels the runs going, waits for them to end, and exits 130."""
+    from mlops_desktop.cli.pipelines_watch import watch
+
+    with _cancel_on_interrupt() as stop:
+        return watch(args, stop)

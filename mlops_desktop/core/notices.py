@@ -23,7 +23,7 @@ NOTICE_KIND_LABELS = {
 MESSAGE_KIND = "message"
 """A notice of no particular kind (always shown); also the kind of a burst's summary."""
 
-TARGET_KINDS = ("run", "job", "model", "monitor")
+TARGET_KINDS = ("run", "job", "model", "monitor", "pipeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,9 @@ class NoticeTarget:
     """The thing a notice's "Open" action shows.
 
     Attributes:
-        kind: "run", "job" (the Jobs pane on a run's job), "model" or "monitor".
-        ref: a run id, a model "NAME" or "NAME:VERSION", or a monitor's name.
+        kind: "run", "job" (the Jobs pane on a run's job), "model", "monitor" or "pipeline".
+        ref: a run id, a model "NAME" or "NAME:VERSION", a monitor's name, or a pipeline
+            "NAME" or "NAME:PIPELINE_RUN_ID".
     """
 
     kind: str

@@ -125,8 +125,10 @@ class Services:
         return ImportService(self)
 
     def close(self) -> None:
-        """Close the executors' connections and dispose of the shared catalog (twice is
-        harmless)."""
+        """Wait for the pipeline runs going in the background (what triggers started: an app
+        cancels them first, :meth:`PipelineService.close`), close the executors' connections
+        and dispose of the shared catalog (twice is harmless)."""
+        self.pipelines.close()
         self.changes.close()
         self.hardware.close()
         self.jobs.close()

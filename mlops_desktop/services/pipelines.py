@@ -1,7 +1,10 @@
 """PipelineService: pipelines the catalog knows, their status, their runs, their gates.
 
-Synchronous and possibly long (a run blocks until its last stage ends): the GUI calls it on
-worker threads, the command line directly. A pipeline run is a parent run in the catalog with
+Synchronous and possibly long (:meth:`PipelineService.run` blocks until its last stage ends):
+the GUI calls it on worker threads, the command line directly. :meth:`PipelineService.start`
+(what triggers call) runs a pipeline in the background instead and returns once the run
+exists; :meth:`PipelineService.close` waits for those runs. One run of a pipeline goes at a
+time, on every desktop (:mod:`.pipeline_busy`). A pipeline run is a parent run in the catalog with
 a child run per stage that ran (see :mod:`.pipeline_runner`); a stage's outs are kept in the
 home's content-addressed store (and the lab store, when one is set), so an unchanged stage whose
 outs were deleted is restored, not rerun.
@@ -37,7 +40,9 @@ from mlops_desktop.services.compute import JobService
 from mlops_desktop.services.datasets import DatasetService
 from mlops_desktop.services.lab_store import LabStoreService
 from mlops_desktop.services.models import ModelService
+from mlops_desktop.services.pipeline_background import BackgroundRuns, RunEnded, StageHeard
 from mlops_desktop.services.pipeline_blobs import PipelineBlobs
+from mlops_desktop.services.pipeline_busy import refuse_second_run
 from mlops_desktop.services.pipeline_runner import (
     PipelineRunner,
     Progress,
@@ -67,6 +72,7 @@ class PipelineService(CatalogService):
         self.datasets = datasets
         self.store = store
         self.cache = CatalogStageCache(catalog)
+        self.background = BackgroundRuns()
 
     # -- pipelines -------------------------------------------------------------------------
 
@@ -135,6 +141,7 @@ class PipelineService(CatalogService):
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
         on_stage: StageListener | None = None,
+        on_started: Callable[[str], None] | None = None,
     ) -> PipelineRunInfo:
         """Run the pipeline: cached stages are skipped, restorable ones restored, stale ones
         launched (up to ``parallel`` at once), each as a child run of the pipeline run.
@@ -148,17 +155,20 @@ class PipelineService(CatalogService):
             cancelled: asked between steps; once True the running stages are cancelled.
             on_stage: told every stage's state at the start, then every change (from this
                 thread).
+            on_started: told the pipeline run's id once it is recorded (from this thread).
 
         Returns:
             The pipeline run as it ended ("done", "failed" or "cancelled").
 
         Raises:
             PipelineError, HostError, JobError: the file, a stage, a param, a dataset or a
-                target is wrong; nothing was started and no run recorded.
+                target is wrong, or a run of this pipeline is going (here or on another
+                desktop); nothing was started and no run recorded.
         """
         pipeline = self.load(path)
         prepare.check_targets(self.jobs, pipeline, target)
         self.recover()
+        refuse_second_run(self.catalog, pipeline.name)
         hasher = PathHasher.for_home(self.home)
         try:
             datasets, pins = prepare.dataset_versions(self.datasets, pipeline)
@@ -200,6 +210,8 @@ class PipelineService(CatalogService):
                     stages=stages,
                 )
             recovery.claim(self.catalog, run_id)
+            if on_started is not None:
+                on_started(run_id)
             state = "failed"
             try:
                 state = runner.walk(statuses)
@@ -220,9 +232,60 @@ class PipelineService(CatalogService):
             return []
         return recovery.end_abandoned(self.catalog, self.jobs)
 
+    # -- runs in the background -----------------------------------------------------------
+
     def start(self, path: Path | str, kind: str, detail: str) -> PipelineRunInfo:
-        """Run the pipeline for a trigger (``kind``: "dataset", "monitor", "schedule")."""
-        return self.run(path, trigger=kind, trigger_detail=detail)
+        """Run the pipeline in the background for a trigger (``kind``: "dataset", "monitor",
+        "schedule"): returns the pipeline run ("running") once it is recorded; listeners
+        (:meth:`listen`) hear its stages and its end.
+
+        Raises:
+            PipelineError, HostError, JobError: as :meth:`run`; nothing started.
+        """
+        name = self.load(path).name
+
+        def run(
+            cancelled: Cancelled,
+            started: Callable[[str], None],
+            on_stage: StageListener,
+        ) -> PipelineRunInfo:
+            return self.run(
+                path,
+                trigger=kind,
+                trigger_detail=detail,
+                cancelled=cancelled,
+                on_stage=on_stage,
+                on_started=started,
+            )
+
+        return self.show(self.background.start(name, run))
+
+    def going(self) -> dict[str, str]:
+        """{pipeline run id: pipeline} of the runs going in the background here."""
+        return self.background.going()
+
+    def cancel(self, run_id: str | None = None) -> builtins.list[str]:
+        """Cancel a run going in the background here (None: every one); the ids asked. A
+        cancelled run ends "cancelled" once its running stages are stopped."""
+        return self.background.cancel(run_id)
+
+    def wait(self, run_id: str, timeout_s: float | None = None) -> PipelineRunInfo:
+        """The pipeline run once it ended (at once when it is not going here)."""
+        self.background.wait(run_id, timeout_s)
+        return self.show(run_id)
+
+    def listen(self, on_stage: StageHeard | None = None, on_end: RunEnded | None = None) -> None:
+        """Hear the stages (``on_stage(pipeline, StageRun)``) and the ends
+        (``on_end(PipelineRunInfo)``) of the runs going in the background, on their threads."""
+        self.background.listen(on_stage, on_end)
+
+    def unlisten(self, on_stage: StageHeard | None = None, on_end: RunEnded | None = None) -> None:
+        self.background.unlisten(on_stage, on_end)
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the runs going in the background to end (cancel them first with
+        ``cancel``: an app that quits); twice is harmless."""
+        self.background.close(cancel)
 
     def runs(self, pipeline: str | None = None, limit: int = 50) -> builtins.list[PipelineRunInfo]:
         """Pipeline runs, newest first (of one pipeline when given)."""

@@ -105,6 +105,7 @@ def build_main_window(
     if start_ingest:
         ingest.start()
         catalog_live.start()
+        window.pipeline_triggers.start()  # ends what an earlier app left, checks each minute
         for pane in window.panes.values():
             pane.start_live()  # remote jobs' spools are mirrored even while the pane is hidden
     return window

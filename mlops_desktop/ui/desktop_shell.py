@@ -15,7 +15,7 @@ from mlops_desktop.services.notifications import TrayRuns, run_end_notices, tray
 from mlops_desktop.settings import Settings
 from mlops_desktop.ui.failures import Failure
 from mlops_desktop.ui.icons import app_icon
-from mlops_desktop.ui.navigation import AppEvents, Navigator
+from mlops_desktop.ui.navigation import AppEvents, Navigator, ShowPipeline
 from mlops_desktop.ui.notice_banner import NoticeBanner
 from mlops_desktop.ui.notification_center import NotificationCenter
 from mlops_desktop.ui.tasks import TaskRunner, TaskState
@@ -88,6 +88,9 @@ class DesktopShell(QObject):
             self._navigator.show_job(target.ref)
         elif target.kind == "monitor":
             self._navigator.show_monitor(target.ref)
+        elif target.kind == "pipeline":
+            name, _, run_id = target.ref.partition(":")
+            self._navigator.go(ShowPipeline(name, run_id or None))
         elif target.kind == "model":
             name, _, version = target.ref.partition(":")
             self._navigator.show_model(name, int(version) if version.isdigit() else None)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.app_log import log_path
 from mlops_desktop.core.notices import MESSAGE_KIND, Notice
+from mlops_desktop.core.pipelines import TriggerEvent
 from mlops_desktop.core.runs import Experiment
 from mlops_desktop.services.bundle import Services
 from mlops_desktop.services.experiments import ExperimentService
@@ -36,6 +37,7 @@ from mlops_desktop.ui.live import IngestLoop
 from mlops_desktop.ui.main_menus import MainMenus
 from mlops_desktop.ui.navigation import AppEvents, Navigator
 from mlops_desktop.ui.panes.registry import Pane, PaneContext, PaneSpec, discover_panes
+from mlops_desktop.ui.pipeline_triggers import PipelineTriggerLoop
 from mlops_desktop.ui.read_only import WriteGuard, enter_read_only_mode
 from mlops_desktop.ui.status_bar import AppStatusBar
 from mlops_desktop.ui.store_uploads import ArtifactUploader
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
             notification_bus,
         )
         self._build_central()
+        # pipelines' triggers (continuous training); build_main_window starts the loop
+        self.pipeline_triggers = PipelineTriggerLoop(services, runner, parent=self)
         self.panes: dict[str, Pane] = {}
         self.pane_specs: list[PaneSpec] = []
         self._build_panes()
@@ -168,6 +172,7 @@ class MainWindow(QMainWindow):
             events=self.events,
             ingest=self.ingest,
             catalog_live=self.catalog_live,
+            pipeline_triggers=self.pipeline_triggers,
         )
         for spec in discover_panes():
             pane = spec.factory(context)
@@ -206,6 +211,15 @@ class MainWindow(QMainWindow):
             self.catalog_live.modelsChanged.connect(self.command_palette.on_catalog_changed)
             self.catalog_live.datasetsChanged.connect(self.command_palette.on_catalog_changed)
             self.catalog_live.problem.connect(self._on_live_problem)
+            for signal in (
+                self.catalog_live.datasetsChanged,
+                self.catalog_live.monitorsChanged,
+                self.catalog_live.pipelinesChanged,
+            ):  # a new version, an alert or a run's end may trigger a pipeline
+                signal.connect(self.pipeline_triggers.request_check)
+        self.pipeline_triggers.notices.connect(self.shell.notifications.post)
+        self.pipeline_triggers.fired.connect(self._on_triggers_fired)
+        self.pipeline_triggers.problem.connect(self.status.show_problem)
 
     # --- public actions ------------------------------------------------------------------
     def show_pane_at(self, row: int) -> None:
@@ -338,7 +352,9 @@ class MainWindow(QMainWindow):
         )
 
     def shutdown(self) -> None:
-        """Stop live work and wait for background tasks (closing, or a test's teardown)."""
+        """Stop live work and wait for background tasks (closing, or a test's teardown); the
+        pipeline runs triggers started are cancelled (the services' close waits for them)."""
+        self.pipeline_triggers.stop()
         if self.ingest is not None:
             self.ingest.stop()
         if self.catalog_live is not None:
@@ -359,6 +375,12 @@ class MainWindow(QMainWindow):
 
     def _on_new_runs(self, _ids: frozenset[str]) -> None:
         self.refresh_counts()
+
+    def _on_triggers_fired(self, events: list[TriggerEvent]) -> None:
+        started = [e for e in events if e.pipeline_run_id]
+        if started:
+            said = "; ".join(f"{e.pipeline} ({e.kind} {e.detail})" for e in started)
+            self.show_status(f"Triggered: {said}", 15000)
 
     def _on_imported(self, _outcome: object) -> None:
         for pane in self.panes.values():

@@ -69,7 +69,8 @@ def test_an_alert_retrains_by_itself_through_the_pipeline_once(
         _drift_monitor(services, tmp_path, f"pipeline:{project}", auto=True)
         checked = services.monitors.check("cells-mon")  # the alert starts the pipeline
         (alert,) = checked.alerts
-        (run,) = services.pipelines.runs("wine-classifier")
+        (going,) = services.pipelines.runs("wine-classifier")
+        run = services.pipelines.wait(going.run_id, timeout_s=120)  # a trigger runs it behind
         _assert_started(services, run, alert.id)
         assert alert.retrain_run == run.run_id
         # the same alert again, by the button or by the app's periodic check: nothing starts
@@ -168,8 +169,10 @@ def test_a_model_monitor_scores_the_challenger_its_pipeline_registered(
         )
         (alert,) = services.monitors.check("wine-mon").alerts
         set_param(project, "train", "C", 0.5)  # the retrain trains another model
-        run = services.monitors.retrain("wine-mon", alert.id)
-        assert isinstance(run, PipelineRunInfo) and run.state == "done"
+        started = services.monitors.retrain("wine-mon", alert.id)
+        assert isinstance(started, PipelineRunInfo)
+        run = services.pipelines.wait(started.run_id, timeout_s=120)  # it runs behind
+        assert run.state == "done"
         assert [g.version for g in run.gates] == [2]
         scores = services.monitors.scores("wine-mon", allow_unsandboxed=True)
     champion, challenger = scores

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mlops_desktop.catalog import pipeline_repo
 from mlops_desktop.core.compute import TERMINAL_STATES
 from mlops_desktop.core.pipelines import StageRun
 from mlops_desktop.services.bundle import Services
@@ -94,7 +95,8 @@ def test_a_run_whose_process_died_is_ended_and_its_stage_cancelled(
     finally:
         cli.kill()  # as an app killed mid-run: nothing ends the pipeline run
         cli.wait(30)
-    [going] = services.pipelines.runs("long")
+    with services.catalog.session_scope() as s:  # read as it is (listing would end it)
+        [going] = pipeline_repo.list_pipeline_runs(s, "long")
     assert going.state == "running"
     slow_job = next(s.run_id for s in going.stages if s.stage == "slow")
     assert slow_job and services.jobs.get(slow_job).state not in TERMINAL_STATES

@@ -63,7 +63,8 @@ def test_a_new_dataset_version_reruns_the_stage_that_reads_it(
     services.datasets.add(data, "wine")
     [event] = services.triggers.check_datasets()
     assert event.kind == "dataset" and event.detail == "wine v2" and event.pipeline_run_id
-    run = services.pipelines.show(event.pipeline_run_id)
+    assert event.pipeline_run_id in services.pipelines.going()  # started in the background
+    run = services.pipelines.wait(event.pipeline_run_id, timeout_s=60)
     assert run.state == "done" and run.trigger == "dataset" and run.trigger_detail == "wine v2"
     [stage] = run.stages
     assert stage.state == "done" and stage.reasons == ("dataset wine: v1 -> v2",)

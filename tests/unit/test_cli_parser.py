@@ -58,9 +58,12 @@ WITH_JSON = {
     "monitors": dict.fromkeys(
         ["add", "list", "show", "check", "ack", "remove", "retrain", "scores", "promote"], True
     ),
-    "pipelines": dict.fromkeys(
-        ["run", "status", "list", "runs", "show", "approve", "reject", "triggers"], True
-    ),
+    "pipelines": {
+        **dict.fromkeys(
+            ["run", "status", "list", "runs", "show", "approve", "reject", "triggers"], True
+        ),
+        "watch": False,
+    },
     "import": {"tensorboard": True, "mlflow": True},
     "store": {"set": True, "show": True, "sync": True, "cache": True},
 }

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mlops_desktop.settings import Settings
     from mlops_desktop.ui.catalog_live import CatalogLive
     from mlops_desktop.ui.live import IngestLoop
+    from mlops_desktop.ui.pipeline_triggers import PipelineTriggerLoop
     from mlops_desktop.ui.read_only import WriteGuard
     from mlops_desktop.ui.tasks import TaskRunner
 
@@ -119,6 +120,8 @@ class PaneContext:
         ingest: the live ingest loop (signals ``runsChanged``/``newRuns``), None in some tests.
         catalog_live: what other desktops change in the catalog (signals ``runsChanged``,
             ``modelsChanged``...), None in some tests.
+        pipeline_triggers: the app's trigger loop (signals ``stageChanged``, ``runEnded`` of
+            the pipeline runs triggers started), None in some tests.
     """
 
     home: Path
@@ -129,6 +132,7 @@ class PaneContext:
     events: AppEvents
     ingest: IngestLoop | None = None
     catalog_live: CatalogLive | None = None
+    pipeline_triggers: PipelineTriggerLoop | None = None
 
 
 PaneFactory = Callable[[PaneContext], Pane]

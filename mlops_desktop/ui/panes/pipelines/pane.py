@@ -19,6 +19,10 @@ from mlops_desktop.ui.formatting import short_id
 from mlops_desktop.ui.navigation import AppEvents, Navigator, OpenAddPipeline, ShowPipeline
 from mlops_desktop.ui.panes.pipelines.pane_loading import PipelinesPaneLoading
 from mlops_desktop.ui.panes.pipelines.stage_detail import RunReader
+from mlops_desktop.ui.panes.pipelines.triggered_runs import (
+    cancel_triggered,
+    follow_triggered_runs,
+)
 from mlops_desktop.ui.panes.registry import PaneContext, register_pane
 from mlops_desktop.ui.tasks import TaskHandle, TaskRunner
 
@@ -77,7 +81,9 @@ class PipelinesPane(PipelinesPaneLoading):
 
     def cancel_current(self) -> None:
         info = self.current_info()
-        if info is not None and self.runs.cancel(info.name):
+        if info is not None and (
+            self.runs.cancel(info.name) or cancel_triggered(self._source, info.name)
+        ):
             self.events.show_status(f"Cancelling the run of {info.name}…")
 
     def _run_from_selected(self) -> None:
@@ -144,6 +150,8 @@ def _create(context: PaneContext) -> PipelinesPane:
         live.pipelinesChanged.connect(pane.refresh)
     if context.ingest is not None:  # a stage of a run this app's triggers started
         context.ingest.newRuns.connect(lambda _ids: pane.refresh())
+    if context.pipeline_triggers is not None:  # runs triggers started, live
+        follow_triggered_runs(pane, context.pipeline_triggers)
     navigator = context.navigator
     navigator.serve(
         ShowPipeline, pane, lambda request: pane.select_pipeline(request.name, request.run_id)

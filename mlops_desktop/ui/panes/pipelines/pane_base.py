@@ -22,6 +22,7 @@ from mlops_desktop.ui.panes.pipelines.pipeline_view import PipelineView
 from mlops_desktop.ui.panes.pipelines.run_control import RunControl
 from mlops_desktop.ui.panes.pipelines.stage_detail import RunReader
 from mlops_desktop.ui.panes.pipelines.tables import table_view
+from mlops_desktop.ui.panes.pipelines.triggered_runs import triggered_going
 from mlops_desktop.ui.panes.registry import Pane
 from mlops_desktop.ui.tasks import TaskRunner
 from mlops_desktop.ui.widgets import EmptyState, list_detail_layout
@@ -153,6 +154,8 @@ class PipelinesPaneBase(Pane):
 
     def _update_actions(self) -> None:
         info = self.current_info()
-        running = info is not None and self.runs.is_running(info.name)
+        running = info is not None and (  # from here, or started by a trigger here
+            self.runs.is_running(info.name) or triggered_going(self._source, info.name)
+        )
         usable = info is not None and self.view.pipeline is not None and not running
         self.controls.update_enabled(usable, running, self._selected_stage() is not None)
