@@ -58,7 +58,7 @@ def test_a_trigger_ends_the_run_a_killed_process_left_then_starts(
             event = services.triggers.fire("slow", "monitor", "alert 1 of m", "slow:alert:1")
             assert event is not None and event.pipeline_run_id not in (None, left.run_id)
             ended = services.pipelines.show(left.run_id)
-            new = services.pipelines.show(event.pipeline_run_id)
+            new = services.pipelines.wait(event.pipeline_run_id, 120)  # runs in the background
     finally:
         if walker.poll() is None:
             walker.kill()
