@@ -151,7 +151,7 @@ def runs_text(runs: Sequence[PipelineRunInfo]) -> str:
         return "No pipeline runs yet."
     rows = [["RUN", "PIPELINE", "STATE", "STARTED", "TRIGGER", "RAN", "CACHED"]]
     for r in runs:
-        ran = sum(1 for s in r.stages if s.run_id)
+        ran = sum(1 for s in r.stages if s.state in ("done", "running", "failed"))
         cached = sum(1 for s in r.stages if s.state in ("cached", "restored"))
         rows.append(
             [
