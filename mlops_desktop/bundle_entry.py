@@ -8,6 +8,8 @@ like a Python to the few forms the app uses:
 - ``-m MODULE ARG...``: runs the module as ``__main__`` (``runpy``), with ``sys.argv`` as a
   Python would set it;
 - ``-c CODE ARG...``: runs the code (used by the bundle's self-check);
+- ``SCRIPT.py ARG...``: runs the script as ``__main__`` with its folder first on ``sys.path``
+  (the demo pipeline's stages run ``sys.executable train.py``);
 - ``-u``, ``-B``, ``-E``, ``-s``, ``-I`` before them are accepted (``-u``: unbuffered output);
   the others change nothing in a bundle;
 
@@ -20,6 +22,7 @@ import multiprocessing
 import runpy
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 _IGNORED_FLAGS = frozenset({"-B", "-E", "-s", "-I", "-S"})
 
@@ -31,13 +34,15 @@ def _python_like(args: list[str]) -> int | None:
     while rest and (rest[0] == "-u" or rest[0] in _IGNORED_FLAGS):
         unbuffered = unbuffered or rest[0] == "-u"
         rest.pop(0)
+    if rest and rest[0].endswith(".py") and Path(rest[0]).is_file():
+        _unbuffered(unbuffered)
+        sys.argv = list(rest)
+        sys.path.insert(0, str(Path(rest[0]).resolve().parent))
+        runpy.run_path(rest[0], run_name="__main__")
+        return 0
     if len(rest) < 2 or rest[0] not in ("-m", "-c"):
         return None if len(rest) == len(args) else _usage(args)
-    if unbuffered:
-        for stream in (sys.stdout, sys.stderr):
-            reconfigure = getattr(stream, "reconfigure", None)
-            if reconfigure is not None:
-                reconfigure(write_through=True)
+    _unbuffered(unbuffered)
     if rest[0] == "-c":
         sys.argv = ["-c", *rest[2:]]
         exec(compile(rest[1], "<string>", "exec"), {"__name__": "__main__"})
@@ -47,10 +52,18 @@ def _python_like(args: list[str]) -> int | None:
     return 0
 
 
+def _unbuffered(on: bool) -> None:
+    if on:
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(write_through=True)
+
+
 def _usage(args: Sequence[str]) -> int:
     print(
         f"mlops-desktop: {' '.join(args)!r} is not a command; the program also runs "
-        "'-m MODULE ARG...' or '-c CODE' like a Python.",
+        "'-m MODULE ARG...', '-c CODE' or 'SCRIPT.py ARG...' like a Python.",
         file=sys.stderr,
     )
     return 2

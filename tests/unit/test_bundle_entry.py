@@ -58,6 +58,26 @@ def test_dash_c_runs_code_with_its_arguments() -> None:
     assert done.stdout.strip() == "['x', 'y']"
 
 
+def test_a_script_runs_as_main_with_its_folder_on_the_path(tmp_path: Path) -> None:
+    """The demo pipeline's stages run ``sys.executable train.py``: in the bundle, this program."""
+    (tmp_path / "helper_mod.py").write_text("VALUE = 7\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text(
+        "import json, sys\nimport helper_mod\n"
+        "print(json.dumps([__name__, sys.argv, helper_mod.VALUE]))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [*ENTRY, "train.py", "--epochs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["__main__", ["train.py", "--epochs", "2"], 7]
+
+
 def test_anything_else_is_the_command_line(temp_home: Path) -> None:
     done = _run("--home", str(temp_home), "runs", "list", "--json")
     assert done.returncode == 0, done.stderr
