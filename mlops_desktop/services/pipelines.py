@@ -370,18 +370,6 @@ class PipelineService(CatalogService):
         with self.catalog.session_scope() as s:
             return pipeline_records.list_triggers(s, pipeline, limit=limit)
 
-    def fire(
-        self, pipeline: str, kind: str, detail: str, dedupe_key: str | None = None
-    ) -> TriggerEvent | None:
-        """Record a trigger of ``pipeline`` (a name the catalog knows) and run it; None when
-        a trigger with ``dedupe_key`` was recorded already (here or on another desktop). See
-        :meth:`PipelineTriggerService.fire
-        <mlops_desktop.services.pipeline_triggers.PipelineTriggerService.fire>`."""
-        from mlops_desktop.services.pipeline_triggers import PipelineTriggerService
-
-        service = PipelineTriggerService(self.catalog, self.datasets, None, self.start)
-        return service.fire(pipeline, kind, detail, dedupe_key)
-
 
 def _gate_state(gate: GateResult) -> str:
     return gate.approval if gate.passed else "refused"
