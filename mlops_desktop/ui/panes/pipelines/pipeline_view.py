@@ -68,6 +68,7 @@ class PipelineView(QWidget):
         self.pipeline: Pipeline | None = None
         self.statuses: list[StageStatus] = []
         self.live_run: str | None = None  # a run going in this window, shown live
+        self._heard: dict[str, StageRun] = {}  # its stages as heard live, newest per stage
         self.title = heading_label()
         self.path_label = QLabel()
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -187,6 +188,9 @@ class PipelineView(QWidget):
             if live is not None:
                 self.live_run = live.run_id
                 self._show_run(live, live=True)
+                for heard in self._heard.values():  # the catalog was read before them
+                    self.graph.update_stage(heard)
+                self._show_selected_stage()
         if self.current_run() is None:
             self.gates.set_run(_newest_with_gates(runs))
 
@@ -209,6 +213,7 @@ class PipelineView(QWidget):
         the stages forced to run (and those after them)."""
         self.runs_view.clearSelection()
         self.live_run = ""
+        self._heard = {}
         self.showing.setText("Showing the run going now")
         if self.pipeline is not None:  # until the catalog has the run: cached stay cached
             pipeline = self.pipeline
@@ -223,6 +228,7 @@ class PipelineView(QWidget):
         """A stage of the run going now changed state (shown while the graph follows it)."""
         if self.live_run is None:
             return
+        self._heard[stage_run.stage] = stage_run
         self.graph.update_stage(stage_run)
         if stage_run.stage == self.graph.selected_stage():
             self._show_selected_stage()
